@@ -1,0 +1,106 @@
+package reports
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// WriteFile writes r as indented JSON to path atomically: a reader sees the
+// old file or the whole new one, never half of it, even if the process dies
+// mid-write.
+func WriteFile(path string, r *Result) error {
+	if r.Schema == "" {
+		r.Schema = Schema
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding result %q: %w", r.Scenario, err)
+	}
+	return WriteFileAtomic(path, append(data, '\n'))
+}
+
+// WriteFileAtomic writes data to a temporary file next to path, syncs it and
+// renames it into place.
+func WriteFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating directory for %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("moving result into place at %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadFile reads and validates a result document.
+func ReadFile(path string) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading result: %w", err)
+	}
+	defer f.Close()
+	r, err := Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading result %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Decode reads one result document and checks its schema, so a file of
+// another kind fails with a message that says what was expected.
+func Decode(rd io.Reader) (*Result, error) {
+	var r Result
+	dec := json.NewDecoder(rd)
+	if err := dec.Decode(&r); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, fmt.Errorf("not JSON (offset %d: %v); expected a %s document as written by selfheal", syn.Offset, err, Schema)
+		}
+		return nil, fmt.Errorf("decoding: %w", err)
+	}
+	switch {
+	case r.Schema == "":
+		return nil, fmt.Errorf("no \"schema\" field; expected %q (is this a selfheal result file?)", Schema)
+	case r.Schema != Schema && strings.HasPrefix(r.Schema, "selfheal.result/"):
+		return nil, fmt.Errorf("schema %q is not supported by this selfheal, which reads %q", r.Schema, Schema)
+	case r.Schema != Schema:
+		return nil, fmt.Errorf("schema %q is not a selfheal result; expected %q", r.Schema, Schema)
+	}
+	if r.StatusCodes == nil {
+		r.StatusCodes = map[string]int{}
+	}
+	if r.Errors == nil {
+		r.Errors = map[string]int{}
+	}
+	if r.Events == nil {
+		r.Events = []Event{}
+	}
+	return &r, nil
+}

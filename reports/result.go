@@ -1,0 +1,240 @@
+// Package reports holds selfheal's result model: the versioned JSON document
+// written once per scenario, and the code that reads and writes it.
+//
+// The JSON field names marked "contract" are read by other tools and must not
+// change within a schema version; new fields may be added. Every figure is
+// defined in MEASUREMENT.md (shared with the measurement code in
+// chaos/measure); this package only carries the numbers.
+//
+// Durations are float milliseconds (microsecond resolution is kept) so a
+// reader never has to guess a unit. Instants are RFC 3339 with nanoseconds,
+// which is how encoding/json writes time.Time.
+package reports
+
+import (
+	"time"
+)
+
+// Schema is the value of Result.Schema for this version of the document.
+const Schema = "selfheal.result/v1"
+
+// Result is one scenario's outcome. See the package doc for units.
+type Result struct {
+	Schema   string    `json:"schema"`   // contract
+	Scenario string    `json:"scenario"` // contract
+	Started  time.Time `json:"started"`  // contract: first request's send time
+	Ended    time.Time `json:"ended"`    // contract: end of the run (load stopped)
+
+	// Description says in one line what the scenario does, for readers of
+	// the report who did not write it.
+	Description string   `json:"description,omitempty"`
+	Run         *RunInfo `json:"run,omitempty"`
+
+	Load     Load           `json:"load"`     // contract
+	Analysis AnalysisParams `json:"analysis"` // the parameters the figures were computed with
+
+	Requests    Requests       `json:"requests"`     // contract
+	StatusCodes map[string]int `json:"status_codes"` // contract: every code seen, "200": n
+	Errors      map[string]int `json:"errors"`       // contract: transport errors by class (ErrorClass)
+	// Client4xx counts 4xx answers; they succeed unless
+	// AnalysisParams.FailOn4xx is set, and are counted apart either way.
+	Client4xx int `json:"client_4xx"`
+	Server5xx int `json:"server_5xx"`
+
+	DowntimeMS        float64  `json:"downtime_ms"`       // contract
+	LongestOutageMS   float64  `json:"longest_outage_ms"` // contract
+	FullOutageSeconds int      `json:"full_outage_seconds"`
+	DegradedSeconds   int      `json:"degraded_seconds"`
+	ErrorRatio        *float64 `json:"error_ratio"` // failed/total in the fault window; null without injection
+	Outages           []Outage `json:"outages"`     // contract
+
+	Injections []Injection `json:"injections"` // contract
+	Reverts    []Injection `json:"reverts"`
+
+	// TimeToFirstErrorMS is from the first injection to the first failed
+	// request sent after it; null when none failed (or no injection and no
+	// failure).
+	TimeToFirstErrorMS *float64 `json:"time_to_first_error_ms"` // contract
+	// RecoveryMS is from the first injection to Recovered; null when not
+	// recovered. 0 when nothing failed after the injection.
+	RecoveryMS  *float64   `json:"recovery_ms"` // contract
+	Recovered   bool       `json:"recovered"`   // contract
+	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
+	// ObservedMS is how long after the first injection the run was watched;
+	// with Recovered false it is the "not recovered after" figure.
+	ObservedMS *float64 `json:"observed_ms,omitempty"`
+	// Impact is "none" when nothing failed after the injection, "partial"
+	// when some requests kept succeeding, "full" when some second had no
+	// success at all.
+	Impact string `json:"impact,omitempty"`
+
+	// Healing is Kubernetes' side of recovery, measured from the API.
+	Healing *Healing `json:"healing,omitempty"`
+
+	Latency LatencyWindows `json:"latency_ms"` // contract
+
+	// Timeline is the request stream in fixed buckets (Analysis.BucketMS),
+	// what the report's charts draw.
+	Timeline []Bucket `json:"timeline"`
+	Targets  []Target `json:"targets,omitempty"` // per-target breakdown
+
+	Events []Event `json:"events"` // contract: Kubernetes timeline, [] when none
+
+	// LowerBounds are the recoveries the fixture's own settings allow at
+	// best (e.g. liveness period x failureThreshold), shown next to the
+	// measured figures.
+	LowerBounds []Bound `json:"lower_bounds,omitempty"`
+
+	Budgets []BudgetCheck `json:"budgets,omitempty"`
+	// Verdict is "pass", "fail" (a budget missed) or "error" (the scenario
+	// could not run to the end; Error says why).
+	Verdict string   `json:"verdict,omitempty"`
+	Error   string   `json:"error,omitempty"`
+	Notes   []string `json:"notes,omitempty"`
+}
+
+// RunInfo describes the run a scenario belonged to.
+type RunInfo struct {
+	ID                string `json:"id,omitempty"`
+	Cluster           string `json:"cluster,omitempty"`
+	KubernetesVersion string `json:"kubernetes_version,omitempty"`
+	ImageMode         string `json:"image_mode,omitempty"` // "online" | "offline" | "" (probe)
+	Fixture           string `json:"fixture,omitempty"`
+	Host              string `json:"host,omitempty"`
+	SelfhealVersion   string `json:"selfheal_version,omitempty"`
+}
+
+// Load is how the load was driven. Everything that bends a measurement is
+// recorded here.
+type Load struct {
+	Rate      float64  `json:"rate"`       // contract: requests per second, all targets together
+	TimeoutMS float64  `json:"timeout_ms"` // per-request timeout
+	Timeout   string   `json:"timeout"`    // contract: the same as a Go duration ("2s")
+	Targets   []string `json:"targets"`    // contract: URLs, round-robin
+	KeepAlive bool     `json:"keep_alive"`
+	Redirects string   `json:"redirects"` // "not followed"
+	MaxBody   int64    `json:"max_body"`  // bytes of each body read and kept
+	Workers   uint64   `json:"workers"`
+	// Achieved is requests sent / seconds of load: a rate well under Rate
+	// means the load side could not keep up and the figures are suspect.
+	Achieved float64 `json:"achieved_rate"`
+}
+
+// AnalysisParams are the knobs the figures depend on (MEASUREMENT.md).
+type AnalysisParams struct {
+	ResolutionMS         float64 `json:"resolution_ms"` // 1/rate: no edge is finer than this
+	ConfirmationWindowMS float64 `json:"confirmation_window_ms"`
+	BucketMS             float64 `json:"bucket_ms"`
+	FailOn4xx            bool    `json:"fail_on_4xx"`
+	DeadlineMS           float64 `json:"deadline_ms,omitempty"`
+}
+
+// Requests counts requests by outcome.
+type Requests struct {
+	Total  int `json:"total"`  // contract
+	OK     int `json:"ok"`     // contract
+	Failed int `json:"failed"` // contract
+}
+
+// Outage is a maximal run of failed requests (MEASUREMENT.md "Outages").
+type Outage struct {
+	Start      time.Time      `json:"start"`       // contract: send time of the first failed request
+	End        time.Time      `json:"end"`         // contract: send time of the next success, or the run's end when Open
+	DurationMS float64        `json:"duration_ms"` // contract
+	Requests   int            `json:"requests"`    // contract: failed requests inside
+	Cause      string         `json:"cause"`       // contract: dominant cause: "503", "timeout", "refused", ...
+	Causes     map[string]int `json:"causes,omitempty"`
+	Open       bool           `json:"open,omitempty"` // still failing when the run ended
+}
+
+// Injection is one fault injected (or reverted) by a scenario. At is the
+// instant the injecting call returned.
+type Injection struct {
+	At     time.Time `json:"at"`     // contract
+	Fault  string    `json:"fault"`  // contract
+	Detail string    `json:"detail"` // contract: what exactly: pod, node, image
+	// Per-injection figures, measured from this injection (see
+	// MEASUREMENT.md); absent on reverts.
+	TimeToFirstErrorMS *float64 `json:"time_to_first_error_ms,omitempty"`
+	RecoveryMS         *float64 `json:"recovery_ms,omitempty"`
+	Recovered          *bool    `json:"recovered,omitempty"`
+}
+
+// Healing is injection to the workload back at its desired state, seen
+// from the API (all replicas Ready, endpoints complete, nodes Ready).
+type Healing struct {
+	Healed bool       `json:"healed"`
+	At     *time.Time `json:"at,omitempty"`
+	MS     *float64   `json:"ms"` // null when not healed
+	// Condition says what "desired state" was checked, in words.
+	Condition string `json:"condition,omitempty"`
+}
+
+// LatencyWindows holds latency percentiles around the fault.
+type LatencyWindows struct {
+	Baseline *Percentiles `json:"baseline"` // contract: before the first injection
+	Impact   *Percentiles `json:"impact"`   // contract: first injection to recovered
+	After    *Percentiles `json:"after"`    // contract: after recovered
+}
+
+// Percentiles of latency in milliseconds over Count requests.
+type Percentiles struct {
+	P50   float64 `json:"p50"` // contract
+	P95   float64 `json:"p95"` // contract
+	P99   float64 `json:"p99"` // contract
+	Max   float64 `json:"max"` // contract
+	Count int     `json:"count"`
+}
+
+// Bucket aggregates the requests sent within [Start, Start+BucketMS).
+type Bucket struct {
+	Start  time.Time `json:"t"`
+	OK2xx  int       `json:"2xx"`
+	OK3xx  int       `json:"3xx"`
+	C4xx   int       `json:"4xx"`
+	S5xx   int       `json:"5xx"`
+	Errors int       `json:"err"`
+	// Latency percentiles of the bucket's requests, all outcomes together.
+	P50MS float64 `json:"p50_ms"`
+	P99MS float64 `json:"p99_ms"`
+	MaxMS float64 `json:"max_ms"`
+}
+
+// Target is the per-URL breakdown.
+type Target struct {
+	URL         string         `json:"url"`
+	Requests    Requests       `json:"requests"`
+	StatusCodes map[string]int `json:"status_codes"`
+	Errors      map[string]int `json:"errors"`
+}
+
+// Event is one entry of the Kubernetes timeline. At is when selfheal saw it
+// (host clock, the same clock as request send times); ObjectTime is the
+// object's own timestamp when it has one (often second precision).
+type Event struct {
+	At         time.Time  `json:"at"`
+	ObjectTime *time.Time `json:"object_time,omitempty"`
+	// Kind is what changed: "pod", "container", "node", "endpoints",
+	// "deployment", "statefulset", "event", "fault".
+	Kind    string `json:"kind"`
+	Object  string `json:"object"` // namespace/name or node name
+	Reason  string `json:"reason"` // short machine-readable: Ready, NotReady, Restarted, Killing, ...
+	Message string `json:"message,omitempty"`
+}
+
+// Bound is a recovery the fixture's settings allow at best.
+type Bound struct {
+	Name   string  `json:"name"`
+	MS     float64 `json:"ms"`
+	Reason string  `json:"reason"`
+}
+
+// BudgetCheck is one budget and whether the scenario kept it.
+type BudgetCheck struct {
+	Metric string  `json:"metric"` // e.g. "downtime_ms"
+	Limit  float64 `json:"limit"`
+	Value  float64 `json:"value"`
+	Pass   bool    `json:"pass"`
+	// Message names the metric, the value and the limit in words.
+	Message string `json:"message"`
+}
