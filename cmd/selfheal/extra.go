@@ -1,0 +1,5 @@
+package main
+
+// extraCommands lists the subcommands beyond probe and report (run, images,
+// cluster ...); each lives in a file of its own.
+func extraCommands() []command { return nil }
