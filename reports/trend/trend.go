@@ -1,0 +1,332 @@
+// Package trend groups selfheal results into runs and follows each
+// scenario's figures across runs, flagging regressions.
+//
+// # Regression rule
+//
+// A point (one scenario, one metric, one run) is a regression when it is
+// worse than the median of the same scenario's earlier runs by both a
+// relative margin (Rule.Relative, default 50%) and an absolute margin (per
+// metric, e.g. 1 s of downtime, 10 answers 5xx), and at least
+// Rule.MinHistory earlier runs (default 2) measured it. Both margins are
+// required so that noise is not flagged: a 0.2 s outage that becomes 0.4 s
+// doubles but is no news, and 5 s more on a 10-minute healing is not
+// either. The median, not the mean or the last run, is the baseline so that
+// one bad night does not hide the next one. "Not recovered" (or "not
+// healed") counts as worse than any number: it is a regression when the
+// baseline is a finite time.
+package trend
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/selfheal/selfheal/reports"
+)
+
+// Run is the results of one run of the suite.
+type Run struct {
+	// ID is run.id, or for results without one a label made from the
+	// start time (Inferred is then true).
+	ID       string
+	Inferred bool
+	Started  time.Time
+	Ended    time.Time
+	Results  []*reports.Result // by start time
+}
+
+// Info is the run's description, taken from its first result that has one.
+func (r Run) Info() reports.RunInfo {
+	for _, res := range r.Results {
+		if res.Run != nil {
+			return *res.Run
+		}
+	}
+	return reports.RunInfo{}
+}
+
+// GroupOption tunes Group.
+type GroupOption func(*groupConfig)
+
+type groupConfig struct{ gap time.Duration }
+
+// WithGap sets how far apart two results without run.id may start to still
+// be in one run (default 30 minutes after the previous one ended).
+func WithGap(d time.Duration) GroupOption { return func(c *groupConfig) { c.gap = d } }
+
+// Group puts results into runs by run.id; results without one are grouped
+// by start time: a result joins the run before it when it started within
+// the gap after that run ended and its scenario is not in it yet (the same
+// scenario twice means another run). Runs come back newest first.
+func Group(results []*reports.Result, opts ...GroupOption) []Run {
+	cfg := groupConfig{gap: 30 * time.Minute}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	sorted := append([]*reports.Result(nil), results...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Started.Before(sorted[j].Started) })
+
+	byID := map[string]*Run{}
+	var runs []*Run
+	var open *Run // the inferred run results without an ID may join
+	for _, r := range sorted {
+		if r.Run != nil && r.Run.ID != "" {
+			run, ok := byID[r.Run.ID]
+			if !ok {
+				run = &Run{ID: r.Run.ID}
+				byID[r.Run.ID] = run
+				runs = append(runs, run)
+			}
+			add(run, r)
+			continue
+		}
+		if open == nil || r.Started.Sub(open.Ended) > cfg.gap || hasScenario(open, r.Scenario) {
+			open = &Run{ID: "run of " + r.Started.Format("2006-01-02 15:04"), Inferred: true}
+			runs = append(runs, open)
+		}
+		add(open, r)
+	}
+	out := make([]Run, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, *r)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Started.After(out[j].Started) })
+	return out
+}
+
+func add(run *Run, r *reports.Result) {
+	if len(run.Results) == 0 || r.Started.Before(run.Started) {
+		run.Started = r.Started
+	}
+	if r.Ended.After(run.Ended) {
+		run.Ended = r.Ended
+	}
+	run.Results = append(run.Results, r)
+}
+
+func hasScenario(run *Run, name string) bool {
+	for _, r := range run.Results {
+		if r.Scenario == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Value is one figure of one run.
+type Value struct {
+	V float64
+	// Never means "not recovered" or "not healed": worse than any V.
+	Never bool
+	// Missing means not measured: the scenario was not in the run, or
+	// the figure does not apply (no injection, no healing check).
+	Missing bool
+}
+
+func (v Value) num() float64 {
+	if v.Never {
+		return math.Inf(1)
+	}
+	return v.V
+}
+
+// Metric is a figure followed across runs. Higher is worse for all of them.
+type Metric struct {
+	Key  string // the result's JSON field, e.g. "downtime_ms"
+	Name string
+	Unit string // "ms", or "" for counts
+	// AbsMargin is the least worsening worth flagging, in Unit.
+	AbsMargin float64
+	value     func(*reports.Result) Value
+}
+
+// Of reads the metric from a result.
+func (m Metric) Of(r *reports.Result) Value { return m.value(r) }
+
+// Metrics are the figures trends follow, in display order.
+func Metrics() []Metric {
+	return []Metric{
+		{Key: "downtime_ms", Name: "Downtime", Unit: "ms", AbsMargin: 1000, value: func(r *reports.Result) Value { return Value{V: r.DowntimeMS} }},
+		{Key: "longest_outage_ms", Name: "Longest outage", Unit: "ms", AbsMargin: 1000, value: func(r *reports.Result) Value { return Value{V: r.LongestOutageMS} }},
+		{Key: "server_5xx", Name: "5xx answers", AbsMargin: 10, value: func(r *reports.Result) Value { return Value{V: float64(r.Server5xx)} }},
+		{Key: "recovery_ms", Name: "Recovery", Unit: "ms", AbsMargin: 2000, value: recovery},
+		{Key: "healing_ms", Name: "Healing", Unit: "ms", AbsMargin: 5000, value: healing},
+		{Key: "latency_ms.impact.p99", Name: "p99 latency, impact", Unit: "ms", AbsMargin: 100, value: p99Impact},
+	}
+}
+
+func recovery(r *reports.Result) Value {
+	switch {
+	case r.RecoveryMS != nil:
+		return Value{V: *r.RecoveryMS}
+	case len(r.Injections) == 0:
+		return Value{Missing: true}
+	default:
+		return Value{Never: true}
+	}
+}
+
+func healing(r *reports.Result) Value {
+	switch {
+	case r.Healing == nil:
+		return Value{Missing: true}
+	case r.Healing.MS != nil:
+		return Value{V: *r.Healing.MS}
+	default:
+		return Value{Never: true}
+	}
+}
+
+func p99Impact(r *reports.Result) Value {
+	// Without failures after the injection the impact window is empty:
+	// there is nothing to compare, rather than a zero.
+	if r.Latency.Impact == nil {
+		return Value{Missing: true}
+	}
+	return Value{V: r.Latency.Impact.P99}
+}
+
+// Rule decides what is a regression (see the package doc).
+type Rule struct {
+	Relative   float64            // 0.5: 50% worse than the baseline
+	MinHistory int                // earlier measured runs needed for a baseline
+	Margins    map[string]float64 // per metric key, overriding Metric.AbsMargin
+}
+
+// DefaultRule is the documented rule: 50% and the metric's absolute
+// margin, with at least two earlier runs.
+func DefaultRule() Rule { return Rule{Relative: 0.5, MinHistory: 2} }
+
+func (r Rule) margin(m Metric) float64 {
+	if v, ok := r.Margins[m.Key]; ok {
+		return v
+	}
+	return m.AbsMargin
+}
+
+// Point is one run's value of a series, judged against the earlier runs.
+type Point struct {
+	RunID   string
+	Started time.Time
+	Value
+	// HasBaseline is false with too little history; Baseline is then 0.
+	HasBaseline bool
+	Baseline    Value // median of the earlier runs' values
+	Regression  bool
+}
+
+// Series is one scenario's metric over runs, oldest first.
+type Series struct {
+	Scenario string
+	Metric   Metric
+	Points   []Point
+}
+
+// Latest is the newest point.
+func (s Series) Latest() Point { return s.Points[len(s.Points)-1] }
+
+// Regressed says whether the newest run regressed.
+func (s Series) Regressed() bool { return s.Latest().Regression }
+
+// Analyze builds a series per scenario and metric over runs (in any order;
+// points come oldest first). Scenarios are ordered as in the newest run,
+// then by name.
+func Analyze(runs []Run, rule Rule) []Series {
+	ordered := append([]Run(nil), runs...)
+	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].Started.Before(ordered[j].Started) })
+	var out []Series
+	for _, sc := range scenarios(ordered) {
+		for _, m := range Metrics() {
+			out = append(out, series(ordered, sc, m, rule))
+		}
+	}
+	return out
+}
+
+func series(runs []Run, scenario string, m Metric, rule Rule) Series {
+	s := Series{Scenario: scenario, Metric: m}
+	var history []float64
+	for _, run := range runs {
+		p := Point{RunID: run.ID, Started: run.Started, Value: Value{Missing: true}}
+		if r := last(run, scenario); r != nil {
+			p.Value = m.Of(r)
+		}
+		if len(history) >= rule.MinHistory && len(history) > 0 {
+			p.HasBaseline = true
+			p.Baseline = toValue(median(history))
+			p.Regression = !p.Missing && worse(p.num(), median(history), rule.Relative, rule.margin(m))
+		}
+		if !p.Missing {
+			history = append(history, p.num())
+		}
+		s.Points = append(s.Points, p)
+	}
+	return s
+}
+
+func worse(v, base, rel, abs float64) bool {
+	if math.IsInf(base, 1) {
+		return false
+	}
+	if math.IsInf(v, 1) {
+		return true
+	}
+	return v > base*(1+rel) && v-base > abs
+}
+
+func toValue(f float64) Value {
+	if math.IsInf(f, 1) {
+		return Value{Never: true}
+	}
+	return Value{V: f}
+}
+
+func median(vs []float64) float64 {
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	a, b := s[n/2-1], s[n/2]
+	if math.IsInf(b, 1) {
+		return b
+	}
+	return (a + b) / 2
+}
+
+// last is the scenario's last result in the run: a retried scenario counts
+// by its retry.
+func last(run Run, scenario string) *reports.Result {
+	var found *reports.Result
+	for _, r := range run.Results {
+		if r.Scenario == scenario {
+			found = r
+		}
+	}
+	return found
+}
+
+func scenarios(oldestFirst []Run) []string {
+	seen := map[string]bool{}
+	var names []string
+	if len(oldestFirst) > 0 {
+		for _, r := range oldestFirst[len(oldestFirst)-1].Results {
+			if !seen[r.Scenario] {
+				seen[r.Scenario] = true
+				names = append(names, r.Scenario)
+			}
+		}
+	}
+	var rest []string
+	for _, run := range oldestFirst {
+		for _, r := range run.Results {
+			if !seen[r.Scenario] {
+				seen[r.Scenario] = true
+				rest = append(rest, r.Scenario)
+			}
+		}
+	}
+	sort.Strings(rest)
+	return append(names, rest...)
+}
