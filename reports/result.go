@@ -41,27 +41,38 @@ type Result struct {
 	Client4xx int `json:"client_4xx"`
 	Server5xx int `json:"server_5xx"`
 
-	DowntimeMS        float64  `json:"downtime_ms"`       // contract
-	LongestOutageMS   float64  `json:"longest_outage_ms"` // contract
-	FullOutageSeconds int      `json:"full_outage_seconds"`
-	DegradedSeconds   int      `json:"degraded_seconds"`
-	ErrorRatio        *float64 `json:"error_ratio"` // failed/total in the fault window; null without injection
-	Outages           []Outage `json:"outages"`     // contract
+	DowntimeMS        float64 `json:"downtime_ms"`       // contract
+	LongestOutageMS   float64 `json:"longest_outage_ms"` // contract
+	FullOutageSeconds int     `json:"full_outage_seconds"`
+	DegradedSeconds   int     `json:"degraded_seconds"`
+	// ErrorRatio is failed/total over the fault window (reference to
+	// recovered, or to the end); null when nothing was injected and nothing
+	// failed.
+	ErrorRatio *float64 `json:"error_ratio"`
+	Outages    []Outage `json:"outages"` // contract
 
 	Injections []Injection `json:"injections"` // contract
 	Reverts    []Injection `json:"reverts"`
 
 	// TimeToFirstErrorMS is from the first injection to the first failed
-	// request sent after it; null when none failed (or no injection and no
-	// failure).
+	// request sent after it; null when none failed, and null without
+	// injection (there is nothing to measure it from).
 	TimeToFirstErrorMS *float64 `json:"time_to_first_error_ms"` // contract
-	// RecoveryMS is from the first injection to Recovered; null when not
-	// recovered. 0 when nothing failed after the injection.
-	RecoveryMS  *float64   `json:"recovery_ms"` // contract
-	Recovered   bool       `json:"recovered"`   // contract
-	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
-	// ObservedMS is how long after the first injection the run was watched;
-	// with Recovered false it is the "not recovered after" figure.
+	// RecoveryMS is from the first injection (or, without injection, from
+	// the first failed request: see RecoveryFrom) to Recovered; null when
+	// not recovered. 0 when nothing failed after the injection, or when
+	// nothing was injected and nothing failed.
+	RecoveryMS *float64 `json:"recovery_ms"` // contract
+	// RecoveryFrom is what RecoveryMS, ObservedMS and the fault window are
+	// measured from: "injection" (the first one) or "first_failure" (no
+	// injection was recorded, e.g. a probe nobody marked); empty when
+	// nothing was injected and nothing failed.
+	RecoveryFrom string     `json:"recovery_from,omitempty"`
+	Recovered    bool       `json:"recovered"` // contract
+	RecoveredAt  *time.Time `json:"recovered_at,omitempty"`
+	// ObservedMS is how long after the first injection (see RecoveryFrom)
+	// the run was watched; with Recovered false it is the "not recovered
+	// after" figure.
 	ObservedMS *float64 `json:"observed_ms,omitempty"`
 	// Impact is "none" when nothing failed after the injection, "partial"
 	// when some requests kept succeeding, "full" when some second had no
@@ -114,7 +125,10 @@ type Load struct {
 	KeepAlive bool     `json:"keep_alive"`
 	Redirects string   `json:"redirects"` // "not followed"
 	MaxBody   int64    `json:"max_body"`  // bytes of each body read and kept
-	Workers   uint64   `json:"workers"`
+	Workers   uint64   `json:"workers"`   // initial workers; more are started as needed
+	// MaxWorkers caps the workers; 0 means unlimited, the default, because
+	// a cap turns an outage into a later catch-up burst that hides it.
+	MaxWorkers uint64 `json:"max_workers"`
 	// Achieved is requests sent / seconds of load: a rate well under Rate
 	// means the load side could not keep up and the figures are suspect.
 	Achieved float64 `json:"achieved_rate"`
