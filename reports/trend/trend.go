@@ -159,8 +159,8 @@ func recovery(r *reports.Result) Value {
 	switch {
 	case r.RecoveryMS != nil:
 		return Value{V: *r.RecoveryMS}
-	case len(r.Injections) == 0:
-		return Value{Missing: true}
+	case len(r.Injections) == 0 && r.RecoveryFrom == "":
+		return Value{Missing: true} // nothing injected, nothing failed
 	default:
 		return Value{Never: true}
 	}

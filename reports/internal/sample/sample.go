@@ -304,40 +304,54 @@ func percentiles(l []float64) *reports.Percentiles {
 	return &reports.Percentiles{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: round(s[len(s)-1]), Count: len(s)}
 }
 
-// fault fills the figures measured from the first injection.
+// fault fills the figures measured from the first injection or, without
+// one, from the first failed request (Result.RecoveryFrom).
 func fault(r *reports.Result, reqs []request, s Spec) {
-	if len(s.Injections) == 0 {
-		r.Latency.Baseline = percentiles(latencies(reqs, time.Time{}, r.Ended.Add(time.Hour)))
-		return
-	}
-	inj := s.Start.Add(s.Injections[0].At)
-	r.Latency.Baseline = percentiles(latencies(reqs, time.Time{}, inj))
 	var first *request
+	var ref time.Time
+	injected := len(s.Injections) > 0
+	if injected {
+		ref = s.Start.Add(s.Injections[0].At)
+		r.RecoveryFrom = "injection"
+	}
 	for i := range reqs {
-		if reqs[i].t.Before(inj) || !reqs[i].failed() {
+		if reqs[i].t.Before(ref) || !reqs[i].failed() {
 			continue
 		}
 		first = &reqs[i]
 		break
 	}
-	observed := ms(r.Ended.Sub(inj))
+	if !injected {
+		if first == nil {
+			zero := 0.0
+			r.RecoveryMS, r.Recovered = &zero, true
+			r.Latency.Baseline = percentiles(latencies(reqs, time.Time{}, r.Ended.Add(time.Hour)))
+			return
+		}
+		ref = first.t
+		r.RecoveryFrom = "first_failure"
+	}
+	r.Latency.Baseline = percentiles(latencies(reqs, time.Time{}, ref))
+	observed := ms(r.Ended.Sub(ref))
 	r.ObservedMS = &observed
-	recoveredAt, ok := recovered(reqs, inj, first, time.Duration(r.Analysis.ConfirmationWindowMS)*time.Millisecond)
+	recoveredAt, ok := recovered(reqs, ref, first, time.Duration(r.Analysis.ConfirmationWindowMS)*time.Millisecond)
 	windowEnd := r.Ended
 	switch {
 	case first == nil:
 		zero := 0.0
 		r.RecoveryMS, r.Recovered, r.Impact = &zero, true, "none"
-		r.RecoveredAt = &inj
-		windowEnd = inj
+		r.RecoveredAt = &ref
+		windowEnd = ref
 	case ok:
-		v := ms(recoveredAt.Sub(inj))
+		v := ms(recoveredAt.Sub(ref))
 		r.RecoveryMS, r.Recovered, r.RecoveredAt = &v, true, &recoveredAt
 		windowEnd = recoveredAt
 	}
 	if first != nil {
-		v := ms(first.t.Sub(inj))
-		r.TimeToFirstErrorMS = &v
+		if injected {
+			v := ms(first.t.Sub(ref))
+			r.TimeToFirstErrorMS = &v
+		}
 		r.Impact = "partial"
 		if r.FullOutageSeconds > 0 {
 			r.Impact = "full"
@@ -345,7 +359,7 @@ func fault(r *reports.Result, reqs []request, s Spec) {
 	}
 	var total, failed int
 	for _, q := range reqs {
-		if q.t.Before(inj) || !q.t.Before(windowEnd) {
+		if q.t.Before(ref) || !q.t.Before(windowEnd) {
 			continue
 		}
 		total++
@@ -358,10 +372,13 @@ func fault(r *reports.Result, reqs []request, s Spec) {
 		r.ErrorRatio = &ratio
 	}
 	if first != nil {
-		r.Latency.Impact = percentiles(latencies(reqs, inj, windowEnd))
+		r.Latency.Impact = percentiles(latencies(reqs, ref, windowEnd))
 	}
 	if r.Recovered {
 		r.Latency.After = percentiles(latencies(reqs, windowEnd, r.Ended))
+	}
+	if !injected {
+		return
 	}
 	r.Injections[0].TimeToFirstErrorMS = r.TimeToFirstErrorMS
 	r.Injections[0].RecoveryMS = r.RecoveryMS
@@ -369,7 +386,7 @@ func fault(r *reports.Result, reqs []request, s Spec) {
 	r.Injections[0].Recovered = &rec
 	r.Healing = &reports.Healing{Condition: s.HealCond}
 	if s.HealedAfter != nil {
-		at := inj.Add(*s.HealedAfter)
+		at := ref.Add(*s.HealedAfter)
 		v := ms(*s.HealedAfter)
 		r.Healing.Healed, r.Healing.At, r.Healing.MS = true, &at, &v
 	}

@@ -1,0 +1,609 @@
+package view
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/selfheal/selfheal/reports"
+)
+
+// Scenario is one scenario's section.
+type Scenario struct {
+	Anchor      string
+	Name        string
+	Description string `json:",omitempty"`
+	Verdict     string // pass, fail, error, none
+	VerdictText string
+	Error       string `json:",omitempty"`
+	When        string
+	// OffsetLabel heads the tables' relative-time column: offsets count
+	// from the first injection, or from the start without one.
+	OffsetLabel string
+	// Story tells what happened in sentences, for a reader who knows
+	// nothing about the scenario.
+	Story   []string
+	Figures []Figure
+	// Compact holds the few figures of the older runs' summary table.
+	Compact Compact
+
+	Codes        []Tally      `json:",omitempty"`
+	ErrorClasses []Tally      `json:",omitempty"`
+	Latency      []LatencyRow `json:",omitempty"`
+	Incidents    []Incident   `json:",omitempty"`
+	Outages      []OutageRow  `json:",omitempty"`
+	Budgets      []BudgetRow  `json:",omitempty"`
+	Faults       []FaultRow   `json:",omitempty"`
+	Events       []EventRow   `json:",omitempty"`
+	Bounds       []Fact       `json:",omitempty"`
+	Params       []Fact       `json:",omitempty"`
+	Notes        []string     `json:",omitempty"`
+	Chart        *Chart       `json:",omitempty"`
+}
+
+// Figure is one key figure.
+type Figure struct {
+	Key    string
+	Label  string
+	Value  string
+	Detail string `json:",omitempty"`
+	// State is "bad" when a budget on it failed, "good" when one passed.
+	State string `json:",omitempty"`
+}
+
+// Compact is a scenario in one table row.
+type Compact struct {
+	Downtime, Longest, Server5xx, Recovery, Healing string
+}
+
+// LatencyRow is one latency window.
+type LatencyRow struct {
+	Window, Span       string
+	P50, P95, P99, Max string
+	Requests           string
+}
+
+// Incident is a group of outages close together (gaps shorter than the
+// confirmation window): what a person calls "it broke" once.
+type Incident struct {
+	N        int
+	Start    string
+	End      string
+	Offset   string
+	Duration string
+	Down     string // downtime inside
+	Outages  int
+	Failed   string
+	Causes   string
+	Open     bool
+}
+
+// OutageRow is one outage.
+type OutageRow struct {
+	N        int
+	Start    string
+	End      string
+	Offset   string
+	Duration string
+	Requests string
+	Cause    string
+	Causes   string `json:",omitempty"`
+	Open     bool   `json:",omitempty"`
+}
+
+// BudgetRow is one budget check.
+type BudgetRow struct {
+	Metric, Value, Limit, Message string
+	Pass                          bool
+}
+
+// FaultRow is an injection or a revert.
+type FaultRow struct {
+	At, Offset, Action, Fault, Detail string
+	Figures                           string `json:",omitempty"`
+}
+
+// EventRow is one Kubernetes event.
+type EventRow struct {
+	At, Offset, Kind, Object, Reason, Message string
+	Severity                                  string `json:",omitempty"` // bad, good or ""
+	ObjectTime                                string `json:",omitempty"`
+}
+
+// maxOutageRows caps the outage table; the incidents table covers them all.
+const maxOutageRows = 200
+
+func buildScenario(r *reports.Result, detailed bool, cfg *config) Scenario {
+	loc := cfg.loc
+	s := Scenario{
+		Name:        r.Scenario,
+		Description: r.Description,
+		Verdict:     Verdict(r),
+		Error:       r.Error,
+		When:        fmt.Sprintf("%s – %s (%s)", date(r.Started, loc), r.Ended.In(loc).Format("15:04:05"), Duration(ms(r.Ended.Sub(r.Started)))),
+	}
+	s.VerdictText = verdictText(s.Verdict)
+	s.OffsetLabel = "since start"
+	if len(r.Injections) > 0 {
+		s.OffsetLabel = "since injection"
+	}
+	s.Figures = figures(r, loc)
+	s.Compact = compact(s.Figures)
+	if !detailed {
+		return s
+	}
+	ref := reference(r)
+	s.Story = story(r, loc)
+	s.Codes = codes(r)
+	s.ErrorClasses = sortedCounts(r.Errors)
+	for i := range s.ErrorClasses {
+		s.ErrorClasses[i].Class = "error"
+	}
+	s.Latency = latencyRows(r)
+	s.Incidents = incidentRows(incidents(r), ref, loc)
+	s.Outages = outageRows(r, ref, loc)
+	s.Budgets = budgetRows(r)
+	s.Faults = faultRows(r, ref, loc)
+	s.Events = eventRows(r, ref, loc)
+	for _, b := range r.LowerBounds {
+		s.Bounds = append(s.Bounds, Fact{b.Name, Duration(b.MS) + ": " + b.Reason})
+	}
+	s.Params = params(r)
+	s.Notes = r.Notes
+	s.Chart = buildChart(r, cfg)
+	return s
+}
+
+// Verdict is the result's verdict, derived when the result has none.
+func Verdict(r *reports.Result) string {
+	switch {
+	case r.Verdict != "":
+		return r.Verdict
+	case r.Error != "":
+		return "error"
+	case len(r.Budgets) == 0:
+		return "none"
+	}
+	for _, b := range r.Budgets {
+		if !b.Pass {
+			return "fail"
+		}
+	}
+	return "pass"
+}
+
+func verdictText(v string) string {
+	switch v {
+	case "pass":
+		return "passed"
+	case "fail":
+		return "failed"
+	case "error":
+		return "could not run"
+	case "none":
+		return "no budgets"
+	}
+	return v
+}
+
+// origin names what recovery is measured from (Result.RecoveryFrom).
+func origin(r *reports.Result) string {
+	if r.RecoveryFrom == "first_failure" || (r.RecoveryFrom == "" && len(r.Injections) == 0) {
+		return "the first failure"
+	}
+	return "the injection"
+}
+
+// reference is the instant offsets are measured from: the first injection,
+// or the start when nothing was injected.
+func reference(r *reports.Result) time.Time {
+	if len(r.Injections) > 0 {
+		return r.Injections[0].At
+	}
+	return r.Started
+}
+
+func budgetState(r *reports.Result, metric string) string {
+	state := ""
+	for _, b := range r.Budgets {
+		if b.Metric != metric {
+			continue
+		}
+		if !b.Pass {
+			return "bad"
+		}
+		state = "good"
+	}
+	return state
+}
+
+func figures(r *reports.Result, loc *time.Location) []Figure {
+	var f []Figure
+	f = append(f, Figure{Key: "downtime_ms", Label: "Downtime", Value: Duration(r.DowntimeMS),
+		Detail: plural(len(r.Outages), "outage", "outages"), State: budgetState(r, "downtime_ms")})
+	longest := Figure{Key: "longest_outage_ms", Label: "Longest outage", Value: Duration(r.LongestOutageMS), State: budgetState(r, "longest_outage_ms")}
+	if o := longestOutage(r); o != nil {
+		longest.Detail = causeText(o.Cause)
+		if o.Open {
+			longest.Detail += ", still open at the end"
+		}
+	}
+	f = append(f, longest)
+	f = append(f, Figure{Key: "server_5xx", Label: "5xx answers", Value: Count(r.Server5xx), Detail: codeDetail(r), State: budgetState(r, "server_5xx")})
+	f = append(f, Figure{Key: "errors", Label: "Transport errors", Value: Count(sum(r.Errors)), Detail: countsText(r.Errors, causeText)})
+	f = append(f, ttfeFigure(r, loc), recoveryFigure(r))
+	if r.Healing != nil || len(r.Injections) > 0 {
+		f = append(f, healingFigure(r))
+	}
+	f = append(f, Figure{Key: "seconds", Label: "Full outage / degraded", Value: fmt.Sprintf("%d s / %d s", r.FullOutageSeconds, r.DegradedSeconds),
+		Detail: "1-second buckets with no success / with some failures"})
+	if r.ErrorRatio != nil {
+		f = append(f, Figure{Key: "error_ratio", Label: "Error ratio", Value: Percent(*r.ErrorRatio), Detail: "of requests from " + origin(r) + " to recovery"})
+	}
+	f = append(f, Figure{Key: "requests", Label: "Requests", Value: Count(r.Requests.Total),
+		Detail: fmt.Sprintf("%s failed; %s req/s achieved of %s", Count(r.Requests.Failed), Number(round1(r.Load.Achieved)), Number(r.Load.Rate))})
+	return f
+}
+
+func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
+
+func ttfeFigure(r *reports.Result, loc *time.Location) Figure {
+	f := Figure{Key: "time_to_first_error_ms", Label: "Time to first error"}
+	switch {
+	case r.TimeToFirstErrorMS != nil:
+		f.Value = Duration(*r.TimeToFirstErrorMS)
+		f.Detail = "after the injection"
+	case len(r.Injections) == 0 && len(r.Outages) > 0:
+		first := r.Outages[0].Start
+		f.Label = "First failure"
+		f.Value, f.Detail = clock(first, loc), Duration(ms(first.Sub(r.Started)))+" after the start (nothing injected)"
+	case len(r.Injections) == 0:
+		f.Value, f.Detail = "—", "nothing injected"
+	default:
+		f.Value, f.Detail = "none", "no request failed after the injection"
+	}
+	return f
+}
+
+func recoveryFigure(r *reports.Result) Figure {
+	f := Figure{Key: "recovery_ms", Label: "Recovery", State: budgetState(r, "recovery_ms")}
+	if budgetState(r, "not_recovered") == "bad" {
+		f.State = "bad"
+	}
+	window := Duration(r.Analysis.ConfirmationWindowMS)
+	failed := len(r.Outages) > 0
+	switch {
+	case r.RecoveryMS != nil && *r.RecoveryMS == 0 && len(r.Injections) > 0:
+		f.Value, f.Detail = "0 ms", "nothing failed after the injection"
+	case r.RecoveryMS != nil && *r.RecoveryMS == 0 && !failed:
+		f.Value, f.Detail = "—", "nothing injected, nothing failed"
+	case r.RecoveryMS != nil:
+		f.Value = Duration(*r.RecoveryMS)
+		f.Detail = "from " + origin(r) + " to the first of " + window + " without failure"
+	case len(r.Injections) == 0 && !failed:
+		f.Value, f.Detail = "—", "nothing injected, nothing failed"
+	default:
+		f.Value = "not recovered"
+		if r.ObservedMS != nil {
+			f.Detail = "after " + Duration(*r.ObservedMS) + " observed since " + strings.TrimPrefix(origin(r), "the ")
+		}
+	}
+	return f
+}
+
+func healingFigure(r *reports.Result) Figure {
+	f := Figure{Key: "healing_ms", Label: "Healing (Kubernetes)", State: budgetState(r, "healing_ms")}
+	switch {
+	case r.Healing == nil:
+		f.Value, f.Detail = "—", "not checked"
+	case r.Healing.MS != nil:
+		f.Value, f.Detail = Duration(*r.Healing.MS), r.Healing.Condition
+	default:
+		f.Value, f.Detail = "not healed", r.Healing.Condition
+	}
+	return f
+}
+
+func compact(fs []Figure) Compact {
+	get := func(key string) string {
+		for _, f := range fs {
+			if f.Key == key {
+				return f.Value
+			}
+		}
+		return ""
+	}
+	return Compact{Downtime: get("downtime_ms"), Longest: get("longest_outage_ms"), Server5xx: get("server_5xx"), Recovery: get("recovery_ms"), Healing: get("healing_ms")}
+}
+
+func longestOutage(r *reports.Result) *reports.Outage {
+	var best *reports.Outage
+	for i := range r.Outages {
+		if best == nil || r.Outages[i].DurationMS > best.DurationMS {
+			best = &r.Outages[i]
+		}
+	}
+	return best
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// countsText lists counts as "a ×3, b ×1", largest first.
+func countsText(m map[string]int, name func(string) string) string {
+	var parts []string
+	for _, c := range sortedCounts(m) {
+		parts = append(parts, name(c.Label)+" ×"+c.Text)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func codeDetail(r *reports.Result) string {
+	m := map[string]int{}
+	for code, n := range r.StatusCodes {
+		if strings.HasPrefix(code, "5") {
+			m[code] = n
+		}
+	}
+	return countsText(m, func(c string) string { return c })
+}
+
+func codes(r *reports.Result) []Tally {
+	out := sortedCounts(r.StatusCodes)
+	for i := range out {
+		out[i].Class = codeClass(out[i].Label)
+	}
+	return out
+}
+
+func codeClass(code string) string {
+	n, err := strconv.Atoi(code)
+	switch {
+	case err != nil || n == 0:
+		return "error"
+	case n >= 500:
+		return "5xx"
+	case n >= 400:
+		return "4xx"
+	case n >= 300:
+		return "3xx"
+	}
+	return "2xx"
+}
+
+func latencyRows(r *reports.Result) []LatencyRow {
+	var rows []LatencyRow
+	add := func(name, span string, p *reports.Percentiles) {
+		if p == nil {
+			return
+		}
+		rows = append(rows, LatencyRow{Window: name, Span: span, P50: Duration(p.P50), P95: Duration(p.P95), P99: Duration(p.P99), Max: Duration(p.Max), Requests: Count(p.Count)})
+	}
+	if len(r.Injections) == 0 && r.Latency.Impact == nil && r.Latency.After == nil {
+		add("whole run", "nothing injected, nothing failed", r.Latency.Baseline)
+		return rows
+	}
+	from := strings.TrimPrefix(origin(r), "the ")
+	add("baseline", "before the "+from, r.Latency.Baseline)
+	add("impact", from+" to recovered", r.Latency.Impact)
+	add("after", "after recovered", r.Latency.After)
+	return rows
+}
+
+func outageRows(r *reports.Result, ref time.Time, loc *time.Location) []OutageRow {
+	var rows []OutageRow
+	for i, o := range r.Outages {
+		if i >= maxOutageRows {
+			break
+		}
+		row := OutageRow{
+			N: i + 1, Start: clockMS(o.Start, loc), End: clockMS(o.End, loc), Offset: offset(o.Start, ref),
+			Duration: Duration(o.DurationMS), Requests: Count(o.Requests), Cause: causeText(o.Cause), Open: o.Open,
+		}
+		if len(o.Causes) > 1 {
+			row.Causes = countsText(o.Causes, causeText)
+		}
+		if o.Open {
+			row.End = "still failing at " + row.End
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// incidentGroup is outages whose gaps are shorter than the confirmation window.
+type incidentGroup struct {
+	outages []reports.Outage
+}
+
+func (g incidentGroup) start() time.Time { return g.outages[0].Start }
+func (g incidentGroup) end() time.Time   { return g.outages[len(g.outages)-1].End }
+func (g incidentGroup) open() bool       { return g.outages[len(g.outages)-1].Open }
+
+func (g incidentGroup) causes() map[string]int {
+	m := map[string]int{}
+	for _, o := range g.outages {
+		if len(o.Causes) == 0 {
+			m[o.Cause] += o.Requests
+		}
+		for c, n := range o.Causes {
+			m[c] += n
+		}
+	}
+	return m
+}
+
+func (g incidentGroup) down() (ms float64, failed int) {
+	for _, o := range g.outages {
+		ms += o.DurationMS
+		failed += o.Requests
+	}
+	return ms, failed
+}
+
+// incidents groups outages; a gap as long as the confirmation window
+// (the time it takes to call a recovery) separates two incidents.
+func incidents(r *reports.Result) []incidentGroup {
+	window := time.Duration(r.Analysis.ConfirmationWindowMS * float64(time.Millisecond))
+	if window <= 0 {
+		window = 10 * time.Second
+	}
+	outs := append([]reports.Outage(nil), r.Outages...)
+	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Start.Before(outs[j].Start) })
+	var gs []incidentGroup
+	for _, o := range outs {
+		if n := len(gs); n > 0 && o.Start.Sub(gs[n-1].end()) < window {
+			gs[n-1].outages = append(gs[n-1].outages, o)
+			continue
+		}
+		gs = append(gs, incidentGroup{outages: []reports.Outage{o}})
+	}
+	return gs
+}
+
+func incidentRows(gs []incidentGroup, ref time.Time, loc *time.Location) []Incident {
+	var rows []Incident
+	for i, g := range gs {
+		down, failed := g.down()
+		row := Incident{
+			N: i + 1, Start: clockMS(g.start(), loc), End: clockMS(g.end(), loc), Offset: offset(g.start(), ref),
+			Duration: Duration(ms(g.end().Sub(g.start()))), Down: Duration(down), Outages: len(g.outages),
+			Failed: Count(failed), Causes: countsText(g.causes(), causeText), Open: g.open(),
+		}
+		if row.Open {
+			row.End = "still failing at " + row.End
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func budgetRows(r *reports.Result) []BudgetRow {
+	var rows []BudgetRow
+	for _, b := range r.Budgets {
+		rows = append(rows, BudgetRow{Metric: metricName(b.Metric), Value: metricValue(b.Metric, b.Value), Limit: metricLimit(b.Metric, b.Limit), Pass: b.Pass, Message: b.Message})
+	}
+	return rows
+}
+
+func metricName(key string) string {
+	switch key {
+	case "downtime_ms":
+		return "Downtime"
+	case "longest_outage_ms":
+		return "Longest outage"
+	case "server_5xx":
+		return "5xx answers"
+	case "recovery_ms":
+		return "Recovery"
+	case "healing_ms":
+		return "Healing"
+	case "not_recovered":
+		return "Recovers before the deadline"
+	}
+	return key
+}
+
+func metricValue(key string, v float64) string {
+	switch {
+	case key == "not_recovered" && v == 0:
+		return "recovered"
+	case key == "not_recovered":
+		return "not recovered"
+	case strings.HasSuffix(key, "_ms"):
+		return Duration(v)
+	}
+	return Number(v)
+}
+
+func metricLimit(key string, v float64) string {
+	switch {
+	case key == "not_recovered":
+		return "must recover"
+	case strings.HasSuffix(key, "_ms"):
+		return "≤ " + Duration(v)
+	}
+	return "≤ " + Number(v)
+}
+
+func faultRows(r *reports.Result, ref time.Time, loc *time.Location) []FaultRow {
+	var rows []FaultRow
+	for _, in := range r.Injections {
+		row := FaultRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Action: "inject", Fault: in.Fault, Detail: in.Detail}
+		var parts []string
+		if in.TimeToFirstErrorMS != nil {
+			parts = append(parts, "first error after "+Duration(*in.TimeToFirstErrorMS))
+		}
+		if in.RecoveryMS != nil {
+			parts = append(parts, "recovered after "+Duration(*in.RecoveryMS))
+		} else if in.Recovered != nil && !*in.Recovered {
+			parts = append(parts, "not recovered")
+		}
+		row.Figures = strings.Join(parts, ", ")
+		rows = append(rows, row)
+	}
+	for _, in := range r.Reverts {
+		rows = append(rows, FaultRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Action: "revert", Fault: in.Fault, Detail: in.Detail})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].At < rows[j].At })
+	return rows
+}
+
+func eventRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow {
+	var rows []EventRow
+	for _, e := range r.Events {
+		row := EventRow{At: clockMS(e.At, loc), Offset: offset(e.At, ref), Kind: e.Kind, Object: e.Object, Reason: e.Reason, Message: e.Message, Severity: severity(e)}
+		if e.ObjectTime != nil {
+			row.ObjectTime = e.ObjectTime.In(loc).Format(time.RFC3339Nano)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// severity sorts an event for the eye: "bad" for what breaks things,
+// "good" for what brings them back, "" for the rest.
+func severity(e reports.Event) string {
+	reason := strings.ToLower(e.Reason)
+	for _, w := range []string{"notready", "unhealthy", "kill", "backoff", "fail", "evict", "error", "oom", "stop", "unreachable", "exec", "setimage", "evicted"} {
+		if strings.Contains(reason, w) {
+			return "bad"
+		}
+	}
+	for _, w := range []string{"ready", "started", "complete", "healthy", "scheduled", "available", "start", "revert"} {
+		if strings.Contains(reason, w) {
+			return "good"
+		}
+	}
+	return ""
+}
+
+func params(r *reports.Result) []Fact {
+	a := r.Analysis
+	f := []Fact{
+		{"Load", loadText(r.Load)},
+		{"Targets", strings.Join(r.Load.Targets, "  ")},
+		{"Resolution", Duration(a.ResolutionMS) + " (one request interval: no edge is finer)"},
+		{"Confirmation window", Duration(a.ConfirmationWindowMS) + " without failure to call it recovered"},
+		{"Bucket", Duration(a.BucketMS)},
+	}
+	if a.FailOn4xx {
+		f = append(f, Fact{"4xx", "count as failures"})
+	} else {
+		f = append(f, Fact{"4xx", fmt.Sprintf("succeed, counted apart (%s)", Count(r.Client4xx))})
+	}
+	if a.DeadlineMS > 0 {
+		f = append(f, Fact{"Deadline", Duration(a.DeadlineMS)})
+	}
+	return f
+}

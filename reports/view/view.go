@@ -1,0 +1,322 @@
+// Package view turns selfheal results into the report's view model: every
+// string a reader sees, every table row and every chart's data, already
+// formatted and laid out in time (seconds from the scenario's start), but
+// not yet in pixels. Keeping this step separate from HTML makes it
+// testable with golden files, and keeps the template free of logic.
+package view
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/trend"
+)
+
+// Option tunes Build (and so the HTML report, which takes the same options).
+type Option func(*config)
+
+type config struct {
+	title      string
+	generated  time.Time
+	loc        *time.Location
+	detailRuns int
+	rule       trend.Rule
+	maxColumns int
+	group      []trend.GroupOption
+}
+
+// WithTitle sets the report's title (default "selfheal report").
+func WithTitle(s string) Option { return func(c *config) { c.title = s } }
+
+// WithGenerated sets the generation time printed in the report (default
+// now); tests pin it.
+func WithGenerated(t time.Time) Option { return func(c *config) { c.generated = t } }
+
+// WithLocation sets the time zone for every clock time in the report
+// (default: the zone of the newest result's timestamps, i.e. where it ran).
+func WithLocation(l *time.Location) Option { return func(c *config) { c.loc = l } }
+
+// WithDetailRuns sets how many runs, newest first, get full scenario
+// sections with charts (default 1); older runs get a summary table.
+func WithDetailRuns(n int) Option { return func(c *config) { c.detailRuns = n } }
+
+// WithRule sets the regression rule for trends (default trend.DefaultRule).
+func WithRule(r trend.Rule) Option { return func(c *config) { c.rule = r } }
+
+// WithMaxColumns caps the columns of a timeline chart (default 480): longer
+// timelines merge adjacent buckets, so a one-hour run stays readable.
+func WithMaxColumns(n int) Option { return func(c *config) { c.maxColumns = n } }
+
+// WithGroupOptions passes options to trend.Group.
+func WithGroupOptions(o ...trend.GroupOption) Option {
+	return func(c *config) { c.group = append(c.group, o...) }
+}
+
+// Report is the whole page.
+type Report struct {
+	Title     string
+	Generated string
+	Zone      string
+	Headline  string // one sentence: what the newest run says
+	Runs      []Run  // newest first
+	Trends    *Trends
+}
+
+// Run is one run of the suite.
+type Run struct {
+	ID        string
+	Anchor    string
+	Inferred  bool
+	When      string
+	Facts     []Fact
+	Verdict   string
+	Totals    Totals
+	Detailed  bool
+	Scenarios []Scenario
+}
+
+// Fact is a labelled value.
+type Fact struct {
+	Label string
+	Value string
+}
+
+// Totals sums a run.
+type Totals struct {
+	Scenarios, Passed, Failed, Errored, Unjudged int
+	Requests, FailedRequests                     string
+	Downtime                                     string
+	Text                                         string
+}
+
+// ErrNoResults is returned by Build without results.
+var ErrNoResults = errors.New("no results to report")
+
+// Build makes the view model of results.
+func Build(results []*reports.Result, opts ...Option) (*Report, error) {
+	if len(results) == 0 {
+		return nil, ErrNoResults
+	}
+	cfg := config{title: "selfheal report", detailRuns: 1, rule: trend.DefaultRule(), maxColumns: 480}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	runs := trend.Group(results, cfg.group...)
+	if cfg.loc == nil {
+		cfg.loc = runs[0].Started.Location()
+	}
+	if cfg.generated.IsZero() {
+		cfg.generated = time.Now()
+	}
+	rep := &Report{
+		Title:     cfg.title,
+		Generated: date(cfg.generated, cfg.loc),
+		Zone:      zoneName(runs[0].Started.In(cfg.loc)),
+	}
+	anchors := map[string]int{}
+	for i, run := range runs {
+		rep.Runs = append(rep.Runs, buildRun(run, i < cfg.detailRuns, &cfg, anchors))
+	}
+	rep.Headline = headline(rep.Runs[0], len(runs))
+	if len(runs) > 1 {
+		rep.Trends = buildTrends(runs, &cfg, rep.Runs)
+	}
+	return rep, nil
+}
+
+func buildRun(run trend.Run, detailed bool, cfg *config, anchors map[string]int) Run {
+	info := run.Info()
+	v := Run{
+		ID:       run.ID,
+		Anchor:   unique(anchors, "run-"+slug(run.ID)),
+		Inferred: run.Inferred,
+		When:     fmt.Sprintf("%s – %s (%s)", date(run.Started, cfg.loc), run.Ended.In(cfg.loc).Format("15:04:05"), Duration(ms(run.Ended.Sub(run.Started)))),
+		Detailed: detailed,
+	}
+	v.Facts = runFacts(info, run)
+	for _, r := range run.Results {
+		s := buildScenario(r, detailed, cfg)
+		s.Anchor = unique(anchors, v.Anchor+"-"+slug(r.Scenario))
+		v.Scenarios = append(v.Scenarios, s)
+	}
+	v.Totals = totals(run.Results, v.Scenarios)
+	v.Verdict = runVerdict(v.Totals)
+	return v
+}
+
+func runFacts(info reports.RunInfo, run trend.Run) []Fact {
+	var f []Fact
+	addIf := func(label, value string) {
+		if value != "" {
+			f = append(f, Fact{label, value})
+		}
+	}
+	addIf("Cluster", info.Cluster)
+	addIf("Kubernetes", info.KubernetesVersion)
+	switch info.ImageMode {
+	case "":
+	case "offline":
+		f = append(f, Fact{"Images", "offline (built on the machine, no registry)"})
+	default:
+		f = append(f, Fact{"Images", info.ImageMode})
+	}
+	addIf("Fixture", info.Fixture)
+	addIf("Host", info.Host)
+	addIf("selfheal", info.SelfhealVersion)
+	f = append(f, loadFacts(run.Results)...)
+	if run.Inferred {
+		f = append(f, Fact{"Grouping", "no run id in the results: grouped by start time"})
+	}
+	return f
+}
+
+// loadFacts describes the load; when scenarios differ it says so rather
+// than picking one.
+func loadFacts(rs []*reports.Result) []Fact {
+	seen := map[string]bool{}
+	var texts []string
+	for _, r := range rs {
+		t := loadText(r.Load)
+		if !seen[t] {
+			seen[t] = true
+			texts = append(texts, t)
+		}
+	}
+	if len(texts) == 1 {
+		return []Fact{{"Load", texts[0]}}
+	}
+	return []Fact{{"Load", "differs per scenario (see each scenario)"}}
+}
+
+func loadText(l reports.Load) string {
+	ka := "keep-alive"
+	if !l.KeepAlive {
+		ka = "new connection per request"
+	}
+	timeout := l.Timeout
+	if timeout == "" {
+		timeout = Duration(l.TimeoutMS)
+	}
+	return fmt.Sprintf("%s req/s over %s, timeout %s, %s, redirects %s", Number(l.Rate), plural(len(l.Targets), "target", "targets"), timeout, ka, orDash(l.Redirects))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func totals(rs []*reports.Result, ss []Scenario) Totals {
+	var t Totals
+	var req, failed int
+	var down float64
+	for i, r := range rs {
+		t.Scenarios++
+		switch ss[i].Verdict {
+		case "pass":
+			t.Passed++
+		case "fail":
+			t.Failed++
+		case "error":
+			t.Errored++
+		default:
+			t.Unjudged++
+		}
+		req += r.Requests.Total
+		failed += r.Requests.Failed
+		down += r.DowntimeMS
+	}
+	t.Requests, t.FailedRequests, t.Downtime = Count(req), Count(failed), Duration(down)
+	t.Text = totalsText(t)
+	return t
+}
+
+func totalsText(t Totals) string {
+	s := plural(t.Scenarios, "scenario", "scenarios") + ": "
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{t.Passed, "passed"}, {t.Failed, "failed"}, {t.Errored, "could not run"}, {t.Unjudged, "without budgets"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
+		}
+	}
+	return s + join(parts)
+}
+
+func runVerdict(t Totals) string {
+	switch {
+	case t.Errored > 0:
+		return "error"
+	case t.Failed > 0:
+		return "fail"
+	case t.Passed > 0:
+		return "pass"
+	}
+	return "none"
+}
+
+func headline(latest Run, runs int) string {
+	s := "Latest run " + latest.ID + ": " + latest.Totals.Text + "."
+	if runs > 1 {
+		s += fmt.Sprintf(" Trends over %d runs below.", runs)
+	}
+	return s
+}
+
+// join lists words in English: "a", "a and b", "a, b and c".
+func join(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	out := ""
+	for i, p := range parts[:len(parts)-1] {
+		if i > 0 {
+			out += ", "
+		}
+		out += p
+	}
+	return out + " and " + parts[len(parts)-1]
+}
+
+func unique(seen map[string]int, id string) string {
+	seen[id]++
+	if n := seen[id]; n > 1 {
+		return fmt.Sprintf("%s-%d", id, n)
+	}
+	return id
+}
+
+// sortedCounts returns a map's entries, largest first, then by key.
+func sortedCounts(m map[string]int) []Tally {
+	var out []Tally
+	for k, n := range m {
+		out = append(out, Tally{Label: k, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Label < out[j].Label
+	})
+	for i := range out {
+		out[i].Text = Count(out[i].N)
+	}
+	return out
+}
+
+// Tally is a labelled count.
+type Tally struct {
+	Label string
+	N     int
+	Text  string
+	Class string `json:",omitempty"` // "2xx" .. "5xx", "error": the chart colour
+}

@@ -1,0 +1,211 @@
+package view
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfheal/selfheal/reports"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var generated = time.Date(2025, 6, 5, 8, 0, 0, 0, time.UTC)
+
+func load(t *testing.T, paths ...string) []*reports.Result {
+	t.Helper()
+	loaded, _, err := reports.ReadPaths(context.Background(), paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []*reports.Result
+	for _, l := range loaded {
+		rs = append(rs, l.Result)
+	}
+	return rs
+}
+
+// TestGolden pins the whole view model of the sample results: every string
+// a reader sees and every chart's data. Run with -update after a deliberate
+// change and read the diff.
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name  string
+		paths []string
+		opts  []Option
+	}{
+		{"nightly", []string{"../testdata/nightly"}, nil},
+		{"probe", []string{"../testdata/probe/probe.json"}, []Option{WithTitle("selfheal probe")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Build(load(t, tt.paths...), append([]Option{WithGenerated(generated)}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(rep, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", tt.name+".golden.json")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./reports/view -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("view model differs from %s; run go test ./reports/view -update and review the diff\n%s", path, firstDiff(string(want), string(got)))
+			}
+		})
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) && i < len(gl); i++ {
+		if wl[i] != gl[i] {
+			return "line " + itoa(i+1) + ":\n  want: " + wl[i] + "\n  got:  " + gl[i]
+		}
+	}
+	return "lengths differ: want " + itoa(len(wl)) + " lines, got " + itoa(len(gl))
+}
+
+func itoa(n int) string { return Count(n) }
+
+func TestBuildRuns(t *testing.T) {
+	rep, err := Build(load(t, "../testdata/nightly"), WithGenerated(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(rep.Runs); got != 3 {
+		t.Fatalf("%d runs, want 3", got)
+	}
+	newest := rep.Runs[0]
+	if newest.ID != "nightly-20250604" || !newest.Detailed || rep.Runs[1].Detailed {
+		t.Errorf("newest run %q detailed=%v, next detailed=%v; want nightly-20250604 alone in detail", newest.ID, newest.Detailed, rep.Runs[1].Detailed)
+	}
+	if newest.Verdict != "fail" || newest.Totals.Failed != 2 || newest.Totals.Passed != 2 {
+		t.Errorf("newest run verdict %q totals %+v; want fail with 2 failed, 2 passed", newest.Verdict, newest.Totals)
+	}
+	for _, s := range rep.Runs[1].Scenarios {
+		if s.Chart != nil || s.Events != nil {
+			t.Errorf("older run scenario %s has detail", s.Name)
+		}
+	}
+	if rep.Trends == nil || rep.Trends.Regressions == 0 {
+		t.Fatal("no trends or no regression flagged in the sample nightlies")
+	}
+}
+
+func TestLongRunChart(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04/node-halt.json")
+	if n := len(rs[0].Timeline); n != 3600 {
+		t.Fatalf("sample has %d buckets, want 3600", n)
+	}
+	tests := []struct {
+		max       int
+		wantCols  int
+		wantMerge int
+	}{
+		{480, 450, 8},
+		{3600, 3600, 1},
+		{100, 100, 36},
+	}
+	for _, tt := range tests {
+		rep, err := Build(rs, WithGenerated(generated), WithMaxColumns(tt.max))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := rep.Runs[0].Scenarios[0].Chart
+		if len(c.Columns) != tt.wantCols || c.Merged != tt.wantMerge {
+			t.Errorf("max %d: %d columns merging %d, want %d merging %d", tt.max, len(c.Columns), c.Merged, tt.wantCols, tt.wantMerge)
+		}
+		// Merging keeps the request count: rate x time summed over
+		// columns equals the total.
+		var total float64
+		for _, col := range c.Columns {
+			total += col.Total() * c.ColumnS
+		}
+		if d := total - float64(rs[0].Requests.Total); d > 1 || d < -1 {
+			t.Errorf("max %d: columns hold %.1f requests, result %d", tt.max, total, rs[0].Requests.Total)
+		}
+		if len(c.TimeTicks) < 4 || len(c.TimeTicks) > 10 {
+			t.Errorf("max %d: %d time ticks", tt.max, len(c.TimeTicks))
+		}
+		for _, l := range c.Lanes {
+			if len(l.Marks) > 300 {
+				t.Errorf("lane %s has %d marks: not merged", l.Kind, len(l.Marks))
+			}
+		}
+	}
+}
+
+// TestProbeStory checks that a run without injection tells when it broke,
+// how, and when it came back, in words.
+func TestProbeStory(t *testing.T) {
+	rep, err := Build(load(t, "../testdata/probe/probe.json"), WithGenerated(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Runs[0].Scenarios[0]
+	text := strings.Join(s.Story, " ")
+	for _, want := range []string{
+		"injected nothing",
+		"It broke 2 times",
+		"From 14:30:15.0 requests failed until 14:30:27.0",
+		"HTTP 503",
+		"connections refused",
+		"Service recovered at 14:30:27.0, 12.0 s after the first failure",
+		"came back for good at 14:30:46.9",
+		"No budgets were set",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("story lacks %q:\n%s", want, strings.Join(s.Story, "\n"))
+		}
+	}
+	if rep.Zone != "UTC+02:00" {
+		t.Errorf("zone %q, want the offset of the result's own times", rep.Zone)
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	tests := []struct {
+		name string
+		r    reports.Result
+		want string
+	}{
+		{"given", reports.Result{Verdict: "fail"}, "fail"},
+		{"error", reports.Result{Error: "cluster gone"}, "error"},
+		{"no budgets", reports.Result{}, "none"},
+		{"budget missed", reports.Result{Budgets: []reports.BudgetCheck{{Pass: true}, {Pass: false}}}, "fail"},
+		{"budgets kept", reports.Result{Budgets: []reports.BudgetCheck{{Pass: true}}}, "pass"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Verdict(&tt.r); got != tt.want {
+				t.Errorf("Verdict = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBuildEmpty(t *testing.T) {
+	if _, err := Build(nil); err != ErrNoResults {
+		t.Errorf("Build(nil) error %v, want ErrNoResults", err)
+	}
+}
