@@ -1,0 +1,198 @@
+package load_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/internal/flaky"
+	"github.com/selfheal/selfheal/reports"
+)
+
+// The ground truth: a server that fails on a known schedule, attacked by
+// the real load, analysed by the real analysis. Every figure is compared
+// with the instants the server itself recorded when it switched phases.
+const groundTruthSchedule = "1s ok, 800ms 503, 1s ok, 800ms refuse, 1s ok, 800ms hang, 1s ok, " +
+	"800ms reset, 1s ok, 800ms eof, 1s ok, 800ms 500, 1500ms ok"
+
+const (
+	gtRate    = 50
+	gtTimeout = 500 * time.Millisecond
+	// The tolerance for every edge: one request interval plus 25 ms.
+	gtTol = time.Second/gtRate + 25*time.Millisecond
+)
+
+// window is one failing phase as the server lived it.
+type window struct {
+	phase      flaky.Phase
+	start, end time.Time
+}
+
+func TestGroundTruth(t *testing.T) {
+	for _, keepAlive := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keep-alive=%v", keepAlive), func(t *testing.T) {
+			t.Parallel()
+			groundTruth(t, keepAlive)
+		})
+	}
+}
+
+func groundTruth(t *testing.T, keepAlive bool) {
+	sched, err := flaky.ParseSchedule(groundTruthSchedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := measure.NewRecorder()
+	// Injections are marked the instant the server switched to a failing
+	// phase, as a scenario marks the instant its injecting call returned.
+	srv, err := flaky.Start("127.0.0.1:0", sched, flaky.OnEdge(func(e flaky.Edge) {
+		if e.Phase.Fails() {
+			rec.Mark(e.At, e.Phase.Cause(), e.Phase.String())
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	targets := []string{srv.URL() + "/", srv.URL() + "/2026/03/hello-world/", srv.URL() + "/wp-includes/css/style.css"}
+	gen, err := load.New(targets, load.Rate(gtRate), load.Timeout(gtTimeout), load.KeepAlive(keepAlive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-srv.Done() // the schedule is over: stop the load
+		cancel()
+	}()
+	st, err := gen.Run(ctx, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rec.Input(st.Ended)
+	in.Load = gen.Settings()
+	in.Params = measure.Params{ConfirmationWindow: 500 * time.Millisecond}
+	res, err := measure.Analyze(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	windows := failingWindows(srv.Edges())
+	if len(windows) != 6 {
+		t.Fatalf("the server lived %d failing phases; want 6 (edges %v)", len(windows), srv.Edges())
+	}
+	checkOutages(t, res, windows)
+	checkCounts(t, res, srv, st)
+	checkFaultFigures(t, res, windows)
+}
+
+// failingWindows pairs each failing phase's edge with the next edge.
+func failingWindows(edges []flaky.Edge) []window {
+	var out []window
+	for i := 0; i+1 < len(edges); i++ {
+		if edges[i].Phase.Fails() {
+			out = append(out, window{edges[i].Phase, edges[i].At, edges[i+1].At})
+		}
+	}
+	return out
+}
+
+func within(got, want time.Time) bool { return absDur(got.Sub(want)) <= gtTol }
+
+func absDur(d time.Duration) time.Duration { return max(d, -d) }
+
+func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+func checkOutages(t *testing.T, res *reports.Result, windows []window) {
+	t.Helper()
+	if len(res.Outages) != len(windows) {
+		for _, o := range res.Outages {
+			t.Logf("outage %s +%v %d × %s", o.Start.Format("15:04:05.000"), msDur(o.DurationMS), o.Requests, o.Cause)
+		}
+		t.Fatalf("%d outages measured; the server failed in %d windows", len(res.Outages), len(windows))
+	}
+	var truth time.Duration
+	for i, w := range windows {
+		o := res.Outages[i]
+		t.Logf("%-12s start %+7.2fms  end %+7.2fms  (%d requests, cause %s)",
+			w.phase, ms(o.Start.Sub(w.start)), ms(o.End.Sub(w.end)), o.Requests, o.Cause)
+		if !within(o.Start, w.start) || !within(o.End, w.end) {
+			t.Errorf("%s: outage %s..%s; the server failed %s..%s (tolerance %v)", w.phase,
+				o.Start.Format("15:04:05.000"), o.End.Format("15:04:05.000"),
+				w.start.Format("15:04:05.000"), w.end.Format("15:04:05.000"), gtTol)
+		}
+		if o.Cause != w.phase.Cause() || o.Open {
+			t.Errorf("%s: cause %q open=%v; want %q, closed", w.phase, o.Cause, o.Open, w.phase.Cause())
+		}
+		truth += w.end.Sub(w.start)
+	}
+	slack := 2 * gtTol * time.Duration(len(windows))
+	if d := msDur(res.DowntimeMS) - truth; absDur(d) > slack {
+		t.Errorf("downtime %v; the server failed for %v (off by %v, tolerance %v)", msDur(res.DowntimeMS), truth, d, slack)
+	}
+	t.Logf("downtime %v measured, %v true", msDur(res.DowntimeMS), truth)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func checkCounts(t *testing.T, res *reports.Result, srv *flaky.Server, st load.Stats) {
+	t.Helper()
+	served := srv.Served()
+	for _, code := range []int{500, 503} {
+		if got := res.StatusCodes[fmt.Sprint(code)]; got != served[code] || got == 0 {
+			t.Errorf("%d counted %d times; the server sent it %d times", code, got, served[code])
+		}
+	}
+	if res.Server5xx != served[500]+served[503] {
+		t.Errorf("5xx = %d; the server sent %d", res.Server5xx, served[500]+served[503])
+	}
+	for _, class := range []string{"refused", "timeout", "reset", "eof"} {
+		if res.Errors[class] == 0 {
+			t.Errorf("no %s error counted (errors %v)", class, res.Errors)
+		}
+	}
+	if res.Errors["other"] != 0 || res.Errors["dns"] != 0 {
+		t.Errorf("errors %v: nothing here should be dns or other", res.Errors)
+	}
+	if res.Requests.Total != int(st.Received) || res.Requests.Total != res.Requests.OK+res.Requests.Failed {
+		t.Errorf("requests %+v; the load received %d", res.Requests, st.Received)
+	}
+	perTarget := 0
+	for _, tg := range res.Targets {
+		perTarget += tg.Requests.Total
+	}
+	if perTarget != res.Requests.Total || len(res.Targets) != 3 {
+		t.Errorf("per-target totals add to %d over %d targets; want %d over 3", perTarget, len(res.Targets), res.Requests.Total)
+	}
+	if math.Abs(res.Load.Achieved-gtRate) > 0.05*gtRate {
+		t.Errorf("achieved %v requests/s; asked for %v", res.Load.Achieved, gtRate)
+	}
+}
+
+func checkFaultFigures(t *testing.T, res *reports.Result, windows []window) {
+	t.Helper()
+	if len(res.Injections) != len(windows) {
+		t.Fatalf("%d injections; want %d", len(res.Injections), len(windows))
+	}
+	for i, w := range windows {
+		inj := res.Injections[i]
+		switch {
+		case inj.TimeToFirstErrorMS == nil:
+			t.Errorf("%s: no time to first error", w.phase)
+		case *inj.TimeToFirstErrorMS < 0 || msDur(*inj.TimeToFirstErrorMS) > gtTol:
+			t.Errorf("%s: time to first error %vms; the server failed at once (tolerance %v)", w.phase, *inj.TimeToFirstErrorMS, gtTol)
+		}
+		want := w.end.Sub(w.start)
+		if inj.RecoveryMS == nil || absDur(msDur(*inj.RecoveryMS)-want) > gtTol {
+			t.Errorf("%s: recovery %v; the server recovered after %v", w.phase, inj.RecoveryMS, want)
+		}
+	}
+	episode := windows[len(windows)-1].end.Sub(windows[0].start)
+	if !res.Recovered || res.RecoveryMS == nil || absDur(msDur(*res.RecoveryMS)-episode) > gtTol {
+		t.Errorf("episode recovery %v (recovered %v); the server was healthy for good %v after the first injection",
+			res.RecoveryMS, res.Recovered, episode)
+	}
+}
