@@ -15,7 +15,7 @@ const (
 	chartW     = 1000.0
 	padLeft    = 74.0
 	padRight   = 16.0
-	labelBand  = 34.0 // marker labels above the plot, two rows
+	labelBand  = 46.0 // marker labels above the plot, three rows
 	rateH      = 200.0
 	gapH       = 22.0
 	latH       = 96.0
@@ -85,9 +85,10 @@ type svgRect struct {
 }
 
 type svgTick struct {
-	Pos   float64
-	Label string
-	Minor bool
+	Pos    float64
+	Label  string
+	Minor  bool
+	Anchor string
 }
 
 type svgMarker struct {
@@ -112,6 +113,7 @@ type svgMark struct {
 	Shape    string // "tri", "dot", "sq"
 	Severity string
 	N        int
+	ShowN    bool // the count fits before the next mark
 	Title    string
 	Path     string
 }
@@ -146,7 +148,16 @@ func layout(id string, c *view.Chart, title string) *svgChart {
 		s.LatTicks = append(s.LatTicks, svgTick{Pos: r2(ly(t.At)), Label: t.Label, Minor: t.Label == ""})
 	}
 	for _, t := range c.TimeTicks {
-		s.TimeTicks = append(s.TimeTicks, svgTick{Pos: r2(x(t.At)), Label: t.Label})
+		tk := svgTick{Pos: r2(x(t.At)), Label: t.Label, Anchor: "middle"}
+		// Labels at the plot's edges would be cut by the viewBox.
+		half := float64(len(t.Label)) * charW / 2
+		switch {
+		case tk.Pos+half > chartW:
+			tk.Anchor = "end"
+		case tk.Pos-half < 0:
+			tk.Anchor = "start"
+		}
+		s.TimeTicks = append(s.TimeTicks, tk)
 	}
 	s.Markers = markers(c, x)
 	s.Lanes, s.Events = lanes(c, x)
@@ -230,10 +241,9 @@ func latencyPaths(c *view.Chart, x func(float64) float64) (p50, p99 string) {
 }
 
 // markers places vertical lines and their labels; a label that would
-// overlap one on both label rows is left to the line's tooltip.
+// overlap one on every label row is left to the line's tooltip.
 func markers(c *view.Chart, x func(float64) float64) []svgMarker {
-	var rowEnd [2]float64
-	rowEnd[0], rowEnd[1] = -1, -1
+	rowEnd := [3]float64{-1, -1, -1}
 	var out []svgMarker
 	for _, m := range c.Markers {
 		mx := r2(x(m.At))
@@ -243,7 +253,7 @@ func markers(c *view.Chart, x func(float64) float64) []svgMarker {
 		if mx+w > chartW-padRight {
 			sm.Anchor, lx, l0 = "end", mx-3, mx-w
 		}
-		for row := 0; row < 2; row++ {
+		for row := range rowEnd {
 			if l0 > rowEnd[row] {
 				sm.ShowLbl = true
 				sm.LabelX, sm.LabelY = r2(lx), float64(12+row*14)
@@ -268,6 +278,11 @@ func lanes(c *view.Chart, x func(float64) float64) ([]svgLane, int) {
 			sm.Shape, sm.Path = shape(m.Severity, mx, y)
 			lane.Marks = append(lane.Marks, sm)
 			n += m.N
+		}
+		for j := range lane.Marks {
+			m := &lane.Marks[j]
+			room := j == len(lane.Marks)-1 || lane.Marks[j+1].X-m.X > 16
+			m.ShowN = m.N > 1 && room
 		}
 		out = append(out, lane)
 	}

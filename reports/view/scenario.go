@@ -37,10 +37,12 @@ type Scenario struct {
 	Budgets      []BudgetRow  `json:",omitempty"`
 	Faults       []FaultRow   `json:",omitempty"`
 	Events       []EventRow   `json:",omitempty"`
-	Bounds       []Fact       `json:",omitempty"`
-	Params       []Fact       `json:",omitempty"`
-	Notes        []string     `json:",omitempty"`
-	Chart        *Chart       `json:",omitempty"`
+	// Log is Faults and Events in one list by time, as the table shows it.
+	Log    []EventRow `json:",omitempty"`
+	Bounds []Fact     `json:",omitempty"`
+	Params []Fact     `json:",omitempty"`
+	Notes  []string   `json:",omitempty"`
+	Chart  *Chart     `json:",omitempty"`
 }
 
 // Figure is one key figure.
@@ -147,6 +149,7 @@ func buildScenario(r *reports.Result, detailed bool, cfg *config) Scenario {
 	s.Budgets = budgetRows(r)
 	s.Faults = faultRows(r, ref, loc)
 	s.Events = eventRows(r, ref, loc)
+	s.Log = logRows(r, ref, loc)
 	for _, b := range r.LowerBounds {
 		s.Bounds = append(s.Bounds, Fact{b.Name, Duration(b.MS) + ": " + b.Reason})
 	}
@@ -567,6 +570,34 @@ func eventRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow 
 			row.ObjectTime = e.ObjectTime.In(loc).Format(time.RFC3339Nano)
 		}
 		rows = append(rows, row)
+	}
+	return rows
+}
+
+// logRows merges what selfheal did with what Kubernetes reported, by time:
+// cause and effect read top to bottom.
+func logRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow {
+	type timed struct {
+		at  time.Time
+		row EventRow
+	}
+	var all []timed
+	add := func(action string, in reports.Injection) {
+		all = append(all, timed{in.At, EventRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Kind: "selfheal", Object: in.Fault, Reason: action, Message: in.Detail, Severity: "fault"}})
+	}
+	for _, in := range r.Injections {
+		add("inject", in)
+	}
+	for _, in := range r.Reverts {
+		add("revert", in)
+	}
+	for i, e := range r.Events {
+		all = append(all, timed{e.At, eventRows(&reports.Result{Events: r.Events[i : i+1]}, ref, loc)[0]})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].at.Before(all[j].at) })
+	rows := make([]EventRow, 0, len(all))
+	for _, t := range all {
+		rows = append(rows, t.row)
 	}
 	return rows
 }

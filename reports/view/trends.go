@@ -10,7 +10,12 @@ import (
 
 // Trends follows each scenario's figures over the runs, oldest first.
 type Trends struct {
+	// Runs are the table's columns: the newest runs, at most
+	// WithTrendColumns of them; Hidden older runs are in the sparklines
+	// and the medians only.
 	Runs        []TrendRun
+	Hidden      int
+	AllRuns     int
 	Rule        string
 	Regressions int
 	Scenarios   []TrendScenario
@@ -85,7 +90,24 @@ func buildTrends(runs []trend.Run, cfg *config, views []Run) *Trends {
 	for _, name := range order {
 		t.Scenarios = append(t.Scenarios, *byScenario[name])
 	}
+	t.AllRuns = len(t.Runs)
+	if n := cfg.trendColumns; n > 0 && len(t.Runs) > n {
+		t.trim(len(t.Runs) - n)
+	}
 	return t
+}
+
+// trim drops the oldest k runs from the table columns.
+func (t *Trends) trim(k int) {
+	t.Hidden = k
+	t.Runs = t.Runs[k:]
+	for i := range t.Scenarios {
+		sc := &t.Scenarios[i]
+		sc.Verdicts = sc.Verdicts[k:]
+		for j := range sc.Rows {
+			sc.Rows[j].Cells = sc.Rows[j].Cells[k:]
+		}
+	}
 }
 
 // verdicts per run, oldest first.
@@ -145,7 +167,7 @@ func change(m trend.Metric, v, base trend.Value) string {
 	case v.Never && base.Never:
 		return "same"
 	case v.Never:
-		return "never, was " + valueText(m, base)
+		return "median before: " + valueText(m, base)
 	case base.Never:
 		return "now " + valueText(m, v)
 	}

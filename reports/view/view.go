@@ -26,6 +26,8 @@ type config struct {
 	rule       trend.Rule
 	maxColumns int
 	group      []trend.GroupOption
+	// trendColumns caps the runs shown as trend table columns.
+	trendColumns int
 }
 
 // WithTitle sets the report's title (default "selfheal report").
@@ -49,6 +51,10 @@ func WithRule(r trend.Rule) Option { return func(c *config) { c.rule = r } }
 // WithMaxColumns caps the columns of a timeline chart (default 480): longer
 // timelines merge adjacent buckets, so a one-hour run stays readable.
 func WithMaxColumns(n int) Option { return func(c *config) { c.maxColumns = n } }
+
+// WithTrendColumns caps how many runs, newest first, get a column in the
+// trend tables (default 10); sparklines and medians use every run.
+func WithTrendColumns(n int) Option { return func(c *config) { c.trendColumns = n } }
 
 // WithGroupOptions passes options to trend.Group.
 func WithGroupOptions(o ...trend.GroupOption) Option {
@@ -100,7 +106,7 @@ func Build(results []*reports.Result, opts ...Option) (*Report, error) {
 	if len(results) == 0 {
 		return nil, ErrNoResults
 	}
-	cfg := config{title: "selfheal report", detailRuns: 1, rule: trend.DefaultRule(), maxColumns: 480}
+	cfg := config{title: "selfheal report", detailRuns: 1, rule: trend.DefaultRule(), maxColumns: 480, trendColumns: 10}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -209,3 +209,28 @@ func TestBuildEmpty(t *testing.T) {
 		t.Errorf("Build(nil) error %v, want ErrNoResults", err)
 	}
 }
+
+func TestTrendColumns(t *testing.T) {
+	rs := load(t, "../testdata/nightly")
+	rep, err := Build(rs, WithGenerated(generated), WithTrendColumns(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := rep.Trends
+	if len(tr.Runs) != 2 || tr.Hidden != 1 || tr.AllRuns != 3 {
+		t.Fatalf("trend columns %d hidden %d of %d; want 2, 1 of 3", len(tr.Runs), tr.Hidden, tr.AllRuns)
+	}
+	if tr.Runs[1].ID != "nightly-20250604" {
+		t.Errorf("last column %q, want the newest run", tr.Runs[1].ID)
+	}
+	for _, sc := range tr.Scenarios {
+		for _, row := range sc.Rows {
+			if len(row.Cells) != 2 || len(sc.Verdicts) != 2 {
+				t.Fatalf("%s %s: %d cells, %d verdicts", sc.Name, row.Key, len(row.Cells), len(sc.Verdicts))
+			}
+			if len(row.Spark) < 2 && row.Key != "latency_ms.impact.p99" {
+				t.Errorf("%s %s: sparkline lost the hidden runs: %d points", sc.Name, row.Key, len(row.Spark))
+			}
+		}
+	}
+}
