@@ -1,11 +1,160 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/html"
+	"github.com/selfheal/selfheal/reports/junit"
+	"github.com/selfheal/selfheal/reports/trend"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
-// runReport is owned by the HTML-report work; placeholder until then.
+const reportSynopsis = `[--out report.html] [--junit junit.xml] [--title TITLE] RESULT.json|DIR...
+
+Renders selfheal result files into one self-contained HTML page (no network
+needed to view it) and, with --junit, a JUnit XML file for CI. A directory
+means every *.json result below it, so a folder of nightly artifacts works;
+results are grouped into runs by run id, newest first, with trends across
+runs. Flags may come before or after the files.`
+
+// runReport implements `selfheal report`.
 func runReport(ctx context.Context, env *cliEnv, args []string) error {
-	return errors.New("report: not built yet")
+	fs := newFlagSet(env, "report", reportSynopsis)
+	out := fs.String("out", "report.html", "write the HTML report to this `file`")
+	junitOut := fs.String("junit", "", "also write JUnit XML (one testcase per scenario and per budget) to this `file`")
+	title := fs.String("title", "selfheal report", "the report's `title`")
+	detail := fs.Int("detail-runs", 1, "how many runs, newest first, get full scenario sections with charts")
+	paths, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkReportFlags(paths, *out, *junitOut, *detail); err != nil {
+		return err
+	}
+	results, err := loadResults(ctx, env, paths)
+	if err != nil {
+		return err
+	}
+	opts := []view.Option{view.WithTitle(*title), view.WithDetailRuns(*detail)}
+	if err := writeHTML(ctx, *out, results, opts); err != nil {
+		return err
+	}
+	runs := trend.Group(results)
+	fmt.Fprintf(env.stdout, "wrote %s: %s in %s; latest run %s: %s\n", *out,
+		reportPlural(len(results), "result", "results"), reportPlural(len(runs), "run", "runs"), runs[0].ID, reportVerdicts(runs[0].Results))
+	if *junitOut == "" {
+		return nil
+	}
+	if err := writeJUnit(*junitOut, results); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "wrote %s\n", *junitOut)
+	return nil
+}
+
+// parseInterleaved parses flags that may follow positional arguments
+// (`selfheal report results/ --out r.html`), which package flag alone stops at.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var paths []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return paths, nil
+		}
+		if rest[0] == "--" {
+			return append(paths, rest[1:]...), nil
+		}
+		paths = append(paths, rest[0])
+		args = rest[1:]
+	}
+}
+
+func checkReportFlags(paths []string, out, junitOut string, detail int) error {
+	switch {
+	case len(paths) == 0:
+		return usagef("no result files given: name result JSON files or directories of them, e.g. selfheal report --out report.html results/")
+	case out == "":
+		return usagef("--out is empty: name the HTML file to write, e.g. --out report.html")
+	case detail < 1:
+		return usagef("--detail-runs %d: must be at least 1 (the newest run)", detail)
+	case junitOut != "" && junitOut == out:
+		return usagef("--junit and --out both name %s: give the JUnit XML its own file", out)
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return usagef("--out %s is a directory: name a file, e.g. --out %s/report.html", out, strings.TrimSuffix(out, "/"))
+	}
+	return nil
+}
+
+// loadResults reads the inputs; input that is missing or is not a selfheal
+// result is a usage error naming the file and saying what was expected.
+func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*reports.Result, error) {
+	loaded, skipped, err := reports.ReadPaths(ctx, paths...)
+	for _, s := range skipped {
+		fmt.Fprintf(env.stderr, "selfheal report: skipped %s: %s, not a selfheal result\n", s.Path, s.Reason)
+	}
+	switch {
+	case errors.Is(err, reports.ErrNoResults):
+		return nil, usagef("no selfheal result files in %s (%d other JSON files skipped): pass the result files written by selfheal probe or the e2e suite (schema %s)",
+			strings.Join(paths, ", "), len(skipped), reports.Schema)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usagef("%v: name an existing result file or directory", err)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, context.Canceled):
+		return nil, err
+	case err != nil:
+		return nil, usagef("%v; pass only result files written by selfheal (schema %s)", err, reports.Schema)
+	}
+	results := make([]*reports.Result, 0, len(loaded))
+	for _, l := range loaded {
+		results = append(results, l.Result)
+	}
+	return results, nil
+}
+
+func writeHTML(ctx context.Context, path string, results []*reports.Result, opts []view.Option) error {
+	var buf bytes.Buffer
+	if err := html.Write(ctx, &buf, results, opts...); err != nil {
+		return err
+	}
+	return reports.WriteFileAtomic(path, buf.Bytes())
+}
+
+func writeJUnit(path string, results []*reports.Result) error {
+	var buf bytes.Buffer
+	if err := junit.Write(&buf, results); err != nil {
+		return err
+	}
+	return reports.WriteFileAtomic(path, buf.Bytes())
+}
+
+func reportVerdicts(rs []*reports.Result) string {
+	counts := map[string]int{}
+	for _, r := range rs {
+		counts[view.Verdict(r)]++
+	}
+	var parts []string
+	for _, v := range []struct{ key, word string }{{"pass", "passed"}, {"fail", "failed"}, {"error", "could not run"}, {"none", "without budgets"}} {
+		if n := counts[v.key]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, v.word))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func reportPlural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -8,6 +8,31 @@ import (
 	"github.com/selfheal/selfheal/reports"
 )
 
+// Story tells what happened in a scenario in plain sentences, with clock
+// times in loc (the result's own zone when nil). The report shows it
+// first; the JUnit output carries it too.
+func Story(r *reports.Result, loc *time.Location) []string {
+	if loc == nil {
+		loc = r.Started.Location()
+	}
+	return story(r, loc)
+}
+
+// BudgetText says in words how a figure stands against its budget.
+func BudgetText(b reports.BudgetCheck) string {
+	if b.Metric == "not_recovered" {
+		if b.Pass {
+			return "recovered before the deadline"
+		}
+		return "did not recover before the deadline"
+	}
+	word := "within"
+	if !b.Pass {
+		word = "over"
+	}
+	return fmt.Sprintf("%s %s is %s its budget of %s", strings.ToLower(metricName(b.Metric)), metricValue(b.Metric, b.Value), word, metricValue(b.Metric, b.Limit))
+}
+
 // story tells a scenario in plain sentences: what was done, when it broke,
 // how, when it came back, and what Kubernetes did meanwhile. It is the part
 // of the report a newcomer reads first, so it names instants and causes
@@ -349,7 +374,7 @@ func verdictSentence(r *reports.Result) string {
 			failed = append(failed, "it did not recover before the deadline")
 			continue
 		}
-		failed = append(failed, fmt.Sprintf("%s %s is over its budget of %s", strings.ToLower(metricName(b.Metric)), metricValue(b.Metric, b.Value), metricValue(b.Metric, b.Limit)))
+		failed = append(failed, BudgetText(b))
 	}
 	return "Verdict: failed; " + join(failed) + "."
 }

@@ -1,0 +1,220 @@
+// Package junit writes selfheal results as JUnit XML, for CI systems that
+// show test reports: one testcase per scenario (failed when a budget was
+// missed, an error when the scenario could not run) and one per budget,
+// grouped in one testsuite per run.
+//
+// The format follows the common JUnit XML schema as read by Jenkins,
+// GitLab and GitHub test reporters: testsuites > testsuite > testcase with
+// failure, error and system-out. A scenario's testcase carries the report's
+// plain-language story in system-out, so the CI page says what happened.
+package junit
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/trend"
+	"github.com/selfheal/selfheal/reports/view"
+)
+
+// Suites is the document root.
+type Suites struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Time     string   `xml:"time,attr"`
+	Suites   []Suite  `xml:"testsuite"`
+}
+
+// Suite is one run.
+type Suite struct {
+	Name       string     `xml:"name,attr"`
+	Tests      int        `xml:"tests,attr"`
+	Failures   int        `xml:"failures,attr"`
+	Errors     int        `xml:"errors,attr"`
+	Skipped    int        `xml:"skipped,attr"`
+	Time       string     `xml:"time,attr"`
+	Timestamp  string     `xml:"timestamp,attr"`
+	Hostname   string     `xml:"hostname,attr,omitempty"`
+	Properties []Property `xml:"properties>property,omitempty"`
+	Cases      []Case     `xml:"testcase"`
+}
+
+// Property is a name/value pair of a suite.
+type Property struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// Case is one scenario or one budget.
+type Case struct {
+	Name      string   `xml:"name,attr"`
+	Classname string   `xml:"classname,attr"`
+	Time      string   `xml:"time,attr"`
+	Failure   *Problem `xml:"failure,omitempty"`
+	Error     *Problem `xml:"error,omitempty"`
+	SystemOut *CDATA   `xml:"system-out,omitempty"`
+}
+
+// Problem is a failure or an error.
+type Problem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",cdata"`
+}
+
+// CDATA is text written as a CDATA section, so multi-line stories stay
+// readable in the file.
+type CDATA struct {
+	Text string `xml:",cdata"`
+}
+
+func cdata(s string) *CDATA { return &CDATA{Text: s} }
+
+// Build makes the JUnit document of results, one suite per run, oldest
+// run first (the order CI tools list them).
+func Build(results []*reports.Result) *Suites {
+	doc := &Suites{Name: "selfheal"}
+	runs := trend.Group(results)
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Started.Before(runs[j].Started) })
+	var total float64
+	for _, run := range runs {
+		s := suite(run)
+		doc.Suites = append(doc.Suites, s)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		total += run.Ended.Sub(run.Started).Seconds()
+	}
+	doc.Time = seconds(total)
+	return doc
+}
+
+// Write writes results as JUnit XML to w.
+func Write(w io.Writer, results []*reports.Result) error {
+	if len(results) == 0 {
+		return fmt.Errorf("writing JUnit XML: %w", view.ErrNoResults)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("writing JUnit XML: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(Build(results)); err != nil {
+		return fmt.Errorf("writing JUnit XML: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("writing JUnit XML: %w", err)
+	}
+	return nil
+}
+
+func suite(run trend.Run) Suite {
+	info := run.Info()
+	s := Suite{
+		Name:      "selfheal " + run.ID,
+		Time:      seconds(run.Ended.Sub(run.Started).Seconds()),
+		Timestamp: run.Started.UTC().Format("2006-01-02T15:04:05"),
+		Hostname:  info.Host,
+	}
+	for _, p := range []Property{
+		{"run.id", run.ID}, {"cluster", info.Cluster}, {"kubernetes_version", info.KubernetesVersion},
+		{"image_mode", info.ImageMode}, {"fixture", info.Fixture}, {"selfheal_version", info.SelfhealVersion},
+	} {
+		if p.Value != "" {
+			s.Properties = append(s.Properties, p)
+		}
+	}
+	for _, r := range run.Results {
+		for _, c := range cases(r) {
+			s.Tests++
+			switch {
+			case c.Error != nil:
+				s.Errors++
+			case c.Failure != nil:
+				s.Failures++
+			}
+			s.Cases = append(s.Cases, c)
+		}
+	}
+	return s
+}
+
+func cases(r *reports.Result) []Case {
+	class := "selfheal." + r.Scenario
+	sc := Case{Name: r.Scenario, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
+	story := strings.Join(view.Story(r, nil), "\n")
+	sc.SystemOut = cdata(story + "\n\n" + figures(r))
+	switch view.Verdict(r) {
+	case "fail":
+		var missed []string
+		for _, b := range r.Budgets {
+			if !b.Pass {
+				missed = append(missed, view.BudgetText(b))
+			}
+		}
+		sc.Failure = &Problem{Message: strings.Join(missed, "; "), Type: "budget", Text: story}
+	case "error":
+		msg := r.Error
+		if msg == "" {
+			msg = "the scenario could not run to its end"
+		}
+		sc.Error = &Problem{Message: msg, Type: "scenario", Text: story}
+	}
+	out := []Case{sc}
+	for _, b := range r.Budgets {
+		c := Case{Name: r.Scenario + " budget " + b.Metric, Classname: class + ".budgets", Time: "0"}
+		if b.Pass {
+			c.SystemOut = cdata(budgetOut(b))
+		} else {
+			c.Failure = &Problem{Message: view.BudgetText(b), Type: "budget", Text: budgetOut(b)}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func budgetOut(b reports.BudgetCheck) string {
+	s := view.BudgetText(b)
+	if b.Message != "" && b.Message != s {
+		s += "\n" + b.Message
+	}
+	return s
+}
+
+// figures lists the key figures in plain text, for system-out.
+func figures(r *reports.Result) string {
+	opt := func(v *float64, none string) string {
+		if v == nil {
+			return none
+		}
+		return view.Duration(*v)
+	}
+	lines := []string{
+		"downtime: " + view.Duration(r.DowntimeMS) + fmt.Sprintf(" in %d outages", len(r.Outages)),
+		"longest outage: " + view.Duration(r.LongestOutageMS),
+		fmt.Sprintf("5xx: %d, transport errors: %d, requests: %d (%d failed)", r.Server5xx, sum(r.Errors), r.Requests.Total, r.Requests.Failed),
+		"time to first error: " + opt(r.TimeToFirstErrorMS, "none"),
+		"recovery: " + opt(r.RecoveryMS, "not recovered"),
+	}
+	if r.Healing != nil {
+		lines = append(lines, "healing: "+opt(r.Healing.MS, "not healed"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }

@@ -1,0 +1,141 @@
+package junit
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/selfheal/selfheal/reports"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func load(t *testing.T, paths ...string) []*reports.Result {
+	t.Helper()
+	loaded, _, err := reports.ReadPaths(context.Background(), paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []*reports.Result
+	for _, l := range loaded {
+		rs = append(rs, l.Result)
+	}
+	return rs
+}
+
+func TestGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, load(t, "../testdata/nightly/2025-06-04")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "nightly-20250604.golden.xml")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./reports/junit -update creates it)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("JUnit output differs from %s; run go test ./reports/junit -update and review the diff", path)
+	}
+}
+
+func TestCounts(t *testing.T) {
+	tests := []struct {
+		name                          string
+		paths                         []string
+		suites, tests, failures, errs int
+	}{
+		// 4 scenarios + 5 budgets each, but the node halt that never
+		// recovered has no recovery budget (only not_recovered);
+		// wp-config-break misses 3 budgets, node-halt 4.
+		{"one run", []string{"../testdata/nightly/2025-06-04"}, 1, 4 + 5 + 5 + 5 + 4, 2 + 3 + 4, 0},
+		{"three runs", []string{"../testdata/nightly"}, 3, 24 + 24 + 23, 9, 0},
+		{"no budgets", []string{"../testdata/probe"}, 1, 1, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, load(t, tt.paths...)); err != nil {
+				t.Fatal(err)
+			}
+			var doc Suites
+			if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+				t.Fatalf("output is not XML: %v", err)
+			}
+			if len(doc.Suites) != tt.suites || doc.Tests != tt.tests || doc.Failures != tt.failures || doc.Errors != tt.errs {
+				t.Errorf("got %d suites, %d tests, %d failures, %d errors; want %d, %d, %d, %d",
+					len(doc.Suites), doc.Tests, doc.Failures, doc.Errors, tt.suites, tt.tests, tt.failures, tt.errs)
+			}
+			n := 0
+			for _, s := range doc.Suites {
+				n += len(s.Cases)
+			}
+			if n != doc.Tests {
+				t.Errorf("%d testcases, tests=%d", n, doc.Tests)
+			}
+		})
+	}
+}
+
+func TestErrorVerdict(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04/image-roll.json")
+	rs[0].Verdict, rs[0].Error = "error", "kind cluster lost its control plane"
+	doc := Build(rs)
+	c := doc.Suites[0].Cases[0]
+	if c.Error == nil || !strings.Contains(c.Error.Message, "control plane") || c.Failure != nil {
+		t.Errorf("scenario case %+v, want an error naming the cause", c)
+	}
+	if doc.Errors != 1 {
+		t.Errorf("errors=%d, want 1", doc.Errors)
+	}
+}
+
+func TestFailureMessageNamesBudget(t *testing.T) {
+	doc := Build(load(t, "../testdata/nightly/2025-06-04/wp-config-break.json"))
+	c := doc.Suites[0].Cases[0]
+	if c.Failure == nil {
+		t.Fatal("a failed scenario has no failure")
+	}
+	for _, want := range []string{"downtime 1 min 04 s is over its budget of 45.0 s", "recovery 1 min 05 s"} {
+		if !strings.Contains(c.Failure.Message, want) {
+			t.Errorf("failure message %q lacks %q", c.Failure.Message, want)
+		}
+	}
+	if c.SystemOut == nil || !strings.Contains(c.SystemOut.Text, "The first request failed") {
+		t.Error("system-out lacks the story")
+	}
+}
+
+func TestWriteNoResults(t *testing.T) {
+	if err := Write(&bytes.Buffer{}, nil); err == nil {
+		t.Error("no error without results")
+	}
+}
+
+func TestCDATAEscapes(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04/wp-config-break.json")
+	rs[0].Injections[0].Detail = "breaks ]]> the <section> & more"
+	var buf bytes.Buffer
+	if err := Write(&buf, rs); err != nil {
+		t.Fatal(err)
+	}
+	var doc Suites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("not XML after a ]]> in the text: %v", err)
+	}
+	if got := doc.Suites[0].Cases[0].SystemOut.Text; !strings.Contains(got, "breaks ]]> the <section> & more") {
+		t.Errorf("text did not survive: %q", got)
+	}
+}

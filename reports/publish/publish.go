@@ -1,0 +1,89 @@
+// Package publish writes a report directory: report.html and junit.xml
+// next to the result JSON files. It is what the e2e suite calls at the end
+// of a run, and what `selfheal report` does with a directory.
+package publish
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/html"
+	"github.com/selfheal/selfheal/reports/junit"
+	"github.com/selfheal/selfheal/reports/view"
+)
+
+// Option tunes Dir and Write.
+type Option func(*config)
+
+type config struct {
+	htmlName  string
+	junitName string
+	view      []view.Option
+}
+
+// WithHTMLName sets the report's file name (default "report.html").
+func WithHTMLName(name string) Option { return func(c *config) { c.htmlName = name } }
+
+// WithJUnitName sets the JUnit file name (default "junit.xml"); "" writes none.
+func WithJUnitName(name string) Option { return func(c *config) { c.junitName = name } }
+
+// WithView passes options to the report (title, time zone, ...).
+func WithView(opts ...view.Option) Option {
+	return func(c *config) { c.view = append(c.view, opts...) }
+}
+
+// Written says what was written.
+type Written struct {
+	HTML    string
+	JUnit   string // "" when not written
+	Results int
+	Skipped []reports.Skipped // JSON files in the directory that are not results
+}
+
+// Dir reads every result below dir (recursively) and writes the report
+// and the JUnit file into dir.
+func Dir(ctx context.Context, dir string, opts ...Option) (Written, error) {
+	loaded, skipped, err := reports.ReadPaths(ctx, dir)
+	if err != nil {
+		return Written{Skipped: skipped}, fmt.Errorf("publishing %s: %w", dir, err)
+	}
+	rs := make([]*reports.Result, 0, len(loaded))
+	for _, l := range loaded {
+		rs = append(rs, l.Result)
+	}
+	w, err := Write(ctx, dir, rs, opts...)
+	w.Skipped = skipped
+	return w, err
+}
+
+// Write writes the report and the JUnit file of results into dir. Each
+// file is written whole or not at all.
+func Write(ctx context.Context, dir string, results []*reports.Result, opts ...Option) (Written, error) {
+	cfg := config{htmlName: "report.html", junitName: "junit.xml"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	w := Written{HTML: filepath.Join(dir, cfg.htmlName), Results: len(results)}
+	var page bytes.Buffer
+	if err := html.Write(ctx, &page, results, cfg.view...); err != nil {
+		return Written{}, err
+	}
+	if err := reports.WriteFileAtomic(w.HTML, page.Bytes()); err != nil {
+		return Written{}, err
+	}
+	if cfg.junitName == "" {
+		return w, nil
+	}
+	var x bytes.Buffer
+	if err := junit.Write(&x, results); err != nil {
+		return w, err
+	}
+	w.JUnit = filepath.Join(dir, cfg.junitName)
+	if err := reports.WriteFileAtomic(w.JUnit, x.Bytes()); err != nil {
+		return w, err
+	}
+	return w, nil
+}

@@ -1,0 +1,99 @@
+package publish
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/view"
+)
+
+// copyTree copies the sample results into a scratch directory, with a
+// stray JSON file that is not a result, as CI artifact folders have.
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dst, "vegeta-metrics.json"), []byte(`{"latencies":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestDir(t *testing.T) {
+	dir := copyTree(t, "../testdata/nightly")
+	w, err := Dir(context.Background(), dir, WithView(view.WithTitle("nightly e2e")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Results != 12 || len(w.Skipped) != 1 || !strings.HasSuffix(w.Skipped[0].Path, "vegeta-metrics.json") {
+		t.Errorf("written %+v; want 12 results and the vegeta file skipped", w)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "<title>nightly e2e</title>") {
+		t.Error("report.html lacks the title")
+	}
+	x, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests int `xml:"tests,attr"`
+	}
+	if err := xml.Unmarshal(x, &doc); err != nil || doc.Tests == 0 {
+		t.Errorf("junit.xml: %v, %d tests", err, doc.Tests)
+	}
+	// A second run over the same directory must not read its own output.
+	if w2, err := Dir(context.Background(), dir); err != nil || w2.Results != 12 {
+		t.Errorf("second publish: %+v, %v", w2, err)
+	}
+}
+
+func TestDirEmpty(t *testing.T) {
+	_, err := Dir(context.Background(), t.TempDir())
+	if !errors.Is(err, reports.ErrNoResults) {
+		t.Errorf("error %v, want ErrNoResults", err)
+	}
+}
+
+func TestWithoutJUnit(t *testing.T) {
+	dir := copyTree(t, "../testdata/probe")
+	w, err := Dir(context.Background(), dir, WithJUnitName(""), WithHTMLName("probe.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.JUnit != "" {
+		t.Errorf("JUnit written to %s", w.JUnit)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "probe.html")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "junit.xml")); !os.IsNotExist(err) {
+		t.Errorf("junit.xml exists: %v", err)
+	}
+}
