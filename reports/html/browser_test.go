@@ -336,7 +336,6 @@ func badPage(t *testing.T, b *browser) {
 	}
 }
 
-
 // saveShots writes the screenshots asked for by -screenshot and -shots.
 func saveShots(t *testing.T, tab context.Context) {
 	t.Helper()
