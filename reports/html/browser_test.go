@@ -26,7 +26,7 @@ import (
 )
 
 var (
-	screenshot = flag.String("screenshot", "", "write a screenshot of the rendered sample report to this PNG file (e.g. ../../docs/report-sample.png)")
+	docsShots  = flag.String("docs", "", "write the documentation screenshots of the sample report (report-sample*.png) to this `directory`, e.g. ../../docs")
 	shotsDir   = flag.String("shots", "", "write screenshots of each chart and section of the sample report to this directory, for review")
 )
 
@@ -336,20 +336,21 @@ func badPage(t *testing.T, b *browser) {
 	}
 }
 
-// saveShots writes the screenshots asked for by -screenshot and -shots.
+// saveShots writes the screenshots asked for by -docs and -shots.
 func saveShots(t *testing.T, tab context.Context) {
 	t.Helper()
-	if *screenshot != "" {
-		// The top of the report: the run summary and the first
-		// scenario with its chart, as a reader first sees it.
-		shot, err := topShot(tab)
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
+	if *docsShots != "" {
+		for name, js := range docShots {
+			shot, err := clipShot(tab, js)
+			if err != nil {
+				t.Fatalf("screenshot %s: %v", name, err)
+			}
+			path := filepath.Join(*docsShots, name)
+			if err := os.WriteFile(path, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s", path)
 		}
-		if err := os.WriteFile(*screenshot, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", *screenshot)
 	}
 	if *shotsDir != "" {
 		if err := os.MkdirAll(*shotsDir, 0o755); err != nil {
@@ -374,18 +375,42 @@ func saveShots(t *testing.T, tab context.Context) {
 	}
 }
 
-// topShot captures the page from the top to the end of the second
-// scenario's chart: the run summary, a passing and a failing scenario.
-func topShot(tab context.Context) ([]byte, error) {
-	bottom, err := chromedp.Run(tab, chromedp.Evaluate[float64](
-		`(() => { const c = document.querySelectorAll('figure.chart'); const e = c[Math.min(1, c.length - 1)]; return e.getBoundingClientRect().bottom + window.scrollY + 16; })()`))
+// docShots are the documentation screenshots: each a script returning the
+// page region [top, bottom] to capture, in CSS pixels.
+var docShots = map[string]string{
+	// The top of the report as a reader first sees it: the banner, the
+	// run summary and the first scenario down to its chart.
+	"report-sample.png": `(() => {
+		const c = document.querySelector('figure.chart');
+		return [0, c.getBoundingClientRect().bottom + window.scrollY + 12];
+	})()`,
+	// The first failing scenario, from its heading to the end of its chart.
+	"report-sample-failure.png": `(() => {
+		const s = [...document.querySelectorAll('section.scenario')].find(e => e.querySelector('.badge.fail'));
+		const c = s.querySelector('figure.chart');
+		return [s.getBoundingClientRect().top + window.scrollY - 8, c.getBoundingClientRect().bottom + window.scrollY + 12];
+	})()`,
+	// The trends across the three sample nights.
+	"report-sample-trends.png": `(() => {
+		const s = document.querySelector('section.trends');
+		const r = s.getBoundingClientRect();
+		return [r.top + window.scrollY - 8, r.bottom + window.scrollY + 8];
+	})()`,
+}
+
+// clipShot captures the page region the script names, beyond the viewport.
+func clipShot(tab context.Context, js string) ([]byte, error) {
+	span, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](js))
 	if err != nil {
 		return nil, fmt.Errorf("measuring the page: %w", err)
+	}
+	if len(span) != 2 || span[1] <= span[0] {
+		return nil, fmt.Errorf("bad region %v", span)
 	}
 	beyond := true
 	res, err := chromedp.Call(tab, cdppage.CaptureScreenshot, cdppage.CaptureScreenshotParams{
 		Format:                cdppage.CaptureScreenshotFormatPng,
-		Clip:                  &cdppage.Viewport{X: 0, Y: 0, Width: 1280, Height: bottom, Scale: 1},
+		Clip:                  &cdppage.Viewport{X: 0, Y: span[0], Width: 1280, Height: span[1] - span[0], Scale: 1},
 		CaptureBeyondViewport: &beyond,
 	})
 	if err != nil {

@@ -70,6 +70,9 @@ type svgChart struct {
 	Columns   int
 	Events    int
 	Title     string
+	// Has says which marker kinds and event severities are drawn, so the
+	// legend lists only those.
+	Has map[string]bool
 }
 
 type svgArea struct {
@@ -161,6 +164,18 @@ func layout(id string, c *view.Chart, title string) *svgChart {
 	}
 	s.Markers = markers(c, x)
 	s.Lanes, s.Events = lanes(c, x)
+	s.Has = map[string]bool{}
+	for _, m := range s.Markers {
+		s.Has[m.Kind] = true
+	}
+	for _, l := range s.Lanes {
+		for _, m := range l.Marks {
+			s.Has["ev-"+m.Shape] = true
+		}
+	}
+	if len(s.Outages) > 0 {
+		s.Has["outage"] = true
+	}
 	return s
 }
 

@@ -81,7 +81,7 @@ func Group(results []*reports.Result, opts ...GroupOption) []Run {
 			continue
 		}
 		if open == nil || r.Started.Sub(open.Ended) > cfg.gap || hasScenario(open, r.Scenario) {
-			open = &Run{ID: "run of " + r.Started.Format("2006-01-02 15:04"), Inferred: true}
+			open = &Run{ID: r.Started.Format("2006-01-02 15:04"), Inferred: true}
 			runs = append(runs, open)
 		}
 		add(open, r)

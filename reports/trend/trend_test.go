@@ -88,7 +88,7 @@ func TestGroup(t *testing.T) {
 				res("a", "", t0.Add(3*time.Hour), m),
 			},
 			want: [][]string{{"a"}, {"a", "b"}},
-			ids:  []string{"run of 2025-06-02 05:00", "run of 2025-06-02 02:00"},
+			ids:  []string{"2025-06-02 05:00", "2025-06-02 02:00"},
 		},
 		{
 			name: "without id: the same scenario again starts a run",
@@ -96,7 +96,7 @@ func TestGroup(t *testing.T) {
 				res("a", "", t0, m), res("a", "", t0.Add(2*m), m),
 			},
 			want: [][]string{{"a"}, {"a"}},
-			ids:  []string{"run of 2025-06-02 02:02", "run of 2025-06-02 02:00"},
+			ids:  []string{"2025-06-02 02:02", "2025-06-02 02:00"},
 		},
 		{
 			name: "gap counts from the end of the run",
@@ -104,7 +104,7 @@ func TestGroup(t *testing.T) {
 				res("a", "", t0, 50*m), res("b", "", t0.Add(75*m), m),
 			},
 			want: [][]string{{"a", "b"}},
-			ids:  []string{"run of 2025-06-02 02:00"},
+			ids:  []string{"2025-06-02 02:00"},
 		},
 	}
 	for _, tt := range tests {

@@ -183,12 +183,18 @@ func columnCounts(n2, n3, n4, n5, ne int) string {
 }
 
 // niceCeil rounds up to 1, 2, 2.5 or 5 times a power of ten.
-func niceCeil(v float64) float64 {
+func niceCeil(v float64) float64 { return ceilTo(v, []float64{1, 2, 2.5, 5, 10}) }
+
+// axisCeil rounds an axis top up with finer steps than niceCeil, so that
+// 50 req/s does not get an axis to 100.
+func axisCeil(v float64) float64 { return ceilTo(v, []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) }
+
+func ceilTo(v float64, steps []float64) float64 {
 	if v <= 0 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range steps {
 		if v <= m*p*(1+1e-9) {
 			return m * p
 		}
@@ -201,8 +207,10 @@ func rateAxis(cols []Column) (float64, []Tick) {
 	for _, c := range cols {
 		top = math.Max(top, c.Total())
 	}
-	top = niceCeil(top * 1.05)
+	top = axisCeil(top * 1.05)
 	step := niceCeil(top / 5)
+	// The top must sit on a tick.
+	top = math.Ceil(top/step-1e-9) * step
 	var ticks []Tick
 	for v := 0.0; v <= top*(1+1e-9); v += step {
 		ticks = append(ticks, Tick{At: round3(v), Label: Number(round3(v))})

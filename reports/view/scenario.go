@@ -398,7 +398,11 @@ func latencyRows(r *reports.Result) []LatencyRow {
 	}
 	from := strings.TrimPrefix(origin(r), "the ")
 	add("baseline", "before the "+from, r.Latency.Baseline)
-	add("impact", from+" to recovered", r.Latency.Impact)
+	if r.Recovered {
+		add("impact", from+" to recovered", r.Latency.Impact)
+	} else {
+		add("impact", from+" to the end (not recovered)", r.Latency.Impact)
+	}
 	add("after", "after recovered", r.Latency.After)
 	return rows
 }

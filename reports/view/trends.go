@@ -166,8 +166,10 @@ func change(m trend.Metric, v, base trend.Value) string {
 		return ""
 	case v.Never && base.Never:
 		return "same"
+	case v.Never && strings.HasPrefix(m.Key, "healing"):
+		return "no longer heals"
 	case v.Never:
-		return "median before: " + valueText(m, base)
+		return "no longer recovers"
 	case base.Never:
 		return "now " + valueText(m, v)
 	}

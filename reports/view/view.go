@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/selfheal/selfheal/reports"
@@ -67,7 +68,12 @@ type Report struct {
 	Generated string
 	Zone      string
 	Headline  string // one sentence: what the newest run says
-	Runs      []Run  // newest first
+	Verdict   string // the newest run's: pass, fail, error or none
+	// Problems lists, for the banner at the top, each scenario of the
+	// newest run that failed (with the budgets it missed) and the
+	// regressions against earlier runs.
+	Problems []Problem `json:",omitempty"`
+	Runs     []Run     // newest first
 	Trends    *Trends
 }
 
@@ -127,10 +133,54 @@ func Build(results []*reports.Result, opts ...Option) (*Report, error) {
 		rep.Runs = append(rep.Runs, buildRun(run, i < cfg.detailRuns, &cfg, anchors))
 	}
 	rep.Headline = headline(rep.Runs[0], len(runs))
+	rep.Verdict = rep.Runs[0].Verdict
 	if len(runs) > 1 {
 		rep.Trends = buildTrends(runs, &cfg, rep.Runs)
 	}
+	rep.Problems = problems(runs[0], rep.Runs[0], rep.Trends)
 	return rep, nil
+}
+
+// Problem is one line of the banner.
+type Problem struct {
+	Scenario string
+	Anchor   string
+	Text     string
+	Kind     string // "fail", "error" or "regression"
+}
+
+func problems(run trend.Run, v Run, t *Trends) []Problem {
+	var out []Problem
+	for i, r := range run.Results {
+		s := v.Scenarios[i]
+		switch s.Verdict {
+		case "fail":
+			var missed []string
+			for _, b := range r.Budgets {
+				if !b.Pass {
+					missed = append(missed, BudgetText(b))
+				}
+			}
+			out = append(out, Problem{Scenario: s.Name, Anchor: s.Anchor, Kind: "fail", Text: join(missed)})
+		case "error":
+			out = append(out, Problem{Scenario: s.Name, Anchor: s.Anchor, Kind: "error", Text: "could not run: " + orDash(r.Error)})
+		}
+	}
+	if t == nil {
+		return out
+	}
+	for _, sc := range t.Scenarios {
+		var regressed []string
+		for _, row := range sc.Rows {
+			if row.Regressed {
+				regressed = append(regressed, strings.ToLower(row.Metric)+" "+row.Cells[len(row.Cells)-1].Value+" (median before "+row.Baseline+")")
+			}
+		}
+		if len(regressed) > 0 {
+			out = append(out, Problem{Scenario: sc.Name, Anchor: "trends", Kind: "regression", Text: "regressed: " + join(regressed)})
+		}
+	}
+	return out
 }
 
 func buildRun(run trend.Run, detailed bool, cfg *config, anchors map[string]int) Run {
@@ -268,7 +318,7 @@ func runVerdict(t Totals) string {
 }
 
 func headline(latest Run, runs int) string {
-	s := "Latest run " + latest.ID + ": " + latest.Totals.Text + "."
+	s := "Latest run " + latest.ID + ", " + latest.When + ": " + latest.Totals.Text + "."
 	if runs > 1 {
 		s += fmt.Sprintf(" Trends over %d runs below.", runs)
 	}
