@@ -2,4 +2,8 @@ package main
 
 // extraCommands lists the subcommands beyond probe and report (run, images,
 // cluster ...); each lives in a file of its own.
-func extraCommands() []command { return nil }
+func extraCommands() []command {
+	return []command{
+		{"cluster", "create, check or delete the kind cluster (up|down|status)", runCluster},
+	}
+}

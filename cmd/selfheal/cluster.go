@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/selfheal/selfheal/fixtures"
+	"github.com/selfheal/selfheal/fixtures/cluster"
+)
+
+// runCluster is `selfheal cluster up|down|status`: the kind cluster the
+// scenarios run on (see fixtures/cluster).
+func runCluster(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		return usagef("missing action: want up, down or status")
+	}
+	action, rest := args[0], args[1:]
+	switch action {
+	case "up":
+		return clusterUp(ctx, env, rest)
+	case "down":
+		return clusterDown(ctx, env, rest)
+	case "status":
+		return clusterStatus(ctx, env, rest)
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.stderr, "Usage: selfheal cluster up|down|status [flags]\n\nRun 'selfheal cluster <action> -h' for an action's flags.")
+		return flag.ErrHelp
+	default:
+		return usagef("unknown action %q: want up, down or status", action)
+	}
+}
+
+// clusterFlags are the flags every action shares.
+type clusterFlags struct {
+	name, kubeconfig, kindPath string
+}
+
+func (f *clusterFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", cluster.DefaultName, "cluster name")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file to write/remove (default _out/<name>.kubeconfig)")
+	fs.StringVar(&f.kindPath, "kind", "", "kind binary (default bin/kind, installed at the pinned version when missing)")
+}
+
+func (f *clusterFlags) options(env *cliEnv) ([]cluster.Option, error) {
+	if strings.TrimSpace(f.name) == "" {
+		return nil, usagef("-name must not be empty")
+	}
+	opts := []cluster.Option{cluster.WithLog(env.stderr)}
+	if f.kubeconfig != "" {
+		opts = append(opts, cluster.WithKubeconfig(f.kubeconfig))
+	}
+	if f.kindPath != "" {
+		opts = append(opts, cluster.WithKindPath(f.kindPath))
+	}
+	return opts, nil
+}
+
+func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "cluster up", "[flags]")
+	var cf clusterFlags
+	cf.register(fs)
+	mode := fs.String("mode", "", "image mode: auto, online or offline (default $"+cluster.ModeEnv+", else auto)")
+	reuse := fs.Bool("reuse", false, "keep an existing healthy cluster with the wanted node image instead of replacing it")
+	noBuild := fs.Bool("no-build", false, "offline: do not run the image recipes; fail if an image is missing")
+	timeout := fs.Duration("ready-timeout", 5*time.Minute, "how long to wait for Ready nodes and Running kube-system pods")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *timeout <= 0 {
+		return usagef("-ready-timeout must be positive, got %s", *timeout)
+	}
+	opts, err := cf.options(env)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, cluster.WithName(cf.name), cluster.WithReuse(*reuse),
+		cluster.WithImageBuild(!*noBuild), cluster.WithReadyTimeout(*timeout))
+	if *mode != "" {
+		m, err := fixtures.ParseMode(*mode)
+		if err != nil {
+			return usagef("-mode: %v", err)
+		}
+		opts = append(opts, cluster.WithMode(m))
+	}
+	cl, err := cluster.Up(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "cluster %s is up (%s images, node image %s)\nexport KUBECONFIG=%s\n",
+		cl.Name, cl.Images.Mode, cl.Images.Node, cl.Kubeconfig)
+	return nil
+}
+
+func clusterDown(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "cluster down", "[flags]")
+	var cf clusterFlags
+	cf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	opts, err := cf.options(env)
+	if err != nil {
+		return err
+	}
+	return cluster.Down(ctx, cf.name, opts...)
+}
+
+func clusterStatus(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "cluster status", "[flags]")
+	var cf clusterFlags
+	cf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	opts, err := cf.options(env)
+	if err != nil {
+		return err
+	}
+	st, err := cluster.Status(ctx, cf.name, opts...)
+	if err != nil {
+		return err
+	}
+	if !st.Exists {
+		return fmt.Errorf("cluster %s does not exist (selfheal cluster up, or make cluster)", cf.name)
+	}
+	fmt.Fprintf(env.stdout, "cluster %s (mode %s, kubeconfig %s)\n", st.Name, orDash(string(st.Mode)), st.Kubeconfig)
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tROLE\tCONTAINER\tREADY\tIMAGE")
+	for _, n := range st.Nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", n.Name, n.Role, map[bool]string{true: "running", false: "stopped"}[n.Running], n.Ready, n.Image)
+	}
+	tw.Flush()
+	if st.APIError != "" {
+		fmt.Fprintf(env.stdout, "API: %s\n", st.APIError)
+	}
+	if !st.Healthy() {
+		return fmt.Errorf("cluster %s is not healthy", cf.name)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
