@@ -32,7 +32,8 @@ const chunkLen = 4096
 // safe for concurrent use: the load records while a scenario marks and a
 // progress line reads Status.
 type Recorder struct {
-	epoch time.Time // carries a monotonic reading: offsets from it are immune to wall-clock steps
+	epoch   time.Time // carries a monotonic reading: offsets from it are immune to wall-clock steps
+	started chan struct{}
 
 	mu         sync.Mutex
 	chunks     [][]Sample
@@ -44,7 +45,7 @@ type Recorder struct {
 // NewRecorder returns a recorder whose epoch is now. Samples' send times
 // are stored as offsets from it.
 func NewRecorder() *Recorder {
-	return &Recorder{epoch: time.Now(), live: liveState{okMax: -1 << 63}}
+	return &Recorder{epoch: time.Now(), started: make(chan struct{}), live: liveState{okMax: -1 << 63}}
 }
 
 // Epoch is the instant Sample.Sent offsets are taken from.
@@ -59,8 +60,23 @@ func (r *Recorder) Sending() {
 	defer r.mu.Unlock()
 	if r.live.sent == 0 {
 		r.live.first = now
+		close(r.started)
 	}
 	r.live.sent++
+}
+
+// Started is closed when the first request is being sent: a scenario that
+// injects "10 s into the load" counts from there.
+func (r *Recorder) Started() <-chan struct{} { return r.started }
+
+// FirstSent is when the first request was sent; zero before Started.
+func (r *Recorder) FirstSent() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.live.sent == 0 {
+		return time.Time{}
+	}
+	return r.epoch.Add(r.live.first)
 }
 
 // Record stores one completed request.

@@ -12,8 +12,17 @@ import (
 func TestRecorderLiveStatus(t *testing.T) {
 	r := NewRecorder()
 	at := func(ms int) time.Time { return r.Epoch().Add(time.Duration(ms) * time.Millisecond) }
+	select {
+	case <-r.Started():
+		t.Fatal("Started before any request")
+	default:
+	}
 	for range 6 {
 		r.Sending()
+	}
+	<-r.Started()
+	if first := r.FirstSent(); first.Before(r.Epoch()) || time.Since(first) > time.Minute {
+		t.Errorf("FirstSent = %v; epoch %v", first, r.Epoch())
 	}
 	// Completion order, not send order: the timeout sent at 150 ms
 	// answers after the success sent at 300 ms.
