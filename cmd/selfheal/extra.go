@@ -5,5 +5,6 @@ package main
 func extraCommands() []command {
 	return []command{
 		{"cluster", "create, check or delete the kind cluster (up|down|status)", runCluster},
+		{"flaky-server", "(development) serve HTTP that fails on a schedule, to try probe against", runFlakyServer},
 	}
 }

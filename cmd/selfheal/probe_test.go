@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/selfheal/selfheal/internal/flaky"
+	"github.com/selfheal/selfheal/reports"
+)
+
+// syncBuffer is an output the test reads while the command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func runWith(ctx context.Context, stdin io.Reader, args ...string) (int, *syncBuffer, *syncBuffer) {
+	var out, errb syncBuffer
+	env := &cliEnv{stdin: stdin, stdout: &out, stderr: &errb}
+	return run(ctx, env, args), &out, &errb
+}
+
+func startFlaky(t *testing.T, schedule string) *flaky.Server {
+	t.Helper()
+	sched, err := flaky.ParseSchedule(schedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := flaky.Start("127.0.0.1:0", sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func TestProbeBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "at least one --url is required"},
+		{[]string{"--url", "http://a/", "--rate", "0"}, "--rate must be above 0"},
+		{[]string{"--url", "http://a/", "--rate", "fast"}, "invalid value \"fast\" for flag -rate"},
+		{[]string{"--url", "http://a/", "--timeout", "0s"}, "--timeout must be positive"},
+		{[]string{"--url", "a.example/"}, "must be an http:// or https:// URL"},
+		{[]string{"--url", "http://a/", "--url", "http://a/"}, "given twice"},
+		{[]string{"--url", "http://a/", "http://b/"}, "unexpected argument \"http://b/\""},
+		{[]string{"--url", "http://a/", "--duration", "10s", "--inject-at", "20s"}, "not within --duration"},
+		{[]string{"--url", "http://a/", "--inject-at", "soon"}, "not a duration"},
+		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errb := runWith(t.Context(), strings.NewReader(""), append([]string{"probe"}, tt.args...)...)
+			if code != 2 || !strings.Contains(errb.String(), tt.want) || !strings.Contains(errb.String(), "selfheal probe -h") {
+				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, errb, tt.want)
+			}
+			if out.String() != "" {
+				t.Errorf("stdout %q; want nothing", out)
+			}
+		})
+	}
+}
+
+// A probe against a server that fails on a known schedule: the written
+// result matches what the server did.
+func TestProbeMeasuresTheServer(t *testing.T) {
+	srv := startFlaky(t, "700ms ok, 600ms 503, 1800ms ok")
+	out := filepath.Join(t.TempDir(), "result.json")
+	code, stdout, stderr := runWith(t.Context(), strings.NewReader(""), "probe",
+		"--url", srv.URL()+"/", "--url", srv.URL()+"/post", "--rate", "50", "--duration", "2.8s",
+		"--timeout", "1s", "--confirm", "500ms", "--inject-at", "300ms", "--progress-every", "500ms", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	res, err := reports.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edges := srv.Edges()
+	tol := time.Second/50 + 25*time.Millisecond
+	if len(res.Outages) != 1 {
+		t.Fatalf("%d outages; the server failed once\n%s", len(res.Outages), stdout)
+	}
+	o := res.Outages[0]
+	if d := o.Start.Sub(edges[1].At); d < -tol || d > tol {
+		t.Errorf("outage starts %v off the server's edge", d)
+	}
+	if d := o.End.Sub(edges[2].At); d < -tol || d > tol {
+		t.Errorf("outage ends %v off the server's edge", d)
+	}
+	if got, want := res.StatusCodes["503"], srv.Served()[503]; got != want || res.Server5xx != want {
+		t.Errorf("503 counted %d (5xx %d); the server sent %d", got, res.Server5xx, want)
+	}
+	if len(res.Injections) != 1 || res.RecoveryFrom != "injection" || !res.Recovered || res.RecoveryMS == nil {
+		t.Fatalf("injections %v, recovery_from %q, recovered %v", res.Injections, res.RecoveryFrom, res.Recovered)
+	}
+	if got, want := res.Injections[0].At.Sub(res.Started), 300*time.Millisecond; got < want-time.Millisecond || got > want+time.Millisecond {
+		t.Errorf("--inject-at 300ms marked at +%v from the first request", got)
+	}
+	wantRecovery := edges[2].At.Sub(res.Injections[0].At)
+	if d := time.Duration(*res.RecoveryMS*float64(time.Millisecond)) - wantRecovery; d < -tol || d > tol {
+		t.Errorf("recovery %vms; the server was back %v after the injection", *res.RecoveryMS, wantRecovery)
+	}
+	for _, want := range []string{"Downtime", "Recovery", "503 ×", "Per URL", "Result written to " + out} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Not a terminal: plain progress lines, no carriage returns.
+	if !regexp.MustCompile(`(?m)^ +\d+\.\ds  sent \d+`).MatchString(stdout.String()) || strings.Contains(stdout.String(), "\r") {
+		t.Errorf("want plain progress lines:\n%q", stdout)
+	}
+}
+
+// Enter marks an injection (its text the detail), r a revert; with no
+// failure after it, recovery is 0 and impact none.
+func TestProbeMarksFromStdin(t *testing.T) {
+	srv := startFlaky(t, "1m ok")
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, _ := runWith(t.Context(), strings.NewReader("killed the pod\nr\n"), "probe",
+		"--url", srv.URL(), "--rate", "20", "--duration", "500ms", "--confirm", "100ms", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stdout)
+	}
+	res, err := reports.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Injections) != 1 || res.Injections[0].Detail != "killed the pod" || len(res.Reverts) != 1 {
+		t.Fatalf("injections %+v reverts %+v", res.Injections, res.Reverts)
+	}
+	if !res.Recovered || res.RecoveryMS == nil || *res.RecoveryMS != 0 || res.Impact != "none" || res.TimeToFirstErrorMS != nil {
+		t.Errorf("recovered %v recovery %v impact %q ttfe %v; want recovered at once, no impact", res.Recovered, res.RecoveryMS, res.Impact, res.TimeToFirstErrorMS)
+	}
+}
+
+// Ctrl-C ends the run early and the result is still written, marked as
+// interrupted; without a mark, recovery runs from the first failure.
+func TestProbeInterrupted(t *testing.T) {
+	srv := startFlaky(t, "300ms 500, 1h ok")
+	out := filepath.Join(t.TempDir(), "r.json")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		for srv.Served()[200] < 60 { // the server has been back for a while
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	code, stdout, stderr := runWith(ctx, strings.NewReader(""), "probe", "--url", srv.URL(), "--rate", "50",
+		"--confirm", "500ms", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	res, err := reports.ReadFile(out)
+	if err != nil {
+		t.Fatalf("no result after an interrupt: %v", err)
+	}
+	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "Interrupted") {
+		t.Errorf("notes %q; want the run marked interrupted", res.Notes)
+	}
+	if res.RecoveryFrom != "first_failure" || !res.Recovered || res.StatusCodes["500"] != srv.Served()[500] {
+		t.Errorf("recovery_from %q recovered %v, 500 ×%d (server sent %d)", res.RecoveryFrom, res.Recovered, res.StatusCodes["500"], srv.Served()[500])
+	}
+	if !strings.Contains(stdout.String(), "Stopping: waiting") || !strings.Contains(stdout.String(), "Note: Interrupted") {
+		t.Errorf("stdout does not say it stopped:\n%s", stdout)
+	}
+}
+
+func TestProbeSummaryNotRecovered(t *testing.T) {
+	srv := startFlaky(t, "200ms ok, 1h 503")
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, _ := runWith(t.Context(), strings.NewReader(""), "probe", "--url", srv.URL(), "--rate", "50",
+		"--duration", "800ms", "--inject-at", "100ms", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"NOT RECOVERED", "still failing at the end", "First error"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestFlakyServerCommand(t *testing.T) {
+	code, _, errb := runWith(t.Context(), strings.NewReader(""), "flaky-server", "--schedule", "3s teapot")
+	if code != 2 || !strings.Contains(errb.String(), "teapot") {
+		t.Errorf("bad schedule: exit %d, %q; want exit 2 naming it", code, errb)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	var out syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, &cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard},
+			[]string{"flaky-server", "--listen", "127.0.0.1:0", "--schedule", "100ms 503, 100ms ok"})
+	}()
+	re := regexp.MustCompile(`Serving (http://127\.0\.0\.1:\d+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "Schedule over") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	m := re.FindStringSubmatch(out.String())
+	if m == nil || !strings.Contains(out.String(), "phase 1/2: 100ms 503") || !strings.Contains(out.String(), "phase 2/2: 100ms ok") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	code, stdout, _ := runWith(t.Context(), strings.NewReader(""), "probe", "--url", m[1], "--duration", "200ms",
+		"--out", filepath.Join(t.TempDir(), "r.json"))
+	if code != 0 || !strings.Contains(stdout.String(), "200 ×") {
+		t.Errorf("probe against flaky-server: exit %d\n%s", code, stdout)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("flaky-server exit %d after Ctrl-C", code)
+	}
+}
