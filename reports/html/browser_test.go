@@ -269,9 +269,11 @@ func TestBrowser(t *testing.T) {
 		name       string
 		paths      []string
 		wantCharts int
+		docs       map[string]string // documentation screenshots of this page
 	}{
-		{"nightlies", []string{"../testdata/nightly"}, 4},
-		{"probe", []string{"../testdata/probe"}, 1},
+		{"nightlies", []string{"../testdata/nightly"}, 4, nightlyShots},
+		{"synthetic probe", []string{"../testdata/probe"}, 1, nil},
+		{"real probe against the flaky server", []string{"../testdata/probe-flaky"}, 1, probeShots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,9 +307,7 @@ func TestBrowser(t *testing.T) {
 				}
 				t.Logf("%s: %+v", s.ID, s)
 			}
-			if tt.name == "nightlies" {
-				saveShots(t, tab)
-			}
+			saveShots(t, tab, tt.docs, tt.name == "nightlies")
 		})
 	}
 	t.Run("a bad page is caught", func(t *testing.T) { badPage(t, b) })
@@ -337,10 +337,10 @@ func badPage(t *testing.T, b *browser) {
 }
 
 // saveShots writes the screenshots asked for by -docs and -shots.
-func saveShots(t *testing.T, tab context.Context) {
+func saveShots(t *testing.T, tab context.Context, docs map[string]string, sections bool) {
 	t.Helper()
 	if *docsShots != "" {
-		for name, js := range docShots {
+		for name, js := range docs {
 			shot, err := clipShot(tab, js)
 			if err != nil {
 				t.Fatalf("screenshot %s: %v", name, err)
@@ -352,7 +352,7 @@ func saveShots(t *testing.T, tab context.Context) {
 			t.Logf("wrote %s", path)
 		}
 	}
-	if *shotsDir != "" {
+	if *shotsDir != "" && sections {
 		if err := os.MkdirAll(*shotsDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -375,9 +375,19 @@ func saveShots(t *testing.T, tab context.Context) {
 	}
 }
 
-// docShots are the documentation screenshots: each a script returning the
-// page region [top, bottom] to capture, in CSS pixels.
-var docShots = map[string]string{
+// probeShots: the report of a real probe run, from the top to the end of
+// the incidents table, what a newcomer reads to learn what happened.
+var probeShots = map[string]string{
+	"report-probe.png": `(() => {
+		const e = document.querySelector('table.incidents') || document.querySelector('figure.chart');
+		return [0, e.getBoundingClientRect().bottom + window.scrollY + 12];
+	})()`,
+}
+
+// nightlyShots are the documentation screenshots of the nightly sample:
+// each a script returning the page region [top, bottom] to capture, in CSS
+// pixels.
+var nightlyShots = map[string]string{
 	// The top of the report as a reader first sees it: the banner, the
 	// run summary and the first scenario down to its chart.
 	"report-sample.png": `(() => {

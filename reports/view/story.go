@@ -182,6 +182,9 @@ func incidentSentences(r *reports.Result, gs []incidentGroup, loc *time.Location
 }
 
 func incidentText(r *reports.Result, g incidentGroup, loc *time.Location) string {
+	if n := len(g.outages); n > 1 && n <= 3 {
+		return fewOutagesText(g, loc)
+	}
 	down, failed := g.down()
 	span := ms(g.end().Sub(g.start()))
 	end := "until " + clock(g.end(), loc)
@@ -199,10 +202,42 @@ func incidentText(r *reports.Result, g incidentGroup, loc *time.Location) string
 	return s
 }
 
+// fewOutagesText tells a short incident outage by outage, with the
+// pauses between them: "it failed, came back for 6 s, failed again" is
+// what happened, and "partial" would not say it.
+func fewOutagesText(g incidentGroup, loc *time.Location) string {
+	var b strings.Builder
+	for i, o := range g.outages {
+		causes := o.Causes
+		if len(causes) == 0 {
+			causes = map[string]int{o.Cause: o.Requests}
+		}
+		if i == 0 {
+			fmt.Fprintf(&b, "From %s requests failed", clock(o.Start, loc))
+		} else {
+			prev := g.outages[i-1]
+			fmt.Fprintf(&b, "; it came back for %s, then failed again from %s", Duration(ms(o.Start.Sub(prev.End))), clock(o.Start, loc))
+		}
+		end := "until " + clock(o.End, loc)
+		if o.Open {
+			end = "until the run ended at " + clock(o.End, loc)
+		}
+		fmt.Fprintf(&b, " %s (%s: %s)", end, Duration(o.DurationMS), countsText(causes, causeText))
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// fullSeconds counts the buckets within [from, to) with failures and no
+// success at all.
 func fullSeconds(r *reports.Result, from, to time.Time) int {
+	width := time.Duration(r.Analysis.BucketMS * float64(time.Millisecond))
+	if width <= 0 {
+		width = time.Second
+	}
 	n := 0
 	for _, b := range r.Timeline {
-		if b.Start.Before(from.Truncate(time.Second)) || !b.Start.Before(to) {
+		if !b.Start.Add(width).After(from) || !b.Start.Before(to) {
 			continue
 		}
 		if b.OK2xx+b.OK3xx+b.C4xx == 0 && b.S5xx+b.Errors > 0 {

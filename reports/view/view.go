@@ -319,6 +319,9 @@ func runVerdict(t Totals) string {
 
 func headline(latest Run, runs int) string {
 	s := "Latest run " + latest.ID + ", " + latest.When + ": " + latest.Totals.Text + "."
+	if latest.Inferred { // the ID is only the start time
+		s = "Run of " + latest.When + ": " + latest.Totals.Text + "."
+	}
 	if runs > 1 {
 		s += fmt.Sprintf(" Trends over %d runs below.", runs)
 	}

@@ -234,3 +234,25 @@ func TestTrendColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestRealProbeStory reads the result of a real `selfheal probe` run
+// against the flaky server (testdata/probe-flaky/README.md has the
+// server's schedule) and checks that the story tells when it broke, how,
+// and when it came back, matching the server's phase edges.
+func TestRealProbeStory(t *testing.T) {
+	rep, err := Build(load(t, "../testdata/probe-flaky/result.json"), WithGenerated(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(rep.Runs[0].Scenarios[0].Story, " ")
+	for _, want := range []string{
+		"injected nothing",
+		"From 09:56:04.1 requests failed until 09:56:19.1 (15.0 s: HTTP 503 ×403, connections refused ×200, timeouts ×150)", // phases 2-4
+		"it came back for 6.1 s, then failed again from 09:56:25.2 until 09:56:28.1 (2.9 s: HTTP 500 ×149)",                     // phase 6
+		"Service recovered at 09:56:28.1",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("story lacks %q:\n%s", want, text)
+		}
+	}
+}
