@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
@@ -371,6 +372,18 @@ func saveShots(t *testing.T, tab context.Context, docs map[string]string, sectio
 					t.Fatal(err)
 				}
 			}
+		}
+		// The page as it prints (print styles), for review.
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+			t.Fatal(err)
+		}
+		defer chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+		shot, err := clipShot(tab, nightlyShots["report-sample-failure.png"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*shotsDir, "print-failure.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
