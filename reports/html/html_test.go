@@ -167,3 +167,55 @@ func TestChartLayout(t *testing.T) {
 		})
 	}
 }
+
+// TestEdgeResults renders results a real run can produce at its edges:
+// a scenario that died before any load, one with a single bucket, events
+// outside the run, no injection and no failure.
+func TestEdgeResults(t *testing.T) {
+	t0 := time.Date(2025, 6, 1, 2, 0, 0, 0, time.UTC)
+	ms := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name string
+		r    reports.Result
+		want []string
+	}{
+		{
+			name: "died before load",
+			r:    reports.Result{Scenario: "node-halt", Started: t0, Ended: t0, Verdict: "error", Error: "kind cluster did not come up: timeout after 5m"},
+			want: []string{"could not run", "kind cluster did not come up"},
+		},
+		{
+			name: "one bucket, nothing failed, no injection",
+			r: reports.Result{Scenario: "probe", Started: t0, Ended: t0.Add(time.Second), RecoveryMS: ms(0), Recovered: true,
+				Requests:    reports.Requests{Total: 10, OK: 10},
+				StatusCodes: map[string]int{"200": 10},
+				Analysis:    reports.AnalysisParams{BucketMS: 1000, ConfirmationWindowMS: 10000},
+				Timeline:    []reports.Bucket{{Start: t0, OK2xx: 10, P50MS: 3, P99MS: 9, MaxMS: 9}}},
+			want: []string{"No request failed.", "nothing injected, nothing failed"},
+		},
+		{
+			name: "events before and after the run, a 4xx-only stream",
+			r: reports.Result{Scenario: "x", Started: t0, Ended: t0.Add(3 * time.Second),
+				Requests: reports.Requests{Total: 3, OK: 3}, Client4xx: 3, StatusCodes: map[string]int{"404": 3},
+				Analysis: reports.AnalysisParams{BucketMS: 1000},
+				Timeline: []reports.Bucket{{Start: t0, C4xx: 1}, {Start: t0.Add(time.Second), C4xx: 1}, {Start: t0.Add(2 * time.Second), C4xx: 1}},
+				Events: []reports.Event{
+					{At: t0.Add(-time.Minute), Kind: "pod", Object: "ns/a", Reason: "Started"},
+					{At: t0.Add(time.Hour), Kind: "weird-kind", Object: "ns/b", Reason: "Something"},
+				}},
+			want: []string{"weird-kinds", "HTTP 404"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.r
+			r.Schema = reports.Schema
+			page := render(t, []*reports.Result{&r})
+			for _, w := range tt.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+		})
+	}
+}

@@ -39,6 +39,9 @@ func BudgetText(b reports.BudgetCheck) string {
 // rather than metric keys.
 func story(r *reports.Result, loc *time.Location) []string {
 	var s []string
+	if r.Requests.Total == 0 {
+		return []string{"No request was sent: the scenario ended before its load started.", verdictSentence(r)}
+	}
 	s = append(s, injectionSentence(r, loc))
 	gs := incidents(r)
 	if len(r.Injections) > 0 {
@@ -49,9 +52,6 @@ func story(r *reports.Result, loc *time.Location) []string {
 	s = append(s, healingSentence(r, loc)...)
 	s = append(s, eventSentences(r, gs, loc)...)
 	s = append(s, verdictSentence(r))
-	if r.Error != "" {
-		s = append(s, "The scenario could not run to its end: "+r.Error+".")
-	}
 	var out []string
 	for _, x := range s {
 		if x != "" {
@@ -398,6 +398,9 @@ func verdictSentence(r *reports.Result) string {
 	case "none":
 		return "No budgets were set, so there is no verdict: the figures stand on their own."
 	case "error":
+		if r.Error != "" {
+			return "Verdict: the scenario could not run to its end: " + strings.TrimSuffix(r.Error, ".") + "."
+		}
 		return "Verdict: the scenario could not run to its end."
 	}
 	var failed []string
