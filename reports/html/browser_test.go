@@ -34,7 +34,11 @@ var (
 // browserPath finds Chromium: $SELFHEAL_CHROMIUM, or the usual names.
 func browserPath() (string, error) {
 	if p := os.Getenv("SELFHEAL_CHROMIUM"); p != "" {
-		return p, nil
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("SELFHEAL_CHROMIUM=%s: %w", p, err)
+		}
+		return found, nil
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
