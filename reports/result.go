@@ -132,6 +132,11 @@ type Load struct {
 	// Achieved is requests sent / seconds of load: a rate well under Rate
 	// means the load side could not keep up and the figures are suspect.
 	Achieved float64 `json:"achieved_rate"`
+	// MaxSendGapMS is the longest time between two consecutive sends. The
+	// resolution of an edge is one interval (1000/Rate ms) only while the
+	// load keeps pace; a gap well above it means the load side stalled, and
+	// an edge near the gap is known only to within it.
+	MaxSendGapMS float64 `json:"max_send_gap_ms"`
 }
 
 // AnalysisParams are the knobs the figures depend on (MEASUREMENT.md).

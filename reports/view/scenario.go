@@ -285,6 +285,11 @@ func recoveryFigure(r *reports.Result) Figure {
 	case r.RecoveryMS != nil:
 		f.Value = Duration(*r.RecoveryMS)
 		f.Detail = "from " + origin(r) + " to the first of " + window + " without failure"
+		// The fixture's own settings bound what is possible: say so next
+		// to the figure, so a slow recovery is read against it.
+		for _, b := range r.LowerBounds {
+			f.Detail += "; at best " + Duration(b.MS) + " (" + b.Name + ")"
+		}
 	case len(r.Injections) == 0 && !failed:
 		f.Value, f.Detail = "—", "nothing injected, nothing failed"
 	default:
