@@ -27,8 +27,8 @@ import (
 )
 
 var (
-	docsShots  = flag.String("docs", "", "write the documentation screenshots of the sample report (report-sample*.png) to this `directory`, e.g. ../../docs")
-	shotsDir   = flag.String("shots", "", "write screenshots of each chart and section of the sample report to this directory, for review")
+	docsShots = flag.String("docs", "", "write the documentation screenshots of the sample report (report-sample*.png) to this `directory`, e.g. ../../docs")
+	shotsDir  = flag.String("shots", "", "write screenshots of each chart and section of the sample report to this directory, for review")
 )
 
 // browserPath finds Chromium: $SELFHEAL_CHROMIUM, or the usual names.

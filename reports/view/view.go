@@ -74,7 +74,7 @@ type Report struct {
 	// regressions against earlier runs.
 	Problems []Problem `json:",omitempty"`
 	Runs     []Run     // newest first
-	Trends    *Trends
+	Trends   *Trends
 }
 
 // Run is one run of the suite.

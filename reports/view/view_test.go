@@ -248,7 +248,7 @@ func TestRealProbeStory(t *testing.T) {
 	for _, want := range []string{
 		"injected nothing",
 		"From 09:56:04.1 requests failed until 09:56:19.1 (15.0 s: HTTP 503 ×403, connections refused ×200, timeouts ×150)", // phases 2-4
-		"it came back for 6.1 s, then failed again from 09:56:25.2 until 09:56:28.1 (2.9 s: HTTP 500 ×149)",                     // phase 6
+		"it came back for 6.1 s, then failed again from 09:56:25.2 until 09:56:28.1 (2.9 s: HTTP 500 ×149)",                 // phase 6
 		"Service recovered at 09:56:28.1",
 	} {
 		if !strings.Contains(text, want) {
