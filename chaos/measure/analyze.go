@@ -266,6 +266,16 @@ func (a *analysis) count(res *reports.Result) {
 	if secs := (a.end - a.started).Seconds(); secs > 0 {
 		res.Load.Achieved = math.Round(float64(len(a.s))/secs*100) / 100
 	}
+	res.Load.MaxSendGapMS = ms(a.maxSendGap())
+}
+
+// maxSendGap is the longest time between consecutive sends.
+func (a *analysis) maxSendGap() time.Duration {
+	var gap time.Duration
+	for i := 1; i < len(a.s); i++ {
+		gap = max(gap, a.s[i].Sent-a.s[i-1].Sent)
+	}
+	return gap
 }
 
 // causeCounter finds an outage's dominant cause without a map per outage.
@@ -644,14 +654,19 @@ func (a *analysis) perInjection(res *reports.Result) {
 }
 
 // loadNotes warns when the load side fell behind: missing requests would
-// hide failures, so the figures cannot be trusted as they are.
+// hide failures, and a pause blurs the edges near it.
 func (a *analysis) loadNotes(res *reports.Result) {
 	want := a.in.Load.Rate
-	if want <= 0 || a.end-a.started < 5*time.Second {
+	if want <= 0 {
 		return
 	}
-	if got := res.Load.Achieved; got < 0.95*want {
+	if got := res.Load.Achieved; got < 0.95*want && a.end-a.started >= 5*time.Second {
 		res.Notes = append(res.Notes, fmt.Sprintf(
 			"The load achieved %.1f requests/s of the %.1f asked for: the load side could not keep up, so outages may be under-measured.", got, want))
+	}
+	interval := 1000 / want
+	if gap := res.Load.MaxSendGapMS; gap > 2*interval+50 {
+		res.Notes = append(res.Notes, fmt.Sprintf(
+			"The load side paused for up to %.0f ms between two requests (%.0f ms expected): an outage edge near such a pause is known only to within it.", gap, interval))
 	}
 }

@@ -495,3 +495,20 @@ func TestSelectKth(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxSendGap(t *testing.T) {
+	s := stream(ok(30))
+	for i := 20; i < len(s); i++ {
+		s[i].Sent += 400 * time.Millisecond // the load side stalls after the 20th request
+	}
+	res := analyze(t, Input{Samples: s})
+	if res.Load.MaxSendGapMS != 500 {
+		t.Errorf("max send gap = %v ms; want 500", res.Load.MaxSendGapMS)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "paused for up to 500 ms") {
+		t.Errorf("notes = %q; want the pause named", res.Notes)
+	}
+	if res := analyze(t, Input{Samples: stream(ok(30))}); res.Load.MaxSendGapMS != 100 || len(res.Notes) != 0 {
+		t.Errorf("steady load: gap %v ms, notes %q; want 100 ms and no note", res.Load.MaxSendGapMS, res.Notes)
+	}
+}
