@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,16 +33,57 @@ type window struct {
 	start, end time.Time
 }
 
+// gtAttempts is how many runs may try to meet the ground truth. A send
+// time is taken before the request goes out; on a starved machine (other
+// builds, the race detector) the load side can stall for 100 ms between
+// the two, which no measurement by send time can see. Each attempt must
+// meet every tolerance; a bug in the measurement fails them all, while a
+// stall seldom strikes three runs in a row. Missed attempts are logged.
+const gtAttempts = 3
+
 func TestGroundTruth(t *testing.T) {
 	for _, keepAlive := range []bool{true, false} {
+		// One at a time: on a busy 2-core machine a second load in
+		// parallel only adds scheduling delay to the send times measured.
 		t.Run(fmt.Sprintf("keep-alive=%v", keepAlive), func(t *testing.T) {
-			t.Parallel()
-			groundTruth(t, keepAlive)
+			for attempt := 1; ; attempt++ {
+				c := &checker{t: t}
+				groundTruth(c, keepAlive)
+				switch {
+				case len(c.problems) == 0:
+					t.Log(strings.Join(c.details, "\n"))
+					return
+				case attempt == gtAttempts:
+					t.Log(strings.Join(c.details, "\n"))
+					for _, p := range c.problems {
+						t.Error(p)
+					}
+					return
+				}
+				t.Logf("attempt %d missed the ground truth, trying again:\n  %s\n%s",
+					attempt, strings.Join(c.problems, "\n  "), strings.Join(c.details, "\n"))
+			}
 		})
 	}
 }
 
-func groundTruth(t *testing.T, keepAlive bool) {
+// checker collects what an attempt got wrong, with the details that
+// explain it.
+type checker struct {
+	t        *testing.T
+	problems []string
+	details  []string
+}
+
+func (c *checker) Errorf(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+func (c *checker) Logf(format string, args ...any) {
+	c.details = append(c.details, fmt.Sprintf(format, args...))
+}
+
+func groundTruth(c *checker, keepAlive bool) {
+	t := c.t
 	sched, err := flaky.ParseSchedule(groundTruthSchedule)
 	if err != nil {
 		t.Fatal(err)
@@ -84,9 +126,14 @@ func groundTruth(t *testing.T, keepAlive bool) {
 	if len(windows) != 6 {
 		t.Fatalf("the server lived %d failing phases; want 6 (edges %v)", len(windows), srv.Edges())
 	}
-	checkOutages(t, res, windows)
-	checkCounts(t, res, srv, st)
-	checkFaultFigures(t, res, windows)
+	if checkOutages(c, res, windows) {
+		checkFaultFigures(c, res, windows)
+	}
+	checkCounts(c, res, srv, st)
+	for _, e := range srv.Edges() {
+		c.Logf("server edge %s %s", e.At.Format("15:04:05.000000"), e.Phase)
+	}
+	c.Logf("load: longest pause between sends %v ms", res.Load.MaxSendGapMS)
 }
 
 // failingWindows pairs each failing phase's edge with the next edge.
@@ -106,13 +153,15 @@ func absDur(d time.Duration) time.Duration { return max(d, -d) }
 
 func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
-func checkOutages(t *testing.T, res *reports.Result, windows []window) {
-	t.Helper()
+// checkOutages compares outages with the server's failing windows; false
+// when they cannot be paired.
+func checkOutages(t *checker, res *reports.Result, windows []window) bool {
 	if len(res.Outages) != len(windows) {
 		for _, o := range res.Outages {
-			t.Logf("outage %s +%v %d × %s", o.Start.Format("15:04:05.000"), msDur(o.DurationMS), o.Requests, o.Cause)
+			t.Logf("outage %s +%v %d × %s", o.Start.Format("15:04:05.000000"), msDur(o.DurationMS), o.Requests, o.Cause)
 		}
-		t.Fatalf("%d outages measured; the server failed in %d windows", len(res.Outages), len(windows))
+		t.Errorf("%d outages measured; the server failed in %d windows", len(res.Outages), len(windows))
+		return false
 	}
 	var truth time.Duration
 	for i, w := range windows {
@@ -134,12 +183,12 @@ func checkOutages(t *testing.T, res *reports.Result, windows []window) {
 		t.Errorf("downtime %v; the server failed for %v (off by %v, tolerance %v)", msDur(res.DowntimeMS), truth, d, slack)
 	}
 	t.Logf("downtime %v measured, %v true", msDur(res.DowntimeMS), truth)
+	return true
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func checkCounts(t *testing.T, res *reports.Result, srv *flaky.Server, st load.Stats) {
-	t.Helper()
+func checkCounts(t *checker, res *reports.Result, srv *flaky.Server, st load.Stats) {
 	served := srv.Served()
 	for _, code := range []int{500, 503} {
 		if got := res.StatusCodes[fmt.Sprint(code)]; got != served[code] || got == 0 {
@@ -172,10 +221,10 @@ func checkCounts(t *testing.T, res *reports.Result, srv *flaky.Server, st load.S
 	}
 }
 
-func checkFaultFigures(t *testing.T, res *reports.Result, windows []window) {
-	t.Helper()
+func checkFaultFigures(t *checker, res *reports.Result, windows []window) {
 	if len(res.Injections) != len(windows) {
-		t.Fatalf("%d injections; want %d", len(res.Injections), len(windows))
+		t.Errorf("%d injections; want %d", len(res.Injections), len(windows))
+		return
 	}
 	for i, w := range windows {
 		inj := res.Injections[i]
