@@ -11,6 +11,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/internal/flaky"
+	"github.com/selfheal/selfheal/internal/flaky/flakytest"
 	"github.com/selfheal/selfheal/reports"
 )
 
@@ -84,22 +85,14 @@ func (c *checker) Logf(format string, args ...any) {
 
 func groundTruth(c *checker, keepAlive bool) {
 	t := c.t
-	sched, err := flaky.ParseSchedule(groundTruthSchedule)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec := measure.NewRecorder()
 	// Injections are marked the instant the server switched to a failing
 	// phase, as a scenario marks the instant its injecting call returned.
-	srv, err := flaky.Start("127.0.0.1:0", sched, flaky.OnEdge(func(e flaky.Edge) {
+	srv := flakytest.Start(t, groundTruthSchedule, flaky.OnEdge(func(e flaky.Edge) {
 		if e.Phase.Fails() {
 			rec.Mark(e.At, e.Phase.Cause(), e.Phase.String())
 		}
 	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
 	targets := []string{srv.URL() + "/", srv.URL() + "/2026/03/hello-world/", srv.URL() + "/wp-includes/css/style.css"}
 	gen, err := load.New(targets, load.Rate(gtRate), load.Timeout(gtTimeout), load.KeepAlive(keepAlive))
 	if err != nil {

@@ -200,8 +200,9 @@ type Stats struct {
 	Began time.Time // just before the first request
 	// Ended is the run's end: when the load stopped sending (its duration
 	// was up or the context was cancelled), or the last send if later.
-	Ended     time.Time
-	Sent      uint64
+	Ended time.Time
+	// Received counts requests completed; every request sent completes
+	// (vegeta yields one result per hit), so it is also the number sent.
 	Received  uint64
 	Cancelled bool // stopped by the context rather than by its duration
 }
@@ -251,7 +252,6 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 	if last.After(st.Ended) {
 		st.Ended = last
 	}
-	st.Sent = st.Received // every hit yields exactly one result
 	return st, nil
 }
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
-	"github.com/selfheal/selfheal/internal/flaky"
+	"github.com/selfheal/selfheal/internal/flaky/flakytest"
 )
 
 // sink keeps every outcome, for tests that look at single requests.
@@ -70,16 +70,7 @@ func TestErrorClassesForReal(t *testing.T) {
 			t.Parallel()
 			url := tt.url
 			if tt.schedule != "" {
-				sched, err := flaky.ParseSchedule(tt.schedule)
-				if err != nil {
-					t.Fatal(err)
-				}
-				srv, err := flaky.Start("127.0.0.1:0", sched)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer srv.Close()
-				url = srv.URL() + "/"
+				url = flakytest.Start(t, tt.schedule).URL() + "/"
 			}
 			timeout := tt.timeout
 			if timeout == 0 {
@@ -180,8 +171,8 @@ func TestRoundRobinTargetsAndHeaders(t *testing.T) {
 	defer srv.Close()
 	targets := []string{srv.URL + "/a", srv.URL + "/b", srv.URL + "/c"}
 	s, st := run(t, targets, load.Rate(60), load.Duration(500*time.Millisecond), load.Header("User-Agent", "selfheal-test"))
-	if st.Sent != uint64(len(s.out)) || s.sent != len(s.out) {
-		t.Errorf("sent %d (sink saw %d), received %d", st.Sent, s.sent, len(s.out))
+	if st.Received != uint64(len(s.out)) || s.sent != len(s.out) {
+		t.Errorf("received %d (sink saw %d sent), recorded %d", st.Received, s.sent, len(s.out))
 	}
 	byTarget := map[uint8]int{}
 	for _, o := range s.out {
@@ -198,12 +189,7 @@ func TestRoundRobinTargetsAndHeaders(t *testing.T) {
 // Cancelling stops the load promptly; requests in flight end within the
 // timeout and are all recorded.
 func TestCancelDrains(t *testing.T) {
-	sched, _ := flaky.ParseSchedule("1m hang")
-	srv, err := flaky.Start("127.0.0.1:0", sched)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := flakytest.Start(t, "1m hang")
 	g, err := load.New([]string{srv.URL()}, load.Rate(50), load.Timeout(time.Second))
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfheal/selfheal/internal/flaky"
+	"github.com/selfheal/selfheal/internal/flaky/flakytest"
 	"github.com/selfheal/selfheal/reports"
 )
 
@@ -32,20 +32,6 @@ func runWith(ctx context.Context, stdin io.Reader, args ...string) (int, *syncBu
 	var out, errb syncBuffer
 	env := &cliEnv{stdin: stdin, stdout: &out, stderr: &errb}
 	return run(ctx, env, args), &out, &errb
-}
-
-func startFlaky(t *testing.T, schedule string) *flaky.Server {
-	t.Helper()
-	sched, err := flaky.ParseSchedule(schedule)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := flaky.Start("127.0.0.1:0", sched)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
 }
 
 func TestProbeBadFlags(t *testing.T) {
@@ -80,7 +66,7 @@ func TestProbeBadFlags(t *testing.T) {
 // A probe against a server that fails on a known schedule: the written
 // result matches what the server did.
 func TestProbeMeasuresTheServer(t *testing.T) {
-	srv := startFlaky(t, "700ms ok, 600ms 503, 1800ms ok")
+	srv := flakytest.Start(t, "700ms ok, 600ms 503, 1800ms ok")
 	out := filepath.Join(t.TempDir(), "result.json")
 	code, stdout, stderr := runWith(t.Context(), strings.NewReader(""), "probe",
 		"--url", srv.URL()+"/", "--url", srv.URL()+"/post", "--rate", "50", "--duration", "2.8s",
@@ -131,7 +117,7 @@ func TestProbeMeasuresTheServer(t *testing.T) {
 // Enter marks an injection (its text the detail), r a revert; with no
 // failure after it, recovery is 0 and impact none.
 func TestProbeMarksFromStdin(t *testing.T) {
-	srv := startFlaky(t, "1m ok")
+	srv := flakytest.Start(t, "1m ok")
 	out := filepath.Join(t.TempDir(), "r.json")
 	code, stdout, _ := runWith(t.Context(), strings.NewReader("killed the pod\nr\n"), "probe",
 		"--url", srv.URL(), "--rate", "20", "--duration", "500ms", "--confirm", "100ms", "--out", out)
@@ -153,7 +139,7 @@ func TestProbeMarksFromStdin(t *testing.T) {
 // Ctrl-C ends the run early and the result is still written, marked as
 // interrupted; without a mark, recovery runs from the first failure.
 func TestProbeInterrupted(t *testing.T) {
-	srv := startFlaky(t, "300ms 500, 1h ok")
+	srv := flakytest.Start(t, "300ms 500, 1h ok")
 	out := filepath.Join(t.TempDir(), "r.json")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -184,7 +170,7 @@ func TestProbeInterrupted(t *testing.T) {
 }
 
 func TestProbeSummaryNotRecovered(t *testing.T) {
-	srv := startFlaky(t, "200ms ok, 1h 503")
+	srv := flakytest.Start(t, "200ms ok, 1h 503")
 	out := filepath.Join(t.TempDir(), "r.json")
 	code, stdout, _ := runWith(t.Context(), strings.NewReader(""), "probe", "--url", srv.URL(), "--rate", "50",
 		"--duration", "800ms", "--inject-at", "100ms", "--out", out)
