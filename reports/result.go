@@ -253,7 +253,10 @@ type BudgetCheck struct {
 	Metric string  `json:"metric"` // e.g. "downtime_ms"
 	Limit  float64 `json:"limit"`
 	Value  float64 `json:"value"`
-	Pass   bool    `json:"pass"`
+	// Missing is set when the figure does not exist (recovery of a run that
+	// did not recover): Value is then 0 and the budget failed.
+	Missing bool `json:"missing,omitempty"`
+	Pass    bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`
 }

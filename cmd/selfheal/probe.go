@@ -5,16 +5,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/text"
 )
 
 const probeSynopsis = "--url URL [--url URL2 ...] [--rate 50] [--duration 60s] [--timeout 2s] [--inject-at 10s] [--out result.json]"
@@ -104,10 +103,10 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 		return usageError{err.Error()}
 	}
 	rec := measure.NewRecorder()
-	con := &console{w: env.stdout, live: env.isTerminal}
-	con.println(probeHeader(o, gen.Settings()))
+	con := console.New(env.stdout, env.isTerminal)
+	con.Println(probeHeader(o, gen.Settings()))
 	if env.isTerminal {
-		con.println("Press Enter to mark an injection (type a note first to keep it), r + Enter to mark a revert, Ctrl-C to stop.")
+		con.Println("Press Enter to mark an injection (type a note first to keep it), r + Enter to mark a revert, Ctrl-C to stop.")
 	}
 
 	go readMarks(env.stdin, rec, con)
@@ -124,7 +123,7 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	writeSummary(env.stdout, res)
+	text.Summary(env.stdout, res)
 	if err := reports.WriteFile(o.out, res); err != nil {
 		return err
 	}
@@ -171,53 +170,10 @@ func probeHeader(o probeOptions, l reports.Load) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// console serialises output: permanent lines, and on a terminal one live
-// progress line rewritten in place under them.
-type console struct {
-	mu      sync.Mutex
-	w       io.Writer
-	live    bool
-	hasLive bool
-}
-
-func (c *console) println(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.clearLive()
-	fmt.Fprintln(c.w, s)
-}
-
-func (c *console) progress(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.live {
-		fmt.Fprintln(c.w, s)
-		return
-	}
-	fmt.Fprint(c.w, "\r\x1b[K"+s)
-	c.hasLive = true
-}
-
-func (c *console) clearLive() {
-	if c.hasLive {
-		fmt.Fprint(c.w, "\r\x1b[K")
-		c.hasLive = false
-	}
-}
-
-func (c *console) done() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.clearLive()
-}
-
 // showProgress prints the live status every interval until stopped.
-func showProgress(ctx context.Context, rec *measure.Recorder, con *console, every, timeout time.Duration) (stop func()) {
+func showProgress(ctx context.Context, rec *measure.Recorder, con *console.Console, every, timeout time.Duration) (stop func()) {
 	if every == 0 {
-		every = 5 * time.Second
-		if con.live {
-			every = 250 * time.Millisecond
-		}
+		every = con.DefaultInterval()
 	}
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
@@ -231,38 +187,23 @@ func showProgress(ctx context.Context, rec *measure.Recorder, con *console, ever
 				return
 			case <-cancelled:
 				cancelled = nil
-				con.println(fmt.Sprintf("Stopping: waiting up to %s for requests in flight...", timeout))
+				con.Println(fmt.Sprintf("Stopping: waiting up to %s for requests in flight...", timeout))
 			case now := <-tick.C:
-				con.progress(progressLine(rec.Status(now)))
+				con.Progress(console.StatusLine(rec.Status(now), now))
 			}
 		}
 	})
 	return func() {
 		close(quit)
 		wg.Wait()
-		con.done()
+		con.Done()
 	}
-}
-
-func progressLine(s measure.Status) string {
-	line := fmt.Sprintf("%7.1fs  sent %d  %.1f/s  ok %.1f%%  in flight %d",
-		s.Elapsed.Seconds(), s.Sent, s.Rate, s.OKPercent(), s.InFlight)
-	if s.Outage != nil {
-		line += fmt.Sprintf("  OUTAGE %.1fs (%s, %d failed)", time.Since(s.Outage.Start).Seconds(), s.Outage.Cause, s.Outage.Failed)
-	}
-	if s.Outages > 0 {
-		line += fmt.Sprintf("  outages %d", s.Outages)
-	}
-	if s.Injections > 0 {
-		line += fmt.Sprintf("  marks %d", s.Injections)
-	}
-	return line
 }
 
 // readMarks turns lines on stdin into marks: Enter is an injection (the
 // line's text, if any, its detail), "r" a revert. It ends at EOF; a
 // terminal's stdin outlives the run, which is harmless as the process ends.
-func readMarks(in io.Reader, rec *measure.Recorder, con *console) {
+func readMarks(in io.Reader, rec *measure.Recorder, con *console.Console) {
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		at := time.Now()
@@ -270,21 +211,21 @@ func readMarks(in io.Reader, rec *measure.Recorder, con *console) {
 		switch strings.ToLower(text) {
 		case "r", "revert":
 			rec.Revert(at, "manual", "revert marked on the console")
-			con.println(fmt.Sprintf("Revert marked at %s.", at.Format("15:04:05.000")))
+			con.Println(fmt.Sprintf("Revert marked at %s.", at.Format("15:04:05.000")))
 		default:
 			detail := text
 			if detail == "" {
 				detail = "Enter pressed on the console"
 			}
 			rec.Mark(at, "manual", detail)
-			con.println(fmt.Sprintf("Injection marked at %s.", at.Format("15:04:05.000")))
+			con.Println(fmt.Sprintf("Injection marked at %s.", at.Format("15:04:05.000")))
 		}
 	}
 }
 
 // scheduleMarks marks an injection at each offset from the first request,
 // the origin of every offset the summary prints.
-func scheduleMarks(ctx context.Context, rec *measure.Recorder, offsets []time.Duration, con *console) (stop func()) {
+func scheduleMarks(ctx context.Context, rec *measure.Recorder, offsets []time.Duration, con *console.Console) (stop func()) {
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	for _, d := range offsets {
@@ -300,7 +241,7 @@ func scheduleMarks(ctx context.Context, rec *measure.Recorder, offsets []time.Du
 			select {
 			case <-t.C:
 				rec.Mark(at, "manual", "--inject-at "+d.String())
-				con.println(fmt.Sprintf("Injection marked at +%s (--inject-at).", d))
+				con.Println(fmt.Sprintf("Injection marked at +%s (--inject-at).", d))
 			case <-quit:
 			case <-ctx.Done():
 			}
@@ -309,134 +250,3 @@ func scheduleMarks(ctx context.Context, rec *measure.Recorder, offsets []time.Du
 	return func() { close(quit); wg.Wait() }
 }
 
-// writeSummary prints the figures a person running probe wants first.
-// Instants are offsets from the first request, which is how one reads a
-// run; the JSON keeps the wall-clock times.
-func writeSummary(w io.Writer, r *reports.Result) {
-	t0 := r.Started
-	rel := func(t time.Time) string { return fmt.Sprintf("%+.2fs", t.Sub(t0).Seconds()) }
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw)
-	q := r.Requests
-	failPct := 0.0
-	if q.Total > 0 {
-		failPct = 100 * float64(q.Failed) / float64(q.Total)
-	}
-	fmt.Fprintf(tw, "Requests\t%d sent in %s (%.1f/s), %d ok, %d failed (%.2f%%)\n",
-		q.Total, secs(r.Ended.Sub(r.Started)), r.Load.Achieved, q.OK, q.Failed, failPct)
-	fmt.Fprintf(tw, "Answers\t%s\n", counts(r.StatusCodes, "none"))
-	fmt.Fprintf(tw, "Errors\t%s\n", counts(r.Errors, "none"))
-	fmt.Fprintf(tw, "Downtime\t%s in %d outage(s), longest %s\n", msText(r.DowntimeMS), len(r.Outages), msText(r.LongestOutageMS))
-	fmt.Fprintf(tw, "Seconds\t%d with no success at all, %d with some failures (1-s buckets)\n", r.FullOutageSeconds, r.DegradedSeconds)
-	for _, m := range r.Injections {
-		fmt.Fprintf(tw, "Injection\t%s  %s\n", rel(m.At), m.Detail)
-	}
-	for _, m := range r.Reverts {
-		fmt.Fprintf(tw, "Revert\t%s  %s\n", rel(m.At), m.Detail)
-	}
-	writeRecovery(tw, r)
-	tw.Flush()
-
-	if l := r.Latency; l.Baseline != nil || l.Impact != nil || l.After != nil {
-		fmt.Fprintln(w)
-		fmt.Fprintln(tw, "Latency (ms)\tp50\tp95\tp99\tmax\trequests")
-		for _, row := range []struct {
-			name string
-			p    *reports.Percentiles
-		}{{"  before", l.Baseline}, {"  during", l.Impact}, {"  after", l.After}} {
-			if row.p != nil {
-				fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", row.name, row.p.P50, row.p.P95, row.p.P99, row.p.Max, row.p.Count)
-			}
-		}
-		tw.Flush()
-	}
-	writeOutages(w, tw, r, rel)
-	if len(r.Targets) > 1 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(tw, "Per URL\tsent\tok\tfailed")
-		for _, t := range r.Targets {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", t.URL, t.Requests.Total, t.Requests.OK, t.Requests.Failed)
-		}
-		tw.Flush()
-	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(w, "\nNote: %s\n", n)
-	}
-}
-
-func writeRecovery(w io.Writer, r *reports.Result) {
-	window := msText(r.Analysis.ConfirmationWindowMS)
-	from := "the injection"
-	if r.RecoveryFrom == measure.FromFirstFailure {
-		from = "the first failure (no injection marked)"
-	}
-	if r.TimeToFirstErrorMS != nil {
-		fmt.Fprintf(w, "First error\t%s after the injection\n", msText(*r.TimeToFirstErrorMS))
-	}
-	switch {
-	case r.RecoveryFrom == "":
-		fmt.Fprintf(w, "Recovery\tnothing failed, nothing to recover from\n")
-		return
-	case r.Recovered:
-		fmt.Fprintf(w, "Recovery\t%s after %s (confirmed by %s without a failure)\n", msText(*r.RecoveryMS), from, window)
-	default:
-		fmt.Fprintf(w, "Recovery\tNOT RECOVERED: no %s without a failure in the %s watched after %s\n", window, msText(*r.ObservedMS), from)
-	}
-	if r.ErrorRatio != nil {
-		fmt.Fprintf(w, "Impact\t%s, %.1f%% of requests failed in the fault window\n", r.Impact, 100**r.ErrorRatio)
-	}
-}
-
-// maxOutageLines keeps a flapping run's summary readable; the JSON has all.
-const maxOutageLines = 15
-
-func writeOutages(w io.Writer, tw *tabwriter.Writer, r *reports.Result, rel func(time.Time) string) {
-	if len(r.Outages) == 0 {
-		return
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(tw, "Outages\tstart\tduration\tfailed\tcause")
-	for i, o := range r.Outages {
-		if i == maxOutageLines {
-			fmt.Fprintf(tw, "  ... %d more in the result file\n", len(r.Outages)-i)
-			break
-		}
-		dur := msText(o.DurationMS)
-		if o.Open {
-			dur += " (still failing at the end)"
-		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\n", i+1, rel(o.Start), dur, o.Requests, causesText(o))
-	}
-	tw.Flush()
-}
-
-func causesText(o reports.Outage) string {
-	if len(o.Causes) <= 1 {
-		return o.Cause
-	}
-	return o.Cause + " (" + counts(o.Causes, "") + ")"
-}
-
-// counts writes a count map as "503 ×12, 200 ×3", largest first.
-func counts(m map[string]int, none string) string {
-	if len(m) == 0 {
-		return none
-	}
-	keys := slices.Sorted(maps.Keys(m))
-	slices.SortStableFunc(keys, func(a, b string) int { return m[b] - m[a] })
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
-}
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
-
-// msText writes a duration in milliseconds the way a person reads it.
-func msText(ms float64) string {
-	if ms < 1000 {
-		return fmt.Sprintf("%.0f ms", ms)
-	}
-	return fmt.Sprintf("%.2f s", ms/1000)
-}

@@ -1,0 +1,73 @@
+// Package kube holds the client-go helpers that fault injectors and the
+// scenario engine share: exec in a pod, and the checks that tell whether a
+// workload is at its desired state.
+package kube
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/remotecommand"
+)
+
+// Client is what the helpers need of a cluster: the typed clientset and
+// the REST config (exec streams need the latter).
+type Client struct {
+	Kubernetes kubernetes.Interface
+	Config     *rest.Config
+}
+
+// NewClient builds a Client from a REST config.
+func NewClient(cfg *rest.Config) (*Client, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building a Kubernetes client: %w", err)
+	}
+	return &Client{Kubernetes: cs, Config: cfg}, nil
+}
+
+// ExecResult is what a command printed.
+type ExecResult struct {
+	Stdout, Stderr string
+}
+
+// Exec runs command in a container and returns its output. It speaks
+// WebSocket first and falls back to SPDY on an upgrade failure, as kubectl
+// does (SPDY alone is flaky on new clusters, go-apis.md P-C2). A non-zero
+// exit is an error carrying the exit code and stderr. Pass a ctx with a
+// deadline: exec into a pod on a stopped node hangs until it (P-C4).
+func (c *Client) Exec(ctx context.Context, namespace, pod, container string, command ...string) (ExecResult, error) {
+	req := c.Kubernetes.CoreV1().RESTClient().Post().
+		Resource("pods").Namespace(namespace).Name(pod).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{Container: container, Command: command, Stdout: true, Stderr: true}, scheme.ParameterCodec)
+	ws, err := remotecommand.NewWebSocketExecutor(c.Config, http.MethodGet, req.URL().String())
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("exec in %s/%s: websocket executor: %w", namespace, pod, err)
+	}
+	spdy, err := remotecommand.NewSPDYExecutor(c.Config, http.MethodPost, req.URL())
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("exec in %s/%s: spdy executor: %w", namespace, pod, err)
+	}
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
+		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	})
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
+	}
+	var stdout, stderr bytes.Buffer
+	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
+	res := ExecResult{Stdout: stdout.String(), Stderr: stderr.String()}
+	if err != nil {
+		return res, fmt.Errorf("exec %q in %s/%s (container %s): %w; stderr: %s",
+			strings.Join(command, " "), namespace, pod, container, err, strings.TrimSpace(res.Stderr))
+	}
+	return res, nil
+}

@@ -1,0 +1,161 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/selfheal/selfheal/chaos/timeline"
+)
+
+// Check says whether something is at its desired state, and if not, why
+// (in words a reader of the report understands).
+type Check func(ctx context.Context) (ok bool, why string, err error)
+
+// All holds when every check holds; why names the first that does not.
+func All(checks ...Check) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		for _, c := range checks {
+			ok, why, err := c(ctx)
+			if err != nil || !ok {
+				return ok, why, err
+			}
+		}
+		return true, "", nil
+	}
+}
+
+// DeploymentSteady holds when the Deployment's rollout is complete, every
+// replica is Ready, and the Service lists exactly those replicas as ready
+// endpoints with none terminating.
+func (c *Client) DeploymentSteady(namespace, name, service string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		d, err := c.Kubernetes.AppsV1().Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading Deployment %s/%s: %w", namespace, name, err)
+		}
+		want := int32(1)
+		if d.Spec.Replicas != nil {
+			want = *d.Spec.Replicas
+		}
+		switch {
+		case !timeline.RolloutComplete(d):
+			return false, fmt.Sprintf("deployment %s: rollout in progress (%d updated, %d available of %d)", name, d.Status.UpdatedReplicas, d.Status.AvailableReplicas, want), nil
+		case d.Status.ReadyReplicas < want:
+			return false, fmt.Sprintf("deployment %s: %d of %d replicas ready", name, d.Status.ReadyReplicas, want), nil
+		}
+		return c.endpointsComplete(ctx, namespace, service, int(want))
+	}
+}
+
+// StatefulSetSteady holds when every replica of the StatefulSet is Ready
+// and updated.
+func (c *Client) StatefulSetSteady(namespace, name string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		s, err := c.Kubernetes.AppsV1().StatefulSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading StatefulSet %s/%s: %w", namespace, name, err)
+		}
+		want := int32(1)
+		if s.Spec.Replicas != nil {
+			want = *s.Spec.Replicas
+		}
+		if s.Status.ObservedGeneration < s.Generation || s.Status.ReadyReplicas < want {
+			return false, fmt.Sprintf("statefulset %s: %d of %d replicas ready", name, s.Status.ReadyReplicas, want), nil
+		}
+		return true, "", nil
+	}
+}
+
+func (c *Client) endpointsComplete(ctx context.Context, namespace, service string, want int) (bool, string, error) {
+	slices, err := c.Kubernetes.DiscoveryV1().EndpointSlices(namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: discoveryv1.LabelServiceName + "=" + service,
+	})
+	if err != nil {
+		return false, "", fmt.Errorf("reading endpoints of Service %s/%s: %w", namespace, service, err)
+	}
+	ready, other := 0, 0
+	for _, s := range slices.Items {
+		for _, ep := range s.Endpoints {
+			if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
+				ready++
+			} else {
+				other++
+			}
+		}
+	}
+	if ready != want || other > 0 {
+		return false, fmt.Sprintf("service %s: %d ready endpoints (want %d), %d not ready or terminating", service, ready, want, other), nil
+	}
+	return true, "", nil
+}
+
+// NodesReady holds when every node of the cluster is Ready.
+func (c *Client) NodesReady() Check {
+	return func(ctx context.Context) (bool, string, error) {
+		nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("listing nodes: %w", err)
+		}
+		var notReady []string
+		for _, n := range nodes.Items {
+			if !NodeReady(&n) {
+				notReady = append(notReady, n.Name)
+			}
+		}
+		if len(notReady) > 0 {
+			return false, "nodes not Ready: " + strings.Join(notReady, ", "), nil
+		}
+		return true, "", nil
+	}
+}
+
+// NodeReady reports whether a node's Ready condition is True.
+func NodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// PodReady reports whether a pod's Ready condition is True.
+func PodReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// ErrNotSteady is wrapped by WaitFor when the check did not hold in time.
+var ErrNotSteady = errors.New("not at the desired state")
+
+// WaitFor polls check until it holds, the timeout passes or ctx ends.
+// Transient API errors are retried (a restarting node must not abort a
+// wait, go-apis.md P-E6); the last reason is in the error.
+func WaitFor(ctx context.Context, check Check, interval, timeout time.Duration) error {
+	var why string
+	var lastErr error
+	err := wait.PollUntilContextTimeout(ctx, interval, timeout, true, func(ctx context.Context) (bool, error) {
+		ok, w, err := check(ctx)
+		why, lastErr = w, err
+		return ok && err == nil, nil
+	})
+	if err == nil {
+		return nil
+	}
+	if lastErr != nil {
+		why = lastErr.Error()
+	}
+	return fmt.Errorf("%w after %s: %s", ErrNotSteady, timeout, why)
+}

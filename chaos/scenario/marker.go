@@ -1,0 +1,72 @@
+package scenario
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/selfheal/selfheal/reports"
+)
+
+// marker records a fault's instants in the request recorder (for the
+// analysis) and in the Kubernetes timeline (so they line up with what the
+// cluster did), and tells the person watching.
+type marker struct {
+	*run
+	fault string
+	mu    sync.Mutex
+	at    []time.Time
+}
+
+func (m *marker) Injected(detail string) {
+	now := time.Now()
+	m.mu.Lock()
+	m.at = append(m.at, now)
+	m.mu.Unlock()
+	m.rec.Mark(now, m.fault, detail)
+	m.event(now, "Injected", detail)
+	m.console.Logf("[%s] injected: %s", m.s.Name, detail)
+}
+
+func (m *marker) Reverted(detail string) {
+	now := time.Now()
+	m.rec.Revert(now, m.fault, detail)
+	m.event(now, "Reverted", detail)
+	m.console.Logf("[%s] reverted: %s", m.s.Name, detail)
+}
+
+func (m *marker) Logf(format string, args ...any) {
+	m.console.Logf("[%s] %s", m.s.Name, fmt.Sprintf(format, args...))
+}
+
+func (m *marker) event(at time.Time, reason, detail string) {
+	if m.events != nil {
+		m.events.Add(reports.Event{At: at, Kind: "fault", Object: m.fault, Reason: reason, Message: detail})
+	}
+}
+
+func (m *marker) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.at)
+}
+
+// firstInjection is the first instant, false before any.
+func (m *marker) firstInjection() (time.Time, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.at) == 0 {
+		return time.Time{}, false
+	}
+	return m.at[0], true
+}
+
+// last is the latest injection instant (zero before any).
+func (m *marker) last() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.at) == 0 {
+		return time.Time{}
+	}
+	return m.at[len(m.at)-1]
+}

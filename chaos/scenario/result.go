@@ -1,0 +1,62 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/reports"
+)
+
+// Verdicts.
+const (
+	VerdictPass  = "pass"
+	VerdictFail  = "fail"
+	VerdictError = "error"
+)
+
+// result analyses the run and fills in what the engine knows beyond the
+// requests: events, healing, bounds, budgets and the verdict.
+func (x *run) result(runErr error) (*reports.Result, error) {
+	in := x.rec.Input(x.stats.Ended)
+	in.Scenario = x.s.Name
+	in.Load = x.gen.Settings()
+	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation, Deadline: x.deadline(in)}
+	res, err := measure.Analyze(in)
+	if err != nil {
+		return nil, errors.Join(runErr, fmt.Errorf("analysing scenario %s: %w", x.s.Name, err))
+	}
+	res.Description = x.s.Description
+	res.Run = x.run
+	if x.events != nil {
+		// A second before the first request: the object timestamps the
+		// events carry are whole seconds.
+		res.Events = x.events.Between(res.Started.Add(-time.Second), res.Ended)
+	}
+	var first time.Time
+	if len(in.Injections) > 0 {
+		first = in.Injections[0].At
+	}
+	res.Healing = x.healing.result(first, x.s.HealingCondition)
+	res.LowerBounds = x.s.Bounds
+	res.Budgets = x.s.Budgets.Check(res)
+	res.Verdict = Verdict(res.Budgets)
+	res.Notes = append(res.Notes, x.notes...)
+	if x.loadErr != nil {
+		res.Notes = append(res.Notes, "The load ended with an error: "+x.loadErr.Error())
+	}
+	if runErr != nil {
+		res.Verdict, res.Error = VerdictError, runErr.Error()
+	}
+	return res, runErr
+}
+
+// deadline is the analysis deadline, counted from the first injection: the
+// scenario's deadline after the last one.
+func (x *run) deadline(in measure.Input) time.Duration {
+	if len(in.Injections) == 0 {
+		return 0
+	}
+	return in.Injections[len(in.Injections)-1].At.Sub(in.Injections[0].At) + x.t.Deadline
+}

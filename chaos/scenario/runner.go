@@ -1,0 +1,293 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/reports"
+)
+
+// Console is where the runner tells a person what is happening.
+type Console interface {
+	Logf(format string, args ...any)
+	Progress(line string)
+	Done()
+}
+
+// Events is the Kubernetes timeline the runner slices per scenario and
+// writes its own fault instants into (chaos/timeline.Recorder).
+type Events interface {
+	Add(reports.Event)
+	Between(from, to time.Time) []reports.Event
+}
+
+// Runner runs scenarios against one set of URLs.
+type Runner struct {
+	targets     []string
+	loadOptions []load.Option
+	events      Events
+	console     Console
+	statusLine  func(measure.Status, time.Time) string
+	every       time.Duration
+	run         *reports.RunInfo
+	poll        time.Duration
+	// maxBaselineFailures is the share of failed requests during warm-up
+	// above which the scenario is not run: the app was already broken.
+	maxBaselineFailures float64
+}
+
+// Option configures a Runner.
+type Option func(*Runner)
+
+// WithLoad sets the load options (rate, timeout, keep-alive...).
+func WithLoad(opts ...load.Option) Option {
+	return func(r *Runner) { r.loadOptions = append(r.loadOptions, opts...) }
+}
+
+// WithEvents attaches the Kubernetes timeline.
+func WithEvents(e Events) Option { return func(r *Runner) { r.events = e } }
+
+// WithConsole shows progress and a status line every interval, rendered
+// by line.
+func WithConsole(c Console, every time.Duration, line func(measure.Status, time.Time) string) Option {
+	return func(r *Runner) { r.console, r.every, r.statusLine = c, every, line }
+}
+
+// WithRunInfo stamps every result with the run it belongs to.
+func WithRunInfo(info reports.RunInfo) Option { return func(r *Runner) { r.run = &info } }
+
+// WithPoll sets how often the desired state and recovery are checked.
+func WithPoll(d time.Duration) Option { return func(r *Runner) { r.poll = d } }
+
+// NewRunner returns a runner that loads targets.
+func NewRunner(targets []string, opts ...Option) *Runner {
+	r := &Runner{targets: targets, console: nopConsole{}, poll: 500 * time.Millisecond, maxBaselineFailures: 0.01}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+type nopConsole struct{}
+
+func (nopConsole) Logf(string, ...any) {}
+func (nopConsole) Progress(string)     {}
+func (nopConsole) Done()               {}
+
+// run is the state of one scenario run.
+type run struct {
+	*Runner
+	s       Scenario
+	t       Timing
+	rec     *measure.Recorder
+	gen     *load.Generator
+	stats   load.Stats
+	loadErr error
+	phase   phaseText
+	healing healing
+	notes   []string
+}
+
+type phaseText struct {
+	mu   sync.Mutex
+	text string
+}
+
+func (p *phaseText) set(s string) { p.mu.Lock(); p.text = s; p.mu.Unlock() }
+func (p *phaseText) get() string  { p.mu.Lock(); defer p.mu.Unlock(); return p.text }
+
+// Run runs s and returns its result. The result is returned whenever the
+// load ran at all, also with an error: its verdict is then "error" and its
+// Error field says what went wrong. A budget miss is not an error: it is
+// the verdict "fail".
+func (r *Runner) Run(ctx context.Context, s Scenario) (*reports.Result, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	x := &run{Runner: r, s: s, t: s.Timing.withDefaults()}
+	x.phase.set("checking the steady state")
+	r.console.Logf("[%s] %s", s.Name, s.Description)
+	if err := kube.WaitFor(ctx, s.Steady, time.Second, x.t.SteadyTimeout); err != nil {
+		return nil, fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err)
+	}
+	gen, err := load.New(r.targets, append([]load.Option{load.Name(s.Name)}, r.loadOptions...)...)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	x.gen, x.rec = gen, measure.NewRecorder()
+
+	// The load outlives ctx: after a cancel it keeps measuring the revert,
+	// and is stopped by stopLoad once the revert is done.
+	loadCtx, stopLoad := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLoad()
+	loadDone := make(chan struct{})
+	go func() {
+		defer close(loadDone)
+		x.stats, x.loadErr = gen.Run(loadCtx, x.rec)
+	}()
+	stopStatus := x.showStatus()
+	defer stopStatus()
+	select {
+	case <-x.rec.Started():
+	case <-loadDone:
+		return nil, fmt.Errorf("scenario %s: the load did not start: %w", s.Name, x.loadErr)
+	}
+
+	runErr := x.faultPhases(ctx)
+
+	if runErr == nil || ctx.Err() == nil {
+		x.phase.set("tail")
+		sleep(ctx, x.t.Tail)
+	}
+	stopLoad()
+	<-loadDone
+	stopStatus()
+	return x.result(runErr)
+}
+
+// faultPhases warms up, injects, observes and reverts. The revert runs
+// whatever happens before it, on a context of its own.
+func (x *run) faultPhases(ctx context.Context) (err error) {
+	x.phase.set("warm-up")
+	if !sleep(ctx, x.t.Warmup) {
+		return fmt.Errorf("interrupted during warm-up: %w", context.Cause(ctx))
+	}
+	if st := x.rec.Status(time.Now()); st.Done > 0 && 1-float64(st.OK)/float64(st.Done) > x.maxBaselineFailures {
+		return fmt.Errorf("the app failed %.1f%% of requests during warm-up, before any fault: fix the app (or the load targets) first", 100-st.OKPercent())
+	}
+
+	m := &marker{run: x, fault: x.s.Fault.Name()}
+	defer func() {
+		if rerr := x.revert(ctx, m); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
+	x.phase.set("injecting")
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWatch()
+	x.healing.watch(watchCtx, x.s.Steady, x.poll, m.firstInjection)
+	if err := x.s.Fault.Inject(ctx, m); err != nil {
+		return fmt.Errorf("injecting %s: %w", x.s.Fault.Name(), err)
+	}
+	if m.count() == 0 {
+		return fmt.Errorf("injecting %s: the fault reported no injection", x.s.Fault.Name())
+	}
+	err = x.observe(ctx, m)
+	stopWatch()
+	return err
+}
+
+// observe waits until the service recovered and the workload healed, or
+// the deadline after the last injection passes. Not recovering is a
+// finding, not an error.
+func (x *run) observe(ctx context.Context, m *marker) error {
+	x.phase.set("observing")
+	deadline := m.last().Add(x.t.Deadline)
+	timeout := x.gen.Settings().TimeoutMS
+	// A request sent before now may still be in flight and fail: only a
+	// success run older than the window plus the request timeout is sure.
+	margin := x.t.Confirmation + time.Duration(timeout*float64(time.Millisecond)) + 500*time.Millisecond
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("interrupted while observing: %w", context.Cause(ctx))
+		case now := <-tick.C:
+			recovered := x.recoveredBy(now, margin)
+			healed, seenBroken := x.healing.state()
+			// A fault Kubernetes never noticed (a tcpSocket probe and a
+			// broken config) gives nothing to wait for on its side.
+			if recovered && (healed || (!seenBroken && now.Sub(m.last()) > margin)) {
+				return nil
+			}
+			if now.After(deadline) {
+				x.notes = append(x.notes, fmt.Sprintf("Observation stopped at the deadline, %s after the last injection (recovered: %v, healed: %v).", x.t.Deadline, recovered, healed))
+				return nil
+			}
+		}
+	}
+}
+
+// recoveredBy analyses the requests so far and reports whether a recovery
+// has been confirmed long enough ago that nothing still in flight can undo
+// it.
+func (x *run) recoveredBy(now time.Time, margin time.Duration) bool {
+	in := x.rec.Input(now)
+	in.Load = x.gen.Settings()
+	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation}
+	res, err := measure.Analyze(in)
+	if err != nil || !res.Recovered || res.RecoveredAt == nil {
+		return false
+	}
+	return now.Sub(*res.RecoveredAt) >= margin
+}
+
+// revert puts the fault back and waits for the steady state, on a context
+// that a cancelled ctx does not cancel.
+func (x *run) revert(ctx context.Context, m *marker) error {
+	x.phase.set("reverting")
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), x.t.SteadyTimeout)
+	defer cancel()
+	if err := x.s.Fault.Revert(rctx, m); err != nil {
+		return fmt.Errorf("reverting %s: %w (the cluster may still be broken: check it before the next run)", x.s.Fault.Name(), err)
+	}
+	x.phase.set("verifying the steady state")
+	check := x.s.Steady
+	if x.s.Restored != nil {
+		check = kube.All(x.s.Restored, x.s.Steady)
+	}
+	if err := kube.WaitFor(rctx, check, time.Second, x.t.SteadyTimeout); err != nil {
+		return fmt.Errorf("after reverting %s: %w", x.s.Fault.Name(), err)
+	}
+	return nil
+}
+
+// showStatus prints the phase and the load's status until stopped.
+func (x *run) showStatus() (stop func()) {
+	if x.statusLine == nil || x.every <= 0 {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(x.every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case now := <-tick.C:
+				x.console.Progress(fmt.Sprintf("[%s] %-12s %s", x.s.Name, x.phase.get(), x.statusLine(x.rec.Status(now), now)))
+			}
+		}
+	}()
+	return func() {
+		once.Do(func() {
+			close(quit)
+			wg.Wait()
+			x.console.Done()
+		})
+	}
+}
+
+// sleep waits d or until ctx ends; false means ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,149 @@
+// Package text renders a result as the plain-text summary a person reads in
+// a terminal or a CI log: requests, answers, downtime, recovery, latency
+// windows, outages, budgets.
+package text
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/reports"
+)
+
+// Summary prints the figures a person watching a run wants first.
+// Instants are offsets from the first request, which is how one reads a
+// run; the JSON keeps the wall-clock times.
+func Summary(w io.Writer, r *reports.Result) {
+	t0 := r.Started
+	rel := func(t time.Time) string { return fmt.Sprintf("%+.2fs", t.Sub(t0).Seconds()) }
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw)
+	q := r.Requests
+	failPct := 0.0
+	if q.Total > 0 {
+		failPct = 100 * float64(q.Failed) / float64(q.Total)
+	}
+	fmt.Fprintf(tw, "Requests\t%d sent in %s (%.1f/s), %d ok, %d failed (%.2f%%)\n",
+		q.Total, secs(r.Ended.Sub(r.Started)), r.Load.Achieved, q.OK, q.Failed, failPct)
+	fmt.Fprintf(tw, "Answers\t%s\n", counts(r.StatusCodes, "none"))
+	fmt.Fprintf(tw, "Errors\t%s\n", counts(r.Errors, "none"))
+	fmt.Fprintf(tw, "Downtime\t%s in %d outage(s), longest %s\n", msText(r.DowntimeMS), len(r.Outages), msText(r.LongestOutageMS))
+	fmt.Fprintf(tw, "Seconds\t%d with no success at all, %d with some failures (1-s buckets)\n", r.FullOutageSeconds, r.DegradedSeconds)
+	for _, m := range r.Injections {
+		fmt.Fprintf(tw, "Injection\t%s  %s\n", rel(m.At), m.Detail)
+	}
+	for _, m := range r.Reverts {
+		fmt.Fprintf(tw, "Revert\t%s  %s\n", rel(m.At), m.Detail)
+	}
+	writeRecovery(tw, r)
+	tw.Flush()
+
+	if l := r.Latency; l.Baseline != nil || l.Impact != nil || l.After != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(tw, "Latency (ms)\tp50\tp95\tp99\tmax\trequests")
+		for _, row := range []struct {
+			name string
+			p    *reports.Percentiles
+		}{{"  before", l.Baseline}, {"  during", l.Impact}, {"  after", l.After}} {
+			if row.p != nil {
+				fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", row.name, row.p.P50, row.p.P95, row.p.P99, row.p.Max, row.p.Count)
+			}
+		}
+		tw.Flush()
+	}
+	writeOutages(w, tw, r, rel)
+	if len(r.Targets) > 1 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(tw, "Per URL\tsent\tok\tfailed")
+		for _, t := range r.Targets {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", t.URL, t.Requests.Total, t.Requests.OK, t.Requests.Failed)
+		}
+		tw.Flush()
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\nNote: %s\n", n)
+	}
+}
+
+func writeRecovery(w io.Writer, r *reports.Result) {
+	window := msText(r.Analysis.ConfirmationWindowMS)
+	from := "the injection"
+	if r.RecoveryFrom == measure.FromFirstFailure {
+		from = "the first failure (no injection marked)"
+	}
+	if r.TimeToFirstErrorMS != nil {
+		fmt.Fprintf(w, "First error\t%s after the injection\n", msText(*r.TimeToFirstErrorMS))
+	}
+	switch {
+	case r.RecoveryFrom == "":
+		fmt.Fprintf(w, "Recovery\tnothing failed, nothing to recover from\n")
+		return
+	case r.Recovered:
+		fmt.Fprintf(w, "Recovery\t%s after %s (confirmed by %s without a failure)\n", msText(*r.RecoveryMS), from, window)
+	default:
+		fmt.Fprintf(w, "Recovery\tNOT RECOVERED: no %s without a failure in the %s watched after %s\n", window, msText(*r.ObservedMS), from)
+	}
+	if r.ErrorRatio != nil {
+		fmt.Fprintf(w, "Impact\t%s, %.1f%% of requests failed in the fault window\n", r.Impact, 100**r.ErrorRatio)
+	}
+}
+
+// maxOutageLines keeps a flapping run's summary readable; the JSON has all.
+const maxOutageLines = 15
+
+func writeOutages(w io.Writer, tw *tabwriter.Writer, r *reports.Result, rel func(time.Time) string) {
+	if len(r.Outages) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(tw, "Outages\tstart\tduration\tfailed\tcause")
+	for i, o := range r.Outages {
+		if i == maxOutageLines {
+			fmt.Fprintf(tw, "  ... %d more in the result file\n", len(r.Outages)-i)
+			break
+		}
+		dur := msText(o.DurationMS)
+		if o.Open {
+			dur += " (still failing at the end)"
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\n", i+1, rel(o.Start), dur, o.Requests, causesText(o))
+	}
+	tw.Flush()
+}
+
+func causesText(o reports.Outage) string {
+	if len(o.Causes) <= 1 {
+		return o.Cause
+	}
+	return o.Cause + " (" + counts(o.Causes, "") + ")"
+}
+
+// counts writes a count map as "503 ×12, 200 ×3", largest first.
+func counts(m map[string]int, none string) string {
+	if len(m) == 0 {
+		return none
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	slices.SortStableFunc(keys, func(a, b string) int { return m[b] - m[a] })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+// msText writes a duration in milliseconds the way a person reads it.
+func msText(ms float64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.2f s", ms/1000)
+}
