@@ -178,9 +178,13 @@ func TestRunnerRevertsOnEveryPath(t *testing.T) {
 		{"inject fails", func(a *app) *breakFor { return &breakFor{app: a, injectErr: errors.New("boom")} },
 			func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, "boom"},
 		{"interrupted while injecting", func(a *app) *breakFor { return &breakFor{app: a, block: true} },
-			func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 2*time.Second) }, "deadline exceeded"},
+			func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 2*time.Second)
+			}, "deadline exceeded"},
 		{"interrupted while observing", func(a *app) *breakFor { return &breakFor{app: a} },
-			func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 2500*time.Millisecond) }, "interrupted while observing"},
+			func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 2500*time.Millisecond)
+			}, "interrupted while observing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

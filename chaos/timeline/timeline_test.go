@@ -62,7 +62,9 @@ func waitFor(t *testing.T, r *Recorder, want string) reports.Event {
 	return reports.Event{}
 }
 
-func line(e reports.Event) string { return fmt.Sprintf("%s %s %s %s", e.Kind, e.Object, e.Reason, e.Message) }
+func line(e reports.Event) string {
+	return fmt.Sprintf("%s %s %s %s", e.Kind, e.Object, e.Reason, e.Message)
+}
 
 func dump(r *Recorder) string {
 	var b strings.Builder
@@ -92,13 +94,25 @@ func TestRecorderSeesChanges(t *testing.T) {
 		do   func() error
 		want string
 	}{
-		{"not ready", func() error { _, err := pods.UpdateStatus(ctx, pod("wp-1", "worker", false, 0), metav1.UpdateOptions{}); return err },
+		{"not ready", func() error {
+			_, err := pods.UpdateStatus(ctx, pod("wp-1", "worker", false, 0), metav1.UpdateOptions{})
+			return err
+		},
 			"pod wp-1 NotReady 0/1 containers ready on worker"},
-		{"restart", func() error { _, err := pods.UpdateStatus(ctx, pod("wp-1", "worker", false, 1), metav1.UpdateOptions{}); return err },
+		{"restart", func() error {
+			_, err := pods.UpdateStatus(ctx, pod("wp-1", "worker", false, 1), metav1.UpdateOptions{})
+			return err
+		},
 			"container wp-1/wordpress Restarted restart #1; last run ended Error, exit code 137"},
-		{"ready", func() error { _, err := pods.UpdateStatus(ctx, pod("wp-1", "worker", true, 1), metav1.UpdateOptions{}); return err },
+		{"ready", func() error {
+			_, err := pods.UpdateStatus(ctx, pod("wp-1", "worker", true, 1), metav1.UpdateOptions{})
+			return err
+		},
 			"pod wp-1 Ready 1/1"},
-		{"new pod", func() error { _, err := pods.Create(ctx, pod("wp-2", "worker2", false, 0), metav1.CreateOptions{}); return err },
+		{"new pod", func() error {
+			_, err := pods.Create(ctx, pod("wp-2", "worker2", false, 0), metav1.CreateOptions{})
+			return err
+		},
 			"pod wp-2 Created on worker2"},
 		{"pod deleted", func() error { return pods.Delete(ctx, "wp-2", metav1.DeleteOptions{}) },
 			"pod wp-2 Deleted"},

@@ -249,4 +249,3 @@ func scheduleMarks(ctx context.Context, rec *measure.Recorder, offsets []time.Du
 	}
 	return func() { close(quit); wg.Wait() }
 }
-
