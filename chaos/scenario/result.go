@@ -43,6 +43,9 @@ func (x *run) result(runErr error) (*reports.Result, error) {
 	res.Budgets = x.s.Budgets.Check(res)
 	res.Verdict = Verdict(res.Budgets)
 	res.Notes = append(res.Notes, x.notes...)
+	if n, ok := x.s.Fault.(interface{ Notes() []string }); ok {
+		res.Notes = append(res.Notes, n.Notes()...)
+	}
 	if x.loadErr != nil {
 		res.Notes = append(res.Notes, "The load ended with an error: "+x.loadErr.Error())
 	}

@@ -1,0 +1,77 @@
+package evict
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/selfheal/selfheal/chaos/kube"
+)
+
+type marks struct{ injected []string }
+
+func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
+func (m *marks) Reverted(string)     {}
+func (m *marks) Logf(string, ...any) {}
+
+func TestEvictsInTurnHonouringThePDB(t *testing.T) {
+	cs := fake.NewClientset(
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-b", Namespace: "ns", Labels: map[string]string{"app": "wp"}}, Spec: corev1.PodSpec{NodeName: "w2"}},
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns", Labels: map[string]string{"app": "wp"}}, Spec: corev1.PodSpec{NodeName: "w1"}},
+	)
+	var attempts []string
+	refusals := 2
+	cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "eviction" {
+			return false, nil, nil
+		}
+		name := a.(k8stesting.CreateAction).GetObject().(metav1.Object).GetName()
+		attempts = append(attempts, name)
+		// The second pod is refused twice, as a PDB does until the first
+		// one's replacement is Ready.
+		if name == "wp-b" && refusals > 0 {
+			refusals--
+			return true, nil, apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 1)
+		}
+		return true, nil, nil
+	})
+	f := New(&kube.Client{Kubernetes: cs}, "ns", "app=wp", WithRetry(10*time.Millisecond))
+	m := &marks{}
+	if err := f.Inject(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(attempts, " "); got != "wp-a wp-b wp-b wp-b" {
+		t.Errorf("eviction attempts %q, want wp-a then wp-b three times", got)
+	}
+	if len(m.injected) != 2 || !strings.Contains(m.injected[1], "after 2 refusal(s)") {
+		t.Errorf("injections %q", m.injected)
+	}
+	if notes := f.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "wp-b 2 time(s)") {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+func TestGivesUpAfterTimeoutAndNeverForces(t *testing.T) {
+	cs := fake.NewClientset(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "db-0", Namespace: "ns", Labels: map[string]string{"app": "db"}}})
+	cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewTooManyRequests("disruption budget", 1)
+	})
+	cs.PrependReactor("delete", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		t.Error("the fault deleted a pod: evictions must never be bypassed")
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "db-0", nil)
+	})
+	f := New(&kube.Client{Kubernetes: cs}, "ns", "app=db", WithRetry(5*time.Millisecond), WithTimeout(50*time.Millisecond))
+	err := f.Inject(context.Background(), &marks{})
+	if err == nil || !strings.Contains(err.Error(), "refused it for 50ms") {
+		t.Fatalf("err = %v", err)
+	}
+}
