@@ -21,6 +21,9 @@ type Budgets struct {
 	// MustRecover fails the scenario when the service did not recover
 	// before the deadline (the "not-recovered" budget).
 	MustRecover bool
+	// MustNotRecover is the opposite expectation: a fault nothing can heal
+	// until it is reverted (the database's node lost with its volume).
+	MustNotRecover bool
 }
 
 // Budget metric names, as written in overrides and results.
@@ -91,6 +94,16 @@ func (b Budgets) Check(r *reports.Result) []reports.BudgetCheck {
 		}
 		out = append(out, c)
 	}
+	if b.MustNotRecover {
+		c := reports.BudgetCheck{Metric: MetricRecovered, Limit: 0, Pass: !r.Recovered}
+		if r.Recovered {
+			c.Value = 1
+			c.Message = "recovered: yes, but this fault was expected to keep the service down until it was reverted"
+		} else {
+			c.Message = "recovered: no, as expected until the fault was reverted"
+		}
+		out = append(out, c)
+	}
 	return out
 }
 
@@ -126,7 +139,8 @@ func Verdict(checks []reports.BudgetCheck) string {
 }
 
 // Overrides are budget changes given by a user, by scenario ("*" for all)
-// and metric: "node-halt.downtime=90s,*.5xx=0,wp-config-break.recovered=false".
+// and metric: "node-halt.downtime=90s,*.5xx=0,wp-config-break.recovered=any".
+// recovered takes true (must recover), false (must not) or any.
 type Overrides map[string]map[string]string
 
 // ParseOverrides reads the comma-separated form above.
@@ -196,11 +210,16 @@ func (o Overrides) Scenarios() []string {
 
 func (b *Budgets) set(metric, value string) error {
 	if metric == MetricRecovered {
-		v, err := strconv.ParseBool(value)
-		if err != nil {
-			return fmt.Errorf("want true or false")
+		switch value {
+		case "true":
+			b.MustRecover, b.MustNotRecover = true, false
+		case "false":
+			b.MustRecover, b.MustNotRecover = false, true
+		case "any":
+			b.MustRecover, b.MustNotRecover = false, false
+		default:
+			return fmt.Errorf("want true, false or any")
 		}
-		b.MustRecover = v
 		return nil
 	}
 	if metric == Metric5xx {
@@ -256,6 +275,9 @@ func (b Budgets) String() string {
 	}
 	if b.MustRecover {
 		parts = append(parts, "must recover")
+	}
+	if b.MustNotRecover {
+		parts = append(parts, "must not recover before the revert")
 	}
 	if len(parts) == 0 {
 		return "no budgets"

@@ -59,12 +59,13 @@ func TestOverrides(t *testing.T) {
 		{"node-halt.downtime=90s", "image-roll", "downtime ≤ 1m0s, 5xx ≤ 10", ""},
 		{"*.5xx=0,image-roll.5xx=3", "image-roll", "downtime ≤ 1m0s, 5xx ≤ 3", ""},
 		{"*.downtime=none,*.recovered=true", "x", "5xx ≤ 10, must recover", ""},
+		{"x.recovered=false", "x", "downtime ≤ 1m0s, 5xx ≤ 10, must not recover before the revert", ""},
 		{" x.healing=2m , ", "x", "downtime ≤ 1m0s, 5xx ≤ 10, healing ≤ 2m0s", ""},
 		{"downtime=5s", "", "", "want SCENARIO.METRIC=VALUE"},
 		{"x.uptime=5s", "", "", `unknown metric "uptime"`},
 		{"x.downtime=soon", "x", "", "want a duration"},
 		{"x.5xx=-1", "x", "", "want a count"},
-		{"x.recovered=maybe", "x", "", "want true or false"},
+		{"x.recovered=maybe", "x", "", "want true, false or any"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

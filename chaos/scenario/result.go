@@ -46,6 +46,9 @@ func (x *run) result(runErr error) (*reports.Result, error) {
 	if n, ok := x.s.Fault.(interface{ Notes() []string }); ok {
 		res.Notes = append(res.Notes, n.Notes()...)
 	}
+	if note := x.afterRevert(in, res); note != "" {
+		res.Notes = append(res.Notes, note)
+	}
 	if x.loadErr != nil {
 		res.Notes = append(res.Notes, "The load ended with an error: "+x.loadErr.Error())
 	}
@@ -62,4 +65,20 @@ func (x *run) deadline(in measure.Input) time.Duration {
 		return 0
 	}
 	return in.Injections[len(in.Injections)-1].At.Sub(in.Injections[0].At) + x.t.Deadline
+}
+
+// afterRevert says when the service came back, if it did only after the
+// fault was reverted (the deadline made the result "not recovered").
+func (x *run) afterRevert(in measure.Input, res *reports.Result) string {
+	if res.Recovered || len(in.Reverts) == 0 || len(in.Injections) == 0 {
+		return ""
+	}
+	in.Params.Deadline = 0
+	again, err := measure.Analyze(in)
+	if err != nil || !again.Recovered || again.RecoveredAt == nil {
+		return "The service had not recovered when the scenario ended, even after the revert."
+	}
+	revert := in.Reverts[len(in.Reverts)-1].At
+	return fmt.Sprintf("Not recovered within the deadline; the service came back %.1f s after the revert (%.1f s after the first injection).",
+		again.RecoveredAt.Sub(revert).Seconds(), again.RecoveredAt.Sub(in.Injections[0].At).Seconds())
 }

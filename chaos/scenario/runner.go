@@ -113,6 +113,11 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*reports.Result, error) {
 	x := &run{Runner: r, s: s, t: s.Timing.withDefaults()}
 	x.phase.set("checking the steady state")
 	r.console.Logf("[%s] %s", s.Name, s.Description)
+	if s.Prepare != nil {
+		if err := s.Prepare(ctx); err != nil {
+			return nil, fmt.Errorf("scenario %s: preparing: %w", s.Name, err)
+		}
+	}
 	if err := kube.WaitFor(ctx, s.Steady, time.Second, x.t.SteadyTimeout); err != nil {
 		return nil, fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err)
 	}

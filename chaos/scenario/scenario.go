@@ -10,6 +10,7 @@
 package scenario
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -24,7 +25,10 @@ import (
 type Scenario struct {
 	Name        string
 	Description string
-	Fault       fault.Fault
+	// Prepare, when set, runs before the steady-state check: unmeasured
+	// set-up such as spreading the pods a node halt needs apart.
+	Prepare func(ctx context.Context) error
+	Fault   fault.Fault
 	// Steady is the workload's desired state (all replicas Ready,
 	// endpoints complete, ...). Healing is the first instant after the
 	// injection at which it holds again, having been seen broken.

@@ -66,9 +66,46 @@ func Summary(w io.Writer, r *reports.Result) {
 		}
 		tw.Flush()
 	}
+	writeVerdict(w, tw, r)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}
+}
+
+// writeVerdict prints healing, lower bounds, budgets and the verdict of a
+// scenario (a probe has none of them).
+func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *reports.Result) {
+	if r.Healing == nil && len(r.Budgets) == 0 && r.Verdict == "" {
+		return
+	}
+	fmt.Fprintln(w)
+	if h := r.Healing; h != nil {
+		if h.Healed && h.MS != nil {
+			fmt.Fprintf(tw, "Healing\t%s after the injection (%s)\n", msText(*h.MS), h.Condition)
+		} else {
+			fmt.Fprintf(tw, "Healing\tNOT HEALED (%s)\n", h.Condition)
+		}
+	}
+	for _, b := range r.LowerBounds {
+		fmt.Fprintf(tw, "Bound\t%s at best %s: %s\n", b.Name, msText(b.MS), b.Reason)
+	}
+	if len(r.Events) > 0 {
+		fmt.Fprintf(tw, "Events\t%d Kubernetes events recorded\n", len(r.Events))
+	}
+	for _, b := range r.Budgets {
+		mark := "ok  "
+		if !b.Pass {
+			mark = "MISS"
+		}
+		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, b.Message)
+	}
+	if r.Verdict != "" {
+		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict))
+	}
+	if r.Error != "" {
+		fmt.Fprintf(tw, "Error\t%s\n", r.Error)
+	}
+	tw.Flush()
 }
 
 func writeRecovery(w io.Writer, r *reports.Result) {

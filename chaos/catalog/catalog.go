@@ -1,0 +1,225 @@
+// Package catalog names the scenarios selfheal runs against the WordPress
+// fixture, with their default budgets, the lower bounds the fixture's own
+// settings allow, and what "healed" means for each. The e2e suite and
+// `selfheal run` both take their scenarios from here.
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/fault/evict"
+	"github.com/selfheal/selfheal/chaos/fault/imageroll"
+	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
+	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/reports"
+)
+
+// Env is the cluster and fixture the scenarios act on.
+type Env struct {
+	Client *kube.Client
+	// Cluster is the kind cluster's name (node faults stop its containers).
+	Cluster string
+	App     app.Config
+	// NextImage is the WordPress image an image roll goes to.
+	NextImage string
+}
+
+// Entry is a scenario of the catalog.
+type Entry struct {
+	Name string
+	// Fault is the fault family, for selecting by label.
+	Fault string
+	// Set is "core" (the default suite) or "extra".
+	Set   string
+	Build func(Env) scenario.Scenario
+}
+
+// Labels are the e2e-framework feature labels of the entry.
+func (e Entry) Labels() map[string]string {
+	return map[string]string{"scenario": e.Name, "fault": e.Fault, "set": e.Set}
+}
+
+// Entries lists the catalog in the order the suite runs it: the gentle
+// faults first, the node faults last.
+func Entries() []Entry {
+	return []Entry{
+		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: wpConfigBreak},
+		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction},
+		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll},
+		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt},
+		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt},
+	}
+}
+
+// Names lists the scenario names.
+func Names() []string {
+	var names []string
+	for _, e := range Entries() {
+		names = append(names, e.Name)
+	}
+	return names
+}
+
+// Lookup returns the named entries, in catalog order, or an error naming
+// the unknown ones and the known ones.
+func Lookup(names ...string) ([]Entry, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []Entry
+	for _, e := range Entries() {
+		if want[e.Name] {
+			out = append(out, e)
+			delete(want, e.Name)
+		}
+	}
+	if len(want) > 0 {
+		var unknown []string
+		for n := range want {
+			unknown = append(unknown, n)
+		}
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("unknown scenario(s) %s; known: %s", strings.Join(unknown, ", "), strings.Join(Names(), ", "))
+	}
+	return out, nil
+}
+
+// steady is the WordPress desired state: rollout complete, every replica
+// Ready, the Service's endpoints complete, and MySQL Ready.
+func steady(env Env) kube.Check {
+	ns := env.App.Namespace
+	return kube.All(env.Client.DeploymentSteady(ns, app.WordPress, app.WordPress), env.Client.StatefulSetSteady(ns, app.MySQL))
+}
+
+const steadyWords = "WordPress rollout complete with every replica Ready and in the Service's endpoints, MySQL Ready"
+
+func wpConfigBreak(env Env) scenario.Scenario {
+	c := env.App
+	return scenario.Scenario{
+		Name: "wp-config-break",
+		Description: "Corrupt DB_HOST in wp-config.php inside one WordPress pod; its pages answer 500 until the liveness probe restarts the container, " +
+			"which starts with a fresh wp-config.php.",
+		Fault:            wpconfig.New(env.Client, c.Namespace, app.WordPressLabel),
+		Steady:           steady(env),
+		HealingCondition: steadyWords,
+		Budgets: scenario.Budgets{
+			MustRecover: true,
+			Recovery:    scenario.Dur(30 * time.Second),
+			Healing:     scenario.Dur(90 * time.Second),
+			Server5xx:   scenario.Count(int(50 * c.Replicas * 10)),
+		},
+		Bounds: wpConfigBounds(c),
+	}
+}
+
+// wpConfigBounds: readiness takes the broken pod out of the Service after
+// (failureThreshold-1) periods at best; liveness restarts it after
+// (failureThreshold-1) periods at best, and it must pass readiness again.
+func wpConfigBounds(c app.Config) []reports.Bound {
+	var b []reports.Bound
+	if c.Readiness && c.Replicas > 1 {
+		b = append(b, reports.Bound{Name: "recovery", MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
+	}
+	if c.Liveness == app.ProbeHTTP {
+		b = append(b, reports.Bound{Name: "healing", MS: 20000, Reason: "liveness probe every 10 s, failureThreshold 3: the restart comes after 3 failed probes, at best 20 s after the first"})
+	}
+	return b
+}
+
+func podEviction(env Env) scenario.Scenario {
+	c := env.App
+	return scenario.Scenario{
+		Name: "pod-eviction",
+		Description: "Evict every WordPress pod in turn through the Eviction API, as a node drain does; the PodDisruptionBudget decides when the next one may go " +
+			"(429s are retried, never bypassed).",
+		Fault:            evict.New(env.Client, c.Namespace, app.WordPressLabel),
+		Steady:           steady(env),
+		HealingCondition: steadyWords,
+		Budgets: scenario.Budgets{
+			MustRecover:   true,
+			Downtime:      scenario.Dur(time.Second),
+			LongestOutage: scenario.Dur(time.Second),
+			Server5xx:     scenario.Count(0),
+			Healing:       scenario.Dur(3 * time.Minute),
+		},
+	}
+}
+
+func imageRoll(env Env) scenario.Scenario {
+	c := env.App
+	return scenario.Scenario{
+		Name: "image-roll",
+		Description: fmt.Sprintf("Roll the WordPress Deployment to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
+			env.NextImage, c.MaxSurge.String(), c.MaxUnavailable.String(), c.PreStopSleep),
+		Fault:            imageroll.New(env.Client, c.Namespace, app.WordPress, "wordpress", env.NextImage),
+		Steady:           steady(env),
+		HealingCondition: steadyWords,
+		Budgets: scenario.Budgets{
+			MustRecover:   true,
+			Downtime:      scenario.Dur(time.Second),
+			LongestOutage: scenario.Dur(time.Second),
+			Server5xx:     scenario.Count(0),
+			Healing:       scenario.Dur(5 * time.Minute),
+		},
+	}
+}
+
+// spread is node halt's preparation: a replica on each worker, so that one
+// worker can be halted with WordPress still running on the other.
+func spread(env Env) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := env.Client.Spread(ctx, env.App.Namespace, app.WordPress, app.WordPressLabel)
+		return err
+	}
+}
+
+func nodeHalt(env Env) scenario.Scenario {
+	c := env.App
+	return scenario.Scenario{
+		Name: "node-halt",
+		Description: "Stop the kind node container of a worker that runs WordPress but not MySQL (docker stop). Requests routed to its pod time out until the node is " +
+			"NotReady and the pod leaves the endpoints; the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
+		Prepare:          spread(env),
+		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel)),
+		Steady:           steady(env),
+		Restored:         env.Client.NodesReady(),
+		HealingCondition: steadyWords + " (on the remaining nodes; the halted node's return is checked after the revert)",
+		Budgets: scenario.Budgets{
+			MustRecover: true,
+			Recovery:    scenario.Dur(90 * time.Second),
+			Healing:     scenario.Dur(3 * time.Minute),
+			Server5xx:   scenario.Count(0),
+		},
+		Bounds: []reports.Bound{
+			{Name: "recovery", MS: 50000, Reason: "node-monitor-grace-period 50 s: the lost node's pod stays in the endpoints until the node is marked NotReady"},
+			{Name: "healing", MS: 80000, Reason: "50 s until NotReady, then the pods' 30 s tolerationSeconds for unreachable/not-ready before they are evicted and replaced"},
+		},
+		Timing: scenario.Timing{Deadline: 4 * time.Minute},
+	}
+}
+
+func mysqlNodeHalt(env Env) scenario.Scenario {
+	c := env.App
+	return scenario.Scenario{
+		Name: "mysql-node-halt",
+		Description: "Stop the kind node that runs MySQL. Its data is on a node-local volume, so the database cannot move: the expected result is " +
+			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
+		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid("")),
+		Steady:           steady(env),
+		Restored:         env.Client.NodesReady(),
+		HealingCondition: steadyWords,
+		Budgets:          scenario.Budgets{MustNotRecover: true},
+		Bounds: []reports.Bound{
+			{Name: "recovery", MS: 90000, Reason: "MySQL's volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
+		},
+		Timing: scenario.Timing{Deadline: 90 * time.Second, SteadyTimeout: 8 * time.Minute},
+	}
+}

@@ -1,0 +1,331 @@
+// Package session prepares a cluster for a run of scenarios and runs them:
+// it connects, refuses to break a cluster that is not the kind cluster it
+// was told about, restarts any node a killed run left stopped, deploys the
+// WordPress fixture, installs WordPress, starts the Kubernetes timeline,
+// and then runs catalog scenarios one at a time, writing each result as it
+// comes and the report at the end. The e2e suite and `selfheal run` are
+// two front ends to it.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+
+	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/chaos/timeline"
+	"github.com/selfheal/selfheal/fixtures"
+	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/publish"
+	"github.com/selfheal/selfheal/reports/view"
+)
+
+// Console is where progress goes (internal/console.Console).
+type Console interface {
+	Logf(format string, args ...any)
+	Progress(line string)
+	Done()
+}
+
+// Config is everything a session needs. Zero values take the defaults
+// documented on each field.
+type Config struct {
+	// Kubeconfig is the cluster to use (required) and Context the context
+	// in it ("" for the current one).
+	Kubeconfig, Context string
+	// Cluster is the kind cluster's name (default "selfheal"); node faults
+	// stop its containers.
+	Cluster string
+	// AllowNonKind lets faults run against a cluster whose nodes are not
+	// the containers of kind cluster Cluster. Node faults cannot work
+	// there; the others would break a real cluster's workload.
+	AllowNonKind bool
+	// Images are the app images (fixtures.Images of the cluster's mode).
+	Images fixtures.ImageSet
+	// App are extra fixture settings (replicas, probes...).
+	App []app.Option
+	// BaseURL is where the load enters (default http://127.0.0.1:30080,
+	// the NodePort on the control-plane node).
+	BaseURL string
+	// Load options (rate, timeout, keep-alive).
+	Load []load.Option
+	// Budgets overrides the catalog's default budgets.
+	Budgets scenario.Overrides
+	// Timing overrides every scenario's timing where set.
+	Timing scenario.Timing
+	// ReportDir receives <run id>/<scenario>.json, the run's report.html
+	// and junit.xml, and index.html over every run in it (default
+	// _out/report).
+	ReportDir string
+	// RunID names the run (default: the start time, UTC).
+	RunID   string
+	Console Console
+	// StatusEvery is how often StatusLine is printed (0: never).
+	StatusEvery time.Duration
+	StatusLine  func(measure.Status, time.Time) string
+}
+
+// Session is a prepared cluster.
+type Session struct {
+	cfg      Config
+	client   *kube.Client
+	res      *resources.Resources
+	app      app.Config
+	events   *timeline.Recorder
+	runner   *scenario.Runner
+	info     reports.RunInfo
+	runDir   string
+	results  []*reports.Result
+	cancelTL context.CancelFunc
+}
+
+// Open connects and prepares the cluster.
+func Open(ctx context.Context, cfg Config) (*Session, error) {
+	cfg = withDefaults(cfg)
+	if cfg.Kubeconfig == "" {
+		return nil, errors.New("no kubeconfig: create a cluster with `make cluster` (it writes _out/selfheal.kubeconfig) or pass one")
+	}
+	rest, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: cfg.Kubeconfig},
+		&clientcmd.ConfigOverrides{CurrentContext: cfg.Context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("reading kubeconfig %s: %w", cfg.Kubeconfig, err)
+	}
+	client, err := kube.NewClient(rest)
+	if err != nil {
+		return nil, err
+	}
+	res, err := resources.New(rest)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the cluster: %w", err)
+	}
+	appCfg, err := app.New(append([]app.Option{app.WithImages(cfg.Images.WordPress, cfg.Images.MySQL)}, cfg.App...)...)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{cfg: cfg, client: client, res: res, app: appCfg}
+	if err := s.checkKind(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func withDefaults(c Config) Config {
+	if c.Cluster == "" {
+		c.Cluster = "selfheal"
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = fmt.Sprintf("http://127.0.0.1:%d", app.WordPressNodePort)
+	}
+	if c.ReportDir == "" {
+		c.ReportDir = filepath.Join("_out", "report")
+	}
+	if c.RunID == "" {
+		c.RunID = time.Now().UTC().Format("20060102-150405")
+	}
+	if c.Console == nil {
+		c.Console = nopConsole{}
+	}
+	return c
+}
+
+type nopConsole struct{}
+
+func (nopConsole) Logf(string, ...any) {}
+func (nopConsole) Progress(string)     {}
+func (nopConsole) Done()               {}
+
+// checkKind refuses a cluster whose nodes are not exactly the node
+// containers of kind cluster cfg.Cluster: faults are for throw-away
+// clusters, and node faults need the containers.
+func (s *Session) checkKind(ctx context.Context) error {
+	nodes, err := s.client.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("listing the cluster's nodes: %w", err)
+	}
+	var api []string
+	for _, n := range nodes.Items {
+		api = append(api, n.Name)
+	}
+	sort.Strings(api)
+	var containers []string
+	kindNodes, kerr := nodehalt.KindNodes(s.cfg.Cluster)
+	for _, n := range kindNodes {
+		containers = append(containers, n.Name)
+	}
+	sort.Strings(containers)
+	if kerr == nil && strings.Join(api, ",") == strings.Join(containers, ",") {
+		return nil
+	}
+	if s.cfg.AllowNonKind {
+		s.cfg.Console.Logf("warning: the cluster's nodes %v are not the containers of kind cluster %q %v; going on because non-kind clusters were allowed", api, s.cfg.Cluster, containers)
+		return nil
+	}
+	why := fmt.Sprintf("its nodes %v are not the node containers of kind cluster %q %v", api, s.cfg.Cluster, containers)
+	if kerr != nil {
+		why += " (" + kerr.Error() + ")"
+	}
+	return fmt.Errorf("refusing to inject faults into this cluster: %s. selfheal breaks things on purpose; point it at the kind cluster it created (make cluster), name the kind cluster with SELFHEAL_CLUSTER, or set SELFHEAL_ALLOW_NON_KIND=1 if you really mean it", why)
+}
+
+// prepare restores nodes, deploys and installs the app, and starts the
+// timeline.
+func (s *Session) prepare(ctx context.Context) error {
+	con := s.cfg.Console
+	if started, err := nodehalt.RestoreAll(ctx, s.cfg.Cluster, nil); err != nil {
+		return err
+	} else if len(started) > 0 {
+		con.Logf("started node(s) %v that an earlier, interrupted run left stopped", started)
+	}
+	if err := kube.WaitFor(ctx, s.client.NodesReady(), 2*time.Second, 5*time.Minute); err != nil {
+		return fmt.Errorf("waiting for every node to be Ready: %w", err)
+	}
+	con.Logf("deploying the app in namespace %s: %s", s.app.Namespace, s.app.Describe())
+	if err := s.app.Apply(ctx, s.res); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := kube.WaitFor(ctx, kube.All(s.client.DeploymentSteady(s.app.Namespace, app.WordPress, app.WordPress), s.client.StatefulSetSteady(s.app.Namespace, app.MySQL)), 2*time.Second, 10*time.Minute); err != nil {
+		return fmt.Errorf("waiting for WordPress and MySQL: %w", err)
+	}
+	con.Logf("app ready in %s; installing WordPress through %s", time.Since(start).Round(time.Second), s.cfg.BaseURL)
+	if err := app.Install(ctx, s.cfg.BaseURL, app.DefaultSite(), 5*time.Minute); err != nil {
+		return err
+	}
+	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	rec, err := timeline.Start(tctx, s.client.Kubernetes, s.app.Namespace)
+	if err != nil {
+		cancel()
+		return err
+	}
+	s.events, s.cancelTL = rec, cancel
+	s.info = s.runInfo(ctx)
+	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
+	opts := []scenario.Option{
+		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(rec), scenario.WithRunInfo(s.info),
+	}
+	opts = append(opts, scenario.WithConsole(con, s.cfg.StatusEvery, s.cfg.StatusLine))
+	s.runner = scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+	return nil
+}
+
+func (s *Session) catalogEnv() catalog.Env {
+	return catalog.Env{Client: s.client, Cluster: s.cfg.Cluster, App: s.app, NextImage: s.cfg.Images.WordPressNext}
+}
+
+func (s *Session) runInfo(ctx context.Context) reports.RunInfo {
+	info := reports.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe()}
+	if v, err := s.client.Kubernetes.Discovery().ServerVersion(); err == nil {
+		info.KubernetesVersion = v.GitVersion
+	}
+	if h, err := os.Hostname(); err == nil {
+		info.Host = h
+	}
+	return info
+}
+
+// Scenario builds a catalog entry with the session's budget overrides and
+// timing.
+func (s *Session) Scenario(e catalog.Entry) (scenario.Scenario, error) {
+	sc := e.Build(s.catalogEnv())
+	b, err := s.cfg.Budgets.Apply(sc.Name, sc.Budgets)
+	if err != nil {
+		return sc, err
+	}
+	sc.Budgets = b
+	sc.Timing = overlay(sc.Timing, s.cfg.Timing)
+	return sc, nil
+}
+
+func overlay(t, o scenario.Timing) scenario.Timing {
+	if o.Warmup > 0 {
+		t.Warmup = o.Warmup
+	}
+	if o.Deadline > 0 {
+		t.Deadline = o.Deadline
+	}
+	if o.Confirmation > 0 {
+		t.Confirmation = o.Confirmation
+	}
+	if o.SteadyTimeout > 0 {
+		t.SteadyTimeout = o.SteadyTimeout
+	}
+	if o.Tail > 0 {
+		t.Tail = o.Tail
+	}
+	return t
+}
+
+// Run runs one catalog entry and writes its result. It returns the result
+// whenever there is one (its verdict says pass, fail or error).
+func (s *Session) Run(ctx context.Context, e catalog.Entry) (*reports.Result, error) {
+	sc, err := s.Scenario(e)
+	if err != nil {
+		return nil, err
+	}
+	s.cfg.Console.Logf("[%s] budgets: %s", sc.Name, sc.Budgets)
+	res, runErr := s.runner.Run(ctx, sc)
+	if res == nil {
+		return nil, runErr
+	}
+	s.results = append(s.results, res)
+	path := filepath.Join(s.runDir, sc.Name+".json")
+	if err := reports.WriteFile(path, res); err != nil {
+		return res, errors.Join(runErr, err)
+	}
+	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(res.Verdict), path)
+	return res, runErr
+}
+
+// Results are the results of this session so far.
+func (s *Session) Results() []*reports.Result { return s.results }
+
+// RunDir is where this run's files go.
+func (s *Session) RunDir() string { return s.runDir }
+
+// Publish writes this run's report.html and junit.xml, and index.html over
+// every run in the report directory (trends).
+func (s *Session) Publish(ctx context.Context) error {
+	if len(s.results) == 0 {
+		return nil
+	}
+	title := fmt.Sprintf("selfheal run %s", s.cfg.RunID)
+	w, err := publish.Write(ctx, s.runDir, s.results, publish.WithView(view.WithTitle(title)))
+	if err != nil {
+		return fmt.Errorf("writing the run's report: %w", err)
+	}
+	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
+		publish.WithView(view.WithTitle("selfheal runs")))
+	if err != nil {
+		return fmt.Errorf("writing the report over all runs: %w", err)
+	}
+	s.cfg.Console.Logf("all runs (%d results): %s", all.Results, all.HTML)
+	return nil
+}
+
+// Close stops the timeline.
+func (s *Session) Close() {
+	if s.events != nil {
+		s.events.Stop()
+		s.cancelTL()
+	}
+}

@@ -1,0 +1,223 @@
+// Package e2e is selfheal's scenario suite, on sigs.k8s.io/e2e-framework:
+// `go test ./e2e` brings up (or reuses) the kind cluster, deploys WordPress
+// and MySQL, and runs each catalog scenario under load as a feature, one
+// at a time, writing a result per scenario and the report. See README.md,
+// "The scenario suite", for the flags and SELFHEAL_* variables.
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/e2e-framework/pkg/env"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/chaos/session"
+	"github.com/selfheal/selfheal/fixtures"
+	"github.com/selfheal/selfheal/fixtures/cluster"
+	"github.com/selfheal/selfheal/internal/console"
+)
+
+// testenv is the framework's environment: e2e-framework's model is a
+// package-level Environment that TestMain sets up and the tests use.
+var testenv env.Environment
+
+// suiteKey is where the suite's state travels in the framework's context.
+type suiteKey struct{}
+
+// suite is the state shared by Setup, the features and Finish.
+type suite struct {
+	settings settings
+	con      *console.Console
+	cluster  *cluster.Cluster // nil when an existing kubeconfig was given
+	session  *session.Session
+	failed   bool
+}
+
+func TestMain(m *testing.M) {
+	cfg, err := envconf.NewFromFlags()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	st, err := readSettings(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	ctx, stop := suiteContext()
+	defer stop()
+	s := &suite{settings: st, con: console.New(os.Stdout, false)}
+	testenv, err = env.NewWithContext(context.WithValue(ctx, suiteKey{}, s), cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	testenv.Setup(s.setup)
+	testenv.Finish(s.finish)
+	os.Exit(testenv.Run(m))
+}
+
+// suiteContext ends on SIGINT/SIGTERM, and a little before go test's own
+// -timeout would kill the process with no clean-up at all: the scenario
+// in flight then reverts its fault and the report is still written.
+func suiteContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	f := flag.Lookup("test.timeout")
+	if f == nil {
+		return ctx, stop
+	}
+	d, err := time.ParseDuration(f.Value.String())
+	if err != nil || d <= 0 {
+		return ctx, stop
+	}
+	margin := 3 * time.Minute
+	if d < 4*margin {
+		margin = d / 4
+	}
+	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(d-margin))
+	return ctx, func() { cancel(); stop() }
+}
+
+func suiteFrom(ctx context.Context) *suite { return ctx.Value(suiteKey{}).(*suite) }
+
+// setup brings up or reuses the cluster and prepares the session.
+func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	st := s.settings
+	kubeconfig := cfg.KubeconfigFile()
+	images, err := fixtures.Images(st.mode)
+	if err != nil {
+		return ctx, err
+	}
+	if kubeconfig == "" {
+		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.cluster, st.mode)
+		c, err := cluster.Up(ctx, cluster.WithName(st.cluster), cluster.WithMode(st.mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
+		if err != nil {
+			return ctx, fmt.Errorf("bringing up the cluster: %w", err)
+		}
+		s.cluster, kubeconfig, images = c, c.Kubeconfig, c.Images
+		cfg.WithKubeconfigFile(kubeconfig)
+	} else if st.mode == fixtures.ModeAuto {
+		// An existing cluster: its node image tells the mode.
+		if state, err := cluster.Status(ctx, st.cluster); err == nil && state.Mode != "" {
+			if images, err = fixtures.Images(state.Mode); err != nil {
+				return ctx, err
+			}
+		}
+	}
+	s.session, err = session.Open(ctx, session.Config{
+		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
+		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
+		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
+		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
+	})
+	if err != nil {
+		return ctx, err
+	}
+	return ctx, nil
+}
+
+// finish writes the report, and deletes the cluster if this suite created
+// it and was not asked to keep it.
+func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context, error) {
+	// The suite's context may be the one that ran out: the report and the
+	// teardown still have to happen.
+	ctx = context.WithoutCancel(ctx)
+	if s.session != nil {
+		if err := s.session.Publish(ctx); err != nil {
+			s.con.Logf("writing the report: %v", err)
+		}
+		s.session.Close()
+	}
+	if s.cluster == nil || s.cluster.Reused {
+		return ctx, nil
+	}
+	switch keep := s.settings.keepCluster; {
+	case keep == "always", keep == "on-failure" && s.failed:
+		s.con.Logf("keeping cluster %s (SELFHEAL_KEEP_CLUSTER=%s); KUBECONFIG=%s; delete it with make cluster-down", s.cluster.Name, keep, s.cluster.Kubeconfig)
+		return ctx, nil
+	}
+	if err := cluster.Down(ctx, s.cluster.Name); err != nil {
+		return ctx, fmt.Errorf("deleting cluster %s: %w", s.cluster.Name, err)
+	}
+	return ctx, nil
+}
+
+// settings are the suite's knobs, from SELFHEAL_* variables.
+type settings struct {
+	cluster      string
+	mode         fixtures.Mode
+	reportDir    string
+	runID        string
+	keepCluster  string
+	allowNonKind bool
+	budgets      scenario.Overrides
+	timing       scenario.Timing
+	load         []load.Option
+}
+
+func readSettings(getenv func(string) string) (settings, error) {
+	st := settings{cluster: orDefault(getenv("SELFHEAL_CLUSTER"), cluster.DefaultName), runID: getenv("SELFHEAL_RUN_ID")}
+	var err error
+	if st.mode, err = fixtures.ParseMode(orDefault(getenv(cluster.ModeEnv), string(fixtures.ModeAuto))); err != nil {
+		return st, fmt.Errorf("%s: %w", cluster.ModeEnv, err)
+	}
+	st.reportDir = getenv("SELFHEAL_REPORT_DIR")
+	if st.reportDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return st, err
+		}
+		// go test runs in e2e/: the default is the repository's _out/report.
+		st.reportDir = filepath.Join(filepath.Dir(wd), "_out", "report")
+	}
+	switch st.keepCluster = orDefault(getenv("SELFHEAL_KEEP_CLUSTER"), "never"); st.keepCluster {
+	case "never", "always", "on-failure":
+	default:
+		return st, fmt.Errorf("SELFHEAL_KEEP_CLUSTER=%q: use never, always or on-failure", st.keepCluster)
+	}
+	st.allowNonKind = getenv("SELFHEAL_ALLOW_NON_KIND") == "1"
+	if st.budgets, err = scenario.ParseOverrides(getenv("SELFHEAL_BUDGETS")); err != nil {
+		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
+	}
+	if v := getenv("SELFHEAL_RATE"); v != "" {
+		var rate float64
+		if _, err := fmt.Sscan(v, &rate); err != nil || rate <= 0 {
+			return st, fmt.Errorf("SELFHEAL_RATE=%q: want requests per second, e.g. 50", v)
+		}
+		st.load = append(st.load, load.Rate(rate))
+	}
+	if v := getenv("SELFHEAL_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return st, fmt.Errorf("SELFHEAL_TIMEOUT=%q: want a duration, e.g. 2s", v)
+		}
+		st.load = append(st.load, load.Timeout(d))
+	}
+	if v := getenv("SELFHEAL_KEEPALIVE"); v != "" {
+		st.load = append(st.load, load.KeepAlive(v != "0" && !strings.EqualFold(v, "false")))
+	}
+	if v := getenv("SELFHEAL_WARMUP"); v != "" {
+		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {
+			return st, fmt.Errorf("SELFHEAL_WARMUP=%q: want a duration, e.g. 15s", v)
+		}
+	}
+	return st, nil
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}

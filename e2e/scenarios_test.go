@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/text"
+)
+
+// resultKey carries a scenario's result from its first assessment to the
+// next.
+type resultKey struct{}
+
+// TestScenarios runs every catalog scenario as a feature labelled
+// scenario=<name>, fault=<family>, set=<core|extra>: run one with
+// `go test ./e2e -args -labels scenario=node-halt`.
+func TestScenarios(t *testing.T) {
+	var feats []features.Feature
+	for _, e := range catalog.Entries() {
+		b := features.New(e.Name)
+		for k, v := range e.Labels() {
+			b = b.WithLabel(k, v)
+		}
+		feats = append(feats, b.
+			Assess("runs under load and reverts its fault", runScenario(e)).
+			Assess("keeps its budgets", checkBudgets).
+			Feature())
+	}
+	testenv.Test(t, feats...)
+}
+
+func runScenario(e catalog.Entry) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		s := suiteFrom(ctx)
+		if s.session == nil {
+			t.Fatal("the suite's setup did not finish; see the log above")
+		}
+		res, err := s.session.Run(ctx, e)
+		if res != nil {
+			text.Summary(os.Stdout, res)
+		}
+		if err != nil {
+			s.failed = true
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		return context.WithValue(ctx, resultKey{}, res)
+	}
+}
+
+func checkBudgets(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+	res, _ := ctx.Value(resultKey{}).(*reports.Result)
+	if res == nil {
+		t.Fatal("no result to check")
+	}
+	for _, b := range res.Budgets {
+		if !b.Pass {
+			suiteFrom(ctx).failed = true
+			t.Errorf("%s: budget missed: %s", res.Scenario, b.Message)
+		}
+	}
+	return ctx
+}
