@@ -95,10 +95,7 @@ func suiteFrom(ctx context.Context) *suite { return ctx.Value(suiteKey{}).(*suit
 func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	st := s.settings
 	kubeconfig := cfg.KubeconfigFile()
-	images, err := fixtures.Images(st.mode)
-	if err != nil {
-		return ctx, err
-	}
+	var images fixtures.ImageSet
 	if kubeconfig == "" {
 		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.cluster, st.mode)
 		c, err := cluster.Up(ctx, cluster.WithName(st.cluster), cluster.WithMode(st.mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
@@ -107,14 +104,16 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 		}
 		s.cluster, kubeconfig, images = c, c.Kubeconfig, c.Images
 		cfg.WithKubeconfigFile(kubeconfig)
-	} else if st.mode == fixtures.ModeAuto {
-		// An existing cluster: its node image tells the mode.
-		if state, err := cluster.Status(ctx, st.cluster); err == nil && state.Mode != "" {
-			if images, err = fixtures.Images(state.Mode); err != nil {
-				return ctx, err
-			}
+	} else {
+		mode, err := existingMode(ctx, st)
+		if err != nil {
+			return ctx, err
+		}
+		if images, err = fixtures.Images(mode); err != nil {
+			return ctx, err
 		}
 	}
+	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
 		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
@@ -125,6 +124,19 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 		return ctx, err
 	}
 	return ctx, nil
+}
+
+// existingMode is the image mode of a cluster given by kubeconfig: as
+// asked, or else the one its node image belongs to, or else what the
+// registries' reachability says.
+func existingMode(ctx context.Context, st settings) (fixtures.Mode, error) {
+	if st.mode != fixtures.ModeAuto {
+		return st.mode, nil
+	}
+	if state, err := cluster.Status(ctx, st.cluster); err == nil && state.Mode != "" {
+		return state.Mode, nil
+	}
+	return cluster.ResolveMode(ctx, fixtures.ModeAuto, nil, nil, os.Stdout)
 }
 
 // finish writes the report, and deletes the cluster if this suite created

@@ -62,7 +62,10 @@ type Config struct {
 	// BaseURL is where the load enters (default http://127.0.0.1:30080,
 	// the NodePort on the control-plane node).
 	BaseURL string
-	// Load options (rate, timeout, keep-alive).
+	// Load options (rate, timeout, keep-alive). The rate defaults to
+	// DefaultRate, not the probe's 50/s: two of the three targets are PHP
+	// pages that query MySQL, and a small machine that also runs the whole
+	// cluster cannot serve 33 of them a second.
 	Load []load.Option
 	// Budgets overrides the catalog's default budgets.
 	Budgets scenario.Overrides
@@ -128,7 +131,11 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	return s, nil
 }
 
+// DefaultRate is the scenarios' request rate, all targets together.
+const DefaultRate = 20.0
+
 func withDefaults(c Config) Config {
+	c.Load = append([]load.Option{load.Rate(DefaultRate)}, c.Load...)
 	if c.Cluster == "" {
 		c.Cluster = "selfheal"
 	}
