@@ -5,6 +5,7 @@ package main
 func extraCommands() []command {
 	return []command{
 		{"cluster", "create, check or delete the kind cluster (up|down|status)", runCluster},
+		{"run", "run the fault scenarios under load against the kind cluster, with reports", runRun},
 		{"flaky-server", "(development) serve HTTP that fails on a schedule, to try probe against", runFlakyServer},
 	}
 }

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/chaos/session"
+	"github.com/selfheal/selfheal/fixtures"
+	"github.com/selfheal/selfheal/fixtures/cluster"
+	"github.com/selfheal/selfheal/internal/console"
+	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/reports/text"
+)
+
+const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 20] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
+
+type runOptions struct {
+	scenarios    stringList
+	kubeconfig   string
+	kubeContext  string
+	cluster      string
+	mode         string
+	rate         float64
+	timeout      time.Duration
+	keepAlive    bool
+	budgets      string
+	reportDir    string
+	warmup       time.Duration
+	allowNonKind bool
+	list         bool
+}
+
+func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
+	var o runOptions
+	fs := newFlagSet(env, "run", runSynopsis)
+	fs.Var(&o.scenarios, "scenario", "scenario to run (repeat; default every scenario): "+strings.Join(catalog.Names(), ", "))
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "the cluster (default: $KUBECONFIG, else _out/<cluster>.kubeconfig as `make cluster` writes it)")
+	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context (default: current)")
+	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "name of the kind cluster (node faults stop its containers)")
+	fs.StringVar(&o.mode, "mode", string(fixtures.ModeAuto), "image mode of the cluster: auto, online or offline")
+	fs.Float64Var(&o.rate, "rate", session.DefaultRate, "requests per second, all targets together")
+	fs.DurationVar(&o.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
+	fs.BoolVar(&o.keepAlive, "keep-alive", true, "reuse connections (false: a new connection per request)")
+	fs.StringVar(&o.budgets, "budgets", "", "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: downtime, longest_outage, 5xx, recovery, healing, recovered)")
+	fs.StringVar(&o.reportDir, "report-dir", filepath.Join("_out", "report"), "where results and reports go (a directory per run)")
+	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
+	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
+	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
+	if err := parseFlags(fs, args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, usagef("unexpected argument %q: scenarios are chosen with --scenario", fs.Arg(0))
+	}
+	if o.rate <= 0 {
+		return o, usagef("--rate must be above 0 (got %v)", o.rate)
+	}
+	if o.timeout <= 0 {
+		return o, usagef("--timeout must be above 0 (got %s)", o.timeout)
+	}
+	if o.warmup < 0 {
+		return o, usagef("--warmup must not be negative")
+	}
+	if _, err := fixtures.ParseMode(o.mode); err != nil {
+		return o, usagef("--mode: %v", err)
+	}
+	if _, err := catalog.Lookup(o.scenarios...); err != nil {
+		return o, usagef("--scenario: %v", err)
+	}
+	if _, err := scenario.ParseOverrides(o.budgets); err != nil {
+		return o, usagef("--budgets: %v", err)
+	}
+	return o, nil
+}
+
+// runRun is `selfheal run`: the scenario suite from the command line,
+// against a running cluster, with a live status line.
+func runRun(ctx context.Context, env *cliEnv, args []string) error {
+	o, err := parseRunFlags(env, args)
+	if err != nil {
+		return err
+	}
+	entries := catalog.Entries()
+	if len(o.scenarios) > 0 {
+		entries, _ = catalog.Lookup(o.scenarios...)
+	}
+	if o.list {
+		for _, e := range catalog.Entries() {
+			fmt.Fprintf(env.stdout, "%-16s fault=%-10s set=%s\n", e.Name, e.Fault, e.Set)
+		}
+		return nil
+	}
+	kubeconfig, err := runKubeconfig(o)
+	if err != nil {
+		return err
+	}
+	mode, _ := fixtures.ParseMode(o.mode)
+	if mode == fixtures.ModeAuto {
+		if state, err := cluster.Status(ctx, o.cluster); err == nil && state.Mode != "" {
+			mode = state.Mode
+		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, env.stderr); err != nil {
+			return err
+		}
+	}
+	images, err := fixtures.Images(mode)
+	if err != nil {
+		return err
+	}
+	overrides, _ := scenario.ParseOverrides(o.budgets)
+	con := console.New(env.stdout, env.isTerminal)
+	s, err := session.Open(ctx, session.Config{
+		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
+		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup},
+		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
+		ReportDir: o.reportDir, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var failed []string
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := s.Run(ctx, e)
+		if res != nil {
+			text.Summary(env.stdout, res)
+		}
+		if err != nil || res == nil || res.Verdict != "pass" {
+			failed = append(failed, fmt.Sprintf("%s (%s)", e.Name, verdictOf(res, err)))
+		}
+	}
+	// The report is written even after Ctrl-C: what ran is worth reading.
+	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted; the scenario in progress was reverted")
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d scenario(s) did not pass: %s", len(failed), len(entries), strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+func verdictOf(res *reports.Result, err error) string {
+	if res != nil && res.Verdict != "" {
+		return res.Verdict
+	}
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return "error"
+}
+
+// runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or
+// the file `make cluster` writes.
+func runKubeconfig(o runOptions) (string, error) {
+	if o.kubeconfig != "" {
+		return o.kubeconfig, nil
+	}
+	if v := os.Getenv("KUBECONFIG"); v != "" {
+		return strings.Split(v, string(os.PathListSeparator))[0], nil
+	}
+	p := cluster.KubeconfigPath(".", o.cluster)
+	if _, err := os.Stat(p); err != nil {
+		return "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
+	}
+	return p, nil
+}
