@@ -6,19 +6,23 @@ export PATH := $(CURDIR)/bin:$(PATH)
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # --- build and test (lead) -----------------------------------------------------
 .PHONY: build test bench
 build: ## build bin/selfheal
 	$(GO) build -o bin/selfheal ./cmd/selfheal
 
-test: ## unit and ground-truth tests (what CI runs)
-	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+# The e2e package is the scenario suite (it brings up a cluster): not a unit test.
+UNIT_PKGS = $$($(GO) list ./... | grep -v '/e2e$$')
 
-bench: ## benchmarks: analysis, recorder memory, load CPU
-	$(GO) test -run '^$$' -bench . -benchmem ./chaos/...
+test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium if missing
+	hack/install-browser.sh
+	$(GO) vet ./...
+	$(GO) test -race -count=1 $(UNIT_PKGS)
+
+bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run
+	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load
 
 # --- host and images (fixtures) --------------------------------------------------
 .PHONY: docker base-image
@@ -55,3 +59,20 @@ cluster-test: ## prove the running cluster works: nodes, kube-system, storage, p
 
 
 # --- scenario suite (e2e) ---------------------------------------------------------
+.PHONY: e2e smoke run report
+E2E_FLAGS ?=
+E2E_TIMEOUT ?= 120m
+REPORT_DIR ?= $(CURDIR)/_out/report
+
+e2e: docker kind ## the scenario suite and its report (brings up the cluster if needed): go test ./e2e
+	SELFHEAL_REPORT_DIR=$(REPORT_DIR) $(GO) test ./e2e -count=1 -timeout $(E2E_TIMEOUT) -v -args $(E2E_FLAGS)
+
+smoke: ## one scenario (wp-config-break) against the running cluster: the real thing, short
+	SELFHEAL_REPORT_DIR=$(REPORT_DIR) $(GO) test ./e2e -count=1 -timeout 30m -v -args \
+		-kubeconfig $(CURDIR)/_out/selfheal.kubeconfig -labels scenario=wp-config-break
+
+run: build ## selfheal run against the running cluster (RUN_FLAGS=--scenario node-halt ...)
+	bin/selfheal run --report-dir $(REPORT_DIR) $(RUN_FLAGS)
+
+report: build ## re-render the report over every run in REPORT_DIR
+	bin/selfheal report --out $(REPORT_DIR)/index.html $(REPORT_DIR)
