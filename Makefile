@@ -25,12 +25,16 @@ bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of
 	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load
 
 # --- host and images (fixtures) --------------------------------------------------
-.PHONY: docker base-image
+.PHONY: docker base-image verify-app-images
 docker: ## make sure a Docker engine answers (installs and starts one if root on Debian)
 	fixtures/host/ensure-docker.sh
 
 base-image: docker ## the Debian base every local image starts FROM
 	fixtures/images/build-base.sh
+
+verify-app-images: docker ## Docker-level checks of the WordPress and MariaDB images (fault, restart, install)
+	fixtures/images/apps/build.sh
+	fixtures/images/apps/verify.sh
 
 # --- cluster (fixtures) ----------------------------------------------------------
 .PHONY: kind images cluster cluster-down cluster-status cluster-test
