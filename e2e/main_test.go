@@ -12,7 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -217,7 +217,11 @@ func readSettings(getenv func(string) string) (settings, error) {
 		st.load = append(st.load, load.Timeout(d))
 	}
 	if v := getenv("SELFHEAL_KEEPALIVE"); v != "" {
-		st.load = append(st.load, load.KeepAlive(v != "0" && !strings.EqualFold(v, "false")))
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return st, fmt.Errorf("SELFHEAL_KEEPALIVE=%q: want true or false", v)
+		}
+		st.load = append(st.load, load.KeepAlive(on))
 	}
 	if v := getenv("SELFHEAL_WARMUP"); v != "" {
 		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {

@@ -65,7 +65,11 @@ type Config struct {
 	// Load options (rate, timeout, keep-alive). The rate defaults to
 	// DefaultRate, not the probe's 50/s: two of the three targets are PHP
 	// pages that query MySQL, and a small machine that also runs the whole
-	// cluster cannot serve 33 of them a second.
+	// cluster cannot serve 33 of them a second. Keep-alive defaults to off:
+	// a kept-alive connection through the NodePort stays pinned to one pod
+	// by conntrack, so a handful of connections would see one pod's fault
+	// fully or not at all; a new connection per request is balanced across
+	// the ready pods the way many independent visitors are.
 	Load []load.Option
 	// Budgets overrides the catalog's default budgets.
 	Budgets scenario.Overrides
@@ -134,8 +138,11 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 // DefaultRate is the scenarios' request rate, all targets together.
 const DefaultRate = 20.0
 
+// DefaultKeepAlive is whether the scenarios' load reuses connections.
+const DefaultKeepAlive = false
+
 func withDefaults(c Config) Config {
-	c.Load = append([]load.Option{load.Rate(DefaultRate)}, c.Load...)
+	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
 	if c.Cluster == "" {
 		c.Cluster = "selfheal"
 	}

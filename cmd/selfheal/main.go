@@ -115,13 +115,10 @@ func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
 
 // parseFlags parses args into fs, turning a parse failure into a usageError.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	// On -h, Parse has already printed the usage and returns flag.ErrHelp.
 	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
-		return flag.ErrHelp
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		return usageError{err.Error()}
 	}
-	return nil
+	return err
 }
