@@ -136,7 +136,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 }
 
 // DefaultRate is the scenarios' request rate, all targets together.
-const DefaultRate = 20.0
+const DefaultRate = 10.0
 
 // DefaultKeepAlive is whether the scenarios' load reuses connections.
 const DefaultKeepAlive = false

@@ -20,7 +20,7 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 20] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
+const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
 
 type runOptions struct {
 	scenarios    stringList
