@@ -185,10 +185,11 @@ func nodeHalt(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
 		Name: "node-halt",
-		Description: "Stop the kind node container of a worker that runs WordPress but not MySQL (docker stop). Requests routed to its pod time out until the node is " +
-			"NotReady and the pod leaves the endpoints; the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
+		Description: "Halt the kind node container of a worker that runs WordPress but not MySQL (docker kill: the node dies at once, as in a power cut, " +
+			"so the injection instant is exact). Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; " +
+			"the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
 		Prepare:          spread(env),
-		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel)),
+		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel), nodehalt.WithKill(true)),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords + " (on the remaining nodes; the halted node's return is checked after the revert)",
@@ -199,8 +200,8 @@ func nodeHalt(env Env) scenario.Scenario {
 			Server5xx:   scenario.Count(0),
 		},
 		Bounds: []reports.Bound{
-			{Name: "recovery", MS: 50000, Reason: "node-monitor-grace-period 50 s: the lost node's pod stays in the endpoints until the node is marked NotReady"},
-			{Name: "healing", MS: 80000, Reason: "50 s until NotReady, then the pods' 30 s tolerationSeconds for unreachable/not-ready before they are evicted and replaced"},
+			{Name: "recovery", MS: 40000, Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},
+			{Name: "healing", MS: 70000, Reason: "at best 40 s until NotReady (see recovery), then the pods' 30 s tolerationSeconds for unreachable/not-ready before they are evicted and replaced"},
 		},
 		Timing: scenario.Timing{Deadline: 4 * time.Minute},
 	}
@@ -210,9 +211,9 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
 		Name: "mysql-node-halt",
-		Description: "Stop the kind node that runs MySQL. Its data is on a node-local volume, so the database cannot move: the expected result is " +
+		Description: "Halt the kind node that runs MySQL (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is " +
 			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
-		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid("")),
+		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid(""), nodehalt.WithKill(true)),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords,

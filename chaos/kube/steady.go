@@ -74,6 +74,10 @@ func (c *Client) StatefulSetSteady(namespace, name string) Check {
 	}
 }
 
+// endpointsComplete holds when the Service has exactly want ready endpoints
+// and no other. A terminating endpoint on a node that is not Ready does not
+// count against it: its pod cannot finish terminating until the node comes
+// back, and it serves nothing meanwhile (a node halt's replaced pod).
 func (c *Client) endpointsComplete(ctx context.Context, namespace, service string, want int) (bool, string, error) {
 	slices, err := c.Kubernetes.DiscoveryV1().EndpointSlices(namespace).List(ctx, metav1.ListOptions{
 		LabelSelector: discoveryv1.LabelServiceName + "=" + service,
@@ -81,12 +85,23 @@ func (c *Client) endpointsComplete(ctx context.Context, namespace, service strin
 	if err != nil {
 		return false, "", fmt.Errorf("reading endpoints of Service %s/%s: %w", namespace, service, err)
 	}
+	var lost map[string]bool
 	ready, other := 0, 0
 	for _, s := range slices.Items {
 		for _, ep := range s.Endpoints {
-			if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
+			switch {
+			case ep.Conditions.Ready == nil || *ep.Conditions.Ready:
 				ready++
-			} else {
+			case ep.Conditions.Terminating != nil && *ep.Conditions.Terminating && ep.NodeName != nil:
+				if lost == nil {
+					if lost, err = c.notReadyNodes(ctx); err != nil {
+						return false, "", err
+					}
+				}
+				if !lost[*ep.NodeName] {
+					other++
+				}
+			default:
 				other++
 			}
 		}
@@ -95,6 +110,21 @@ func (c *Client) endpointsComplete(ctx context.Context, namespace, service strin
 		return false, fmt.Sprintf("service %s: %d ready endpoints (want %d), %d not ready or terminating", service, ready, want, other), nil
 	}
 	return true, "", nil
+}
+
+// notReadyNodes is the set of nodes that are not Ready.
+func (c *Client) notReadyNodes(ctx context.Context) (map[string]bool, error) {
+	nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("listing nodes: %w", err)
+	}
+	lost := map[string]bool{}
+	for _, n := range nodes.Items {
+		if !NodeReady(&n) {
+			lost[n.Name] = true
+		}
+	}
+	return lost, nil
 }
 
 // NodesReady holds when every node of the cluster is Ready.

@@ -44,6 +44,11 @@ func (h *healing) watch(ctx context.Context, check kube.Check, interval time.Dur
 			ok, why, err := check(cctx)
 			now := time.Now()
 			cancel()
+			// Stopped while checking: the check may have seen the revert,
+			// which is not the workload healing by itself.
+			if ctx.Err() != nil {
+				return
+			}
 			h.observe(now, ok, why, err)
 		}
 	}()

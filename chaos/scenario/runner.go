@@ -251,7 +251,28 @@ func (x *run) revert(ctx context.Context, m *marker) error {
 	if err := kube.WaitFor(rctx, check, time.Second, x.t.SteadyTimeout); err != nil {
 		return fmt.Errorf("after reverting %s: %w", x.s.Fault.Name(), err)
 	}
+	// Ready is not serving: after a database outage the pods are Ready
+	// again before requests succeed. Keep the load on until the service is
+	// confirmed recovered, so the result shows when it came back and the
+	// next scenario starts from a serving app. Not an error when it does
+	// not: the result says the service had not recovered.
+	x.phase.set("waiting for the service")
+	x.waitServing(rctx)
 	return nil
+}
+
+// waitServing returns once the requests confirm a recovery, or when ctx
+// ends.
+func (x *run) waitServing(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for !x.recoveredBy(time.Now(), 0) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // showStatus prints the phase and the load's status until stopped.

@@ -161,7 +161,7 @@ func TestRunnerReportsNotRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Recovered || res.Verdict != VerdictFail || res.Healing.Healed {
-		t.Errorf("recovered %v healed %v verdict %s; want not recovered, not healed, fail", res.Recovered, res.Healing.Healed, res.Verdict)
+		t.Errorf("recovered %v healed %v (%+v) verdict %s; want not recovered, not healed, fail", res.Recovered, res.Healing.Healed, *res.Healing, res.Verdict)
 	}
 	if f.reverts != 1 || a.broken.Load() {
 		t.Errorf("reverts %d, broken %v: the fault must be reverted", f.reverts, a.broken.Load())
