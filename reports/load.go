@@ -130,3 +130,12 @@ func notAResult(path string) string {
 	}
 	return ""
 }
+
+// Results is the results of loaded, in the same order.
+func Results(loaded []Loaded) []*Result {
+	rs := make([]*Result, 0, len(loaded))
+	for _, l := range loaded {
+		rs = append(rs, l.Result)
+	}
+	return rs
+}

@@ -115,11 +115,7 @@ func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*reports.R
 	case err != nil:
 		return nil, usagef("%v; pass only result files written by selfheal (schema %s)", err, reports.Schema)
 	}
-	results := make([]*reports.Result, 0, len(loaded))
-	for _, l := range loaded {
-		results = append(results, l.Result)
-	}
-	return results, nil
+	return reports.Results(loaded), nil
 }
 
 func writeHTML(ctx context.Context, path string, results []*reports.Result, opts []view.Option) error {

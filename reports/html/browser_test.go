@@ -239,10 +239,7 @@ func renderSample(t *testing.T, dir string, paths ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rs []*reports.Result
-	for _, l := range loaded {
-		rs = append(rs, l.Result)
-	}
+	rs := reports.Results(loaded)
 	out := filepath.Join(dir, "report.html")
 	f, err := os.Create(out)
 	if err != nil {

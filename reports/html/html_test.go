@@ -19,10 +19,7 @@ func loadSamples(t *testing.T, paths ...string) []*reports.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rs []*reports.Result
-	for _, l := range loaded {
-		rs = append(rs, l.Result)
-	}
+	rs := reports.Results(loaded)
 	return rs
 }
 

@@ -50,11 +50,7 @@ func Dir(ctx context.Context, dir string, opts ...Option) (Written, error) {
 	if err != nil {
 		return Written{Skipped: skipped}, fmt.Errorf("publishing %s: %w", dir, err)
 	}
-	rs := make([]*reports.Result, 0, len(loaded))
-	for _, l := range loaded {
-		rs = append(rs, l.Result)
-	}
-	w, err := Write(ctx, dir, rs, opts...)
+	w, err := Write(ctx, dir, reports.Results(loaded), opts...)
 	w.Skipped = skipped
 	return w, err
 }

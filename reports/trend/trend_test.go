@@ -146,10 +146,7 @@ func TestAnalyzeSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rs []*reports.Result
-	for _, l := range loaded {
-		rs = append(rs, l.Result)
-	}
+	rs := reports.Results(loaded)
 	runs := Group(rs)
 	if len(runs) != 3 || runs[0].ID != "nightly-20250604" {
 		t.Fatalf("got %d runs, newest %q; want 3, newest nightly-20250604", len(runs), runs[0].ID)
