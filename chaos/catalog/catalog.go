@@ -134,15 +134,23 @@ func wpConfigBounds(c app.Config) []reports.Bound {
 	return b
 }
 
-// planned is the budget of a planned disruption (an eviction, a rolling
+// plannedBudgets are the budgets of a planned disruption (an eviction, a rolling
 // update) with a PDB, readiness and a preStop sleep: no 5xx at all, and no
 // second without a success. The endpoint race they prevent shows as
 // refused, reset or 502 answers; what is left is single slow requests while
 // a new pod starts beside the others on a small machine (seen: up to 13
 // requests past the 2 s timeout, 1.3 s of downtime, at most 300 ms in a
 // row, on 2 cores running the whole cluster), which the downtime budget
-// allows for.
-var planned = struct{ downtime, longest time.Duration }{downtime: 5 * time.Second, longest: time.Second}
+// allows for. Healing is the time the rollouts may take.
+func plannedBudgets(healing time.Duration) scenario.Budgets {
+	return scenario.Budgets{
+		MustRecover:   true,
+		Downtime:      scenario.Dur(5 * time.Second),
+		LongestOutage: scenario.Dur(time.Second),
+		Server5xx:     scenario.Count(0),
+		Healing:       scenario.Dur(healing),
+	}
+}
 
 func podEviction(env Env) scenario.Scenario {
 	c := env.App
@@ -153,13 +161,7 @@ func podEviction(env Env) scenario.Scenario {
 		Fault:            evict.New(env.Client, c.Namespace, app.WordPressLabel),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
-		Budgets: scenario.Budgets{
-			MustRecover:   true,
-			Downtime:      scenario.Dur(planned.downtime),
-			LongestOutage: scenario.Dur(planned.longest),
-			Server5xx:     scenario.Count(0),
-			Healing:       scenario.Dur(3 * time.Minute),
-		},
+		Budgets:          plannedBudgets(3 * time.Minute),
 	}
 }
 
@@ -172,13 +174,7 @@ func imageRoll(env Env) scenario.Scenario {
 		Fault:            imageroll.New(env.Client, c.Namespace, app.WordPress, "wordpress", env.NextImage),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
-		Budgets: scenario.Budgets{
-			MustRecover:   true,
-			Downtime:      scenario.Dur(planned.downtime),
-			LongestOutage: scenario.Dur(planned.longest),
-			Server5xx:     scenario.Count(0),
-			Healing:       scenario.Dur(5 * time.Minute),
-		},
+		Budgets:          plannedBudgets(5 * time.Minute),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,15 +80,15 @@ func (c *Client) StatefulSetSteady(namespace, name string) Check {
 // count against it: its pod cannot finish terminating until the node comes
 // back, and it serves nothing meanwhile (a node halt's replaced pod).
 func (c *Client) endpointsComplete(ctx context.Context, namespace, service string, want int) (bool, string, error) {
-	slices, err := c.Kubernetes.DiscoveryV1().EndpointSlices(namespace).List(ctx, metav1.ListOptions{
+	list, err := c.Kubernetes.DiscoveryV1().EndpointSlices(namespace).List(ctx, metav1.ListOptions{
 		LabelSelector: discoveryv1.LabelServiceName + "=" + service,
 	})
 	if err != nil {
 		return false, "", fmt.Errorf("reading endpoints of Service %s/%s: %w", namespace, service, err)
 	}
-	var lost map[string]bool
+	var lost []string // read once, and only when a terminating endpoint needs it
 	ready, other := 0, 0
-	for _, s := range slices.Items {
+	for _, s := range list.Items {
 		for _, ep := range s.Endpoints {
 			switch {
 			case ep.Conditions.Ready == nil || *ep.Conditions.Ready:
@@ -98,7 +99,7 @@ func (c *Client) endpointsComplete(ctx context.Context, namespace, service strin
 						return false, "", err
 					}
 				}
-				if !lost[*ep.NodeName] {
+				if !slices.Contains(lost, *ep.NodeName) {
 					other++
 				}
 			default:
@@ -112,33 +113,27 @@ func (c *Client) endpointsComplete(ctx context.Context, namespace, service strin
 	return true, "", nil
 }
 
-// notReadyNodes is the set of nodes that are not Ready.
-func (c *Client) notReadyNodes(ctx context.Context) (map[string]bool, error) {
+// notReadyNodes names the nodes that are not Ready; never nil.
+func (c *Client) notReadyNodes(ctx context.Context) ([]string, error) {
 	nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing nodes: %w", err)
 	}
-	lost := map[string]bool{}
+	notReady := []string{}
 	for _, n := range nodes.Items {
 		if !NodeReady(&n) {
-			lost[n.Name] = true
+			notReady = append(notReady, n.Name)
 		}
 	}
-	return lost, nil
+	return notReady, nil
 }
 
 // NodesReady holds when every node of the cluster is Ready.
 func (c *Client) NodesReady() Check {
 	return func(ctx context.Context) (bool, string, error) {
-		nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		notReady, err := c.notReadyNodes(ctx)
 		if err != nil {
-			return false, "", fmt.Errorf("listing nodes: %w", err)
-		}
-		var notReady []string
-		for _, n := range nodes.Items {
-			if !NodeReady(&n) {
-				notReady = append(notReady, n.Name)
-			}
+			return false, "", err
 		}
 		if len(notReady) > 0 {
 			return false, "nodes not Ready: " + strings.Join(notReady, ", "), nil

@@ -257,22 +257,9 @@ func (x *run) revert(ctx context.Context, m *marker) error {
 	// next scenario starts from a serving app. Not an error when it does
 	// not: the result says the service had not recovered.
 	x.phase.set("waiting for the service")
-	x.waitServing(rctx)
+	serving := func(context.Context) (bool, string, error) { return x.recoveredBy(time.Now(), 0), "", nil }
+	_ = kube.WaitFor(rctx, serving, time.Second, x.t.SteadyTimeout)
 	return nil
-}
-
-// waitServing returns once the requests confirm a recovery, or when ctx
-// ends.
-func (x *run) waitServing(ctx context.Context) {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for !x.recoveredBy(time.Now(), 0) {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // showStatus prints the phase and the load's status until stopped.
