@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/text"
 )
 
@@ -54,7 +54,7 @@ func runScenario(e catalog.Entry) features.Func {
 }
 
 func checkBudgets(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-	res, _ := ctx.Value(resultKey{}).(*reports.Result)
+	res, _ := ctx.Value(resultKey{}).(*result.Result)
 	if res == nil {
 		t.Fatal("no result to check")
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/fixtures/app"
-	"github.com/selfheal/selfheal/reports"
 )
 
 // Env is the cluster and fixture the scenarios act on.
@@ -123,13 +123,13 @@ func wpConfigBreak(env Env) scenario.Scenario {
 // wpConfigBounds: readiness takes the broken pod out of the Service after
 // (failureThreshold-1) periods at best; liveness restarts it after
 // (failureThreshold-1) periods at best, and it must pass readiness again.
-func wpConfigBounds(c app.Config) []reports.Bound {
-	var b []reports.Bound
+func wpConfigBounds(c app.Config) []result.Bound {
+	var b []result.Bound
 	if c.Readiness && c.Replicas > 1 {
-		b = append(b, reports.Bound{Name: "recovery", MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
+		b = append(b, result.Bound{Name: "recovery", MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
 	}
 	if c.Liveness == app.ProbeHTTP {
-		b = append(b, reports.Bound{Name: "healing", MS: 20000, Reason: "liveness probe every 10 s, failureThreshold 3: the restart comes after 3 failed probes, at best 20 s after the first"})
+		b = append(b, result.Bound{Name: "healing", MS: 20000, Reason: "liveness probe every 10 s, failureThreshold 3: the restart comes after 3 failed probes, at best 20 s after the first"})
 	}
 	return b
 }
@@ -205,7 +205,7 @@ func nodeHalt(env Env) scenario.Scenario {
 			Healing:     scenario.Dur(3 * time.Minute),
 			Server5xx:   scenario.Count(0),
 		},
-		Bounds: []reports.Bound{
+		Bounds: []result.Bound{
 			{Name: "recovery", MS: 40000, Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},
 			{Name: "healing", MS: 70000, Reason: "at best 40 s until NotReady (see recovery), then the pods' 30 s tolerationSeconds for unreachable/not-ready before they are evicted and replaced"},
 		},
@@ -224,7 +224,7 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords,
 		Budgets:          scenario.Budgets{MustNotRecover: true},
-		Bounds: []reports.Bound{
+		Bounds: []result.Bound{
 			{Name: "recovery", MS: 90000, Reason: "MySQL's volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
 		},
 		Timing: scenario.Timing{Deadline: 90 * time.Second, SteadyTimeout: 8 * time.Minute},

@@ -15,7 +15,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // The load-side benchmarks run the load in a process of its own (this test
@@ -71,7 +71,7 @@ func TestLoadSideHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reports.WriteFile(filepath.Join(t.TempDir(), "result.json"), res); err != nil {
+	if err := result.WriteFile(filepath.Join(t.TempDir(), "result.json"), res); err != nil {
 		t.Fatal(err)
 	}
 	fig.Recorded = res.Requests.Total

@@ -10,9 +10,9 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/flaky"
 	"github.com/selfheal/selfheal/internal/flaky/flakytest"
-	"github.com/selfheal/selfheal/reports"
 )
 
 // The ground truth: a server that fails on a known schedule, attacked by
@@ -148,7 +148,7 @@ func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Mi
 
 // checkOutages compares outages with the server's failing windows; false
 // when they cannot be paired.
-func checkOutages(t *checker, res *reports.Result, windows []window) bool {
+func checkOutages(t *checker, res *result.Result, windows []window) bool {
 	if len(res.Outages) != len(windows) {
 		for _, o := range res.Outages {
 			t.Logf("outage %s +%v %d × %s", o.Start.Format("15:04:05.000000"), msDur(o.DurationMS), o.Requests, o.Cause)
@@ -181,7 +181,7 @@ func checkOutages(t *checker, res *reports.Result, windows []window) bool {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func checkCounts(t *checker, res *reports.Result, srv *flaky.Server, st load.Stats) {
+func checkCounts(t *checker, res *result.Result, srv *flaky.Server, st load.Stats) {
 	served := srv.Served()
 	for _, code := range []int{500, 503} {
 		if got := res.StatusCodes[fmt.Sprint(code)]; got != served[code] || got == 0 {
@@ -214,7 +214,7 @@ func checkCounts(t *checker, res *reports.Result, srv *flaky.Server, st load.Sta
 	}
 }
 
-func checkFaultFigures(t *checker, res *reports.Result, windows []window) {
+func checkFaultFigures(t *checker, res *result.Result, windows []window) {
 	if len(res.Injections) != len(windows) {
 		t.Errorf("%d injections; want %d", len(res.Injections), len(windows))
 		return

@@ -30,7 +30,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/selfheal/selfheal/chaos/measure"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Defaults of the options.
@@ -181,8 +181,8 @@ func checkURL(s string) error {
 
 // Settings describes the load for the result document. Achieved is left
 // for the analysis, which knows what was sent.
-func (g *Generator) Settings() reports.Load {
-	return reports.Load{
+func (g *Generator) Settings() result.Load {
+	return result.Load{
 		Rate:       g.cfg.rate,
 		TimeoutMS:  float64(g.cfg.timeout.Microseconds()) / 1000,
 		Timeout:    g.cfg.timeout.String(),

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Defaults of Params, from MEASUREMENT.md.
@@ -61,7 +61,7 @@ type Input struct {
 	Reverts    []Mark
 	// Load is how the load was driven; Analyze fills in the achieved rate.
 	// Its Targets name the Sample.Target indexes.
-	Load   reports.Load
+	Load   result.Load
 	Params Params
 }
 
@@ -74,7 +74,7 @@ const (
 // Analyze computes the result of a run per MEASUREMENT.md (see the package
 // doc for every choice it makes). It fails only on input it cannot make
 // sense of.
-func Analyze(in Input) (*reports.Result, error) {
+func Analyze(in Input) (*result.Result, error) {
 	p, err := in.Params.withDefaults()
 	if err != nil {
 		return nil, err
@@ -158,21 +158,21 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func msPtr(d time.Duration) *float64 { v := ms(d); return &v }
 
 // skeleton is the result with everything that does not need a request.
-func (a *analysis) skeleton() *reports.Result {
-	res := &reports.Result{
-		Schema:      reports.Schema,
+func (a *analysis) skeleton() *result.Result {
+	res := &result.Result{
+		Schema:      result.Schema,
 		Scenario:    a.in.Scenario,
 		Started:     a.at(a.started),
 		Ended:       a.at(a.end),
 		Load:        a.in.Load,
 		StatusCodes: map[string]int{},
 		Errors:      map[string]int{},
-		Outages:     []reports.Outage{},
-		Injections:  []reports.Injection{},
-		Reverts:     []reports.Injection{},
-		Timeline:    []reports.Bucket{},
-		Events:      []reports.Event{},
-		Analysis: reports.AnalysisParams{
+		Outages:     []result.Outage{},
+		Injections:  []result.Injection{},
+		Reverts:     []result.Injection{},
+		Timeline:    []result.Bucket{},
+		Events:      []result.Event{},
+		Analysis: result.AnalysisParams{
 			ConfirmationWindowMS: ms(a.p.ConfirmationWindow),
 			BucketMS:             ms(a.p.Bucket),
 			FailOn4xx:            a.p.FailOn4xx,
@@ -187,10 +187,10 @@ func (a *analysis) skeleton() *reports.Result {
 		res.Started, res.Ended = a.in.End.Round(0), a.in.End.Round(0)
 	}
 	for _, m := range a.in.Injections {
-		res.Injections = append(res.Injections, reports.Injection{At: m.At.Round(0), Fault: m.Fault, Detail: m.Detail})
+		res.Injections = append(res.Injections, result.Injection{At: m.At.Round(0), Fault: m.Fault, Detail: m.Detail})
 	}
 	for _, m := range a.in.Reverts {
-		res.Reverts = append(res.Reverts, reports.Injection{At: m.At.Round(0), Fault: m.Fault, Detail: m.Detail})
+		res.Reverts = append(res.Reverts, result.Injection{At: m.At.Round(0), Fault: m.Fault, Detail: m.Detail})
 	}
 	return res
 }
@@ -198,7 +198,7 @@ func (a *analysis) skeleton() *reports.Result {
 // tally counts requests by outcome; it backs both the totals and the
 // per-target breakdown.
 type tally struct {
-	req     reports.Requests
+	req     result.Requests
 	codes   [1000]int
 	classes [numClasses]int
 	c4xx    int
@@ -245,7 +245,7 @@ func (t *tally) errors() map[string]int {
 	return m
 }
 
-func (a *analysis) count(res *reports.Result) {
+func (a *analysis) count(res *result.Result) {
 	var all tally
 	per := make([]tally, len(a.in.Load.Targets))
 	for _, s := range a.s {
@@ -259,7 +259,7 @@ func (a *analysis) count(res *reports.Result) {
 	res.Errors = all.errors()
 	res.Client4xx, res.Server5xx = all.c4xx, all.s5xx
 	for i, t := range per {
-		res.Targets = append(res.Targets, reports.Target{
+		res.Targets = append(res.Targets, result.Target{
 			URL: a.in.Load.Targets[i], Requests: t.req, StatusCodes: t.statusCodes(), Errors: t.errors(),
 		})
 	}
@@ -311,7 +311,7 @@ func (c *causeCounter) dominant() (string, map[string]int) {
 	return best.String(), all
 }
 
-func (a *analysis) outages(res *reports.Result) {
+func (a *analysis) outages(res *result.Result) {
 	var (
 		open   bool
 		start  time.Duration
@@ -320,7 +320,7 @@ func (a *analysis) outages(res *reports.Result) {
 	)
 	closeAt := func(end time.Duration, stillOpen bool) {
 		cause, all := causes.dominant()
-		o := reports.Outage{
+		o := result.Outage{
 			Start: a.at(start), End: a.at(end), DurationMS: ms(end - start),
 			Requests: n, Cause: cause, Causes: all, Open: stillOpen,
 		}
@@ -380,7 +380,7 @@ type secondBuckets struct {
 func (b secondBuckets) full(k int) bool     { return b.bad[k] > 0 && b.ok[k] == 0 }
 func (b secondBuckets) degraded(k int) bool { return b.bad[k] > 0 && b.ok[k] > 0 }
 
-func (a *analysis) buckets(res *reports.Result) {
+func (a *analysis) buckets(res *result.Result) {
 	nb := a.bucketCount(time.Second)
 	a.second = secondBuckets{ok: make([]int32, nb), bad: make([]int32, nb)}
 	a.eachBucket(time.Second, nb, func(k int, in []Sample) {
@@ -399,10 +399,10 @@ func (a *analysis) buckets(res *reports.Result) {
 		}
 	})
 	nb = a.bucketCount(a.p.Bucket)
-	res.Timeline = make([]reports.Bucket, 0, nb)
+	res.Timeline = make([]result.Bucket, 0, nb)
 	var lat []uint32
 	a.eachBucket(a.p.Bucket, nb, func(k int, in []Sample) {
-		b := reports.Bucket{Start: a.at(a.started + time.Duration(k)*a.p.Bucket)}
+		b := result.Bucket{Start: a.at(a.started + time.Duration(k)*a.p.Bucket)}
 		lat = lat[:0]
 		for _, s := range in {
 			lat = append(lat, s.LatencyUS)
@@ -429,7 +429,7 @@ func (a *analysis) buckets(res *reports.Result) {
 // percentiles returns nearest-rank p50, p95, p99 and max of lat
 // (microseconds), reordering it; nil for no latencies. Selection instead
 // of a sort keeps a million latencies at a few milliseconds.
-func percentiles(lat []uint32) *reports.Percentiles {
+func percentiles(lat []uint32) *result.Percentiles {
 	if len(lat) == 0 {
 		return nil
 	}
@@ -440,7 +440,7 @@ func percentiles(lat []uint32) *reports.Percentiles {
 		lo = k // later ranks are higher: search only above this one
 		return float64(lat[k]) / 1000
 	}
-	return &reports.Percentiles{
+	return &result.Percentiles{
 		P50: rank(50), P95: rank(95), P99: rank(99), Max: rank(100), Count: len(lat),
 	}
 }
@@ -544,7 +544,7 @@ func (a *analysis) recover(ref, to, notBefore time.Duration) recovery {
 
 const forever = time.Duration(math.MaxInt64)
 
-func (a *analysis) fault(res *reports.Result) {
+func (a *analysis) fault(res *result.Result) {
 	ref, from, ok := a.reference()
 	if !ok {
 		// Nothing injected and nothing failed: nothing to recover from.
@@ -586,7 +586,7 @@ func (a *analysis) reference() (time.Duration, string, bool) {
 
 // window fills the fault window's figures, [ref, end) when recovered and
 // [ref, end] when not, and the latency windows around it.
-func (a *analysis) window(res *reports.Result, ref, end time.Duration, recovered bool) {
+func (a *analysis) window(res *result.Result, ref, end time.Duration, recovered bool) {
 	lo, hi := a.index(ref), a.index(end)
 	if !recovered {
 		hi = len(a.s)
@@ -622,7 +622,7 @@ func (a *analysis) impact(bad int, ref, end time.Duration) string {
 	return "partial"
 }
 
-func (a *analysis) latency(lo, hi int) *reports.Percentiles {
+func (a *analysis) latency(lo, hi int) *result.Percentiles {
 	if hi <= lo {
 		return nil
 	}
@@ -635,7 +635,7 @@ func (a *analysis) latency(lo, hi int) *reports.Percentiles {
 
 // perInjection gives each injection its own figures: failures up to the
 // next injection are its own, its recovery is searched without bound.
-func (a *analysis) perInjection(res *reports.Result) {
+func (a *analysis) perInjection(res *result.Result) {
 	for i, ref := range a.inj {
 		next := forever
 		if i+1 < len(a.inj) {
@@ -655,7 +655,7 @@ func (a *analysis) perInjection(res *reports.Result) {
 
 // loadNotes warns when the load side fell behind: missing requests would
 // hide failures, and a pause blurs the edges near it.
-func (a *analysis) loadNotes(res *reports.Result) {
+func (a *analysis) loadNotes(res *result.Result) {
 	want := a.in.Load.Rate
 	if want <= 0 {
 		return

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // epoch is a fixed instant so expected times can be written as offsets.
@@ -55,7 +55,7 @@ func mark(sec float64) Mark { return Mark{At: off(sec), Fault: "f", Detail: "d"}
 
 func f(v float64) *float64 { return &v }
 
-func analyze(t *testing.T, in Input) *reports.Result {
+func analyze(t *testing.T, in Input) *result.Result {
 	t.Helper()
 	in.Epoch = epoch
 	if in.Load.Rate == 0 {
@@ -75,7 +75,7 @@ type outage struct {
 	open       bool
 }
 
-func outagesOf(res *reports.Result) []outage {
+func outagesOf(res *result.Result) []outage {
 	var out []outage
 	for _, o := range res.Outages {
 		out = append(out, outage{
@@ -327,7 +327,7 @@ func TestCounts(t *testing.T) {
 	for i := range s {
 		s[i].Target = uint8(i % 2)
 	}
-	res := analyze(t, Input{Samples: s, Load: reports.Load{Targets: []string{"http://a/", "http://b/"}}})
+	res := analyze(t, Input{Samples: s, Load: result.Load{Targets: []string{"http://a/", "http://b/"}}})
 	wantCodes := map[string]int{"200": 12, "301": 3, "404": 4, "500": 2, "503": 5}
 	if !reflect.DeepEqual(res.StatusCodes, wantCodes) {
 		t.Errorf("status codes = %v; want %v", res.StatusCodes, wantCodes)
@@ -338,7 +338,7 @@ func TestCounts(t *testing.T) {
 	if res.Server5xx != 7 || res.Client4xx != 4 {
 		t.Errorf("5xx, 4xx = %d, %d; want 7, 4", res.Server5xx, res.Client4xx)
 	}
-	if want := (reports.Requests{Total: 33, OK: 19, Failed: 14}); res.Requests != want {
+	if want := (result.Requests{Total: 33, OK: 19, Failed: 14}); res.Requests != want {
 		t.Errorf("requests = %+v; want %+v", res.Requests, want)
 	}
 	if len(res.Targets) != 2 {
@@ -406,7 +406,7 @@ func TestPercentilesNearestRank(t *testing.T) {
 		lat = append(lat, uint32(i*1000)) // 1..200 ms, reversed
 	}
 	p := percentiles(lat)
-	want := reports.Percentiles{P50: 100, P95: 190, P99: 198, Max: 200, Count: 200}
+	want := result.Percentiles{P50: 100, P95: 190, P99: 198, Max: 200, Count: 200}
 	if *p != want {
 		t.Errorf("percentiles = %+v; want %+v", *p, want)
 	}
@@ -454,7 +454,7 @@ func TestUnsortedInputAndEmptyRun(t *testing.T) {
 
 func TestAnalyzeRejects(t *testing.T) {
 	for name, in := range map[string]Input{
-		"target out of range": {Samples: []Sample{{Code: 200, Target: 2}}, Load: reports.Load{Targets: []string{"a", "b"}}},
+		"target out of range": {Samples: []Sample{{Code: 200, Target: 2}}, Load: result.Load{Targets: []string{"a", "b"}}},
 		"negative window":     {Samples: stream(ok(1)), Params: Params{ConfirmationWindow: -time.Second}},
 	} {
 		if _, err := Analyze(in); err == nil {
@@ -464,7 +464,7 @@ func TestAnalyzeRejects(t *testing.T) {
 }
 
 func TestLoadNotes(t *testing.T) {
-	res := analyze(t, Input{Samples: stream(ok(100)), Load: reports.Load{Rate: 20}})
+	res := analyze(t, Input{Samples: stream(ok(100)), Load: result.Load{Rate: 20}})
 	if res.Load.Achieved != 10.1 {
 		t.Errorf("achieved = %v; want 10.1 (100 requests over 9.9 s)", res.Load.Achieved)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // synthetic returns n samples at rate per second in completion order (a
@@ -42,7 +42,7 @@ func benchInput(s []Sample, rate float64) Input {
 	}
 	return Input{
 		Scenario: "bench", Epoch: epoch, End: epoch.Add(s[len(s)-1].Sent), Samples: s, Injections: inj,
-		Load: reports.Load{Rate: rate, Targets: []string{"http://a/", "http://b/", "http://c/"}},
+		Load: result.Load{Rate: rate, Targets: []string{"http://a/", "http://b/", "http://c/"}},
 	}
 }
 

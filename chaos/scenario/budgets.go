@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Budgets are the limits a scenario's figures must keep to pass. A nil
@@ -47,10 +47,10 @@ func Count(n int) *int { return &n }
 // Check compares r's figures with the budgets. A missing figure (recovery
 // of a run that did not recover, healing that never happened) fails its
 // budget: unknown is not within a limit.
-func (b Budgets) Check(r *reports.Result) []reports.BudgetCheck {
-	var out []reports.BudgetCheck
+func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
+	var out []result.BudgetCheck
 	add := func(metric string, limit, value float64, known bool, unit string) {
-		c := reports.BudgetCheck{Metric: metric, Limit: limit, Value: value, Pass: known && value <= limit}
+		c := result.BudgetCheck{Metric: metric, Limit: limit, Value: value, Pass: known && value <= limit}
 		switch {
 		case !known:
 			c.Value, c.Missing = 0, true
@@ -85,7 +85,7 @@ func (b Budgets) Check(r *reports.Result) []reports.BudgetCheck {
 		add("healing_ms", ms(b.Healing), v, ok, "ms")
 	}
 	if b.MustRecover {
-		c := reports.BudgetCheck{Metric: MetricRecovered, Limit: 1, Pass: r.Recovered}
+		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 1, Pass: r.Recovered}
 		if r.Recovered {
 			c.Value = 1
 			c.Message = "recovered: yes, as required"
@@ -95,7 +95,7 @@ func (b Budgets) Check(r *reports.Result) []reports.BudgetCheck {
 		out = append(out, c)
 	}
 	if b.MustNotRecover {
-		c := reports.BudgetCheck{Metric: MetricRecovered, Limit: 0, Pass: !r.Recovered}
+		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 0, Pass: !r.Recovered}
 		if r.Recovered {
 			c.Value = 1
 			c.Message = "recovered: yes, but this fault was expected to keep the service down until it was reverted"
@@ -129,7 +129,7 @@ func format(v float64, unit string) string {
 }
 
 // Verdict is "pass" when every check passed, "fail" otherwise.
-func Verdict(checks []reports.BudgetCheck) string {
+func Verdict(checks []result.BudgetCheck) string {
 	for _, c := range checks {
 		if !c.Pass {
 			return "fail"

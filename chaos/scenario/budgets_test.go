@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 func TestBudgetsCheck(t *testing.T) {
 	rec := 3000.0
-	r := &reports.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, RecoveryMS: &rec, Recovered: true}
+	r := &result.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, RecoveryMS: &rec, Recovered: true}
 	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(4), Recovery: Dur(2 * time.Second), MustRecover: true}
 	checks := b.Check(r)
 	got := map[string]bool{}
@@ -35,7 +35,7 @@ func TestBudgetsCheck(t *testing.T) {
 }
 
 func TestBudgetsMissingFigureFailsAndEncodes(t *testing.T) {
-	r := &reports.Result{Recovered: false}
+	r := &result.Result{Recovered: false}
 	checks := Budgets{Recovery: Dur(time.Minute), Healing: Dur(time.Minute)}.Check(r)
 	for _, c := range checks {
 		if c.Pass || !c.Missing {

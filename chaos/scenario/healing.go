@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/kube"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // healing follows the workload's desired state from the API after the
@@ -80,13 +80,13 @@ func (h *healing) state() (healed, seenBroken bool) {
 }
 
 // result is the Healing figure relative to the first injection.
-func (h *healing) result(first time.Time, condition string) *reports.Healing {
+func (h *healing) result(first time.Time, condition string) *result.Healing {
 	if h.done != nil {
 		<-h.done
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r := &reports.Healing{Condition: condition}
+	r := &result.Healing{Condition: condition}
 	switch {
 	case first.IsZero():
 		r.Condition += " (no injection happened)"

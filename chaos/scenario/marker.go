@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // marker records a fault's instants in the request recorder (for the
@@ -41,7 +41,7 @@ func (m *marker) Logf(format string, args ...any) {
 
 func (m *marker) event(at time.Time, reason, detail string) {
 	if m.events != nil {
-		m.events.Add(reports.Event{At: at, Kind: "fault", Object: m.fault, Reason: reason, Message: detail})
+		m.events.Add(result.Event{At: at, Kind: "fault", Object: m.fault, Reason: reason, Message: detail})
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/measure"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Verdicts.
@@ -18,7 +18,7 @@ const (
 
 // result analyses the run and fills in what the engine knows beyond the
 // requests: events, healing, bounds, budgets and the verdict.
-func (x *run) result(runErr error) (*reports.Result, error) {
+func (x *run) result(runErr error) (*result.Result, error) {
 	in := x.rec.Input(x.stats.Ended)
 	in.Scenario = x.s.Name
 	in.Load = x.gen.Settings()
@@ -69,7 +69,7 @@ func (x *run) deadline(in measure.Input) time.Duration {
 
 // afterRevert says when the service came back, if it did only after the
 // fault was reverted (the deadline made the result "not recovered").
-func (x *run) afterRevert(in measure.Input, res *reports.Result) string {
+func (x *run) afterRevert(in measure.Input, res *result.Result) string {
 	if res.Recovered || len(in.Reverts) == 0 || len(in.Injections) == 0 {
 		return ""
 	}

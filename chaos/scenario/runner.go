@@ -10,7 +10,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Console is where the runner tells a person what is happening.
@@ -23,8 +23,8 @@ type Console interface {
 // Events is the Kubernetes timeline the runner slices per scenario and
 // writes its own fault instants into (chaos/timeline.Recorder).
 type Events interface {
-	Add(reports.Event)
-	Between(from, to time.Time) []reports.Event
+	Add(result.Event)
+	Between(from, to time.Time) []result.Event
 }
 
 // Runner runs scenarios against one set of URLs.
@@ -35,7 +35,7 @@ type Runner struct {
 	console     Console
 	statusLine  func(measure.Status, time.Time) string
 	every       time.Duration
-	run         *reports.RunInfo
+	run         *result.RunInfo
 	poll        time.Duration
 	// maxBaselineFailures is the share of failed requests during warm-up
 	// above which the scenario is not run: the app was already broken.
@@ -60,7 +60,7 @@ func WithConsole(c Console, every time.Duration, line func(measure.Status, time.
 }
 
 // WithRunInfo stamps every result with the run it belongs to.
-func WithRunInfo(info reports.RunInfo) Option { return func(r *Runner) { r.run = &info } }
+func WithRunInfo(info result.RunInfo) Option { return func(r *Runner) { r.run = &info } }
 
 // WithPoll sets how often the desired state and recovery are checked.
 func WithPoll(d time.Duration) Option { return func(r *Runner) { r.poll = d } }
@@ -106,7 +106,7 @@ func (p *phaseText) get() string  { p.mu.Lock(); defer p.mu.Unlock(); return p.t
 // load ran at all, also with an error: its verdict is then "error" and its
 // Error field says what went wrong. A budget miss is not an error: it is
 // the verdict "fail".
-func (r *Runner) Run(ctx context.Context, s Scenario) (*reports.Result, error) {
+func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/load"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // app is a server the test breaks: while broken it answers 503.
@@ -90,14 +90,14 @@ func (f *breakFor) Revert(ctx context.Context, m fault.Marker) error {
 
 type events struct {
 	mu  sync.Mutex
-	all []reports.Event
+	all []result.Event
 }
 
-func (e *events) Add(ev reports.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
-func (e *events) Between(from, to time.Time) []reports.Event {
+func (e *events) Add(ev result.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
+func (e *events) Between(from, to time.Time) []result.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]reports.Event(nil), e.all...)
+	return append([]result.Event(nil), e.all...)
 }
 
 func fastTiming() Timing {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Scenario is one experiment: a fault, how to tell that the workload is at
@@ -40,7 +40,7 @@ type Scenario struct {
 	HealingCondition string
 	Budgets          Budgets
 	// Bounds are the recoveries the fixture's settings allow at best.
-	Bounds []reports.Bound
+	Bounds []result.Bound
 
 	Timing Timing
 }

@@ -26,11 +26,11 @@ import (
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
-	"github.com/selfheal/selfheal/reports"
 	"github.com/selfheal/selfheal/reports/publish"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -95,9 +95,9 @@ type Session struct {
 	app      app.Config
 	events   *timeline.Recorder
 	runner   *scenario.Runner
-	info     reports.RunInfo
+	info     result.RunInfo
 	runDir   string
-	results  []*reports.Result
+	results  []*result.Result
 	cancelTL context.CancelFunc
 }
 
@@ -245,8 +245,8 @@ func (s *Session) catalogEnv() catalog.Env {
 	return catalog.Env{Client: s.client, Cluster: s.cfg.Cluster, App: s.app, NextImage: s.cfg.Images.WordPressNext}
 }
 
-func (s *Session) runInfo(ctx context.Context) reports.RunInfo {
-	info := reports.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe()}
+func (s *Session) runInfo(ctx context.Context) result.RunInfo {
+	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe()}
 	if v, err := s.client.Kubernetes.Discovery().ServerVersion(); err == nil {
 		info.KubernetesVersion = v.GitVersion
 	}
@@ -290,7 +290,7 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 
 // Run runs one catalog entry and writes its result. It returns the result
 // whenever there is one (its verdict says pass, fail or error).
-func (s *Session) Run(ctx context.Context, e catalog.Entry) (*reports.Result, error) {
+func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, error) {
 	sc, err := s.Scenario(e)
 	if err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func (s *Session) Run(ctx context.Context, e catalog.Entry) (*reports.Result, er
 	}
 	s.results = append(s.results, res)
 	path := filepath.Join(s.runDir, sc.Name+".json")
-	if err := reports.WriteFile(path, res); err != nil {
+	if err := result.WriteFile(path, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
 	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(res.Verdict), path)
@@ -310,7 +310,7 @@ func (s *Session) Run(ctx context.Context, e catalog.Entry) (*reports.Result, er
 }
 
 // Results are the results of this session so far.
-func (s *Session) Results() []*reports.Result { return s.results }
+func (s *Session) Results() []*result.Result { return s.results }
 
 // RunDir is where this run's files go.
 func (s *Session) RunDir() string { return s.runDir }

@@ -25,7 +25,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Recorder collects events. Its methods are safe for concurrent use.
@@ -34,7 +34,7 @@ type Recorder struct {
 	limit   int
 	start   time.Time
 	mu      sync.Mutex
-	events  []reports.Event
+	events  []result.Event
 	dropped int
 	pods    map[string]podState
 	nodes   map[string]bool
@@ -131,7 +131,7 @@ func (r *Recorder) Stop() {
 
 // Add records an event the caller knows of (a fault injected, say), so it
 // appears in order with what the cluster did.
-func (r *Recorder) Add(e reports.Event) {
+func (r *Recorder) Add(e result.Event) {
 	if e.At.IsZero() {
 		e.At = r.now()
 	}
@@ -141,13 +141,13 @@ func (r *Recorder) Add(e reports.Event) {
 }
 
 func (r *Recorder) record(kind, object, reason, message string, objectTime *time.Time) {
-	e := reports.Event{At: r.now(), ObjectTime: objectTime, Kind: kind, Object: object, Reason: reason, Message: message}
+	e := result.Event{At: r.now(), ObjectTime: objectTime, Kind: kind, Object: object, Reason: reason, Message: message}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.appendLocked(e)
 }
 
-func (r *Recorder) appendLocked(e reports.Event) {
+func (r *Recorder) appendLocked(e result.Event) {
 	if len(r.events) >= r.limit {
 		r.dropped++
 		return
@@ -157,10 +157,10 @@ func (r *Recorder) appendLocked(e reports.Event) {
 
 // Between returns the events seen in [from, to], in time order. A zero to
 // means up to now.
-func (r *Recorder) Between(from, to time.Time) []reports.Event {
+func (r *Recorder) Between(from, to time.Time) []result.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := []reports.Event{}
+	out := []result.Event{}
 	for _, e := range r.events {
 		if e.At.Before(from) || (!to.IsZero() && e.At.After(to)) {
 			continue

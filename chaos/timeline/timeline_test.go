@@ -15,7 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 const ns = "app"
@@ -47,7 +47,7 @@ func node(name string, ready corev1.ConditionStatus) *corev1.Node {
 }
 
 // waitFor polls the recorder until an event matching want appears.
-func waitFor(t *testing.T, r *Recorder, want string) reports.Event {
+func waitFor(t *testing.T, r *Recorder, want string) result.Event {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -59,10 +59,10 @@ func waitFor(t *testing.T, r *Recorder, want string) reports.Event {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("no event %q; have:\n%s", want, dump(r))
-	return reports.Event{}
+	return result.Event{}
 }
 
-func line(e reports.Event) string {
+func line(e result.Event) string {
 	return fmt.Sprintf("%s %s %s %s", e.Kind, e.Object, e.Reason, e.Message)
 }
 
@@ -166,7 +166,7 @@ func TestRecorderIgnoresOldEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Stop()
-	r.Add(reports.Event{Kind: "fault", Object: "marker", Reason: "Marker"})
+	r.Add(result.Event{Kind: "fault", Object: "marker", Reason: "Marker"})
 	waitFor(t, r, "fault marker Marker")
 	for _, e := range r.Between(time.Time{}, time.Time{}) {
 		if e.Reason == "Killing" {
@@ -210,7 +210,7 @@ func TestLimit(t *testing.T) {
 	}
 	defer r.Stop()
 	for i := 0; i < 5; i++ {
-		r.Add(reports.Event{Kind: "fault", Object: fmt.Sprint(i)})
+		r.Add(result.Event{Kind: "fault", Object: fmt.Sprint(i)})
 	}
 	if got := len(r.Between(time.Time{}, time.Time{})); got != 2 || r.Dropped() != 3 {
 		t.Fatalf("kept %d, dropped %d; want 2 and 3", got, r.Dropped())

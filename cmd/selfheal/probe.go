@@ -11,8 +11,8 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/console"
-	"github.com/selfheal/selfheal/reports"
 	"github.com/selfheal/selfheal/reports/text"
 )
 
@@ -124,14 +124,14 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	text.Summary(env.stdout, res)
-	if err := reports.WriteFile(o.out, res); err != nil {
+	if err := result.WriteFile(o.out, res); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "\nResult written to %s\n", o.out)
 	return nil
 }
 
-func analyzeProbe(rec *measure.Recorder, gen *load.Generator, o probeOptions, st load.Stats) (*reports.Result, error) {
+func analyzeProbe(rec *measure.Recorder, gen *load.Generator, o probeOptions, st load.Stats) (*result.Result, error) {
 	in := rec.Input(st.Ended)
 	in.Scenario = o.scenario
 	in.Load = gen.Settings()
@@ -153,7 +153,7 @@ func analyzeProbe(rec *measure.Recorder, gen *load.Generator, o probeOptions, st
 	return res, nil
 }
 
-func probeHeader(o probeOptions, l reports.Load) string {
+func probeHeader(o probeOptions, l result.Load) string {
 	run := "until Ctrl-C"
 	if o.duration > 0 {
 		run = "for " + o.duration.String()

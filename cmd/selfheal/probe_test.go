@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/flaky/flakytest"
-	"github.com/selfheal/selfheal/reports"
 )
 
 // syncBuffer is an output the test reads while the command writes to it.
@@ -74,7 +74,7 @@ func TestProbeMeasuresTheServer(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
-	res, err := reports.ReadFile(out)
+	res, err := result.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestProbeMarksFromStdin(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stdout)
 	}
-	res, err := reports.ReadFile(out)
+	res, err := result.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestProbeInterrupted(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	res, err := reports.ReadFile(out)
+	res, err := result.ReadFile(out)
 	if err != nil {
 		t.Fatalf("no result after an interrupt: %v", err)
 	}

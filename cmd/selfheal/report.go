@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/html"
 	"github.com/selfheal/selfheal/reports/junit"
 	"github.com/selfheal/selfheal/reports/trend"
@@ -99,42 +99,42 @@ func checkReportFlags(paths []string, out, junitOut string, detail int) error {
 
 // loadResults reads the inputs; input that is missing or is not a selfheal
 // result is a usage error naming the file and saying what was expected.
-func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*reports.Result, error) {
-	loaded, skipped, err := reports.ReadPaths(ctx, paths...)
+func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*result.Result, error) {
+	loaded, skipped, err := result.ReadPaths(ctx, paths...)
 	for _, s := range skipped {
 		fmt.Fprintf(env.stderr, "selfheal report: skipped %s: %s, not a selfheal result\n", s.Path, s.Reason)
 	}
 	switch {
-	case errors.Is(err, reports.ErrNoResults):
+	case errors.Is(err, result.ErrNoResults):
 		return nil, usagef("no selfheal result files in %s (%d other JSON files skipped): pass the result files written by selfheal probe or the e2e suite (schema %s)",
-			strings.Join(paths, ", "), len(skipped), reports.Schema)
+			strings.Join(paths, ", "), len(skipped), result.Schema)
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, usagef("%v: name an existing result file or directory", err)
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, context.Canceled):
 		return nil, err
 	case err != nil:
-		return nil, usagef("%v; pass only result files written by selfheal (schema %s)", err, reports.Schema)
+		return nil, usagef("%v; pass only result files written by selfheal (schema %s)", err, result.Schema)
 	}
-	return reports.Results(loaded), nil
+	return result.Results(loaded), nil
 }
 
-func writeHTML(ctx context.Context, path string, results []*reports.Result, opts []view.Option) error {
+func writeHTML(ctx context.Context, path string, results []*result.Result, opts []view.Option) error {
 	var buf bytes.Buffer
 	if err := html.Write(ctx, &buf, results, opts...); err != nil {
 		return err
 	}
-	return reports.WriteFileAtomic(path, buf.Bytes())
+	return result.WriteFileAtomic(path, buf.Bytes())
 }
 
-func writeJUnit(path string, results []*reports.Result) error {
+func writeJUnit(path string, results []*result.Result) error {
 	var buf bytes.Buffer
 	if err := junit.Write(&buf, results); err != nil {
 		return err
 	}
-	return reports.WriteFileAtomic(path, buf.Bytes())
+	return result.WriteFileAtomic(path, buf.Bytes())
 }
 
-func reportVerdicts(rs []*reports.Result) string {
+func reportVerdicts(rs []*result.Result) string {
 	counts := map[string]int{}
 	for _, r := range rs {
 		counts[view.Verdict(r)]++

@@ -11,12 +11,12 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
-	"github.com/selfheal/selfheal/reports"
 	"github.com/selfheal/selfheal/reports/text"
 )
 
@@ -152,7 +152,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-func verdictOf(res *reports.Result, err error) string {
+func verdictOf(res *result.Result, err error) string {
 	if res != nil && res.Verdict != "" {
 		return res.Verdict
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/view"
 )
 
@@ -235,11 +235,11 @@ func (c *pageCheck) errors() []string {
 
 func renderSample(t *testing.T, dir string, paths ...string) string {
 	t.Helper()
-	loaded, _, err := reports.ReadPaths(context.Background(), paths...)
+	loaded, _, err := result.ReadPaths(context.Background(), paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := reports.Results(loaded)
+	rs := result.Results(loaded)
 	out := filepath.Join(dir, "report.html")
 	f, err := os.Create(out)
 	if err != nil {

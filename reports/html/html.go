@@ -46,7 +46,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/view"
 )
 
@@ -55,7 +55,7 @@ var assets embed.FS
 
 // Write renders results as one HTML page to w. Options are view's: title,
 // time zone, how many runs in detail, the regression rule.
-func Write(ctx context.Context, w io.Writer, results []*reports.Result, opts ...view.Option) error {
+func Write(ctx context.Context, w io.Writer, results []*result.Result, opts ...view.Option) error {
 	rep, err := view.Build(results, opts...)
 	if err != nil {
 		return fmt.Errorf("building the report: %w", err)

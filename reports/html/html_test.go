@@ -9,21 +9,21 @@ import (
 
 	xhtml "golang.org/x/net/html"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/view"
 )
 
-func loadSamples(t *testing.T, paths ...string) []*reports.Result {
+func loadSamples(t *testing.T, paths ...string) []*result.Result {
 	t.Helper()
-	loaded, _, err := reports.ReadPaths(context.Background(), paths...)
+	loaded, _, err := result.ReadPaths(context.Background(), paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := reports.Results(loaded)
+	rs := result.Results(loaded)
 	return rs
 }
 
-func render(t *testing.T, rs []*reports.Result, opts ...view.Option) string {
+func render(t *testing.T, rs []*result.Result, opts ...view.Option) string {
 	t.Helper()
 	var buf bytes.Buffer
 	opts = append([]view.Option{view.WithGenerated(time.Date(2025, 6, 4, 4, 0, 0, 0, time.UTC))}, opts...)
@@ -83,7 +83,7 @@ func TestEscapesClusterText(t *testing.T) {
 	rs := loadSamples(t, "../testdata/nightly/2025-06-04/wp-config-break.json")
 	r := rs[0]
 	hostile := `</title><script>alert(1)</script><img src=x onerror=alert(2)>"'&`
-	r.Events = append(r.Events, reports.Event{At: r.Injections[0].At.Add(2 * time.Second), Kind: "pod", Object: hostile, Reason: hostile, Message: hostile})
+	r.Events = append(r.Events, result.Event{At: r.Injections[0].At.Add(2 * time.Second), Kind: "pod", Object: hostile, Reason: hostile, Message: hostile})
 	r.Description = hostile
 	r.Injections[0].Detail = hostile
 	r.Notes = append(r.Notes, hostile)
@@ -173,30 +173,30 @@ func TestEdgeResults(t *testing.T) {
 	ms := func(v float64) *float64 { return &v }
 	tests := []struct {
 		name string
-		r    reports.Result
+		r    result.Result
 		want []string
 	}{
 		{
 			name: "died before load",
-			r:    reports.Result{Scenario: "node-halt", Started: t0, Ended: t0, Verdict: "error", Error: "kind cluster did not come up: timeout after 5m"},
+			r:    result.Result{Scenario: "node-halt", Started: t0, Ended: t0, Verdict: "error", Error: "kind cluster did not come up: timeout after 5m"},
 			want: []string{"could not run", "kind cluster did not come up"},
 		},
 		{
 			name: "one bucket, nothing failed, no injection",
-			r: reports.Result{Scenario: "probe", Started: t0, Ended: t0.Add(time.Second), RecoveryMS: ms(0), Recovered: true,
-				Requests:    reports.Requests{Total: 10, OK: 10},
+			r: result.Result{Scenario: "probe", Started: t0, Ended: t0.Add(time.Second), RecoveryMS: ms(0), Recovered: true,
+				Requests:    result.Requests{Total: 10, OK: 10},
 				StatusCodes: map[string]int{"200": 10},
-				Analysis:    reports.AnalysisParams{BucketMS: 1000, ConfirmationWindowMS: 10000},
-				Timeline:    []reports.Bucket{{Start: t0, OK2xx: 10, P50MS: 3, P99MS: 9, MaxMS: 9}}},
+				Analysis:    result.AnalysisParams{BucketMS: 1000, ConfirmationWindowMS: 10000},
+				Timeline:    []result.Bucket{{Start: t0, OK2xx: 10, P50MS: 3, P99MS: 9, MaxMS: 9}}},
 			want: []string{"No request failed.", "nothing injected, nothing failed"},
 		},
 		{
 			name: "events before and after the run, a 4xx-only stream",
-			r: reports.Result{Scenario: "x", Started: t0, Ended: t0.Add(3 * time.Second),
-				Requests: reports.Requests{Total: 3, OK: 3}, Client4xx: 3, StatusCodes: map[string]int{"404": 3},
-				Analysis: reports.AnalysisParams{BucketMS: 1000},
-				Timeline: []reports.Bucket{{Start: t0, C4xx: 1}, {Start: t0.Add(time.Second), C4xx: 1}, {Start: t0.Add(2 * time.Second), C4xx: 1}},
-				Events: []reports.Event{
+			r: result.Result{Scenario: "x", Started: t0, Ended: t0.Add(3 * time.Second),
+				Requests: result.Requests{Total: 3, OK: 3}, Client4xx: 3, StatusCodes: map[string]int{"404": 3},
+				Analysis: result.AnalysisParams{BucketMS: 1000},
+				Timeline: []result.Bucket{{Start: t0, C4xx: 1}, {Start: t0.Add(time.Second), C4xx: 1}, {Start: t0.Add(2 * time.Second), C4xx: 1}},
+				Events: []result.Event{
 					{At: t0.Add(-time.Minute), Kind: "pod", Object: "ns/a", Reason: "Started"},
 					{At: t0.Add(time.Hour), Kind: "weird-kind", Object: "ns/b", Reason: "Something"},
 				}},
@@ -206,8 +206,8 @@ func TestEdgeResults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := tt.r
-			r.Schema = reports.Schema
-			page := render(t, []*reports.Result{&r})
+			r.Schema = result.Schema
+			page := render(t, []*result.Result{&r})
 			for _, w := range tt.want {
 				if !strings.Contains(page, w) {
 					t.Errorf("page lacks %q", w)

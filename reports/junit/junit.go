@@ -16,7 +16,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/trend"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -79,7 +79,7 @@ func cdata(s string) *CDATA { return &CDATA{Text: s} }
 
 // Build makes the JUnit document of results, one suite per run, oldest
 // run first (the order CI tools list them).
-func Build(results []*reports.Result) *Suites {
+func Build(results []*result.Result) *Suites {
 	doc := &Suites{Name: "selfheal"}
 	runs := trend.Group(results)
 	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Started.Before(runs[j].Started) })
@@ -97,7 +97,7 @@ func Build(results []*reports.Result) *Suites {
 }
 
 // Write writes results as JUnit XML to w.
-func Write(w io.Writer, results []*reports.Result) error {
+func Write(w io.Writer, results []*result.Result) error {
 	if len(results) == 0 {
 		return fmt.Errorf("writing JUnit XML: %w", view.ErrNoResults)
 	}
@@ -146,7 +146,7 @@ func suite(run trend.Run) Suite {
 	return s
 }
 
-func cases(r *reports.Result) []Case {
+func cases(r *result.Result) []Case {
 	class := "selfheal." + r.Scenario
 	sc := Case{Name: r.Scenario, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
 	story := strings.Join(view.Story(r, nil), "\n")
@@ -180,7 +180,7 @@ func cases(r *reports.Result) []Case {
 	return out
 }
 
-func budgetOut(b reports.BudgetCheck) string {
+func budgetOut(b result.BudgetCheck) string {
 	s := view.BudgetText(b)
 	if b.Message != "" && b.Message != s {
 		s += "\n" + b.Message
@@ -189,7 +189,7 @@ func budgetOut(b reports.BudgetCheck) string {
 }
 
 // figures lists the key figures in plain text, for system-out.
-func figures(r *reports.Result) string {
+func figures(r *result.Result) string {
 	opt := func(v *float64, none string) string {
 		if v == nil {
 			return none

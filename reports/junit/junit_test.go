@@ -10,18 +10,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-func load(t *testing.T, paths ...string) []*reports.Result {
+func load(t *testing.T, paths ...string) []*result.Result {
 	t.Helper()
-	loaded, _, err := reports.ReadPaths(context.Background(), paths...)
+	loaded, _, err := result.ReadPaths(context.Background(), paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := reports.Results(loaded)
+	rs := result.Results(loaded)
 	return rs
 }
 

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/html"
 	"github.com/selfheal/selfheal/reports/junit"
 	"github.com/selfheal/selfheal/reports/view"
@@ -40,24 +40,24 @@ type Written struct {
 	HTML    string
 	JUnit   string // "" when not written
 	Results int
-	Skipped []reports.Skipped // JSON files in the directory that are not results
+	Skipped []result.Skipped // JSON files in the directory that are not results
 }
 
 // Dir reads every result below dir (recursively) and writes the report
 // and the JUnit file into dir.
 func Dir(ctx context.Context, dir string, opts ...Option) (Written, error) {
-	loaded, skipped, err := reports.ReadPaths(ctx, dir)
+	loaded, skipped, err := result.ReadPaths(ctx, dir)
 	if err != nil {
 		return Written{Skipped: skipped}, fmt.Errorf("publishing %s: %w", dir, err)
 	}
-	w, err := Write(ctx, dir, reports.Results(loaded), opts...)
+	w, err := Write(ctx, dir, result.Results(loaded), opts...)
 	w.Skipped = skipped
 	return w, err
 }
 
 // Write writes the report and the JUnit file of results into dir. Each
 // file is written whole or not at all.
-func Write(ctx context.Context, dir string, results []*reports.Result, opts ...Option) (Written, error) {
+func Write(ctx context.Context, dir string, results []*result.Result, opts ...Option) (Written, error) {
 	cfg := config{htmlName: "report.html", junitName: "junit.xml"}
 	for _, o := range opts {
 		o(&cfg)
@@ -67,7 +67,7 @@ func Write(ctx context.Context, dir string, results []*reports.Result, opts ...O
 	if err := html.Write(ctx, &page, results, cfg.view...); err != nil {
 		return Written{}, err
 	}
-	if err := reports.WriteFileAtomic(w.HTML, page.Bytes()); err != nil {
+	if err := result.WriteFileAtomic(w.HTML, page.Bytes()); err != nil {
 		return Written{}, err
 	}
 	if cfg.junitName == "" {
@@ -78,7 +78,7 @@ func Write(ctx context.Context, dir string, results []*reports.Result, opts ...O
 		return w, err
 	}
 	w.JUnit = filepath.Join(dir, cfg.junitName)
-	if err := reports.WriteFileAtomic(w.JUnit, x.Bytes()); err != nil {
+	if err := result.WriteFileAtomic(w.JUnit, x.Bytes()); err != nil {
 		return w, err
 	}
 	return w, nil

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/view"
 )
 
@@ -76,7 +76,7 @@ func TestDir(t *testing.T) {
 
 func TestDirEmpty(t *testing.T) {
 	_, err := Dir(context.Background(), t.TempDir())
-	if !errors.Is(err, reports.ErrNoResults) {
+	if !errors.Is(err, result.ErrNoResults) {
 		t.Errorf("error %v, want ErrNoResults", err)
 	}
 }

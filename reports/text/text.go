@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/measure"
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Summary prints the figures a person watching a run wants first.
 // Instants are offsets from the first request, which is how one reads a
 // run; the JSON keeps the wall-clock times.
-func Summary(w io.Writer, r *reports.Result) {
+func Summary(w io.Writer, r *result.Result) {
 	t0 := r.Started
 	rel := func(t time.Time) string { return fmt.Sprintf("%+.2fs", t.Sub(t0).Seconds()) }
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -49,7 +49,7 @@ func Summary(w io.Writer, r *reports.Result) {
 		fmt.Fprintln(tw, "Latency (ms)\tp50\tp95\tp99\tmax\trequests")
 		for _, row := range []struct {
 			name string
-			p    *reports.Percentiles
+			p    *result.Percentiles
 		}{{"  before", l.Baseline}, {"  during", l.Impact}, {"  after", l.After}} {
 			if row.p != nil {
 				fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", row.name, row.p.P50, row.p.P95, row.p.P99, row.p.Max, row.p.Count)
@@ -74,7 +74,7 @@ func Summary(w io.Writer, r *reports.Result) {
 
 // writeVerdict prints healing, lower bounds, budgets and the verdict of a
 // scenario (a probe has none of them).
-func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *reports.Result) {
+func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 	if r.Healing == nil && len(r.Budgets) == 0 && r.Verdict == "" {
 		return
 	}
@@ -108,7 +108,7 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *reports.Result) {
 	tw.Flush()
 }
 
-func writeRecovery(w io.Writer, r *reports.Result) {
+func writeRecovery(w io.Writer, r *result.Result) {
 	window := msText(r.Analysis.ConfirmationWindowMS)
 	from := "the injection"
 	if r.RecoveryFrom == measure.FromFirstFailure {
@@ -134,7 +134,7 @@ func writeRecovery(w io.Writer, r *reports.Result) {
 // maxOutageLines keeps a flapping run's summary readable; the JSON has all.
 const maxOutageLines = 15
 
-func writeOutages(w io.Writer, tw *tabwriter.Writer, r *reports.Result, rel func(time.Time) string) {
+func writeOutages(w io.Writer, tw *tabwriter.Writer, r *result.Result, rel func(time.Time) string) {
 	if len(r.Outages) == 0 {
 		return
 	}
@@ -154,7 +154,7 @@ func writeOutages(w io.Writer, tw *tabwriter.Writer, r *reports.Result, rel func
 	tw.Flush()
 }
 
-func causesText(o reports.Outage) string {
+func causesText(o result.Outage) string {
 	if len(o.Causes) <= 1 {
 		return o.Cause
 	}

@@ -21,7 +21,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Run is the results of one run of the suite.
@@ -32,17 +32,17 @@ type Run struct {
 	Inferred bool
 	Started  time.Time
 	Ended    time.Time
-	Results  []*reports.Result // by start time
+	Results  []*result.Result // by start time
 }
 
 // Info is the run's description, taken from its first result that has one.
-func (r Run) Info() reports.RunInfo {
+func (r Run) Info() result.RunInfo {
 	for _, res := range r.Results {
 		if res.Run != nil {
 			return *res.Run
 		}
 	}
-	return reports.RunInfo{}
+	return result.RunInfo{}
 }
 
 // GroupOption tunes Group.
@@ -58,12 +58,12 @@ func WithGap(d time.Duration) GroupOption { return func(c *groupConfig) { c.gap 
 // by start time: a result joins the run before it when it started within
 // the gap after that run ended and its scenario is not in it yet (the same
 // scenario twice means another run). Runs come back newest first.
-func Group(results []*reports.Result, opts ...GroupOption) []Run {
+func Group(results []*result.Result, opts ...GroupOption) []Run {
 	cfg := groupConfig{gap: 30 * time.Minute}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	sorted := append([]*reports.Result(nil), results...)
+	sorted := append([]*result.Result(nil), results...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Started.Before(sorted[j].Started) })
 
 	byID := map[string]*Run{}
@@ -94,7 +94,7 @@ func Group(results []*reports.Result, opts ...GroupOption) []Run {
 	return out
 }
 
-func add(run *Run, r *reports.Result) {
+func add(run *Run, r *result.Result) {
 	if len(run.Results) == 0 || r.Started.Before(run.Started) {
 		run.Started = r.Started
 	}
@@ -137,25 +137,25 @@ type Metric struct {
 	Unit string // "ms", or "" for counts
 	// AbsMargin is the least worsening worth flagging, in Unit.
 	AbsMargin float64
-	value     func(*reports.Result) Value
+	value     func(*result.Result) Value
 }
 
 // Of reads the metric from a result.
-func (m Metric) Of(r *reports.Result) Value { return m.value(r) }
+func (m Metric) Of(r *result.Result) Value { return m.value(r) }
 
 // Metrics are the figures trends follow, in display order.
 func Metrics() []Metric {
 	return []Metric{
-		{Key: "downtime_ms", Name: "Downtime", Unit: "ms", AbsMargin: 1000, value: func(r *reports.Result) Value { return Value{V: r.DowntimeMS} }},
-		{Key: "longest_outage_ms", Name: "Longest outage", Unit: "ms", AbsMargin: 1000, value: func(r *reports.Result) Value { return Value{V: r.LongestOutageMS} }},
-		{Key: "server_5xx", Name: "5xx answers", AbsMargin: 10, value: func(r *reports.Result) Value { return Value{V: float64(r.Server5xx)} }},
+		{Key: "downtime_ms", Name: "Downtime", Unit: "ms", AbsMargin: 1000, value: func(r *result.Result) Value { return Value{V: r.DowntimeMS} }},
+		{Key: "longest_outage_ms", Name: "Longest outage", Unit: "ms", AbsMargin: 1000, value: func(r *result.Result) Value { return Value{V: r.LongestOutageMS} }},
+		{Key: "server_5xx", Name: "5xx answers", AbsMargin: 10, value: func(r *result.Result) Value { return Value{V: float64(r.Server5xx)} }},
 		{Key: "recovery_ms", Name: "Recovery", Unit: "ms", AbsMargin: 2000, value: recovery},
 		{Key: "healing_ms", Name: "Healing", Unit: "ms", AbsMargin: 5000, value: healing},
 		{Key: "latency_ms.impact.p99", Name: "p99 latency, impact", Unit: "ms", AbsMargin: 100, value: p99Impact},
 	}
 }
 
-func recovery(r *reports.Result) Value {
+func recovery(r *result.Result) Value {
 	switch {
 	case r.RecoveryMS != nil:
 		return Value{V: *r.RecoveryMS}
@@ -166,7 +166,7 @@ func recovery(r *reports.Result) Value {
 	}
 }
 
-func healing(r *reports.Result) Value {
+func healing(r *result.Result) Value {
 	switch {
 	case r.Healing == nil:
 		return Value{Missing: true}
@@ -177,7 +177,7 @@ func healing(r *reports.Result) Value {
 	}
 }
 
-func p99Impact(r *reports.Result) Value {
+func p99Impact(r *result.Result) Value {
 	// Without failures after the injection the impact window is empty:
 	// there is nothing to compare, rather than a zero.
 	if r.Latency.Impact == nil {
@@ -297,8 +297,8 @@ func median(vs []float64) float64 {
 
 // last is the scenario's last result in the run: a retried scenario counts
 // by its retry.
-func last(run Run, scenario string) *reports.Result {
-	var found *reports.Result
+func last(run Run, scenario string) *result.Result {
+	var found *result.Result
 	for _, r := range run.Results {
 		if r.Scenario == scenario {
 			found = r

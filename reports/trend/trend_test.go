@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 func TestWorse(t *testing.T) {
@@ -55,10 +55,10 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-func res(scenario, runID string, start time.Time, d time.Duration) *reports.Result {
-	r := &reports.Result{Scenario: scenario, Started: start, Ended: start.Add(d)}
+func res(scenario, runID string, start time.Time, d time.Duration) *result.Result {
+	r := &result.Result{Scenario: scenario, Started: start, Ended: start.Add(d)}
 	if runID != "" {
-		r.Run = &reports.RunInfo{ID: runID}
+		r.Run = &result.RunInfo{ID: runID}
 	}
 	return r
 }
@@ -68,13 +68,13 @@ func TestGroup(t *testing.T) {
 	m := time.Minute
 	tests := []struct {
 		name    string
-		results []*reports.Result
+		results []*result.Result
 		want    [][]string // scenarios per run, newest run first
 		ids     []string
 	}{
 		{
 			name: "by run id, whatever the times",
-			results: []*reports.Result{
+			results: []*result.Result{
 				res("a", "n1", t0, m), res("b", "n1", t0.Add(5*time.Hour), m),
 				res("a", "n2", t0.Add(24*time.Hour), m),
 			},
@@ -83,7 +83,7 @@ func TestGroup(t *testing.T) {
 		},
 		{
 			name: "without id: by proximity",
-			results: []*reports.Result{
+			results: []*result.Result{
 				res("b", "", t0.Add(5*m), m), res("a", "", t0, m),
 				res("a", "", t0.Add(3*time.Hour), m),
 			},
@@ -92,7 +92,7 @@ func TestGroup(t *testing.T) {
 		},
 		{
 			name: "without id: the same scenario again starts a run",
-			results: []*reports.Result{
+			results: []*result.Result{
 				res("a", "", t0, m), res("a", "", t0.Add(2*m), m),
 			},
 			want: [][]string{{"a"}, {"a"}},
@@ -100,7 +100,7 @@ func TestGroup(t *testing.T) {
 		},
 		{
 			name: "gap counts from the end of the run",
-			results: []*reports.Result{
+			results: []*result.Result{
 				res("a", "", t0, 50*m), res("b", "", t0.Add(75*m), m),
 			},
 			want: [][]string{{"a", "b"}},
@@ -142,11 +142,11 @@ func equal(a, b []string) bool {
 // third night's wp-config break doubled its downtime and its node halt
 // never recovered.
 func TestAnalyzeSamples(t *testing.T) {
-	loaded, _, err := reports.ReadPaths(context.Background(), "../testdata/nightly")
+	loaded, _, err := result.ReadPaths(context.Background(), "../testdata/nightly")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := reports.Results(loaded)
+	rs := result.Results(loaded)
 	runs := Group(rs)
 	if len(runs) != 3 || runs[0].ID != "nightly-20250604" {
 		t.Fatalf("got %d runs, newest %q; want 3, newest nightly-20250604", len(runs), runs[0].ID)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Chart is a scenario's timeline: requests per second by outcome (stacked)
@@ -92,7 +92,7 @@ var laneOrder = []string{"fault", "node", "deployment", "statefulset", "pod", "c
 // maxMarkTitleLines caps a merged mark's tooltip; the table has them all.
 const maxMarkTitleLines = 12
 
-func buildChart(r *reports.Result, cfg *config) *Chart {
+func buildChart(r *result.Result, cfg *config) *Chart {
 	loc := cfg.loc
 	dur := r.Ended.Sub(r.Started).Seconds()
 	if dur <= 0 {
@@ -110,7 +110,7 @@ func buildChart(r *reports.Result, cfg *config) *Chart {
 	return c
 }
 
-func at(r *reports.Result, t time.Time) float64 {
+func at(r *result.Result, t time.Time) float64 {
 	s := t.Sub(r.Started).Seconds()
 	return round3(math.Max(0, math.Min(s, r.Ended.Sub(r.Started).Seconds())))
 }
@@ -121,7 +121,7 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 // are the merged counts over the merged time. Latency cannot be merged
 // exactly from percentiles: p50 shows the median of the buckets' p50s and
 // p99 the highest of their p99s, so a spike is never averaged away.
-func columns(r *reports.Result, max int, loc *time.Location) ([]Column, int, float64) {
+func columns(r *result.Result, max int, loc *time.Location) ([]Column, int, float64) {
 	bucketS := r.Analysis.BucketMS / 1000
 	if bucketS <= 0 {
 		bucketS = 1
@@ -139,7 +139,7 @@ func columns(r *reports.Result, max int, loc *time.Location) ([]Column, int, flo
 	return cols, merge, round3(bucketS * float64(merge))
 }
 
-func column(r *reports.Result, group []reports.Bucket, bucketS float64, loc *time.Location) Column {
+func column(r *result.Result, group []result.Bucket, bucketS float64, loc *time.Location) Column {
 	span := bucketS * float64(len(group))
 	var c Column
 	var p50s []float64
@@ -288,7 +288,7 @@ func timeTicks(start time.Time, durS float64, loc *time.Location) []Tick {
 	return ticks
 }
 
-func markers(r *reports.Result, loc *time.Location) []Marker {
+func markers(r *result.Result, loc *time.Location) []Marker {
 	var ms []Marker
 	for _, in := range r.Injections {
 		ms = append(ms, Marker{At: at(r, in.At), Kind: "inject", Label: "inject " + in.Fault,
@@ -310,7 +310,7 @@ func markers(r *reports.Result, loc *time.Location) []Marker {
 	return ms
 }
 
-func outageSpans(r *reports.Result, loc *time.Location) []Span {
+func outageSpans(r *result.Result, loc *time.Location) []Span {
 	var spans []Span
 	for _, o := range r.Outages {
 		title := fmt.Sprintf("outage %s – %s, %s, %s failed, %s", clock(o.Start, loc), clock(o.End, loc), Duration(o.DurationMS), Count(o.Requests), causeText(o.Cause))
@@ -325,8 +325,8 @@ func outageSpans(r *reports.Result, loc *time.Location) []Span {
 // lanes puts events in rows by kind and merges those closer than 1/300
 // of the run, so an hour of crash-looping pods stays a row of marks
 // rather than a smear; every event is still in the table.
-func lanes(r *reports.Result, durS float64, loc *time.Location) []Lane {
-	byKind := map[string][]reports.Event{}
+func lanes(r *result.Result, durS float64, loc *time.Location) []Lane {
+	byKind := map[string][]result.Event{}
 	for _, e := range r.Events {
 		byKind[e.Kind] = append(byKind[e.Kind], e)
 	}
@@ -348,10 +348,10 @@ func lanes(r *reports.Result, durS float64, loc *time.Location) []Lane {
 	gap := durS / 300
 	var out []Lane
 	for _, k := range kinds {
-		es := append([]reports.Event(nil), byKind[k]...)
+		es := append([]result.Event(nil), byKind[k]...)
 		sort.SliceStable(es, func(i, j int) bool { return es[i].At.Before(es[j].At) })
 		lane := Lane{Kind: k, Label: laneLabel(k)}
-		var group []reports.Event
+		var group []result.Event
 		flush := func() {
 			if len(group) > 0 {
 				lane.Marks = append(lane.Marks, mark(r, group, loc))
@@ -370,7 +370,7 @@ func lanes(r *reports.Result, durS float64, loc *time.Location) []Lane {
 	return out
 }
 
-func mark(r *reports.Result, es []reports.Event, loc *time.Location) Mark {
+func mark(r *result.Result, es []result.Event, loc *time.Location) Mark {
 	m := Mark{At: at(r, es[0].At), N: len(es)}
 	var lines []string
 	for i, e := range es {
@@ -417,7 +417,7 @@ func contains(xs []string, x string) bool {
 }
 
 // chartAlt describes the chart in words; the story says the rest.
-func chartAlt(r *reports.Result, c *Chart, loc *time.Location) string {
+func chartAlt(r *result.Result, c *Chart, loc *time.Location) string {
 	s := fmt.Sprintf("Timeline from %s to %s %s: requests per second by outcome (2xx, 3xx, 4xx, 5xx, transport error), stacked, in %d columns of %s, with latency p50 and p99 on a logarithmic axis below",
 		clock(r.Started, loc), clock(r.Ended, loc), zoneName(r.Started.In(loc)), len(c.Columns), Duration(c.ColumnS*1000))
 	if len(c.Markers) > 0 {

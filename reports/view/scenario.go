@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Scenario is one scenario's section.
@@ -117,7 +117,7 @@ type EventRow struct {
 // maxOutageRows caps the outage table; the incidents table covers them all.
 const maxOutageRows = 200
 
-func buildScenario(r *reports.Result, detailed bool, cfg *config) Scenario {
+func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	loc := cfg.loc
 	s := Scenario{
 		Name:        r.Scenario,
@@ -160,7 +160,7 @@ func buildScenario(r *reports.Result, detailed bool, cfg *config) Scenario {
 }
 
 // Verdict is the result's verdict, derived when the result has none.
-func Verdict(r *reports.Result) string {
+func Verdict(r *result.Result) string {
 	switch {
 	case r.Verdict != "":
 		return r.Verdict
@@ -192,7 +192,7 @@ func verdictText(v string) string {
 }
 
 // origin names what recovery is measured from (Result.RecoveryFrom).
-func origin(r *reports.Result) string {
+func origin(r *result.Result) string {
 	if r.RecoveryFrom == "first_failure" || (r.RecoveryFrom == "" && len(r.Injections) == 0) {
 		return "the first failure"
 	}
@@ -201,14 +201,14 @@ func origin(r *reports.Result) string {
 
 // reference is the instant offsets are measured from: the first injection,
 // or the start when nothing was injected.
-func reference(r *reports.Result) time.Time {
+func reference(r *result.Result) time.Time {
 	if len(r.Injections) > 0 {
 		return r.Injections[0].At
 	}
 	return r.Started
 }
 
-func budgetState(r *reports.Result, metric string) string {
+func budgetState(r *result.Result, metric string) string {
 	state := ""
 	for _, b := range r.Budgets {
 		if b.Metric != metric {
@@ -222,7 +222,7 @@ func budgetState(r *reports.Result, metric string) string {
 	return state
 }
 
-func figures(r *reports.Result, loc *time.Location) []Figure {
+func figures(r *result.Result, loc *time.Location) []Figure {
 	var f []Figure
 	f = append(f, Figure{Key: "downtime_ms", Label: "Downtime", Value: Duration(r.DowntimeMS),
 		Detail: plural(len(r.Outages), "outage", "outages"), State: budgetState(r, "downtime_ms")})
@@ -252,7 +252,7 @@ func figures(r *reports.Result, loc *time.Location) []Figure {
 
 func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
 
-func ttfeFigure(r *reports.Result, loc *time.Location) Figure {
+func ttfeFigure(r *result.Result, loc *time.Location) Figure {
 	f := Figure{Key: "time_to_first_error_ms", Label: "Time to first error"}
 	switch {
 	case r.TimeToFirstErrorMS != nil:
@@ -270,7 +270,7 @@ func ttfeFigure(r *reports.Result, loc *time.Location) Figure {
 	return f
 }
 
-func recoveryFigure(r *reports.Result) Figure {
+func recoveryFigure(r *result.Result) Figure {
 	f := Figure{Key: "recovery_ms", Label: "Recovery", State: budgetState(r, "recovery_ms")}
 	if budgetState(r, "not_recovered") == "bad" {
 		f.State = "bad"
@@ -301,7 +301,7 @@ func recoveryFigure(r *reports.Result) Figure {
 	return f
 }
 
-func healingFigure(r *reports.Result) Figure {
+func healingFigure(r *result.Result) Figure {
 	f := Figure{Key: "healing_ms", Label: "Healing (Kubernetes)", State: budgetState(r, "healing_ms")}
 	switch {
 	case r.Healing == nil:
@@ -326,8 +326,8 @@ func compact(fs []Figure) Compact {
 	return Compact{Downtime: get("downtime_ms"), Longest: get("longest_outage_ms"), Server5xx: get("server_5xx"), Recovery: get("recovery_ms"), Healing: get("healing_ms")}
 }
 
-func longestOutage(r *reports.Result) *reports.Outage {
-	var best *reports.Outage
+func longestOutage(r *result.Result) *result.Outage {
+	var best *result.Outage
 	for i := range r.Outages {
 		if best == nil || r.Outages[i].DurationMS > best.DurationMS {
 			best = &r.Outages[i]
@@ -356,7 +356,7 @@ func countsText(m map[string]int, name func(string) string) string {
 	return strings.Join(parts, ", ")
 }
 
-func codeDetail(r *reports.Result) string {
+func codeDetail(r *result.Result) string {
 	m := map[string]int{}
 	for code, n := range r.StatusCodes {
 		if strings.HasPrefix(code, "5") {
@@ -366,7 +366,7 @@ func codeDetail(r *reports.Result) string {
 	return countsText(m, func(c string) string { return c })
 }
 
-func codes(r *reports.Result) []Tally {
+func codes(r *result.Result) []Tally {
 	out := sortedCounts(r.StatusCodes)
 	for i := range out {
 		out[i].Class = codeClass(out[i].Label)
@@ -389,9 +389,9 @@ func codeClass(code string) string {
 	return "2xx"
 }
 
-func latencyRows(r *reports.Result) []LatencyRow {
+func latencyRows(r *result.Result) []LatencyRow {
 	var rows []LatencyRow
-	add := func(name, span string, p *reports.Percentiles) {
+	add := func(name, span string, p *result.Percentiles) {
 		if p == nil {
 			return
 		}
@@ -412,7 +412,7 @@ func latencyRows(r *reports.Result) []LatencyRow {
 	return rows
 }
 
-func outageRows(r *reports.Result, ref time.Time, loc *time.Location) []OutageRow {
+func outageRows(r *result.Result, ref time.Time, loc *time.Location) []OutageRow {
 	var rows []OutageRow
 	for i, o := range r.Outages {
 		if i >= maxOutageRows {
@@ -435,7 +435,7 @@ func outageRows(r *reports.Result, ref time.Time, loc *time.Location) []OutageRo
 
 // incidentGroup is outages whose gaps are shorter than the confirmation window.
 type incidentGroup struct {
-	outages []reports.Outage
+	outages []result.Outage
 }
 
 func (g incidentGroup) start() time.Time { return g.outages[0].Start }
@@ -465,12 +465,12 @@ func (g incidentGroup) down() (ms float64, failed int) {
 
 // incidents groups outages; a gap as long as the confirmation window
 // (the time it takes to call a recovery) separates two incidents.
-func incidents(r *reports.Result) []incidentGroup {
+func incidents(r *result.Result) []incidentGroup {
 	window := time.Duration(r.Analysis.ConfirmationWindowMS * float64(time.Millisecond))
 	if window <= 0 {
 		window = 10 * time.Second
 	}
-	outs := append([]reports.Outage(nil), r.Outages...)
+	outs := append([]result.Outage(nil), r.Outages...)
 	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Start.Before(outs[j].Start) })
 	var gs []incidentGroup
 	for _, o := range outs {
@@ -478,7 +478,7 @@ func incidents(r *reports.Result) []incidentGroup {
 			gs[n-1].outages = append(gs[n-1].outages, o)
 			continue
 		}
-		gs = append(gs, incidentGroup{outages: []reports.Outage{o}})
+		gs = append(gs, incidentGroup{outages: []result.Outage{o}})
 	}
 	return gs
 }
@@ -500,7 +500,7 @@ func incidentRows(gs []incidentGroup, ref time.Time, loc *time.Location) []Incid
 	return rows
 }
 
-func budgetRows(r *reports.Result) []BudgetRow {
+func budgetRows(r *result.Result) []BudgetRow {
 	var rows []BudgetRow
 	for _, b := range r.Budgets {
 		rows = append(rows, BudgetRow{Metric: metricName(b.Metric), Value: metricValue(b.Metric, b.Value), Limit: metricLimit(b.Metric, b.Limit), Pass: b.Pass, Message: b.Message})
@@ -548,7 +548,7 @@ func metricLimit(key string, v float64) string {
 	return "≤ " + Number(v)
 }
 
-func faultRows(r *reports.Result, ref time.Time, loc *time.Location) []FaultRow {
+func faultRows(r *result.Result, ref time.Time, loc *time.Location) []FaultRow {
 	var rows []FaultRow
 	for _, in := range r.Injections {
 		row := FaultRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Action: "inject", Fault: in.Fault, Detail: in.Detail}
@@ -571,7 +571,7 @@ func faultRows(r *reports.Result, ref time.Time, loc *time.Location) []FaultRow 
 	return rows
 }
 
-func eventRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow {
+func eventRows(r *result.Result, ref time.Time, loc *time.Location) []EventRow {
 	var rows []EventRow
 	for _, e := range r.Events {
 		row := EventRow{At: clockMS(e.At, loc), Offset: offset(e.At, ref), Kind: e.Kind, Object: e.Object, Reason: e.Reason, Message: e.Message, Severity: severity(e)}
@@ -585,13 +585,13 @@ func eventRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow 
 
 // logRows merges what selfheal did with what Kubernetes reported, by time:
 // cause and effect read top to bottom.
-func logRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow {
+func logRows(r *result.Result, ref time.Time, loc *time.Location) []EventRow {
 	type timed struct {
 		at  time.Time
 		row EventRow
 	}
 	var all []timed
-	add := func(action string, in reports.Injection) {
+	add := func(action string, in result.Injection) {
 		all = append(all, timed{in.At, EventRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Kind: "selfheal", Object: in.Fault, Reason: action, Message: in.Detail, Severity: "fault"}})
 	}
 	for _, in := range r.Injections {
@@ -601,7 +601,7 @@ func logRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow {
 		add("revert", in)
 	}
 	for i, e := range r.Events {
-		all = append(all, timed{e.At, eventRows(&reports.Result{Events: r.Events[i : i+1]}, ref, loc)[0]})
+		all = append(all, timed{e.At, eventRows(&result.Result{Events: r.Events[i : i+1]}, ref, loc)[0]})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].at.Before(all[j].at) })
 	rows := make([]EventRow, 0, len(all))
@@ -613,7 +613,7 @@ func logRows(r *reports.Result, ref time.Time, loc *time.Location) []EventRow {
 
 // severity sorts an event for the eye: "bad" for what breaks things,
 // "good" for what brings them back, "" for the rest.
-func severity(e reports.Event) string {
+func severity(e result.Event) string {
 	reason := strings.ToLower(e.Reason)
 	for _, w := range []string{"notready", "unhealthy", "kill", "backoff", "fail", "evict", "error", "oom", "stop", "unreachable", "exec", "setimage", "evicted"} {
 		if strings.Contains(reason, w) {
@@ -628,7 +628,7 @@ func severity(e reports.Event) string {
 	return ""
 }
 
-func params(r *reports.Result) []Fact {
+func params(r *result.Result) []Fact {
 	a := r.Analysis
 	f := []Fact{
 		{"Load", loadText(r.Load)},

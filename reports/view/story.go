@@ -5,13 +5,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Story tells what happened in a scenario in plain sentences, with clock
 // times in loc (the result's own zone when nil). The report shows it
 // first; the JUnit output carries it too.
-func Story(r *reports.Result, loc *time.Location) []string {
+func Story(r *result.Result, loc *time.Location) []string {
 	if loc == nil {
 		loc = r.Started.Location()
 	}
@@ -19,7 +19,7 @@ func Story(r *reports.Result, loc *time.Location) []string {
 }
 
 // BudgetText says in words how a figure stands against its budget.
-func BudgetText(b reports.BudgetCheck) string {
+func BudgetText(b result.BudgetCheck) string {
 	if b.Metric == "not_recovered" {
 		if b.Pass {
 			return "recovered before the deadline"
@@ -37,7 +37,7 @@ func BudgetText(b reports.BudgetCheck) string {
 // how, when it came back, and what Kubernetes did meanwhile. It is the part
 // of the report a newcomer reads first, so it names instants and causes
 // rather than metric keys.
-func story(r *reports.Result, loc *time.Location) []string {
+func story(r *result.Result, loc *time.Location) []string {
 	var s []string
 	if r.Requests.Total == 0 {
 		return []string{"No request was sent: the scenario ended before its load started.", verdictSentence(r)}
@@ -61,7 +61,7 @@ func story(r *reports.Result, loc *time.Location) []string {
 	return out
 }
 
-func injectionSentence(r *reports.Result, loc *time.Location) string {
+func injectionSentence(r *result.Result, loc *time.Location) string {
 	run := Duration(ms(r.Ended.Sub(r.Started)))
 	rate := Number(r.Load.Rate) + " requests per second"
 	if len(r.Injections) == 0 {
@@ -84,7 +84,7 @@ func injectionSentence(r *reports.Result, loc *time.Location) string {
 	return s
 }
 
-func firstErrorSentence(r *reports.Result, loc *time.Location) []string {
+func firstErrorSentence(r *result.Result, loc *time.Location) []string {
 	if r.TimeToFirstErrorMS == nil {
 		s := "No request failed after the injection: users would have noticed nothing."
 		if b, a := r.Latency.Baseline, r.Latency.After; b != nil && a != nil {
@@ -103,14 +103,14 @@ func firstErrorSentence(r *reports.Result, loc *time.Location) []string {
 // firstFailure says how the first failed request failed, from the bucket
 // it fell in and the outage it opened: the outage's dominant cause alone
 // could name what came later.
-func firstFailure(r *reports.Result, at time.Time) string {
-	var b *reports.Bucket
+func firstFailure(r *result.Result, at time.Time) string {
+	var b *result.Bucket
 	for i := range r.Timeline {
 		if !r.Timeline[i].Start.After(at) {
 			b = &r.Timeline[i]
 		}
 	}
-	var o *reports.Outage
+	var o *result.Outage
 	for i := range r.Outages {
 		if !r.Outages[i].Start.After(at) && !r.Outages[i].End.Before(at) {
 			o = &r.Outages[i]
@@ -156,7 +156,7 @@ func firstFailure(r *reports.Result, at time.Time) string {
 
 // incidentSentences describes each incident, or the three longest when
 // there are many.
-func incidentSentences(r *reports.Result, gs []incidentGroup, loc *time.Location) []string {
+func incidentSentences(r *result.Result, gs []incidentGroup, loc *time.Location) []string {
 	if len(gs) == 0 {
 		if len(r.Injections) == 0 {
 			return []string{"No request failed."}
@@ -181,7 +181,7 @@ func incidentSentences(r *reports.Result, gs []incidentGroup, loc *time.Location
 	return []string{intro + strings.Join(parts, " ")}
 }
 
-func incidentText(r *reports.Result, g incidentGroup, loc *time.Location) string {
+func incidentText(r *result.Result, g incidentGroup, loc *time.Location) string {
 	if n := len(g.outages); n > 1 && n <= 3 {
 		return fewOutagesText(g, loc)
 	}
@@ -230,7 +230,7 @@ func fewOutagesText(g incidentGroup, loc *time.Location) string {
 
 // fullSeconds counts the buckets within [from, to) with failures and no
 // success at all.
-func fullSeconds(r *reports.Result, from, to time.Time) int {
+func fullSeconds(r *result.Result, from, to time.Time) int {
 	width := time.Duration(r.Analysis.BucketMS * float64(time.Millisecond))
 	if width <= 0 {
 		width = time.Second
@@ -277,7 +277,7 @@ func longestIncidents(gs []incidentGroup, n int) []incidentGroup {
 	return out
 }
 
-func recoverySentence(r *reports.Result, gs []incidentGroup, loc *time.Location) []string {
+func recoverySentence(r *result.Result, gs []incidentGroup, loc *time.Location) []string {
 	window := Duration(r.Analysis.ConfirmationWindowMS)
 	switch {
 	case len(gs) == 0 && len(r.Injections) == 0:
@@ -303,7 +303,7 @@ func recoverySentence(r *reports.Result, gs []incidentGroup, loc *time.Location)
 	}
 }
 
-func healingSentence(r *reports.Result, loc *time.Location) []string {
+func healingSentence(r *result.Result, loc *time.Location) []string {
 	h := r.Healing
 	if h == nil {
 		return nil
@@ -330,7 +330,7 @@ func healingSentence(r *reports.Result, loc *time.Location) []string {
 
 // eventSentences ties the longest incident's start and end to the
 // Kubernetes events right before them, the explanation a reader looks for.
-func eventSentences(r *reports.Result, gs []incidentGroup, loc *time.Location) []string {
+func eventSentences(r *result.Result, gs []incidentGroup, loc *time.Location) []string {
 	if len(gs) == 0 || len(r.Events) == 0 {
 		return nil
 	}
@@ -354,7 +354,7 @@ func eventSentences(r *reports.Result, gs []incidentGroup, loc *time.Location) [
 
 // firstReaction is the first event after t that selfheal did not cause
 // itself (fault events are its own).
-func firstReaction(es []reports.Event, t time.Time) *reports.Event {
+func firstReaction(es []result.Event, t time.Time) *result.Event {
 	for i := range es {
 		if es[i].Kind != "fault" && !es[i].At.Before(t) {
 			return &es[i]
@@ -363,7 +363,7 @@ func firstReaction(es []reports.Event, t time.Time) *reports.Event {
 	return nil
 }
 
-func messageSuffix(e *reports.Event) string {
+func messageSuffix(e *result.Event) string {
 	if e.Message == "" {
 		return ""
 	}
@@ -376,8 +376,8 @@ func messageSuffix(e *reports.Event) string {
 
 // eventBefore is the last event at or before t, within d; with wantGood
 // it prefers events that bring things back (Ready, endpoints added).
-func eventBefore(es []reports.Event, t time.Time, d time.Duration, wantGood bool) *reports.Event {
-	var best *reports.Event
+func eventBefore(es []result.Event, t time.Time, d time.Duration, wantGood bool) *result.Event {
+	var best *result.Event
 	for i := range es {
 		e := &es[i]
 		if e.At.After(t) || t.Sub(e.At) > d || e.Kind == "fault" {
@@ -391,7 +391,7 @@ func eventBefore(es []reports.Event, t time.Time, d time.Duration, wantGood bool
 	return best
 }
 
-func verdictSentence(r *reports.Result) string {
+func verdictSentence(r *result.Result) string {
 	switch Verdict(r) {
 	case "pass":
 		return "Verdict: passed, every figure within its budget."

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/trend"
 )
 
@@ -108,7 +108,7 @@ type Totals struct {
 var ErrNoResults = errors.New("no results to report")
 
 // Build makes the view model of results.
-func Build(results []*reports.Result, opts ...Option) (*Report, error) {
+func Build(results []*result.Result, opts ...Option) (*Report, error) {
 	if len(results) == 0 {
 		return nil, ErrNoResults
 	}
@@ -203,7 +203,7 @@ func buildRun(run trend.Run, detailed bool, cfg *config, anchors map[string]int)
 	return v
 }
 
-func runFacts(info reports.RunInfo, run trend.Run) []Fact {
+func runFacts(info result.RunInfo, run trend.Run) []Fact {
 	var f []Fact
 	addIf := func(label, value string) {
 		if value != "" {
@@ -231,7 +231,7 @@ func runFacts(info reports.RunInfo, run trend.Run) []Fact {
 
 // loadFacts describes the load; when scenarios differ it says so rather
 // than picking one.
-func loadFacts(rs []*reports.Result) []Fact {
+func loadFacts(rs []*result.Result) []Fact {
 	seen := map[string]bool{}
 	var texts []string
 	for _, r := range rs {
@@ -247,7 +247,7 @@ func loadFacts(rs []*reports.Result) []Fact {
 	return []Fact{{"Load", "differs per scenario (see each scenario)"}}
 }
 
-func loadText(l reports.Load) string {
+func loadText(l result.Load) string {
 	ka := "keep-alive"
 	if !l.KeepAlive {
 		ka = "new connection per request"
@@ -266,7 +266,7 @@ func orDash(s string) string {
 	return s
 }
 
-func totals(rs []*reports.Result, ss []Scenario) Totals {
+func totals(rs []*result.Result, ss []Scenario) Totals {
 	var t Totals
 	var req, failed int
 	var down float64

@@ -11,20 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var generated = time.Date(2025, 6, 5, 8, 0, 0, 0, time.UTC)
 
-func load(t *testing.T, paths ...string) []*reports.Result {
+func load(t *testing.T, paths ...string) []*result.Result {
 	t.Helper()
-	loaded, _, err := reports.ReadPaths(context.Background(), paths...)
+	loaded, _, err := result.ReadPaths(context.Background(), paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := reports.Results(loaded)
+	rs := result.Results(loaded)
 	return rs
 }
 
@@ -183,14 +183,14 @@ func TestProbeStory(t *testing.T) {
 func TestVerdict(t *testing.T) {
 	tests := []struct {
 		name string
-		r    reports.Result
+		r    result.Result
 		want string
 	}{
-		{"given", reports.Result{Verdict: "fail"}, "fail"},
-		{"error", reports.Result{Error: "cluster gone"}, "error"},
-		{"no budgets", reports.Result{}, "none"},
-		{"budget missed", reports.Result{Budgets: []reports.BudgetCheck{{Pass: true}, {Pass: false}}}, "fail"},
-		{"budgets kept", reports.Result{Budgets: []reports.BudgetCheck{{Pass: true}}}, "pass"},
+		{"given", result.Result{Verdict: "fail"}, "fail"},
+		{"error", result.Result{Error: "cluster gone"}, "error"},
+		{"no budgets", result.Result{}, "none"},
+		{"budget missed", result.Result{Budgets: []result.BudgetCheck{{Pass: true}, {Pass: false}}}, "fail"},
+		{"budgets kept", result.Result{Budgets: []result.BudgetCheck{{Pass: true}}}, "pass"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Night is one synthetic nightly run: its results in scenario order.
 type Night struct {
 	Dir     string // directory name under testdata/nightly
-	Results []*reports.Result
+	Results []*result.Result
 }
 
 const (
@@ -30,7 +30,7 @@ func Nightlies() []Night {
 	var out []Night
 	for i, day := range []int{2, 3, 4} {
 		start := time.Date(2025, 6, day, 2, 0, 0, 0, time.UTC)
-		run := &reports.RunInfo{
+		run := &result.RunInfo{
 			ID:                fmt.Sprintf("nightly-2025060%d", day),
 			Cluster:           "kind-selfheal",
 			KubernetesVersion: "v1.34.4",
@@ -59,7 +59,7 @@ func Nightlies() []Night {
 
 func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-func eviction(run *reports.RunInfo, start time.Time, night int) Spec {
+func eviction(run *result.RunInfo, start time.Time, night int) Spec {
 	refused := 3.4 + 0.3*float64(night%2)
 	if night == 2 {
 		refused = 6.1
@@ -86,12 +86,12 @@ func eviction(run *reports.RunInfo, start time.Time, night int) Spec {
 		},
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
-		LowerBounds: []reports.Bound{{Name: "endpoint removal", MS: 1000, Reason: "kube-proxy sync after the pod is deleted; about one second on kind"}},
+		LowerBounds: []result.Bound{{Name: "endpoint removal", MS: 1000, Reason: "kube-proxy sync after the pod is deleted; about one second on kind"}},
 		Budgets:     Budgets{DowntimeMS: 5000, LongestOutageMS: 2000, Server5xx: 10, RecoveryMS: 30000, MustRecover: true},
 	}
 }
 
-func wpConfig(run *reports.RunInfo, start time.Time, night int) Spec {
+func wpConfig(run *result.RunInfo, start time.Time, night int) Spec {
 	// In the third night the liveness probe had been relaxed to
 	// failureThreshold 6: the restart, and so the recovery, comes 30 s later.
 	delay := 0.0
@@ -138,12 +138,12 @@ func wpConfig(run *reports.RunInfo, start time.Time, night int) Spec {
 		Events:      ev,
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
-		LowerBounds: []reports.Bound{{Name: "liveness restart", MS: 30000 + delay*1000, Reason: fmt.Sprintf("liveness period 10 s x failureThreshold %d before the container is restarted", 3+int(delay/10))}},
+		LowerBounds: []result.Bound{{Name: "liveness restart", MS: 30000 + delay*1000, Reason: fmt.Sprintf("liveness period 10 s x failureThreshold %d before the container is restarted", 3+int(delay/10))}},
 		Budgets:     Budgets{DowntimeMS: 45000, LongestOutageMS: 45000, Server5xx: 400, RecoveryMS: 60000, MustRecover: true},
 	}
 }
 
-func imageRoll(run *reports.RunInfo, start time.Time, night int) Spec {
+func imageRoll(run *result.RunInfo, start time.Time, night int) Spec {
 	var phases []Phase
 	phases = append(phases, Phase{From: sec(61), To: sec(95), LatencyMS: 58})
 	if night == 1 {
@@ -179,7 +179,7 @@ func imageRoll(run *reports.RunInfo, start time.Time, night int) Spec {
 	}
 }
 
-func nodeHalt(run *reports.RunInfo, start time.Time, night int) Spec {
+func nodeHalt(run *result.RunInfo, start time.Time, night int) Spec {
 	if night == 2 {
 		return nodeHaltDB(run, start)
 	}
@@ -205,7 +205,7 @@ func nodeHalt(run *reports.RunInfo, start time.Time, night int) Spec {
 		},
 		HealedAfter: &heal,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available",
-		LowerBounds: []reports.Bound{{Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
+		LowerBounds: []result.Bound{{Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
 		Budgets:     Budgets{DowntimeMS: 60000, LongestOutageMS: 10000, Server5xx: 10, RecoveryMS: 90000, MustRecover: true},
 	}
 }
@@ -213,7 +213,7 @@ func nodeHalt(run *reports.RunInfo, start time.Time, night int) Spec {
 // nodeHaltDB is the third night: the halted node also ran mysql-0. The
 // StatefulSet pod is never replaced while its node is unreachable, so the
 // site stays down for the whole hour; WordPress restarts in a crash loop.
-func nodeHaltDB(run *reports.RunInfo, start time.Time) Spec {
+func nodeHaltDB(run *result.RunInfo, start time.Time) Spec {
 	phases := []Phase{
 		{From: sec(60.1), To: sec(110.4), FailP: 1, Fail: "timeout"},
 	}
@@ -256,14 +256,14 @@ func nodeHaltDB(run *reports.RunInfo, start time.Time) Spec {
 		Injections:  []Mark{{At: sec(60), Fault: "node-halt", Detail: "docker stop selfheal-worker (runs " + mysql + " and " + wpB + ")"}},
 		Events:      ev,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available, statefulset mysql 1/1 ready",
-		LowerBounds: []reports.Bound{{Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
+		LowerBounds: []result.Bound{{Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
 		Budgets:     Budgets{DowntimeMS: 60000, LongestOutageMS: 10000, Server5xx: 10, RecoveryMS: 90000, MustRecover: true},
 	}
 }
 
 // Probe is a `selfheal probe`-like run against a local server that fails on
 // a schedule: no injection, no cluster, two outages.
-func Probe() *reports.Result {
+func Probe() *result.Result {
 	start := time.Date(2025, 6, 5, 14, 30, 0, 0, time.FixedZone("CEST", 2*3600))
 	return Build(Spec{
 		Scenario:    "probe",

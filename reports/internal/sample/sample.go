@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Phase is a stretch of the run with one behaviour. Requests sent in
@@ -51,7 +51,7 @@ type Mark struct {
 type Spec struct {
 	Scenario    string
 	Description string
-	Run         *reports.RunInfo
+	Run         *result.RunInfo
 	Start       time.Time
 	Duration    time.Duration
 	Rate        float64
@@ -63,7 +63,7 @@ type Spec struct {
 	Events      []Event
 	HealedAfter *time.Duration // from the first injection; nil: not healed
 	HealCond    string
-	LowerBounds []reports.Bound
+	LowerBounds []result.Bound
 	Budgets     Budgets
 	Targets     []string
 }
@@ -94,30 +94,30 @@ func (q request) cause() string {
 }
 
 // Build simulates the scenario and computes its result.
-func Build(s Spec) *reports.Result {
+func Build(s Spec) *result.Result {
 	reqs := simulate(s)
 	end := s.Start.Add(s.Duration)
-	r := &reports.Result{
-		Schema:      reports.Schema,
+	r := &result.Result{
+		Schema:      result.Schema,
 		Scenario:    s.Scenario,
 		Description: s.Description,
 		Run:         s.Run,
 		Started:     reqs[0].t,
 		Ended:       end,
-		Load: reports.Load{
+		Load: result.Load{
 			Rate: s.Rate, TimeoutMS: timeoutMS, Timeout: "2s", Targets: s.Targets,
 			KeepAlive: true, Redirects: "not followed", MaxBody: 4096, Workers: 10,
 			Achieved: float64(len(reqs)) / s.Duration.Seconds(),
 		},
-		Analysis: reports.AnalysisParams{
+		Analysis: result.AnalysisParams{
 			ResolutionMS: 1000 / s.Rate, ConfirmationWindowMS: 10000, BucketMS: 1000,
 			DeadlineMS: float64(s.Duration.Milliseconds()),
 		},
 		StatusCodes: map[string]int{},
 		Errors:      map[string]int{},
-		Events:      []reports.Event{},
-		Outages:     []reports.Outage{},
-		Injections:  []reports.Injection{},
+		Events:      []result.Event{},
+		Outages:     []result.Outage{},
+		Injections:  []result.Injection{},
 		Notes:       []string{"Synthetic sample: a simulated request stream, not a measurement."},
 	}
 	for _, q := range reqs {
@@ -158,16 +158,16 @@ func Build(s Spec) *reports.Result {
 		}
 	}
 	for _, m := range s.Injections {
-		r.Injections = append(r.Injections, reports.Injection{At: s.Start.Add(m.At), Fault: m.Fault, Detail: m.Detail})
+		r.Injections = append(r.Injections, result.Injection{At: s.Start.Add(m.At), Fault: m.Fault, Detail: m.Detail})
 	}
 	for _, m := range s.Reverts {
-		r.Reverts = append(r.Reverts, reports.Injection{At: s.Start.Add(m.At), Fault: m.Fault, Detail: m.Detail})
+		r.Reverts = append(r.Reverts, result.Injection{At: s.Start.Add(m.At), Fault: m.Fault, Detail: m.Detail})
 	}
 	fault(r, reqs, s)
 	for _, e := range s.Events {
 		at := s.Start.Add(e.At)
 		obj := at.Truncate(time.Second)
-		r.Events = append(r.Events, reports.Event{At: at, ObjectTime: &obj, Kind: e.Kind, Object: e.Object, Reason: e.Reason, Message: e.Message})
+		r.Events = append(r.Events, result.Event{At: at, ObjectTime: &obj, Kind: e.Kind, Object: e.Object, Reason: e.Reason, Message: e.Message})
 	}
 	sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].At.Before(r.Events[j].At) })
 	r.LowerBounds = s.LowerBounds
@@ -224,13 +224,13 @@ func phaseAt(ps []Phase, off time.Duration) *Phase {
 	return nil
 }
 
-func outages(reqs []request, end time.Time) []reports.Outage {
-	var out []reports.Outage
-	var cur *reports.Outage
+func outages(reqs []request, end time.Time) []result.Outage {
+	var out []result.Outage
+	var cur *result.Outage
 	for _, q := range reqs {
 		switch {
 		case q.failed() && cur == nil:
-			cur = &reports.Outage{Start: q.t, Causes: map[string]int{}}
+			cur = &result.Outage{Start: q.t, Causes: map[string]int{}}
 			fallthrough
 		case q.failed():
 			cur.Requests++
@@ -248,7 +248,7 @@ func outages(reqs []request, end time.Time) []reports.Outage {
 	return out
 }
 
-func closeOutage(o reports.Outage) reports.Outage {
+func closeOutage(o result.Outage) result.Outage {
 	o.DurationMS = ms(o.End.Sub(o.Start))
 	best := -1
 	for c, n := range o.Causes {
@@ -259,9 +259,9 @@ func closeOutage(o reports.Outage) reports.Outage {
 	return o
 }
 
-func buckets(reqs []request, start, end time.Time) []reports.Bucket {
+func buckets(reqs []request, start, end time.Time) []result.Bucket {
 	n := int(math.Ceil(end.Sub(start).Seconds()))
-	bs := make([]reports.Bucket, n)
+	bs := make([]result.Bucket, n)
 	lats := make([][]float64, n)
 	for i := range bs {
 		bs[i].Start = start.Add(time.Duration(i) * time.Second)
@@ -294,19 +294,19 @@ func buckets(reqs []request, start, end time.Time) []reports.Bucket {
 	return bs
 }
 
-func percentiles(l []float64) *reports.Percentiles {
+func percentiles(l []float64) *result.Percentiles {
 	if len(l) == 0 {
 		return nil
 	}
 	s := append([]float64(nil), l...)
 	sort.Float64s(s)
 	at := func(p float64) float64 { return round(s[int(math.Ceil(p*float64(len(s))))-1]) }
-	return &reports.Percentiles{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: round(s[len(s)-1]), Count: len(s)}
+	return &result.Percentiles{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: round(s[len(s)-1]), Count: len(s)}
 }
 
 // fault fills the figures measured from the first injection or, without
 // one, from the first failed request (Result.RecoveryFrom).
-func fault(r *reports.Result, reqs []request, s Spec) {
+func fault(r *result.Result, reqs []request, s Spec) {
 	var first *request
 	var ref time.Time
 	injected := len(s.Injections) > 0
@@ -384,7 +384,7 @@ func fault(r *reports.Result, reqs []request, s Spec) {
 	r.Injections[0].RecoveryMS = r.RecoveryMS
 	rec := r.Recovered
 	r.Injections[0].Recovered = &rec
-	r.Healing = &reports.Healing{Condition: s.HealCond}
+	r.Healing = &result.Healing{Condition: s.HealCond}
 	if s.HealedAfter != nil {
 		at := ref.Add(*s.HealedAfter)
 		v := ms(*s.HealedAfter)
@@ -428,14 +428,14 @@ func latencies(reqs []request, from, to time.Time) []float64 {
 	return l
 }
 
-func budgets(r *reports.Result, b Budgets) {
+func budgets(r *result.Result, b Budgets) {
 	add := func(metric string, limit, value float64, unit string) {
 		pass := value <= limit
 		word := "within"
 		if !pass {
 			word = "over"
 		}
-		r.Budgets = append(r.Budgets, reports.BudgetCheck{
+		r.Budgets = append(r.Budgets, result.BudgetCheck{
 			Metric: metric, Limit: limit, Value: value, Pass: pass,
 			Message: fmt.Sprintf("%s %s%s is %s the budget of %s%s", metric, trim(value), unit, word, trim(limit), unit),
 		})
@@ -453,7 +453,7 @@ func budgets(r *reports.Result, b Budgets) {
 		add("recovery_ms", b.RecoveryMS, *r.RecoveryMS, " ms")
 	}
 	if b.MustRecover {
-		c := reports.BudgetCheck{Metric: "not_recovered", Limit: 0, Pass: r.Recovered, Message: "recovered before the deadline"}
+		c := result.BudgetCheck{Metric: "not_recovered", Limit: 0, Pass: r.Recovered, Message: "recovered before the deadline"}
 		if !r.Recovered {
 			c.Value = 1
 			c.Message = fmt.Sprintf("not recovered %s s after the injection; the budget allows none", trim(*r.ObservedMS/1000))

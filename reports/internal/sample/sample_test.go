@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/selfheal/selfheal/reports"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 var update = flag.Bool("update", false, "rewrite reports/testdata from the sample scripts")
@@ -17,7 +17,7 @@ const testdata = "../../testdata"
 // TestTestdataUpToDate keeps reports/testdata equal to what the scripts
 // generate, so the samples never drift from the generator silently.
 func TestTestdataUpToDate(t *testing.T) {
-	files := map[string]*reports.Result{}
+	files := map[string]*result.Result{}
 	for _, n := range Nightlies() {
 		for _, r := range n.Results {
 			files[filepath.Join("nightly", n.Dir, r.Scenario+".json")] = r
@@ -42,7 +42,7 @@ func TestTestdataUpToDate(t *testing.T) {
 		}
 		// Compare through the model, so that a field added to it later
 		// (zero in both) does not make every sample stale.
-		onDisk, err := reports.ReadFile(path)
+		onDisk, err := result.ReadFile(path)
 		if err != nil {
 			t.Fatalf("%v (run go test ./reports/internal/sample -update)", err)
 		}
@@ -59,7 +59,7 @@ func TestTestdataUpToDate(t *testing.T) {
 // TestFiguresAgree checks the simulation's figures against each other: a
 // generator bug would make every report test downstream meaningless.
 func TestFiguresAgree(t *testing.T) {
-	var all []*reports.Result
+	var all []*result.Result
 	for _, n := range Nightlies() {
 		all = append(all, n.Results...)
 	}
@@ -95,7 +95,7 @@ func TestFiguresAgree(t *testing.T) {
 	}
 }
 
-func runID(r *reports.Result) string {
+func runID(r *result.Result) string {
 	if r.Run == nil {
 		return "norun"
 	}

@@ -1,4 +1,4 @@
-// Package reports holds selfheal's result model: the versioned JSON document
+// Package result holds selfheal's result model: the versioned JSON document
 // written once per scenario, and the code that reads and writes it.
 //
 // The JSON field names marked "contract" are read by other tools and must not
@@ -9,7 +9,7 @@
 // Durations are float milliseconds (microsecond resolution is kept) so a
 // reader never has to guess a unit. Instants are RFC 3339 with nanoseconds,
 // which is how encoding/json writes time.Time.
-package reports
+package result
 
 import (
 	"time"
