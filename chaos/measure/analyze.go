@@ -65,12 +65,6 @@ type Input struct {
 	Params Params
 }
 
-// Recovery references, as written to result.recovery_from.
-const (
-	FromInjection    = "injection"
-	FromFirstFailure = "first_failure"
-)
-
 // Analyze computes the result of a run per MEASUREMENT.md (see the package
 // doc for every choice it makes). It fails only on input it cannot make
 // sense of.
@@ -548,7 +542,7 @@ func (a *analysis) fault(res *result.Result) {
 	ref, from, ok := a.reference()
 	if !ok {
 		// Nothing injected and nothing failed: nothing to recover from.
-		res.Recovered, res.RecoveryMS, res.Impact = true, msPtr(0), "none"
+		res.Recovered, res.RecoveryMS, res.Impact = true, msPtr(0), result.ImpactNone
 		res.Latency.Baseline = a.latency(0, len(a.s))
 		return
 	}
@@ -558,7 +552,7 @@ func (a *analysis) fault(res *result.Result) {
 		notBefore = a.inj[len(a.inj)-1]
 	}
 	r := a.recover(ref, forever, notBefore)
-	if r.failed && from == FromInjection {
+	if r.failed && from == result.FromInjection {
 		res.TimeToFirstErrorMS = msPtr(r.firstError - ref)
 	}
 	res.ObservedMS = msPtr(a.end - ref)
@@ -574,12 +568,12 @@ func (a *analysis) fault(res *result.Result) {
 
 // reference is the instant recovery is measured from: the first injection,
 // else the first failure.
-func (a *analysis) reference() (time.Duration, string, bool) {
+func (a *analysis) reference() (time.Duration, result.RecoveryOrigin, bool) {
 	if len(a.inj) > 0 {
-		return a.inj[0], FromInjection, true
+		return a.inj[0], result.FromInjection, true
 	}
 	if fi := a.firstFailure(a.started, forever); fi >= 0 {
-		return a.s[fi].Sent, FromFirstFailure, true
+		return a.s[fi].Sent, result.FromFirstFailure, true
 	}
 	return 0, "", false
 }
@@ -608,18 +602,18 @@ func (a *analysis) window(res *result.Result, ref, end time.Duration, recovered 
 	res.Latency.After = a.latency(hi, len(a.s))
 }
 
-func (a *analysis) impact(bad int, ref, end time.Duration) string {
+func (a *analysis) impact(bad int, ref, end time.Duration) result.Impact {
 	if bad == 0 {
-		return "none"
+		return result.ImpactNone
 	}
 	first := max(int((ref-a.started)/time.Second), 0)
 	last := min(int((end-a.started)/time.Second), len(a.second.ok)-1)
 	for k := first; k <= last; k++ {
 		if a.second.full(k) {
-			return "full"
+			return result.ImpactFull
 		}
 	}
-	return "partial"
+	return result.ImpactPartial
 }
 
 func (a *analysis) latency(lo, hi int) *result.Percentiles {

@@ -114,8 +114,8 @@ func TestOutagesAndRecovery(t *testing.T) {
 		ttfe       *float64
 		recovery   *float64
 		recovered  bool
-		from       string
-		impact     string
+		from       result.RecoveryOrigin
+		impact     result.Impact
 		ratio      *float64
 		observed   *float64
 	}{
@@ -128,7 +128,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			name:      "no failure after an injection",
 			samples:   stream(ok(50)),
 			inj:       []Mark{mark(1)},
-			recovered: true, recovery: f(0), impact: "none", from: FromInjection,
+			recovered: true, recovery: f(0), impact: "none", from: result.FromInjection,
 			ratio: f(0), observed: f(3900),
 		},
 		{
@@ -138,7 +138,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			inj:        []Mark{mark(1)},
 			outages:    []outage{{1.2, 2.0, 8, "503", false}},
 			downtimeMS: 800, longestMS: 800,
-			ttfe: f(200), recovery: f(1000), recovered: true, from: FromInjection,
+			ttfe: f(200), recovery: f(1000), recovered: true, from: result.FromInjection,
 			impact: "partial", ratio: f(8.0 / 10), observed: f(3900),
 		},
 		{
@@ -149,7 +149,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			inj:        []Mark{mark(0.95)},
 			outages:    []outage{{1.0, 3.5, 20, "refused", true}},
 			downtimeMS: 2500, longestMS: 2500,
-			ttfe: f(50), recovered: false, from: FromInjection,
+			ttfe: f(50), recovered: false, from: result.FromInjection,
 			impact: "full", ratio: f(20.0 / 20), observed: f(2550),
 		},
 		{
@@ -160,7 +160,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			inj:        []Mark{mark(1)},
 			outages:    []outage{{1.0, 1.3, 3, "500", false}, {1.8, 2.0, 2, "502", false}, {2.5, 2.6, 1, "timeout", false}},
 			downtimeMS: 600, longestMS: 300,
-			ttfe: f(0), recovery: f(1600), recovered: true, from: FromInjection,
+			ttfe: f(0), recovery: f(1600), recovered: true, from: result.FromInjection,
 			impact: "partial", ratio: f(6.0 / 16), observed: f(5500),
 		},
 		{
@@ -171,7 +171,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			inj:        []Mark{mark(1)},
 			outages:    []outage{{1.0, 2.0, 10, "503", false}},
 			downtimeMS: 1000, longestMS: 1000,
-			ttfe: f(0), recovered: false, from: FromInjection,
+			ttfe: f(0), recovered: false, from: result.FromInjection,
 			impact: "full", ratio: f(10.0 / 25), observed: f(2400),
 		},
 		{
@@ -182,7 +182,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			inj:        []Mark{mark(1)},
 			outages:    []outage{{1.0, 2.0, 10, "503", false}},
 			downtimeMS: 1000, longestMS: 1000,
-			ttfe: f(0), recovery: f(1000), recovered: true, from: FromInjection,
+			ttfe: f(0), recovery: f(1000), recovered: true, from: result.FromInjection,
 			impact: "full", ratio: f(10.0 / 10), observed: f(3000),
 		},
 		{
@@ -192,7 +192,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			p:          Params{Deadline: 500 * time.Millisecond},
 			outages:    []outage{{1.0, 2.0, 10, "503", false}},
 			downtimeMS: 1000, longestMS: 1000,
-			ttfe: f(0), recovered: false, from: FromInjection,
+			ttfe: f(0), recovered: false, from: result.FromInjection,
 			impact: "full", ratio: f(10.0 / 50), observed: f(4900),
 		},
 		{
@@ -201,7 +201,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			samples:    stream(ok(10), fail(5, ClassReset), ok(40)),
 			outages:    []outage{{1.0, 1.5, 5, "reset", false}},
 			downtimeMS: 500, longestMS: 500,
-			recovery: f(500), recovered: true, from: FromFirstFailure,
+			recovery: f(500), recovered: true, from: result.FromFirstFailure,
 			impact: "partial", ratio: f(5.0 / 5), observed: f(4400),
 		},
 		{
@@ -212,7 +212,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			inj:        []Mark{mark(1), mark(3)},
 			outages:    []outage{{1.0, 1.5, 5, "503", false}, {3.0, 3.5, 5, "503", false}},
 			downtimeMS: 1000, longestMS: 500,
-			ttfe: f(0), recovery: f(2500), recovered: true, from: FromInjection,
+			ttfe: f(0), recovery: f(2500), recovered: true, from: result.FromInjection,
 			impact: "partial", ratio: f(10.0 / 25), observed: f(6400),
 		},
 		{
@@ -223,7 +223,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			inj:        []Mark{mark(1), mark(4)},
 			outages:    []outage{{1.0, 1.5, 5, "503", false}},
 			downtimeMS: 500, longestMS: 500,
-			ttfe: f(0), recovery: f(3000), recovered: true, from: FromInjection,
+			ttfe: f(0), recovery: f(3000), recovered: true, from: result.FromInjection,
 			impact: "partial", ratio: f(5.0 / 30), observed: f(6400),
 		},
 		{
@@ -231,7 +231,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			name:      "4xx succeed by default",
 			samples:   stream(ok(10), code(5, 404), ok(40)),
 			inj:       []Mark{mark(1)},
-			recovered: true, recovery: f(0), impact: "none", from: FromInjection,
+			recovered: true, recovery: f(0), impact: "none", from: result.FromInjection,
 			ratio: f(0), observed: f(4400),
 		},
 		{
@@ -241,7 +241,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			p:          Params{FailOn4xx: true},
 			outages:    []outage{{1.0, 1.5, 5, "404", false}},
 			downtimeMS: 500, longestMS: 500,
-			ttfe: f(0), recovery: f(500), recovered: true, from: FromInjection,
+			ttfe: f(0), recovery: f(500), recovered: true, from: result.FromInjection,
 			impact: "partial", ratio: f(5.0 / 5), observed: f(4400),
 		},
 		{
@@ -251,7 +251,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			samples:    stream(ok(10), fail(1, ClassTimeout), code(3, 503), fail(3, ClassRefused), ok(40)),
 			outages:    []outage{{1.0, 1.7, 7, "503", false}},
 			downtimeMS: 700, longestMS: 700,
-			recovery: f(700), recovered: true, from: FromFirstFailure,
+			recovery: f(700), recovered: true, from: result.FromFirstFailure,
 			impact: "partial", ratio: f(1), observed: f(4600),
 		},
 		{
@@ -260,7 +260,7 @@ func TestOutagesAndRecovery(t *testing.T) {
 			samples:    stream(code(5, 500), ok(30)),
 			outages:    []outage{{0, 0.5, 5, "500", false}},
 			downtimeMS: 500, longestMS: 500,
-			recovery: f(500), recovered: true, from: FromFirstFailure,
+			recovery: f(500), recovered: true, from: result.FromFirstFailure,
 			impact: "partial", ratio: f(1), observed: f(3400),
 		},
 	}

@@ -67,9 +67,9 @@ type Result struct {
 	// measured from: "injection" (the first one) or "first_failure" (no
 	// injection was recorded, e.g. a probe nobody marked); empty when
 	// nothing was injected and nothing failed.
-	RecoveryFrom string     `json:"recovery_from,omitempty"`
-	Recovered    bool       `json:"recovered"` // contract
-	RecoveredAt  *time.Time `json:"recovered_at,omitempty"`
+	RecoveryFrom RecoveryOrigin `json:"recovery_from,omitempty"`
+	Recovered    bool           `json:"recovered"` // contract
+	RecoveredAt  *time.Time     `json:"recovered_at,omitempty"`
 	// ObservedMS is how long after the first injection (see RecoveryFrom)
 	// the run was watched; with Recovered false it is the "not recovered
 	// after" figure.
@@ -77,7 +77,7 @@ type Result struct {
 	// Impact is "none" when nothing failed after the injection, "partial"
 	// when some requests kept succeeding, "full" when some second had no
 	// success at all.
-	Impact string `json:"impact,omitempty"`
+	Impact Impact `json:"impact,omitempty"`
 
 	// Healing is Kubernetes' side of recovery, measured from the API.
 	Healing *Healing `json:"healing,omitempty"`
@@ -99,7 +99,7 @@ type Result struct {
 	Budgets []BudgetCheck `json:"budgets,omitempty"`
 	// Verdict is "pass", "fail" (a budget missed) or "error" (the scenario
 	// could not run to the end; Error says why).
-	Verdict string   `json:"verdict,omitempty"`
+	Verdict Verdict  `json:"verdict,omitempty"`
 	Error   string   `json:"error,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
 }

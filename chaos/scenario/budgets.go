@@ -128,16 +128,6 @@ func format(v float64, unit string) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// Verdict is "pass" when every check passed, "fail" otherwise.
-func Verdict(checks []result.BudgetCheck) string {
-	for _, c := range checks {
-		if !c.Pass {
-			return "fail"
-		}
-	}
-	return "pass"
-}
-
 // Overrides are budget changes given by a user, by scenario ("*" for all)
 // and metric: "node-halt.downtime=90s,*.5xx=0,wp-config-break.recovered=any".
 // recovered takes true (must recover), false (must not) or any.

@@ -29,7 +29,7 @@ func TestBudgetsCheck(t *testing.T) {
 			t.Errorf("message %q must name metric, value and limit", c.Message)
 		}
 	}
-	if Verdict(checks) != VerdictFail {
+	if result.Judge(checks) != result.VerdictFail {
 		t.Error("verdict should be fail")
 	}
 }

@@ -9,13 +9,6 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
-// Verdicts.
-const (
-	VerdictPass  = "pass"
-	VerdictFail  = "fail"
-	VerdictError = "error"
-)
-
 // result analyses the run and fills in what the engine knows beyond the
 // requests: events, healing, bounds, budgets and the verdict.
 func (x *run) result(runErr error) (*result.Result, error) {
@@ -41,7 +34,7 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	res.Healing = x.healing.result(first, x.s.HealingCondition)
 	res.LowerBounds = x.s.Bounds
 	res.Budgets = x.s.Budgets.Check(res)
-	res.Verdict = Verdict(res.Budgets)
+	res.Verdict = result.Judge(res.Budgets)
 	res.Notes = append(res.Notes, x.notes...)
 	if n, ok := x.s.Fault.(interface{ Notes() []string }); ok {
 		res.Notes = append(res.Notes, n.Notes()...)
@@ -53,7 +46,7 @@ func (x *run) result(runErr error) (*result.Result, error) {
 		res.Notes = append(res.Notes, "The load ended with an error: "+x.loadErr.Error())
 	}
 	if runErr != nil {
-		res.Verdict, res.Error = VerdictError, runErr.Error()
+		res.Verdict, res.Error = result.VerdictError, runErr.Error()
 	}
 	return res, runErr
 }

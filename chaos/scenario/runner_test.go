@@ -127,7 +127,7 @@ func TestRunnerMeasuresRecoveryAndHealing(t *testing.T) {
 	if !res.Healing.Healed || *res.Healing.MS < float64(want.Milliseconds())-10 || *res.Healing.MS > float64(want.Milliseconds())+200 {
 		t.Errorf("healing %+v, want about %s (poll 50 ms)", res.Healing, want)
 	}
-	if res.Server5xx == 0 || res.Verdict != VerdictFail {
+	if res.Server5xx == 0 || res.Verdict != result.VerdictFail {
 		t.Errorf("5xx %d verdict %s; want 5xx > 0 and the 5xx budget failing", res.Server5xx, res.Verdict)
 	}
 	var failed []string
@@ -160,7 +160,7 @@ func TestRunnerReportsNotRecovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Recovered || res.Verdict != VerdictFail || res.Healing.Healed {
+	if res.Recovered || res.Verdict != result.VerdictFail || res.Healing.Healed {
 		t.Errorf("recovered %v healed %v (%+v) verdict %s; want not recovered, not healed, fail", res.Recovered, res.Healing.Healed, *res.Healing, res.Verdict)
 	}
 	if f.reverts != 1 || a.broken.Load() {
@@ -200,7 +200,7 @@ func TestRunnerRevertsOnEveryPath(t *testing.T) {
 			if f.reverts != 1 || a.broken.Load() {
 				t.Errorf("reverts %d, broken %v", f.reverts, a.broken.Load())
 			}
-			if res == nil || res.Verdict != VerdictError || !strings.Contains(res.Error, tt.want) {
+			if res == nil || res.Verdict != result.VerdictError || !strings.Contains(res.Error, tt.want) {
 				t.Errorf("result %+v; want verdict error naming %q", res, tt.want)
 			}
 		})

@@ -305,7 +305,7 @@ func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, err
 	if err := result.WriteFile(path, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
-	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(res.Verdict), path)
+	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(string(res.Verdict)), path)
 	return res, runErr
 }
 

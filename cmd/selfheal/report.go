@@ -135,14 +135,14 @@ func writeJUnit(path string, results []*result.Result) error {
 }
 
 func reportVerdicts(rs []*result.Result) string {
-	counts := map[string]int{}
+	counts := map[result.Verdict]int{}
 	for _, r := range rs {
-		counts[view.Verdict(r)]++
+		counts[r.Outcome()]++
 	}
 	var parts []string
-	for _, v := range []struct{ key, word string }{{"pass", "passed"}, {"fail", "failed"}, {"error", "could not run"}, {"none", "without budgets"}} {
-		if n := counts[v.key]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, v.word))
+	for _, v := range []result.Verdict{result.VerdictPass, result.VerdictFail, result.VerdictError, result.VerdictNone} {
+		if n := counts[v]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, v.Words()))
 		}
 	}
 	return strings.Join(parts, ", ")

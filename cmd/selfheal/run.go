@@ -154,7 +154,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 
 func verdictOf(res *result.Result, err error) string {
 	if res != nil && res.Verdict != "" {
-		return res.Verdict
+		return string(res.Verdict)
 	}
 	if err != nil {
 		return "error: " + err.Error()

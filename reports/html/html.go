@@ -126,13 +126,13 @@ var funcs = template.FuncMap{
 	"chart": func(p *page, anchor string) *svgChart { return p.Charts[anchor] },
 	"add":   func(a, b float64) float64 { return a + b },
 	"sub":   func(a, b float64) float64 { return a - b },
-	"verdictIcon": func(v string) string {
+	"verdictIcon": func(v result.Verdict) string {
 		switch v {
-		case "pass":
+		case result.VerdictPass:
 			return "✓"
-		case "fail":
+		case result.VerdictFail:
 			return "✗"
-		case "error":
+		case result.VerdictError:
 			return "!"
 		}
 		return "–"
@@ -141,13 +141,13 @@ var funcs = template.FuncMap{
 	"mod2":  func(i int) int { return i % 2 },
 	// dict2 passes the page along with a scenario into a sub-template.
 	"dict2": func(p *page, s view.Scenario) scenarioCtx { return scenarioCtx{P: p, S: s} },
-	"runVerdictText": func(v string) string {
+	"runVerdictText": func(v result.Verdict) string {
 		switch v {
-		case "pass":
+		case result.VerdictPass:
 			return "all passed"
-		case "fail":
+		case result.VerdictFail:
 			return "failed"
-		case "error":
+		case result.VerdictError:
 			return "errors"
 		}
 		return "no budgets"

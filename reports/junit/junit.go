@@ -151,7 +151,7 @@ func cases(r *result.Result) []Case {
 	sc := Case{Name: r.Scenario, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
 	story := strings.Join(view.Story(r, nil), "\n")
 	sc.SystemOut = cdata(story + "\n\n" + figures(r))
-	switch view.Verdict(r) {
+	switch r.Outcome() {
 	case "fail":
 		var missed []string
 		for _, b := range r.Budgets {

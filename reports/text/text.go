@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
@@ -100,7 +99,7 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, b.Message)
 	}
 	if r.Verdict != "" {
-		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict))
+		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(string(r.Verdict)))
 	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "Error\t%s\n", r.Error)
@@ -111,7 +110,7 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 func writeRecovery(w io.Writer, r *result.Result) {
 	window := msText(r.Analysis.ConfirmationWindowMS)
 	from := "the injection"
-	if r.RecoveryFrom == measure.FromFirstFailure {
+	if r.RecoveryFrom == result.FromFirstFailure {
 		from = "the first failure (no injection marked)"
 	}
 	if r.TimeToFirstErrorMS != nil {

@@ -14,8 +14,8 @@ import (
 type Scenario struct {
 	Anchor      string
 	Name        string
-	Description string `json:",omitempty"`
-	Verdict     string // pass, fail, error, none
+	Description string         `json:",omitempty"`
+	Verdict     result.Verdict // pass, fail, error, none
 	VerdictText string
 	Error       string `json:",omitempty"`
 	When        string
@@ -122,11 +122,11 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	s := Scenario{
 		Name:        r.Scenario,
 		Description: r.Description,
-		Verdict:     Verdict(r),
+		Verdict:     r.Outcome(),
 		Error:       r.Error,
 		When:        fmt.Sprintf("%s – %s (%s)", date(r.Started, loc), r.Ended.In(loc).Format("15:04:05"), Duration(ms(r.Ended.Sub(r.Started)))),
 	}
-	s.VerdictText = verdictText(s.Verdict)
+	s.VerdictText = s.Verdict.Words()
 	s.OffsetLabel = "since start"
 	if len(r.Injections) > 0 {
 		s.OffsetLabel = "since injection"
@@ -157,38 +157,6 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	s.Notes = r.Notes
 	s.Chart = buildChart(r, cfg)
 	return s
-}
-
-// Verdict is the result's verdict, derived when the result has none.
-func Verdict(r *result.Result) string {
-	switch {
-	case r.Verdict != "":
-		return r.Verdict
-	case r.Error != "":
-		return "error"
-	case len(r.Budgets) == 0:
-		return "none"
-	}
-	for _, b := range r.Budgets {
-		if !b.Pass {
-			return "fail"
-		}
-	}
-	return "pass"
-}
-
-func verdictText(v string) string {
-	switch v {
-	case "pass":
-		return "passed"
-	case "fail":
-		return "failed"
-	case "error":
-		return "could not run"
-	case "none":
-		return "no budgets"
-	}
-	return v
 }
 
 // origin names what recovery is measured from (Result.RecoveryFrom).

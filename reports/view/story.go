@@ -392,7 +392,7 @@ func eventBefore(es []result.Event, t time.Time, d time.Duration, wantGood bool)
 }
 
 func verdictSentence(r *result.Result) string {
-	switch Verdict(r) {
+	switch r.Outcome() {
 	case "pass":
 		return "Verdict: passed, every figure within its budget."
 	case "none":

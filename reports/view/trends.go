@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/trend"
 )
 
@@ -29,7 +30,7 @@ type TrendRun struct {
 // TrendScenario is one scenario's trend table.
 type TrendScenario struct {
 	Name        string
-	Verdicts    []string // per run: pass, fail, error, none, or "" when absent
+	Verdicts    []result.Verdict // per run: pass, fail, error, none, or "" when absent
 	Rows        []TrendRow
 	Regressions int
 }
@@ -111,13 +112,13 @@ func (t *Trends) trim(k int) {
 }
 
 // verdicts per run, oldest first.
-func verdicts(runs []trend.Run, scenario string) []string {
-	var out []string
+func verdicts(runs []trend.Run, scenario string) []result.Verdict {
+	var out []result.Verdict
 	for i := len(runs) - 1; i >= 0; i-- {
-		v := ""
+		var v result.Verdict
 		for _, r := range runs[i].Results {
 			if r.Scenario == scenario {
-				v = Verdict(r)
+				v = r.Outcome()
 			}
 		}
 		out = append(out, v)

@@ -67,8 +67,8 @@ type Report struct {
 	Title     string
 	Generated string
 	Zone      string
-	Headline  string // one sentence: what the newest run says
-	Verdict   string // the newest run's: pass, fail, error or none
+	Headline  string         // one sentence: what the newest run says
+	Verdict   result.Verdict // the newest run's: pass, fail, error or none
 	// Problems lists, for the banner at the top, each scenario of the
 	// newest run that failed (with the budgets it missed) and the
 	// regressions against earlier runs.
@@ -84,7 +84,7 @@ type Run struct {
 	Inferred  bool
 	When      string
 	Facts     []Fact
-	Verdict   string
+	Verdict   result.Verdict
 	Totals    Totals
 	Detailed  bool
 	Scenarios []Scenario
@@ -305,16 +305,16 @@ func totalsText(t Totals) string {
 	return s + join(parts)
 }
 
-func runVerdict(t Totals) string {
+func runVerdict(t Totals) result.Verdict {
 	switch {
 	case t.Errored > 0:
-		return "error"
+		return result.VerdictError
 	case t.Failed > 0:
-		return "fail"
+		return result.VerdictFail
 	case t.Passed > 0:
-		return "pass"
+		return result.VerdictPass
 	}
-	return "none"
+	return result.VerdictNone
 }
 
 func headline(latest Run, runs int) string {

@@ -180,27 +180,6 @@ func TestProbeStory(t *testing.T) {
 	}
 }
 
-func TestVerdict(t *testing.T) {
-	tests := []struct {
-		name string
-		r    result.Result
-		want string
-	}{
-		{"given", result.Result{Verdict: "fail"}, "fail"},
-		{"error", result.Result{Error: "cluster gone"}, "error"},
-		{"no budgets", result.Result{}, "none"},
-		{"budget missed", result.Result{Budgets: []result.BudgetCheck{{Pass: true}, {Pass: false}}}, "fail"},
-		{"budgets kept", result.Result{Budgets: []result.BudgetCheck{{Pass: true}}}, "pass"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Verdict(&tt.r); got != tt.want {
-				t.Errorf("Verdict = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestBuildEmpty(t *testing.T) {
 	if _, err := Build(nil); err != ErrNoResults {
 		t.Errorf("Build(nil) error %v, want ErrNoResults", err)
