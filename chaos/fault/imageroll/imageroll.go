@@ -16,7 +16,6 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
-	"github.com/selfheal/selfheal/chaos/timeline"
 )
 
 // Fault is the image roll.
@@ -130,7 +129,7 @@ func (f *Fault) waitRollout(ctx context.Context) error {
 				return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
 			}
 		}
-		return timeline.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
+		return kube.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 	}
 	return kube.WaitFor(ctx, check, 500*time.Millisecond, f.rollTimeout)
 }
