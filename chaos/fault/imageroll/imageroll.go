@@ -1,12 +1,14 @@
 // Package imageroll rolls a Deployment to another image and, by default,
 // back again: two injections, each a rolling update measured on its own.
-// Revert makes sure the Deployment is back on the image it started with.
+// Revert makes sure the Deployment is back on the image it started with;
+// the Repairer does the same from the active-fault record in a later run.
 package imageroll
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +19,10 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
+
+// RepairKind is the Undo kind of a rolled Deployment: Params namespace,
+// deployment, container and image (the one to go back to).
+const RepairKind = "deployment-image"
 
 // Fault is the image roll.
 type Fault struct {
@@ -72,6 +78,10 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if from == f.to {
 		return fmt.Errorf("Deployment %s already runs %s: nothing to roll to (pick the other image)", f.deployment, f.to)
 	}
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("Deployment %s rolled from %s to %s", f.deployment, from, f.to),
+		Params: map[string]string{"namespace": f.namespace, "deployment": f.deployment, "container": f.container, "image": from}}); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	f.from = from
 	f.mu.Unlock()
@@ -103,35 +113,60 @@ func (f *Fault) roll(ctx context.Context, m fault.Marker, from, to string, mark 
 	return nil
 }
 
-func (f *Fault) setImage(ctx context.Context, img string) error {
+func (f *Fault) setImage(ctx context.Context, img string) error { return f.ref().setImage(ctx, img) }
+
+func (f *Fault) waitRollout(ctx context.Context) error {
+	return f.ref().waitRollout(ctx, f.rollTimeout)
+}
+
+func (f *Fault) ref() deployment {
+	return deployment{client: f.client, namespace: f.namespace, name: f.deployment, container: f.container}
+}
+
+// deployment is one container of one Deployment.
+type deployment struct {
+	client                     *kube.Client
+	namespace, name, container string
+}
+
+func (d deployment) setImage(ctx context.Context, img string) error {
 	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
-		"containers": []map[string]string{{"name": f.container, "image": img}},
+		"containers": []map[string]string{{"name": d.container, "image": img}},
 	}}}})
 	if err != nil {
 		return err
 	}
-	_, err = f.client.Kubernetes.AppsV1().Deployments(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "selfheal"})
+	_, err = d.client.Kubernetes.AppsV1().Deployments(d.namespace).Patch(ctx, d.name, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "selfheal"})
 	if err != nil {
-		return fmt.Errorf("setting the image of Deployment %s/%s to %s: %w", f.namespace, f.deployment, img, err)
+		return fmt.Errorf("setting the image of Deployment %s/%s to %s: %w", d.namespace, d.name, img, err)
 	}
 	return nil
 }
 
+// image is the container's image now.
+func (d deployment) image(ctx context.Context) (string, error) {
+	dep, err := d.client.Kubernetes.AppsV1().Deployments(d.namespace).Get(ctx, d.name, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("reading Deployment %s/%s: %w", d.namespace, d.name, err)
+	}
+	return image(dep, d.container)
+}
+
 // waitRollout waits until kubectl's rollout-status rule holds.
-func (f *Fault) waitRollout(ctx context.Context) error {
+func (d deployment) waitRollout(ctx context.Context, timeout time.Duration) error {
 	check := func(ctx context.Context) (bool, string, error) {
-		d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
+		dep, err := d.client.Kubernetes.AppsV1().Deployments(d.namespace).Get(ctx, d.name, metav1.GetOptions{})
 		if err != nil {
 			return false, "", err
 		}
-		for _, c := range d.Status.Conditions {
+		for _, c := range dep.Status.Conditions {
 			if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
-				return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
+				return false, "", fmt.Errorf("rollout of %s failed: %s", d.name, c.Message)
 			}
 		}
-		return kube.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
+		return kube.RolloutComplete(dep), fmt.Sprintf("%d of %d replicas updated and available", dep.Status.UpdatedReplicas, dep.Status.Replicas), nil
 	}
-	return kube.WaitFor(ctx, check, 500*time.Millisecond, f.rollTimeout)
+	return kube.WaitFor(ctx, check, 500*time.Millisecond, timeout)
 }
 
 // Revert puts the original image back if the Deployment is not on it.
@@ -142,11 +177,7 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if from == "" {
 		return nil
 	}
-	d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("reading Deployment %s/%s: %w", f.namespace, f.deployment, err)
-	}
-	cur, err := image(d, f.container)
+	cur, err := f.ref().image(ctx)
 	if err != nil || cur == from {
 		return err
 	}
@@ -164,4 +195,49 @@ func image(d *appsv1.Deployment, container string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("Deployment %s has no container %q", d.Name, container)
+}
+
+// Repairer rolls a Deployment a dead run left on the other image back, and
+// waits for the rollout.
+type Repairer struct {
+	client  *kube.Client
+	timeout time.Duration
+}
+
+// NewRepairer repairs through c, waiting up to timeout for the rollout.
+func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
+	return &Repairer{client: c, timeout: timeout}
+}
+
+// Kind implements fault.Repairer.
+func (r *Repairer) Kind() string { return RepairKind }
+
+// Repair implements fault.Repairer. A Deployment already on its image is
+// still waited for: a run killed during its rollback leaves it rolling.
+func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+	p := u.Params
+	d := deployment{client: r.client, namespace: p["namespace"], name: p["deployment"], container: p["container"]}
+	want := p["image"]
+	if d.namespace == "" || d.name == "" || d.container == "" || want == "" {
+		return "", fmt.Errorf("the record does not name the Deployment and its image: %v", p)
+	}
+	cur, err := d.image(ctx)
+	if err != nil {
+		return "", err
+	}
+	did := ""
+	if cur != want {
+		if err := d.setImage(ctx, want); err != nil {
+			return "", err
+		}
+		did = fmt.Sprintf("deployment %s image set back from %s to %s", d.name, cur, want)
+	}
+	start := time.Now()
+	if err := d.waitRollout(ctx, r.timeout); err != nil {
+		return did, fmt.Errorf("deployment %s: %w", d.name, err)
+	}
+	if took := time.Since(start); did != "" || took > time.Second {
+		did = strings.TrimPrefix(did+fmt.Sprintf("; rollout complete after %s", took.Round(100*time.Millisecond)), "; ")
+	}
+	return did, nil
 }
