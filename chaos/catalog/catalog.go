@@ -94,6 +94,20 @@ func Lookup(names ...string) ([]Entry, error) {
 	return out, nil
 }
 
+// LongestRevert is the longest any scenario of the catalog may take to
+// revert its fault after it was stopped (scenario.Timing.RevertBound): the
+// margin an outer deadline (go test -timeout) must leave.
+func LongestRevert() time.Duration {
+	var longest time.Duration
+	for _, e := range Entries() {
+		// Only the timing is read: the scenario is never run.
+		if d := e.Build(Env{Client: &kube.Client{}}).Timing.RevertBound(); d > longest {
+			longest = d
+		}
+	}
+	return longest
+}
+
 // RepairTimeout bounds each repair of a fault a killed run left behind
 // (a node to come back Ready, a rollout, replacements to be Ready).
 const RepairTimeout = 5 * time.Minute

@@ -103,3 +103,18 @@ func SecondInterrupt(signal string, left []Entry) string {
 	b.WriteString("The next run (go test ./e2e, selfheal run or selfheal cluster up -reuse) repairs them before anything else.\n")
 	return b.String()
 }
+
+// AfterInterrupt says, after a run was stopped (cause), whether its revert
+// succeeded: left are its record's entries not cleared.
+func AfterInterrupt(cause error, left []Entry) string {
+	if len(left) == 0 {
+		return fmt.Sprintf("stopped (%v); every fault this run injected was reverted", cause)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "stopped (%v); the revert did not finish. Left in place (recorded in %s/%s):\n", cause, Namespace, RecordName)
+	for _, e := range left {
+		fmt.Fprintf(&b, "  - %s\n", e)
+	}
+	b.WriteString("The next run (go test ./e2e, selfheal run or selfheal cluster up -reuse) repairs them before anything else.")
+	return b.String()
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
@@ -121,6 +122,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup},
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
 		ReportDir: o.reportDir, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+		Command: "selfheal run", Tracker: env.faults,
 	})
 	if err != nil {
 		return err
@@ -144,7 +146,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted; the scenario in progress was reverted")
+		return errors.New(guard.AfterInterrupt(context.Cause(ctx), s.Left()))
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d scenario(s) did not pass: %s", len(failed), len(entries), strings.Join(failed, ", "))
