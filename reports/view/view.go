@@ -141,8 +141,8 @@ type ProblemKind string
 // Problem kinds: a failed or errored scenario (by its verdict's name), or
 // a regression against earlier runs.
 const (
-	ProblemFail       = ProblemKind(result.VerdictFail)
-	ProblemError      = ProblemKind(result.VerdictError)
+	ProblemFail                   = ProblemKind(result.VerdictFail)
+	ProblemError                  = ProblemKind(result.VerdictError)
 	ProblemRegression ProblemKind = "regression"
 )
 
