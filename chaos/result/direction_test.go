@@ -3,9 +3,10 @@ package result
 import "testing"
 
 func TestHigherIsBetter(t *testing.T) {
-	want := map[string]bool{
+	want := map[MetricKey]bool{
 		KeyDowntime: false, KeyLongestOutage: false, Key5xx: false, KeyTransportErrors: false,
 		KeyTimeToFirstError: false, KeyRecovery: false, KeyHealing: false, KeyRecovered: true,
+		KeyImpactP99: false,
 	}
 	for _, m := range Metrics() {
 		w, ok := want[m.Key]
