@@ -1,0 +1,81 @@
+package history
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/selfheal/selfheal/chaos/result"
+)
+
+// Kind is what makes two results comparable: the same scenario against
+// the same fixture settings, under the same load, on images built the same
+// way. A result is judged only against earlier results of its kind.
+type Kind struct {
+	Scenario  string
+	Fixture   string // result.RunInfo.Fixture: replicas, probes, PDB...
+	ImageMode string // online or offline images; "" for a probe
+	Rate      float64
+	KeepAlive bool
+	Timeout   string
+}
+
+// KindOf is r's kind.
+func KindOf(r *result.Result) Kind {
+	k := Kind{Scenario: r.Scenario, Rate: r.Load.Rate, KeepAlive: r.Load.KeepAlive, Timeout: r.Load.Timeout}
+	if r.Run != nil {
+		k.Fixture, k.ImageMode = r.Run.Fixture, r.Run.ImageMode
+	}
+	return k
+}
+
+// String says k in words, for the report.
+func (k Kind) String() string {
+	parts := []string{k.Scenario, rate(k.Rate), keepAlive(k.KeepAlive)}
+	if k.Timeout != "" {
+		parts = append(parts, "timeout "+k.Timeout)
+	}
+	if k.ImageMode != "" {
+		parts = append(parts, k.ImageMode+" images")
+	}
+	if k.Fixture != "" {
+		parts = append(parts, k.Fixture)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Differences says how o differs from k, field by field, as "rate 20/s,
+// not 10/s"; none when they are the same kind.
+func (k Kind) Differences(o Kind) []string {
+	var d []string
+	differ := func(what, theirs, ours string) {
+		if theirs != ours {
+			d = append(d, fmt.Sprintf("%s %s, not %s", what, quoteEmpty(theirs), quoteEmpty(ours)))
+		}
+	}
+	differ("scenario", o.Scenario, k.Scenario)
+	differ("rate", rate(o.Rate), rate(k.Rate))
+	if o.KeepAlive != k.KeepAlive {
+		d = append(d, fmt.Sprintf("%s, not %s", keepAlive(o.KeepAlive), keepAlive(k.KeepAlive)))
+	}
+	differ("timeout", o.Timeout, k.Timeout)
+	differ("image mode", o.ImageMode, k.ImageMode)
+	differ("fixture", o.Fixture, k.Fixture)
+	return d
+}
+
+func quoteEmpty(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func rate(r float64) string { return strconv.FormatFloat(r, 'f', -1, 64) + "/s" }
+
+func keepAlive(on bool) string {
+	if on {
+		return "kept-alive connections"
+	}
+	return "a new connection per request"
+}
