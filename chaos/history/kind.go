@@ -44,24 +44,41 @@ func (k Kind) String() string {
 	return strings.Join(parts, ", ")
 }
 
+// Difference is one field in which two kinds differ.
+type Difference struct {
+	Field        string // "rate"
+	Ours, Theirs string // "10/s", "20/s"
+}
+
+// Compare lists the fields in which o differs from k.
+func (k Kind) Compare(o Kind) []Difference {
+	var d []Difference
+	differ := func(field, ours, theirs string) {
+		if ours != theirs {
+			d = append(d, Difference{field, quoteEmpty(ours), quoteEmpty(theirs)})
+		}
+	}
+	differ("scenario", k.Scenario, o.Scenario)
+	differ("rate", rate(k.Rate), rate(o.Rate))
+	differ("connections", keepAlive(k.KeepAlive), keepAlive(o.KeepAlive))
+	differ("timeout", k.Timeout, o.Timeout)
+	differ("image mode", k.ImageMode, o.ImageMode)
+	differ("fixture", k.Fixture, o.Fixture)
+	return d
+}
+
 // Differences says how o differs from k, field by field, as "rate 20/s,
 // not 10/s"; none when they are the same kind.
 func (k Kind) Differences(o Kind) []string {
-	var d []string
-	differ := func(what, theirs, ours string) {
-		if theirs != ours {
-			d = append(d, fmt.Sprintf("%s %s, not %s", what, quoteEmpty(theirs), quoteEmpty(ours)))
+	var out []string
+	for _, d := range k.Compare(o) {
+		if d.Field == "connections" {
+			out = append(out, fmt.Sprintf("%s, not %s", d.Theirs, d.Ours))
+			continue
 		}
+		out = append(out, fmt.Sprintf("%s %s, not %s", d.Field, d.Theirs, d.Ours))
 	}
-	differ("scenario", o.Scenario, k.Scenario)
-	differ("rate", rate(o.Rate), rate(k.Rate))
-	if o.KeepAlive != k.KeepAlive {
-		d = append(d, fmt.Sprintf("%s, not %s", keepAlive(o.KeepAlive), keepAlive(k.KeepAlive)))
-	}
-	differ("timeout", o.Timeout, k.Timeout)
-	differ("image mode", o.ImageMode, k.ImageMode)
-	differ("fixture", o.Fixture, k.Fixture)
-	return d
+	return out
 }
 
 func quoteEmpty(s string) string {
