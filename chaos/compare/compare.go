@@ -67,6 +67,8 @@ type Row struct {
 	// recovered, not healed): left out of this metric's values, and seen
 	// in the recovered metric instead.
 	BaseNever, NewNever int
+	// BaseValues and NewValues are the figures compared, as they came.
+	BaseValues, NewValues []float64
 	stats.Comparison
 }
 
@@ -155,7 +157,7 @@ func scenario(name string, base, new []*result.Result, cfg *config) Scenario {
 			dir = stats.HigherIsBetter
 		}
 		c := stats.Compare(bv, nv, dir, stats.WithAlpha(cfg.alpha), stats.WithConfidence(cfg.confidence))
-		s.Rows = append(s.Rows, Row{Metric: m, Gate: containsKey(cfg.gates, m.Key), BaseNever: bNever, NewNever: nNever, Comparison: c})
+		s.Rows = append(s.Rows, Row{Metric: m, Gate: containsKey(cfg.gates, m.Key), BaseNever: bNever, NewNever: nNever, BaseValues: bv, NewValues: nv, Comparison: c})
 	}
 	return s
 }
