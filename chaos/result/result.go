@@ -97,6 +97,9 @@ type Result struct {
 	LowerBounds []Bound `json:"lower_bounds,omitempty"`
 
 	Budgets []BudgetCheck `json:"budgets,omitempty"`
+	// History says which earlier runs the history budgets among Budgets
+	// came from; nil when history was not consulted.
+	History *HistoryNote `json:"history,omitempty"`
 	// Verdict is "pass", "fail" (a budget missed) or "error" (the scenario
 	// could not run to the end; Error says why).
 	Verdict Verdict  `json:"verdict,omitempty"`
@@ -250,13 +253,16 @@ type Bound struct {
 
 // BudgetCheck is one budget and whether the scenario kept it.
 type BudgetCheck struct {
-	Metric string  `json:"metric"` // e.g. "downtime_ms"
-	Limit  float64 `json:"limit"`
-	Value  float64 `json:"value"`
+	Metric MetricKey `json:"metric"` // a key of Metrics(), e.g. "downtime_ms"
+	Limit  float64   `json:"limit"`
+	Value  float64   `json:"value"`
 	// Missing is set when the figure does not exist (recovery of a run that
 	// did not recover): Value is then 0 and the budget failed.
 	Missing bool `json:"missing,omitempty"`
 	Pass    bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`
+	// History is set on a budget derived from earlier runs (chaos/history)
+	// rather than given: what its limit came from.
+	History *HistoryBasis `json:"history,omitempty"`
 }
