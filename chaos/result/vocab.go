@@ -55,6 +55,12 @@ type Metric struct {
 	// Value reads the figure from r; false when r has none (recovery of
 	// a run that did not recover).
 	Value func(r *Result) (float64, bool)
+	// Never, when set, tells a missing value that means "it never
+	// happened" (not recovered, not healed: worse than any time) from one
+	// that does not apply (no error, so no time to first error). Never
+	// names it in words.
+	Never     func(r *Result) bool
+	NeverText string
 }
 
 // Format writes v in the metric's unit for people: "1.234s", "12", "yes".
@@ -86,31 +92,39 @@ const (
 // Metrics lists every metric, in the order reports show them.
 func Metrics() []Metric {
 	return []Metric{
-		{KeyDowntime, "downtime", "downtime", UnitMS, func(r *Result) (float64, bool) { return r.DowntimeMS, true }},
-		{KeyLongestOutage, "longest_outage", "longest outage", UnitMS, func(r *Result) (float64, bool) { return r.LongestOutageMS, true }},
-		{Key5xx, "5xx", "5xx", UnitCount, func(r *Result) (float64, bool) { return float64(r.Server5xx), true }},
-		{KeyTransportErrors, "errors", "transport errors", UnitCount, func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
-		{KeyTimeToFirstError, "first_error", "time to first error", UnitMS, func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
+		{KeyDowntime, "downtime", "downtime", UnitMS, func(r *Result) (float64, bool) { return r.DowntimeMS, true }, nil, ""},
+		{KeyLongestOutage, "longest_outage", "longest outage", UnitMS, func(r *Result) (float64, bool) { return r.LongestOutageMS, true }, nil, ""},
+		{Key5xx, "5xx", "5xx", UnitCount, func(r *Result) (float64, bool) { return float64(r.Server5xx), true }, nil, ""},
+		{KeyTransportErrors, "errors", "transport errors", UnitCount, func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }, nil, ""},
+		{KeyTimeToFirstError, "first_error", "time to first error", UnitMS, func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }, nil, ""},
 		{KeyRecovery, "recovery", "recovery", UnitMS, func(r *Result) (float64, bool) {
 			if !r.Recovered {
 				return 0, false
 			}
 			return deref(r.RecoveryMS)
-		}},
+		}, notRecovered, "not recovered"},
 		{KeyHealing, "healing", "healing", UnitMS, func(r *Result) (float64, bool) {
 			if r.Healing == nil || !r.Healing.Healed {
 				return 0, false
 			}
 			return deref(r.Healing.MS)
-		}},
+		}, notHealed, "not healed"},
 		{KeyRecovered, "recovered", "recovered", UnitBool, func(r *Result) (float64, bool) {
 			if r.Recovered {
 				return 1, true
 			}
 			return 0, true
-		}},
+		}, nil, ""},
 	}
 }
+
+// notRecovered: a run that was not seen to recover has no recovery time
+// because the service never came back while it was watched (or the run
+// could not go on long enough to see it), not because it does not apply.
+func notRecovered(r *Result) bool { return !r.Recovered }
+
+// notHealed: only a run that checked healing can have failed to heal.
+func notHealed(r *Result) bool { return r.Healing != nil && !r.Healing.Healed }
 
 // MetricByKey finds a metric by its Key or its Short name.
 func MetricByKey(key string) (Metric, bool) {
