@@ -78,7 +78,7 @@ func TestAggregateBudgetsScenarios(t *testing.T) {
 	if got := strings.Join(agg.Scenarios(), ","); got != "image-roll,node-halt" {
 		t.Errorf("scenarios %q", got)
 	}
-	if got := agg.For("node-halt"); len(got) != 2 || got[1].Limit != float64(time.Minute/time.Millisecond) || got[1].Stat != result.StatMedian {
+	if got := agg.For("node-halt"); len(got) != 2 || got[0].Limit != float64(time.Minute/time.Millisecond) || got[0].Stat != result.StatMedian || got[1].Stat != result.StatPassRate {
 		t.Errorf("node-halt budgets %+v", got)
 	}
 }
