@@ -99,6 +99,9 @@ func parseMetricStat(what string) (result.Metric, string, error) {
 	if !ok || m.Unit == result.UnitBool {
 		return m, "", fmt.Errorf("unknown metric %q; use one of %s", name, strings.Join(aggregateMetricNames(), ", "))
 	}
+	if m.Key == result.KeyTimeToFirstError {
+		return m, "", fmt.Errorf("%s: a longer time to first error is better, so it takes no limit; use one of %s", name, strings.Join(aggregateMetricNames(), ", "))
+	}
 	s, ok := aggregateStats[stat]
 	if !ok {
 		return m, "", fmt.Errorf("unknown statistic %q after %s; use p50 (the median over the repetitions), or pass_rate on its own", stat, name)
@@ -109,7 +112,7 @@ func parseMetricStat(what string) (result.Metric, string, error) {
 func aggregateMetricNames() []string {
 	var names []string
 	for _, m := range result.Metrics() {
-		if m.Unit != result.UnitBool {
+		if m.Unit != result.UnitBool && m.Key != result.KeyTimeToFirstError {
 			names = append(names, m.Short)
 		}
 	}
