@@ -227,7 +227,7 @@ func budgetsOf(rs []*result.Result) []result.AggregateBudget {
 }
 
 // Metric finds a metric by key.
-func (s Scenario) Metric(key string) (Metric, bool) {
+func (s Scenario) Metric(key result.MetricKey) (Metric, bool) {
 	for _, m := range s.Metrics {
 		if m.Metric.Key == key {
 			return m, true
@@ -245,7 +245,7 @@ func (s Scenario) check(budgets []result.AggregateBudget) []result.BudgetCheck {
 		case result.StatMedian:
 			out = append(out, s.checkMedian(b))
 		default:
-			out = append(out, result.BudgetCheck{Metric: b.Metric + "." + b.Stat, Limit: b.Limit, Missing: true,
+			out = append(out, result.BudgetCheck{Metric: b.Metric + result.MetricKey("."+b.Stat), Limit: b.Limit, Missing: true,
 				Message: fmt.Sprintf("unknown statistic %q in an aggregate budget: this selfheal cannot judge it", b.Stat)})
 		}
 	}
@@ -266,7 +266,7 @@ func (s Scenario) checkPassRate(b result.AggregateBudget) result.BudgetCheck {
 }
 
 func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
-	name := b.Metric + "." + b.Stat
+	name := b.Metric + result.MetricKey("."+b.Stat)
 	c := result.BudgetCheck{Metric: name, Limit: b.Limit}
 	m, ok := s.Metric(b.Metric)
 	if !ok {
@@ -293,7 +293,7 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 	over := fmt.Sprintf("over %d of %d repetitions", len(xs), s.N())
 	if math.IsInf(med, 1) {
 		c.Missing = true
-		c.Message = fmt.Sprintf("%s: %s in %d of %d repetitions, so the median is %s; budget %s", label, m.Metric.NeverText, m.Never, len(xs), m.Metric.NeverText, m.Metric.Format(b.Limit))
+		c.Message = fmt.Sprintf("%s: %s in %d of %d repetitions, so the median is %s; budget %s", label, m.Metric.Missed, m.Never, len(xs), m.Metric.Missed, m.Metric.Format(b.Limit))
 		return c
 	}
 	c.Value = med
@@ -304,7 +304,7 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 	}
 	c.Message = fmt.Sprintf("%s %s %s budget %s (%s)", label, m.Metric.Format(med), word, m.Metric.Format(b.Limit), over)
 	if m.Never > 0 {
-		c.Message = strings.TrimSuffix(c.Message, ")") + fmt.Sprintf("; %d %s, counted as longer than any time)", m.Never, m.Metric.NeverText)
+		c.Message = strings.TrimSuffix(c.Message, ")") + fmt.Sprintf("; %d %s, counted as longer than any time)", m.Never, m.Metric.Missed)
 	}
 	return c
 }

@@ -23,7 +23,8 @@ func results(reps ...rep) []*result.Result {
 	var out []*result.Result
 	for i, r := range reps {
 		res := &result.Result{Scenario: "s", Started: t0.Add(time.Duration(i) * time.Minute), Repetition: i + 1, Repetitions: len(reps),
-			DowntimeMS: r.downtime, LongestOutageMS: r.downtime, Verdict: r.verdict, Errors: map[string]int{"timeout": r.errorsN}}
+			DowntimeMS: r.downtime, LongestOutageMS: r.downtime, Verdict: r.verdict, Errors: map[string]int{"timeout": r.errorsN},
+			Injections: []result.Injection{{At: t0.Add(time.Duration(i)*time.Minute + 15*time.Second), Fault: "f"}}, RecoveryFrom: result.FromInjection}
 		if res.Verdict == "" {
 			res.Verdict = result.VerdictPass
 		}
@@ -137,7 +138,7 @@ func TestNeverAndErroredCountedApart(t *testing.T) {
 }
 
 func TestAggregateBudgets(t *testing.T) {
-	p50 := func(key string, limit float64) result.AggregateBudget {
+	p50 := func(key result.MetricKey, limit float64) result.AggregateBudget {
 		return result.AggregateBudget{Metric: key, Stat: result.StatMedian, Limit: limit}
 	}
 	rate := func(limit float64) result.AggregateBudget {

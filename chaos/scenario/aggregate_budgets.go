@@ -84,7 +84,7 @@ func (a AggregateBudgets) add(item string) error {
 	}
 	id := result.StatPassRate
 	if b.Metric != "" {
-		id = b.Metric + "." + b.Stat // p50 and median are one budget
+		id = string(b.Metric) + "." + b.Stat // p50 and median are one budget
 	}
 	if value == "none" {
 		b.Stat = "" // a tombstone: For drops the "*" budget it shadows
@@ -100,6 +100,8 @@ func parseMetricStat(what string) (result.Metric, string, error) {
 		return m, "", fmt.Errorf("unknown metric %q; use one of %s", name, strings.Join(aggregateMetricNames(), ", "))
 	}
 	if m.Key == result.KeyTimeToFirstError {
+		// Budgets are upper limits: a longer time to first error is
+		// better (the service held out longer).
 		return m, "", fmt.Errorf("%s: a longer time to first error is better, so it takes no limit; use one of %s", name, strings.Join(aggregateMetricNames(), ", "))
 	}
 	s, ok := aggregateStats[stat]
@@ -159,7 +161,7 @@ func (a AggregateBudgets) For(scenario string) []result.AggregateBudget {
 	// In the metric table's order, the pass rate last.
 	var ids []string
 	for _, m := range result.Metrics() {
-		ids = append(ids, m.Key+"."+result.StatMedian)
+		ids = append(ids, string(m.Key)+"."+result.StatMedian)
 	}
 	var out []result.AggregateBudget
 	for _, id := range append(ids, result.StatPassRate) {
