@@ -2,6 +2,7 @@ package sample
 
 import (
 	"encoding/json"
+	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -24,6 +25,9 @@ func TestTestdataUpToDate(t *testing.T) {
 		}
 	}
 	files[filepath.Join("probe", "probe.json")] = Probe()
+	for _, r := range Repeated() {
+		files[filepath.Join("repeated", fmt.Sprintf("%s.r%d.json", r.Scenario, r.Repetition))] = r
+	}
 	for name, r := range files {
 		want, err := json.Marshal(r)
 		if err != nil {
