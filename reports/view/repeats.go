@@ -95,6 +95,17 @@ func WithHistory(h History) Option { return func(c *config) { c.history = h } }
 // intervalMethod is said once per repeated scenario.
 const intervalMethod = "The interval is the exact order-statistic confidence interval of the median (from the binomial distribution, no assumption about the shape of the values); it needs at least 6 repetitions at 95 %, so fewer give none rather than a made-up one. Repetitions that did not recover (or heal) are counted apart, not given a number; repetitions that could not run are left out."
 
+// RepeatsOf takes one run's repeated scenarios together as the report
+// does, for the text summary and JUnit (its anchors are empty). Options
+// are Build's; WithHistory is the one that matters.
+func RepeatsOf(results []*result.Result, opts ...Option) []Repeats {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return buildRepeats(results, nil, "", &cfg, map[string]int{})
+}
+
 // buildRepeats takes the run's repeated scenarios together; anchors of
 // the repetitions' sections come from scenarios, in run order.
 func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, cfg *config, anchors map[string]int) []Repeats {
@@ -103,13 +114,15 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 	for i, r := range rs {
 		if r.Repetitions > 1 {
 			repeated = append(repeated, r)
-			anchorOf[r] = scenarios[i].Anchor
+			if i < len(scenarios) {
+				anchorOf[r] = scenarios[i].Anchor
+			}
 		}
 	}
 	var out []Repeats
 	for _, agg := range aggregate.Of(repeated) {
 		v := Repeats{
-			Anchor: unique(anchors, runAnchor+"-"+slug(agg.Scenario)+"-repeats"),
+			Anchor: unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(agg.Scenario)+"-repeats", "-")),
 			Name:   agg.Scenario, N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
 		}
 		v.VerdictText = v.Verdict.Words()
@@ -121,8 +134,8 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 			v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
 		}
 		for _, m := range agg.Metrics {
-			if m.Absent == len(m.Values) {
-				continue // not measured in any repetition (no healing check)
+			if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
+				continue // measured in no repetition (no healing check)
 			}
 			v.Rows = append(v.Rows, repeatRow(agg.Scenario, m, cfg.history))
 		}
@@ -219,7 +232,7 @@ func apartText(m aggregate.Metric) string {
 
 // aggregateBudgetRow is an aggregate budget check as a table row.
 func aggregateBudgetRow(b result.BudgetCheck) BudgetRow {
-	row := BudgetRow{Metric: string(b.Metric), Pass: b.Pass, Message: b.Message, Value: "—", Limit: "—"}
+	row := BudgetRow{Key: string(b.Metric), Metric: string(b.Metric), Pass: b.Pass, Message: b.Message, Value: "—", Limit: "—"}
 	if string(b.Metric) == result.StatPassRate {
 		row.Metric = "Pass rate"
 		row.Value, row.Limit = Percent(b.Value), "≥ "+Percent(b.Limit)

@@ -114,6 +114,8 @@ type OutageRow struct {
 type BudgetRow struct {
 	Metric, Value, Limit, Message string
 	Pass                          bool
+	// Key names an aggregate budget: "recovery_ms.p50", "pass_rate".
+	Key string `json:",omitempty"`
 }
 
 // FaultRow is an injection or a revert.
