@@ -20,7 +20,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/fixtures"
@@ -31,6 +33,14 @@ import (
 // testenv is the framework's environment: e2e-framework's model is a
 // package-level Environment that TestMain sets up and the tests use.
 var testenv env.Environment
+
+// repeatFlag is -repeat N after -args; it wins over SELFHEAL_REPEAT.
+var repeatFlag = flag.Int("repeat", 0, "run each selected scenario N times in a row (default: SELFHEAL_REPEAT, else 1)")
+
+// cells are the suite's plan, made once in TestMain from the settings and
+// the framework's selection flags; TestScenarios makes a feature of each.
+// Package-level like testenv, and like it written only before the tests.
+var cells plan.Plan
 
 // suiteKey is where the suite's state travels in the framework's context.
 type suiteKey struct{}
@@ -52,6 +62,10 @@ func TestMain(m *testing.M) {
 	}
 	st, err := readSettings(os.Getenv)
 	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	if cells, err = planCells(st, cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
@@ -116,7 +130,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
+		Images: images, Load: st.load, Budgets: st.budgets, Aggregate: st.aggregate, Plan: cells, Timing: st.timing,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -174,6 +188,8 @@ type settings struct {
 	keepCluster  string
 	allowNonKind bool
 	budgets      scenario.Overrides
+	aggregate    scenario.AggregateBudgets
+	repeat       int
 	timing       scenario.Timing
 	load         []load.Option
 }
@@ -199,8 +215,17 @@ func readSettings(getenv func(string) string) (settings, error) {
 		return st, fmt.Errorf("SELFHEAL_KEEP_CLUSTER=%q: use never, always or on-failure", st.keepCluster)
 	}
 	st.allowNonKind = getenv("SELFHEAL_ALLOW_NON_KIND") == "1"
-	if st.budgets, err = scenario.ParseOverrides(getenv("SELFHEAL_BUDGETS")); err != nil {
+	if st.budgets, st.aggregate, err = scenario.ParseBudgets(getenv("SELFHEAL_BUDGETS")); err != nil {
 		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
+	}
+	if _, err := catalog.Lookup(st.aggregate.Scenarios()...); err != nil {
+		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
+	}
+	st.repeat = 1
+	if v := getenv("SELFHEAL_REPEAT"); v != "" {
+		if st.repeat, err = plan.ParseRepeat(v); err != nil {
+			return st, fmt.Errorf("SELFHEAL_REPEAT: %w", err)
+		}
 	}
 	if v := getenv("SELFHEAL_RATE"); v != "" {
 		var rate float64
@@ -229,6 +254,26 @@ func readSettings(getenv func(string) string) (settings, error) {
 		}
 	}
 	return st, nil
+}
+
+// planCells plans the catalog, each scenario repeated (-repeat, else
+// SELFHEAL_REPEAT), and keeps the cells the framework's -labels,
+// -skip-labels, -feature and -skip-features select, so that the
+// time-left estimate counts only what will run.
+func planCells(st settings, cfg *envconf.Config) (plan.Plan, error) {
+	n := st.repeat
+	if *repeatFlag != 0 {
+		if err := plan.CheckRepeat(*repeatFlag); err != nil {
+			return nil, fmt.Errorf("-repeat: %w", err)
+		}
+		n = *repeatFlag
+	}
+	p, err := plan.New(catalog.Entries(), n)
+	if err != nil {
+		return nil, err
+	}
+	f := plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
+	return p.Select(f, plan.Cell.Name), nil
 }
 
 func orDefault(v, d string) string {

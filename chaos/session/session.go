@@ -26,6 +26,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
@@ -73,6 +74,12 @@ type Config struct {
 	Load []load.Option
 	// Budgets overrides the catalog's default budgets.
 	Budgets scenario.Overrides
+	// Aggregate are budgets on each repeated scenario's repetitions taken
+	// together; every result carries its scenario's.
+	Aggregate scenario.AggregateBudgets
+	// Plan is the cells the caller will run, in order: it numbers them in
+	// the status line and estimates the time left (plan.Progress).
+	Plan plan.Plan
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
 	// ReportDir receives <run id>/<scenario>.json, the run's report.html
@@ -99,6 +106,7 @@ type Session struct {
 	runDir   string
 	results  []*result.Result
 	cancelTL context.CancelFunc
+	progress *plan.Progress
 }
 
 // Open connects and prepares the cluster.
@@ -125,7 +133,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, client: client, res: res, app: appCfg}
+	s := &Session{cfg: cfg, client: client, res: res, app: appCfg, progress: plan.NewProgress(cfg.Plan)}
 	if err := s.checkKind(ctx); err != nil {
 		return nil, err
 	}
@@ -236,7 +244,7 @@ func (s *Session) prepare(ctx context.Context) error {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(rec), scenario.WithRunInfo(s.info),
 	}
-	opts = append(opts, scenario.WithConsole(con, s.cfg.StatusEvery, s.cfg.StatusLine))
+	opts = append(opts, scenario.WithConsole(con, s.cfg.StatusEvery, s.statusLine()))
 	s.runner = scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
 	return nil
 }
@@ -288,25 +296,83 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 	return t
 }
 
-// Run runs one catalog entry and writes its result. It returns the result
-// whenever there is one (its verdict says pass, fail or error).
-func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, error) {
-	sc, err := s.Scenario(e)
+// statusLine is the caller's status line followed by where the plan is:
+// which repetition of which scenario runs and the time left.
+func (s *Session) statusLine() func(measure.Status, time.Time) string {
+	line := s.cfg.StatusLine
+	if line == nil || len(s.cfg.Plan) == 0 {
+		return line
+	}
+	return func(st measure.Status, now time.Time) string {
+		return line(st, now) + "  | " + s.progress.Line(now)
+	}
+}
+
+// Run runs one cell of the plan (a repetition of a catalog scenario) and
+// writes its result. It returns the result whenever there is one (its
+// verdict says pass, fail or error). A cell that fails before its load
+// starts (the workload not at its desired state, say) still gets a result,
+// with the verdict error and why, so that a repetition that could not run
+// is counted as such and the others still run.
+func (s *Session) Run(ctx context.Context, c plan.Cell) (*result.Result, error) {
+	sc, err := s.Scenario(c.Entry)
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.Console.Logf("[%s] budgets: %s", sc.Name, sc.Budgets)
+	i := s.cfg.Plan.Index(c.Scenario(), c.Repetition)
+	s.progress.Start(i, time.Now())
+	defer func() { s.progress.Finish(i, time.Now()) }()
+	tag := c.Name()
+	if c.Repeated() {
+		s.cfg.Console.Logf("[%s] repetition %d of %d", sc.Name, c.Repetition, c.Repetitions)
+	}
+	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
+	started := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
 	if res == nil {
-		return nil, runErr
+		if runErr == nil {
+			return nil, nil
+		}
+		res = errorResult(sc, s.info, started, runErr)
 	}
+	if c.Repeated() {
+		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
+	}
+	res.AggregateBudgets = s.cfg.Aggregate.For(sc.Name)
 	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, sc.Name+".json")
+	path := filepath.Join(s.runDir, c.FileName())
 	if err := result.WriteFile(path, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
-	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(string(res.Verdict)), path)
+	s.cfg.Console.Logf("[%s] %s: result in %s", tag, strings.ToUpper(string(res.Outcome())), path)
 	return res, runErr
+}
+
+// errorResult records a cell that ended before its load started.
+func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, err error) *result.Result {
+	run := info
+	return &result.Result{
+		Schema: result.Schema, Scenario: sc.Name, Description: sc.Description, Run: &run,
+		Started: started, Ended: time.Now(), StatusCodes: map[string]int{}, Errors: map[string]int{}, Events: []result.Event{},
+		Verdict: result.VerdictError, Error: err.Error(),
+		Notes: []string{"The scenario ended before its load started: nothing was measured."},
+	}
+}
+
+// Repeats takes a scenario's repetitions in this session together
+// (chaos/aggregate through the report's view, so that the suite, the CLI
+// and the report say the same).
+func (s *Session) Repeats(scenario string) (view.Repeats, bool) {
+	var rs []*result.Result
+	for _, r := range s.results {
+		if r.Scenario == scenario {
+			rs = append(rs, r)
+		}
+	}
+	for _, rp := range view.RepeatsOf(rs) {
+		return rp, true
+	}
+	return view.Repeats{}, false
 }
 
 // Results are the results of this session so far.
