@@ -135,8 +135,8 @@ var funcs = template.FuncMap{
 	},
 	// repeatsCtx passes the page along with a run's repeats into a sub-template.
 	"repeatsCtx": func(p *page, r view.Repeats) repeatsCtx { return repeatsCtx{P: p, R: r} },
-	"add":   func(a, b float64) float64 { return a + b },
-	"sub":   func(a, b float64) float64 { return a - b },
+	"add":        func(a, b float64) float64 { return a + b },
+	"sub":        func(a, b float64) float64 { return a - b },
 	"verdictIcon": func(v result.Verdict) string {
 		switch v {
 		case result.VerdictPass:
