@@ -11,6 +11,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
@@ -20,7 +21,7 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
+const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--repeat N] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
 
 type runOptions struct {
 	scenarios    stringList
@@ -32,6 +33,7 @@ type runOptions struct {
 	timeout      time.Duration
 	keepAlive    bool
 	budgets      string
+	repeat       int
 	reportDir    string
 	warmup       time.Duration
 	allowNonKind bool
@@ -50,6 +52,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	fs.DurationVar(&o.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
 	fs.BoolVar(&o.keepAlive, "keep-alive", session.DefaultKeepAlive, "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)")
 	fs.StringVar(&o.budgets, "budgets", "", "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: downtime, longest_outage, 5xx, recovery, healing, recovered)")
+	fs.IntVar(&o.repeat, "repeat", 1, "run each selected scenario `N` times in a row, each repetition with its own warm-up, result and verdict, then take them together")
 	fs.StringVar(&o.reportDir, "report-dir", filepath.Join("_out", "report"), "where results and reports go (a directory per run)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
 	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
@@ -75,7 +78,14 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if _, err := catalog.Lookup(o.scenarios...); err != nil {
 		return o, usagef("--scenario: %v", err)
 	}
-	if _, err := scenario.ParseOverrides(o.budgets); err != nil {
+	if err := plan.CheckRepeat(o.repeat); err != nil {
+		return o, usagef("--repeat: %v", err)
+	}
+	_, agg, err := scenario.ParseBudgets(o.budgets)
+	if err != nil {
+		return o, usagef("--budgets: %v", err)
+	}
+	if _, err := catalog.Lookup(agg.Scenarios()...); err != nil {
 		return o, usagef("--budgets: %v", err)
 	}
 	return o, nil
@@ -114,11 +124,12 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	overrides, _ := scenario.ParseOverrides(o.budgets)
+	overrides, agg, _ := scenario.ParseBudgets(o.budgets)
+	cells, _ := plan.New(entries, o.repeat)
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
-		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup},
+		Images: images, Budgets: overrides, Aggregate: agg, Plan: cells, Timing: scenario.Timing{Warmup: o.warmup},
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
 		ReportDir: o.reportDir, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 	})
@@ -127,16 +138,19 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer s.Close()
 	var failed []string
-	for _, e := range entries {
+	for i, c := range cells {
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := s.Run(ctx, e)
+		res, err := s.Run(ctx, c)
 		if res != nil {
 			text.Summary(env.stdout, res)
 		}
 		if err != nil || res == nil || res.Verdict != result.VerdictPass {
-			failed = append(failed, fmt.Sprintf("%s (%s)", e.Name, verdictOf(res, err)))
+			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
+		}
+		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
+			failed = append(failed, repeatsSummary(env, s, c.Scenario())...)
 		}
 	}
 	// The report is written even after Ctrl-C: what ran is worth reading.
@@ -147,9 +161,26 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("interrupted; the scenario in progress was reverted")
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d scenario(s) did not pass: %s", len(failed), len(entries), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// repeatsSummary prints a repeated scenario's repetitions taken together
+// and returns its missed aggregate budgets.
+func repeatsSummary(env *cliEnv, s *session.Session, scenario string) []string {
+	rp, ok := s.Repeats(scenario)
+	if !ok {
+		return nil
+	}
+	text.Repeats(env.stdout, rp)
+	var missed []string
+	for _, b := range rp.Budgets {
+		if !b.Pass {
+			missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", scenario, b.Key, b.Message))
+		}
+	}
+	return missed
 }
 
 func verdictOf(res *result.Result, err error) string {

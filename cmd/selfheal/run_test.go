@@ -17,6 +17,11 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"--mode", "cloud"}, "--mode"},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},
 		{[]string{"node-halt"}, `unexpected argument "node-halt": scenarios are chosen with --scenario`},
+		{[]string{"--repeat", "0"}, "--repeat: repetitions must be between 1 and 100 (got 0)"},
+		{[]string{"--repeat", "three"}, `invalid value "three" for flag -repeat`},
+		{[]string{"--budgets", "node-halt.recovery.p95=60s"}, `unknown statistic "p95" after recovery`},
+		{[]string{"--budgets", "*.pass_rate=2"}, "want the least share of repetitions that must pass"},
+		{[]string{"--budgets", "nodehalt.pass_rate=1"}, "--budgets: unknown scenario(s) nodehalt"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
