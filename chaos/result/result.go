@@ -234,7 +234,7 @@ type Event struct {
 	At         time.Time  `json:"at"`
 	ObjectTime *time.Time `json:"object_time,omitempty"`
 	// Kind is what changed: "pod", "container", "node", "endpoints",
-	// "deployment", "statefulset", "event", "fault".
+	// "deployment", "statefulset", "daemonset", "event", "fault".
 	Kind    string `json:"kind"`
 	Object  string `json:"object"` // namespace/name or node name
 	Reason  string `json:"reason"` // short machine-readable: Ready, NotReady, Restarted, Killing, ...
