@@ -113,6 +113,10 @@ type RunInfo struct {
 	Fixture           string `json:"fixture,omitempty"`
 	Host              string `json:"host,omitempty"`
 	SelfhealVersion   string `json:"selfheal_version,omitempty"`
+	// Variant names the fixture variant the scenario ran against
+	// (chaos/variant); empty in results from before variants, which ran
+	// against the baseline.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Load is how the load was driven. Everything that bends a measurement is

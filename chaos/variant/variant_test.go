@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/expect"
 	"github.com/selfheal/selfheal/fixtures/app"
 )
 
@@ -288,5 +289,29 @@ func TestPlanSkipsRefusedPairsItChose(t *testing.T) {
 	}
 	if _, err := (Matrix{}).add([]Variant{v}, func(v Variant) []string { return v.Scenarios }, true); err == nil {
 		t.Error("the same pair asked by name must be an error")
+	}
+}
+
+// The default matrix runs every cell the write-ups' claims need, so a
+// default run checks each of them.
+func TestDefaultMatrixCoversTheClaims(t *testing.T) {
+	m, err := Plan(Request{Default: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := map[[2]string]bool{}
+	for _, c := range m.Cells {
+		planned[[2]string{c.Entry.Name, c.Variant.Name}] = true
+	}
+	for _, c := range expect.Cells(expect.Claims()) {
+		if _, err := Lookup(c[1]); err != nil {
+			t.Errorf("a claim names variant %s: %v", c[1], err)
+		}
+		if !planned[c] {
+			t.Errorf("the default matrix does not run %s@%s, which a claim needs", c[0], c[1])
+		}
+	}
+	if expect.Baseline != Baseline {
+		t.Errorf("expect names the baseline %q, variant %q", expect.Baseline, Baseline)
 	}
 }
