@@ -108,6 +108,16 @@ func Names() []string {
 	return names
 }
 
+// Find returns the variant named name.
+func Find(name string) (Variant, bool) {
+	for _, v := range Catalog() {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
+
 // Lookup returns the named variants in the order asked, or an error naming
 // the unknown ones and the known ones. A name asked twice is kept once.
 func Lookup(names ...string) ([]Variant, error) {
