@@ -42,6 +42,7 @@ type runOptions struct {
 	matrix       bool
 	listVariants bool
 	plan         variant.Matrix
+	runID        string
 }
 
 func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
@@ -57,6 +58,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	fs.BoolVar(&o.keepAlive, "keep-alive", session.DefaultKeepAlive, "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)")
 	fs.StringVar(&o.budgets, "budgets", "", "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: downtime, longest_outage, 5xx, recovery, healing, recovered)")
 	fs.StringVar(&o.reportDir, "report-dir", filepath.Join("_out", "report"), "where results and reports go (a directory per run)")
+	fs.StringVar(&o.runID, "run-id", "", "name of the run's directory under --report-dir (default: the start time)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
 	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
@@ -74,6 +76,9 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	}
 	if o.timeout <= 0 {
 		return o, usagef("--timeout must be above 0 (got %s)", o.timeout)
+	}
+	if o.runID != "" && (o.runID != filepath.Base(o.runID) || o.runID == "." || o.runID == "..") {
+		return o, usagef("--run-id %q must be a plain directory name", o.runID)
 	}
 	if o.warmup < 0 {
 		return o, usagef("--warmup must not be negative")
@@ -143,7 +148,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup},
 		Variant: cells[0].Variant, VariantDirs: o.plan.Explicit,
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
-		ReportDir: o.reportDir, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+		ReportDir: o.reportDir, RunID: o.runID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"--variant", "no-pbd"}, `--variant: unknown variant(s) "no-pbd"; known: baseline`},
 		{[]string{"--variant", "baseline,daemonset", "--scenario", "node-halt"}, "variant daemonset: node-halt cannot run against WordPress DaemonSet"},
 		{[]string{"--matrix", "--variant", "surge-25"}, "nothing to run"},
+		{[]string{"--run-id", "../x"}, `--run-id "../x" must be a plain directory name`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
