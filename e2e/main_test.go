@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -25,6 +26,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
@@ -35,12 +37,15 @@ import (
 var testenv env.Environment
 
 // repeatFlag is -repeat N after -args; it wins over SELFHEAL_REPEAT.
-var repeatFlag = flag.Int("repeat", 0, "run each selected scenario N times in a row (default: SELFHEAL_REPEAT, else 1)")
+var repeatFlag = flag.Int("repeat", 0, "run each selected cell N times in a row (default: SELFHEAL_REPEAT, else 1)")
 
-// cells are the suite's plan, made once in TestMain from the settings and
-// the framework's selection flags; TestScenarios makes a feature of each.
-// Package-level like testenv, and like it written only before the tests.
-var cells plan.Plan
+// matrix is the scenario × variant cells TestMain planned, and cells
+// their repetitions that the framework's selection flags keep, which
+// TestScenarios makes features of; set once with testenv.
+var (
+	matrix variant.Matrix
+	cells  plan.Plan
+)
 
 // suiteKey is where the suite's state travels in the framework's context.
 type suiteKey struct{}
@@ -65,7 +70,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
-	if cells, err = planCells(st, cfg); err != nil {
+	if matrix, err = planMatrix(st, cfg.Labels()); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	if cells, err = planCells(matrix, st, cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
@@ -130,7 +139,8 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Aggregate: st.aggregate, Plan: cells, Timing: st.timing,
+		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
+		Variant: matrix.Cells[0].Variant, VariantDirs: matrix.Explicit, Aggregate: st.aggregate, Plan: cells,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -188,10 +198,14 @@ type settings struct {
 	keepCluster  string
 	allowNonKind bool
 	budgets      scenario.Overrides
-	aggregate    scenario.AggregateBudgets
-	repeat       int
 	timing       scenario.Timing
 	load         []load.Option
+	// variants from SELFHEAL_VARIANTS; defaultMatrix when it says
+	// "default".
+	variants      []string
+	defaultMatrix bool
+	aggregate     scenario.AggregateBudgets
+	repeat        int
 }
 
 func readSettings(getenv func(string) string) (settings, error) {
@@ -248,6 +262,9 @@ func readSettings(getenv func(string) string) (settings, error) {
 		}
 		st.load = append(st.load, load.KeepAlive(on))
 	}
+	if st.variants = variant.ParseList(getenv("SELFHEAL_VARIANTS")); slices.Equal(st.variants, []string{"default"}) {
+		st.variants, st.defaultMatrix = nil, true
+	}
 	if v := getenv("SELFHEAL_WARMUP"); v != "" {
 		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {
 			return st, fmt.Errorf("SELFHEAL_WARMUP=%q: want a duration, e.g. 15s", v)
@@ -256,11 +273,27 @@ func readSettings(getenv func(string) string) (settings, error) {
 	return st, nil
 }
 
-// planCells plans the catalog, each scenario repeated (-repeat, else
-// SELFHEAL_REPEAT), and keeps the cells the framework's -labels,
-// -skip-labels, -feature and -skip-features select, so that the
-// time-left estimate counts only what will run.
-func planCells(st settings, cfg *envconf.Config) (plan.Plan, error) {
+// planMatrix plans the cells from SELFHEAL_VARIANTS, or else from the
+// variant labels of -labels; scenario labels name the scenarios, so
+// `-labels scenario=image-roll,variant=no-pdb` asks for that pair even
+// though no-pdb is not meant for image rolls.
+func planMatrix(st settings, labels map[string][]string) (variant.Matrix, error) {
+	req := variant.Request{Variants: st.variants, Default: st.defaultMatrix, Scenarios: labels["scenario"]}
+	if len(req.Variants) == 0 && !req.Default {
+		req.Variants = labels["variant"]
+	}
+	m, err := variant.Plan(req)
+	if err != nil {
+		return m, fmt.Errorf("SELFHEAL_VARIANTS / -labels: %w", err)
+	}
+	return m, nil
+}
+
+// planCells repeats the matrix's cells (-repeat, else SELFHEAL_REPEAT)
+// and keeps those the framework's -labels, -skip-labels, -feature and
+// -skip-features select, so that the time-left estimate counts only what
+// will run.
+func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, error) {
 	n := st.repeat
 	if *repeatFlag != 0 {
 		if err := plan.CheckRepeat(*repeatFlag); err != nil {
@@ -268,7 +301,7 @@ func planCells(st settings, cfg *envconf.Config) (plan.Plan, error) {
 		}
 		n = *repeatFlag
 	}
-	p, err := plan.New(catalog.Entries(), n)
+	p, err := plan.New(m, n)
 	if err != nil {
 		return nil, err
 	}

@@ -17,11 +17,14 @@ import (
 // next.
 type resultKey struct{}
 
-// TestScenarios runs every cell of the plan (a catalog scenario, or one
-// repetition of it with -repeat / SELFHEAL_REPEAT) as a feature labelled
-// scenario=<name>, fault=<family>, set=<core|extra>, repetition=<i>: run
+// TestScenarios runs every cell of the plan (a catalog scenario against
+// a fixture variant, baseline unless SELFHEAL_VARIANTS or -labels
+// variant= asks for others; one repetition of it with -repeat /
+// SELFHEAL_REPEAT) as a feature named <scenario>, <scenario>@<variant>,
+// and with repetitions <scenario>#<i>, labelled scenario=<name>,
+// fault=<family>, set=<core|extra>, variant=<name>, repetition=<i>: run
 // one scenario with `go test ./e2e -args -labels scenario=node-halt`.
-// After the last repetition of a repeated scenario, a feature takes its
+// After the last repetition of a repeated cell, a feature takes its
 // repetitions together and judges the aggregate budgets.
 func TestScenarios(t *testing.T) {
 	var feats []features.Feature
@@ -45,15 +48,15 @@ func cellFeature(c plan.Cell) features.Feature {
 		Feature()
 }
 
-// repeatsFeature is labelled like the scenario's cells, but with
+// repeatsFeature is labelled like the cell's repetitions, but with
 // repetition=all, so that selecting one repetition leaves it out.
 func repeatsFeature(c plan.Cell) features.Feature {
-	b := features.New(c.Scenario() + " repetitions")
-	for k, v := range c.Entry.Labels() {
+	b := features.New(c.Cell.Name() + " repetitions")
+	for k, v := range c.Cell.Labels() {
 		b = b.WithLabel(k, v)
 	}
 	return b.WithLabel("repetition", "all").
-		Assess("keeps its aggregate budgets", checkRepeats(c.Scenario())).
+		Assess("keeps its aggregate budgets", checkRepeats(c)).
 		Feature()
 }
 
@@ -66,7 +69,7 @@ func runCell(c plan.Cell) features.Func {
 		if ctx.Err() != nil {
 			t.Skipf("%s: not started, the suite was interrupted", c.Name())
 		}
-		res, err := s.session.Run(ctx, c)
+		res, err := s.session.RunCell(ctx, c)
 		if res != nil {
 			text.Summary(os.Stdout, res)
 		}
@@ -92,21 +95,21 @@ func checkBudgets(ctx context.Context, t *testing.T, _ *envconf.Config) context.
 	return ctx
 }
 
-func checkRepeats(scenario string) features.Func {
+func checkRepeats(c plan.Cell) features.Func {
 	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 		s := suiteFrom(ctx)
 		if s.session == nil {
 			t.Fatal("the suite's setup did not finish; see the log above")
 		}
-		rp, ok := s.session.Repeats(scenario)
+		rp, ok := s.session.Repeats(c)
 		if !ok {
-			t.Skipf("%s: no repetition ran", scenario)
+			t.Skipf("%s: no repetition ran", c.Cell.Name())
 		}
 		text.Repeats(os.Stdout, rp)
 		for _, b := range rp.Budgets {
 			if !b.Pass {
 				s.failed = true
-				t.Errorf("%s: aggregate budget missed: %s", scenario, b.Message)
+				t.Errorf("%s: aggregate budget missed: %s", rp.Label, b.Message)
 			}
 		}
 		return ctx

@@ -38,6 +38,9 @@ const Confidence = 0.95
 // Scenario is one scenario's repetitions taken together.
 type Scenario struct {
 	Scenario string
+	// Variant is the fixture variant the repetitions ran against (the
+	// results' run.variant; "" for results that name none).
+	Variant string
 	// Results are the repetitions in the order they ran.
 	Results []*result.Result
 	// Passed, Failed, Errored and Unjudged count the repetitions by
@@ -131,24 +134,34 @@ func (m Metric) Numbers() []float64 {
 	return xs
 }
 
-// Of groups results by scenario, in the order each scenario first
-// appears, and takes each scenario's repetitions together. The results
+// Of groups results by scenario and fixture variant, in the order each
+// first appears, and takes each group's repetitions together. The results
 // should be one run's (see trend.Group); repetitions are ordered by their
 // Repetition index, then by start.
 func Of(results []*result.Result) []Scenario {
-	var order []string
-	by := map[string][]*result.Result{}
+	type key struct{ scenario, variant string }
+	var order []key
+	by := map[key][]*result.Result{}
 	for _, r := range results {
-		if _, ok := by[r.Scenario]; !ok {
-			order = append(order, r.Scenario)
+		k := key{r.Scenario, VariantOf(r)}
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
 		}
-		by[r.Scenario] = append(by[r.Scenario], r)
+		by[k] = append(by[k], r)
 	}
 	out := make([]Scenario, 0, len(order))
-	for _, name := range order {
-		out = append(out, Summarize(by[name]))
+	for _, k := range order {
+		out = append(out, Summarize(by[k]))
 	}
 	return out
+}
+
+// VariantOf is the fixture variant r ran against; "" when it names none.
+func VariantOf(r *result.Result) string {
+	if r.Run == nil {
+		return ""
+	}
+	return r.Run.Variant
 }
 
 // Summarize takes one scenario's repetitions together.
@@ -162,7 +175,7 @@ func Summarize(results []*result.Result) Scenario {
 	})
 	s := Scenario{Results: rs}
 	if len(rs) > 0 {
-		s.Scenario = rs[0].Scenario
+		s.Scenario, s.Variant = rs[0].Scenario, VariantOf(rs[0])
 	}
 	for _, r := range rs {
 		switch r.Outcome() {

@@ -223,6 +223,15 @@ func TestOfGroupsByScenarioInOrder(t *testing.T) {
 	}
 }
 
+func TestOfKeepsVariantsApart(t *testing.T) {
+	rs := results(rep{downtime: 1}, rep{downtime: 2}, rep{downtime: 3})
+	rs[1].Run = &result.RunInfo{Variant: "no-pdb"}
+	got := Of(rs)
+	if len(got) != 2 || got[0].N() != 2 || got[0].Variant != "" || got[1].N() != 1 || got[1].Variant != "no-pdb" {
+		t.Fatalf("groups %+v", got)
+	}
+}
+
 func TestMedianNever(t *testing.T) {
 	inf := math.Inf(1)
 	for _, tt := range []struct {

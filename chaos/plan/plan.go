@@ -1,8 +1,10 @@
-// Package plan turns the scenarios a user selected and how often to repeat
-// them into cells: one cell is one run of one scenario, with its own
-// warm-up, result file and verdict. The e2e suite makes a feature of each
-// cell and `selfheal run` runs them in order, so a repetition is data that
-// both front ends see, label and report, not a loop inside the runner.
+// Package plan turns the cells a run asked for (scenario × fixture
+// variant, chaos/variant) and how often to repeat them into the cells it
+// runs: one cell is one run of one scenario against one variant, with its
+// own warm-up, result file and verdict. The e2e suite makes a feature of
+// each cell and `selfheal run` runs them in order, so a repetition is data
+// that both front ends see, label and report, not a loop inside the
+// runner.
 package plan
 
 import (
@@ -10,16 +12,16 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/variant"
 )
 
 // MaxRepeat bounds --repeat: a typo such as 300 for 3 would occupy the
 // machine for a day.
 const MaxRepeat = 100
 
-// Cell is one run of one scenario.
+// Cell is one run of one scenario against one variant.
 type Cell struct {
-	Entry catalog.Entry
+	variant.Cell
 	// Repetition counts from 1 up to Repetitions.
 	Repetition, Repetitions int
 }
@@ -30,25 +32,27 @@ func (c Cell) Scenario() string { return c.Entry.Name }
 // Repeated says whether the scenario runs more than once.
 func (c Cell) Repeated() bool { return c.Repetitions > 1 }
 
-// Name names the cell for people and test names: "node-halt", or
-// "node-halt#2" when the scenario is repeated.
+// Name names the cell for people and test names: "node-halt",
+// "node-halt@no-pdb", or with repetitions "node-halt#2".
 func (c Cell) Name() string {
 	if !c.Repeated() {
-		return c.Entry.Name
+		return c.Cell.Name()
 	}
-	return fmt.Sprintf("%s#%d", c.Entry.Name, c.Repetition)
+	return fmt.Sprintf("%s#%d", c.Cell.Name(), c.Repetition)
 }
 
-// Labels are the entry's e2e-framework labels plus repetition=<i>, so
-// `-labels repetition=1` runs the first repetition of each scenario.
+// Labels are the variant cell's e2e-framework labels plus
+// repetition=<i>, so `-labels repetition=1` runs the first repetition of
+// each scenario.
 func (c Cell) Labels() map[string]string {
-	l := c.Entry.Labels()
+	l := c.Cell.Labels()
 	l["repetition"] = strconv.Itoa(c.Repetition)
 	return l
 }
 
-// FileName is the cell's result file in the run's directory:
-// "node-halt.json", or "node-halt.r2.json" when repeated.
+// FileName is the cell's result file name: "node-halt.json", or
+// "node-halt.r2.json" when repeated (the session puts it in the variant's
+// directory when the run asked for variants).
 func (c Cell) FileName() string {
 	if !c.Repeated() {
 		return c.Entry.Name + ".json"
@@ -59,17 +63,18 @@ func (c Cell) FileName() string {
 // Plan is the cells of a run, in the order they run.
 type Plan []Cell
 
-// New plans entries, each repeated n times in a row (all repetitions of
-// the first entry, then of the next...): back-to-back repetitions see the
-// same cluster state and make a scenario's spread easy to read.
-func New(entries []catalog.Entry, n int) (Plan, error) {
+// New repeats each cell of m n times in a row (all repetitions of the
+// first cell, then of the next...): back-to-back repetitions see the same
+// cluster state, make a scenario's spread easy to read, and keep a
+// variant's cells together so its fixture is deployed once.
+func New(m variant.Matrix, n int) (Plan, error) {
 	if err := CheckRepeat(n); err != nil {
 		return nil, err
 	}
 	var p Plan
-	for _, e := range entries {
+	for _, c := range m.Cells {
 		for i := 1; i <= n; i++ {
-			p = append(p, Cell{Entry: e, Repetition: i, Repetitions: n})
+			p = append(p, Cell{Cell: c, Repetition: i, Repetitions: n})
 		}
 	}
 	return p, nil
@@ -92,20 +97,20 @@ func ParseRepeat(s string) (int, error) {
 	return n, CheckRepeat(n)
 }
 
-// Index is the position of the cell of scenario and repetition in p, or
-// -1.
-func (p Plan) Index(scenario string, repetition int) int {
-	for i, c := range p {
-		if c.Entry.Name == scenario && c.Repetition == repetition {
+// Index is the position of c in p, or -1.
+func (p Plan) Index(c Cell) int {
+	for i, x := range p {
+		if x.Cell.Name() == c.Cell.Name() && x.Repetition == c.Repetition {
 			return i
 		}
 	}
 	return -1
 }
 
-// Last says whether cell i is the last one of its scenario in the plan.
+// Last says whether cell i is the last repetition of its scenario and
+// variant in the plan.
 func (p Plan) Last(i int) bool {
-	return i == len(p)-1 || p[i+1].Entry.Name != p[i].Entry.Name
+	return i == len(p)-1 || p[i+1].Cell.Name() != p[i].Cell.Name()
 }
 
 // Filter is e2e-framework's feature selection (pkg/env, requireProcessing):

@@ -7,14 +7,16 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/variant"
 )
 
-func entries(names ...string) []catalog.Entry {
-	var out []catalog.Entry
+// matrix is the baseline cells of scenarios named as given.
+func matrix(names ...string) variant.Matrix {
+	var m variant.Matrix
 	for _, n := range names {
-		out = append(out, catalog.Entry{Name: n, Fault: "f-" + n, Set: "core"})
+		m.Cells = append(m.Cells, variant.Cell{Variant: variant.Variant{Name: variant.Baseline}, Entry: catalog.Entry{Name: n, Fault: "f-" + n, Set: "core"}})
 	}
-	return out
+	return m
 }
 
 func names(p Plan) string {
@@ -41,7 +43,7 @@ func TestNew(t *testing.T) {
 		{[]string{"a"}, 101, "", "", "between 1 and 100 (got 101)"},
 	}
 	for _, tt := range tests {
-		p, err := New(entries(tt.scenarios...), tt.n)
+		p, err := New(matrix(tt.scenarios...), tt.n)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("New(%v, %d) err = %v, want %q", tt.scenarios, tt.n, err, tt.wantErr)
@@ -65,7 +67,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestCellLabelsAndLast(t *testing.T) {
-	p, _ := New(entries("a", "b"), 2)
+	p, _ := New(matrix("a", "b"), 2)
 	l := p[1].Labels()
 	if l["scenario"] != "a" || l["repetition"] != "2" || l["fault"] != "f-a" {
 		t.Errorf("labels %v", l)
@@ -77,11 +79,13 @@ func TestCellLabelsAndLast(t *testing.T) {
 	if want := []bool{false, true, false, true}; !equal(last, want) {
 		t.Errorf("Last = %v, want %v", last, want)
 	}
-	if i := p.Index("b", 1); i != 2 {
-		t.Errorf("Index(b, 1) = %d, want 2", i)
+	if i := p.Index(p[2]); i != 2 {
+		t.Errorf("Index(b#1) = %d, want 2", i)
 	}
-	if i := p.Index("c", 1); i != -1 {
-		t.Errorf("Index(c, 1) = %d, want -1", i)
+	other := p[2]
+	other.Variant.Name = "no-pdb"
+	if i := p.Index(other); i != -1 {
+		t.Errorf("Index(b@no-pdb#1) = %d, want -1", i)
 	}
 }
 
@@ -107,7 +111,7 @@ func TestParseRepeat(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	p, _ := New(entries("a", "b", "c"), 2)
+	p, _ := New(matrix("a", "b", "c"), 2)
 	name := func(c Cell) string { return c.Name() }
 	tests := []struct {
 		f    Filter
@@ -129,7 +133,7 @@ func TestSelect(t *testing.T) {
 }
 
 func TestProgressEstimate(t *testing.T) {
-	p, _ := New(entries("a", "b"), 3)
+	p, _ := New(matrix("a", "b"), 3)
 	pr := NewProgress(p)
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
@@ -171,8 +175,32 @@ func TestProgressEstimate(t *testing.T) {
 	}
 }
 
+func TestVariantCells(t *testing.T) {
+	m := matrix("a", "a")
+	m.Cells[1].Variant.Name = "no-pdb"
+	p, _ := New(m, 2)
+	if got := names(p); got != "a#1 a#2 a@no-pdb#1 a@no-pdb#2" {
+		t.Errorf("cells %q", got)
+	}
+	if !p.Last(1) || p.Last(2) || p[3].Labels()["variant"] != "no-pdb" || p[3].FileName() != "a.r2.json" {
+		t.Errorf("last %v %v labels %v file %s", p.Last(1), p.Last(2), p[3].Labels(), p[3].FileName())
+	}
+	// The estimate keeps a variant's cells apart from the baseline's.
+	pr := NewProgress(p)
+	t0 := time.Now()
+	pr.Start(0, t0)
+	pr.Finish(0, t0.Add(time.Minute))
+	pr.Start(1, t0.Add(time.Minute))
+	pr.Finish(1, t0.Add(2*time.Minute))
+	pr.Start(2, t0.Add(2*time.Minute))
+	pr.Finish(2, t0.Add(5*time.Minute)) // a@no-pdb took 3 min
+	if left, _ := pr.Left(t0.Add(5 * time.Minute)); left != 3*time.Minute {
+		t.Errorf("left %s, want 3m0s (a@no-pdb's own time, not a's)", left)
+	}
+}
+
 func TestProgressUnrepeated(t *testing.T) {
-	p, _ := New(entries("a", "b"), 1)
+	p, _ := New(matrix("a", "b"), 1)
 	pr := NewProgress(p)
 	t0 := time.Now()
 	pr.Start(0, t0)

@@ -12,7 +12,7 @@ import (
 // take from the cells that finished.
 //
 // A cell not yet finished is expected to take the median time of the
-// finished cells of its scenario, or, when none of its scenario has
+// finished cells of its scenario and variant, or, when none of them has
 // finished, the median of all finished cells; the running cell counts for
 // what its estimate has left (never below zero). The median, not the mean,
 // so that one cell that failed in seconds does not halve the estimate.
@@ -68,7 +68,7 @@ func (p *Progress) left(now time.Time) (time.Duration, bool) {
 	for i, c := range p.plan {
 		if p.done[i] {
 			all = append(all, p.took[i])
-			byScenario[c.Entry.Name] = append(byScenario[c.Entry.Name], p.took[i])
+			byScenario[c.Cell.Name()] = append(byScenario[c.Cell.Name()], p.took[i])
 		}
 	}
 	if len(all) == 0 {
@@ -80,7 +80,7 @@ func (p *Progress) left(now time.Time) (time.Duration, bool) {
 			continue
 		}
 		est := median(all)
-		if same := byScenario[c.Entry.Name]; len(same) > 0 {
+		if same := byScenario[c.Cell.Name()]; len(same) > 0 {
 			est = median(same)
 		}
 		if i == p.current {
@@ -105,7 +105,7 @@ func (p *Progress) Line(now time.Time) string {
 	var s string
 	if p.current >= 0 {
 		c := p.plan[p.current]
-		s = c.Entry.Name
+		s = c.Cell.Name()
 		if c.Repeated() {
 			s += fmt.Sprintf(" %d/%d", c.Repetition, c.Repetitions)
 		}

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
+	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
 	"github.com/selfheal/selfheal/chaos/kube"
@@ -30,6 +31,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/reports/publish"
@@ -60,6 +62,12 @@ type Config struct {
 	Images fixtures.ImageSet
 	// App are extra fixture settings (replicas, probes...).
 	App []app.Option
+	// Variant is the fixture variant deployed first, on top of App (zero:
+	// baseline); RunCell switches to the variant of its cell.
+	Variant variant.Variant
+	// VariantDirs puts each result in a directory named after its
+	// variant (a matrix that asked for variants; see variant.Matrix).
+	VariantDirs bool
 	// BaseURL is where the load enters (default http://127.0.0.1:30080,
 	// the NodePort on the control-plane node).
 	BaseURL string
@@ -106,6 +114,8 @@ type Session struct {
 	runDir   string
 	results  []*result.Result
 	cancelTL context.CancelFunc
+	variant  variant.Variant
+	costs    []cellCost
 	progress *plan.Progress
 }
 
@@ -129,11 +139,10 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
-	appCfg, err := app.New(append([]app.Option{app.WithImages(cfg.Images.WordPress, cfg.Images.MySQL)}, cfg.App...)...)
-	if err != nil {
+	s := &Session{cfg: cfg, client: client, res: res, variant: cfg.Variant, progress: plan.NewProgress(cfg.Plan)}
+	if s.app, err = s.fixture(cfg.Variant); err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, client: client, res: res, app: appCfg, progress: plan.NewProgress(cfg.Plan)}
 	if err := s.checkKind(ctx); err != nil {
 		return nil, err
 	}
@@ -165,6 +174,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Console == nil {
 		c.Console = nopConsole{}
+	}
+	if c.Variant.Name == "" {
+		c.Variant, _ = variant.Find(variant.Baseline)
 	}
 	return c
 }
@@ -225,8 +237,8 @@ func (s *Session) prepare(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	if err := kube.WaitFor(ctx, kube.All(s.client.DeploymentSteady(s.app.Namespace, app.WordPress, app.WordPress), s.client.StatefulSetSteady(s.app.Namespace, app.MySQL)), 2*time.Second, 10*time.Minute); err != nil {
-		return fmt.Errorf("waiting for WordPress and MySQL: %w", err)
+	if err := s.waitApp(ctx); err != nil {
+		return err
 	}
 	con.Logf("app ready in %s; installing WordPress through %s", time.Since(start).Round(time.Second), s.cfg.BaseURL)
 	if err := app.Install(ctx, s.cfg.BaseURL, app.DefaultSite(), 5*time.Minute); err != nil {
@@ -241,12 +253,18 @@ func (s *Session) prepare(ctx context.Context) error {
 	s.events, s.cancelTL = rec, cancel
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
-	opts := []scenario.Option{
-		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(rec), scenario.WithRunInfo(s.info),
-	}
-	opts = append(opts, scenario.WithConsole(con, s.cfg.StatusEvery, s.statusLine()))
-	s.runner = scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+	s.runner = s.newRunner()
 	return nil
+}
+
+// newRunner is a runner that stamps results with the session's run info
+// (which names the fixture and its variant).
+func (s *Session) newRunner() *scenario.Runner {
+	opts := []scenario.Option{
+		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
+	}
+	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
+	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
 }
 
 func (s *Session) catalogEnv() catalog.Env {
@@ -254,7 +272,7 @@ func (s *Session) catalogEnv() catalog.Env {
 }
 
 func (s *Session) runInfo(ctx context.Context) result.RunInfo {
-	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe()}
+	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe(), Variant: s.variant.Name}
 	if v, err := s.client.Kubernetes.Discovery().ServerVersion(); err == nil {
 		info.KubernetesVersion = v.GitVersion
 	}
@@ -308,39 +326,48 @@ func (s *Session) statusLine() func(measure.Status, time.Time) string {
 	}
 }
 
-// Run runs one cell of the plan (a repetition of a catalog scenario) and
-// writes its result. It returns the result whenever there is one (its
-// verdict says pass, fail or error). A cell that fails before its load
-// starts (the workload not at its desired state, say) still gets a result,
-// with the verdict error and why, so that a repetition that could not run
-// is counted as such and the others still run.
-func (s *Session) Run(ctx context.Context, c plan.Cell) (*result.Result, error) {
+// Run runs one catalog entry against the fixture deployed now and writes
+// its result. It returns the result whenever there is one (its verdict
+// says pass, fail or error).
+func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, error) {
+	return s.run(ctx, plan.Cell{Cell: variant.Cell{Variant: s.variant, Entry: e}, Repetition: 1, Repetitions: 1})
+}
+
+// run runs cell c (a repetition of a catalog scenario, with the cell's
+// timing under the session's) and writes its result. A cell that fails
+// before its load starts (the workload not at its desired state, say)
+// still gets a result, with the verdict error and why, so that a
+// repetition that could not run is counted as such and the others still
+// run.
+func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) {
 	sc, err := s.Scenario(c.Entry)
 	if err != nil {
 		return nil, err
 	}
-	i := s.cfg.Plan.Index(c.Scenario(), c.Repetition)
+	sc.Timing = overlay(overlay(sc.Timing, c.Timing), s.cfg.Timing)
+	i := s.cfg.Plan.Index(c)
 	s.progress.Start(i, time.Now())
 	defer func() { s.progress.Finish(i, time.Now()) }()
 	tag := c.Name()
 	if c.Repeated() {
-		s.cfg.Console.Logf("[%s] repetition %d of %d", sc.Name, c.Repetition, c.Repetitions)
+		s.cfg.Console.Logf("[%s] repetition %d of %d", c.Cell.Name(), c.Repetition, c.Repetitions)
 	}
 	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
-	started := time.Now()
+	began := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
 	if res == nil {
 		if runErr == nil {
 			return nil, nil
 		}
-		res = errorResult(sc, s.info, started, runErr)
+		res = errorResult(sc, s.info, began, runErr)
 	}
 	if c.Repeated() {
 		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
 	}
 	res.AggregateBudgets = s.cfg.Aggregate.For(sc.Name)
+	s.account(tag, began, res)
 	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, c.FileName())
+	path := filepath.Join(s.runDir, s.resultName(c.FileName()))
 	if err := result.WriteFile(path, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
@@ -359,13 +386,13 @@ func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, e
 	}
 }
 
-// Repeats takes a scenario's repetitions in this session together
-// (chaos/aggregate through the report's view, so that the suite, the CLI
-// and the report say the same).
-func (s *Session) Repeats(scenario string) (view.Repeats, bool) {
+// Repeats takes the repetitions of c's scenario against c's variant in
+// this session together (chaos/aggregate through the report's view, so
+// that the suite, the CLI and the report say the same).
+func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
 	var rs []*result.Result
 	for _, r := range s.results {
-		if r.Scenario == scenario {
+		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
 			rs = append(rs, r)
 		}
 	}
@@ -393,6 +420,9 @@ func (s *Session) Publish(ctx context.Context) error {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	if err := s.checkClaims(); err != nil {
+		return err
+	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
 		publish.WithView(view.WithTitle("selfheal runs")))
 	if err != nil {

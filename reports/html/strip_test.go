@@ -16,7 +16,7 @@ import (
 // aggregate budgets table.
 func TestRepeatsDrawn(t *testing.T) {
 	rs := loadSamples(t, "../testdata/repeated")
-	history := view.WithHistory(func(sc string, key result.MetricKey) (view.HistoryBand, bool) {
+	history := view.WithHistory(func(sc, _ string, key result.MetricKey) (view.HistoryBand, bool) {
 		return view.HistoryBand{P50: 48000, P95: 70000, Runs: 14}, sc == "node-halt" && key == result.KeyRecovery
 	})
 	page := render(t, rs, history)

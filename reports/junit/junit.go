@@ -160,7 +160,7 @@ func aggregateCases(rp view.Repeats) []Case {
 	text.Repeats(&summary, rp)
 	var out []Case
 	for _, b := range rp.Budgets {
-		c := Case{Name: rp.Name + " aggregate budget " + b.Key, Classname: "selfheal." + rp.Name + ".aggregate", Time: "0"}
+		c := Case{Name: rp.Label + " aggregate budget " + b.Key, Classname: "selfheal." + rp.Name + ".aggregate", Time: "0"}
 		if b.Pass {
 			c.SystemOut = cdata(b.Message + "\n" + summary.String())
 		} else {

@@ -13,7 +13,7 @@ import (
 // the median, its interval, the range and the IQR, what was not counted,
 // and the aggregate budgets.
 func Repeats(w io.Writer, r view.Repeats) {
-	fmt.Fprintf(w, "\n%s: %d repetitions, %s\n", r.Name, r.N, r.PassText)
+	fmt.Fprintf(w, "\n%s: %d repetitions, %s\n", r.Label, r.N, r.PassText)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  figure\tn\tmedian\t95% interval of the median\trange\tIQR\tnot counted")
 	for _, row := range r.Rows {

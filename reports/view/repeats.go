@@ -14,8 +14,12 @@ import (
 // median with its interval, and the history band behind them when there
 // is one.
 type Repeats struct {
-	Anchor      string
-	Name        string
+	Anchor string
+	Name   string
+	// Variant is the fixture variant they ran against ("" or baseline:
+	// today's fixture); Label is the name with it: "node-halt@no-pdb".
+	Variant     string `json:",omitempty"`
+	Label       string
 	N           int
 	PassText    string // "3/3 passed"
 	Verdict     result.Verdict
@@ -85,12 +89,16 @@ type HistoryBand struct {
 	Runs     int
 }
 
-// History looks up the band of a scenario's metric; false when there is
-// none.
-type History func(scenario string, key result.MetricKey) (HistoryBand, bool)
+// History looks up the band of a scenario's metric against a fixture
+// variant ("" when the results name none); false when there is none.
+type History func(scenario, variant string, key result.MetricKey) (HistoryBand, bool)
 
 // WithHistory draws history bands behind the repetitions' strips.
 func WithHistory(h History) Option { return func(c *config) { c.history = h } }
+
+// baselineVariant is chaos/variant.Baseline, today's fixture, which
+// names need not mention (the reports do not import the engine).
+const baselineVariant = "baseline"
 
 // intervalMethod is said once per repeated scenario.
 const intervalMethod = "The interval is the exact order-statistic confidence interval of the median (from the binomial distribution, no assumption about the shape of the values); it needs at least 6 repetitions at 95 %, so fewer give none rather than a made-up one. Repetitions that did not recover (or heal) are counted apart, not given a number; repetitions that could not run are left out."
@@ -121,9 +129,14 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 	}
 	var out []Repeats
 	for _, agg := range aggregate.Of(repeated) {
+		label := agg.Scenario
+		if agg.Variant != "" && agg.Variant != baselineVariant {
+			label += "@" + agg.Variant
+		}
 		v := Repeats{
-			Anchor: unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(agg.Scenario)+"-repeats", "-")),
-			Name:   agg.Scenario, N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
+			Anchor: unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(label)+"-repeats", "-")),
+			Name:   agg.Scenario, Variant: agg.Variant, Label: label,
+			N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
 		}
 		v.VerdictText = v.Verdict.Words()
 		for i, r := range agg.Results {
@@ -137,7 +150,7 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 			if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
 				continue // measured in no repetition (no healing check)
 			}
-			v.Rows = append(v.Rows, repeatRow(agg.Scenario, m, cfg.history))
+			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, cfg.history))
 		}
 		for _, b := range agg.Budgets {
 			v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
@@ -147,7 +160,7 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 	return out
 }
 
-func repeatRow(scenario string, m aggregate.Metric, history History) RepeatRow {
+func repeatRow(scenario, variant string, m aggregate.Metric, history History) RepeatRow {
 	def := m.Metric
 	row := RepeatRow{Key: def.Key, Metric: def.Title(), N: m.Summary.N, Apart: apartText(m)}
 	format := func(v float64) string { return MetricText(def, v) }
@@ -161,7 +174,7 @@ func repeatRow(scenario string, m aggregate.Metric, history History) RepeatRow {
 	var band HistoryBand
 	hasBand := false
 	if history != nil {
-		band, hasBand = history(scenario, def.Key)
+		band, hasBand = history(scenario, variant, def.Key)
 		if hasBand {
 			top = math.Max(top, band.P95)
 		}

@@ -177,7 +177,7 @@ func problems(run trend.Run, v Run, t *Trends) []Problem {
 			}
 		}
 		if len(missed) > 0 {
-			out = append(out, Problem{Scenario: rp.Name + " (" + plural(rp.N, "repetition", "repetitions") + ")", Anchor: rp.Anchor, Kind: ProblemFail, Text: join(missed)})
+			out = append(out, Problem{Scenario: rp.Label + " (" + plural(rp.N, "repetition", "repetitions") + ")", Anchor: rp.Anchor, Kind: ProblemFail, Text: join(missed)})
 		}
 	}
 	if t == nil {

@@ -44,7 +44,7 @@ func TestGolden(t *testing.T) {
 		// A run with repeated scenarios, each repetition analysed by
 		// chaos/measure (reports/internal/sample.Repeated), and a history
 		// band for node-halt's recovery.
-		{"repeated", []string{"../testdata/repeated"}, []Option{WithHistory(func(sc string, key result.MetricKey) (HistoryBand, bool) {
+		{"repeated", []string{"../testdata/repeated"}, []Option{WithHistory(func(sc, _ string, key result.MetricKey) (HistoryBand, bool) {
 			if sc == "node-halt" && key == result.KeyRecovery {
 				return HistoryBand{P50: 48000, P95: 70000, Runs: 14}, true
 			}
