@@ -116,7 +116,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
+		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, Host: st.host,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -176,6 +176,7 @@ type settings struct {
 	budgets      scenario.Overrides
 	timing       scenario.Timing
 	load         []load.Option
+	host         scenario.HostPolicy
 }
 
 func readSettings(getenv func(string) string) (settings, error) {
@@ -228,7 +229,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 			return st, fmt.Errorf("SELFHEAL_WARMUP=%q: want a duration, e.g. 15s", v)
 		}
 	}
-	return st, nil
+	return st, readHostSettings(getenv, &st)
 }
 
 func orDefault(v, d string) string {

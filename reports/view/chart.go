@@ -28,6 +28,8 @@ type Chart struct {
 	Markers   []Marker
 	Outages   []Span
 	Lanes     []Lane
+	// Host is the host's verdict over time, a thin lane under the events.
+	Host []HostSpan `json:",omitempty"`
 	// Alt is the chart's text alternative, for screen readers and for a
 	// reader whose viewer shows no SVG.
 	Alt string
@@ -106,6 +108,7 @@ func buildChart(r *result.Result, cfg *config) *Chart {
 	c.Markers = markers(r, loc)
 	c.Outages = outageSpans(r, loc)
 	c.Lanes = lanes(r, dur, loc)
+	c.Host = hostLane(r, loc)
 	c.Alt = chartAlt(r, c, loc)
 	return c
 }
