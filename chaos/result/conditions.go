@@ -142,7 +142,7 @@ func HostSignals() []HostSignal {
 		{SignalIOPressure, "io_pressure", "IO pressure", true},
 		{SignalIOWait, "iowait", "iowait", true},
 		{SignalLoad, "load", "load per CPU", false},
-		{SignalSelfCPU, "self_cpu", "selfheal's own CPU (of one core)", true},
+		{SignalSelfCPU, "self_cpu", "selfheal's CPU (of one core)", true},
 	}
 }
 

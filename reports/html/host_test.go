@@ -32,7 +32,7 @@ func TestHostLaneAndBadge(t *testing.T) {
 		`<rect class="host h-clean" data-verdict="clean"`,
 		`<rect class="host h-starved" data-verdict="starved"`,
 		`>starved machine</span>`,
-		`The verdict was measured on a starved machine: CPU pressure 42 %; rerun before trusting it.`,
+		`The figures were measured on a starved machine: CPU pressure 42 %; rerun before trusting it.`,
 		`<caption>Host conditions: median (max), sampled every 1.0 s`,
 		`host starved</li>`,
 	} {

@@ -434,5 +434,8 @@ func chartAlt(r *result.Result, c *Chart, loc *time.Location) string {
 	if len(r.Events) > 0 {
 		s += fmt.Sprintf("; %s from Kubernetes in %d lanes under the chart, listed in the table below", plural(len(r.Events), "event", "events"), len(c.Lanes))
 	}
+	if len(c.Host) > 0 && r.Conditions != nil {
+		s += fmt.Sprintf("; the host's load (clean, contended or starved per sample; %s overall) in a thin lane at the bottom", r.Conditions.Verdict)
+	}
 	return s + "."
 }
