@@ -14,18 +14,18 @@ func TestBudgetsCheck(t *testing.T) {
 	r := &result.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, RecoveryMS: &rec, Recovered: true}
 	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(4), Recovery: Dur(2 * time.Second), MustRecover: true}
 	checks := b.Check(r)
-	got := map[string]bool{}
+	got := map[result.MetricKey]bool{}
 	for _, c := range checks {
 		got[c.Metric] = c.Pass
 	}
-	want := map[string]bool{"downtime_ms": true, "longest_outage_ms": false, "server_5xx": true, "recovery_ms": false, "recovered": true}
+	want := map[result.MetricKey]bool{result.KeyDowntime: true, result.KeyLongestOutage: false, result.Key5xx: true, result.KeyRecovery: false, result.KeyRecovered: true}
 	for m, p := range want {
 		if got[m] != p {
 			t.Errorf("%s pass = %v, want %v (%+v)", m, got[m], p, checks)
 		}
 	}
 	for _, c := range checks {
-		if c.Metric == "longest_outage_ms" && c.Message != "longest_outage_ms 2s exceeds budget 1s" {
+		if c.Metric == result.KeyLongestOutage && c.Message != "longest outage 2s exceeds budget 1s" {
 			t.Errorf("message %q must name metric, value and limit", c.Message)
 		}
 	}

@@ -169,7 +169,7 @@ func verdictOf(res *result.Result, err error) string {
 	if err != nil {
 		return "error: " + err.Error()
 	}
-	return "error"
+	return string(result.VerdictError)
 }
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or

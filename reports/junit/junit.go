@@ -157,7 +157,7 @@ func cases(r *result.Result) []Case {
 	story := strings.Join(view.Story(r, nil), "\n")
 	sc.SystemOut = cdata(story + "\n\n" + figures(r))
 	switch r.Outcome() {
-	case "fail":
+	case result.VerdictFail:
 		var missed []string
 		for _, b := range r.Budgets {
 			if !b.Pass {
@@ -168,7 +168,7 @@ func cases(r *result.Result) []Case {
 		if caveat := view.HostCaveat(r); caveat != "" {
 			sc.Failure.Message = "FAIL (" + caveat + "): " + sc.Failure.Message
 		}
-	case "error":
+	case result.VerdictError:
 		msg := r.Error
 		if msg == "" {
 			msg = "the scenario could not run to its end"
@@ -177,7 +177,7 @@ func cases(r *result.Result) []Case {
 	}
 	out := []Case{sc}
 	for _, b := range r.Budgets {
-		c := Case{Name: r.Scenario + " budget " + b.Metric, Classname: class + ".budgets", Time: "0"}
+		c := Case{Name: r.Scenario + " budget " + string(b.Metric), Classname: class + ".budgets", Time: "0"}
 		if b.Pass {
 			c.SystemOut = cdata(budgetOut(b))
 		} else {
@@ -203,24 +203,25 @@ func budgetOut(b result.BudgetCheck) string {
 	return s
 }
 
-// figures lists the key figures in plain text, for system-out.
+// figures lists the key figures of the metric table in plain text, for
+// system-out: "downtime: 2.2 s".
 func figures(r *result.Result) string {
-	opt := func(v *float64, none string) string {
-		if v == nil {
-			return none
+	var lines []string
+	for _, m := range result.Metrics() {
+		if m.Unit == result.UnitBool {
+			continue // said by its figure: recovery "not recovered"
 		}
-		return view.Duration(*v)
+		v, ok := m.Value(r)
+		switch {
+		case ok:
+			lines = append(lines, m.Name+": "+view.MetricText(m, v))
+		case m.Never != nil && m.Never(r):
+			lines = append(lines, m.Name+": "+m.Missed)
+		default:
+			lines = append(lines, m.Name+": —")
+		}
 	}
-	lines := []string{
-		"downtime: " + view.Duration(r.DowntimeMS) + fmt.Sprintf(" in %d outages", len(r.Outages)),
-		"longest outage: " + view.Duration(r.LongestOutageMS),
-		fmt.Sprintf("5xx: %d, transport errors: %d, requests: %d (%d failed)", r.Server5xx, sum(r.Errors), r.Requests.Total, r.Requests.Failed),
-		"time to first error: " + opt(r.TimeToFirstErrorMS, "none"),
-		"recovery: " + opt(r.RecoveryMS, "not recovered"),
-	}
-	if r.Healing != nil {
-		lines = append(lines, "healing: "+opt(r.Healing.MS, "not healed"))
-	}
+	lines = append(lines, fmt.Sprintf("requests: %d (%d failed)", r.Requests.Total, r.Requests.Failed))
 	if h := view.Host(r); h != nil {
 		line := "host: " + h.Badge
 		if h.Caveat != "" {
@@ -229,14 +230,6 @@ func figures(r *result.Result) string {
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
-}
-
-func sum(m map[string]int) int {
-	n := 0
-	for _, v := range m {
-		n += v
-	}
-	return n
 }
 
 func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }

@@ -98,10 +98,10 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		if !b.Pass {
 			mark = "MISS"
 		}
-		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, b.Message)
+		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, view.BudgetText(b))
 	}
 	if r.Verdict != "" {
-		fmt.Fprintf(tw, "Verdict\t%s\n", view.VerdictLine(r))
+		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict.Words())+view.HostSuffix(r))
 	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "Error\t%s\n", r.Error)

@@ -2,38 +2,70 @@ package text
 
 import (
 	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
-// A verdict measured on a starved machine says so, and the summary shows
-// the host's signals per phase, with the missing ones and why.
-func TestSummarySaysTheHostWasStarved(t *testing.T) {
-	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	c := &result.Conditions{IntervalMS: 1000, CPUs: 2, Samples: 6,
-		Thresholds: []result.HostThreshold{{Signal: result.SignalSteal, Contended: 10, Starved: 30}, {Signal: result.SignalCPUPressure, Contended: 20, Starved: 40}},
-		Phases: []result.PhaseConditions{
-			{Phase: result.PhaseWarmup, Signals: map[string]result.SignalStat{result.SignalSteal: {Median: 2, Max: 3}, result.SignalCPUPressure: {Median: 5, Max: 9}}},
-			{Phase: result.PhaseFault, Signals: map[string]result.SignalStat{result.SignalSteal: {Median: 50, Max: 55}, result.SignalCPUPressure: {Median: 42, Max: 61}}},
-		},
-		Missing: map[string]string{result.SignalMemoryPressure: "the kernel has no PSI (no /proc/pressure/memory)"},
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestGolden pins the summary of real results (the suite run of
+// docs/report.md, a probe against the flaky server) and of the synthetic
+// samples. Run with -update after a deliberate change and read the diff:
+// every budget line must read as its budget does.
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name  string
+		paths []string
+	}{
+		{"real-run", []string{"../../docs/runs/20261123-132901"}},
+		{"probe-flaky", []string{"../testdata/probe-flaky/result.json"}},
+		{"nightly-20250604", []string{"../testdata/nightly/2025-06-04"}},
+		{"probe", []string{"../testdata/probe/probe.json"}},
 	}
-	c.Judge()
-	r := &result.Result{Scenario: "pod-eviction", Started: t0, Ended: t0.Add(time.Minute), Verdict: result.VerdictFail,
-		Budgets: []result.BudgetCheck{{Metric: result.KeyDowntime, Limit: 5000, Value: 22100, Message: "downtime 22.1s over 5s"}}, Conditions: c}
-	var b bytes.Buffer
-	Summary(&b, r)
-	out := b.String()
-	for _, want := range []string{
-		"FAIL (measured on a starved machine: CPU steal 50 %, CPU pressure 42 %; rerun before trusting it)",
-		"CPU steal        2 % (max 3 %)  50 % (max 55 %)",
-		"memory pressure  missing: the kernel has no PSI",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("summary lacks %q:\n%s", want, out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loaded, _, err := result.ReadPaths(context.Background(), tt.paths...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			for _, l := range loaded {
+				buf.WriteString("==== " + filepath.Base(l.Path) + "\n")
+				Summary(&buf, l.Result)
+				buf.WriteString("\n")
+			}
+			path := filepath.Join("testdata", tt.name+".golden.txt")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test ./reports/text -update creates it)", err)
+			}
+			if got := buf.String(); got != string(want) {
+				t.Errorf("summary differs from %s; run go test ./reports/text -update and review the diff\n%s", path, firstDiff(string(want), got))
+			}
+		})
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) && i < len(gl); i++ {
+		if wl[i] != gl[i] {
+			return "want: " + wl[i] + "\ngot:  " + gl[i]
 		}
 	}
+	return "lengths differ"
 }

@@ -56,14 +56,21 @@ func HostCaveat(r *result.Result) string {
 // (measured on a starved machine: CPU steal 50 %, CPU pressure 42 %;
 // rerun before trusting it)".
 func VerdictLine(r *result.Result) string {
-	v := strings.ToUpper(string(r.Outcome()))
+	return strings.ToUpper(string(r.Outcome())) + HostSuffix(r)
+}
+
+// HostSuffix is what follows a verdict about the host: " (measured on a
+// starved machine: ...; rerun before trusting it)", and whether a miss was
+// excused; "" on a clean machine.
+func HostSuffix(r *result.Result) string {
+	var s string
 	if c := HostCaveat(r); c != "" {
-		v += " (" + c + ")"
+		s = " (" + c + ")"
 	}
 	if r.Conditions != nil && r.Conditions.Excused {
-		v += ", not counted as a failure: budget misses on a starved machine were excused (SELFHEAL_FAIL_STARVED=false)"
+		s += ", not counted as a failure: budget misses on a starved machine were excused (SELFHEAL_FAIL_STARVED=false)"
 	}
-	return v
+	return s
 }
 
 // hostSentence is the story's line about the machine, "" when clean.
