@@ -2,6 +2,7 @@ package result
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,49 @@ const (
 	FromInjection    RecoveryOrigin = "injection"     // the first recorded injection
 	FromFirstFailure RecoveryOrigin = "first_failure" // no injection was recorded (a probe nobody marked)
 )
+
+// RecoveryState is whether the service recovered from a fault, as far as
+// the requests show.
+type RecoveryState string
+
+// Recovery states.
+const (
+	RecoveryRecovered    RecoveryState = "recovered"     // a confirmed run of successes (within the deadline)
+	RecoveryNotRecovered RecoveryState = "not_recovered" // requests were sent and none confirmed a recovery
+	// RecoveryNotObserved: no request was sent at or after the instant
+	// recovery is measured from, so nothing can be said either way.
+	RecoveryNotObserved RecoveryState = "not_observed"
+)
+
+// Words says s as a reader would: "recovered", "not recovered", "not observed".
+func (s RecoveryState) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
+
+// Recovery is r's recovery state, derived from Recovered for results
+// written before RecoveryState existed (a result without a request was
+// not observed).
+func (r *Result) Recovery() RecoveryState {
+	switch {
+	case r.RecoveryState != "":
+		return r.RecoveryState
+	case r.Recovered:
+		return RecoveryRecovered
+	case r.Requests.Total == 0:
+		return RecoveryNotObserved
+	}
+	return RecoveryNotRecovered
+}
+
+// NotObservedWhy says why r's recovery was not observed, for every
+// renderer alike: "no request was sent after the injection".
+func (r *Result) NotObservedWhy() string {
+	switch {
+	case r.Requests.Total == 0:
+		return "no request was sent"
+	case len(r.Injections) > 1:
+		return "no request was sent after the last injection"
+	}
+	return "no request was sent after the injection"
+}
 
 // Unit is what a metric's value counts.
 type Unit string
@@ -81,6 +125,10 @@ const (
 	KeyRecovery         = "recovery_ms"
 	KeyHealing          = "healing_ms"
 	KeyRecovered        = "recovered"
+	// KeyRecoveryAfterRevert is recovery measured from the last revert
+	// (Result.AfterRevert): whether a fault nothing heals lets the
+	// service come back once it is undone.
+	KeyRecoveryAfterRevert = "recovery_after_revert_ms"
 )
 
 // Metrics lists every metric, in the order reports show them.
@@ -92,7 +140,7 @@ func Metrics() []Metric {
 		{KeyTransportErrors, "errors", "transport errors", UnitCount, func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
 		{KeyTimeToFirstError, "first_error", "time to first error", UnitMS, func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
 		{KeyRecovery, "recovery", "recovery", UnitMS, func(r *Result) (float64, bool) {
-			if !r.Recovered {
+			if r.Recovery() != RecoveryRecovered {
 				return 0, false
 			}
 			return deref(r.RecoveryMS)
@@ -104,10 +152,19 @@ func Metrics() []Metric {
 			return deref(r.Healing.MS)
 		}},
 		{KeyRecovered, "recovered", "recovered", UnitBool, func(r *Result) (float64, bool) {
-			if r.Recovered {
+			switch r.Recovery() {
+			case RecoveryRecovered:
 				return 1, true
+			case RecoveryNotObserved:
+				return 0, false // neither yes nor no
 			}
 			return 0, true
+		}},
+		{KeyRecoveryAfterRevert, "recovery_after_revert", "recovery after the revert", UnitMS, func(r *Result) (float64, bool) {
+			if r.AfterRevert == nil || r.AfterRevert.State != RecoveryRecovered {
+				return 0, false
+			}
+			return deref(r.AfterRevert.RecoveryMS)
 		}},
 	}
 }

@@ -24,6 +24,10 @@ type Budgets struct {
 	// MustNotRecover is the opposite expectation: a fault nothing can heal
 	// until it is reverted (the database's node lost with its volume).
 	MustNotRecover bool
+	// RecoveryAfterRevert bounds the recovery measured from the last
+	// revert (Result.AfterRevert): the service must come back, and soon,
+	// once the fault is undone.
+	RecoveryAfterRevert *time.Duration
 }
 
 // Budget metric names, as written in overrides and results.
@@ -34,9 +38,11 @@ const (
 	MetricRecovery      = "recovery"
 	MetricHealing       = "healing"
 	MetricRecovered     = "recovered"
+	// MetricRecoveryAfterRevert is result.KeyRecoveryAfterRevert's short name.
+	MetricRecoveryAfterRevert = "recovery_after_revert"
 )
 
-var metricNames = []string{MetricDowntime, MetricLongestOutage, Metric5xx, MetricRecovery, MetricHealing, MetricRecovered}
+var metricNames = []string{MetricDowntime, MetricLongestOutage, Metric5xx, MetricRecovery, MetricHealing, MetricRecovered, MetricRecoveryAfterRevert}
 
 // Dur is a helper for budget literals.
 func Dur(d time.Duration) *time.Duration { return &d }
@@ -54,7 +60,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		switch {
 		case !known:
 			c.Value, c.Missing = 0, true
-			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", metric, unknownWhy(metric), format(limit, unit))
+			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", metric, unknownWhy(metric, r), format(limit, unit))
 		case c.Pass:
 			c.Message = fmt.Sprintf("%s %s within budget %s", metric, format(value, unit), format(limit, unit))
 		default:
@@ -84,6 +90,19 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		}
 		add("healing_ms", ms(b.Healing), v, ok, "ms")
 	}
+	if b.RecoveryAfterRevert != nil {
+		out = append(out, afterRevertCheck(r, ms(b.RecoveryAfterRevert)))
+	}
+	if (b.MustRecover || b.MustNotRecover) && r.Recovery() == result.RecoveryNotObserved {
+		// Neither expectation can be met by nothing: unknown is not a pass.
+		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 1, Missing: true}
+		want := "required to recover"
+		if b.MustNotRecover {
+			c.Limit, want = 0, "expected not to recover before the revert"
+		}
+		c.Message = fmt.Sprintf("recovered: not observed, %s (%s)", r.NotObservedWhy(), want)
+		return append(out, c)
+	}
 	if b.MustRecover {
 		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 1, Pass: r.Recovered}
 		if r.Recovered {
@@ -107,9 +126,36 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	return out
 }
 
-func unknownWhy(metric string) string {
-	if strings.HasPrefix(metric, "healing") {
+// afterRevertCheck is the budget on recovery after the revert; a service
+// that did not come back, or was not watched after the revert, misses it.
+func afterRevertCheck(r *result.Result, limit float64) result.BudgetCheck {
+	key := result.KeyRecoveryAfterRevert
+	c := result.BudgetCheck{Metric: key, Limit: limit, Missing: true}
+	ar := r.AfterRevert
+	switch {
+	case ar == nil:
+		c.Message = fmt.Sprintf("%s: no value (the fault was not reverted), budget %s", key, format(limit, "ms"))
+	case ar.State == result.RecoveryNotObserved:
+		c.Message = fmt.Sprintf("%s: no value (not observed: no request was sent after the revert), budget %s", key, format(limit, "ms"))
+	case ar.State != result.RecoveryRecovered || ar.RecoveryMS == nil:
+		c.Message = fmt.Sprintf("%s: no value (the service had not come back when the run ended), budget %s", key, format(limit, "ms"))
+	default:
+		c.Value, c.Missing, c.Pass = *ar.RecoveryMS, false, *ar.RecoveryMS <= limit
+		word := "within"
+		if !c.Pass {
+			word = "exceeds"
+		}
+		c.Message = fmt.Sprintf("%s %s %s budget %s", key, format(c.Value, "ms"), word, format(limit, "ms"))
+	}
+	return c
+}
+
+func unknownWhy(metric string, r *result.Result) string {
+	switch {
+	case strings.HasPrefix(metric, "healing"):
 		return "the workload did not heal"
+	case r.Recovery() == result.RecoveryNotObserved:
+		return "not observed: " + r.NotObservedWhy()
 	}
 	return "the service did not recover"
 }
@@ -241,6 +287,8 @@ func (b *Budgets) set(metric, value string) error {
 		b.Recovery = d
 	case MetricHealing:
 		b.Healing = d
+	case MetricRecoveryAfterRevert:
+		b.RecoveryAfterRevert = d
 	}
 	return nil
 }
@@ -268,6 +316,9 @@ func (b Budgets) String() string {
 	}
 	if b.MustNotRecover {
 		parts = append(parts, "must not recover before the revert")
+	}
+	if b.RecoveryAfterRevert != nil {
+		parts = append(parts, "recovery after the revert ≤ "+b.RecoveryAfterRevert.String())
 	}
 	if len(parts) == 0 {
 		return "no budgets"

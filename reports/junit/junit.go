@@ -201,7 +201,10 @@ func figures(r *result.Result) string {
 		"longest outage: " + view.Duration(r.LongestOutageMS),
 		fmt.Sprintf("5xx: %d, transport errors: %d, requests: %d (%d failed)", r.Server5xx, sum(r.Errors), r.Requests.Total, r.Requests.Failed),
 		"time to first error: " + opt(r.TimeToFirstErrorMS, "none"),
-		"recovery: " + opt(r.RecoveryMS, "not recovered"),
+		"recovery: " + opt(r.RecoveryMS, r.Recovery().Words()),
+	}
+	if ar := r.AfterRevert; ar != nil {
+		lines = append(lines, "recovery after the revert: "+opt(ar.RecoveryMS, ar.State.Words()))
 	}
 	if r.Healing != nil {
 		lines = append(lines, "healing: "+opt(r.Healing.MS, "not healed"))

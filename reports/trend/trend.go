@@ -159,6 +159,8 @@ func recovery(r *result.Result) Value {
 	switch {
 	case r.RecoveryMS != nil:
 		return Value{V: *r.RecoveryMS}
+	case r.Recovery() == result.RecoveryNotObserved:
+		return Value{Missing: true} // unknown, not "never"
 	case len(r.Injections) == 0 && r.RecoveryFrom == "":
 		return Value{Missing: true} // nothing injected, nothing failed
 	default:
