@@ -100,7 +100,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		if b.MustNotRecover {
 			c.Limit, want = 0, "expected not to recover before the revert"
 		}
-		c.Message = fmt.Sprintf("recovered: not observed, %s (%s)", r.NotObservedWhy(), want)
+		c.Message = fmt.Sprintf("recovered: no value (not observed: %s), %s", r.NotObservedWhy(), want)
 		return append(out, c)
 	}
 	if b.MustRecover {
