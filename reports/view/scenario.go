@@ -266,7 +266,7 @@ func recoveryFigure(r *result.Result) Figure {
 		// The run went on after the deadline (the revert, the tail), so
 		// the time observed is not the time recovery was waited for.
 		f.Value = "not recovered"
-		f.Detail = "within the deadline, " + Duration(r.Analysis.DeadlineMS) + " after " + strings.TrimPrefix(origin(r), "the ")
+		f.Detail = "within the deadline, " + Duration(r.Analysis.DeadlineMS) + " after " + origin(r)
 	default:
 		f.Value = "not recovered"
 		if r.ObservedMS != nil {
