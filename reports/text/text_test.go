@@ -30,7 +30,9 @@ func requests(n int, okUntil, failUntil float64) []measure.Sample {
 	return s
 }
 
-func mark(sec float64) measure.Mark { return measure.Mark{At: at(sec), Fault: "node-kill", Detail: "node halted"} }
+func mark(sec float64) measure.Mark {
+	return measure.Mark{At: at(sec), Fault: "node-kill", Detail: "node halted"}
+}
 
 // analyze runs the real analysis, as a scenario or a probe does.
 func analyze(t *testing.T, in measure.Input) *result.Result {
