@@ -240,7 +240,7 @@ func ttfeFigure(r *result.Result, loc *time.Location) Figure {
 
 func recoveryFigure(r *result.Result) Figure {
 	f := Figure{Key: "recovery_ms", Label: "Recovery", State: budgetState(r, "recovery_ms")}
-	if budgetState(r, "not_recovered") == "bad" {
+	if budgetState(r, "not_recovered") == "bad" || budgetState(r, result.KeyRecoveryAfterRevert) == "bad" {
 		f.State = "bad"
 	}
 	window := Duration(r.Analysis.ConfirmationWindowMS)
