@@ -279,9 +279,9 @@ type Bound struct {
 
 // BudgetCheck is one budget and whether the scenario kept it.
 type BudgetCheck struct {
-	Metric string  `json:"metric"` // e.g. "downtime_ms"
-	Limit  float64 `json:"limit"`
-	Value  float64 `json:"value"`
+	Metric MetricKey `json:"metric"` // a key of Metrics(), e.g. "downtime_ms"
+	Limit  float64   `json:"limit"`
+	Value  float64   `json:"value"`
 	// Missing is set when the figure does not exist (recovery of a run that
 	// did not recover): Value is then 0 and the budget failed.
 	Missing bool `json:"missing,omitempty"`

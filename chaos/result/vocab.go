@@ -89,16 +89,47 @@ const (
 	UnitBool  Unit = "bool"  // 1 yes, 0 no
 )
 
+// MetricKey names a metric in results, budget checks and trend tables:
+// "downtime_ms". It is the result's JSON field where there is one.
+type MetricKey string
+
 // Metric is one figure of a result, named once for budgets, statistics,
 // trends, the report, JUnit and the text summary.
 type Metric struct {
-	Key   string // in results and budget checks: "downtime_ms"
-	Short string // in budget overrides and CLI flags: "downtime"
-	Name  string // in words: "downtime"
+	Key   MetricKey // in results and budget checks: "downtime_ms"
+	Short string    // in budget overrides and CLI flags: "downtime"
+	Name  string    // in words: "downtime"
 	Unit  Unit
 	// Value reads the figure from r; false when r has none (recovery of
 	// a run that did not recover).
 	Value func(r *Result) (float64, bool)
+	// Never, when set, tells why Value has none: true when the event the
+	// metric times never came (not recovered, not healed), which is worse
+	// than any value; false when the figure does not apply (nothing was
+	// injected, nothing checked).
+	Never func(r *Result) bool
+	// Missed says Never in words: "not recovered".
+	Missed string
+	// Verb is what a yes/no metric says happened, for its budget: "must
+	// recover" (a limit of 1) or "must not recover" (a limit of 0).
+	Verb string
+}
+
+// Title is the metric's name as a heading: "Longest outage".
+func (m Metric) Title() string {
+	if m.Name == "" {
+		return string(m.Key)
+	}
+	return strings.ToUpper(m.Name[:1]) + m.Name[1:]
+}
+
+// Requirement says what a budget of limit on a yes/no metric asks for:
+// "must recover", "must not recover".
+func (m Metric) Requirement(limit float64) string {
+	if limit != 0 {
+		return "must " + m.Verb
+	}
+	return "must not " + m.Verb
 }
 
 // Format writes v in the metric's unit for people: "1.234s", "12", "yes".
@@ -117,66 +148,124 @@ func (m Metric) Format(v float64) string {
 
 // Metric keys.
 const (
-	KeyDowntime         = "downtime_ms"
-	KeyLongestOutage    = "longest_outage_ms"
-	Key5xx              = "server_5xx"
-	KeyTransportErrors  = "transport_errors"
-	KeyTimeToFirstError = "time_to_first_error_ms"
-	KeyRecovery         = "recovery_ms"
-	KeyHealing          = "healing_ms"
-	KeyRecovered        = "recovered"
+	KeyDowntime         MetricKey = "downtime_ms"
+	KeyLongestOutage    MetricKey = "longest_outage_ms"
+	Key5xx              MetricKey = "server_5xx"
+	KeyTransportErrors  MetricKey = "transport_errors"
+	KeyTimeToFirstError MetricKey = "time_to_first_error_ms"
+	KeyRecovery         MetricKey = "recovery_ms"
+	KeyHealing          MetricKey = "healing_ms"
+	KeyRecovered        MetricKey = "recovered"
+	KeyImpactP99        MetricKey = "latency_ms.impact.p99"
 	// KeyRecoveryAfterRevert is recovery measured from the last revert
 	// (Result.AfterRevert): whether a fault nothing heals lets the
 	// service come back once it is undone.
-	KeyRecoveryAfterRevert = "recovery_after_revert_ms"
+	KeyRecoveryAfterRevert MetricKey = "recovery_after_revert_ms"
 )
 
 // Metrics lists every metric, in the order reports show them.
 func Metrics() []Metric {
 	return []Metric{
-		{KeyDowntime, "downtime", "downtime", UnitMS, func(r *Result) (float64, bool) { return r.DowntimeMS, true }},
-		{KeyLongestOutage, "longest_outage", "longest outage", UnitMS, func(r *Result) (float64, bool) { return r.LongestOutageMS, true }},
-		{Key5xx, "5xx", "5xx", UnitCount, func(r *Result) (float64, bool) { return float64(r.Server5xx), true }},
-		{KeyTransportErrors, "errors", "transport errors", UnitCount, func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
-		{KeyTimeToFirstError, "first_error", "time to first error", UnitMS, func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
-		{KeyRecovery, "recovery", "recovery", UnitMS, func(r *Result) (float64, bool) {
-			if r.Recovery() != RecoveryRecovered {
-				return 0, false
-			}
-			return deref(r.RecoveryMS)
-		}},
-		{KeyHealing, "healing", "healing", UnitMS, func(r *Result) (float64, bool) {
-			if r.Healing == nil || !r.Healing.Healed {
-				return 0, false
-			}
-			return deref(r.Healing.MS)
-		}},
-		{KeyRecovered, "recovered", "recovered", UnitBool, func(r *Result) (float64, bool) {
-			switch r.Recovery() {
-			case RecoveryRecovered:
-				return 1, true
-			case RecoveryNotObserved:
-				return 0, false // neither yes nor no
-			}
-			return 0, true
-		}},
-		{KeyRecoveryAfterRevert, "recovery_after_revert", "recovery after the revert", UnitMS, func(r *Result) (float64, bool) {
-			if r.AfterRevert == nil || r.AfterRevert.State != RecoveryRecovered {
-				return 0, false
-			}
-			return deref(r.AfterRevert.RecoveryMS)
-		}},
+		{Key: KeyDowntime, Short: "downtime", Name: "downtime", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) { return r.DowntimeMS, true }},
+		{Key: KeyLongestOutage, Short: "longest_outage", Name: "longest outage", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) { return r.LongestOutageMS, true }},
+		{Key: Key5xx, Short: "5xx", Name: "5xx answers", Unit: UnitCount,
+			Value: func(r *Result) (float64, bool) { return float64(r.Server5xx), true }},
+		{Key: KeyTransportErrors, Short: "errors", Name: "transport errors", Unit: UnitCount,
+			Value: func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
+		{Key: KeyTimeToFirstError, Short: "first_error", Name: "time to first error", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
+		{Key: KeyRecovery, Short: "recovery", Name: "recovery", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) {
+				if r.Recovery() != RecoveryRecovered {
+					return 0, false
+				}
+				return deref(r.RecoveryMS)
+			},
+			// Nothing injected and nothing failed: nothing to recover
+			// from; nothing observed after the injection: unknown.
+			Never: func(r *Result) bool {
+				return r.Recovery() == RecoveryNotRecovered && (len(r.Injections) > 0 || r.RecoveryFrom != "")
+			},
+			Missed: "not recovered"},
+		{Key: KeyHealing, Short: "healing", Name: "healing", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) {
+				if r.Healing == nil || !r.Healing.Healed {
+					return 0, false
+				}
+				return deref(r.Healing.MS)
+			},
+			Never:  func(r *Result) bool { return r.Healing != nil && !r.Healing.Healed },
+			Missed: "not healed"},
+		{Key: KeyRecovered, Short: "recovered", Name: "recovered", Unit: UnitBool, Verb: "recover",
+			Value: func(r *Result) (float64, bool) {
+				switch r.Recovery() {
+				case RecoveryRecovered:
+					return 1, true
+				case RecoveryNotObserved:
+					return 0, false // neither yes nor no
+				}
+				return 0, true
+			}},
+		{Key: KeyRecoveryAfterRevert, Short: "recovery_after_revert", Name: "recovery after the revert", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) {
+				if r.AfterRevert == nil || r.AfterRevert.State != RecoveryRecovered {
+					return 0, false
+				}
+				return deref(r.AfterRevert.RecoveryMS)
+			},
+			// Not back when the run ended; no revert or nothing sent
+			// after it is no figure at all.
+			Never:  func(r *Result) bool { return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotRecovered },
+			Missed: "not back after the revert"},
+		{Key: KeyImpactP99, Short: "p99_impact", Name: "p99 latency, impact", Unit: UnitMS,
+			// Without failures after the injection the impact window is
+			// empty: there is nothing to compare, rather than a zero.
+			Value: func(r *Result) (float64, bool) {
+				if r.Latency.Impact == nil {
+					return 0, false
+				}
+				return r.Latency.Impact.P99, true
+			}},
 	}
 }
 
+// NotObserved says whether m has no value in r because no request was
+// sent when it could have been seen (recovery after an injection or a
+// revert the load never saw): unknown, neither a figure nor "never".
+func (m Metric) NotObserved(r *Result) bool {
+	switch m.Key {
+	case KeyRecovery, KeyRecovered:
+		return r.Recovery() == RecoveryNotObserved
+	case KeyRecoveryAfterRevert:
+		return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotObserved
+	}
+	return false
+}
+
 // MetricByKey finds a metric by its Key or its Short name.
-func MetricByKey(key string) (Metric, bool) {
+func MetricByKey[K ~string](key K) (Metric, bool) {
 	for _, m := range Metrics() {
-		if m.Key == key || m.Short == key {
+		if string(m.Key) == string(key) || m.Short == string(key) {
 			return m, true
 		}
 	}
 	return Metric{}, false
+}
+
+// Definition is the check's metric from the table. A key the table does
+// not know (a result written by another version) gets a metric named by
+// its key, in milliseconds when the key says so.
+func (c BudgetCheck) Definition() Metric {
+	if m, ok := MetricByKey(c.Metric); ok {
+		return m
+	}
+	m := Metric{Key: c.Metric, Name: string(c.Metric), Unit: UnitCount}
+	if strings.HasSuffix(string(c.Metric), "_ms") {
+		m.Unit = UnitMS
+	}
+	return m
 }
 
 // TransportErrors counts the requests that got no HTTP answer.

@@ -30,19 +30,41 @@ type Budgets struct {
 	RecoveryAfterRevert *time.Duration
 }
 
-// Budget metric names, as written in overrides and results.
-const (
-	MetricDowntime      = "downtime"
-	MetricLongestOutage = "longest_outage"
-	Metric5xx           = "5xx"
-	MetricRecovery      = "recovery"
-	MetricHealing       = "healing"
-	MetricRecovered     = "recovered"
-	// MetricRecoveryAfterRevert is result.KeyRecoveryAfterRevert's short name.
-	MetricRecoveryAfterRevert = "recovery_after_revert"
-)
+// budgetMetrics are the metrics a budget can limit, in the order checks
+// are written; overrides name them by the table's Short names.
+func budgetMetrics() []result.MetricKey {
+	return []result.MetricKey{
+		result.KeyDowntime, result.KeyLongestOutage, result.Key5xx,
+		result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
+		result.KeyRecoveryAfterRevert,
+	}
+}
 
-var metricNames = []string{MetricDowntime, MetricLongestOutage, Metric5xx, MetricRecovery, MetricHealing, MetricRecovered, MetricRecoveryAfterRevert}
+// metricNames lists the Short names overrides accept.
+func metricNames() []string {
+	var names []string
+	for _, k := range budgetMetrics() {
+		names = append(names, metric(k).Short)
+	}
+	return names
+}
+
+// metric is k's entry in the metric table; budgetMetrics only names keys
+// the table has.
+func metric(k result.MetricKey) result.Metric {
+	m, _ := result.MetricByKey(k)
+	return m
+}
+
+// budgetKey is the key of the budget metric a user named, "" when none.
+func budgetKey(name string) result.MetricKey {
+	for _, k := range budgetMetrics() {
+		if metric(k).Short == name {
+			return k
+		}
+	}
+	return ""
+}
 
 // Dur is a helper for budget literals.
 func Dur(d time.Duration) *time.Duration { return &d }
@@ -50,52 +72,51 @@ func Dur(d time.Duration) *time.Duration { return &d }
 // Count is a helper for budget literals.
 func Count(n int) *int { return &n }
 
-// Check compares r's figures with the budgets. A missing figure (recovery
-// of a run that did not recover, healing that never happened) fails its
-// budget: unknown is not within a limit.
+// Check compares r's figures with the budgets, reading each figure
+// through the metric table. A missing figure (recovery of a run that did
+// not recover, healing that never happened) fails its budget: unknown is
+// not within a limit.
 func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	var out []result.BudgetCheck
-	add := func(metric string, limit, value float64, known bool, unit string) {
-		c := result.BudgetCheck{Metric: metric, Limit: limit, Value: value, Pass: known && value <= limit}
+	limit := func(k result.MetricKey, lim float64) {
+		m := metric(k)
+		v, known := m.Value(r)
+		c := result.BudgetCheck{Metric: k, Limit: lim, Value: v, Pass: known && v <= lim}
 		switch {
 		case !known:
 			c.Value, c.Missing = 0, true
-			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", metric, unknownWhy(metric, r), format(limit, unit))
+			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", m.Name, unknownWhy(m, r), m.Format(lim))
 		case c.Pass:
-			c.Message = fmt.Sprintf("%s %s within budget %s", metric, format(value, unit), format(limit, unit))
+			c.Message = fmt.Sprintf("%s %s within budget %s", m.Name, m.Format(v), m.Format(lim))
 		default:
-			c.Message = fmt.Sprintf("%s %s exceeds budget %s", metric, format(value, unit), format(limit, unit))
+			c.Message = fmt.Sprintf("%s %s exceeds budget %s", m.Name, m.Format(v), m.Format(lim))
 		}
 		out = append(out, c)
 	}
 	ms := func(d *time.Duration) float64 { return float64(*d) / float64(time.Millisecond) }
 	if b.Downtime != nil {
-		add(MetricDowntime+"_ms", ms(b.Downtime), r.DowntimeMS, true, "ms")
+		limit(result.KeyDowntime, ms(b.Downtime))
 	}
 	if b.LongestOutage != nil {
-		add(MetricLongestOutage+"_ms", ms(b.LongestOutage), r.LongestOutageMS, true, "ms")
+		limit(result.KeyLongestOutage, ms(b.LongestOutage))
 	}
 	if b.Server5xx != nil {
-		add("server_5xx", float64(*b.Server5xx), float64(r.Server5xx), true, "")
+		limit(result.Key5xx, float64(*b.Server5xx))
 	}
 	if b.Recovery != nil {
-		v, ok := deref(r.RecoveryMS)
-		add("recovery_ms", ms(b.Recovery), v, ok && r.Recovered, "ms")
+		limit(result.KeyRecovery, ms(b.Recovery))
 	}
 	if b.Healing != nil {
-		var v float64
-		ok := r.Healing != nil && r.Healing.Healed && r.Healing.MS != nil
-		if ok {
-			v = *r.Healing.MS
-		}
-		add("healing_ms", ms(b.Healing), v, ok, "ms")
+		limit(result.KeyHealing, ms(b.Healing))
 	}
 	if b.RecoveryAfterRevert != nil {
-		out = append(out, afterRevertCheck(r, ms(b.RecoveryAfterRevert)))
+		limit(result.KeyRecoveryAfterRevert, ms(b.RecoveryAfterRevert))
 	}
+	// A yes/no budget's limit is the value required: 1 must recover, 0
+	// must not.
 	if (b.MustRecover || b.MustNotRecover) && r.Recovery() == result.RecoveryNotObserved {
-		// Neither expectation can be met by nothing: unknown is not a pass.
-		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 1, Missing: true}
+		// Neither expectation is met by nothing: unknown is not a pass.
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Missing: true}
 		want := "required to recover"
 		if b.MustNotRecover {
 			c.Limit, want = 0, "expected not to recover before the revert"
@@ -104,7 +125,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		return append(out, c)
 	}
 	if b.MustRecover {
-		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 1, Pass: r.Recovered}
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Pass: r.Recovered}
 		if r.Recovered {
 			c.Value = 1
 			c.Message = "recovered: yes, as required"
@@ -114,7 +135,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		out = append(out, c)
 	}
 	if b.MustNotRecover {
-		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 0, Pass: !r.Recovered}
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 0, Pass: !r.Recovered}
 		if r.Recovered {
 			c.Value = 1
 			c.Message = "recovered: yes, but this fault was expected to keep the service down until it was reverted"
@@ -126,52 +147,19 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	return out
 }
 
-// afterRevertCheck is the budget on recovery after the revert; a service
-// that did not come back, or was not watched after the revert, misses it.
-func afterRevertCheck(r *result.Result, limit float64) result.BudgetCheck {
-	key := result.KeyRecoveryAfterRevert
-	c := result.BudgetCheck{Metric: key, Limit: limit, Missing: true}
-	ar := r.AfterRevert
+// unknownWhy says why m has no value in r: "not healed".
+func unknownWhy(m result.Metric, r *result.Result) string {
 	switch {
-	case ar == nil:
-		c.Message = fmt.Sprintf("%s: no value (the fault was not reverted), budget %s", key, format(limit, "ms"))
-	case ar.State == result.RecoveryNotObserved:
-		c.Message = fmt.Sprintf("%s: no value (not observed: no request was sent after the revert), budget %s", key, format(limit, "ms"))
-	case ar.State != result.RecoveryRecovered || ar.RecoveryMS == nil:
-		c.Message = fmt.Sprintf("%s: no value (the service had not come back when the run ended), budget %s", key, format(limit, "ms"))
-	default:
-		c.Value, c.Missing, c.Pass = *ar.RecoveryMS, false, *ar.RecoveryMS <= limit
-		word := "within"
-		if !c.Pass {
-			word = "exceeds"
-		}
-		c.Message = fmt.Sprintf("%s %s %s budget %s", key, format(c.Value, "ms"), word, format(limit, "ms"))
-	}
-	return c
-}
-
-func unknownWhy(metric string, r *result.Result) string {
-	switch {
-	case strings.HasPrefix(metric, "healing"):
-		return "the workload did not heal"
-	case r.Recovery() == result.RecoveryNotObserved:
+	case m.Missed != "" && m.Never != nil && m.Never(r):
+		return m.Missed
+	case m.Key == result.KeyRecovery && r.Recovery() == result.RecoveryNotObserved:
 		return "not observed: " + r.NotObservedWhy()
+	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil:
+		return "the fault was not reverted"
+	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert.State == result.RecoveryNotObserved:
+		return "not observed: no request was sent after the revert"
 	}
-	return "the service did not recover"
-}
-
-func deref(p *float64) (float64, bool) {
-	if p == nil {
-		return 0, false
-	}
-	return *p, true
-}
-
-func format(v float64, unit string) string {
-	if unit == "ms" {
-		return (time.Duration(v * float64(time.Millisecond))).Round(time.Millisecond).String()
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return "not measured"
 }
 
 // Overrides are budget changes given by a user, by scenario ("*" for all)
@@ -190,10 +178,10 @@ func ParseOverrides(s string) (Overrides, error) {
 		key, value, ok := strings.Cut(item, "=")
 		scen, metric, ok2 := strings.Cut(key, ".")
 		if !ok || !ok2 || scen == "" || metric == "" || value == "" {
-			return nil, fmt.Errorf("budget override %q: want SCENARIO.METRIC=VALUE (SCENARIO may be *; METRIC one of %s)", item, strings.Join(metricNames, ", "))
+			return nil, fmt.Errorf("budget override %q: want SCENARIO.METRIC=VALUE (SCENARIO may be *; METRIC one of %s)", item, strings.Join(metricNames(), ", "))
 		}
-		if !validMetric(metric) {
-			return nil, fmt.Errorf("budget override %q: unknown metric %q; use one of %s", item, metric, strings.Join(metricNames, ", "))
+		if budgetKey(metric) == "" {
+			return nil, fmt.Errorf("budget override %q: unknown metric %q; use one of %s", item, metric, strings.Join(metricNames(), ", "))
 		}
 		if o[scen] == nil {
 			o[scen] = map[string]string{}
@@ -201,15 +189,6 @@ func ParseOverrides(s string) (Overrides, error) {
 		o[scen][metric] = value
 	}
 	return o, nil
-}
-
-func validMetric(m string) bool {
-	for _, n := range metricNames {
-		if n == m {
-			return true
-		}
-	}
-	return false
 }
 
 // Apply returns b with the overrides for scenario (those for "*" first,
@@ -245,7 +224,8 @@ func (o Overrides) Scenarios() []string {
 }
 
 func (b *Budgets) set(metric, value string) error {
-	if metric == MetricRecovered {
+	key := budgetKey(metric)
+	if key == result.KeyRecovered {
 		switch value {
 		case "true":
 			b.MustRecover, b.MustNotRecover = true, false
@@ -258,7 +238,7 @@ func (b *Budgets) set(metric, value string) error {
 		}
 		return nil
 	}
-	if metric == Metric5xx {
+	if key == result.Key5xx {
 		if value == "none" {
 			b.Server5xx = nil
 			return nil
@@ -278,16 +258,16 @@ func (b *Budgets) set(metric, value string) error {
 		}
 		d = &v
 	}
-	switch metric {
-	case MetricDowntime:
+	switch key {
+	case result.KeyDowntime:
 		b.Downtime = d
-	case MetricLongestOutage:
+	case result.KeyLongestOutage:
 		b.LongestOutage = d
-	case MetricRecovery:
+	case result.KeyRecovery:
 		b.Recovery = d
-	case MetricHealing:
+	case result.KeyHealing:
 		b.Healing = d
-	case MetricRecoveryAfterRevert:
+	case result.KeyRecoveryAfterRevert:
 		b.RecoveryAfterRevert = d
 	}
 	return nil

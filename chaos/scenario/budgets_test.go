@@ -14,18 +14,18 @@ func TestBudgetsCheck(t *testing.T) {
 	r := &result.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, RecoveryMS: &rec, Recovered: true}
 	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(4), Recovery: Dur(2 * time.Second), MustRecover: true}
 	checks := b.Check(r)
-	got := map[string]bool{}
+	got := map[result.MetricKey]bool{}
 	for _, c := range checks {
 		got[c.Metric] = c.Pass
 	}
-	want := map[string]bool{"downtime_ms": true, "longest_outage_ms": false, "server_5xx": true, "recovery_ms": false, "recovered": true}
+	want := map[result.MetricKey]bool{result.KeyDowntime: true, result.KeyLongestOutage: false, result.Key5xx: true, result.KeyRecovery: false, result.KeyRecovered: true}
 	for m, p := range want {
 		if got[m] != p {
 			t.Errorf("%s pass = %v, want %v (%+v)", m, got[m], p, checks)
 		}
 	}
 	for _, c := range checks {
-		if c.Metric == "longest_outage_ms" && c.Message != "longest_outage_ms 2s exceeds budget 1s" {
+		if c.Metric == result.KeyLongestOutage && c.Message != "longest outage 2s exceeds budget 1s" {
 			t.Errorf("message %q must name metric, value and limit", c.Message)
 		}
 	}
@@ -118,9 +118,9 @@ func TestBudgetRecoveryAfterRevert(t *testing.T) {
 		missing bool
 		say     string
 	}{
-		{"back in time", back(result.RecoveryRecovered, v(43000)), true, false, "recovery_after_revert_ms 43s within budget 2m0s"},
+		{"back in time", back(result.RecoveryRecovered, v(43000)), true, false, "recovery after the revert 43s within budget 2m0s"},
 		{"back too late", back(result.RecoveryRecovered, v(150000)), false, false, "exceeds budget"},
-		{"never back", back(result.RecoveryNotRecovered, nil), false, true, "had not come back"},
+		{"never back", back(result.RecoveryNotRecovered, nil), false, true, "not back after the revert"},
 		{"not watched after the revert", back(result.RecoveryNotObserved, nil), false, true, "not observed"},
 		{"not reverted", &result.Result{Requests: result.Requests{Total: 100}}, false, true, "not reverted"},
 	}

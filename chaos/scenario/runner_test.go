@@ -130,13 +130,13 @@ func TestRunnerMeasuresRecoveryAndHealing(t *testing.T) {
 	if res.Server5xx == 0 || res.Verdict != result.VerdictFail {
 		t.Errorf("5xx %d verdict %s; want 5xx > 0 and the 5xx budget failing", res.Server5xx, res.Verdict)
 	}
-	var failed []string
+	var failed []result.MetricKey
 	for _, b := range res.Budgets {
 		if !b.Pass {
 			failed = append(failed, b.Metric)
 		}
 	}
-	if strings.Join(failed, ",") != "server_5xx" {
+	if len(failed) != 1 || failed[0] != result.Key5xx {
 		t.Errorf("failed budgets %v, want only server_5xx: %+v", failed, res.Budgets)
 	}
 	if f.reverts != 1 {

@@ -135,7 +135,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		if res != nil {
 			text.Summary(env.stdout, res)
 		}
-		if err != nil || res == nil || res.Verdict != "pass" {
+		if err != nil || res == nil || res.Verdict != result.VerdictPass {
 			failed = append(failed, fmt.Sprintf("%s (%s)", e.Name, verdictOf(res, err)))
 		}
 	}
@@ -159,7 +159,7 @@ func verdictOf(res *result.Result, err error) string {
 	if err != nil {
 		return "error: " + err.Error()
 	}
-	return "error"
+	return string(result.VerdictError)
 }
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or

@@ -92,7 +92,7 @@ func WriteReport(ctx context.Context, w io.Writer, rep *view.Report) error {
 	if rep.Trends != nil {
 		for _, ts := range rep.Trends.Scenarios {
 			for _, row := range ts.Rows {
-				p.Sparks[ts.Name+"|"+row.Key] = sparkline(row.Spark)
+				p.Sparks[ts.Name+"|"+string(row.Key)] = sparkline(row.Spark)
 			}
 		}
 	}
@@ -120,8 +120,8 @@ func load() (*template.Template, string, error) {
 
 var funcs = template.FuncMap{
 	"f": f,
-	"spark": func(p *page, scenario, key string) *spark {
-		return p.Sparks[scenario+"|"+key]
+	"spark": func(p *page, scenario string, key result.MetricKey) *spark {
+		return p.Sparks[scenario+"|"+string(key)]
 	},
 	"chart": func(p *page, anchor string) *svgChart { return p.Charts[anchor] },
 	"add":   func(a, b float64) float64 { return a + b },

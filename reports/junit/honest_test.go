@@ -53,7 +53,7 @@ func TestRecoveryAfterRevertCase(t *testing.T) {
 	if out := cases[0].SystemOut.Text; !strings.Contains(out, "recovery after the revert: 2.0 s") {
 		t.Errorf("system-out lacks the recovery after the revert:\n%s", out)
 	}
-	if len(cases) != 2 || cases[1].Failure == nil || !strings.Contains(cases[1].Name, result.KeyRecoveryAfterRevert) {
+	if len(cases) != 2 || cases[1].Failure == nil || !strings.Contains(cases[1].Name, string(result.KeyRecoveryAfterRevert)) {
 		t.Errorf("cases %+v; want a failing budget case for %s", cases, result.KeyRecoveryAfterRevert)
 	}
 }

@@ -152,7 +152,7 @@ func cases(r *result.Result) []Case {
 	story := strings.Join(view.Story(r, nil), "\n")
 	sc.SystemOut = cdata(story + "\n\n" + figures(r))
 	switch r.Outcome() {
-	case "fail":
+	case result.VerdictFail:
 		var missed []string
 		for _, b := range r.Budgets {
 			if !b.Pass {
@@ -160,7 +160,7 @@ func cases(r *result.Result) []Case {
 			}
 		}
 		sc.Failure = &Problem{Message: strings.Join(missed, "; "), Type: "budget", Text: story}
-	case "error":
+	case result.VerdictError:
 		msg := r.Error
 		if msg == "" {
 			msg = "the scenario could not run to its end"
@@ -169,7 +169,7 @@ func cases(r *result.Result) []Case {
 	}
 	out := []Case{sc}
 	for _, b := range r.Budgets {
-		c := Case{Name: r.Scenario + " budget " + b.Metric, Classname: class + ".budgets", Time: "0"}
+		c := Case{Name: r.Scenario + " budget " + string(b.Metric), Classname: class + ".budgets", Time: "0"}
 		if b.Pass {
 			c.SystemOut = cdata(budgetOut(b))
 		} else {
@@ -188,36 +188,31 @@ func budgetOut(b result.BudgetCheck) string {
 	return s
 }
 
-// figures lists the key figures in plain text, for system-out.
+// figures lists the key figures of the metric table in plain text, for
+// system-out: "downtime: 2.2 s".
 func figures(r *result.Result) string {
-	opt := func(v *float64, none string) string {
-		if v == nil {
-			return none
+	var lines []string
+	for _, m := range result.Metrics() {
+		if m.Unit == result.UnitBool {
+			continue // said by its figure: recovery "not recovered"
 		}
-		return view.Duration(*v)
+		if m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil {
+			continue // nothing reverted (a probe, a result from before the figure)
+		}
+		v, ok := m.Value(r)
+		switch {
+		case ok:
+			lines = append(lines, m.Name+": "+view.MetricText(m, v))
+		case m.NotObserved(r):
+			lines = append(lines, m.Name+": "+result.RecoveryNotObserved.Words())
+		case m.Never != nil && m.Never(r):
+			lines = append(lines, m.Name+": "+m.Missed)
+		default:
+			lines = append(lines, m.Name+": —")
+		}
 	}
-	lines := []string{
-		"downtime: " + view.Duration(r.DowntimeMS) + fmt.Sprintf(" in %d outages", len(r.Outages)),
-		"longest outage: " + view.Duration(r.LongestOutageMS),
-		fmt.Sprintf("5xx: %d, transport errors: %d, requests: %d (%d failed)", r.Server5xx, sum(r.Errors), r.Requests.Total, r.Requests.Failed),
-		"time to first error: " + opt(r.TimeToFirstErrorMS, "none"),
-		"recovery: " + opt(r.RecoveryMS, r.Recovery().Words()),
-	}
-	if ar := r.AfterRevert; ar != nil {
-		lines = append(lines, "recovery after the revert: "+opt(ar.RecoveryMS, ar.State.Words()))
-	}
-	if r.Healing != nil {
-		lines = append(lines, "healing: "+opt(r.Healing.MS, "not healed"))
-	}
+	lines = append(lines, fmt.Sprintf("requests: %d (%d failed)", r.Requests.Total, r.Requests.Failed))
 	return strings.Join(lines, "\n")
-}
-
-func sum(m map[string]int) int {
-	n := 0
-	for _, v := range m {
-		n += v
-	}
-	return n
 }
 
 func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }

@@ -25,26 +25,40 @@ func load(t *testing.T, paths ...string) []*result.Result {
 	return rs
 }
 
+// TestGolden pins the JUnit document of a synthetic night and of the real
+// suite run of docs/report.md. Run with -update after a deliberate change
+// and read the diff: every budget case must read as its budget does.
 func TestGolden(t *testing.T) {
-	var buf bytes.Buffer
-	if err := Write(&buf, load(t, "../testdata/nightly/2025-06-04")); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		path string
+	}{
+		{"nightly-20250604", "../testdata/nightly/2025-06-04"},
+		{"real-run", "../../docs/runs/20261123-132901"},
 	}
-	path := filepath.Join("testdata", "nightly-20250604.golden.xml")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./reports/junit -update creates it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("JUnit output differs from %s; run go test ./reports/junit -update and review the diff", path)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, load(t, tt.path)); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", tt.name+".golden.xml")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test ./reports/junit -update creates it)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("JUnit output differs from %s; run go test ./reports/junit -update and review the diff", path)
+			}
+		})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
 // Summary prints the figures a person watching a run wants first.
@@ -96,10 +97,10 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		if !b.Pass {
 			mark = "MISS"
 		}
-		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, b.Message)
+		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, view.BudgetText(b))
 	}
 	if r.Verdict != "" {
-		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(string(r.Verdict)))
+		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict.Words()))
 	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "Error\t%s\n", r.Error)

@@ -1,93 +1,71 @@
-package text_test
+package text
 
 import (
 	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/reports/text"
 )
 
-var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-func at(sec float64) time.Time { return epoch.Add(time.Duration(sec * float64(time.Second))) }
-
-// requests is a request every 100 ms from 0: ok until okUntil, 503 from
-// then until failUntil, ok after, n in all.
-func requests(n int, okUntil, failUntil float64) []measure.Sample {
-	var s []measure.Sample
-	for i := range n {
-		sent := time.Duration(i) * 100 * time.Millisecond
-		code := uint16(200)
-		if sec := sent.Seconds(); sec >= okUntil && sec < failUntil {
-			code = 503
-		}
-		s = append(s, measure.Sample{Sent: sent, LatencyUS: 10000, Code: code})
-	}
-	return s
-}
-
-func mark(sec float64) measure.Mark {
-	return measure.Mark{At: at(sec), Fault: "node-kill", Detail: "node halted"}
-}
-
-// analyze runs the real analysis, as a scenario or a probe does.
-func analyze(t *testing.T, in measure.Input) *result.Result {
-	t.Helper()
-	in.Epoch = epoch
-	in.Load.Rate = 10
-	if in.Params.ConfirmationWindow == 0 {
-		in.Params.ConfirmationWindow = time.Second
-	}
-	r, err := measure.Analyze(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func TestSummarySaysWhatIsTrue(t *testing.T) {
-	// mysql-node-halt: injected at 1 s, failing until 5 s, reverted at
-	// 3 s, a deadline of 1.5 s: not recovered within it, back 2 s after
-	// the revert.
-	halt := measure.Input{Samples: requests(80, 1, 5), Injections: []measure.Mark{mark(1)}, Reverts: []measure.Mark{mark(3)},
-		Params: measure.Params{Deadline: 1500 * time.Millisecond}}
-	never := measure.Input{Samples: requests(80, 1, 99), Injections: []measure.Mark{mark(1)}, Reverts: []measure.Mark{mark(3)},
-		Params: measure.Params{Deadline: 1500 * time.Millisecond}}
+// TestGolden pins the summary of real results (the suite run of
+// docs/report.md, a probe against the flaky server) and of the synthetic
+// samples. Run with -update after a deliberate change and read the diff:
+// every budget line must read as its budget does.
+func TestGolden(t *testing.T) {
 	tests := []struct {
-		name    string
-		in      measure.Input
-		want    []string
-		notWant []string
+		name  string
+		paths []string
 	}{
-		{"no request at all", measure.Input{End: at(3), Injections: []measure.Mark{mark(1)}},
-			[]string{"NOT OBSERVED: no request was sent\n"}, []string{"nothing failed", "nothing to recover"}},
-		{"injection after the last request", measure.Input{Samples: requests(20, 99, 99), Injections: []measure.Mark{mark(2.5)}},
-			[]string{"NOT OBSERVED: no request was sent after the injection"}, []string{"Impact", "0 ms after"}},
-		{"not recovered within the deadline, back after the revert", halt,
-			[]string{"NOT RECOVERED within the deadline, 1.50 s after the injection", "back 2.00 s after the revert, 4.00 s after the injection"},
-			[]string{"watched"}},
-		{"never back", never,
-			[]string{"NOT RECOVERED within the deadline", "NOT BACK: no 1.00 s without a failure in the 4.90 s watched after the revert"}, nil},
+		{"real-run", []string{"../../docs/runs/20261123-132901"}},
+		{"probe-flaky", []string{"../testdata/probe-flaky/result.json"}},
+		{"nightly-20250604", []string{"../testdata/nightly/2025-06-04"}},
+		{"probe", []string{"../testdata/probe/probe.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			loaded, _, err := result.ReadPaths(context.Background(), tt.paths...)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var buf bytes.Buffer
-			text.Summary(&buf, analyze(t, tt.in))
-			out := buf.String()
-			for _, w := range tt.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("summary lacks %q:\n%s", w, out)
+			for _, l := range loaded {
+				buf.WriteString("==== " + filepath.Base(l.Path) + "\n")
+				Summary(&buf, l.Result)
+				buf.WriteString("\n")
+			}
+			path := filepath.Join("testdata", tt.name+".golden.txt")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
 				}
 			}
-			for _, w := range tt.notWant {
-				if strings.Contains(out, w) {
-					t.Errorf("summary says %q:\n%s", w, out)
-				}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test ./reports/text -update creates it)", err)
+			}
+			if got := buf.String(); got != string(want) {
+				t.Errorf("summary differs from %s; run go test ./reports/text -update and review the diff\n%s", path, firstDiff(string(want), got))
 			}
 		})
 	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) && i < len(gl); i++ {
+		if wl[i] != gl[i] {
+			return "want: " + wl[i] + "\ngot:  " + gl[i]
+		}
+	}
+	return "lengths differ"
 }

@@ -2,6 +2,7 @@ package view
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,13 +48,25 @@ type Scenario struct {
 
 // Figure is one key figure.
 type Figure struct {
-	Key    string
+	// Key is the metric's key (result.Metrics) for the figures the table
+	// has, a name of the view's own for the others ("requests").
+	Key    result.MetricKey
 	Label  string
 	Value  string
 	Detail string `json:",omitempty"`
-	// State is "bad" when a budget on it failed, "good" when one passed.
-	State string `json:",omitempty"`
+	// State is StateBad when a budget on it failed, StateGood when one
+	// passed.
+	State State `json:",omitempty"`
 }
+
+// State colours a figure or a row by its budgets.
+type State string
+
+// States.
+const (
+	StateGood State = "good" // a budget on it passed
+	StateBad  State = "bad"  // a budget on it failed
+)
 
 // Compact is a scenario in one table row.
 type Compact struct {
@@ -161,7 +174,7 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 
 // origin names what recovery is measured from (Result.RecoveryFrom).
 func origin(r *result.Result) string {
-	if r.RecoveryFrom == "first_failure" || (r.RecoveryFrom == "" && len(r.Injections) == 0) {
+	if r.RecoveryFrom == result.FromFirstFailure || (r.RecoveryFrom == "" && len(r.Injections) == 0) {
 		return "the first failure"
 	}
 	return "the injection"
@@ -176,25 +189,35 @@ func reference(r *result.Result) time.Time {
 	return r.Started
 }
 
-func budgetState(r *result.Result, metric string) string {
-	state := ""
+// budgetState is StateBad when a budget on one of the metrics failed,
+// StateGood when budgets on them all passed, "" without budgets.
+func budgetState(r *result.Result, metrics ...result.MetricKey) State {
+	var state State
 	for _, b := range r.Budgets {
-		if b.Metric != metric {
+		if !slices.Contains(metrics, b.Metric) {
 			continue
 		}
 		if !b.Pass {
-			return "bad"
+			return StateBad
 		}
-		state = "good"
+		state = StateGood
 	}
 	return state
 }
 
+// metricFigure is a figure of the metric table, with its budget state.
+func metricFigure(r *result.Result, k result.MetricKey) Figure {
+	m, _ := result.MetricByKey(k)
+	return Figure{Key: k, Label: m.Title(), State: budgetState(r, k)}
+}
+
 func figures(r *result.Result, loc *time.Location) []Figure {
 	var f []Figure
-	f = append(f, Figure{Key: "downtime_ms", Label: "Downtime", Value: Duration(r.DowntimeMS),
-		Detail: plural(len(r.Outages), "outage", "outages"), State: budgetState(r, "downtime_ms")})
-	longest := Figure{Key: "longest_outage_ms", Label: "Longest outage", Value: Duration(r.LongestOutageMS), State: budgetState(r, "longest_outage_ms")}
+	down := metricFigure(r, result.KeyDowntime)
+	down.Value, down.Detail = Duration(r.DowntimeMS), plural(len(r.Outages), "outage", "outages")
+	f = append(f, down)
+	longest := metricFigure(r, result.KeyLongestOutage)
+	longest.Value = Duration(r.LongestOutageMS)
 	if o := longestOutage(r); o != nil {
 		longest.Detail = causeText(o.Cause)
 		if o.Open {
@@ -202,8 +225,12 @@ func figures(r *result.Result, loc *time.Location) []Figure {
 		}
 	}
 	f = append(f, longest)
-	f = append(f, Figure{Key: "server_5xx", Label: "5xx answers", Value: Count(r.Server5xx), Detail: codeDetail(r), State: budgetState(r, "server_5xx")})
-	f = append(f, Figure{Key: "errors", Label: "Transport errors", Value: Count(sum(r.Errors)), Detail: countsText(r.Errors, causeText)})
+	s5xx := metricFigure(r, result.Key5xx)
+	s5xx.Value, s5xx.Detail = Count(r.Server5xx), codeDetail(r)
+	f = append(f, s5xx)
+	errs := metricFigure(r, result.KeyTransportErrors)
+	errs.Value, errs.Detail = Count(r.TransportErrors()), countsText(r.Errors, causeText)
+	f = append(f, errs)
 	f = append(f, ttfeFigure(r, loc), recoveryFigure(r))
 	if r.Healing != nil || len(r.Injections) > 0 {
 		f = append(f, healingFigure(r))
@@ -221,7 +248,7 @@ func figures(r *result.Result, loc *time.Location) []Figure {
 func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
 
 func ttfeFigure(r *result.Result, loc *time.Location) Figure {
-	f := Figure{Key: "time_to_first_error_ms", Label: "Time to first error"}
+	f := metricFigure(r, result.KeyTimeToFirstError)
 	switch {
 	case r.TimeToFirstErrorMS != nil:
 		f.Value = Duration(*r.TimeToFirstErrorMS)
@@ -239,10 +266,10 @@ func ttfeFigure(r *result.Result, loc *time.Location) Figure {
 }
 
 func recoveryFigure(r *result.Result) Figure {
-	f := Figure{Key: "recovery_ms", Label: "Recovery", State: budgetState(r, "recovery_ms")}
-	if budgetState(r, "not_recovered") == "bad" || budgetState(r, result.KeyRecoveryAfterRevert) == "bad" {
-		f.State = "bad"
-	}
+	// A must-recover budget judges this figure as much as a limit on it,
+	// and the recovery after the revert is told in its detail.
+	f := metricFigure(r, result.KeyRecovery)
+	f.State = budgetState(r, result.KeyRecovery, result.KeyRecovered, result.KeyRecoveryAfterRevert)
 	window := Duration(r.Analysis.ConfirmationWindowMS)
 	failed := len(r.Outages) > 0
 	switch {
@@ -297,7 +324,8 @@ func afterRevertText(r *result.Result) string {
 }
 
 func healingFigure(r *result.Result) Figure {
-	f := Figure{Key: "healing_ms", Label: "Healing (Kubernetes)", State: budgetState(r, "healing_ms")}
+	f := metricFigure(r, result.KeyHealing)
+	f.Label += " (Kubernetes)"
 	switch {
 	case r.Healing == nil:
 		f.Value, f.Detail = "—", "not checked"
@@ -310,7 +338,7 @@ func healingFigure(r *result.Result) Figure {
 }
 
 func compact(fs []Figure) Compact {
-	get := func(key string) string {
+	get := func(key result.MetricKey) string {
 		for _, f := range fs {
 			if f.Key == key {
 				return f.Value
@@ -318,7 +346,8 @@ func compact(fs []Figure) Compact {
 		}
 		return ""
 	}
-	return Compact{Downtime: get("downtime_ms"), Longest: get("longest_outage_ms"), Server5xx: get("server_5xx"), Recovery: get("recovery_ms"), Healing: get("healing_ms")}
+	return Compact{Downtime: get(result.KeyDowntime), Longest: get(result.KeyLongestOutage), Server5xx: get(result.Key5xx),
+		Recovery: get(result.KeyRecovery), Healing: get(result.KeyHealing)}
 }
 
 func longestOutage(r *result.Result) *result.Outage {
@@ -498,49 +527,47 @@ func incidentRows(gs []incidentGroup, ref time.Time, loc *time.Location) []Incid
 func budgetRows(r *result.Result) []BudgetRow {
 	var rows []BudgetRow
 	for _, b := range r.Budgets {
-		rows = append(rows, BudgetRow{Metric: metricName(b.Metric), Value: metricValue(b.Metric, b.Value), Limit: metricLimit(b.Metric, b.Limit), Pass: b.Pass, Message: b.Message})
+		m := b.Definition()
+		rows = append(rows, BudgetRow{Metric: m.Title(), Value: budgetValue(b), Limit: budgetLimit(b), Pass: b.Pass, Message: b.Message})
 	}
 	return rows
 }
 
-func metricName(key string) string {
-	switch key {
-	case "downtime_ms":
-		return "Downtime"
-	case "longest_outage_ms":
-		return "Longest outage"
-	case "server_5xx":
-		return "5xx answers"
-	case "recovery_ms":
-		return "Recovery"
-	case "healing_ms":
-		return "Healing"
-	case "not_recovered":
-		return "Recovers before the deadline"
+// budgetValue is a checked figure in the metric's unit. A yes/no answer
+// that missed its budget is in capitals: "NO".
+func budgetValue(b result.BudgetCheck) string {
+	m := b.Definition()
+	switch {
+	case b.Missing && m.Missed != "":
+		return m.Missed
+	case b.Missing:
+		return "—"
+	case m.Unit == result.UnitBool && !b.Pass:
+		return strings.ToUpper(m.Format(b.Value))
 	}
-	return key
+	return MetricText(m, b.Value)
 }
 
-func metricValue(key string, v float64) string {
-	switch {
-	case key == "not_recovered" && v == 0:
-		return "recovered"
-	case key == "not_recovered":
-		return "not recovered"
-	case strings.HasSuffix(key, "_ms"):
+// budgetLimit is what a budget asks: "≤ 30 s", or "must recover" for a
+// yes/no metric, never a number over a limit.
+func budgetLimit(b result.BudgetCheck) string {
+	m := b.Definition()
+	if m.Unit == result.UnitBool {
+		return m.Requirement(b.Limit)
+	}
+	return "≤ " + MetricText(m, b.Limit)
+}
+
+// MetricText writes a value of m the way the report writes figures:
+// "1.2 s", "12", "yes".
+func MetricText(m result.Metric, v float64) string {
+	switch m.Unit {
+	case result.UnitMS:
 		return Duration(v)
+	case result.UnitBool:
+		return m.Format(v)
 	}
 	return Number(v)
-}
-
-func metricLimit(key string, v float64) string {
-	switch {
-	case key == "not_recovered":
-		return "must recover"
-	case strings.HasSuffix(key, "_ms"):
-		return "≤ " + Duration(v)
-	}
-	return "≤ " + Number(v)
 }
 
 func faultRows(r *result.Result, ref time.Time, loc *time.Location) []FaultRow {

@@ -18,19 +18,21 @@ func Story(r *result.Result, loc *time.Location) []string {
 	return story(r, loc)
 }
 
-// BudgetText says in words how a figure stands against its budget.
+// BudgetText says in words how a figure stands against its budget:
+// "downtime 6.2 s is over its budget of 5 s", "must recover: NO".
 func BudgetText(b result.BudgetCheck) string {
-	if b.Metric == "not_recovered" {
-		if b.Pass {
-			return "recovered before the deadline"
-		}
-		return "did not recover before the deadline"
+	m := b.Definition()
+	switch {
+	case m.Unit == result.UnitBool:
+		return m.Requirement(b.Limit) + ": " + budgetValue(b)
+	case b.Missing:
+		return fmt.Sprintf("%s: %s, its budget is %s", m.Name, budgetValue(b), MetricText(m, b.Limit))
 	}
 	word := "within"
 	if !b.Pass {
 		word = "over"
 	}
-	return fmt.Sprintf("%s %s is %s its budget of %s", strings.ToLower(metricName(b.Metric)), metricValue(b.Metric, b.Value), word, metricValue(b.Metric, b.Limit))
+	return fmt.Sprintf("%s %s is %s its budget of %s", m.Name, budgetValue(b), word, MetricText(m, b.Limit))
 }
 
 // story tells a scenario in plain sentences: what was done, when it broke,
@@ -416,11 +418,11 @@ func eventBefore(es []result.Event, t time.Time, d time.Duration, wantGood bool)
 
 func verdictSentence(r *result.Result) string {
 	switch r.Outcome() {
-	case "pass":
+	case result.VerdictPass:
 		return "Verdict: passed, every figure within its budget."
-	case "none":
+	case result.VerdictNone:
 		return "No budgets were set, so there is no verdict: the figures stand on their own."
-	case "error":
+	case result.VerdictError:
 		if r.Error != "" {
 			return "Verdict: the scenario could not run to its end: " + strings.TrimSuffix(r.Error, ".") + "."
 		}
@@ -429,10 +431,6 @@ func verdictSentence(r *result.Result) string {
 	var failed []string
 	for _, b := range r.Budgets {
 		if b.Pass {
-			continue
-		}
-		if b.Metric == "not_recovered" {
-			failed = append(failed, "it did not recover before the deadline")
 			continue
 		}
 		failed = append(failed, BudgetText(b))

@@ -37,7 +37,7 @@ type TrendScenario struct {
 
 // TrendRow is one metric over the runs.
 type TrendRow struct {
-	Key       string
+	Key       result.MetricKey
 	Metric    string
 	Cells     []TrendCell
 	Baseline  string
@@ -127,7 +127,7 @@ func verdicts(runs []trend.Run, scenario string) []result.Verdict {
 }
 
 func trendRow(s trend.Series) TrendRow {
-	row := TrendRow{Key: s.Metric.Key, Metric: s.Metric.Name}
+	row := TrendRow{Key: s.Metric.Key, Metric: s.Metric.Title()}
 	for _, p := range s.Points {
 		c := TrendCell{Value: valueText(s.Metric, p.Value), Regression: p.Regression}
 		if p.Regression {
@@ -151,14 +151,10 @@ func valueText(m trend.Metric, v trend.Value) string {
 	switch {
 	case v.Missing:
 		return "—"
-	case v.Never && strings.HasPrefix(m.Key, "healing"):
-		return "not healed"
 	case v.Never:
-		return "not recovered"
-	case m.Unit == "ms":
-		return Duration(v.V)
+		return m.Missed
 	}
-	return Number(v.V)
+	return MetricText(m.Metric, v.V)
 }
 
 func change(m trend.Metric, v, base trend.Value) string {
@@ -167,10 +163,8 @@ func change(m trend.Metric, v, base trend.Value) string {
 		return ""
 	case v.Never && base.Never:
 		return "same"
-	case v.Never && strings.HasPrefix(m.Key, "healing"):
-		return "no longer heals"
 	case v.Never:
-		return "no longer recovers"
+		return "now " + m.Missed
 	case base.Never:
 		return "now " + valueText(m, v)
 	}
@@ -183,7 +177,7 @@ func change(m trend.Metric, v, base trend.Value) string {
 		sign = ""
 	}
 	s := sign + valueText(m, trend.Value{V: d})
-	if m.Unit == "ms" && d < 0 {
+	if m.Unit == result.UnitMS && d < 0 {
 		s = "−" + Duration(-d)
 	}
 	switch ratio := v.V / base.V; {
@@ -233,11 +227,7 @@ func ruleText(r trend.Rule) string {
 		if v, ok := r.Margins[m.Key]; ok {
 			abs = v
 		}
-		val := Number(abs)
-		if m.Unit == "ms" {
-			val = Duration(abs)
-		}
-		margins = append(margins, strings.ToLower(m.Name)+" "+val)
+		margins = append(margins, m.Name+" "+MetricText(m.Metric, abs))
 	}
 	return fmt.Sprintf("A value is flagged as a regression when it is worse than the median of the same scenario's earlier runs by more than %.0f%% and by more than an absolute margin (%s), with at least %s before it. Not recovered or not healed counts as worse than any time.",
 		r.Relative*100, strings.Join(margins, ", "), plural(r.MinHistory, "earlier run", "earlier runs"))

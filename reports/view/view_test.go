@@ -39,6 +39,8 @@ func TestGolden(t *testing.T) {
 	}{
 		{"nightly", []string{"../testdata/nightly"}, nil},
 		{"probe", []string{"../testdata/probe/probe.json"}, []Option{WithTitle("selfheal probe")}},
+		// The real suite run of docs/report.md, as its result files are.
+		{"real-run", []string{"../../docs/runs/20261123-132901"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -312,7 +312,7 @@ func fault(r *result.Result, reqs []request, s Spec) {
 	injected := len(s.Injections) > 0
 	if injected {
 		ref = s.Start.Add(s.Injections[0].At)
-		r.RecoveryFrom = "injection"
+		r.RecoveryFrom = result.FromInjection
 	}
 	for i := range reqs {
 		if reqs[i].t.Before(ref) || !reqs[i].failed() {
@@ -329,7 +329,7 @@ func fault(r *result.Result, reqs []request, s Spec) {
 			return
 		}
 		ref = first.t
-		r.RecoveryFrom = "first_failure"
+		r.RecoveryFrom = result.FromFirstFailure
 	}
 	r.Latency.Baseline = percentiles(latencies(reqs, time.Time{}, ref))
 	observed := ms(r.Ended.Sub(ref))
@@ -339,7 +339,7 @@ func fault(r *result.Result, reqs []request, s Spec) {
 	switch {
 	case first == nil:
 		zero := 0.0
-		r.RecoveryMS, r.Recovered, r.Impact = &zero, true, "none"
+		r.RecoveryMS, r.Recovered, r.Impact = &zero, true, result.ImpactNone
 		r.RecoveredAt = &ref
 		windowEnd = ref
 	case ok:
@@ -352,9 +352,9 @@ func fault(r *result.Result, reqs []request, s Spec) {
 			v := ms(first.t.Sub(ref))
 			r.TimeToFirstErrorMS = &v
 		}
-		r.Impact = "partial"
+		r.Impact = result.ImpactPartial
 		if r.FullOutageSeconds > 0 {
-			r.Impact = "full"
+			r.Impact = result.ImpactFull
 		}
 	}
 	var total, failed int
@@ -429,7 +429,7 @@ func latencies(reqs []request, from, to time.Time) []float64 {
 }
 
 func budgets(r *result.Result, b Budgets) {
-	add := func(metric string, limit, value float64, unit string) {
+	add := func(metric result.MetricKey, limit, value float64, unit string) {
 		pass := value <= limit
 		word := "within"
 		if !pass {
@@ -441,34 +441,29 @@ func budgets(r *result.Result, b Budgets) {
 		})
 	}
 	if b.DowntimeMS > 0 {
-		add("downtime_ms", b.DowntimeMS, r.DowntimeMS, " ms")
+		add(result.KeyDowntime, b.DowntimeMS, r.DowntimeMS, " ms")
 	}
 	if b.LongestOutageMS > 0 {
-		add("longest_outage_ms", b.LongestOutageMS, r.LongestOutageMS, " ms")
+		add(result.KeyLongestOutage, b.LongestOutageMS, r.LongestOutageMS, " ms")
 	}
 	if b.Server5xx > 0 {
-		add("server_5xx", b.Server5xx, float64(r.Server5xx), "")
+		add(result.Key5xx, b.Server5xx, float64(r.Server5xx), "")
 	}
 	if b.RecoveryMS > 0 && r.RecoveryMS != nil {
-		add("recovery_ms", b.RecoveryMS, *r.RecoveryMS, " ms")
+		add(result.KeyRecovery, b.RecoveryMS, *r.RecoveryMS, " ms")
 	}
 	if b.MustRecover {
-		c := result.BudgetCheck{Metric: "not_recovered", Limit: 0, Pass: r.Recovered, Message: "recovered before the deadline"}
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Value: 1, Pass: r.Recovered, Message: "recovered: yes, as required"}
 		if !r.Recovered {
-			c.Value = 1
-			c.Message = fmt.Sprintf("not recovered %s s after the injection; the budget allows none", trim(*r.ObservedMS/1000))
+			c.Value = 0
+			c.Message = "recovered: NO, the service did not recover before the deadline (required)"
 		}
 		r.Budgets = append(r.Budgets, c)
 	}
 	if len(r.Budgets) == 0 {
 		return // no verdict without budgets
 	}
-	r.Verdict = "pass"
-	for _, c := range r.Budgets {
-		if !c.Pass {
-			r.Verdict = "fail"
-		}
-	}
+	r.Verdict = result.Judge(r.Budgets)
 }
 
 func ms(d time.Duration) float64 { return round(float64(d) / float64(time.Millisecond)) }
