@@ -285,6 +285,10 @@ type BudgetCheck struct {
 	// Missing is set when the figure does not exist (recovery of a run that
 	// did not recover): Value is then 0 and the budget failed.
 	Missing bool `json:"missing,omitempty"`
+	// NotObserved is set with Missing when the figure is missing because
+	// no request was sent when it could have been seen (recovery after an
+	// injection the load never saw): unknown, not "never".
+	NotObserved bool `json:"not_observed,omitempty"`
 	Pass    bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`

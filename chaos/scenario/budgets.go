@@ -84,7 +84,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		c := result.BudgetCheck{Metric: k, Limit: lim, Value: v, Pass: known && v <= lim}
 		switch {
 		case !known:
-			c.Value, c.Missing = 0, true
+			c.Value, c.Missing, c.NotObserved = 0, true, m.NotObserved(r)
 			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", m.Name, unknownWhy(m, r), m.Format(lim))
 		case c.Pass:
 			c.Message = fmt.Sprintf("%s %s within budget %s", m.Name, m.Format(v), m.Format(lim))
@@ -116,7 +116,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	// must not.
 	if (b.MustRecover || b.MustNotRecover) && r.Recovery() == result.RecoveryNotObserved {
 		// Neither expectation is met by nothing: unknown is not a pass.
-		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Missing: true}
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Missing: true, NotObserved: true}
 		want := "required to recover"
 		if b.MustNotRecover {
 			c.Limit, want = 0, "expected not to recover before the revert"

@@ -98,7 +98,7 @@ func TestBudgetsOnNothingObserved(t *testing.T) {
 		RecoveryState: result.RecoveryNotObserved, RecoveryFrom: result.FromInjection}
 	for _, b := range []Budgets{{MustRecover: true}, {MustNotRecover: true}, {Recovery: Dur(time.Minute)}} {
 		for _, c := range b.Check(r) {
-			if c.Pass || !c.Missing || !strings.Contains(c.Message, "not observed: no request was sent after the injection") {
+			if c.Pass || !c.Missing || !c.NotObserved || !strings.Contains(c.Message, "not observed: no request was sent after the injection") {
 				t.Errorf("%s with %s: pass %v missing %v %q; want a miss saying it was not observed", c.Metric, b, c.Pass, c.Missing, c.Message)
 			}
 		}

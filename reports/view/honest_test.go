@@ -101,3 +101,22 @@ func TestViewSaysWhatIsTrue(t *testing.T) {
 		})
 	}
 }
+
+// A budget missed because nothing was observed says so, not "not
+// recovered".
+func TestBudgetTextNotObserved(t *testing.T) {
+	for _, tt := range []struct {
+		b    result.BudgetCheck
+		want string
+	}{
+		{result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Missing: true, NotObserved: true}, "must recover: not observed"},
+		{result.BudgetCheck{Metric: result.KeyRecovered, Limit: 0, Missing: true, NotObserved: true}, "must not recover: not observed"},
+		{result.BudgetCheck{Metric: result.KeyRecovery, Limit: 30000, Missing: true, NotObserved: true}, "recovery: not observed, its budget is 30.0 s"},
+		{result.BudgetCheck{Metric: result.KeyRecoveryAfterRevert, Limit: 120000, Missing: true}, "recovery after the revert: not back after the revert, its budget is 2 min 00 s"},
+		{result.BudgetCheck{Metric: result.KeyRecoveryAfterRevert, Limit: 120000, Value: 43000, Pass: true}, "recovery after the revert 43.0 s is within its budget of 2 min 00 s"},
+	} {
+		if got := BudgetText(tt.b); got != tt.want {
+			t.Errorf("BudgetText(%+v) = %q, want %q", tt.b, got, tt.want)
+		}
+	}
+}

@@ -538,6 +538,8 @@ func budgetRows(r *result.Result) []BudgetRow {
 func budgetValue(b result.BudgetCheck) string {
 	m := b.Definition()
 	switch {
+	case b.NotObserved:
+		return result.RecoveryNotObserved.Words()
 	case b.Missing && m.Missed != "":
 		return m.Missed
 	case b.Missing:
