@@ -315,3 +315,21 @@ func TestDefaultMatrixCoversTheClaims(t *testing.T) {
 		t.Errorf("expect names the baseline %q, variant %q", expect.Baseline, Baseline)
 	}
 }
+
+// Results are compared with results of the same kind only, and the kind
+// holds the fixture in words (run.fixture): two variants that described
+// themselves alike would be pooled.
+func TestVariantsDescribeThemselvesApart(t *testing.T) {
+	seen := map[string]string{}
+	for _, v := range Catalog() {
+		cfg, err := v.Config(plannedImages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := cfg.Describe()
+		if other, ok := seen[d]; ok {
+			t.Errorf("%s and %s both describe themselves as %q", v.Name, other, d)
+		}
+		seen[d] = v.Name
+	}
+}
