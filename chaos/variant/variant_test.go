@@ -2,6 +2,7 @@ package variant
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -317,10 +318,10 @@ func TestDefaultMatrixCoversTheClaims(t *testing.T) {
 }
 
 // Results are compared with results of the same kind only, and the kind
-// holds the fixture in words (run.fixture): two variants that described
-// themselves alike would be pooled.
+// holds the fixture in words (run.fixture): two variants that describe
+// themselves alike must be the same fixture, object for object.
 func TestVariantsDescribeThemselvesApart(t *testing.T) {
-	seen := map[string]string{}
+	seen := map[string]Variant{}
 	for _, v := range Catalog() {
 		cfg, err := v.Config(plannedImages)
 		if err != nil {
@@ -328,8 +329,27 @@ func TestVariantsDescribeThemselvesApart(t *testing.T) {
 		}
 		d := cfg.Describe()
 		if other, ok := seen[d]; ok {
-			t.Errorf("%s and %s both describe themselves as %q", v.Name, other, d)
+			if a, b := objectsJSON(t, v), objectsJSON(t, other); a != b {
+				t.Errorf("%s and %s both describe themselves as %q but differ", v.Name, other.Name, d)
+			}
 		}
-		seen[d] = v.Name
+		seen[d] = v
 	}
+}
+
+func objectsJSON(t *testing.T, v Variant) string {
+	t.Helper()
+	cfg, err := v.Config(plannedImages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := cfg.Objects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
