@@ -108,6 +108,9 @@ type Result struct {
 	LowerBounds []Bound `json:"lower_bounds,omitempty"`
 
 	Budgets []BudgetCheck `json:"budgets,omitempty"`
+	// History says which earlier runs the history budgets among Budgets
+	// came from; nil when history was not consulted.
+	History *HistoryNote `json:"history,omitempty"`
 	// Verdict is "pass", "fail" (a budget missed) or "error" (the scenario
 	// could not run to the end; Error says why).
 	Verdict Verdict  `json:"verdict,omitempty"`
@@ -124,6 +127,10 @@ type RunInfo struct {
 	Fixture           string `json:"fixture,omitempty"`
 	Host              string `json:"host,omitempty"`
 	SelfhealVersion   string `json:"selfheal_version,omitempty"`
+	// Variant names the fixture variant the scenario ran against
+	// (chaos/variant); empty in results from before variants, which ran
+	// against the baseline.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Load is how the load was driven. Everything that bends a measurement is
@@ -263,7 +270,7 @@ type Event struct {
 	At         time.Time  `json:"at"`
 	ObjectTime *time.Time `json:"object_time,omitempty"`
 	// Kind is what changed: "pod", "container", "node", "endpoints",
-	// "deployment", "statefulset", "event", "fault".
+	// "deployment", "statefulset", "daemonset", "event", "fault".
 	Kind    string `json:"kind"`
 	Object  string `json:"object"` // namespace/name or node name
 	Reason  string `json:"reason"` // short machine-readable: Ready, NotReady, Restarted, Killing, ...
@@ -292,4 +299,7 @@ type BudgetCheck struct {
 	Pass    bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`
+	// History is set on a budget derived from earlier runs (chaos/history)
+	// rather than given: what its limit came from.
+	History *HistoryBasis `json:"history,omitempty"`
 }
