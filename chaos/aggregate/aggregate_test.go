@@ -23,7 +23,7 @@ func results(reps ...rep) []*result.Result {
 	var out []*result.Result
 	for i, r := range reps {
 		res := &result.Result{Scenario: "s", Started: t0.Add(time.Duration(i) * time.Minute), Repetition: i + 1, Repetitions: len(reps),
-			DowntimeMS: r.downtime, LongestOutageMS: r.downtime, Verdict: r.verdict, Errors: map[string]int{"timeout": r.errorsN},
+			Requests: result.Requests{Total: 600, OK: 600}, DowntimeMS: r.downtime, LongestOutageMS: r.downtime, Verdict: r.verdict, Errors: map[string]int{"timeout": r.errorsN},
 			Injections: []result.Injection{{At: t0.Add(time.Duration(i)*time.Minute + 15*time.Second), Fault: "f"}}, RecoveryFrom: result.FromInjection}
 		if res.Verdict == "" {
 			res.Verdict = result.VerdictPass
