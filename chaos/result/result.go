@@ -116,6 +116,11 @@ type Result struct {
 	Verdict Verdict  `json:"verdict,omitempty"`
 	Error   string   `json:"error,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
+
+	// Conditions is how loaded the host was while it measured: a verdict
+	// measured on a starved machine may be the machine's, not the app's.
+	// Nil when nothing sampled the host.
+	Conditions *Conditions `json:"conditions,omitempty"`
 }
 
 // RunInfo describes the run a scenario belonged to.

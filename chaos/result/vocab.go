@@ -323,3 +323,36 @@ func (v Verdict) Words() string {
 	}
 	return string(v)
 }
+
+// HostVerdict is how much the machine that measured a result was loaded
+// by others while it did (Result.Conditions; docs/measurement.md "Host
+// conditions").
+type HostVerdict string
+
+// Host verdicts, from best to worst.
+const (
+	HostClean     HostVerdict = "clean"     // no signal crossed its contended threshold
+	HostContended HostVerdict = "contended" // a signal crossed its contended threshold
+	HostStarved   HostVerdict = "starved"   // a signal crossed its starved threshold: the numbers may be the machine's
+)
+
+// Worse reports whether v is a worse verdict than w.
+func (v HostVerdict) Worse(w HostVerdict) bool { return v.rank() > w.rank() }
+
+func (v HostVerdict) rank() int {
+	switch v {
+	case HostContended:
+		return 1
+	case HostStarved:
+		return 2
+	}
+	return 0
+}
+
+// Words says v as a reader would: "a clean machine", "a starved machine".
+func (v HostVerdict) Words() string {
+	if v == "" {
+		return "an unknown machine"
+	}
+	return "a " + string(v) + " machine"
+}
