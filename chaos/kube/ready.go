@@ -49,12 +49,25 @@ func RolloutComplete(d *appsv1.Deployment) bool {
 		d.Status.AvailableReplicas >= d.Status.UpdatedReplicas
 }
 
-// StatefulSetComplete holds when the controller saw the latest spec and
-// every replica is updated and Ready.
-func StatefulSetComplete(s *appsv1.StatefulSet) bool {
+// StatefulSetRolloutComplete is kubectl's rollout-status rule for a
+// StatefulSet with the RollingUpdate strategy: every replica updated to
+// the update revision and Ready.
+func StatefulSetRolloutComplete(s *appsv1.StatefulSet) bool {
 	want := int32(1)
 	if s.Spec.Replicas != nil {
 		want = *s.Spec.Replicas
 	}
-	return s.Generation <= s.Status.ObservedGeneration && s.Status.ReadyReplicas >= want && s.Status.UpdatedReplicas >= want
+	return s.Generation <= s.Status.ObservedGeneration &&
+		s.Status.UpdatedReplicas >= want &&
+		s.Status.ReadyReplicas >= want &&
+		(s.Status.UpdateRevision == "" || s.Status.CurrentRevision == s.Status.UpdateRevision)
+}
+
+// DaemonSetRolloutComplete is kubectl's rollout-status rule for a
+// DaemonSet: every scheduled pod updated and available.
+func DaemonSetRolloutComplete(d *appsv1.DaemonSet) bool {
+	want := d.Status.DesiredNumberScheduled
+	return d.Generation <= d.Status.ObservedGeneration &&
+		d.Status.UpdatedNumberScheduled >= want &&
+		d.Status.NumberAvailable >= want
 }

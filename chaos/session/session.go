@@ -20,14 +20,17 @@ import (
 
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
+	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/reports/publish"
@@ -58,6 +61,12 @@ type Config struct {
 	Images fixtures.ImageSet
 	// App are extra fixture settings (replicas, probes...).
 	App []app.Option
+	// Variant is the fixture variant deployed first, on top of App (zero:
+	// baseline); RunCell switches to the variant of its cell.
+	Variant variant.Variant
+	// VariantDirs puts each result in a directory named after its
+	// variant (a matrix that asked for variants; see variant.Matrix).
+	VariantDirs bool
 	// BaseURL is where the load enters (default http://127.0.0.1:30080,
 	// the NodePort on the control-plane node).
 	BaseURL string
@@ -72,8 +81,17 @@ type Config struct {
 	Load []load.Option
 	// Budgets overrides the catalog's default budgets.
 	Budgets scenario.Overrides
+	// Aggregate are budgets on each repeated scenario's repetitions taken
+	// together; every result carries its scenario's.
+	Aggregate scenario.AggregateBudgets
+	// Plan is the cells the caller will run, in order: it numbers them in
+	// the status line and estimates the time left (plan.Progress).
+	Plan plan.Plan
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
+	// Host is how the host's conditions are judged (default thresholds,
+	// a budget missed on a starved machine fails).
+	Host scenario.HostPolicy
 	// ReportDir receives <run id>/<scenario>.json, the run's report.html
 	// and junit.xml, and index.html over every run in it (default
 	// _out/report).
@@ -106,27 +124,30 @@ type Session struct {
 	runDir   string
 	results  []*result.Result
 	cancelTL context.CancelFunc
+	variant  variant.Variant
+	costs    []cellCost
+	progress *plan.Progress
 }
 
-// Open connects, guards (kind check, lease, repair) and prepares the
-// cluster. Close releases the lease.
+// Open connects, guards (kind check, run lease, repair of what the
+// active-fault record names) and prepares the cluster. Close releases the
+// lease.
 func Open(ctx context.Context, cfg Config) (*Session, error) {
 	cfg = withDefaults(cfg)
-	appCfg, err := app.New(append([]app.Option{app.WithImages(cfg.Images.WordPress, cfg.Images.MySQL)}, cfg.App...)...)
-	if err != nil {
+	s := &Session{cfg: cfg, variant: cfg.Variant, progress: plan.NewProgress(cfg.Plan)}
+	var err error
+	if s.app, err = s.fixture(cfg.Variant); err != nil {
 		return nil, err
 	}
-	g, err := openGuarded(ctx, cfg)
-	if err != nil {
+	if s.guarded, err = openGuarded(ctx, cfg); err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, guarded: g, app: appCfg}
-	if s.res, err = resources.New(g.rest); err != nil {
-		g.release(cfg.Console)
+	if s.res, err = resources.New(s.rest); err != nil {
+		s.release(cfg.Console)
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
 	if err := s.prepare(ctx); err != nil {
-		g.release(cfg.Console)
+		s.release(cfg.Console)
 		return nil, err
 	}
 	return s, nil
@@ -169,6 +190,9 @@ func withDefaults(c Config) Config {
 	if c.Console == nil {
 		c.Console = nopConsole{}
 	}
+	if c.Variant.Name == "" {
+		c.Variant, _ = variant.Find(variant.Baseline)
+	}
 	return c
 }
 
@@ -189,8 +213,8 @@ func (s *Session) prepare(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	if err := kube.WaitFor(ctx, kube.All(s.client.DeploymentSteady(s.app.Namespace, app.WordPress, app.WordPress), s.client.StatefulSetSteady(s.app.Namespace, app.MySQL)), 2*time.Second, 10*time.Minute); err != nil {
-		return fmt.Errorf("waiting for WordPress and MySQL: %w", err)
+	if err := s.waitApp(ctx); err != nil {
+		return err
 	}
 	con.Logf("app ready in %s; installing WordPress through %s", time.Since(start).Round(time.Second), s.cfg.BaseURL)
 	if err := app.Install(ctx, s.cfg.BaseURL, app.DefaultSite(), 5*time.Minute); err != nil {
@@ -205,12 +229,19 @@ func (s *Session) prepare(ctx context.Context) error {
 	s.events, s.cancelTL = rec, cancel
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
-	opts := []scenario.Option{
-		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(rec), scenario.WithRunInfo(s.info), scenario.WithRecord(s.record),
-	}
-	opts = append(opts, scenario.WithConsole(con, s.cfg.StatusEvery, s.cfg.StatusLine))
-	s.runner = scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+	s.runner = s.newRunner()
 	return nil
+}
+
+// newRunner is a runner that stamps results with the session's run info
+// (which names the fixture and its variant).
+func (s *Session) newRunner() *scenario.Runner {
+	opts := []scenario.Option{
+		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
+		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.record),
+	}
+	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
+	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
 }
 
 func (s *Session) catalogEnv() catalog.Env {
@@ -218,7 +249,7 @@ func (s *Session) catalogEnv() catalog.Env {
 }
 
 func (s *Session) runInfo(ctx context.Context) result.RunInfo {
-	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe()}
+	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe(), Variant: s.variant.Name}
 	if v, err := s.client.Kubernetes.Discovery().ServerVersion(); err == nil {
 		info.KubernetesVersion = v.GitVersion
 	}
@@ -245,6 +276,9 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 	if o.Warmup > 0 {
 		t.Warmup = o.Warmup
 	}
+	if o.WarmupLimit > 0 {
+		t.WarmupLimit = o.WarmupLimit
+	}
 	if o.Deadline > 0 {
 		t.Deadline = o.Deadline
 	}
@@ -260,30 +294,97 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 	return t
 }
 
-// Run runs one catalog entry and writes its result. It returns the result
-// whenever there is one (its verdict says pass, fail or error).
+// statusLine is the caller's status line followed by where the plan is:
+// which repetition of which scenario runs and the time left.
+func (s *Session) statusLine() func(measure.Status, time.Time) string {
+	line := s.cfg.StatusLine
+	if line == nil || len(s.cfg.Plan) == 0 {
+		return line
+	}
+	return func(st measure.Status, now time.Time) string {
+		return line(st, now) + "  | " + s.progress.Line(now)
+	}
+}
+
+// Run runs one catalog entry against the fixture deployed now and writes
+// its result. It returns the result whenever there is one (its verdict
+// says pass, fail or error).
 func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, error) {
+	return s.run(ctx, plan.Cell{Cell: variant.Cell{Variant: s.variant, Entry: e}, Repetition: 1, Repetitions: 1})
+}
+
+// run runs cell c (a repetition of a catalog scenario, with the cell's
+// timing under the session's) and writes its result. A cell that fails
+// before its load starts (the workload not at its desired state, say)
+// still gets a result, with the verdict error and why, so that a
+// repetition that could not run is counted as such and the others still
+// run.
+func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) {
 	select {
 	case <-s.lease.Lost():
-		return nil, fmt.Errorf("%s not run: this run lost the cluster's run lease to another run", e.Name)
+		return nil, fmt.Errorf("%s not run: this run lost the cluster's run lease to another run", c.Name())
 	default:
 	}
-	sc, err := s.Scenario(e)
+	sc, err := s.Scenario(c.Entry)
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.Console.Logf("[%s] budgets: %s", sc.Name, sc.Budgets)
+	sc.Timing = overlay(overlay(sc.Timing, c.Timing), s.cfg.Timing)
+	i := s.cfg.Plan.Index(c)
+	s.progress.Start(i, time.Now())
+	defer func() { s.progress.Finish(i, time.Now()) }()
+	tag := c.Name()
+	if c.Repeated() {
+		s.cfg.Console.Logf("[%s] repetition %d of %d", c.Cell.Name(), c.Repetition, c.Repetitions)
+	}
+	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
+	began := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
 	if res == nil {
-		return nil, runErr
+		if runErr == nil {
+			return nil, nil
+		}
+		res = errorResult(sc, s.info, began, runErr)
 	}
+	if c.Repeated() {
+		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
+	}
+	res.AggregateBudgets = s.cfg.Aggregate.For(sc.Name)
+	s.account(tag, began, res)
 	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, sc.Name+".json")
+	path := filepath.Join(s.runDir, s.resultName(c.FileName()))
 	if err := result.WriteFile(path, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
-	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(string(res.Verdict)), path)
+	s.cfg.Console.Logf("[%s] %s: result in %s", tag, strings.ToUpper(string(res.Outcome())), path)
 	return res, runErr
+}
+
+// errorResult records a cell that ended before its load started.
+func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, err error) *result.Result {
+	run := info
+	return &result.Result{
+		Schema: result.Schema, Scenario: sc.Name, Description: sc.Description, Run: &run,
+		Started: started, Ended: time.Now(), StatusCodes: map[string]int{}, Errors: map[string]int{}, Events: []result.Event{},
+		Verdict: result.VerdictError, Error: err.Error(),
+		Notes: []string{"The scenario ended before its load started: nothing was measured."},
+	}
+}
+
+// Repeats takes the repetitions of c's scenario against c's variant in
+// this session together (chaos/aggregate through the report's view, so
+// that the suite, the CLI and the report say the same).
+func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
+	var rs []*result.Result
+	for _, r := range s.results {
+		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
+			rs = append(rs, r)
+		}
+	}
+	for _, rp := range view.RepeatsOf(rs) {
+		return rp, true
+	}
+	return view.Repeats{}, false
 }
 
 // Results are the results of this session so far.
@@ -304,6 +405,9 @@ func (s *Session) Publish(ctx context.Context) error {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	if err := s.checkClaims(); err != nil {
+		return err
+	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
 		publish.WithView(view.WithTitle("selfheal runs")))
 	if err != nil {

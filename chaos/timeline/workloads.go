@@ -40,7 +40,16 @@ func statefulSetState(s *appsv1.StatefulSet) deployState {
 	return deployState{
 		images:   images(s.Spec.Template.Spec),
 		counts:   fmt.Sprintf("replicas %d, ready %d, updated %d", s.Status.Replicas, s.Status.ReadyReplicas, s.Status.UpdatedReplicas),
-		complete: kube.StatefulSetComplete(s),
+		complete: kube.StatefulSetRolloutComplete(s),
+	}
+}
+
+func daemonSetState(d *appsv1.DaemonSet) deployState {
+	return deployState{
+		images: images(d.Spec.Template.Spec),
+		counts: fmt.Sprintf("desired %d, updated %d, ready %d, available %d, unavailable %d", d.Status.DesiredNumberScheduled,
+			d.Status.UpdatedNumberScheduled, d.Status.NumberReady, d.Status.NumberAvailable, d.Status.NumberUnavailable),
+		complete: kube.DaemonSetRolloutComplete(d),
 	}
 }
 
@@ -96,5 +105,15 @@ func (r *Recorder) statefulSetHandler() cache.ResourceEventHandler {
 			return "", deployState{}, false
 		}
 		return s.Name, statefulSetState(s), true
+	})
+}
+
+func (r *Recorder) daemonSetHandler() cache.ResourceEventHandler {
+	return r.workloadHandler("daemonset", r.daemons, func(obj any) (string, deployState, bool) {
+		d, ok := obj.(*appsv1.DaemonSet)
+		if !ok {
+			return "", deployState{}, false
+		}
+		return d.Name, daemonSetState(d), true
 	})
 }
