@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
@@ -116,7 +117,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
+		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, History: st.history,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -176,6 +177,7 @@ type settings struct {
 	budgets      scenario.Overrides
 	timing       scenario.Timing
 	load         []load.Option
+	history      history.Settings
 }
 
 func readSettings(getenv func(string) string) (settings, error) {
@@ -222,6 +224,9 @@ func readSettings(getenv func(string) string) (settings, error) {
 			return st, fmt.Errorf("SELFHEAL_KEEPALIVE=%q: want true or false", v)
 		}
 		st.load = append(st.load, load.KeepAlive(on))
+	}
+	if st.history, err = history.Parse(getenv("SELFHEAL_HISTORY")); err != nil {
+		return st, fmt.Errorf("SELFHEAL_HISTORY: %w", err)
 	}
 	if v := getenv("SELFHEAL_WARMUP"); v != "" {
 		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -75,6 +76,9 @@ type Config struct {
 	Budgets scenario.Overrides
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
+	// History says how budgets are derived from the earlier runs in
+	// ReportDir (default history.Defaults(); Off for none).
+	History history.Settings
 	// ReportDir receives <run id>/<scenario>.json, the run's report.html
 	// and junit.xml, and index.html over every run in it (default
 	// _out/report).
@@ -98,6 +102,7 @@ type Session struct {
 	info     result.RunInfo
 	runDir   string
 	results  []*result.Result
+	history  []*result.Result // earlier results in ReportDir
 	cancelTL context.CancelFunc
 }
 
@@ -157,6 +162,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Console == nil {
 		c.Console = nopConsole{}
+	}
+	if !c.History.Off && c.History.Quantile == 0 {
+		c.History = history.Defaults()
 	}
 	return c
 }
@@ -233,6 +241,7 @@ func (s *Session) prepare(ctx context.Context) error {
 	s.events, s.cancelTL = rec, cancel
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
+	s.loadHistory(ctx)
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(rec), scenario.WithRunInfo(s.info),
 	}
@@ -300,6 +309,7 @@ func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, err
 	if res == nil {
 		return nil, runErr
 	}
+	s.judgeHistory(res)
 	s.results = append(s.results, res)
 	path := filepath.Join(s.runDir, sc.Name+".json")
 	if err := result.WriteFile(path, res); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
@@ -36,6 +37,7 @@ type runOptions struct {
 	warmup       time.Duration
 	allowNonKind bool
 	list         bool
+	history      string
 }
 
 func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
@@ -54,6 +56,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
 	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
+	fs.StringVar(&o.history, "history", "", "budgets from the earlier runs in --report-dir: "+history.SpecHelp+" (default p=0.95,last=14,min=5,floor=1s)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -77,6 +80,9 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	}
 	if _, err := scenario.ParseOverrides(o.budgets); err != nil {
 		return o, usagef("--budgets: %v", err)
+	}
+	if _, err := history.Parse(o.history); err != nil {
+		return o, usagef("--history: %v", err)
 	}
 	return o, nil
 }
@@ -115,10 +121,11 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	overrides, _ := scenario.ParseOverrides(o.budgets)
+	hist, _ := history.Parse(o.history)
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
-		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup},
+		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup}, History: hist,
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
 		ReportDir: o.reportDir, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 	})
