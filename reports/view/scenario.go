@@ -38,9 +38,9 @@ type Scenario struct {
 	Budgets      []BudgetRow  `json:",omitempty"`
 	// History says which earlier runs the history budgets came from and
 	// which were left out, in sentences.
-	History []string `json:",omitempty"`
-	Faults       []FaultRow   `json:",omitempty"`
-	Events       []EventRow   `json:",omitempty"`
+	History []string   `json:",omitempty"`
+	Faults  []FaultRow `json:",omitempty"`
+	Events  []EventRow `json:",omitempty"`
 	// Log is Faults and Events in one list by time, as the table shows it.
 	Log    []EventRow `json:",omitempty"`
 	Bounds []Fact     `json:",omitempty"`
