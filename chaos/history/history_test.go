@@ -264,3 +264,16 @@ func TestParse(t *testing.T) {
 }
 
 func near(a, b float64) bool { d := a - b; return d < 1e-6 && d > -1e-6 }
+
+// A result from before variants ran against the baseline: it is history
+// for a baseline result, not for another variant.
+func TestKindVariant(t *testing.T) {
+	old, base, other := res(1, 1, 0), res(2, 1, 0), res(3, 1, 0)
+	base.Run.Variant, other.Run.Variant = "baseline", "no-pdb"
+	if d := KindOf(base).Differences(KindOf(old)); len(d) != 0 {
+		t.Errorf("a result without a variant differs from a baseline one: %q", d)
+	}
+	if d := KindOf(base).Differences(KindOf(other)); len(d) != 1 || d[0] != "variant no-pdb, not baseline" {
+		t.Errorf("variants: %q", d)
+	}
+}
