@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -40,6 +41,7 @@ type Runner struct {
 	// maxBaselineFailures is the share of failed requests during warm-up
 	// above which the scenario is not run: the app was already broken.
 	maxBaselineFailures float64
+	host                HostPolicy
 }
 
 // Option configures a Runner.
@@ -85,6 +87,7 @@ type run struct {
 	*Runner
 	s       Scenario
 	t       Timing
+	began   time.Time // when Run was called
 	rec     *measure.Recorder
 	gen     *load.Generator
 	stats   load.Stats
@@ -92,6 +95,7 @@ type run struct {
 	phase   phaseText
 	healing healing
 	notes   []string
+	hostRec *host.Recording
 }
 
 type phaseText struct {
@@ -102,28 +106,29 @@ type phaseText struct {
 func (p *phaseText) set(s string) { p.mu.Lock(); p.text = s; p.mu.Unlock() }
 func (p *phaseText) get() string  { p.mu.Lock(); defer p.mu.Unlock(); return p.text }
 
-// Run runs s and returns its result. The result is returned whenever the
-// load ran at all, also with an error: its verdict is then "error" and its
-// Error field says what went wrong. A budget miss is not an error: it is
-// the verdict "fail".
+// Run runs s and returns its result. The result is returned with any
+// error after s was found valid, also when the scenario failed before its
+// load started (preparing, the steady state, the load itself): its verdict
+// is then "error" and its Error field says what went wrong. A budget miss
+// is not an error: it is the verdict "fail".
 func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	x := &run{Runner: r, s: s, t: s.Timing.withDefaults()}
+	x := &run{Runner: r, s: s, t: s.Timing.withDefaults(), began: time.Now()}
 	x.phase.set("checking the steady state")
 	r.console.Logf("[%s] %s", s.Name, s.Description)
 	if s.Prepare != nil {
 		if err := s.Prepare(ctx); err != nil {
-			return nil, fmt.Errorf("scenario %s: preparing: %w", s.Name, err)
+			return x.early(fmt.Errorf("scenario %s: preparing: %w", s.Name, err))
 		}
 	}
 	if err := kube.WaitFor(ctx, s.Steady, time.Second, x.t.SteadyTimeout); err != nil {
-		return nil, fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err)
+		return x.early(fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err))
 	}
 	gen, err := load.New(r.targets, append([]load.Option{load.Name(s.Name)}, r.loadOptions...)...)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
 	}
 	x.gen, x.rec = gen, measure.NewRecorder()
 
@@ -131,6 +136,8 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	// and is stopped by stopLoad once the revert is done.
 	loadCtx, stopLoad := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLoad()
+	stopHost := x.sampleHost(ctx)
+	defer stopHost()
 	loadDone := make(chan struct{})
 	go func() {
 		defer close(loadDone)
@@ -141,7 +148,8 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	select {
 	case <-x.rec.Started():
 	case <-loadDone:
-		return nil, fmt.Errorf("scenario %s: the load did not start: %w", s.Name, x.loadErr)
+		stopStatus()
+		return x.early(fmt.Errorf("scenario %s: the load did not start: %w", s.Name, x.loadErr))
 	}
 
 	runErr := x.faultPhases(ctx)
@@ -159,12 +167,8 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 // faultPhases warms up, injects, observes and reverts. The revert runs
 // whatever happens before it, on a context of its own.
 func (x *run) faultPhases(ctx context.Context) (err error) {
-	x.phase.set("warm-up")
-	if !sleep(ctx, x.t.Warmup) {
-		return fmt.Errorf("interrupted during warm-up: %w", context.Cause(ctx))
-	}
-	if st := x.rec.Status(time.Now()); st.Done > 0 && 1-float64(st.OK)/float64(st.Done) > x.maxBaselineFailures {
-		return fmt.Errorf("the app failed %.1f%% of requests during warm-up, before any fault: fix the app (or the load targets) first", 100-st.OKPercent())
+	if err := x.warmUp(ctx); err != nil {
+		return err
 	}
 
 	m := &marker{run: x, fault: x.s.Fault.Name()}
