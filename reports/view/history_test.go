@@ -15,8 +15,8 @@ func nightly(day int, recoveryS float64) *result.Result {
 	ms := recoveryS * 1000
 	return &result.Result{
 		Schema: result.Schema, Scenario: "node-halt", Started: at, Ended: at.Add(3 * time.Minute),
-		Run:        &result.RunInfo{ID: fmt.Sprintf("night-%02d", day), ImageMode: "offline"},
-		Load:       result.Load{Rate: 10, Timeout: "2s"},
+		Run:  &result.RunInfo{ID: fmt.Sprintf("night-%02d", day), ImageMode: "offline"},
+		Load: result.Load{Rate: 10, Timeout: "2s"}, Requests: result.Requests{Total: 600, OK: 600},
 		Injections: []result.Injection{{At: at.Add(15 * time.Second), Fault: "node-halt"}},
 		Recovered:  true, RecoveryMS: &ms, Verdict: result.VerdictPass,
 	}
