@@ -53,16 +53,13 @@ const (
 func (s RecoveryState) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
 
 // Recovery is r's recovery state, derived from Recovered for results
-// written before RecoveryState existed (a result without a request was
-// not observed).
+// written before RecoveryState existed.
 func (r *Result) Recovery() RecoveryState {
 	switch {
 	case r.RecoveryState != "":
 		return r.RecoveryState
 	case r.Recovered:
 		return RecoveryRecovered
-	case r.Requests.Total == 0:
-		return RecoveryNotObserved
 	}
 	return RecoveryNotRecovered
 }
