@@ -112,6 +112,9 @@ func (r *Record) End(ctx context.Context, ids ...string) error {
 // Pending are the entries this process wrote and has not cleared, oldest
 // first.
 func (r *Record) Pending() []Entry {
+	if r == nil {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Entry, 0, len(r.pending))

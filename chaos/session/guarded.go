@@ -22,7 +22,7 @@ type guarded struct {
 	client *kube.Client
 	rest   *rest.Config
 	lease  *guard.Lease
-	record *guard.Record
+	active *guard.Record
 }
 
 // openGuarded connects and guards; on error nothing is held.
@@ -50,8 +50,8 @@ func openGuarded(ctx context.Context, cfg Config) (*guarded, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.record = guard.NewRecord(client.Kubernetes, cfg.RunID, me.String())
-	cfg.Tracker.Add(g.record)
+	g.active = guard.NewRecord(client.Kubernetes, cfg.RunID, me.String())
+	cfg.Tracker.Add(g.active)
 	if err := g.repair(ctx, cfg, isKind); err != nil {
 		g.release(cfg.Console)
 		return nil, err
@@ -82,7 +82,7 @@ func (g *guarded) checkKind(ctx context.Context, cfg Config, docker kindnode.Doc
 func (g *guarded) repair(ctx context.Context, cfg Config, isKind bool) error {
 	con := cfg.Console
 	start := time.Now()
-	done, err := guard.Repair(ctx, g.record, catalog.Repairers(g.client), func(r guard.Repaired) {
+	done, err := guard.Repair(ctx, g.active, catalog.Repairers(g.client), func(r guard.Repaired) {
 		con.Logf("active-fault record: %s", r)
 	})
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -89,6 +90,9 @@ type Config struct {
 	Plan plan.Plan
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
+	// History says how budgets are derived from the earlier runs in
+	// ReportDir (default history.Defaults(); Off for none).
+	History history.Settings
 	// Host is how the host's conditions are judged (default thresholds,
 	// a budget missed on a starved machine fails).
 	Host scenario.HostPolicy
@@ -115,7 +119,7 @@ type Config struct {
 // Session is a prepared cluster.
 type Session struct {
 	cfg Config
-	*guarded
+	guarded
 	res      *resources.Resources
 	app      app.Config
 	events   *timeline.Recorder
@@ -123,9 +127,13 @@ type Session struct {
 	info     result.RunInfo
 	runDir   string
 	results  []*result.Result
+	history  []*result.Result // earlier results in ReportDir
 	cancelTL context.CancelFunc
 	variant  variant.Variant
 	costs    []cellCost
+	// unusable holds the variants whose deployment did not reach the
+	// steady state, with why: their other cells are not tried again.
+	unusable map[string]error
 	progress *plan.Progress
 }
 
@@ -139,9 +147,11 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if s.app, err = s.fixture(cfg.Variant); err != nil {
 		return nil, err
 	}
-	if s.guarded, err = openGuarded(ctx, cfg); err != nil {
+	g, err := openGuarded(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
+	s.guarded = *g
 	if s.res, err = resources.New(s.rest); err != nil {
 		s.release(cfg.Console)
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
@@ -193,6 +203,9 @@ func withDefaults(c Config) Config {
 	if c.Variant.Name == "" {
 		c.Variant, _ = variant.Find(variant.Baseline)
 	}
+	if !c.History.Off && c.History.Quantile == 0 {
+		c.History = history.Defaults()
+	}
 	return c
 }
 
@@ -229,6 +242,7 @@ func (s *Session) prepare(ctx context.Context) error {
 	s.events, s.cancelTL = rec, cancel
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
+	s.loadHistory(ctx)
 	s.runner = s.newRunner()
 	return nil
 }
@@ -238,7 +252,7 @@ func (s *Session) prepare(ctx context.Context) error {
 func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
-		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.record),
+		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
@@ -346,18 +360,25 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 		}
 		res = errorResult(sc, s.info, began, runErr)
 	}
+	s.account(tag, began, res)
+	return res, errors.Join(runErr, s.record(c, res))
+}
+
+// record stamps a cell's result with its repetition and aggregate
+// budgets, keeps it and writes its file.
+func (s *Session) record(c plan.Cell, res *result.Result) error {
 	if c.Repeated() {
 		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
 	}
-	res.AggregateBudgets = s.cfg.Aggregate.For(sc.Name)
-	s.account(tag, began, res)
+	res.AggregateBudgets = s.cfg.Aggregate.For(c.Entry.Name)
+	s.judgeHistory(res)
 	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, s.resultName(c.FileName()))
+	path := filepath.Join(s.runDir, s.resultName(c))
 	if err := result.WriteFile(path, res); err != nil {
-		return res, errors.Join(runErr, err)
+		return err
 	}
-	s.cfg.Console.Logf("[%s] %s: result in %s", tag, strings.ToUpper(string(res.Outcome())), path)
-	return res, runErr
+	s.cfg.Console.Logf("[%s] %s: result in %s", c.Name(), strings.ToUpper(string(res.Outcome())), path)
+	return nil
 }
 
 // errorResult records a cell that ended before its load started.
@@ -420,7 +441,7 @@ func (s *Session) Publish(ctx context.Context) error {
 // Left are the faults this session injected and has not reverted (their
 // record entries are still there): after an interrupt, what the next run
 // will repair.
-func (s *Session) Left() []guard.Entry { return s.record.Pending() }
+func (s *Session) Left() []guard.Entry { return s.active.Pending() }
 
 // Close stops the timeline and releases the run lease.
 func (s *Session) Close() {
