@@ -2,6 +2,7 @@ package view
 
 import (
 	"testing"
+	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
 )
@@ -44,4 +45,35 @@ func TestRepeatsHistoryFromResults(t *testing.T) {
 	if !(got.LoX > 0 && got.LoX < got.HiX && got.HiX <= 1) {
 		t.Errorf("band at %v..%v", got.LoX, got.HiX)
 	}
+}
+
+// TestTrendVerdictOfRepeats: in the trend table a repeated scenario's
+// verdict for a run is its repetitions' together. node-halt's last
+// repetition passed, but one of three did not recover and its pass-rate
+// budget asks for all: the run's node-halt failed.
+func TestTrendVerdictOfRepeats(t *testing.T) {
+	first := load(t, "../testdata/repeated")
+	second := load(t, "../testdata/repeated")
+	for _, r := range second {
+		run := *r.Run
+		run.ID = "later"
+		r.Run = &run
+		r.Started, r.Ended = r.Started.Add(24*time.Hour), r.Ended.Add(24*time.Hour)
+	}
+	rep, err := Build(append(first, second...), WithGenerated(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range rep.Trends.Scenarios {
+		if sc.Name != "node-halt" {
+			continue
+		}
+		for i, v := range sc.Verdicts {
+			if v != result.VerdictFail {
+				t.Errorf("run %d: node-halt verdict %s, want fail (2/3 passed, pass_rate=1)", i, v)
+			}
+		}
+		return
+	}
+	t.Fatal("no node-halt trend")
 }
