@@ -343,9 +343,9 @@ func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, err
 // run runs cell c (a repetition of a catalog scenario, with the cell's
 // timing under the session's) and writes its result. A cell that fails
 // before its load starts (the workload not at its desired state, say)
-// still gets a result, with the verdict error and why, so that a
-// repetition that could not run is counted as such and the others still
-// run.
+// still gets a result from the runner, with the verdict error and why, so
+// that a repetition that could not run is counted as such and the others
+// still run.
 func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) {
 	sc, err := s.Scenario(c.Entry)
 	if err != nil {
@@ -362,11 +362,8 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
 	began := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
-	if res == nil {
-		if runErr == nil {
-			return nil, nil
-		}
-		res = errorResult(sc, s.info, began, runErr)
+	if res == nil { // an invalid scenario: the runner records every other failure
+		return nil, runErr
 	}
 	if c.Repeated() {
 		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
@@ -380,17 +377,6 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 	}
 	s.cfg.Console.Logf("[%s] %s: result in %s", tag, strings.ToUpper(string(res.Outcome())), path)
 	return res, runErr
-}
-
-// errorResult records a cell that ended before its load started.
-func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, err error) *result.Result {
-	run := info
-	return &result.Result{
-		Schema: result.Schema, Scenario: sc.Name, Description: sc.Description, Run: &run,
-		Started: started, Ended: time.Now(), StatusCodes: map[string]int{}, Errors: map[string]int{}, Events: []result.Event{},
-		Verdict: result.VerdictError, Error: err.Error(),
-		Notes: []string{"The scenario ended before its load started: nothing was measured."},
-	}
 }
 
 // Repeats takes the repetitions of c's scenario against c's variant in
