@@ -311,7 +311,7 @@ type BudgetCheck struct {
 	// no request was sent when it could have been seen (recovery after an
 	// injection the load never saw): unknown, not "never".
 	NotObserved bool `json:"not_observed,omitempty"`
-	Pass    bool `json:"pass"`
+	Pass        bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`
 	// History is set on a budget derived from earlier runs (chaos/history)
