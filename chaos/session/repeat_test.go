@@ -1,12 +1,16 @@
 package session
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/plan"
+	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/variant"
 )
 
@@ -31,5 +35,19 @@ func TestStatusLineSaysTheCell(t *testing.T) {
 	s.cfg.Plan = nil
 	if got := s.statusLine()(measure.Status{}, t0); got != "load" {
 		t.Errorf("without a plan the line is the caller's alone, got %q", got)
+	}
+}
+
+// TestErrorResult: a cell whose variant could not be deployed is written
+// as an error with why, under its own variant, so that it counts as a
+// repetition that could not run.
+func TestErrorResult(t *testing.T) {
+	started := time.Now().Add(-time.Minute)
+	r := errorResult(scenario.Scenario{Name: "node-halt", Description: "d"}, result.RunInfo{ID: "run", Variant: "no-pdb"}, started, errors.New("deploying variant no-pdb: boom"))
+	if r.Outcome() != result.VerdictError || !strings.Contains(r.Error, "boom") || r.Scenario != "node-halt" || r.Run.Variant != "no-pdb" || !r.Started.Equal(started) || r.Ended.Before(started) {
+		t.Errorf("error result %+v", r)
+	}
+	if r.Recovery() != result.RecoveryNotObserved {
+		t.Errorf("recovery %s: nothing was measured, so nothing was observed", r.Recovery())
 	}
 }

@@ -398,6 +398,19 @@ func (s *Session) record(c plan.Cell, res *result.Result) error {
 	return nil
 }
 
+// errorResult records a cell that ended before the runner could start
+// it (its variant could not be deployed): the verdict error and why,
+// nothing measured, so that it counts as a repetition that could not run.
+func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, err error) *result.Result {
+	run := info
+	return &result.Result{
+		Schema: result.Schema, Scenario: sc.Name, Description: sc.Description, Run: &run,
+		Started: started, Ended: time.Now(), StatusCodes: map[string]int{}, Errors: map[string]int{}, Events: []result.Event{},
+		RecoveryState: result.RecoveryNotObserved, Verdict: result.VerdictError, Error: err.Error(),
+		Notes: []string{"The scenario ended before its load started: nothing was measured."},
+	}
+}
+
 // Repeats takes the repetitions of c's scenario against c's variant in
 // this session together (chaos/aggregate through the report's view, so
 // that the suite, the CLI and the report say the same).
