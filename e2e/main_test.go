@@ -170,10 +170,14 @@ func (s *suite) repairBeforeReuse(ctx context.Context) error {
 	if err != nil || !state.Exists {
 		return nil
 	}
-	if _, err := os.Stat(state.Kubeconfig); err != nil {
+	// kind's kubeconfig, not this checkout's file: another checkout may
+	// have created the cluster.
+	kubeconfig, err := cluster.ExportKubeconfig(ctx, st.cluster, cluster.WithLog(os.Stdout))
+	if err != nil {
+		s.con.Logf("warning: cluster %s exists but its kubeconfig cannot be exported (%v); leaving it to cluster up", st.cluster, err)
 		return nil
 	}
-	err = session.Repair(ctx, session.Config{Kubeconfig: state.Kubeconfig, Cluster: st.cluster, AllowNonKind: st.allowNonKind,
+	err = session.Repair(ctx, session.Config{Kubeconfig: kubeconfig, Cluster: st.cluster, AllowNonKind: st.allowNonKind,
 		RunID: st.runID, Command: "go test ./e2e", Console: s.con})
 	if errors.Is(err, guard.ErrBusy) {
 		return err

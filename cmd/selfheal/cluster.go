@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -117,11 +116,15 @@ func repairBeforeReuse(ctx context.Context, env *cliEnv, cf clusterFlags) error 
 	if err != nil || !st.Exists {
 		return nil
 	}
-	if _, err := os.Stat(st.Kubeconfig); err != nil {
+	// kind's kubeconfig, not this checkout's file: another checkout may
+	// have created the cluster.
+	kubeconfig, err := cluster.ExportKubeconfig(ctx, cf.name, append(clusterOptions(cf), cluster.WithLog(env.stderr))...)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "cluster: warning: %s exists but its kubeconfig cannot be exported (%v); leaving it to cluster up\n", cf.name, err)
 		return nil
 	}
 	con := console.New(env.stderr, false)
-	err = session.Repair(ctx, session.Config{Kubeconfig: st.Kubeconfig, Cluster: cf.name, Command: "selfheal cluster up -reuse", Console: con, Tracker: env.faults})
+	err = session.Repair(ctx, session.Config{Kubeconfig: kubeconfig, Cluster: cf.name, Command: "selfheal cluster up -reuse", Console: con, Tracker: env.faults})
 	if errors.Is(err, guard.ErrBusy) {
 		return err
 	}
