@@ -90,6 +90,8 @@ func (g *guarded) repair(ctx context.Context, cfg Config, isKind bool) error {
 	}
 	if len(done) > 0 {
 		con.Logf("active-fault record: %d fault(s) left by an earlier run dealt with in %s", len(done), time.Since(start).Round(100*time.Millisecond))
+	} else {
+		con.Logf("active-fault record: no fault left by an earlier run")
 	}
 	if !isKind {
 		return nil
