@@ -204,17 +204,21 @@ func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
 	if node == "" {
 		return "", fmt.Errorf("the record names no node container: %v", u.Params)
 	}
+	start := time.Now()
 	did, err := kindnode.Start(ctx, r.docker, node)
 	if err != nil || did == "" {
 		return did, err
 	}
-	start := time.Now()
+	// A node halted for less than the node monitor's grace period still
+	// reads Ready: only a heartbeat from the restarted kubelet says it is.
+	since := metav1.NewTime(start.Truncate(time.Second))
 	ready := func(ctx context.Context) (bool, string, error) {
 		n, err := r.client.Kubernetes.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
 		if err != nil {
 			return false, "", err
 		}
-		return kube.NodeReady(n), "node " + node + " not Ready", nil
+		ok, cond := kube.NodeReadyCondition(n)
+		return ok && !cond.LastHeartbeatTime.Before(&since), "node " + node + " has not reported Ready since it was started", nil
 	}
 	if err := kube.WaitFor(ctx, ready, time.Second, r.timeout); err != nil {
 		return did, fmt.Errorf("after %s: %w", did, err)

@@ -153,13 +153,26 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 	var log []string
 	d := newDocker(&log)
 	d.state["c-worker2"] = "exited"
-	ready := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "c-worker2"},
-		Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}
-	r := NewRepairer(&kube.Client{Kubernetes: fake.NewClientset(ready)}, d.run, 5*time.Second)
+	// Ready as the node controller last saw it, before the halt: that is
+	// not the restarted kubelet speaking.
+	stale := metav1.NewTime(time.Now().Add(-time.Minute))
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "c-worker2"},
+		Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: stale}}}}
+	cs := fake.NewClientset(node)
+	time.AfterFunc(1500*time.Millisecond, func() {
+		n := node.DeepCopy()
+		n.Status.Conditions[0].LastHeartbeatTime = metav1.Now()
+		cs.CoreV1().Nodes().UpdateStatus(context.Background(), n, metav1.UpdateOptions{})
+	})
+	r := NewRepairer(&kube.Client{Kubernetes: cs}, d.run, 10*time.Second)
+	start := time.Now()
 	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"container": "c-worker2"}}
 	did, err := r.Repair(context.Background(), u)
 	if err != nil || !strings.Contains(did, "c-worker2 was exited: docker start") || !strings.Contains(did, "Ready after") {
 		t.Fatalf("did %q err %v", did, err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("repaired after %s: a Ready condition from before the halt was taken for the restarted node", waited)
 	}
 	did, err = r.Repair(context.Background(), u) // nothing left
 	if err != nil || did != "" || fmt.Sprint(log) != "[start c-worker2]" {
