@@ -75,12 +75,19 @@ type leaseConfig struct {
 // LeaseOption configures Acquire.
 type LeaseOption func(*leaseConfig)
 
+// DefaultWait is how long Acquire waits for another run's lease: long
+// enough for a killed run's lease to expire (DefaultDuration).
+const DefaultWait = 90 * time.Second
+
+// DefaultDuration is how long a lease lasts without renewal.
+const DefaultDuration = 30 * time.Second
+
 // WithWait bounds how long Acquire waits for another run's lease (default
-// 90 s: a killed run's lease expires within WithDuration).
+// DefaultWait).
 func WithWait(d time.Duration) LeaseOption { return func(c *leaseConfig) { c.wait = d } }
 
-// WithDuration is how long the lease lasts without renewal (default 30 s;
-// it is renewed every third of that).
+// WithDuration is how long the lease lasts without renewal (default
+// DefaultDuration; it is renewed every third of that).
 func WithDuration(d time.Duration) LeaseOption { return func(c *leaseConfig) { c.duration = d } }
 
 // WithLog sets where Acquire says that it waits, and renewal trouble goes.
@@ -94,7 +101,7 @@ func WithLog(logf func(format string, args ...any)) LeaseOption {
 // gone), for at most the WithWait bound; then it refuses, naming the
 // holder (ErrBusy). The lease is renewed in the background until Release.
 func Acquire(ctx context.Context, cs kubernetes.Interface, me Holder, opts ...LeaseOption) (*Lease, error) {
-	cfg := leaseConfig{wait: 90 * time.Second, duration: 30 * time.Second, poll: time.Second,
+	cfg := leaseConfig{wait: DefaultWait, duration: DefaultDuration, poll: time.Second,
 		logf: func(string, ...any) {}, alive: processAlive}
 	for _, o := range opts {
 		o(&cfg)

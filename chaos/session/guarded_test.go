@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 
+	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
 
@@ -61,5 +63,16 @@ func TestCheckKindRefusesALookAlike(t *testing.T) {
 		if tt.allow && (len(con.lines) != 1 || !strings.Contains(con.lines[0], "warning")) {
 			t.Errorf("allowed non-kind cluster: said %q, want a warning", con.lines)
 		}
+	}
+}
+
+// A run that finds the cluster busy waits for it by default (it used to
+// give up at once: the zero LeaseWait was passed on as "wait 0 s").
+func TestWaitsForTheLeaseByDefault(t *testing.T) {
+	if got := withDefaults(Config{}).LeaseWait; got != guard.DefaultWait {
+		t.Errorf("LeaseWait = %s, want %s", got, guard.DefaultWait)
+	}
+	if got := withDefaults(Config{LeaseWait: time.Second}).LeaseWait; got != time.Second {
+		t.Errorf("LeaseWait = %s, want the one asked for", got)
 	}
 }

@@ -105,7 +105,8 @@ type Config struct {
 	// Command names the entry point in the run lease, for a second run's
 	// message ("go test ./e2e", "selfheal run").
 	Command string
-	// LeaseWait bounds the wait for another run's lease (default 90 s).
+	// LeaseWait bounds the wait for another run's lease (default
+	// guard.DefaultWait).
 	LeaseWait time.Duration
 	// Tracker follows the session's active-fault record, so that a second
 	// interrupt can say what it leaves (guard.NotifyContext).
@@ -187,6 +188,9 @@ func withDefaults(c Config) Config {
 	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
 	if c.Cluster == "" {
 		c.Cluster = fixtures.ClusterName
+	}
+	if c.LeaseWait <= 0 {
+		c.LeaseWait = guard.DefaultWait
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = fmt.Sprintf("http://127.0.0.1:%d", app.WordPressNodePort)
