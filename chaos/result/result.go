@@ -243,7 +243,11 @@ type Event struct {
 
 // Bound is a recovery the fixture's settings allow at best.
 type Bound struct {
-	Name   string  `json:"name"`
+	// Metric is the figure bounded, a key of Metrics().
+	Metric MetricKey `json:"metric,omitempty"`
+	// Name says what the bound is, when the metric alone does not; older
+	// results name the metric here ("recovery").
+	Name   string  `json:"name,omitempty"`
 	MS     float64 `json:"ms"`
 	Reason string  `json:"reason"`
 }

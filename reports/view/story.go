@@ -26,7 +26,7 @@ func BudgetText(b result.BudgetCheck) string {
 	case m.Unit == result.UnitBool:
 		return m.Requirement(b.Limit) + ": " + budgetValue(b)
 	case b.Missing:
-		return fmt.Sprintf("%s: %s, its budget is %s", m.Name, budgetValue(b), MetricText(m, b.Limit))
+		return fmt.Sprintf("no %s within its budget of %s (%s)", m.Name, MetricText(m, b.Limit), budgetValue(b))
 	}
 	word := "within"
 	if !b.Pass {
