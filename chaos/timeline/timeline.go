@@ -4,9 +4,11 @@
 // evictions, each stamped with the host clock when selfheal saw it.
 //
 // It uses client-go informers, which re-list and re-watch after a broken
-// watch (e2e-framework's watcher does not, go-apis.md P-E7). The host clock
+// watch (e2e-framework's watcher busy-loops on a closed watch instead of
+// watching again). The host clock
 // is the one vegeta stamps requests with, so events and requests line up;
-// the object's own timestamp (second precision for most fields, P-C6) is
+// the object's own timestamp (metav1.Time has second precision; only an
+// event's eventTime has microseconds) is
 // kept beside it.
 //
 // One Recorder serves a whole run: start it once, and take each scenario's

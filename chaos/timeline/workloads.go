@@ -25,8 +25,8 @@ func images(spec corev1.PodSpec) string {
 	return strings.Join(out, ",")
 }
 
-// RolloutComplete is kubectl's rollout-status rule (go-apis.md, "Watching
-// Deployment rollout").
+// RolloutComplete is kubectl's rollout-status rule (DeploymentStatusViewer
+// in k8s.io/kubectl/pkg/polymorphichelpers; client-go has no helper).
 func RolloutComplete(d *appsv1.Deployment) bool {
 	want := int32(1)
 	if d.Spec.Replicas != nil {

@@ -9,7 +9,8 @@
 // runs there.
 //
 // Neither kind's library nor client-go can stop a node container, so this
-// uses the docker CLI, as kind itself does (go-apis.md P-E5).
+// uses the docker CLI, as kind itself does (e2e-framework's node operations
+// work for k3d only).
 package nodehalt
 
 import (
