@@ -32,7 +32,6 @@ import (
 
 // Recorder collects events. Its methods are safe for concurrent use.
 type Recorder struct {
-	now     func() time.Time
 	limit   int
 	start   time.Time
 	mu      sync.Mutex
@@ -51,9 +50,6 @@ type Recorder struct {
 // Option configures a Recorder.
 type Option func(*Recorder)
 
-// WithClock replaces time.Now (tests).
-func WithClock(now func() time.Time) Option { return func(r *Recorder) { r.now = now } }
-
 // WithLimit bounds the number of events kept; later ones are counted as
 // dropped. The default, 20000, is hours of a busy namespace.
 func WithLimit(n int) Option { return func(r *Recorder) { r.limit = n } }
@@ -64,14 +60,14 @@ func WithLimit(n int) Option { return func(r *Recorder) { r.limit = n } }
 // baseline, not an event.
 func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts ...Option) (*Recorder, error) {
 	r := &Recorder{
-		now: time.Now, limit: 20000,
-		pods: map[string]podState{}, nodes: map[string]bool{}, slices: map[string]sliceState{},
+		limit: 20000,
+		pods:  map[string]podState{}, nodes: map[string]bool{}, slices: map[string]sliceState{},
 		deploys: map[string]deployState{}, sets: map[string]deployState{},
 	}
 	for _, o := range opts {
 		o(r)
 	}
-	r.start = r.now()
+	r.start = time.Now()
 	ctx, r.cancel = context.WithCancel(ctx)
 
 	ns := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(namespace))
@@ -135,7 +131,7 @@ func (r *Recorder) Stop() {
 // appears in order with what the cluster did.
 func (r *Recorder) Add(e result.Event) {
 	if e.At.IsZero() {
-		e.At = r.now()
+		e.At = time.Now()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -143,7 +139,7 @@ func (r *Recorder) Add(e result.Event) {
 }
 
 func (r *Recorder) record(kind, object, reason, message string, objectTime *time.Time) {
-	e := result.Event{At: r.now(), ObjectTime: objectTime, Kind: kind, Object: object, Reason: reason, Message: message}
+	e := result.Event{At: time.Now(), ObjectTime: objectTime, Kind: kind, Object: object, Reason: reason, Message: message}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.appendLocked(e)

@@ -1,5 +1,5 @@
-// Package imageroll rolls a Deployment to another image and, by default,
-// back again: two injections, each a rolling update measured on its own.
+// Package imageroll rolls a Deployment to another image and back again:
+// two injections, each a rolling update measured on its own.
 // Revert makes sure the Deployment is back on the image it started with.
 package imageroll
 
@@ -21,40 +21,27 @@ import (
 
 // Fault is the image roll.
 type Fault struct {
-	client      *kube.Client
-	namespace   string
-	deployment  string
-	container   string
-	to          string
-	rollback    bool
-	settle      time.Duration
-	rollTimeout time.Duration
+	client     *kube.Client
+	namespace  string
+	deployment string
+	container  string
+	to         string
 
 	mu   sync.Mutex
 	from string
 }
 
-// Option configures the fault.
-type Option func(*Fault)
-
-// WithRollback rolls back to the original image after the roll (default true).
-func WithRollback(on bool) Option { return func(f *Fault) { f.rollback = on } }
-
-// WithSettle is the pause between the end of the roll and the rollback,
-// so the two disturbances are told apart in the timeline (default 15 s).
-func WithSettle(d time.Duration) Option { return func(f *Fault) { f.settle = d } }
-
-// WithRolloutTimeout bounds each rollout (default 5 min).
-func WithRolloutTimeout(d time.Duration) Option { return func(f *Fault) { f.rollTimeout = d } }
+const (
+	// settle is the pause between the end of the roll and the rollback,
+	// so the two disturbances are told apart in the timeline.
+	settle = 15 * time.Second
+	// rollTimeout bounds each rollout.
+	rollTimeout = 5 * time.Minute
+)
 
 // New rolls container of deployment in namespace to image `to`.
-func New(c *kube.Client, namespace, deployment, container, to string, opts ...Option) *Fault {
-	f := &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to,
-		rollback: true, settle: 15 * time.Second, rollTimeout: 5 * time.Minute}
-	for _, o := range opts {
-		o(f)
-	}
-	return f
+func New(c *kube.Client, namespace, deployment, container, to string) *Fault {
+	return &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to}
 }
 
 // Name implements fault.Fault.
@@ -79,14 +66,11 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err := f.roll(ctx, m, from, f.to, m.Injected, "roll"); err != nil {
 		return err
 	}
-	if !f.rollback {
-		return nil
-	}
-	m.Logf("rollout to %s complete; rolling back in %s", f.to, f.settle)
+	m.Logf("rollout to %s complete; rolling back in %s", f.to, settle)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(f.settle):
+	case <-time.After(settle):
 	}
 	return f.roll(ctx, m, f.to, from, m.Injected, "rollback")
 }
@@ -132,7 +116,7 @@ func (f *Fault) waitRollout(ctx context.Context) error {
 		}
 		return timeline.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 	}
-	return kube.WaitFor(ctx, check, 500*time.Millisecond, f.rollTimeout)
+	return kube.WaitFor(ctx, check, 500*time.Millisecond, rollTimeout)
 }
 
 // Revert puts the original image back if the Deployment is not on it.

@@ -40,6 +40,8 @@ const (
 	BadHost = "127.0.0.1:1"
 	// execTimeout bounds each exec: exec into a pod on a lost node hangs.
 	execTimeout = 20 * time.Second
+	// container is the WordPress container of the fixture's pods.
+	container = "wordpress"
 )
 
 // Fault is the wp-config break.
@@ -47,7 +49,6 @@ type Fault struct {
 	client    *kube.Client
 	namespace string
 	selector  string
-	container string
 
 	mu       sync.Mutex
 	pod      string
@@ -56,19 +57,9 @@ type Fault struct {
 	notes    []string
 }
 
-// Option configures the fault.
-type Option func(*Fault)
-
-// WithContainer names the WordPress container (default "wordpress").
-func WithContainer(name string) Option { return func(f *Fault) { f.container = name } }
-
 // New breaks a pod matching selector in namespace.
-func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	f := &Fault{client: c, namespace: namespace, selector: selector, container: "wordpress"}
-	for _, o := range opts {
-		o(f)
-	}
-	return f
+func New(c *kube.Client, namespace, selector string) *Fault {
+	return &Fault{client: c, namespace: namespace, selector: selector}
 }
 
 // Name implements fault.Fault.
@@ -94,7 +85,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("reading the DB_HOST line of %s in %s: %w", Path, pod.Name, err)
 	}
 	f.mu.Lock()
-	f.pod, f.original, f.restarts = pod.Name, strings.TrimSpace(original), restartCount(pod, f.container)
+	f.pod, f.original, f.restarts = pod.Name, strings.TrimSpace(original), restartCount(pod, container)
 	f.mu.Unlock()
 	if _, err := f.exec(ctx, pod.Name, "sed", "-i", "-E", corruptExpr(), Path); err != nil {
 		return fmt.Errorf("corrupting %s in %s: %w", Path, pod.Name, err)
@@ -140,14 +131,14 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if err != nil {
 		return fmt.Errorf("reading pod %s: %w", podName, err)
 	}
-	restarted := restartCount(pod, f.container) > before
+	restarted := restartCount(pod, container) > before
 	n, err := f.markerCount(ctx, podName)
 	if err != nil {
 		return fmt.Errorf("checking %s in %s: %w", Path, podName, err)
 	}
 	switch {
 	case n == 0 && restarted:
-		f.note(fmt.Sprintf("The container restart restored wp-config.php in %s (checked: no corrupted line after %d restart(s)).", podName, restartCount(pod, f.container)-before))
+		f.note(fmt.Sprintf("The container restart restored wp-config.php in %s (checked: no corrupted line after %d restart(s)).", podName, restartCount(pod, container)-before))
 		return nil
 	case n == 0:
 		return nil
@@ -205,7 +196,7 @@ func (f *Fault) markerCount(ctx context.Context, pod string) (int, error) {
 func (f *Fault) exec(ctx context.Context, pod string, cmd ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, execTimeout)
 	defer cancel()
-	res, err := f.client.Exec(ctx, f.namespace, pod, f.container, cmd...)
+	res, err := f.client.Exec(ctx, f.namespace, pod, container, cmd...)
 	return res.Stdout, err
 }
 
