@@ -97,6 +97,9 @@ type Result struct {
 	LowerBounds []Bound `json:"lower_bounds,omitempty"`
 
 	Budgets []BudgetCheck `json:"budgets,omitempty"`
+	// History says which earlier runs the history budgets among Budgets
+	// came from; nil when history was not consulted.
+	History *HistoryNote `json:"history,omitempty"`
 	// Verdict is "pass", "fail" (a budget missed) or "error" (the scenario
 	// could not run to the end; Error says why).
 	Verdict Verdict  `json:"verdict,omitempty"`
@@ -264,4 +267,7 @@ type BudgetCheck struct {
 	Pass    bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`
+	// History is set on a budget derived from earlier runs (chaos/history)
+	// rather than given: what its limit came from.
+	History *HistoryBasis `json:"history,omitempty"`
 }
