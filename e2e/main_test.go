@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
@@ -31,6 +33,10 @@ import (
 // testenv is the framework's environment: e2e-framework's model is a
 // package-level Environment that TestMain sets up and the tests use.
 var testenv env.Environment
+
+// matrix is the scenario × variant cells TestMain planned and
+// TestScenarios makes features of, set once with testenv.
+var matrix variant.Matrix
 
 // suiteKey is where the suite's state travels in the framework's context.
 type suiteKey struct{}
@@ -52,6 +58,10 @@ func TestMain(m *testing.M) {
 	}
 	st, err := readSettings(os.Getenv)
 	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	if matrix, err = planMatrix(st, cfg.Labels()); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
@@ -117,6 +127,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
 		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
+		Variant: matrix.Cells[0].Variant, VariantDirs: matrix.Explicit,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -176,6 +187,10 @@ type settings struct {
 	budgets      scenario.Overrides
 	timing       scenario.Timing
 	load         []load.Option
+	// variants from SELFHEAL_VARIANTS; defaultMatrix when it says
+	// "default".
+	variants      []string
+	defaultMatrix bool
 }
 
 func readSettings(getenv func(string) string) (settings, error) {
@@ -223,12 +238,31 @@ func readSettings(getenv func(string) string) (settings, error) {
 		}
 		st.load = append(st.load, load.KeepAlive(on))
 	}
+	if st.variants = variant.ParseList(getenv("SELFHEAL_VARIANTS")); slices.Equal(st.variants, []string{"default"}) {
+		st.variants, st.defaultMatrix = nil, true
+	}
 	if v := getenv("SELFHEAL_WARMUP"); v != "" {
 		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {
 			return st, fmt.Errorf("SELFHEAL_WARMUP=%q: want a duration, e.g. 15s", v)
 		}
 	}
 	return st, nil
+}
+
+// planMatrix plans the cells from SELFHEAL_VARIANTS, or else from the
+// variant labels of -labels; scenario labels name the scenarios, so
+// `-labels scenario=image-roll,variant=no-pdb` asks for that pair even
+// though no-pdb is not meant for image rolls.
+func planMatrix(st settings, labels map[string][]string) (variant.Matrix, error) {
+	req := variant.Request{Variants: st.variants, Default: st.defaultMatrix, Scenarios: labels["scenario"]}
+	if len(req.Variants) == 0 && !req.Default {
+		req.Variants = labels["variant"]
+	}
+	m, err := variant.Plan(req)
+	if err != nil {
+		return m, fmt.Errorf("SELFHEAL_VARIANTS / -labels: %w", err)
+	}
+	return m, nil
 }
 
 func orDefault(v, d string) string {

@@ -8,8 +8,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/reports/text"
 )
 
@@ -17,37 +17,40 @@ import (
 // next.
 type resultKey struct{}
 
-// TestScenarios runs every catalog scenario as a feature labelled
-// scenario=<name>, fault=<family>, set=<core|extra>: run one with
-// `go test ./e2e -args -labels scenario=node-halt`.
+// TestScenarios runs each planned cell (a catalog scenario against a
+// fixture variant; baseline unless SELFHEAL_VARIANTS or -labels variant=
+// asks for others) as a feature named <scenario> or <scenario>@<variant>,
+// labelled scenario=<name>, fault=<family>, set=<core|extra>,
+// variant=<name>: run one with `go test ./e2e -args -labels
+// scenario=node-halt`.
 func TestScenarios(t *testing.T) {
 	var feats []features.Feature
-	for _, e := range catalog.Entries() {
-		b := features.New(e.Name)
-		for k, v := range e.Labels() {
+	for _, c := range matrix.Cells {
+		b := features.New(c.Name())
+		for k, v := range c.Labels() {
 			b = b.WithLabel(k, v)
 		}
 		feats = append(feats, b.
-			Assess("runs under load and reverts its fault", runScenario(e)).
+			Assess("runs under load and reverts its fault", runScenario(c)).
 			Assess("keeps its budgets", checkBudgets).
 			Feature())
 	}
 	testenv.Test(t, feats...)
 }
 
-func runScenario(e catalog.Entry) features.Func {
+func runScenario(c variant.Cell) features.Func {
 	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 		s := suiteFrom(ctx)
 		if s.session == nil {
 			t.Fatal("the suite's setup did not finish; see the log above")
 		}
-		res, err := s.session.Run(ctx, e)
+		res, err := s.session.RunCell(ctx, c)
 		if res != nil {
 			text.Summary(os.Stdout, res)
 		}
 		if err != nil {
 			s.failed = true
-			t.Fatalf("%s: %v", e.Name, err)
+			t.Fatalf("%s: %v", c.Name(), err)
 		}
 		return context.WithValue(ctx, resultKey{}, res)
 	}

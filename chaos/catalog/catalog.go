@@ -39,6 +39,22 @@ type Entry struct {
 	// Set is "core" (the default suite) or "extra".
 	Set   string
 	Build func(Env) scenario.Scenario
+	// Refuse, when set, says why the scenario cannot run against a fixture
+	// configuration (nil when it can): a variant paired with it is then
+	// never planned.
+	Refuse func(app.Config) error
+}
+
+// Supports says whether the scenario can run against fixture c, and if
+// not, why.
+func (e Entry) Supports(c app.Config) error {
+	if e.Refuse == nil {
+		return nil
+	}
+	if err := e.Refuse(c); err != nil {
+		return fmt.Errorf("%s cannot run against %s: %w", e.Name, c.Describe(), err)
+	}
+	return nil
 }
 
 // Labels are the e2e-framework feature labels of the entry.
@@ -53,7 +69,7 @@ func Entries() []Entry {
 		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: wpConfigBreak},
 		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction},
 		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll},
-		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt},
+		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses},
 		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt},
 	}
 }
@@ -96,7 +112,7 @@ func Lookup(names ...string) ([]Entry, error) {
 // Ready, the Service's endpoints complete, and MySQL Ready.
 func steady(env Env) kube.Check {
 	ns := env.App.Namespace
-	return kube.All(env.Client.DeploymentSteady(ns, app.WordPress, app.WordPress), env.Client.StatefulSetSteady(ns, app.MySQL))
+	return kube.All(env.Client.WorkloadSteady(ns, string(env.App.Workload), app.WordPress, app.WordPress), env.Client.StatefulSetSteady(ns, app.MySQL))
 }
 
 const steadyWords = "WordPress rollout complete with every replica Ready and in the Service's endpoints, MySQL Ready"
@@ -125,7 +141,7 @@ func wpConfigBreak(env Env) scenario.Scenario {
 // (failureThreshold-1) periods at best, and it must pass readiness again.
 func wpConfigBounds(c app.Config) []result.Bound {
 	var b []result.Bound
-	if c.Readiness && c.Replicas > 1 {
+	if c.Readiness.SeesPage() && c.Replicas > 1 {
 		b = append(b, result.Bound{Metric: result.KeyRecovery, MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
 	}
 	if c.Liveness == app.ProbeHTTP {
@@ -169,9 +185,9 @@ func imageRoll(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
 		Name: "image-roll",
-		Description: fmt.Sprintf("Roll the WordPress Deployment to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
-			env.NextImage, c.MaxSurge.String(), c.MaxUnavailable.String(), c.PreStopSleep),
-		Fault:            imageroll.New(env.Client, c.Namespace, app.WordPress, "wordpress", env.NextImage),
+		Description: fmt.Sprintf("Roll the WordPress %s to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
+			c.Workload, env.NextImage, c.MaxSurge.String(), c.MaxUnavailable.String(), c.PreStopSleep),
+		Fault:            imageroll.New(env.Client, c.Namespace, app.WordPress, "wordpress", env.NextImage, imageroll.WithKind(string(c.Workload))),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 		Budgets:          plannedBudgets(5 * time.Minute),
@@ -185,6 +201,19 @@ func spread(env Env) func(ctx context.Context) error {
 		_, err := env.Client.Spread(ctx, env.App.Namespace, app.WordPress, app.WordPressLabel)
 		return err
 	}
+}
+
+// nodeHaltRefuses: the scenario halts a worker that runs WordPress but
+// not MySQL while a replica keeps serving on the other, and spreads the
+// replicas with a rollout restart of the Deployment beforehand.
+func nodeHaltRefuses(c app.Config) error {
+	switch {
+	case c.Workload != app.Deployment:
+		return fmt.Errorf("it expects the lost pod to be replaced on the other worker by a Deployment; a %s pod is not (a DaemonSet pod belongs to its node, a StatefulSet pod waits for its node to return)", c.Workload)
+	case c.Replicas < 2:
+		return fmt.Errorf("it needs a WordPress replica on a worker without MySQL and another left serving; %d replica(s) cannot give both", c.Replicas)
+	}
+	return nil
 }
 
 func nodeHalt(env Env) scenario.Scenario {

@@ -56,6 +56,68 @@ func (c *Client) DeploymentSteady(namespace, name, service string) Check {
 	}
 }
 
+// Workload kinds WorkloadSteady knows (the Kind of the object).
+const (
+	KindDeployment  = "Deployment"
+	KindStatefulSet = "StatefulSet"
+	KindDaemonSet   = "DaemonSet"
+)
+
+// WorkloadSteady is the desired state of a workload of any kind it knows,
+// served by service: its rollout complete, every pod Ready, and the
+// Service listing exactly those pods as ready endpoints.
+func (c *Client) WorkloadSteady(namespace, kind, name, service string) Check {
+	switch kind {
+	case KindDeployment:
+		return c.DeploymentSteady(namespace, name, service)
+	case KindStatefulSet:
+		return c.statefulSetServing(namespace, name, service)
+	case KindDaemonSet:
+		return c.daemonSetSteady(namespace, name, service)
+	}
+	return func(context.Context) (bool, string, error) {
+		return false, "", fmt.Errorf("no steady-state check for a %s (%s/%s)", kind, namespace, name)
+	}
+}
+
+// statefulSetServing holds when the StatefulSet's rolling update is
+// complete, every replica Ready, and the Service's endpoints complete.
+func (c *Client) statefulSetServing(namespace, name, service string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		s, err := c.Kubernetes.AppsV1().StatefulSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading StatefulSet %s/%s: %w", namespace, name, err)
+		}
+		want := int32(1)
+		if s.Spec.Replicas != nil {
+			want = *s.Spec.Replicas
+		}
+		if !timeline.StatefulSetRolloutComplete(s) {
+			return false, fmt.Sprintf("statefulset %s: %d updated, %d ready of %d", name, s.Status.UpdatedReplicas, s.Status.ReadyReplicas, want), nil
+		}
+		return c.endpointsComplete(ctx, namespace, service, int(want))
+	}
+}
+
+// daemonSetSteady holds when the DaemonSet runs an updated, available pod
+// on every node it should, and the Service lists exactly those.
+func (c *Client) daemonSetSteady(namespace, name, service string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		d, err := c.Kubernetes.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading DaemonSet %s/%s: %w", namespace, name, err)
+		}
+		want := d.Status.DesiredNumberScheduled
+		switch {
+		case want == 0:
+			return false, fmt.Sprintf("daemonset %s: no node to run on yet", name), nil
+		case !timeline.DaemonSetRolloutComplete(d):
+			return false, fmt.Sprintf("daemonset %s: %d updated, %d available of %d", name, d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, want), nil
+		}
+		return c.endpointsComplete(ctx, namespace, service, int(want))
+	}
+}
+
 // StatefulSetSteady holds when every replica of the StatefulSet is Ready
 // and updated.
 func (c *Client) StatefulSetSteady(namespace, name string) Check {

@@ -116,6 +116,10 @@ type RunInfo struct {
 	Fixture           string `json:"fixture,omitempty"`
 	Host              string `json:"host,omitempty"`
 	SelfhealVersion   string `json:"selfheal_version,omitempty"`
+	// Variant names the fixture variant the scenario ran against
+	// (chaos/variant); empty in results from before variants, which ran
+	// against the baseline.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Load is how the load was driven. Everything that bends a measurement is
@@ -238,7 +242,7 @@ type Event struct {
 	At         time.Time  `json:"at"`
 	ObjectTime *time.Time `json:"object_time,omitempty"`
 	// Kind is what changed: "pod", "container", "node", "endpoints",
-	// "deployment", "statefulset", "event", "fault".
+	// "deployment", "statefulset", "daemonset", "event", "fault".
 	Kind    string `json:"kind"`
 	Object  string `json:"object"` // namespace/name or node name
 	Reason  string `json:"reason"` // short machine-readable: Ready, NotReady, Restarted, Killing, ...

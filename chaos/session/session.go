@@ -29,6 +29,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/reports/publish"
@@ -59,6 +60,12 @@ type Config struct {
 	Images fixtures.ImageSet
 	// App are extra fixture settings (replicas, probes...).
 	App []app.Option
+	// Variant is the fixture variant deployed first, on top of App (zero:
+	// baseline); RunCell switches to the variant of its cell.
+	Variant variant.Variant
+	// VariantDirs puts each result in a directory named after its
+	// variant (a matrix that asked for variants; see variant.Matrix).
+	VariantDirs bool
 	// BaseURL is where the load enters (default http://127.0.0.1:30080,
 	// the NodePort on the control-plane node).
 	BaseURL string
@@ -99,6 +106,8 @@ type Session struct {
 	runDir   string
 	results  []*result.Result
 	cancelTL context.CancelFunc
+	variant  variant.Variant
+	costs    []cellCost
 }
 
 // Open connects and prepares the cluster.
@@ -121,11 +130,10 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
-	appCfg, err := app.New(append([]app.Option{app.WithImages(cfg.Images.WordPress, cfg.Images.MySQL)}, cfg.App...)...)
-	if err != nil {
+	s := &Session{cfg: cfg, client: client, res: res, variant: cfg.Variant}
+	if s.app, err = s.fixture(cfg.Variant); err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, client: client, res: res, app: appCfg}
 	if err := s.checkKind(ctx); err != nil {
 		return nil, err
 	}
@@ -157,6 +165,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Console == nil {
 		c.Console = nopConsole{}
+	}
+	if c.Variant.Name == "" {
+		c.Variant, _ = variant.Find(variant.Baseline)
 	}
 	return c
 }
@@ -217,8 +228,8 @@ func (s *Session) prepare(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	if err := kube.WaitFor(ctx, kube.All(s.client.DeploymentSteady(s.app.Namespace, app.WordPress, app.WordPress), s.client.StatefulSetSteady(s.app.Namespace, app.MySQL)), 2*time.Second, 10*time.Minute); err != nil {
-		return fmt.Errorf("waiting for WordPress and MySQL: %w", err)
+	if err := s.waitApp(ctx); err != nil {
+		return err
 	}
 	con.Logf("app ready in %s; installing WordPress through %s", time.Since(start).Round(time.Second), s.cfg.BaseURL)
 	if err := app.Install(ctx, s.cfg.BaseURL, app.DefaultSite(), 5*time.Minute); err != nil {
@@ -233,12 +244,18 @@ func (s *Session) prepare(ctx context.Context) error {
 	s.events, s.cancelTL = rec, cancel
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
-	opts := []scenario.Option{
-		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(rec), scenario.WithRunInfo(s.info),
-	}
-	opts = append(opts, scenario.WithConsole(con, s.cfg.StatusEvery, s.cfg.StatusLine))
-	s.runner = scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+	s.runner = s.newRunner()
 	return nil
+}
+
+// newRunner is a runner that stamps results with the session's run info
+// (which names the fixture and its variant).
+func (s *Session) newRunner() *scenario.Runner {
+	opts := []scenario.Option{
+		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
+	}
+	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.cfg.StatusLine))
+	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
 }
 
 func (s *Session) catalogEnv() catalog.Env {
@@ -246,7 +263,7 @@ func (s *Session) catalogEnv() catalog.Env {
 }
 
 func (s *Session) runInfo(ctx context.Context) result.RunInfo {
-	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe()}
+	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe(), Variant: s.variant.Name}
 	if v, err := s.client.Kubernetes.Discovery().ServerVersion(); err == nil {
 		info.KubernetesVersion = v.GitVersion
 	}
@@ -288,20 +305,29 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 	return t
 }
 
-// Run runs one catalog entry and writes its result. It returns the result
-// whenever there is one (its verdict says pass, fail or error).
+// Run runs one catalog entry against the fixture deployed now and writes
+// its result. It returns the result whenever there is one (its verdict
+// says pass, fail or error).
 func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, error) {
+	return s.run(ctx, e, scenario.Timing{})
+}
+
+// run runs e with the cell's timing under the session's.
+func (s *Session) run(ctx context.Context, e catalog.Entry, cell scenario.Timing) (*result.Result, error) {
 	sc, err := s.Scenario(e)
 	if err != nil {
 		return nil, err
 	}
+	sc.Timing = overlay(overlay(sc.Timing, cell), s.cfg.Timing)
 	s.cfg.Console.Logf("[%s] budgets: %s", sc.Name, sc.Budgets)
+	began := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
 	if res == nil {
 		return nil, runErr
 	}
+	s.account(sc.Name, began, res)
 	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, sc.Name+".json")
+	path := filepath.Join(s.runDir, s.resultName(sc.Name))
 	if err := result.WriteFile(path, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
@@ -327,6 +353,9 @@ func (s *Session) Publish(ctx context.Context) error {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	if err := s.checkClaims(); err != nil {
+		return err
+	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
 		publish.WithView(view.WithTitle("selfheal runs")))
 	if err != nil {

@@ -42,6 +42,7 @@ type Recorder struct {
 	slices  map[string]sliceState
 	deploys map[string]deployState
 	sets    map[string]deployState
+	daemons map[string]deployState
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -55,14 +56,14 @@ type Option func(*Recorder)
 func WithLimit(n int) Option { return func(r *Recorder) { r.limit = n } }
 
 // Start begins watching namespace (pods, EndpointSlices, Deployments,
-// StatefulSets, Events) and the cluster's nodes (and their Events), and
+// StatefulSets, DaemonSets, Events) and the cluster's nodes (and their Events), and
 // returns once the informers' caches are synced: what exists then is the
 // baseline, not an event.
 func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts ...Option) (*Recorder, error) {
 	r := &Recorder{
 		limit: 20000,
 		pods:  map[string]podState{}, nodes: map[string]bool{}, slices: map[string]sliceState{},
-		deploys: map[string]deployState{}, sets: map[string]deployState{},
+		deploys: map[string]deployState{}, sets: map[string]deployState{}, daemons: map[string]deployState{},
 	}
 	for _, o := range opts {
 		o(r)
@@ -80,6 +81,7 @@ func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts 
 		{ns.Discovery().V1().EndpointSlices().Informer(), r.sliceHandler()},
 		{ns.Apps().V1().Deployments().Informer(), r.deploymentHandler()},
 		{ns.Apps().V1().StatefulSets().Informer(), r.statefulSetHandler()},
+		{ns.Apps().V1().DaemonSets().Informer(), r.daemonSetHandler()},
 		{ns.Events().V1().Events().Informer(), r.eventHandler(namespace)},
 		{cluster.Core().V1().Nodes().Informer(), r.nodeHandler()},
 	}

@@ -38,6 +38,29 @@ func RolloutComplete(d *appsv1.Deployment) bool {
 		d.Status.AvailableReplicas >= d.Status.UpdatedReplicas
 }
 
+// StatefulSetRolloutComplete is kubectl's rollout-status rule for a
+// StatefulSet with the RollingUpdate strategy: every replica updated to
+// the update revision and Ready.
+func StatefulSetRolloutComplete(s *appsv1.StatefulSet) bool {
+	want := int32(1)
+	if s.Spec.Replicas != nil {
+		want = *s.Spec.Replicas
+	}
+	return s.Generation <= s.Status.ObservedGeneration &&
+		s.Status.UpdatedReplicas >= want &&
+		s.Status.ReadyReplicas >= want &&
+		(s.Status.UpdateRevision == "" || s.Status.CurrentRevision == s.Status.UpdateRevision)
+}
+
+// DaemonSetRolloutComplete is kubectl's rollout-status rule for a
+// DaemonSet: every scheduled pod updated and available.
+func DaemonSetRolloutComplete(d *appsv1.DaemonSet) bool {
+	want := d.Status.DesiredNumberScheduled
+	return d.Generation <= d.Status.ObservedGeneration &&
+		d.Status.UpdatedNumberScheduled >= want &&
+		d.Status.NumberAvailable >= want
+}
+
 func deploymentState(d *appsv1.Deployment) deployState {
 	return deployState{
 		images: images(d.Spec.Template.Spec),
@@ -48,15 +71,19 @@ func deploymentState(d *appsv1.Deployment) deployState {
 }
 
 func statefulSetState(s *appsv1.StatefulSet) deployState {
-	want := int32(1)
-	if s.Spec.Replicas != nil {
-		want = *s.Spec.Replicas
-	}
 	return deployState{
-		images: images(s.Spec.Template.Spec),
-		counts: fmt.Sprintf("replicas %d, ready %d, updated %d", s.Status.Replicas, s.Status.ReadyReplicas, s.Status.UpdatedReplicas),
-		complete: s.Generation <= s.Status.ObservedGeneration && s.Status.ReadyReplicas >= want &&
-			s.Status.UpdatedReplicas >= want,
+		images:   images(s.Spec.Template.Spec),
+		counts:   fmt.Sprintf("replicas %d, ready %d, updated %d", s.Status.Replicas, s.Status.ReadyReplicas, s.Status.UpdatedReplicas),
+		complete: StatefulSetRolloutComplete(s),
+	}
+}
+
+func daemonSetState(d *appsv1.DaemonSet) deployState {
+	return deployState{
+		images: images(d.Spec.Template.Spec),
+		counts: fmt.Sprintf("desired %d, updated %d, ready %d, available %d, unavailable %d", d.Status.DesiredNumberScheduled,
+			d.Status.UpdatedNumberScheduled, d.Status.NumberReady, d.Status.NumberAvailable, d.Status.NumberUnavailable),
+		complete: DaemonSetRolloutComplete(d),
 	}
 }
 
@@ -112,5 +139,15 @@ func (r *Recorder) statefulSetHandler() cache.ResourceEventHandler {
 			return "", deployState{}, false
 		}
 		return s.Name, statefulSetState(s), true
+	})
+}
+
+func (r *Recorder) daemonSetHandler() cache.ResourceEventHandler {
+	return r.workloadHandler("daemonset", r.daemons, func(obj any) (string, deployState, bool) {
+		d, ok := obj.(*appsv1.DaemonSet)
+		if !ok {
+			return "", deployState{}, false
+		}
+		return d.Name, daemonSetState(d), true
 	})
 }

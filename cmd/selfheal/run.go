@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,13 +15,14 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
+const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
 
 type runOptions struct {
 	scenarios    stringList
@@ -36,6 +38,11 @@ type runOptions struct {
 	warmup       time.Duration
 	allowNonKind bool
 	list         bool
+	variants     stringList
+	matrix       bool
+	listVariants bool
+	plan         variant.Matrix
+	runID        string
 }
 
 func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
@@ -51,9 +58,13 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	fs.BoolVar(&o.keepAlive, "keep-alive", session.DefaultKeepAlive, "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)")
 	fs.StringVar(&o.budgets, "budgets", "", "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: downtime, longest_outage, 5xx, recovery, healing, recovered)")
 	fs.StringVar(&o.reportDir, "report-dir", filepath.Join("_out", "report"), "where results and reports go (a directory per run)")
+	fs.StringVar(&o.runID, "run-id", "", "name of the run's directory under --report-dir (default: the start time)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
 	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
+	fs.Var(&o.variants, "variant", "fixture variant to run against (repeat, or a comma list; default baseline): each runs the scenarios it matters to, or those given with --scenario; see --list-variants")
+	fs.BoolVar(&o.matrix, "matrix", false, "run the default scenario × variant matrix (the cells the write-ups' claims need), limited by --scenario and --variant when given")
+	fs.BoolVar(&o.listVariants, "list-variants", false, "list the fixture variants, the question each answers and the scenarios it matters to, and exit")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -66,6 +77,9 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if o.timeout <= 0 {
 		return o, usagef("--timeout must be above 0 (got %s)", o.timeout)
 	}
+	if o.runID != "" && (o.runID != filepath.Base(o.runID) || o.runID == "." || o.runID == "..") {
+		return o, usagef("--run-id %q must be a plain directory name", o.runID)
+	}
 	if o.warmup < 0 {
 		return o, usagef("--warmup must not be negative")
 	}
@@ -75,6 +89,15 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if _, err := catalog.Lookup(o.scenarios...); err != nil {
 		return o, usagef("--scenario: %v", err)
 	}
+	var names []string
+	for _, v := range o.variants {
+		names = append(names, variant.ParseList(v)...)
+	}
+	plan, err := variant.Plan(variant.Request{Variants: names, Scenarios: o.scenarios, Default: o.matrix})
+	if err != nil {
+		return o, usagef("--variant: %v", err)
+	}
+	o.plan = plan
 	if _, err := scenario.ParseOverrides(o.budgets); err != nil {
 		return o, usagef("--budgets: %v", err)
 	}
@@ -88,15 +111,19 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	entries := catalog.Entries()
-	if len(o.scenarios) > 0 {
-		entries, _ = catalog.Lookup(o.scenarios...)
-	}
 	if o.list {
 		for _, e := range catalog.Entries() {
 			fmt.Fprintf(env.stdout, "%-16s fault=%-10s set=%s\n", e.Name, e.Fault, e.Set)
 		}
 		return nil
+	}
+	if o.listVariants {
+		listVariants(env)
+		return nil
+	}
+	cells := o.plan.Cells
+	for _, skipped := range o.plan.Skipped {
+		fmt.Fprintf(env.stderr, "not planned: %s\n", skipped)
 	}
 	kubeconfig, err := runKubeconfig(o)
 	if err != nil {
@@ -119,25 +146,29 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
 		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup},
+		Variant: cells[0].Variant, VariantDirs: o.plan.Explicit,
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
-		ReportDir: o.reportDir, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+		ReportDir: o.reportDir, RunID: o.runID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	var failed []string
-	for _, e := range entries {
+	for _, c := range cells {
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := s.Run(ctx, e)
+		res, err := s.RunCell(ctx, c)
 		if res != nil {
 			text.Summary(env.stdout, res)
 		}
 		if err != nil || res == nil || res.Verdict != result.VerdictPass {
-			failed = append(failed, fmt.Sprintf("%s (%s)", e.Name, verdictOf(res, err)))
+			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
 		}
+	}
+	if spent := s.Overheads(); spent != "" {
+		con.Logf("time: %s", spent)
 	}
 	// The report is written even after Ctrl-C: what ran is worth reading.
 	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
@@ -147,9 +178,25 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("interrupted; the scenario in progress was reverted")
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d scenario(s) did not pass: %s", len(failed), len(entries), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d scenario(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// listVariants prints each variant, the question it answers and the
+// scenarios it matters to (* marks the default matrix's).
+func listVariants(env *cliEnv) {
+	for _, v := range variant.Catalog() {
+		var scen []string
+		for _, sc := range v.Scenarios {
+			if slices.Contains(v.Default, sc) {
+				sc += "*"
+			}
+			scen = append(scen, sc)
+		}
+		fmt.Fprintf(env.stdout, "%-18s %s\n%-18s scenarios: %s\n", v.Name, v.Question, "", strings.Join(scen, ", "))
+	}
+	fmt.Fprintln(env.stdout, "\n* in the default matrix (selfheal run --matrix). Any pair: selfheal run --variant NAME --scenario NAME.")
 }
 
 func verdictOf(res *result.Result, err error) string {

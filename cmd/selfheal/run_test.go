@@ -17,6 +17,10 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"--mode", "cloud"}, "--mode"},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},
 		{[]string{"node-halt"}, `unexpected argument "node-halt": scenarios are chosen with --scenario`},
+		{[]string{"--variant", "no-pbd"}, `--variant: unknown variant(s) "no-pbd"; known: baseline`},
+		{[]string{"--variant", "baseline,daemonset", "--scenario", "node-halt"}, "variant daemonset: node-halt cannot run against WordPress DaemonSet"},
+		{[]string{"--matrix", "--variant", "surge-25"}, "nothing to run"},
+		{[]string{"--run-id", "../x"}, `--run-id "../x" must be a plain directory name`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -32,5 +36,14 @@ func TestRunList(t *testing.T) {
 	code, out, errb := runWith(context.Background(), strings.NewReader(""), "run", "--list")
 	if code != 0 || !strings.Contains(out.String(), "node-halt") || !strings.Contains(out.String(), "mysql-node-halt") {
 		t.Fatalf("exit %d out %q err %q", code, out.String(), errb.String())
+	}
+}
+
+func TestRunListVariants(t *testing.T) {
+	code, out, errb := runWith(context.Background(), strings.NewReader(""), "run", "--list-variants")
+	for _, want := range []string{"statefulset-1", "no-pdb", "pod-eviction*", "mysql-probes-tcp", "selfheal run --matrix"} {
+		if code != 0 || !strings.Contains(out.String(), want) {
+			t.Fatalf("exit %d, out %q (err %q): want %q", code, out.String(), errb.String(), want)
+		}
 	}
 }

@@ -1,16 +1,19 @@
-// Package imageroll rolls a Deployment to another image and back again:
-// two injections, each a rolling update measured on its own.
-// Revert makes sure the Deployment is back on the image it started with.
+// Package imageroll rolls a workload (a Deployment by default, or a
+// StatefulSet or DaemonSet) to another image and back again:
+// two injections, each a rolling update measured on its own. Revert makes
+// sure the workload is back on the image it started with.
 package imageroll
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -23,7 +26,8 @@ import (
 type Fault struct {
 	client     *kube.Client
 	namespace  string
-	deployment string
+	kind       string
+	deployment string // the workload's name, whatever its kind
 	container  string
 	to         string
 
@@ -39,9 +43,21 @@ const (
 	rollTimeout = 5 * time.Minute
 )
 
+// Option configures the fault.
+type Option func(*Fault)
+
+// WithKind names the workload's kind (kube.KindDeployment, the default,
+// kube.KindStatefulSet or kube.KindDaemonSet).
+func WithKind(kind string) Option { return func(f *Fault) { f.kind = kind } }
+
 // New rolls container of deployment in namespace to image `to`.
-func New(c *kube.Client, namespace, deployment, container, to string) *Fault {
-	return &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to}
+func New(c *kube.Client, namespace, deployment, container, to string, opts ...Option) *Fault {
+	f := &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to,
+		kind: kube.KindDeployment}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 // Name implements fault.Fault.
@@ -49,16 +65,12 @@ func (f *Fault) Name() string { return "image-roll" }
 
 // Inject rolls to the new image, waits for the rollout, and rolls back.
 func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
-	d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("reading Deployment %s/%s: %w", f.namespace, f.deployment, err)
-	}
-	from, err := image(d, f.container)
+	from, err := f.image(ctx)
 	if err != nil {
 		return err
 	}
 	if from == f.to {
-		return fmt.Errorf("Deployment %s already runs %s: nothing to roll to (pick the other image)", f.deployment, f.to)
+		return fmt.Errorf("%s %s already runs %s: nothing to roll to (pick the other image)", f.kind, f.deployment, f.to)
 	}
 	f.mu.Lock()
 	f.from = from
@@ -81,7 +93,7 @@ func (f *Fault) roll(ctx context.Context, m fault.Marker, from, to string, mark 
 	if err := f.setImage(ctx, to); err != nil {
 		return err
 	}
-	mark(fmt.Sprintf("%s: deployment %s image %s → %s", what, f.deployment, from, to))
+	mark(fmt.Sprintf("%s: %s %s image %s → %s", what, strings.ToLower(f.kind), f.deployment, from, to))
 	if err := f.waitRollout(ctx); err != nil {
 		return fmt.Errorf("%s to %s: %w", what, to, err)
 	}
@@ -95,28 +107,53 @@ func (f *Fault) setImage(ctx context.Context, img string) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.client.Kubernetes.AppsV1().Deployments(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "selfheal"})
+	apps, opts := f.client.Kubernetes.AppsV1(), metav1.PatchOptions{FieldManager: "selfheal"}
+	switch f.kind {
+	case kube.KindStatefulSet:
+		_, err = apps.StatefulSets(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, opts)
+	case kube.KindDaemonSet:
+		_, err = apps.DaemonSets(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, opts)
+	default:
+		_, err = apps.Deployments(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, opts)
+	}
 	if err != nil {
-		return fmt.Errorf("setting the image of Deployment %s/%s to %s: %w", f.namespace, f.deployment, img, err)
+		return fmt.Errorf("setting the image of %s %s/%s to %s: %w", f.kind, f.namespace, f.deployment, img, err)
 	}
 	return nil
 }
 
 // waitRollout waits until kubectl's rollout-status rule holds.
 func (f *Fault) waitRollout(ctx context.Context) error {
-	check := func(ctx context.Context) (bool, string, error) {
-		d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
+	return kube.WaitFor(ctx, f.rolledOut, 500*time.Millisecond, rollTimeout)
+}
+
+// rolledOut is kubectl's rollout-status rule for the workload's kind.
+func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
+	apps := f.client.Kubernetes.AppsV1()
+	switch f.kind {
+	case kube.KindStatefulSet:
+		s, err := apps.StatefulSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
 		if err != nil {
 			return false, "", err
 		}
-		for _, c := range d.Status.Conditions {
-			if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
-				return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
-			}
+		return timeline.StatefulSetRolloutComplete(s), fmt.Sprintf("%d updated, %d ready of %d replicas", s.Status.UpdatedReplicas, s.Status.ReadyReplicas, s.Status.Replicas), nil
+	case kube.KindDaemonSet:
+		d, err := apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
+		if err != nil {
+			return false, "", err
 		}
-		return timeline.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
+		return timeline.DaemonSetRolloutComplete(d), fmt.Sprintf("%d updated, %d available of %d pods", d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, d.Status.DesiredNumberScheduled), nil
 	}
-	return kube.WaitFor(ctx, check, 500*time.Millisecond, rollTimeout)
+	d, err := apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
+	if err != nil {
+		return false, "", err
+	}
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+			return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
+		}
+	}
+	return timeline.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 }
 
 // Revert puts the original image back if the Deployment is not on it.
@@ -127,26 +164,48 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if from == "" {
 		return nil
 	}
-	d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("reading Deployment %s/%s: %w", f.namespace, f.deployment, err)
-	}
-	cur, err := image(d, f.container)
+	cur, err := f.image(ctx)
 	if err != nil || cur == from {
 		return err
 	}
 	if err := f.setImage(ctx, from); err != nil {
 		return err
 	}
-	m.Reverted(fmt.Sprintf("deployment %s image set back to %s", f.deployment, from))
+	m.Reverted(fmt.Sprintf("%s %s image set back to %s", strings.ToLower(f.kind), f.deployment, from))
 	return nil
 }
 
-func image(d *appsv1.Deployment, container string) (string, error) {
-	for _, c := range d.Spec.Template.Spec.Containers {
-		if c.Name == container {
+// image reads the container's image from the workload's pod template.
+func (f *Fault) image(ctx context.Context) (string, error) {
+	apps := f.client.Kubernetes.AppsV1()
+	var spec corev1.PodSpec
+	var err error
+	switch f.kind {
+	case kube.KindStatefulSet:
+		var s *appsv1.StatefulSet
+		if s, err = apps.StatefulSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
+			spec = s.Spec.Template.Spec
+		}
+	case kube.KindDaemonSet:
+		var d *appsv1.DaemonSet
+		if d, err = apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
+			spec = d.Spec.Template.Spec
+		}
+	case kube.KindDeployment:
+		var d *appsv1.Deployment
+		if d, err = apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
+			spec = d.Spec.Template.Spec
+		}
+	default:
+		return "", fmt.Errorf("image roll: cannot roll a %s", f.kind)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
+	}
+	for _, c := range spec.Containers {
+		if c.Name == f.container {
 			return c.Image, nil
 		}
 	}
-	return "", fmt.Errorf("Deployment %s has no container %q", d.Name, container)
+	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
 }
