@@ -200,16 +200,26 @@ func firstInjection(r *result.Result) time.Time {
 	return r.Injections[0].At
 }
 
-// firstAfterInjection is the first timeline event of kind and reason at or
-// after the first injection.
+// firstAfterInjection is the first timeline event of kind and reason
+// about WordPress (its pods, "wordpress-…", and their "…/wordpress"
+// container) at or after the first injection: a MySQL restart says
+// nothing about these claims.
 func firstAfterInjection(r *result.Result, kind, reason string) (result.Event, bool) {
 	from := firstInjection(r)
 	for _, e := range r.Events {
-		if e.Kind == kind && e.Reason == reason && !e.At.Before(from) {
+		if e.Kind == kind && e.Reason == reason && !e.At.Before(from) && aboutWordPress(e) {
 			return e, true
 		}
 	}
 	return result.Event{}, false
+}
+
+func aboutWordPress(e result.Event) bool {
+	pod, container, isContainer := strings.Cut(e.Object, "/")
+	if isContainer {
+		return container == "wordpress"
+	}
+	return strings.HasPrefix(pod, "wordpress-")
 }
 
 // lastFailure is when the failures after the first injection ended: the

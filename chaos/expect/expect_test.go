@@ -57,6 +57,7 @@ func at(code uint16, class measure.Class, idx ...int) outcome {
 type event struct {
 	at           time.Duration
 	kind, reason string
+	object       string // default: WordPress pod a (or its container)
 }
 
 // run is a scenario run as the engine would produce it: requests through
@@ -97,7 +98,14 @@ func (x run) result(t *testing.T) *result.Result {
 	}
 	res.Run = &result.RunInfo{ID: "test", Variant: x.variant}
 	for _, e := range x.events {
-		res.Events = append(res.Events, result.Event{At: epoch.Add(e.at), Kind: e.kind, Object: "wordpress-a", Reason: e.reason})
+		object := e.object
+		if object == "" {
+			object = "wordpress-a"
+			if e.kind == "container" {
+				object += "/wordpress"
+			}
+		}
+		res.Events = append(res.Events, result.Event{At: epoch.Add(e.at), Kind: e.kind, Object: object, Reason: e.reason})
 	}
 	res.Healing = &result.Healing{Condition: "every replica Ready"}
 	if x.healedAt > 0 {
@@ -120,8 +128,8 @@ func claim(t *testing.T, id string) Expectation {
 }
 
 var (
-	notReady = event{23 * time.Second, "pod", "NotReady"}
-	restart  = event{50 * time.Second, "container", "Restarted"}
+	notReady = event{23 * time.Second, "pod", "NotReady", ""}
+	restart  = event{50 * time.Second, "container", "Restarted", ""}
 )
 
 // Each claim is shown by a run built to show it and not by a run built to
@@ -143,6 +151,7 @@ func TestClaims(t *testing.T) {
 		{"liveness-none-never-heals", run{requests: podA(injectAt, 24*s, 500, measure.ClassNone), events: []event{notReady}}, true},
 		{"liveness-none-never-heals", run{requests: podA(injectAt, 24*s, 500, measure.ClassNone), events: []event{notReady, restart}, healedAt: 55 * s}, false},
 		{"liveness-tcp-never-heals", run{requests: podA(injectAt, 24*s, 500, measure.ClassNone), events: []event{notReady}}, true},
+		{"liveness-tcp-never-heals", run{requests: podA(injectAt, 24*s, 500, measure.ClassNone), events: []event{notReady, {50 * s, "container", "Restarted", "mysql-0/mysql"}}}, true},
 		{"liveness-http-heals", run{requests: podA(injectAt, 24*s, 500, measure.ClassNone), events: []event{notReady, restart}, healedAt: 55 * s}, true},
 		{"liveness-http-heals", run{requests: podA(injectAt, 24*s, 500, measure.ClassNone), events: []event{notReady}}, false},
 
@@ -152,6 +161,7 @@ func TestClaims(t *testing.T) {
 		{"readiness-stops-errors", run{requests: podA(injectAt, 24*s, 500, measure.ClassNone), events: []event{notReady, restart}, healedAt: 55 * s}, true},
 		{"readiness-stops-errors", run{requests: podA(injectAt, 30*s, 500, measure.ClassNone), events: []event{notReady, restart}, healedAt: 55 * s}, false},
 		{"readiness-stops-errors", run{requests: podA(injectAt, 49*s, 500, measure.ClassNone), events: []event{notReady, restart}, healedAt: 55 * s}, false},
+		{"readiness-stops-errors", run{requests: podA(injectAt, 30*s, 500, measure.ClassNone), events: []event{{22 * s, "pod", "NotReady", "mysql-0"}, {28 * s, "pod", "NotReady", ""}}}, true},
 
 		{"no-pdb-can-leave-none", run{requests: all(20*s, 23*s, 0, measure.ClassRefused)}, true},
 		{"no-pdb-can-leave-none", run{requests: podA(20*s, 23*s, 0, measure.ClassRefused)}, false},

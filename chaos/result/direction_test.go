@@ -6,7 +6,7 @@ func TestHigherIsBetter(t *testing.T) {
 	want := map[MetricKey]bool{
 		KeyDowntime: false, KeyLongestOutage: false, Key5xx: false, KeyTransportErrors: false,
 		KeyTimeToFirstError: false, KeyRecovery: false, KeyHealing: false, KeyRecovered: true,
-		KeyImpactP99: false,
+		KeyImpactP99: false, KeyRecoveryAfterRevert: false,
 	}
 	for _, m := range Metrics() {
 		w, ok := want[m.Key]

@@ -68,16 +68,27 @@ type Result struct {
 	// injection was recorded, e.g. a probe nobody marked); empty when
 	// nothing was injected and nothing failed.
 	RecoveryFrom RecoveryOrigin `json:"recovery_from,omitempty"`
-	Recovered    bool           `json:"recovered"` // contract
-	RecoveredAt  *time.Time     `json:"recovered_at,omitempty"`
+	// Recovered is true only when a recovery was seen (RecoveryState
+	// "recovered"): false both when the service did not recover and when
+	// nothing was observed after the injection.
+	Recovered   bool       `json:"recovered"` // contract
+	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
+	// RecoveryState says which of recovered, not recovered and not
+	// observed (no request was sent at or after the last injection) the
+	// result is. Results written before it existed have none: see
+	// Result.Recovery.
+	RecoveryState RecoveryState `json:"recovery_state,omitempty"`
 	// ObservedMS is how long after the first injection (see RecoveryFrom)
 	// the run was watched; with Recovered false it is the "not recovered
-	// after" figure.
+	// after" figure. Null when not observed.
 	ObservedMS *float64 `json:"observed_ms,omitempty"`
 	// Impact is "none" when nothing failed after the injection, "partial"
 	// when some requests kept succeeding, "full" when some second had no
-	// success at all.
+	// success at all; empty when not observed.
 	Impact Impact `json:"impact,omitempty"`
+	// AfterRevert is the service after the fault was reverted, measured
+	// from the last revert; nil when nothing was reverted (a probe).
+	AfterRevert *AfterRevert `json:"after_revert,omitempty"`
 
 	// Healing is Kubernetes' side of recovery, measured from the API.
 	Healing *Healing `json:"healing,omitempty"`
@@ -136,8 +147,10 @@ type Load struct {
 	// MaxWorkers caps the workers; 0 means unlimited, the default, because
 	// a cap turns an outage into a later catch-up burst that hides it.
 	MaxWorkers uint64 `json:"max_workers"`
-	// Achieved is requests sent / seconds of load: a rate well under Rate
-	// means the load side could not keep up and the figures are suspect.
+	// Achieved is requests sent / seconds the load ran (from the instant
+	// it began, one interval before its first request, to the instant it
+	// stopped): a rate well under Rate means the load side could not keep
+	// up and the figures are suspect.
 	Achieved float64 `json:"achieved_rate"`
 	// MaxSendGapMS is the longest time between two consecutive sends. The
 	// resolution of an edge is one interval (1000/Rate ms) only while the
@@ -185,6 +198,22 @@ type Injection struct {
 	TimeToFirstErrorMS *float64 `json:"time_to_first_error_ms,omitempty"`
 	RecoveryMS         *float64 `json:"recovery_ms,omitempty"`
 	Recovered          *bool    `json:"recovered,omitempty"`
+	// RecoveryState is "not_observed" when no request was sent at or after
+	// this injection (Recovered is then false), else as Recovered says.
+	RecoveryState RecoveryState `json:"recovery_state,omitempty"`
+}
+
+// AfterRevert is recovery measured from the last revert instead of the
+// first injection, with no deadline: when a fault nothing can heal (the
+// database's node halted) is undone, how long until the service serves
+// again. The same definition as recovery applies (docs/measurement.md):
+// 0 when nothing failed at or after the revert.
+type AfterRevert struct {
+	State RecoveryState `json:"state"`
+	// RecoveryMS is from the last revert to RecoveredAt; null unless
+	// State is "recovered".
+	RecoveryMS  *float64   `json:"recovery_ms"`
+	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
 }
 
 // Healing is injection to the workload back at its desired state, seen
@@ -268,6 +297,10 @@ type BudgetCheck struct {
 	// Missing is set when the figure does not exist (recovery of a run that
 	// did not recover): Value is then 0 and the budget failed.
 	Missing bool `json:"missing,omitempty"`
+	// NotObserved is set with Missing when the figure is missing because
+	// no request was sent when it could have been seen (recovery after an
+	// injection the load never saw): unknown, not "never".
+	NotObserved bool `json:"not_observed,omitempty"`
 	Pass    bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`

@@ -36,6 +36,49 @@ const (
 	FromFirstFailure RecoveryOrigin = "first_failure" // no injection was recorded (a probe nobody marked)
 )
 
+// RecoveryState is whether the service recovered from a fault, as far as
+// the requests show.
+type RecoveryState string
+
+// Recovery states.
+const (
+	RecoveryRecovered    RecoveryState = "recovered"     // a confirmed run of successes (within the deadline)
+	RecoveryNotRecovered RecoveryState = "not_recovered" // requests were sent and none confirmed a recovery
+	// RecoveryNotObserved: no request was sent at or after the instant
+	// recovery is measured from, so nothing can be said either way.
+	RecoveryNotObserved RecoveryState = "not_observed"
+)
+
+// Words says s as a reader would: "recovered", "not recovered", "not observed".
+func (s RecoveryState) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
+
+// Recovery is r's recovery state, derived from Recovered for results
+// written before RecoveryState existed (a result without a request was
+// not observed).
+func (r *Result) Recovery() RecoveryState {
+	switch {
+	case r.RecoveryState != "":
+		return r.RecoveryState
+	case r.Recovered:
+		return RecoveryRecovered
+	case r.Requests.Total == 0:
+		return RecoveryNotObserved
+	}
+	return RecoveryNotRecovered
+}
+
+// NotObservedWhy says why r's recovery was not observed, for every
+// renderer alike: "no request was sent after the injection".
+func (r *Result) NotObservedWhy() string {
+	switch {
+	case r.Requests.Total == 0:
+		return "no request was sent"
+	case len(r.Injections) > 1:
+		return "no request was sent after the last injection"
+	}
+	return "no request was sent after the injection"
+}
+
 // Unit is what a metric's value counts.
 type Unit string
 
@@ -114,6 +157,10 @@ const (
 	KeyHealing          MetricKey = "healing_ms"
 	KeyRecovered        MetricKey = "recovered"
 	KeyImpactP99        MetricKey = "latency_ms.impact.p99"
+	// KeyRecoveryAfterRevert is recovery measured from the last revert
+	// (Result.AfterRevert): whether a fault nothing heals lets the
+	// service come back once it is undone.
+	KeyRecoveryAfterRevert MetricKey = "recovery_after_revert_ms"
 )
 
 // Metrics lists every metric, in the order reports show them.
@@ -131,13 +178,16 @@ func Metrics() []Metric {
 			Value: func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
 		{Key: KeyRecovery, Short: "recovery", Name: "recovery", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) {
-				if !r.Recovered {
+				if r.Recovery() != RecoveryRecovered {
 					return 0, false
 				}
 				return deref(r.RecoveryMS)
 			},
-			// Nothing injected and nothing failed: nothing to recover from.
-			Never:  func(r *Result) bool { return !r.Recovered && (len(r.Injections) > 0 || r.RecoveryFrom != "") },
+			// Nothing injected and nothing failed: nothing to recover
+			// from; nothing observed after the injection: unknown.
+			Never: func(r *Result) bool {
+				return r.Recovery() == RecoveryNotRecovered && (len(r.Injections) > 0 || r.RecoveryFrom != "")
+			},
 			Missed: "not recovered"},
 		{Key: KeyHealing, Short: "healing", Name: "healing", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) {
@@ -150,11 +200,25 @@ func Metrics() []Metric {
 			Missed: "not healed"},
 		{Key: KeyRecovered, Short: "recovered", Name: "recovered", Unit: UnitBool, Verb: "recover",
 			Value: func(r *Result) (float64, bool) {
-				if r.Recovered {
+				switch r.Recovery() {
+				case RecoveryRecovered:
 					return 1, true
+				case RecoveryNotObserved:
+					return 0, false // neither yes nor no
 				}
 				return 0, true
 			}},
+		{Key: KeyRecoveryAfterRevert, Short: "recovery_after_revert", Name: "recovery after the revert", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) {
+				if r.AfterRevert == nil || r.AfterRevert.State != RecoveryRecovered {
+					return 0, false
+				}
+				return deref(r.AfterRevert.RecoveryMS)
+			},
+			// Not back when the run ended; no revert or nothing sent
+			// after it is no figure at all.
+			Never:  func(r *Result) bool { return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotRecovered },
+			Missed: "not back after the revert"},
 		{Key: KeyImpactP99, Short: "p99_impact", Name: "p99 latency, impact", Unit: UnitMS,
 			// Without failures after the injection the impact window is
 			// empty: there is nothing to compare, rather than a zero.
@@ -165,6 +229,19 @@ func Metrics() []Metric {
 				return r.Latency.Impact.P99, true
 			}},
 	}
+}
+
+// NotObserved says whether m has no value in r because no request was
+// sent when it could have been seen (recovery after an injection or a
+// revert the load never saw): unknown, neither a figure nor "never".
+func (m Metric) NotObserved(r *Result) bool {
+	switch m.Key {
+	case KeyRecovery, KeyRecovered:
+		return r.Recovery() == RecoveryNotObserved
+	case KeyRecoveryAfterRevert:
+		return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotObserved
+	}
+	return false
 }
 
 // MetricByKey finds a metric by its Key or its Short name.

@@ -24,6 +24,10 @@ type Budgets struct {
 	// MustNotRecover is the opposite expectation: a fault nothing can heal
 	// until it is reverted (the database's node lost with its volume).
 	MustNotRecover bool
+	// RecoveryAfterRevert bounds the recovery measured from the last
+	// revert (Result.AfterRevert): the service must come back, and soon,
+	// once the fault is undone.
+	RecoveryAfterRevert *time.Duration
 }
 
 // budgetMetrics are the metrics a budget can limit, in the order checks
@@ -32,6 +36,7 @@ func budgetMetrics() []result.MetricKey {
 	return []result.MetricKey{
 		result.KeyDowntime, result.KeyLongestOutage, result.Key5xx,
 		result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
+		result.KeyRecoveryAfterRevert,
 	}
 }
 
@@ -79,7 +84,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		c := result.BudgetCheck{Metric: k, Limit: lim, Value: v, Pass: known && v <= lim}
 		switch {
 		case !known:
-			c.Value, c.Missing = 0, true
+			c.Value, c.Missing, c.NotObserved = 0, true, m.NotObserved(r)
 			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", m.Name, unknownWhy(m, r), m.Format(lim))
 		case c.Pass:
 			c.Message = fmt.Sprintf("%s %s within budget %s", m.Name, m.Format(v), m.Format(lim))
@@ -104,8 +109,21 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	if b.Healing != nil {
 		limit(result.KeyHealing, ms(b.Healing))
 	}
+	if b.RecoveryAfterRevert != nil {
+		limit(result.KeyRecoveryAfterRevert, ms(b.RecoveryAfterRevert))
+	}
 	// A yes/no budget's limit is the value required: 1 must recover, 0
 	// must not.
+	if (b.MustRecover || b.MustNotRecover) && r.Recovery() == result.RecoveryNotObserved {
+		// Neither expectation is met by nothing: unknown is not a pass.
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Missing: true, NotObserved: true}
+		want := "required to recover"
+		if b.MustNotRecover {
+			c.Limit, want = 0, "expected not to recover before the revert"
+		}
+		c.Message = fmt.Sprintf("recovered: no value (not observed: %s), %s", r.NotObservedWhy(), want)
+		return append(out, c)
+	}
 	if b.MustRecover {
 		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Pass: r.Recovered}
 		if r.Recovered {
@@ -131,8 +149,15 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 
 // unknownWhy says why m has no value in r: "not healed".
 func unknownWhy(m result.Metric, r *result.Result) string {
-	if m.Missed != "" && m.Never != nil && m.Never(r) {
+	switch {
+	case m.Missed != "" && m.Never != nil && m.Never(r):
 		return m.Missed
+	case m.Key == result.KeyRecovery && r.Recovery() == result.RecoveryNotObserved:
+		return "not observed: " + r.NotObservedWhy()
+	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil:
+		return "the fault was not reverted"
+	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert.State == result.RecoveryNotObserved:
+		return "not observed: no request was sent after the revert"
 	}
 	return "not measured"
 }
@@ -242,6 +267,8 @@ func (b *Budgets) set(metric, value string) error {
 		b.Recovery = d
 	case result.KeyHealing:
 		b.Healing = d
+	case result.KeyRecoveryAfterRevert:
+		b.RecoveryAfterRevert = d
 	}
 	return nil
 }
@@ -269,6 +296,9 @@ func (b Budgets) String() string {
 	}
 	if b.MustNotRecover {
 		parts = append(parts, "must not recover before the revert")
+	}
+	if b.RecoveryAfterRevert != nil {
+		parts = append(parts, "recovery after the revert ≤ "+b.RecoveryAfterRevert.String())
 	}
 	if len(parts) == 0 {
 		return "no budgets"

@@ -89,3 +89,62 @@ func TestOverrides(t *testing.T) {
 		})
 	}
 }
+
+// Nothing observed neither recovered nor stayed down: both expectations
+// miss, as a missing figure. Before, a must-not-recover budget passed on a
+// run that sent no request after the injection.
+func TestBudgetsOnNothingObserved(t *testing.T) {
+	r := &result.Result{Requests: result.Requests{Total: 20, OK: 20}, Injections: []result.Injection{{}},
+		RecoveryState: result.RecoveryNotObserved, RecoveryFrom: result.FromInjection}
+	for _, b := range []Budgets{{MustRecover: true}, {MustNotRecover: true}, {Recovery: Dur(time.Minute)}} {
+		for _, c := range b.Check(r) {
+			if c.Pass || !c.Missing || !c.NotObserved || !strings.Contains(c.Message, "not observed: no request was sent after the injection") {
+				t.Errorf("%s with %s: pass %v missing %v %q; want a miss saying it was not observed", c.Metric, b, c.Pass, c.Missing, c.Message)
+			}
+		}
+	}
+}
+
+func TestBudgetRecoveryAfterRevert(t *testing.T) {
+	back := func(state result.RecoveryState, ms *float64) *result.Result {
+		return &result.Result{Requests: result.Requests{Total: 100}, Reverts: []result.Injection{{}},
+			AfterRevert: &result.AfterRevert{State: state, RecoveryMS: ms}}
+	}
+	v := func(x float64) *float64 { return &x }
+	tests := []struct {
+		name    string
+		r       *result.Result
+		pass    bool
+		missing bool
+		say     string
+	}{
+		{"back in time", back(result.RecoveryRecovered, v(43000)), true, false, "recovery after the revert 43s within budget 2m0s"},
+		{"back too late", back(result.RecoveryRecovered, v(150000)), false, false, "exceeds budget"},
+		{"never back", back(result.RecoveryNotRecovered, nil), false, true, "not back after the revert"},
+		{"not watched after the revert", back(result.RecoveryNotObserved, nil), false, true, "not observed"},
+		{"not reverted", &result.Result{Requests: result.Requests{Total: 100}}, false, true, "not reverted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checks := Budgets{RecoveryAfterRevert: Dur(2 * time.Minute)}.Check(tt.r)
+			if len(checks) != 1 {
+				t.Fatalf("checks %+v", checks)
+			}
+			c := checks[0]
+			if c.Metric != result.KeyRecoveryAfterRevert || c.Pass != tt.pass || c.Missing != tt.missing || !strings.Contains(c.Message, tt.say) {
+				t.Errorf("check %+v; want pass %v missing %v saying %q", c, tt.pass, tt.missing, tt.say)
+			}
+			if _, ok := result.MetricByKey(c.Metric); !ok {
+				t.Errorf("metric %q is not in the metric table", c.Metric)
+			}
+		})
+	}
+	o, err := ParseOverrides("mysql-node-halt.recovery_after_revert=3m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := o.Apply("mysql-node-halt", Budgets{RecoveryAfterRevert: Dur(2 * time.Minute)})
+	if err != nil || b.RecoveryAfterRevert == nil || *b.RecoveryAfterRevert != 3*time.Minute {
+		t.Errorf("override: %v %v", b, err)
+	}
+}

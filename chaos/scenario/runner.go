@@ -85,6 +85,7 @@ type run struct {
 	*Runner
 	s       Scenario
 	t       Timing
+	began   time.Time // when Run was called
 	rec     *measure.Recorder
 	gen     *load.Generator
 	stats   load.Stats
@@ -102,28 +103,29 @@ type phaseText struct {
 func (p *phaseText) set(s string) { p.mu.Lock(); p.text = s; p.mu.Unlock() }
 func (p *phaseText) get() string  { p.mu.Lock(); defer p.mu.Unlock(); return p.text }
 
-// Run runs s and returns its result. The result is returned whenever the
-// load ran at all, also with an error: its verdict is then "error" and its
-// Error field says what went wrong. A budget miss is not an error: it is
-// the verdict "fail".
+// Run runs s and returns its result. The result is returned with any
+// error after s was found valid, also when the scenario failed before its
+// load started (preparing, the steady state, the load itself): its verdict
+// is then "error" and its Error field says what went wrong. A budget miss
+// is not an error: it is the verdict "fail".
 func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	x := &run{Runner: r, s: s, t: s.Timing.withDefaults()}
+	x := &run{Runner: r, s: s, t: s.Timing.withDefaults(), began: time.Now()}
 	x.phase.set("checking the steady state")
 	r.console.Logf("[%s] %s", s.Name, s.Description)
 	if s.Prepare != nil {
 		if err := s.Prepare(ctx); err != nil {
-			return nil, fmt.Errorf("scenario %s: preparing: %w", s.Name, err)
+			return x.early(fmt.Errorf("scenario %s: preparing: %w", s.Name, err))
 		}
 	}
 	if err := kube.WaitFor(ctx, s.Steady, time.Second, x.t.SteadyTimeout); err != nil {
-		return nil, fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err)
+		return x.early(fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err))
 	}
 	gen, err := load.New(r.targets, append([]load.Option{load.Name(s.Name)}, r.loadOptions...)...)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
 	}
 	x.gen, x.rec = gen, measure.NewRecorder()
 
@@ -141,7 +143,8 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	select {
 	case <-x.rec.Started():
 	case <-loadDone:
-		return nil, fmt.Errorf("scenario %s: the load did not start: %w", s.Name, x.loadErr)
+		stopStatus()
+		return x.early(fmt.Errorf("scenario %s: the load did not start: %w", s.Name, x.loadErr))
 	}
 
 	runErr := x.faultPhases(ctx)

@@ -87,7 +87,7 @@ func Catalog() []Variant {
 			Options: []app.Option{app.WithPreStopSleep(0)}, Scenarios: []string{eviction, imageRoll}, Default: []string{eviction, imageRoll}},
 		{Name: "no-pdb", Question: "Without a PodDisruptionBudget, can evicting (draining) both pods leave no replica serving?",
 			Options: []app.Option{app.WithPDB(false)}, Scenarios: []string{eviction}, Default: []string{eviction}},
-		{Name: "replicas-1", Question: "What does a single replica cost in each fault?",
+		{Name: "replicas-1", Question: "What does a single replica cost in each fault (the fixture of deployment-1-surge, asked of every fault)?",
 			Options: []app.Option{app.WithReplicas(one)}, Scenarios: []string{wpConfig, eviction, imageRoll}},
 		{Name: "replicas-4", Question: "Do four replicas instead of two shrink the impact of a broken pod, a drain, a roll or a lost node?",
 			Options: []app.Option{app.WithReplicas(four)}, Scenarios: []string{wpConfig, eviction, imageRoll, nodeHalt}},

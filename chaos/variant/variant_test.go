@@ -2,6 +2,7 @@ package variant
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -314,4 +315,41 @@ func TestDefaultMatrixCoversTheClaims(t *testing.T) {
 	if expect.Baseline != Baseline {
 		t.Errorf("expect names the baseline %q, variant %q", expect.Baseline, Baseline)
 	}
+}
+
+// Results are compared with results of the same kind only, and the kind
+// holds the fixture in words (run.fixture): two variants that describe
+// themselves alike must be the same fixture, object for object.
+func TestVariantsDescribeThemselvesApart(t *testing.T) {
+	seen := map[string]Variant{}
+	for _, v := range Catalog() {
+		cfg, err := v.Config(plannedImages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := cfg.Describe()
+		if other, ok := seen[d]; ok {
+			if a, b := objectsJSON(t, v), objectsJSON(t, other); a != b {
+				t.Errorf("%s and %s both describe themselves as %q but differ", v.Name, other.Name, d)
+			}
+		}
+		seen[d] = v
+	}
+}
+
+func objectsJSON(t *testing.T, v Variant) string {
+	t.Helper()
+	cfg, err := v.Config(plannedImages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := cfg.Objects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -196,10 +196,15 @@ func figures(r *result.Result) string {
 		if m.Unit == result.UnitBool {
 			continue // said by its figure: recovery "not recovered"
 		}
+		if m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil {
+			continue // nothing reverted (a probe, a result from before the figure)
+		}
 		v, ok := m.Value(r)
 		switch {
 		case ok:
 			lines = append(lines, m.Name+": "+view.MetricText(m, v))
+		case m.NotObserved(r):
+			lines = append(lines, m.Name+": "+result.RecoveryNotObserved.Words())
 		case m.Never != nil && m.Never(r):
 			lines = append(lines, m.Name+": "+m.Missed)
 		default:

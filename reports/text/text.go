@@ -118,18 +118,56 @@ func writeRecovery(w io.Writer, r *result.Result) {
 		fmt.Fprintf(w, "First error\t%s after the injection\n", msText(*r.TimeToFirstErrorMS))
 	}
 	switch {
+	case r.Recovery() == result.RecoveryNotObserved:
+		fmt.Fprintf(w, "Recovery\tNOT OBSERVED: %s\n", r.NotObservedWhy())
 	case r.RecoveryFrom == "":
 		fmt.Fprintf(w, "Recovery\tnothing failed, nothing to recover from\n")
 		return
 	case r.Recovered:
 		fmt.Fprintf(w, "Recovery\t%s after %s (confirmed by %s without a failure)\n", msText(*r.RecoveryMS), from, window)
+	case r.Analysis.DeadlineMS > 0 && r.ObservedMS != nil && *r.ObservedMS >= r.Analysis.DeadlineMS:
+		// The run goes on after the deadline (the revert, the tail): the
+		// time watched is not the time the recovery was waited for.
+		fmt.Fprintf(w, "Recovery\tNOT RECOVERED within the deadline, %s after %s\n", msText(r.Analysis.DeadlineMS), from)
 	default:
 		fmt.Fprintf(w, "Recovery\tNOT RECOVERED: no %s without a failure in the %s watched after %s\n", window, msText(*r.ObservedMS), from)
 	}
+	writeAfterRevert(w, r)
 	if r.ErrorRatio != nil {
 		fmt.Fprintf(w, "Impact\t%s, %.1f%% of requests failed in the fault window\n", r.Impact, 100**r.ErrorRatio)
 	}
 }
+
+// writeAfterRevert says when the service came back after the revert, for
+// a fault it did not recover from before it.
+func writeAfterRevert(w io.Writer, r *result.Result) {
+	ar := r.AfterRevert
+	if ar == nil || r.Recovered || len(r.Reverts) == 0 {
+		return
+	}
+	revert := r.Reverts[len(r.Reverts)-1].At
+	switch {
+	case ar.State == result.RecoveryNotObserved:
+		fmt.Fprintf(w, "After revert\tnot observed: no request was sent after the revert\n")
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && *ar.RecoveryMS == 0:
+		fmt.Fprintf(w, "After revert\tserving: no request failed after the revert\n")
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && ar.RecoveredAt != nil:
+		fmt.Fprintf(w, "After revert\tback %s after the revert, %s after the injection\n",
+			msText(*ar.RecoveryMS), msText(ms(ar.RecoveredAt.Sub(firstInjection(r, revert)))))
+	default:
+		fmt.Fprintf(w, "After revert\tNOT BACK: no %s without a failure in the %s watched after the revert\n",
+			msText(r.Analysis.ConfirmationWindowMS), msText(ms(r.Ended.Sub(revert))))
+	}
+}
+
+func firstInjection(r *result.Result, otherwise time.Time) time.Time {
+	if len(r.Injections) > 0 {
+		return r.Injections[0].At
+	}
+	return otherwise
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // maxOutageLines keeps a flapping run's summary readable; the JSON has all.
 const maxOutageLines = 15

@@ -63,7 +63,7 @@ func TestBudgetRows(t *testing.T) {
 			name:      "recovery missing",
 			check:     result.BudgetCheck{Metric: result.KeyRecovery, Limit: 30000, Missing: true},
 			wantRow:   BudgetRow{Metric: "Recovery", Value: "not recovered", Limit: "≤ 30.0 s"},
-			wantText:  "no recovery within its budget of 30.0 s (not recovered)",
+			wantText:  "recovery: not recovered, its budget is 30.0 s",
 			wantState: StateBad,
 		},
 		{

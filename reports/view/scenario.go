@@ -266,12 +266,15 @@ func ttfeFigure(r *result.Result, loc *time.Location) Figure {
 }
 
 func recoveryFigure(r *result.Result) Figure {
-	// A must-recover budget judges this figure as much as a limit on it.
+	// A must-recover budget judges this figure as much as a limit on it,
+	// and the recovery after the revert is told in its detail.
 	f := metricFigure(r, result.KeyRecovery)
-	f.State = budgetState(r, result.KeyRecovery, result.KeyRecovered)
+	f.State = budgetState(r, result.KeyRecovery, result.KeyRecovered, result.KeyRecoveryAfterRevert)
 	window := Duration(r.Analysis.ConfirmationWindowMS)
 	failed := len(r.Outages) > 0
 	switch {
+	case r.Recovery() == result.RecoveryNotObserved:
+		f.Value, f.Detail = result.RecoveryNotObserved.Words(), r.NotObservedWhy()
 	case r.RecoveryMS != nil && *r.RecoveryMS == 0 && len(r.Injections) > 0:
 		f.Value, f.Detail = "0 ms", "nothing failed after the injection"
 	case r.RecoveryMS != nil && *r.RecoveryMS == 0 && !failed:
@@ -282,11 +285,19 @@ func recoveryFigure(r *result.Result) Figure {
 		f.Detail += boundsText(r, result.KeyRecovery)
 	case len(r.Injections) == 0 && !failed:
 		f.Value, f.Detail = "—", "nothing injected, nothing failed"
+	case r.Analysis.DeadlineMS > 0 && r.ObservedMS != nil && *r.ObservedMS >= r.Analysis.DeadlineMS:
+		// The run went on after the deadline (the revert, the tail), so
+		// the time observed is not the time recovery was waited for.
+		f.Value = "not recovered"
+		f.Detail = "within the deadline, " + Duration(r.Analysis.DeadlineMS) + " after " + origin(r)
 	default:
 		f.Value = "not recovered"
 		if r.ObservedMS != nil {
 			f.Detail = "after " + Duration(*r.ObservedMS) + " observed since " + strings.TrimPrefix(origin(r), "the ")
 		}
+	}
+	if s := afterRevertText(r); s != "" && !r.Recovered {
+		f.Detail += "; " + s
 	}
 	return f
 }
@@ -302,6 +313,23 @@ func boundsText(r *result.Result, k result.MetricKey) string {
 		}
 	}
 	return s
+}
+
+// afterRevertText says how the service fared after the revert: "back 43s
+// after the revert", "" when there was no revert.
+func afterRevertText(r *result.Result) string {
+	ar := r.AfterRevert
+	switch {
+	case ar == nil:
+		return ""
+	case ar.State == result.RecoveryNotObserved:
+		return "after the revert: not observed, no request was sent after it"
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && *ar.RecoveryMS == 0:
+		return "no request failed after the revert"
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil:
+		return "back " + Duration(*ar.RecoveryMS) + " after the revert"
+	}
+	return "not back after the revert when the run ended"
 }
 
 func healingFigure(r *result.Result) Figure {
@@ -519,6 +547,8 @@ func budgetRows(r *result.Result) []BudgetRow {
 func budgetValue(b result.BudgetCheck) string {
 	m := b.Definition()
 	switch {
+	case b.NotObserved:
+		return result.RecoveryNotObserved.Words()
 	case b.Missing && m.Missed != "":
 		return m.Missed
 	case b.Missing:
@@ -559,16 +589,23 @@ func faultRows(r *result.Result, ref time.Time, loc *time.Location) []FaultRow {
 		if in.TimeToFirstErrorMS != nil {
 			parts = append(parts, "first error after "+Duration(*in.TimeToFirstErrorMS))
 		}
-		if in.RecoveryMS != nil {
+		switch {
+		case in.RecoveryState == result.RecoveryNotObserved:
+			parts = append(parts, "not observed (no request after it)")
+		case in.RecoveryMS != nil:
 			parts = append(parts, "recovered after "+Duration(*in.RecoveryMS))
-		} else if in.Recovered != nil && !*in.Recovered {
+		case in.Recovered != nil && !*in.Recovered:
 			parts = append(parts, "not recovered")
 		}
 		row.Figures = strings.Join(parts, ", ")
 		rows = append(rows, row)
 	}
-	for _, in := range r.Reverts {
-		rows = append(rows, FaultRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Action: "revert", Fault: in.Fault, Detail: in.Detail})
+	for i, in := range r.Reverts {
+		row := FaultRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Action: "revert", Fault: in.Fault, Detail: in.Detail}
+		if i == len(r.Reverts)-1 {
+			row.Figures = afterRevertText(r) // measured from the last revert
+		}
+		rows = append(rows, row)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].At < rows[j].At })
 	return rows

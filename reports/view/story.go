@@ -26,7 +26,7 @@ func BudgetText(b result.BudgetCheck) string {
 	case m.Unit == result.UnitBool:
 		return m.Requirement(b.Limit) + ": " + budgetValue(b)
 	case b.Missing:
-		return fmt.Sprintf("no %s within its budget of %s (%s)", m.Name, MetricText(m, b.Limit), budgetValue(b))
+		return fmt.Sprintf("%s: %s, its budget is %s", m.Name, budgetValue(b), MetricText(m, b.Limit))
 	}
 	word := "within"
 	if !b.Pass {
@@ -282,6 +282,8 @@ func longestIncidents(gs []incidentGroup, n int) []incidentGroup {
 func recoverySentence(r *result.Result, gs []incidentGroup, loc *time.Location) []string {
 	window := Duration(r.Analysis.ConfirmationWindowMS)
 	switch {
+	case r.Recovery() == result.RecoveryNotObserved:
+		return []string{"Recovery was not observed: " + r.NotObservedWhy() + "."}
 	case len(gs) == 0 && len(r.Injections) == 0:
 		return nil
 	case r.Recovered && r.RecoveredAt != nil && r.RecoveryMS != nil && *r.RecoveryMS > 0:
@@ -296,13 +298,34 @@ func recoverySentence(r *result.Result, gs []incidentGroup, loc *time.Location) 
 		// A result without recovery figures: say what the outages show.
 		last := gs[len(gs)-1]
 		return []string{fmt.Sprintf("It came back at %s and stayed up for the last %s of the run.", clock(last.end(), loc), Duration(ms(r.Ended.Sub(last.end()))))}
+	case r.Analysis.DeadlineMS > 0 && r.ObservedMS != nil && *r.ObservedMS >= r.Analysis.DeadlineMS:
+		s := "Service had not recovered within the deadline, " + Duration(r.Analysis.DeadlineMS) + " after " + origin(r)
+		return []string{s + "." + afterRevertSentence(r, loc)}
 	default:
 		s := "Service had not recovered when the run ended"
 		if r.ObservedMS != nil {
 			s += ", " + Duration(*r.ObservedMS) + " after " + origin(r)
 		}
-		return []string{s + "."}
+		return []string{s + "." + afterRevertSentence(r, loc)}
 	}
+}
+
+// afterRevertSentence says when the service came back after the fault was
+// reverted, with a leading space; "" without a revert.
+func afterRevertSentence(r *result.Result, loc *time.Location) string {
+	ar := r.AfterRevert
+	switch {
+	case ar == nil || len(r.Reverts) == 0:
+		return ""
+	case ar.State == result.RecoveryNotObserved:
+		return " After the revert it was not observed: no request was sent after the revert."
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && *ar.RecoveryMS == 0:
+		return " No request failed after the revert."
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && ar.RecoveredAt != nil:
+		return fmt.Sprintf(" It came back at %s, %s after the revert (the first request of %s without a failure).",
+			clock(*ar.RecoveredAt, loc), Duration(*ar.RecoveryMS), Duration(r.Analysis.ConfirmationWindowMS))
+	}
+	return " It had not come back when the run ended, " + Duration(ms(r.Ended.Sub(r.Reverts[len(r.Reverts)-1].At))) + " after the revert."
 }
 
 func healingSentence(r *result.Result, loc *time.Location) []string {
