@@ -126,7 +126,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
+		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, Host: st.host,
 		Variant: matrix.Cells[0].Variant, VariantDirs: matrix.Explicit,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
@@ -187,6 +187,7 @@ type settings struct {
 	budgets      scenario.Overrides
 	timing       scenario.Timing
 	load         []load.Option
+	host         scenario.HostPolicy
 	// variants from SELFHEAL_VARIANTS; defaultMatrix when it says
 	// "default".
 	variants      []string
@@ -246,7 +247,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 			return st, fmt.Errorf("SELFHEAL_WARMUP=%q: want a duration, e.g. 15s", v)
 		}
 	}
-	return st, nil
+	return st, readHostSettings(getenv, &st)
 }
 
 // planMatrix plans the cells from SELFHEAL_VARIANTS, or else from the

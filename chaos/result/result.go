@@ -116,6 +116,11 @@ type Result struct {
 	Verdict Verdict  `json:"verdict,omitempty"`
 	Error   string   `json:"error,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
+
+	// Conditions is how loaded the host was while it measured: a verdict
+	// measured on a starved machine may be the machine's, not the app's.
+	// Nil when nothing sampled the host.
+	Conditions *Conditions `json:"conditions,omitempty"`
 }
 
 // RunInfo describes the run a scenario belonged to.
@@ -301,7 +306,7 @@ type BudgetCheck struct {
 	// no request was sent when it could have been seen (recovery after an
 	// injection the load never saw): unknown, not "never".
 	NotObserved bool `json:"not_observed,omitempty"`
-	Pass    bool `json:"pass"`
+	Pass        bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`
 	// History is set on a budget derived from earlier runs (chaos/history)

@@ -53,16 +53,13 @@ const (
 func (s RecoveryState) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
 
 // Recovery is r's recovery state, derived from Recovered for results
-// written before RecoveryState existed (a result without a request was
-// not observed).
+// written before RecoveryState existed.
 func (r *Result) Recovery() RecoveryState {
 	switch {
 	case r.RecoveryState != "":
 		return r.RecoveryState
 	case r.Recovered:
 		return RecoveryRecovered
-	case r.Requests.Total == 0:
-		return RecoveryNotObserved
 	}
 	return RecoveryNotRecovered
 }
@@ -356,4 +353,37 @@ func (r *Result) BoundsOf(k MetricKey) []Bound {
 		}
 	}
 	return out
+}
+
+// HostVerdict is how much the machine that measured a result was loaded
+// by others while it did (Result.Conditions; docs/measurement.md "Host
+// conditions").
+type HostVerdict string
+
+// Host verdicts, from best to worst.
+const (
+	HostClean     HostVerdict = "clean"     // no signal crossed its contended threshold
+	HostContended HostVerdict = "contended" // a signal crossed its contended threshold
+	HostStarved   HostVerdict = "starved"   // a signal crossed its starved threshold: the numbers may be the machine's
+)
+
+// Worse reports whether v is a worse verdict than w.
+func (v HostVerdict) Worse(w HostVerdict) bool { return v.rank() > w.rank() }
+
+func (v HostVerdict) rank() int {
+	switch v {
+	case HostContended:
+		return 1
+	case HostStarved:
+		return 2
+	}
+	return 0
+}
+
+// Words says v as a reader would: "a clean machine", "a starved machine".
+func (v HostVerdict) Words() string {
+	if v == "" {
+		return "an unknown machine"
+	}
+	return "a " + string(v) + " machine"
 }

@@ -45,6 +45,7 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	if runErr != nil {
 		res.Verdict, res.Error = result.VerdictError, runErr.Error()
 	}
+	x.addConditions(res)
 	return res, runErr
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -40,6 +41,7 @@ type Runner struct {
 	// maxBaselineFailures is the share of failed requests during warm-up
 	// above which the scenario is not run: the app was already broken.
 	maxBaselineFailures float64
+	host                HostPolicy
 }
 
 // Option configures a Runner.
@@ -93,6 +95,7 @@ type run struct {
 	phase   phaseText
 	healing healing
 	notes   []string
+	hostRec *host.Recording
 }
 
 type phaseText struct {
@@ -133,6 +136,8 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	// and is stopped by stopLoad once the revert is done.
 	loadCtx, stopLoad := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLoad()
+	stopHost := x.sampleHost(ctx)
+	defer stopHost()
 	loadDone := make(chan struct{})
 	go func() {
 		defer close(loadDone)
@@ -162,12 +167,8 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 // faultPhases warms up, injects, observes and reverts. The revert runs
 // whatever happens before it, on a context of its own.
 func (x *run) faultPhases(ctx context.Context) (err error) {
-	x.phase.set("warm-up")
-	if !sleep(ctx, x.t.Warmup) {
-		return fmt.Errorf("interrupted during warm-up: %w", context.Cause(ctx))
-	}
-	if st := x.rec.Status(time.Now()); st.Done > 0 && 1-float64(st.OK)/float64(st.Done) > x.maxBaselineFailures {
-		return fmt.Errorf("the app failed %.1f%% of requests during warm-up, before any fault: fix the app (or the load targets) first", 100-st.OKPercent())
+	if err := x.warmUp(ctx); err != nil {
+		return err
 	}
 
 	m := &marker{run: x, fault: x.s.Fault.Name()}

@@ -212,7 +212,9 @@ func TestRunnerRefusesABrokenBaseline(t *testing.T) {
 	f := &breakFor{app: a}
 	steadyButFailing := func(ctx context.Context) (bool, string, error) { return true, "", nil }
 	a.broken.Store(true)
-	_, err := runner(a, nil).Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: steadyButFailing, Timing: fastTiming()})
+	tm := fastTiming()
+	tm.WarmupLimit = 2 * time.Second
+	_, err := runner(a, nil).Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: steadyButFailing, Timing: tm})
 	if err == nil || !strings.Contains(err.Error(), "before any fault") {
 		t.Fatalf("err = %v, want a refusal naming the warm-up", err)
 	}

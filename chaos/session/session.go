@@ -82,6 +82,9 @@ type Config struct {
 	Budgets scenario.Overrides
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
+	// Host is how the host's conditions are judged (default thresholds,
+	// a budget missed on a starved machine fails).
+	Host scenario.HostPolicy
 	// ReportDir receives <run id>/<scenario>.json, the run's report.html
 	// and junit.xml, and index.html over every run in it (default
 	// _out/report).
@@ -253,6 +256,7 @@ func (s *Session) prepare(ctx context.Context) error {
 func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
+		scenario.WithHost(s.cfg.Host),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.cfg.StatusLine))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
@@ -289,6 +293,9 @@ func (s *Session) Scenario(e catalog.Entry) (scenario.Scenario, error) {
 func overlay(t, o scenario.Timing) scenario.Timing {
 	if o.Warmup > 0 {
 		t.Warmup = o.Warmup
+	}
+	if o.WarmupLimit > 0 {
+		t.WarmupLimit = o.WarmupLimit
 	}
 	if o.Deadline > 0 {
 		t.Deadline = o.Deadline

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -16,7 +17,7 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const probeSynopsis = "--url URL [--url URL2 ...] [--rate 50] [--duration 60s] [--timeout 2s] [--inject-at 10s] [--out result.json]"
+const probeSynopsis = "--url URL [--url URL2 ...] [--rate 50] [--duration 60s] [--timeout 2s] [--inject-at 10s] [--host-thresholds steal=10/30,...] [--out result.json]"
 
 type probeOptions struct {
 	urls      []string
@@ -30,6 +31,7 @@ type probeOptions struct {
 	failOn4xx bool
 	scenario  string
 	every     time.Duration // progress interval; 0: by terminal or not
+	host      hostFlags
 }
 
 // stringList is a repeatable string flag.
@@ -65,7 +67,11 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 	fs.BoolVar(&o.failOn4xx, "fail-on-4xx", false, "count 4xx answers as failures")
 	fs.StringVar(&o.scenario, "name", "probe", "scenario name written in the result")
 	fs.DurationVar(&o.every, "progress-every", 0, "progress interval (default 250ms on a terminal, 5s otherwise)")
+	o.host.register(fs, false)
 	if err := parseFlags(fs, args); err != nil {
+		return o, err
+	}
+	if err := o.host.check(); err != nil {
 		return o, err
 	}
 	switch {
@@ -112,7 +118,9 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 	go readMarks(env.stdin, rec, con)
 	stopMarks := scheduleMarks(ctx, rec, o.injectAt, con)
 	stopProgress := showProgress(ctx, rec, con, o.every, o.timeout)
+	hostRec := host.Start(ctx, host.WithInterval(o.host.every))
 	st, err := gen.Run(ctx, rec)
+	hostRec.Stop()
 	stopProgress()
 	stopMarks()
 	if err != nil {
@@ -123,6 +131,7 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	res.Conditions = hostRec.Conditions(host.PhasesOf(res), o.host.thresholds)
 	text.Summary(env.stdout, res)
 	if err := result.WriteFile(o.out, res); err != nil {
 		return err

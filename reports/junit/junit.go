@@ -59,6 +59,9 @@ type Case struct {
 	Time      string   `xml:"time,attr"`
 	Failure   *Problem `xml:"failure,omitempty"`
 	Error     *Problem `xml:"error,omitempty"`
+	// Skipped marks a budget miss on a starved machine that the run was
+	// told not to fail for (SELFHEAL_FAIL_STARVED=false).
+	Skipped   *Problem `xml:"skipped,omitempty"`
 	SystemOut *CDATA   `xml:"system-out,omitempty"`
 }
 
@@ -139,6 +142,8 @@ func suite(run trend.Run) Suite {
 				s.Errors++
 			case c.Failure != nil:
 				s.Failures++
+			case c.Skipped != nil:
+				s.Skipped++
 			}
 			s.Cases = append(s.Cases, c)
 		}
@@ -160,6 +165,9 @@ func cases(r *result.Result) []Case {
 			}
 		}
 		sc.Failure = &Problem{Message: strings.Join(missed, "; "), Type: "budget", Text: story}
+		if caveat := view.HostCaveat(r); caveat != "" {
+			sc.Failure.Message = "FAIL (" + caveat + "): " + sc.Failure.Message
+		}
 	case result.VerdictError:
 		msg := r.Error
 		if msg == "" {
@@ -176,6 +184,13 @@ func cases(r *result.Result) []Case {
 			c.Failure = &Problem{Message: view.BudgetText(b), Type: "budget", Text: budgetOut(b)}
 		}
 		out = append(out, c)
+	}
+	if r.Conditions != nil && r.Conditions.Excused {
+		for i := range out {
+			if f := out[i].Failure; f != nil {
+				out[i].Failure, out[i].Skipped = nil, &Problem{Message: view.VerdictLine(r) + ": " + f.Message, Type: "starved-host", Text: f.Text}
+			}
+		}
 	}
 	return out
 }
@@ -212,6 +227,13 @@ func figures(r *result.Result) string {
 		}
 	}
 	lines = append(lines, "requests: "+view.Count(r.Requests.Total)+" ("+view.Count(r.Requests.Failed)+" failed)")
+	if h := view.Host(r); h != nil {
+		line := "host: " + h.Badge
+		if h.Caveat != "" {
+			line = "host: " + h.Caveat
+		}
+		lines = append(lines, line)
+	}
 	return strings.Join(lines, "\n")
 }
 

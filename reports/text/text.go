@@ -66,6 +66,7 @@ func Summary(w io.Writer, r *result.Result) {
 		}
 		tw.Flush()
 	}
+	writeHost(w, tw, r)
 	writeVerdict(w, tw, r)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
@@ -100,7 +101,7 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, view.BudgetText(b))
 	}
 	if r.Verdict != "" {
-		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict.Words()))
+		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict.Words())+view.HostSuffix(r))
 	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "Error\t%s\n", r.Error)
@@ -221,4 +222,26 @@ func msText(ms float64) string {
 		return fmt.Sprintf("%.0f ms", ms)
 	}
 	return fmt.Sprintf("%.2f s", ms/1000)
+}
+
+// writeHost prints how loaded the machine was, per phase.
+func writeHost(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
+	h := view.Host(r)
+	if h == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	line := h.Badge + " (sampled " + h.Sampled + ")"
+	if h.Caveat != "" {
+		line = h.Caveat
+	}
+	fmt.Fprintf(tw, "Host\t%s\n", line)
+	fmt.Fprintf(tw, "  median (max)\t%s\n", strings.Join(h.Phases, "\t"))
+	for _, row := range h.Rows {
+		fmt.Fprintf(tw, "  %s\t%s\n", row.Signal, strings.Join(row.Cells, "\t"))
+	}
+	for _, m := range h.Missing {
+		fmt.Fprintf(tw, "  %s\tmissing: %s\n", m.Label, m.Value)
+	}
+	tw.Flush()
 }

@@ -28,6 +28,8 @@ type Chart struct {
 	Markers   []Marker
 	Outages   []Span
 	Lanes     []Lane
+	// Host is the host's verdict over time, a thin lane under the events.
+	Host []HostSpan `json:",omitempty"`
 	// Alt is the chart's text alternative, for screen readers and for a
 	// reader whose viewer shows no SVG.
 	Alt string
@@ -106,6 +108,7 @@ func buildChart(r *result.Result, cfg *config) *Chart {
 	c.Markers = markers(r, loc)
 	c.Outages = outageSpans(r, loc)
 	c.Lanes = lanes(r, dur, loc)
+	c.Host = hostLane(r, loc)
 	c.Alt = chartAlt(r, c, loc)
 	return c
 }
@@ -437,6 +440,9 @@ func chartAlt(r *result.Result, c *Chart, loc *time.Location) string {
 	s += fmt.Sprintf(". %s shaded", plural(len(c.Outages), "outage", "outages"))
 	if len(r.Events) > 0 {
 		s += fmt.Sprintf("; %s from Kubernetes in %d lanes under the chart, listed in the table below", plural(len(r.Events), "event", "events"), len(c.Lanes))
+	}
+	if len(c.Host) > 0 && r.Conditions != nil {
+		s += fmt.Sprintf("; the host's load (clean, contended or starved per sample; %s overall) in a thin lane at the bottom", r.Conditions.Verdict)
 	}
 	return s + "."
 }

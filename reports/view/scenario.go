@@ -44,6 +44,8 @@ type Scenario struct {
 	Params []Fact     `json:",omitempty"`
 	Notes  []string   `json:",omitempty"`
 	Chart  *Chart     `json:",omitempty"`
+	// Host is how loaded the machine was, nil when it was not sampled.
+	Host *HostView `json:",omitempty"`
 }
 
 // Figure is one key figure.
@@ -146,6 +148,7 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	}
 	s.Figures = figures(r, loc)
 	s.Compact = compact(s.Figures)
+	s.Host = Host(r)
 	if !detailed {
 		return s
 	}
