@@ -21,7 +21,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/chaos/variant"
@@ -34,9 +36,16 @@ import (
 // package-level Environment that TestMain sets up and the tests use.
 var testenv env.Environment
 
-// matrix is the scenario × variant cells TestMain planned and
-// TestScenarios makes features of, set once with testenv.
-var matrix variant.Matrix
+// repeatFlag is -repeat N after -args; it wins over SELFHEAL_REPEAT.
+var repeatFlag = flag.Int("repeat", 0, "run each selected cell N times in a row (default: SELFHEAL_REPEAT, else 1)")
+
+// matrix is the scenario × variant cells TestMain planned, and cells
+// their repetitions that the framework's selection flags keep, which
+// TestScenarios makes features of; set once with testenv.
+var (
+	matrix variant.Matrix
+	cells  plan.Plan
+)
 
 // suiteKey is where the suite's state travels in the framework's context.
 type suiteKey struct{}
@@ -62,6 +71,10 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	if matrix, err = planMatrix(st, cfg.Labels()); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	if cells, err = planCells(matrix, st, cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
@@ -127,7 +140,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
 		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, Host: st.host,
-		Variant: matrix.Cells[0].Variant, VariantDirs: matrix.Explicit,
+		Variant: matrix.Cells[0].Variant, VariantDirs: matrix.Explicit, Aggregate: st.aggregate, Plan: cells,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -192,6 +205,8 @@ type settings struct {
 	// "default".
 	variants      []string
 	defaultMatrix bool
+	aggregate     scenario.AggregateBudgets
+	repeat        int
 }
 
 func readSettings(getenv func(string) string) (settings, error) {
@@ -215,8 +230,17 @@ func readSettings(getenv func(string) string) (settings, error) {
 		return st, fmt.Errorf("SELFHEAL_KEEP_CLUSTER=%q: use never, always or on-failure", st.keepCluster)
 	}
 	st.allowNonKind = getenv("SELFHEAL_ALLOW_NON_KIND") == "1"
-	if st.budgets, err = scenario.ParseOverrides(getenv("SELFHEAL_BUDGETS")); err != nil {
+	if st.budgets, st.aggregate, err = scenario.ParseBudgets(getenv("SELFHEAL_BUDGETS")); err != nil {
 		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
+	}
+	if _, err := catalog.Lookup(st.aggregate.Scenarios()...); err != nil {
+		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
+	}
+	st.repeat = 1
+	if v := getenv("SELFHEAL_REPEAT"); v != "" {
+		if st.repeat, err = plan.ParseRepeat(v); err != nil {
+			return st, fmt.Errorf("SELFHEAL_REPEAT: %w", err)
+		}
 	}
 	if v := getenv("SELFHEAL_RATE"); v != "" {
 		var rate float64
@@ -264,6 +288,26 @@ func planMatrix(st settings, labels map[string][]string) (variant.Matrix, error)
 		return m, fmt.Errorf("SELFHEAL_VARIANTS / -labels: %w", err)
 	}
 	return m, nil
+}
+
+// planCells repeats the matrix's cells (-repeat, else SELFHEAL_REPEAT)
+// and keeps those the framework's -labels, -skip-labels, -feature and
+// -skip-features select, so that the time-left estimate counts only what
+// will run.
+func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, error) {
+	n := st.repeat
+	if *repeatFlag != 0 {
+		if err := plan.CheckRepeat(*repeatFlag); err != nil {
+			return nil, fmt.Errorf("-repeat: %w", err)
+		}
+		n = *repeatFlag
+	}
+	p, err := plan.New(m, n)
+	if err != nil {
+		return nil, err
+	}
+	f := plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
+	return p.Select(f, plan.Cell.Name), nil
 }
 
 func orDefault(v, d string) string {

@@ -30,6 +30,16 @@ type Result struct {
 	Description string   `json:"description,omitempty"`
 	Run         *RunInfo `json:"run,omitempty"`
 
+	// Repetition is which of Repetitions runs of this scenario in its run
+	// this is, from 1; both are 0 in a result of an unrepeated run.
+	Repetition  int `json:"repetition,omitempty"`
+	Repetitions int `json:"repetitions,omitempty"`
+	// AggregateBudgets are limits on the scenario's repetitions taken
+	// together (the median of a metric, the share that passed); every
+	// repetition carries them so that the results alone can be judged
+	// again (chaos/aggregate).
+	AggregateBudgets []AggregateBudget `json:"aggregate_budgets,omitempty"`
+
 	Load     Load           `json:"load"`     // contract
 	Analysis AnalysisParams `json:"analysis"` // the parameters the figures were computed with
 
@@ -312,4 +322,22 @@ type BudgetCheck struct {
 	// History is set on a budget derived from earlier runs (chaos/history)
 	// rather than given: what its limit came from.
 	History *HistoryBasis `json:"history,omitempty"`
+}
+
+// Aggregate budget statistics.
+const (
+	// StatMedian is the median of a metric over the repetitions.
+	StatMedian = "p50"
+	// StatPassRate is the share of repetitions that passed their own
+	// budgets; its limit is a minimum.
+	StatPassRate = "pass_rate"
+)
+
+// AggregateBudget is a limit on a statistic of a scenario's repetitions.
+type AggregateBudget struct {
+	// Metric is a metric key (Metrics) for StatMedian; empty for
+	// StatPassRate.
+	Metric MetricKey `json:"metric,omitempty"`
+	Stat   string    `json:"stat"`
+	Limit  float64   `json:"limit"`
 }

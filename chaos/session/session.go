@@ -21,11 +21,13 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
+	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
@@ -80,6 +82,12 @@ type Config struct {
 	Load []load.Option
 	// Budgets overrides the catalog's default budgets.
 	Budgets scenario.Overrides
+	// Aggregate are budgets on each repeated scenario's repetitions taken
+	// together; every result carries its scenario's.
+	Aggregate scenario.AggregateBudgets
+	// Plan is the cells the caller will run, in order: it numbers them in
+	// the status line and estimates the time left (plan.Progress).
+	Plan plan.Plan
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
 	// Host is how the host's conditions are judged (default thresholds,
@@ -111,6 +119,7 @@ type Session struct {
 	cancelTL context.CancelFunc
 	variant  variant.Variant
 	costs    []cellCost
+	progress *plan.Progress
 }
 
 // Open connects and prepares the cluster.
@@ -133,7 +142,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
-	s := &Session{cfg: cfg, client: client, res: res, variant: cfg.Variant}
+	s := &Session{cfg: cfg, client: client, res: res, variant: cfg.Variant, progress: plan.NewProgress(cfg.Plan)}
 	if s.app, err = s.fixture(cfg.Variant); err != nil {
 		return nil, err
 	}
@@ -258,7 +267,7 @@ func (s *Session) newRunner() *scenario.Runner {
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
 		scenario.WithHost(s.cfg.Host),
 	}
-	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.cfg.StatusLine))
+	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
 }
 
@@ -312,34 +321,92 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 	return t
 }
 
+// statusLine is the caller's status line followed by where the plan is:
+// which repetition of which scenario runs and the time left.
+func (s *Session) statusLine() func(measure.Status, time.Time) string {
+	line := s.cfg.StatusLine
+	if line == nil || len(s.cfg.Plan) == 0 {
+		return line
+	}
+	return func(st measure.Status, now time.Time) string {
+		return line(st, now) + "  | " + s.progress.Line(now)
+	}
+}
+
 // Run runs one catalog entry against the fixture deployed now and writes
 // its result. It returns the result whenever there is one (its verdict
 // says pass, fail or error).
 func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, error) {
-	return s.run(ctx, e, scenario.Timing{})
+	return s.run(ctx, plan.Cell{Cell: variant.Cell{Variant: s.variant, Entry: e}, Repetition: 1, Repetitions: 1})
 }
 
-// run runs e with the cell's timing under the session's.
-func (s *Session) run(ctx context.Context, e catalog.Entry, cell scenario.Timing) (*result.Result, error) {
-	sc, err := s.Scenario(e)
+// run runs cell c (a repetition of a catalog scenario, with the cell's
+// timing under the session's) and writes its result. A cell that fails
+// before its load starts (the workload not at its desired state, say)
+// still gets a result, with the verdict error and why, so that a
+// repetition that could not run is counted as such and the others still
+// run.
+func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) {
+	sc, err := s.Scenario(c.Entry)
 	if err != nil {
 		return nil, err
 	}
-	sc.Timing = overlay(overlay(sc.Timing, cell), s.cfg.Timing)
-	s.cfg.Console.Logf("[%s] budgets: %s", sc.Name, sc.Budgets)
+	sc.Timing = overlay(overlay(sc.Timing, c.Timing), s.cfg.Timing)
+	i := s.cfg.Plan.Index(c)
+	s.progress.Start(i, time.Now())
+	defer func() { s.progress.Finish(i, time.Now()) }()
+	tag := c.Name()
+	if c.Repeated() {
+		s.cfg.Console.Logf("[%s] repetition %d of %d", c.Cell.Name(), c.Repetition, c.Repetitions)
+	}
+	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
 	began := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
 	if res == nil {
-		return nil, runErr
+		if runErr == nil {
+			return nil, nil
+		}
+		res = errorResult(sc, s.info, began, runErr)
 	}
-	s.account(sc.Name, began, res)
+	if c.Repeated() {
+		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
+	}
+	res.AggregateBudgets = s.cfg.Aggregate.For(sc.Name)
+	s.account(tag, began, res)
 	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, s.resultName(sc.Name))
+	path := filepath.Join(s.runDir, s.resultName(c.FileName()))
 	if err := result.WriteFile(path, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
-	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(string(res.Verdict)), path)
+	s.cfg.Console.Logf("[%s] %s: result in %s", tag, strings.ToUpper(string(res.Outcome())), path)
 	return res, runErr
+}
+
+// errorResult records a cell that ended before its load started.
+func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, err error) *result.Result {
+	run := info
+	return &result.Result{
+		Schema: result.Schema, Scenario: sc.Name, Description: sc.Description, Run: &run,
+		Started: started, Ended: time.Now(), StatusCodes: map[string]int{}, Errors: map[string]int{}, Events: []result.Event{},
+		Verdict: result.VerdictError, Error: err.Error(),
+		Notes: []string{"The scenario ended before its load started: nothing was measured."},
+	}
+}
+
+// Repeats takes the repetitions of c's scenario against c's variant in
+// this session together (chaos/aggregate through the report's view, so
+// that the suite, the CLI and the report say the same).
+func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
+	var rs []*result.Result
+	for _, r := range s.results {
+		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
+			rs = append(rs, r)
+		}
+	}
+	for _, rp := range view.RepeatsOf(rs) {
+		return rp, true
+	}
+	return view.Repeats{}, false
 }
 
 // Results are the results of this session so far.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/expect"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures/app"
@@ -68,24 +69,25 @@ func (s *Session) UseVariant(ctx context.Context, v variant.Variant) error {
 	return nil
 }
 
-// RunCell runs one cell of a matrix: it switches to the cell's variant
-// when another is deployed, then runs the scenario with the variant's
-// timing for it.
-func (s *Session) RunCell(ctx context.Context, c variant.Cell) (*result.Result, error) {
+// RunCell runs one cell of the plan (a repetition of a scenario against
+// a variant): it switches to the cell's variant when another is deployed,
+// then runs the scenario with the variant's timing for it.
+func (s *Session) RunCell(ctx context.Context, c plan.Cell) (*result.Result, error) {
 	if err := s.UseVariant(ctx, c.Variant); err != nil {
 		return nil, err
 	}
-	return s.run(ctx, c.Entry, c.Timing)
+	return s.run(ctx, c)
 }
 
-// resultName is a result's file in the run's directory: one directory per
-// variant when the run asked for variants, so each side of a comparison
-// is a directory (selfheal compare RUN/baseline RUN/no-pdb).
-func (s *Session) resultName(scenario string) string {
+// resultName is a result's file (plan.Cell.FileName) in the run's
+// directory: one directory per variant when the run asked for variants,
+// so each side of a comparison is a directory (selfheal compare
+// RUN/baseline RUN/no-pdb).
+func (s *Session) resultName(file string) string {
 	if !s.cfg.VariantDirs {
-		return scenario + ".json"
+		return file
 	}
-	return filepath.Join(s.variant.Name, scenario+".json")
+	return filepath.Join(s.variant.Name, file)
 }
 
 // cellCost is the wall time of a cell and how much of it the load ran

@@ -24,7 +24,7 @@ func TestResultName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s := &Session{cfg: Config{VariantDirs: tt.dirs}, variant: tt.v}
-		if got := s.resultName("pod-eviction"); got != tt.want {
+		if got := s.resultName("pod-eviction.json"); got != tt.want {
 			t.Errorf("dirs %v variant %s: %s, want %s", tt.dirs, tt.v.Name, got, tt.want)
 		}
 	}

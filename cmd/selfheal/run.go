@@ -12,6 +12,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
@@ -22,7 +23,7 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
+const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
 
 type runOptions struct {
 	scenarios    stringList
@@ -34,6 +35,7 @@ type runOptions struct {
 	timeout      time.Duration
 	keepAlive    bool
 	budgets      string
+	repeat       int
 	reportDir    string
 	warmup       time.Duration
 	allowNonKind bool
@@ -43,7 +45,9 @@ type runOptions struct {
 	variants     stringList
 	matrix       bool
 	listVariants bool
-	plan         variant.Matrix
+	cells        plan.Plan
+	skipped      []string
+	explicit     bool
 	runID        string
 }
 
@@ -59,6 +63,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	fs.DurationVar(&o.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
 	fs.BoolVar(&o.keepAlive, "keep-alive", session.DefaultKeepAlive, "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)")
 	fs.StringVar(&o.budgets, "budgets", "", "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: downtime, longest_outage, 5xx, recovery, healing, recovered)")
+	fs.IntVar(&o.repeat, "repeat", 1, "run each selected cell `N` times in a row, each repetition with its own warm-up, result and verdict, then take them together")
 	fs.StringVar(&o.reportDir, "report-dir", filepath.Join("_out", "report"), "where results and reports go (a directory per run)")
 	fs.StringVar(&o.runID, "run-id", "", "name of the run's directory under --report-dir (default: the start time)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
@@ -103,12 +108,19 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	for _, v := range o.variants {
 		names = append(names, variant.ParseList(v)...)
 	}
-	plan, err := variant.Plan(variant.Request{Variants: names, Scenarios: o.scenarios, Default: o.matrix})
+	matrix, err := variant.Plan(variant.Request{Variants: names, Scenarios: o.scenarios, Default: o.matrix})
 	if err != nil {
 		return o, usagef("--variant: %v", err)
 	}
-	o.plan = plan
-	if _, err := scenario.ParseOverrides(o.budgets); err != nil {
+	if o.cells, err = plan.New(matrix, o.repeat); err != nil {
+		return o, usagef("--repeat: %v", err)
+	}
+	o.skipped, o.explicit = matrix.Skipped, matrix.Explicit
+	_, agg, err := scenario.ParseBudgets(o.budgets)
+	if err != nil {
+		return o, usagef("--budgets: %v", err)
+	}
+	if _, err := catalog.Lookup(agg.Scenarios()...); err != nil {
 		return o, usagef("--budgets: %v", err)
 	}
 	return o, nil
@@ -131,8 +143,8 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		listVariants(env)
 		return nil
 	}
-	cells := o.plan.Cells
-	for _, skipped := range o.plan.Skipped {
+	cells := o.cells
+	for _, skipped := range o.skipped {
 		fmt.Fprintf(env.stderr, "not planned: %s\n", skipped)
 	}
 	kubeconfig, err := runKubeconfig(o)
@@ -151,12 +163,12 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	overrides, _ := scenario.ParseOverrides(o.budgets)
+	overrides, agg, _ := scenario.ParseBudgets(o.budgets)
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
-		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup, WarmupLimit: o.warmupLimit}, Host: o.host.policy(),
-		Variant: cells[0].Variant, VariantDirs: o.plan.Explicit,
+		Images: images, Budgets: overrides, Aggregate: agg, Plan: cells, Timing: scenario.Timing{Warmup: o.warmup, WarmupLimit: o.warmupLimit}, Host: o.host.policy(),
+		Variant: cells[0].Variant, VariantDirs: o.explicit,
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
 		ReportDir: o.reportDir, RunID: o.runID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 	})
@@ -165,7 +177,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer s.Close()
 	var failed []string
-	for _, c := range cells {
+	for i, c := range cells {
 		if ctx.Err() != nil {
 			break
 		}
@@ -175,6 +187,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if err != nil || res == nil || (res.Verdict != result.VerdictPass && !excused(res)) {
 			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
+		}
+		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
+			failed = append(failed, repeatsSummary(env, s, c)...)
 		}
 	}
 	if spent := s.Overheads(); spent != "" {
@@ -188,9 +203,26 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("interrupted; the scenario in progress was reverted")
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d scenario(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// repeatsSummary prints the repetitions of c's scenario and variant taken
+// together and returns its missed aggregate budgets.
+func repeatsSummary(env *cliEnv, s *session.Session, c plan.Cell) []string {
+	rp, ok := s.Repeats(c)
+	if !ok {
+		return nil
+	}
+	text.Repeats(env.stdout, rp)
+	var missed []string
+	for _, b := range rp.Budgets {
+		if !b.Pass {
+			missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", rp.Label, b.Key, b.Message))
+		}
+	}
+	return missed
 }
 
 // listVariants prints each variant, the question it answers and the

@@ -3,6 +3,7 @@ package sample
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,6 +25,9 @@ func TestTestdataUpToDate(t *testing.T) {
 		}
 	}
 	files[filepath.Join("probe", "probe.json")] = Probe()
+	for _, r := range Repeated() {
+		files[filepath.Join("repeated", fmt.Sprintf("%s.r%d.json", r.Scenario, r.Repetition))] = r
+	}
 	for name, r := range files {
 		want, err := json.Marshal(r)
 		if err != nil {

@@ -1,7 +1,8 @@
 // Package junit writes selfheal results as JUnit XML, for CI systems that
-// show test reports: one testcase per scenario (failed when a budget was
-// missed, an error when the scenario could not run) and one per budget,
-// grouped in one testsuite per run.
+// show test reports: one testcase per scenario run (per repetition when a
+// scenario was repeated; failed when a budget was missed, an error when it
+// could not run), one per budget, and one per aggregate budget of a
+// repeated scenario, grouped in one testsuite per run.
 //
 // The format follows the common JUnit XML schema as read by Jenkins,
 // GitLab and GitHub test reporters: testsuites > testsuite > testcase with
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/reports/text"
 	"github.com/selfheal/selfheal/reports/trend"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -134,26 +136,53 @@ func suite(run trend.Run) Suite {
 			s.Properties = append(s.Properties, p)
 		}
 	}
+	var all []Case
 	for _, r := range run.Results {
-		for _, c := range cases(r) {
-			s.Tests++
-			switch {
-			case c.Error != nil:
-				s.Errors++
-			case c.Failure != nil:
-				s.Failures++
-			case c.Skipped != nil:
-				s.Skipped++
-			}
-			s.Cases = append(s.Cases, c)
+		all = append(all, cases(r)...)
+	}
+	for _, rp := range view.RepeatsOf(run.Results) {
+		all = append(all, aggregateCases(rp)...)
+	}
+	for _, c := range all {
+		s.Tests++
+		switch {
+		case c.Error != nil:
+			s.Errors++
+		case c.Failure != nil:
+			s.Failures++
+		case c.Skipped != nil:
+			s.Skipped++
 		}
+		s.Cases = append(s.Cases, c)
 	}
 	return s
 }
 
+// aggregateCases are one testcase per aggregate budget of a repeated
+// scenario, each carrying the repetitions' summary in system-out.
+func aggregateCases(rp view.Repeats) []Case {
+	var summary strings.Builder
+	text.Repeats(&summary, rp)
+	var out []Case
+	for _, b := range rp.Budgets {
+		c := Case{Name: rp.Label + " aggregate budget " + b.Key, Classname: "selfheal." + rp.Name + ".aggregate", Time: "0"}
+		if b.Pass {
+			c.SystemOut = cdata(b.Message + "\n" + summary.String())
+		} else {
+			c.Failure = &Problem{Message: b.Message, Type: "aggregate budget", Text: summary.String()}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 func cases(r *result.Result) []Case {
 	class := "selfheal." + r.Scenario
-	sc := Case{Name: r.Scenario, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
+	name := r.Scenario
+	if r.Repetitions > 1 {
+		name = fmt.Sprintf("%s #%d", r.Scenario, r.Repetition)
+	}
+	sc := Case{Name: name, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
 	story := strings.Join(view.Story(r, nil), "\n")
 	sc.SystemOut = cdata(story + "\n\n" + figures(r))
 	switch r.Outcome() {
@@ -177,7 +206,7 @@ func cases(r *result.Result) []Case {
 	}
 	out := []Case{sc}
 	for _, b := range r.Budgets {
-		c := Case{Name: r.Scenario + " budget " + string(b.Metric), Classname: class + ".budgets", Time: "0"}
+		c := Case{Name: name + " budget " + string(b.Metric), Classname: class + ".budgets", Time: "0"}
 		if b.Pass {
 			c.SystemOut = cdata(budgetOut(b))
 		} else {

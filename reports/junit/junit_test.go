@@ -35,6 +35,9 @@ func TestGolden(t *testing.T) {
 	}{
 		{"nightly-20250604", "../testdata/nightly/2025-06-04"},
 		{"real-run", "../../docs/runs/20261123-132901"},
+		// Repetitions analysed by chaos/measure (sample.Repeated): a
+		// case per repetition and per aggregate budget.
+		{"repeated", "../testdata/repeated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -27,6 +28,8 @@ func TestGolden(t *testing.T) {
 		{"probe-flaky", []string{"../testdata/probe-flaky/result.json"}},
 		{"nightly-20250604", []string{"../testdata/nightly/2025-06-04"}},
 		{"probe", []string{"../testdata/probe/probe.json"}},
+		// Repetitions analysed by chaos/measure, then taken together.
+		{"repeated", []string{"../testdata/repeated"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +42,9 @@ func TestGolden(t *testing.T) {
 				buf.WriteString("==== " + filepath.Base(l.Path) + "\n")
 				Summary(&buf, l.Result)
 				buf.WriteString("\n")
+			}
+			for _, rp := range view.RepeatsOf(result.Results(loaded)) {
+				Repeats(&buf, rp)
 			}
 			path := filepath.Join("testdata", tt.name+".golden.txt")
 			if *update {

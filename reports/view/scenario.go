@@ -13,8 +13,10 @@ import (
 
 // Scenario is one scenario's section.
 type Scenario struct {
-	Anchor      string
-	Name        string
+	Anchor string
+	Name   string
+	// Repetition is "2 of 3" for a repetition of a repeated scenario.
+	Repetition  string         `json:",omitempty"`
 	Description string         `json:",omitempty"`
 	Verdict     result.Verdict // pass, fail, error, none
 	VerdictText string
@@ -114,6 +116,8 @@ type OutageRow struct {
 type BudgetRow struct {
 	Metric, Value, Limit, Message string
 	Pass                          bool
+	// Key names an aggregate budget: "recovery_ms.p50", "pass_rate".
+	Key string `json:",omitempty"`
 }
 
 // FaultRow is an injection or a revert.
@@ -142,6 +146,9 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 		When:        fmt.Sprintf("%s – %s (%s)", date(r.Started, loc), r.Ended.In(loc).Format("15:04:05"), Duration(ms(r.Ended.Sub(r.Started)))),
 	}
 	s.VerdictText = s.Verdict.Words()
+	if r.Repetitions > 1 {
+		s.Repetition = fmt.Sprintf("%d of %d", r.Repetition, r.Repetitions)
+	}
 	s.OffsetLabel = "since start"
 	if len(r.Injections) > 0 {
 		s.OffsetLabel = "since injection"

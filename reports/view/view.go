@@ -28,6 +28,7 @@ type config struct {
 	maxColumns int
 	// trendColumns caps the runs shown as trend table columns.
 	trendColumns int
+	history      History
 }
 
 // WithTitle sets the report's title (default "selfheal report").
@@ -75,6 +76,8 @@ type Run struct {
 	Totals    Totals
 	Detailed  bool
 	Scenarios []Scenario
+	// Repeats takes each repeated scenario's repetitions together.
+	Repeats []Repeats `json:",omitempty"`
 }
 
 // Fact is a labelled value.
@@ -86,9 +89,12 @@ type Fact struct {
 // Totals sums a run.
 type Totals struct {
 	Scenarios, Passed, Failed, Errored, Unjudged int
-	Requests, FailedRequests                     string
-	Downtime                                     string
-	Text                                         string
+	// Distinct is the number of different scenarios when some were
+	// repeated (Scenarios then counts every repetition); 0 otherwise.
+	Distinct                 int `json:",omitempty"`
+	Requests, FailedRequests string
+	Downtime                 string
+	Text                     string
 }
 
 // ErrNoResults is returned by Build without results.
@@ -158,9 +164,20 @@ func problems(run trend.Run, v Run, t *Trends) []Problem {
 					missed = append(missed, BudgetText(b))
 				}
 			}
-			out = append(out, Problem{Scenario: s.Name, Anchor: s.Anchor, Kind: ProblemFail, Text: join(missed)})
+			out = append(out, Problem{Scenario: s.label(), Anchor: s.Anchor, Kind: ProblemFail, Text: join(missed)})
 		case result.VerdictError:
-			out = append(out, Problem{Scenario: s.Name, Anchor: s.Anchor, Kind: ProblemError, Text: "could not run: " + orDash(r.Error)})
+			out = append(out, Problem{Scenario: s.label(), Anchor: s.Anchor, Kind: ProblemError, Text: "could not run: " + orDash(r.Error)})
+		}
+	}
+	for _, rp := range v.Repeats {
+		var missed []string
+		for _, b := range rp.Budgets {
+			if !b.Pass {
+				missed = append(missed, b.Message)
+			}
+		}
+		if len(missed) > 0 {
+			out = append(out, Problem{Scenario: rp.Label + " (" + plural(rp.N, "repetition", "repetitions") + ")", Anchor: rp.Anchor, Kind: ProblemFail, Text: join(missed)})
 		}
 	}
 	if t == nil {
@@ -192,9 +209,14 @@ func buildRun(run trend.Run, detailed bool, cfg *config, anchors map[string]int)
 	v.Facts = runFacts(info, run)
 	for _, r := range run.Results {
 		s := buildScenario(r, detailed, cfg)
-		s.Anchor = unique(anchors, v.Anchor+"-"+slug(r.Scenario))
+		id := r.Scenario
+		if r.Repetitions > 1 {
+			id += fmt.Sprintf("-r%d", r.Repetition)
+		}
+		s.Anchor = unique(anchors, v.Anchor+"-"+slug(id))
 		v.Scenarios = append(v.Scenarios, s)
 	}
+	v.Repeats = buildRepeats(run.Results, v.Scenarios, v.Anchor, cfg, anchors)
 	v.Totals = totals(run.Results, v.Scenarios)
 	v.Verdict = runVerdict(v.Totals)
 	return v
@@ -267,8 +289,11 @@ func totals(rs []*result.Result, ss []Scenario) Totals {
 	var t Totals
 	var req, failed int
 	var down float64
+	names, repeated := map[string]bool{}, false
 	for i, r := range rs {
 		t.Scenarios++
+		names[r.Scenario] = true
+		repeated = repeated || r.Repetitions > 1
 		switch ss[i].Verdict {
 		case result.VerdictPass:
 			t.Passed++
@@ -283,6 +308,9 @@ func totals(rs []*result.Result, ss []Scenario) Totals {
 		failed += r.Requests.Failed
 		down += r.DowntimeMS
 	}
+	if repeated {
+		t.Distinct = len(names)
+	}
 	t.Requests, t.FailedRequests, t.Downtime = Count(req), Count(failed), Duration(down)
 	t.Text = totalsText(t)
 	return t
@@ -290,6 +318,9 @@ func totals(rs []*result.Result, ss []Scenario) Totals {
 
 func totalsText(t Totals) string {
 	s := plural(t.Scenarios, "scenario", "scenarios") + ": "
+	if t.Distinct > 0 {
+		s = plural(t.Distinct, "scenario", "scenarios") + ", " + plural(t.Scenarios, "repetition", "repetitions") + ": "
+	}
 	var parts []string
 	for _, p := range []struct {
 		n    int

@@ -41,6 +41,15 @@ func TestGolden(t *testing.T) {
 		{"probe", []string{"../testdata/probe/probe.json"}, []Option{WithTitle("selfheal probe")}},
 		// The real suite run of docs/report.md, as its result files are.
 		{"real-run", []string{"../../docs/runs/20261123-132901"}, nil},
+		// A run with repeated scenarios, each repetition analysed by
+		// chaos/measure (reports/internal/sample.Repeated), and a history
+		// band for node-halt's recovery.
+		{"repeated", []string{"../testdata/repeated"}, []Option{WithHistory(func(sc, _ string, key result.MetricKey) (HistoryBand, bool) {
+			if sc == "node-halt" && key == result.KeyRecovery {
+				return HistoryBand{P50: 48000, P95: 70000, Runs: 14}, true
+			}
+			return HistoryBand{}, false
+		})}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
