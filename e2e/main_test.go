@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/scenario"
@@ -139,7 +140,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, Host: st.host,
+		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, Host: st.host, History: st.history,
 		Variant: matrix.Cells[0].Variant, VariantDirs: matrix.Explicit, Aggregate: st.aggregate, Plan: cells,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
@@ -200,6 +201,7 @@ type settings struct {
 	budgets      scenario.Overrides
 	timing       scenario.Timing
 	load         []load.Option
+	history      history.Settings
 	host         scenario.HostPolicy
 	// variants from SELFHEAL_VARIANTS; defaultMatrix when it says
 	// "default".
@@ -265,6 +267,9 @@ func readSettings(getenv func(string) string) (settings, error) {
 	}
 	if st.variants = variant.ParseList(getenv("SELFHEAL_VARIANTS")); slices.Equal(st.variants, []string{"default"}) {
 		st.variants, st.defaultMatrix = nil, true
+	}
+	if st.history, err = history.Parse(getenv("SELFHEAL_HISTORY")); err != nil {
+		return st, fmt.Errorf("SELFHEAL_HISTORY: %w", err)
 	}
 	if v := getenv("SELFHEAL_WARMUP"); v != "" {
 		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {

@@ -98,6 +98,21 @@ func WithLeaveOut(why func(*result.Result) string) Option {
 	return func(c *config) { c.leave = append(c.leave, why) }
 }
 
+// WithoutHost leaves out the results measured on a machine at least as
+// loaded as level (result.HostContended or result.HostStarved): their
+// figures may be the machine's rather than the service's.
+func WithoutHost(level result.HostVerdict) Option {
+	return WithLeaveOut(func(r *result.Result) string {
+		if r.Conditions == nil {
+			return ""
+		}
+		if v := r.Conditions.Verdict; v == level || v.Worse(level) {
+			return "measured on a " + string(v) + " machine"
+		}
+		return ""
+	})
+}
+
 // DefaultGates are every metric but time to first error: a first error
 // that comes later can be a gentler failure or a slower detection, so a
 // change in it alone is shown, not judged.

@@ -18,8 +18,8 @@ var t0 = time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)
 func mk(run, scenario string, i int, downtimeS, recoveryS float64) *result.Result {
 	r := &result.Result{
 		Schema: result.Schema, Scenario: scenario, Started: t0.Add(time.Duration(i) * time.Hour),
-		Run:        &result.RunInfo{ID: run, ImageMode: "offline"},
-		Load:       result.Load{Rate: 10, Timeout: "2s"},
+		Run:  &result.RunInfo{ID: run, ImageMode: "offline"},
+		Load: result.Load{Rate: 10, Timeout: "2s"}, Requests: result.Requests{Total: 600, OK: 600},
 		Injections: []result.Injection{{At: t0, Fault: "f"}},
 		DowntimeMS: downtimeS * 1000, LongestOutageMS: downtimeS * 1000,
 		Verdict: result.VerdictPass,
@@ -207,3 +207,27 @@ func TestCompareSameServiceRarelyDiffers(t *testing.T) {
 }
 
 func near(a, b float64) bool { d := a - b; return d < 1e-9 && d > -1e-9 }
+
+func TestWithoutHost(t *testing.T) {
+	base := side("a", "s", []float64{1, 1, 1, 1}, []float64{5, 6, 7, 8})
+	new := side("b", "s", []float64{1, 1, 1, 1}, []float64{5, 6, 7, 8})
+	base.Results[0].Conditions = &result.Conditions{Verdict: result.HostContended}
+	base.Results[1].Conditions = &result.Conditions{Verdict: result.HostStarved}
+	new.Results[0].Conditions = &result.Conditions{Verdict: result.HostClean}
+	new.Results[1].Conditions = &result.Conditions{Verdict: result.HostStarved}
+	for _, tt := range []struct {
+		level     result.HostVerdict
+		base, new []Left
+	}{
+		{result.HostStarved, []Left{{"measured on a starved machine", 1}}, []Left{{"measured on a starved machine", 1}}},
+		{result.HostContended, []Left{{"measured on a contended machine", 1}, {"measured on a starved machine", 1}}, []Left{{"measured on a starved machine", 1}}},
+	} {
+		rep, err := Compare(base, new, WithoutHost(tt.level))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rep.Base.Left, tt.base) || !reflect.DeepEqual(rep.New.Left, tt.new) {
+			t.Errorf("without %s hosts: left out %+v / %+v, want %+v / %+v", tt.level, rep.Base.Left, rep.New.Left, tt.base, tt.new)
+		}
+	}
+}

@@ -96,6 +96,11 @@ func sameKind(r *result.Result, kind Kind, history []*result.Result) ([]*run, *e
 		case h.Outcome() == result.VerdictError:
 			ex.add("could not run to the end", id)
 			continue
+		case h.Conditions != nil && h.Conditions.Verdict == result.HostStarved:
+			// Its figures may be the machine's, not the service's
+			// (docs/measurement.md "Host conditions").
+			ex.add("measured on a starved machine", id)
+			continue
 		}
 		if d := kind.Differences(KindOf(h)); len(d) > 0 {
 			ex.add(d[0], id)

@@ -19,8 +19,8 @@ func res(day int, recoveryS, downtimeS float64) *result.Result {
 	return &result.Result{
 		Schema: result.Schema, Scenario: "pod-eviction",
 		Started: t0.AddDate(0, 0, day), Ended: t0.AddDate(0, 0, day).Add(time.Minute),
-		Run:        &result.RunInfo{ID: fmt.Sprintf("night-%02d", day), ImageMode: "offline", Fixture: "WordPress x2"},
-		Load:       result.Load{Rate: 10, Timeout: "2s"},
+		Run:  &result.RunInfo{ID: fmt.Sprintf("night-%02d", day), ImageMode: "offline", Fixture: "WordPress x2"},
+		Load: result.Load{Rate: 10, Timeout: "2s"}, Requests: result.Requests{Total: 600, OK: 600},
 		Injections: []result.Injection{{At: t0.AddDate(0, 0, day).Add(20 * time.Second), Fault: "evict"}},
 		Recovered:  true, RecoveryMS: &rec, DowntimeMS: downtimeS * 1000,
 		Verdict: result.VerdictPass,
@@ -128,11 +128,14 @@ func TestJudgeLeavesOutOtherKinds(t *testing.T) {
 	broken.Verdict, broken.Error = result.VerdictError, "warm-up failed"
 	other := res(10, 1, 0)
 	other.Scenario = "node-halt" // another scenario is not even listed
+	starved := res(11, 1, 0)
+	starved.Run.ID = "night-11s"
+	starved.Conditions = &result.Conditions{Verdict: result.HostStarved}
 	r := res(12, 5, 0)
 	sameRun := res(11, 1, 0)
 	sameRun.Run.ID = r.Run.ID
 	later := res(13, 1, 0)
-	hist = append(hist, fast, kept, online, broken, other, sameRun, later)
+	hist = append(hist, fast, kept, online, broken, other, starved, sameRun, later)
 
 	o := Judge(r, hist, only(result.KeyRecovery))
 	want := []result.HistoryExclusion{
@@ -140,6 +143,7 @@ func TestJudgeLeavesOutOtherKinds(t *testing.T) {
 		{Reason: "kept-alive connections, not a new connection per request", Runs: []string{"night-07"}},
 		{Reason: "image mode online, not offline", Runs: []string{"night-08"}},
 		{Reason: "could not run to the end", Runs: []string{"night-09"}},
+		{Reason: "measured on a starved machine", Runs: []string{"night-11s"}},
 		{Reason: "ran after this one", Runs: []string{"night-13"}},
 	}
 	if !reflect.DeepEqual(o.Note.Excluded, want) {
@@ -264,3 +268,16 @@ func TestParse(t *testing.T) {
 }
 
 func near(a, b float64) bool { d := a - b; return d < 1e-6 && d > -1e-6 }
+
+// A result from before variants ran against the baseline: it is history
+// for a baseline result, not for another variant.
+func TestKindVariant(t *testing.T) {
+	old, base, other := res(1, 1, 0), res(2, 1, 0), res(3, 1, 0)
+	base.Run.Variant, other.Run.Variant = "baseline", "no-pdb"
+	if d := KindOf(base).Differences(KindOf(old)); len(d) != 0 {
+		t.Errorf("a result without a variant differs from a baseline one: %q", d)
+	}
+	if d := KindOf(base).Differences(KindOf(other)); len(d) != 1 || d[0] != "variant no-pdb, not baseline" {
+		t.Errorf("variants: %q", d)
+	}
+}

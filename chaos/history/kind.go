@@ -14,6 +14,7 @@ import (
 type Kind struct {
 	Scenario  string
 	Fixture   string // result.RunInfo.Fixture: replicas, probes, PDB...
+	Variant   string // result.RunInfo.Variant, "baseline" when empty
 	ImageMode string // online or offline images; "" for a probe
 	Rate      float64
 	KeepAlive bool
@@ -24,14 +25,23 @@ type Kind struct {
 func KindOf(r *result.Result) Kind {
 	k := Kind{Scenario: r.Scenario, Rate: r.Load.Rate, KeepAlive: r.Load.KeepAlive, Timeout: r.Load.Timeout}
 	if r.Run != nil {
-		k.Fixture, k.ImageMode = r.Run.Fixture, r.Run.ImageMode
+		k.Fixture, k.ImageMode, k.Variant = r.Run.Fixture, r.Run.ImageMode, r.Run.Variant
+	}
+	if k.Variant == "" && k.ImageMode != "" {
+		// Suite results from before variants ran against the baseline
+		// (result.RunInfo); a probe has no fixture and no variant.
+		k.Variant = "baseline"
 	}
 	return k
 }
 
 // String says k in words, for the report.
 func (k Kind) String() string {
-	parts := []string{k.Scenario, rate(k.Rate), keepAlive(k.KeepAlive)}
+	parts := []string{k.Scenario}
+	if k.Variant != "" {
+		parts = append(parts, "variant "+k.Variant)
+	}
+	parts = append(parts, rate(k.Rate), keepAlive(k.KeepAlive))
 	if k.Timeout != "" {
 		parts = append(parts, "timeout "+k.Timeout)
 	}
@@ -59,6 +69,7 @@ func (k Kind) Compare(o Kind) []Difference {
 		}
 	}
 	differ("scenario", k.Scenario, o.Scenario)
+	differ("variant", k.Variant, o.Variant)
 	differ("rate", rate(k.Rate), rate(o.Rate))
 	differ("connections", keepAlive(k.KeepAlive), keepAlive(o.KeepAlive))
 	differ("timeout", k.Timeout, o.Timeout)

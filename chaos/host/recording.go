@@ -67,19 +67,6 @@ func (r *Recording) Samples() []Sample {
 	return append([]Sample(nil), r.samples...)
 }
 
-// Between returns the samples whose interval ends in (from, to].
-func (r *Recording) Between(from, to time.Time) []Sample {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []Sample
-	for _, s := range r.samples {
-		if s.At.After(from) && !s.At.After(to) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // Missing names each signal the host lacks, and why.
 func (r *Recording) Missing() map[string]string {
 	r.mu.Lock()

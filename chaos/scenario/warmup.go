@@ -56,7 +56,7 @@ func (x *run) warmUp(ctx context.Context) error {
 			why := fmt.Sprintf("%.1f%% of requests failed in the last %s", 100*failed, x.t.Warmup)
 			hostText := x.warmupHost()
 			if now.Sub(start) >= x.t.WarmupLimit {
-				msg := fmt.Sprintf("the app failed %.1f%% of requests in the last %s of warm-up, before any fault, and found no clean %s baseline in %s (SELFHEAL_WARMUP_LIMIT): fix the app (or the load targets) first",
+				msg := fmt.Sprintf("the app failed %.1f%% of requests in the last %s of warm-up, before any fault, and found no clean %s baseline in %s (SELFHEAL_WARMUP_LIMIT, --warmup-limit): fix the app (or the load targets) first",
 					100*failed, x.t.Warmup, x.t.Warmup, x.t.WarmupLimit)
 				if hostText != "" {
 					msg += "; but " + hostText + ": the machine may be the cause, not the app"

@@ -24,6 +24,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -90,6 +91,9 @@ type Config struct {
 	Plan plan.Plan
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
+	// History says how budgets are derived from the earlier runs in
+	// ReportDir (default history.Defaults(); Off for none).
+	History history.Settings
 	// Host is how the host's conditions are judged (default thresholds,
 	// a budget missed on a starved machine fails).
 	Host scenario.HostPolicy
@@ -116,6 +120,7 @@ type Session struct {
 	info     result.RunInfo
 	runDir   string
 	results  []*result.Result
+	history  []*result.Result // earlier results in ReportDir
 	cancelTL context.CancelFunc
 	variant  variant.Variant
 	costs    []cellCost
@@ -180,6 +185,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Variant.Name == "" {
 		c.Variant, _ = variant.Find(variant.Baseline)
+	}
+	if !c.History.Off && c.History.Quantile == 0 {
+		c.History = history.Defaults()
 	}
 	return c
 }
@@ -256,6 +264,7 @@ func (s *Session) prepare(ctx context.Context) error {
 	s.events, s.cancelTL = rec, cancel
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
+	s.loadHistory(ctx)
 	s.runner = s.newRunner()
 	return nil
 }
@@ -372,6 +381,7 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
 	}
 	res.AggregateBudgets = s.cfg.Aggregate.For(sc.Name)
+	s.judgeHistory(res)
 	s.account(tag, began, res)
 	s.results = append(s.results, res)
 	path := filepath.Join(s.runDir, s.resultName(c.FileName()))

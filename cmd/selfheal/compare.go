@@ -16,7 +16,7 @@ import (
 	"github.com/selfheal/selfheal/reports/view"
 )
 
-const compareSynopsis = `[--metrics downtime,recovery,...] [--html compare.html] BASE NEW
+const compareSynopsis = `[--metrics downtime,recovery,...] [--leave-out-host starved] [--html compare.html] BASE NEW
 
 Compares NEW with BASE (benchstat's order) per scenario and metric: both
 medians, the difference with its confidence interval, and a verdict:
@@ -33,6 +33,7 @@ type compareOptions struct {
 	html              string
 	metrics           string
 	alpha, confidence float64
+	leaveOutHost      string
 	base, new         []string
 }
 
@@ -50,8 +51,11 @@ func runCompare(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := compare.Compare(base, new, compare.WithGates(gates...),
-		compare.WithAlpha(o.alpha), compare.WithConfidence(o.confidence))
+	opts := []compare.Option{compare.WithGates(gates...), compare.WithAlpha(o.alpha), compare.WithConfidence(o.confidence)}
+	if o.leaveOutHost != "" {
+		opts = append(opts, compare.WithoutHost(result.HostVerdict(o.leaveOutHost)))
+	}
+	rep, err := compare.Compare(base, new, opts...)
 	if errors.Is(err, compare.ErrNothingInCommon) {
 		return usagef("%v: compare results of the same scenarios", err)
 	}
@@ -83,6 +87,7 @@ func parseCompareFlags(env *cliEnv, args []string) (compareOptions, []result.Met
 	fs.StringVar(&o.metrics, "metrics", "", "the metrics whose 'worse' fails the compare, comma-separated (default every one but first_error): "+strings.Join(metricShorts(), ", "))
 	fs.Float64Var(&o.alpha, "alpha", 0.05, "the false-alarm rate across the whole compare")
 	fs.Float64Var(&o.confidence, "confidence", 0.95, "the confidence level of the intervals")
+	fs.StringVar(&o.leaveOutHost, "leave-out-host", "", "leave out the results measured on a machine at least this loaded: contended or starved (docs/measurement.md, Host conditions); each side says how many")
 	paths, err := parseInterleaved(fs, args)
 	if err != nil {
 		return o, nil, err
@@ -95,6 +100,11 @@ func parseCompareFlags(env *cliEnv, args []string) (compareOptions, []result.Met
 	}
 	if !(o.confidence > 0 && o.confidence < 1) {
 		return o, nil, usagef("--confidence %v: want between 0 and 1, e.g. 0.95", o.confidence)
+	}
+	switch result.HostVerdict(o.leaveOutHost) {
+	case "", result.HostContended, result.HostStarved:
+	default:
+		return o, nil, usagef("--leave-out-host %q: want contended or starved", o.leaveOutHost)
 	}
 	gates, err := parseGates(o.metrics)
 	if err != nil {

@@ -21,8 +21,8 @@ func writeRun(t *testing.T, dir, run, scenario string, downtimes ...float64) str
 		r := &result.Result{
 			Schema: result.Schema, Scenario: scenario,
 			Started: start.Add(time.Duration(i) * 10 * time.Minute), Ended: start.Add(time.Duration(i)*10*time.Minute + time.Minute),
-			Run:        &result.RunInfo{ID: run, ImageMode: "offline"},
-			Load:       result.Load{Rate: 10, Timeout: "2s"},
+			Run:  &result.RunInfo{ID: run, ImageMode: "offline"},
+			Load: result.Load{Rate: 10, Timeout: "2s"}, Requests: result.Requests{Total: 600, OK: 600},
 			Injections: []result.Injection{{At: start, Fault: "evict"}},
 			DowntimeMS: d * 1000, LongestOutageMS: d * 1000, Recovered: true, RecoveryMS: &rec,
 			Verdict: result.VerdictPass,
@@ -40,6 +40,15 @@ func TestCompareCommand(t *testing.T) {
 	same := writeRun(t, dir, "same", "pod-eviction", 1.05, 0.95, 1.15, 1.0, 1.1)
 	worse := writeRun(t, dir, "worse", "pod-eviction", 3.0, 3.2, 2.9, 3.1, 3.3)
 	other := writeRun(t, dir, "other", "node-halt", 1, 2, 3)
+	starvedDir := writeRun(t, dir, "starved", "pod-eviction", 1, 1, 1, 1, 1)
+	starved, err := result.ReadFile(filepath.Join(starvedDir, "pod-eviction-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	starved.Conditions = &result.Conditions{Verdict: result.HostStarved}
+	if err := result.WriteFile(filepath.Join(starvedDir, "pod-eviction-1.json"), starved); err != nil {
+		t.Fatal(err)
+	}
 	notResult := filepath.Join(dir, "junk.json")
 	if err := os.WriteFile(notResult, []byte(`{"schema":"other/v1"}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -92,6 +101,13 @@ func TestCompareCommand(t *testing.T) {
 		{name: "not a result", args: []string{"compare", notResult, base}, code: 2, stderr: []string{"BASE", "junk.json", `schema "other/v1"`}},
 		{name: "a glob that matches nothing", args: []string{"compare", filepath.Join(dir, "x*"), base}, code: 2, stderr: []string{"BASE", "matches no file"}},
 		{name: "an unknown metric", args: []string{"compare", "--metrics", "downtime,uptime", base, worse}, code: 2, stderr: []string{`no metric "uptime"`, "longest_outage"}},
+		{name: "a bad host level", args: []string{"compare", "--leave-out-host", "busy", base, worse}, code: 2, stderr: []string{`--leave-out-host "busy"`}},
+		{
+			name:   "leaving out starved hosts",
+			args:   []string{"compare", "--leave-out-host", "starved", starvedDir, base},
+			code:   0,
+			stdout: []string{"4 results from 1 run", "1 result left out: measured on a starved machine"},
+		},
 		{name: "a bad alpha", args: []string{"compare", "--alpha", "5", base, worse}, code: 2, stderr: []string{"--alpha 5"}},
 	}
 	for _, tt := range tests {

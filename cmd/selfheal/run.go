@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -40,6 +41,7 @@ type runOptions struct {
 	warmup       time.Duration
 	allowNonKind bool
 	list         bool
+	history      string
 	warmupLimit  time.Duration
 	host         hostFlags
 	variants     stringList
@@ -69,6 +71,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
 	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
+	fs.StringVar(&o.history, "history", "", "budgets from the earlier runs in --report-dir: "+history.SpecHelp+" (default p=0.95,last=14,min=5,floor=1s)")
 	fs.DurationVar(&o.warmupLimit, "warmup-limit", 0, "how long the warm-up waits for a clean baseline (default 2m)")
 	o.host.register(fs, true)
 	fs.Var(&o.variants, "variant", "fixture variant to run against (repeat, or a comma list; default baseline): each runs the scenarios it matters to, or those given with --scenario; see --list-variants")
@@ -123,6 +126,9 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if _, err := catalog.Lookup(agg.Scenarios()...); err != nil {
 		return o, usagef("--budgets: %v", err)
 	}
+	if _, err := history.Parse(o.history); err != nil {
+		return o, usagef("--history: %v", err)
+	}
 	return o, nil
 }
 
@@ -164,10 +170,11 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	overrides, agg, _ := scenario.ParseBudgets(o.budgets)
+	hist, _ := history.Parse(o.history)
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
-		Images: images, Budgets: overrides, Aggregate: agg, Plan: cells, Timing: scenario.Timing{Warmup: o.warmup, WarmupLimit: o.warmupLimit}, Host: o.host.policy(),
+		Images: images, Budgets: overrides, Aggregate: agg, Plan: cells, Timing: scenario.Timing{Warmup: o.warmup, WarmupLimit: o.warmupLimit}, Host: o.host.policy(), History: hist,
 		Variant: cells[0].Variant, VariantDirs: o.explicit,
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
 		ReportDir: o.reportDir, RunID: o.runID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,

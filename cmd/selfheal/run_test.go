@@ -16,6 +16,8 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"--timeout", "-1s"}, "--timeout must be above 0"},
 		{[]string{"--mode", "cloud"}, "--mode"},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},
+		{[]string{"--history", "p=95"}, "--history: history quantile p=95: want between 0 and 1"},
+		{[]string{"--history", "last=3"}, "--history: history min=5: want between 1 and last=3"},
 		{[]string{"node-halt"}, `unexpected argument "node-halt": scenarios are chosen with --scenario`},
 		{[]string{"--repeat", "0"}, "--repeat: repetitions must be between 1 and 100 (got 0)"},
 		{[]string{"--repeat", "three"}, `invalid value "three" for flag -repeat`},

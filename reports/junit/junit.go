@@ -206,11 +206,15 @@ func cases(r *result.Result) []Case {
 	}
 	out := []Case{sc}
 	for _, b := range r.Budgets {
-		c := Case{Name: name + " budget " + string(b.Metric), Classname: class + ".budgets", Time: "0"}
+		kind := "budget"
+		if b.History != nil {
+			kind = "history budget" // beside a static budget on the same metric
+		}
+		c := Case{Name: name + " " + kind + " " + string(b.Metric), Classname: class + ".budgets", Time: "0"}
 		if b.Pass {
 			c.SystemOut = cdata(budgetOut(b))
 		} else {
-			c.Failure = &Problem{Message: view.BudgetText(b), Type: "budget", Text: budgetOut(b)}
+			c.Failure = &Problem{Message: view.BudgetText(b), Type: kind, Text: budgetOut(b)}
 		}
 		out = append(out, c)
 	}

@@ -155,3 +155,30 @@ func TestCDATAEscapes(t *testing.T) {
 		t.Errorf("text did not survive: %q", got)
 	}
 }
+
+// A history budget beside a static one on the same metric is its own test
+// case, named and typed as a history budget.
+func TestHistoryBudgetCase(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04")
+	r := rs[0]
+	r.Budgets = append(r.Budgets,
+		result.BudgetCheck{Metric: result.KeyDowntime, Limit: 1000, Value: 2000, Message: "downtime 2s > P95 1s of the last 5 runs of the same kind",
+			History: &result.HistoryBasis{Quantile: 0.95, Value: 1000, Floor: 1000, Runs: 5, Samples: 5}},
+		result.BudgetCheck{Metric: result.KeyDowntime, Limit: 5000, Value: 2000, Pass: true})
+	r.Verdict = result.VerdictFail
+	var buf bytes.Buffer
+	if err := Write(&buf, []*result.Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	doc := buf.String()
+	for _, want := range []string{
+		`name="` + r.Scenario + ` history budget downtime_ms"`,
+		`name="` + r.Scenario + ` budget downtime_ms"`,
+		`type="history budget"`,
+		"downtime 2.0 s is over its history budget of 1.0 s (P95 of the last 5 runs)",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("JUnit lacks %q", want)
+		}
+	}
+}

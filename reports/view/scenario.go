@@ -38,8 +38,11 @@ type Scenario struct {
 	Incidents    []Incident   `json:",omitempty"`
 	Outages      []OutageRow  `json:",omitempty"`
 	Budgets      []BudgetRow  `json:",omitempty"`
-	Faults       []FaultRow   `json:",omitempty"`
-	Events       []EventRow   `json:",omitempty"`
+	// History says which earlier runs the history budgets came from and
+	// which were left out, in sentences.
+	History []string   `json:",omitempty"`
+	Faults  []FaultRow `json:",omitempty"`
+	Events  []EventRow `json:",omitempty"`
 	// Log is Faults and Events in one list by time, as the table shows it.
 	Log    []EventRow `json:",omitempty"`
 	Bounds []Fact     `json:",omitempty"`
@@ -116,6 +119,9 @@ type OutageRow struct {
 type BudgetRow struct {
 	Metric, Value, Limit, Message string
 	Pass                          bool
+	// Basis says where a history budget's limit came from: "P95 of the
+	// last 14 runs"; empty for a static budget.
+	Basis string `json:",omitempty"`
 	// Key names an aggregate budget: "recovery_ms.p50", "pass_rate".
 	Key string `json:",omitempty"`
 }
@@ -170,6 +176,7 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	s.Incidents = incidentRows(incidents(r), ref, loc)
 	s.Outages = outageRows(r, ref, loc)
 	s.Budgets = budgetRows(r)
+	s.History = historyLines(r)
 	s.Faults = faultRows(r, ref, loc)
 	s.Events = eventRows(r, ref, loc)
 	s.Log = logRows(r, ref, loc)
@@ -547,7 +554,7 @@ func budgetRows(r *result.Result) []BudgetRow {
 	var rows []BudgetRow
 	for _, b := range r.Budgets {
 		m := b.Definition()
-		rows = append(rows, BudgetRow{Metric: m.Title(), Value: budgetValue(b), Limit: budgetLimit(b), Pass: b.Pass, Message: b.Message})
+		rows = append(rows, BudgetRow{Metric: m.Title(), Value: budgetValue(b), Limit: budgetLimit(b), Pass: b.Pass, Message: b.Message, Basis: historyBasis(b)})
 	}
 	return rows
 }

@@ -25,12 +25,17 @@ func BudgetText(b result.BudgetCheck) string {
 	switch {
 	case m.Unit == result.UnitBool:
 		return m.Requirement(b.Limit) + ": " + budgetValue(b)
+	case b.Missing && b.History != nil:
+		return fmt.Sprintf("%s: %s, its history budget is %s (%s)", m.Name, budgetValue(b), MetricText(m, b.Limit), historyBasis(b))
 	case b.Missing:
 		return fmt.Sprintf("%s: %s, its budget is %s", m.Name, budgetValue(b), MetricText(m, b.Limit))
 	}
 	word := "within"
 	if !b.Pass {
 		word = "over"
+	}
+	if b.History != nil {
+		return fmt.Sprintf("%s %s is %s its history budget of %s (%s)", m.Name, budgetValue(b), word, MetricText(m, b.Limit), historyBasis(b))
 	}
 	return fmt.Sprintf("%s %s is %s its budget of %s", m.Name, budgetValue(b), word, MetricText(m, b.Limit))
 }

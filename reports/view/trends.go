@@ -49,8 +49,11 @@ type TrendRow struct {
 // TrendCell is one run's value.
 type TrendCell struct {
 	Value      string
-	Regression bool   `json:",omitempty"`
-	Title      string `json:",omitempty"`
+	Regression bool `json:",omitempty"`
+	// History is set when the run missed its history budget on this
+	// figure (chaos/history); Title then says against what.
+	History bool   `json:",omitempty"`
+	Title   string `json:",omitempty"`
 }
 
 // SparkPoint is a point of a row's sparkline, X and Y in [0, 1] (Y up).
@@ -82,6 +85,7 @@ func buildTrends(runs []trend.Run, cfg *config, views []Run) *Trends {
 			order = append(order, s.Scenario)
 		}
 		row := trendRow(s)
+		markHistory(&row, s, runs)
 		if row.Regressed {
 			ts.Regressions++
 			t.Regressions++
