@@ -124,6 +124,9 @@ type Session struct {
 	cancelTL context.CancelFunc
 	variant  variant.Variant
 	costs    []cellCost
+	// unusable holds the variants whose deployment did not reach the
+	// steady state, with why: their other cells are not tried again.
+	unusable map[string]error
 	progress *plan.Progress
 }
 
@@ -377,19 +380,25 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 		}
 		res = errorResult(sc, s.info, began, runErr)
 	}
+	s.account(tag, began, res)
+	return res, errors.Join(runErr, s.record(c, res))
+}
+
+// record stamps a cell's result with its repetition and aggregate
+// budgets, keeps it and writes its file.
+func (s *Session) record(c plan.Cell, res *result.Result) error {
 	if c.Repeated() {
 		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
 	}
-	res.AggregateBudgets = s.cfg.Aggregate.For(sc.Name)
+	res.AggregateBudgets = s.cfg.Aggregate.For(c.Entry.Name)
 	s.judgeHistory(res)
-	s.account(tag, began, res)
 	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, s.resultName(c.FileName()))
+	path := filepath.Join(s.runDir, s.resultName(c))
 	if err := result.WriteFile(path, res); err != nil {
-		return res, errors.Join(runErr, err)
+		return err
 	}
-	s.cfg.Console.Logf("[%s] %s: result in %s", tag, strings.ToUpper(string(res.Outcome())), path)
-	return res, runErr
+	s.cfg.Console.Logf("[%s] %s: result in %s", c.Name(), strings.ToUpper(string(res.Outcome())), path)
+	return nil
 }
 
 // errorResult records a cell that ended before its load started.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,8 +44,13 @@ func (s *Session) Variant() variant.Variant { return s.variant }
 // UseVariant deploys variant v over the running fixture (server-side
 // apply changes only the fields that differ; a workload of another kind is
 // deleted) and waits for the steady state. Nothing happens when v is
-// deployed already: a matrix runs a variant's cells back to back.
+// deployed already: a matrix runs a variant's cells back to back. A
+// variant that did not reach the steady state is not tried again: its
+// error is returned at once.
 func (s *Session) UseVariant(ctx context.Context, v variant.Variant) error {
+	if err, ok := s.unusable[v.Name]; ok {
+		return err
+	}
 	if v.Name == s.variant.Name {
 		return nil
 	}
@@ -54,40 +60,62 @@ func (s *Session) UseVariant(ctx context.Context, v variant.Variant) error {
 	}
 	began := time.Now()
 	s.cfg.Console.Logf("switching the fixture from variant %s to %s: %s", s.variant.Name, v.Name, cfg.Describe())
-	if err := cfg.Apply(ctx, s.res); err != nil {
-		return fmt.Errorf("deploying variant %s: %w", v.Name, err)
-	}
+	// From here the cluster runs (some of) v, whatever happens next.
 	s.app, s.variant = cfg, v
 	s.info.Fixture, s.info.Variant = cfg.Describe(), v.Name
 	s.runner = s.newRunner()
-	if err := s.waitApp(ctx); err != nil {
-		return fmt.Errorf("variant %s: %w", v.Name, err)
+	err = cfg.Apply(ctx, s.res)
+	if err == nil {
+		err = kube.WaitFor(ctx, s.steady(), time.Second, switchTimeout)
 	}
 	took := time.Since(began)
-	s.costs = append(s.costs, cellCost{name: "switch to " + v.Name, wall: took})
+	s.costs = append(s.costs, cellCost{name: "switch to " + v.Name, wall: took, isSwitch: true})
+	if err != nil {
+		err = fmt.Errorf("deploying variant %s: %w", v.Name, err)
+		if ctx.Err() == nil {
+			if s.unusable == nil {
+				s.unusable = map[string]error{}
+			}
+			s.unusable[v.Name] = err
+		}
+		return err
+	}
 	s.cfg.Console.Logf("variant %s deployed and steady in %s", v.Name, took.Round(100*time.Millisecond))
 	return nil
 }
 
+// switchTimeout bounds a variant switch: rolling two WordPress pods takes
+// well under a minute on a small machine; a variant still not steady after
+// this will not be (a DaemonSet with nowhere to run, a probe that never
+// passes).
+const switchTimeout = 5 * time.Minute
+
 // RunCell runs one cell of the plan (a repetition of a scenario against
 // a variant): it switches to the cell's variant when another is deployed,
-// then runs the scenario with the variant's timing for it.
+// then runs the scenario with the variant's timing for it. A cell whose
+// variant could not be deployed gets a result with the verdict error and
+// why, like a cell that failed before its load started.
 func (s *Session) RunCell(ctx context.Context, c plan.Cell) (*result.Result, error) {
+	began := time.Now()
 	if err := s.UseVariant(ctx, c.Variant); err != nil {
-		return nil, err
+		sc, serr := s.Scenario(c.Entry)
+		if serr != nil {
+			return nil, errors.Join(err, serr)
+		}
+		res := errorResult(sc, s.info, began, err)
+		return res, errors.Join(err, s.record(c, res))
 	}
 	return s.run(ctx, c)
 }
 
-// resultName is a result's file (plan.Cell.FileName) in the run's
-// directory: one directory per variant when the run asked for variants,
-// so each side of a comparison is a directory (selfheal compare
-// RUN/baseline RUN/no-pdb).
-func (s *Session) resultName(file string) string {
+// resultName is a cell's result file in the run's directory: one
+// directory per variant when the run asked for variants, so each side of
+// a comparison is a directory (selfheal compare RUN/baseline RUN/no-pdb).
+func (s *Session) resultName(c plan.Cell) string {
 	if !s.cfg.VariantDirs {
-		return file
+		return c.FileName()
 	}
-	return filepath.Join(s.variant.Name, file)
+	return filepath.Join(c.Variant.Name, c.FileName())
 }
 
 // cellCost is the wall time of a cell and how much of it the load ran
@@ -97,10 +125,14 @@ func (s *Session) resultName(file string) string {
 type cellCost struct {
 	name         string
 	wall, loaded time.Duration
+	isSwitch     bool
 }
 
 func (s *Session) account(name string, began time.Time, res *result.Result) {
-	c := cellCost{name: name, wall: time.Since(began), loaded: res.Ended.Sub(res.Started)}
+	c := cellCost{name: name, wall: time.Since(began)}
+	if res.Requests.Total > 0 {
+		c.loaded = res.Ended.Sub(res.Started)
+	}
 	s.costs = append(s.costs, c)
 	s.cfg.Console.Logf("[%s] the cell took %s: load %s, outside the load %s", name,
 		c.wall.Round(100*time.Millisecond), c.loaded.Round(100*time.Millisecond), (c.wall - c.loaded).Round(100*time.Millisecond))
@@ -114,7 +146,7 @@ func (s *Session) Overheads() string {
 	nSwitch, nCell := 0, 0
 	for _, c := range s.costs {
 		wall += c.wall
-		if c.loaded == 0 {
+		if c.isSwitch {
 			switches += c.wall
 			nSwitch++
 			continue
