@@ -1,7 +1,8 @@
 // Package imageroll rolls a workload (a Deployment by default, or a
 // StatefulSet or DaemonSet) to another image and back again:
 // two injections, each a rolling update measured on its own. Revert makes
-// sure the workload is back on the image it started with.
+// sure the workload is back on the image it started with; the Repairer
+// does the same from the active-fault record in a later run.
 package imageroll
 
 import (
@@ -19,8 +20,11 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
-	"github.com/selfheal/selfheal/chaos/timeline"
 )
+
+// RepairKind is the Undo kind of a rolled workload: Params namespace,
+// kind, name, container and image (the one to go back to).
+const RepairKind = "workload-image"
 
 // Fault is the image roll.
 type Fault struct {
@@ -30,18 +34,16 @@ type Fault struct {
 	deployment string // the workload's name, whatever its kind
 	container  string
 	to         string
+	// rollTimeout bounds each rollout.
+	rollTimeout time.Duration
 
 	mu   sync.Mutex
 	from string
 }
 
-const (
-	// settle is the pause between the end of the roll and the rollback,
-	// so the two disturbances are told apart in the timeline.
-	settle = 15 * time.Second
-	// rollTimeout bounds each rollout.
-	rollTimeout = 5 * time.Minute
-)
+// settle is the pause between the end of the roll and the rollback, so
+// the two disturbances are told apart in the timeline.
+const settle = 15 * time.Second
 
 // Option configures the fault.
 type Option func(*Fault)
@@ -50,10 +52,14 @@ type Option func(*Fault)
 // kube.KindStatefulSet or kube.KindDaemonSet).
 func WithKind(kind string) Option { return func(f *Fault) { f.kind = kind } }
 
+// WithRolloutTimeout bounds each rollout (default 5 min); a repair waits
+// as long as its own deadline allows.
+func WithRolloutTimeout(d time.Duration) Option { return func(f *Fault) { f.rollTimeout = d } }
+
 // New rolls container of deployment in namespace to image `to`.
 func New(c *kube.Client, namespace, deployment, container, to string, opts ...Option) *Fault {
 	f := &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to,
-		kind: kube.KindDeployment}
+		kind: kube.KindDeployment, rollTimeout: 5 * time.Minute}
 	for _, o := range opts {
 		o(f)
 	}
@@ -71,6 +77,10 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	}
 	if from == f.to {
 		return fmt.Errorf("%s %s already runs %s: nothing to roll to (pick the other image)", f.kind, f.deployment, f.to)
+	}
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("%s %s rolled from %s to %s", f.kind, f.deployment, from, f.to),
+		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.deployment, "container": f.container, "image": from}}); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	f.from = from
@@ -124,7 +134,7 @@ func (f *Fault) setImage(ctx context.Context, img string) error {
 
 // waitRollout waits until kubectl's rollout-status rule holds.
 func (f *Fault) waitRollout(ctx context.Context) error {
-	return kube.WaitFor(ctx, f.rolledOut, 500*time.Millisecond, rollTimeout)
+	return kube.WaitFor(ctx, f.rolledOut, 500*time.Millisecond, f.rollTimeout)
 }
 
 // rolledOut is kubectl's rollout-status rule for the workload's kind.
@@ -136,13 +146,13 @@ func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
 		if err != nil {
 			return false, "", err
 		}
-		return timeline.StatefulSetRolloutComplete(s), fmt.Sprintf("%d updated, %d ready of %d replicas", s.Status.UpdatedReplicas, s.Status.ReadyReplicas, s.Status.Replicas), nil
+		return kube.StatefulSetRolloutComplete(s), fmt.Sprintf("%d updated, %d ready of %d replicas", s.Status.UpdatedReplicas, s.Status.ReadyReplicas, s.Status.Replicas), nil
 	case kube.KindDaemonSet:
 		d, err := apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
 		if err != nil {
 			return false, "", err
 		}
-		return timeline.DaemonSetRolloutComplete(d), fmt.Sprintf("%d updated, %d available of %d pods", d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, d.Status.DesiredNumberScheduled), nil
+		return kube.DaemonSetRolloutComplete(d), fmt.Sprintf("%d updated, %d available of %d pods", d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, d.Status.DesiredNumberScheduled), nil
 	}
 	d, err := apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
 	if err != nil {
@@ -153,7 +163,7 @@ func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
 			return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
 		}
 	}
-	return timeline.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
+	return kube.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 }
 
 // Revert puts the original image back if the Deployment is not on it.
@@ -208,4 +218,49 @@ func (f *Fault) image(ctx context.Context) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
+}
+
+// Repairer rolls a workload a dead run left on the other image back, and
+// waits for the rollout.
+type Repairer struct {
+	client  *kube.Client
+	timeout time.Duration
+}
+
+// NewRepairer repairs through c, waiting up to timeout for the rollout.
+func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
+	return &Repairer{client: c, timeout: timeout}
+}
+
+// Kind implements fault.Repairer.
+func (r *Repairer) Kind() string { return RepairKind }
+
+// Repair implements fault.Repairer. A workload already on its image is
+// still waited for: a run killed during its rollback leaves it rolling.
+func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+	p := u.Params
+	want := p["image"]
+	if p["namespace"] == "" || p["name"] == "" || p["container"] == "" || want == "" {
+		return "", fmt.Errorf("the record does not name the workload and its image: %v", p)
+	}
+	f := New(r.client, p["namespace"], p["name"], p["container"], "", WithKind(p["kind"]), WithRolloutTimeout(r.timeout))
+	cur, err := f.image(ctx)
+	if err != nil {
+		return "", err
+	}
+	var did []string
+	if cur != want {
+		if err := f.setImage(ctx, want); err != nil {
+			return "", err
+		}
+		did = append(did, fmt.Sprintf("%s %s image set back from %s to %s", strings.ToLower(f.kind), f.deployment, cur, want))
+	}
+	start := time.Now()
+	if err := f.waitRollout(ctx); err != nil {
+		return strings.Join(did, "; "), fmt.Errorf("%s %s: %w", f.kind, f.deployment, err)
+	}
+	if took := time.Since(start); len(did) > 0 || took > time.Second {
+		did = append(did, fmt.Sprintf("rollout complete after %s", took.Round(100*time.Millisecond)))
+	}
+	return strings.Join(did, "; "), nil
 }
