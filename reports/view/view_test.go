@@ -122,8 +122,9 @@ func TestBuildRuns(t *testing.T) {
 
 func TestLongRunChart(t *testing.T) {
 	rs := load(t, "../testdata/nightly/2025-06-04/node-halt.json")
-	if n := len(rs[0].Timeline); n != 3600 {
-		t.Fatalf("sample has %d buckets, want 3600", n)
+	// An hour of buckets, and the analysis's last one holding the end.
+	if n := len(rs[0].Timeline); n != 3601 {
+		t.Fatalf("sample has %d buckets, want 3601", n)
 	}
 	tests := []struct {
 		max       int
