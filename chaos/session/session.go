@@ -355,9 +355,9 @@ func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, err
 // run runs cell c (a repetition of a catalog scenario, with the cell's
 // timing under the session's) and writes its result. A cell that fails
 // before its load starts (the workload not at its desired state, say)
-// still gets a result, with the verdict error and why, so that a
-// repetition that could not run is counted as such and the others still
-// run.
+// still gets a result from the runner, with the verdict error and why, so
+// that a repetition that could not run is counted as such and the others
+// still run.
 func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) {
 	sc, err := s.Scenario(c.Entry)
 	if err != nil {
@@ -374,11 +374,8 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
 	began := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
-	if res == nil {
-		if runErr == nil {
-			return nil, nil
-		}
-		res = errorResult(sc, s.info, began, runErr)
+	if res == nil { // an invalid scenario: the runner records every other failure
+		return nil, runErr
 	}
 	s.account(tag, began, res)
 	return res, errors.Join(runErr, s.record(c, res))
@@ -401,13 +398,15 @@ func (s *Session) record(c plan.Cell, res *result.Result) error {
 	return nil
 }
 
-// errorResult records a cell that ended before its load started.
+// errorResult records a cell that ended before the runner could start
+// it (its variant could not be deployed): the verdict error and why,
+// nothing measured, so that it counts as a repetition that could not run.
 func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, err error) *result.Result {
 	run := info
 	return &result.Result{
 		Schema: result.Schema, Scenario: sc.Name, Description: sc.Description, Run: &run,
 		Started: started, Ended: time.Now(), StatusCodes: map[string]int{}, Errors: map[string]int{}, Events: []result.Event{},
-		Verdict: result.VerdictError, Error: err.Error(),
+		RecoveryState: result.RecoveryNotObserved, Verdict: result.VerdictError, Error: err.Error(),
 		Notes: []string{"The scenario ended before its load started: nothing was measured."},
 	}
 }

@@ -102,7 +102,9 @@ func (s *Session) RunCell(ctx context.Context, c plan.Cell) (*result.Result, err
 		if serr != nil {
 			return nil, errors.Join(err, serr)
 		}
-		res := errorResult(sc, s.info, began, err)
+		info := s.info
+		info.Variant = c.Variant.Name // the cell's, not the one deployed
+		res := errorResult(sc, info, began, err)
 		return res, errors.Join(err, s.record(c, res))
 	}
 	return s.run(ctx, c)

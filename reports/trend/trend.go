@@ -225,9 +225,7 @@ func series(runs []Run, scenario string, m Metric, rule Rule) Series {
 	var history []float64
 	for _, run := range runs {
 		p := Point{RunID: run.ID, Started: run.Started, Value: Value{Missing: true}}
-		if r := last(run, scenario); r != nil {
-			p.Value = m.Of(r)
-		}
+		p.Value = pointValue(run, scenario, m)
 		if len(history) >= rule.MinHistory && len(history) > 0 {
 			p.HasBaseline = true
 			p.Baseline = toValue(median(history))
@@ -270,6 +268,40 @@ func median(vs []float64) float64 {
 		return b
 	}
 	return (a + b) / 2
+}
+
+// pointValue is the scenario's figure in the run: a retried scenario
+// counts by its retry; a repeated one by the median of its repetitions
+// against the same variant, leaving out those that could not run and
+// counting "never" as worse than any value (chaos/aggregate's rule).
+func pointValue(run Run, scenario string, m Metric) Value {
+	r := last(run, scenario)
+	if r == nil {
+		return Value{Missing: true}
+	}
+	if r.Repetitions <= 1 {
+		return m.Of(r)
+	}
+	var xs []float64
+	for _, x := range run.Results {
+		if x.Scenario != scenario || x.Repetitions <= 1 || variantOf(x) != variantOf(r) || x.Outcome() == result.VerdictError {
+			continue
+		}
+		if v := m.Of(x); !v.Missing {
+			xs = append(xs, v.num())
+		}
+	}
+	if len(xs) == 0 {
+		return Value{Missing: true}
+	}
+	return toValue(median(xs))
+}
+
+func variantOf(r *result.Result) string {
+	if r.Run == nil {
+		return ""
+	}
+	return r.Run.Variant
 }
 
 // last is the scenario's last result in the run: a retried scenario counts

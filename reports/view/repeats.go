@@ -87,14 +87,35 @@ type Band struct {
 type HistoryBand struct {
 	P50, P95 float64
 	Runs     int
+	// Quantile is the upper edge's quantile when it is not the P95 (the
+	// history settings choose it); 0 means 0.95.
+	Quantile float64
 }
 
 // History looks up the band of a scenario's metric against a fixture
 // variant ("" when the results name none); false when there is none.
 type History func(scenario, variant string, key result.MetricKey) (HistoryBand, bool)
 
-// WithHistory draws history bands behind the repetitions' strips.
+// WithHistory draws history bands behind the repetitions' strips from h
+// rather than from the results' own history budgets.
 func WithHistory(h History) Option { return func(c *config) { c.history = h } }
+
+// bandsOf is the history the repetitions were judged against: the band
+// of the newest repetition's history budget on each metric (chaos/history
+// records its P50 and quantile in the check).
+func bandsOf(rs []*result.Result) History {
+	return func(_, _ string, key result.MetricKey) (HistoryBand, bool) {
+		for i := len(rs) - 1; i >= 0; i-- {
+			for _, c := range rs[i].HistoryChecks() {
+				if c.Metric == key {
+					h := c.History
+					return HistoryBand{P50: h.P50, P95: h.Value, Runs: h.Runs, Quantile: h.Quantile}, true
+				}
+			}
+		}
+		return HistoryBand{}, false
+	}
+}
 
 // baselineVariant is chaos/variant.Baseline, today's fixture, which
 // names need not mention (the reports do not import the engine).
@@ -146,11 +167,15 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 			}
 			v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
 		}
+		history := cfg.history
+		if history == nil {
+			history = bandsOf(agg.Results)
+		}
 		for _, m := range agg.Metrics {
 			if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
 				continue // measured in no repetition (no healing check)
 			}
-			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, cfg.history))
+			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
 		}
 		for _, b := range agg.Budgets {
 			v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
@@ -213,8 +238,12 @@ func repeatRow(scenario, variant string, m aggregate.Metric, history History) Re
 		}
 	}
 	if hasBand {
+		q := band.Quantile
+		if q <= 0 {
+			q = 0.95
+		}
 		row.History = &Band{LoX: x(band.P50), HiX: x(band.P95),
-			Text: fmt.Sprintf("P50–P95 of the last %s: %s – %s", plural(band.Runs, "run", "runs"), format(band.P50), format(band.P95))}
+			Text: fmt.Sprintf("P50–P%s of the last %s: %s – %s", Number(math.Round(q*1000)/10), plural(band.Runs, "run", "runs"), format(band.P50), format(band.P95))}
 	}
 	return row
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/trend"
 )
@@ -120,9 +121,20 @@ func verdicts(runs []trend.Run, scenario string) []result.Verdict {
 	var out []result.Verdict
 	for i := len(runs) - 1; i >= 0; i-- {
 		var v result.Verdict
+		var reps []*result.Result
 		for _, r := range runs[i].Results {
 			if r.Scenario == scenario {
 				v = r.Outcome()
+				if r.Repetitions > 1 {
+					reps = append(reps, r)
+				}
+			}
+		}
+		// A repeated scenario's verdict in a run is its repetitions'
+		// together (chaos/aggregate), not its last repetition's.
+		if len(reps) > 0 {
+			if agg := aggregate.Of(reps); len(agg) > 0 {
+				v = agg[len(agg)-1].Verdict()
 			}
 		}
 		out = append(out, v)

@@ -30,7 +30,7 @@ var repeatedScript = []struct {
 }{
 	{"pod-eviction", 60 * time.Second, Budgets{DowntimeMS: 2500, MustRecover: true},
 		[]result.AggregateBudget{{Metric: result.KeyDowntime, Stat: result.StatMedian, Limit: 1500}, {Stat: result.StatPassRate, Limit: 1}},
-		[]rep{{failFrom: 16 * time.Second, failFor: 1200 * time.Millisecond, code: 503}, {failFrom: 16 * time.Second, failFor: 800 * time.Millisecond, code: 503}, {failFrom: 16 * time.Second, failFor: 1200 * time.Millisecond, code: 503}}},
+		[]rep{{failFrom: 16 * time.Second, failFor: 1200 * time.Millisecond, code: 503}, {failFrom: 16 * time.Second, failFor: 1200 * time.Millisecond, code: 503}, {failFrom: 16 * time.Second, failFor: 800 * time.Millisecond, code: 503}}},
 	{"node-halt", 120 * time.Second, Budgets{RecoveryMS: 90000, MustRecover: true},
 		[]result.AggregateBudget{{Metric: result.KeyRecovery, Stat: result.StatMedian, Limit: 60000}, {Stat: result.StatPassRate, Limit: 1}},
 		[]rep{{failFrom: 20 * time.Second, failFor: 40 * time.Second}, {failFrom: 20 * time.Second, failFor: forever}, {failFrom: 20 * time.Second, failFor: 47 * time.Second}}},
