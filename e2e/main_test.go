@@ -7,14 +7,13 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/plan"
@@ -57,6 +57,7 @@ type suite struct {
 	con      *console.Console
 	cluster  *cluster.Cluster // nil when an existing kubeconfig was given
 	session  *session.Session
+	tracker  *guard.Tracker
 	failed   bool
 }
 
@@ -79,9 +80,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
-	ctx, stop := suiteContext()
+	s := &suite{settings: st, con: console.New(os.Stdout, false), tracker: &guard.Tracker{}}
+	ctx, stop := suiteContext(s.tracker)
 	defer stop()
-	s := &suite{settings: st, con: console.New(os.Stdout, false)}
 	testenv, err = env.NewWithContext(context.WithValue(ctx, suiteKey{}, s), cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
@@ -92,11 +93,13 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m))
 }
 
-// suiteContext ends on SIGINT/SIGTERM, and a little before go test's own
-// -timeout would kill the process with no clean-up at all: the scenario
-// in flight then reverts its fault and the report is still written.
-func suiteContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// suiteContext ends at the first SIGINT/SIGTERM (a second one stops the
+// process at once, saying what it leaves: guard.NotifyContext), and early
+// enough before go test's own -timeout, which kills the process with no
+// clean-up at all, for the scenario in flight to revert its fault and the
+// report to be written.
+func suiteContext(t *guard.Tracker) (context.Context, context.CancelFunc) {
+	ctx, stop := guard.NotifyContext(context.Background(), os.Stdout, t, os.Exit)
 	f := flag.Lookup("test.timeout")
 	if f == nil {
 		return ctx, stop
@@ -105,11 +108,12 @@ func suiteContext() (context.Context, context.CancelFunc) {
 	if err != nil || d <= 0 {
 		return ctx, stop
 	}
-	margin := 3 * time.Minute
-	if d < 4*margin {
-		margin = d / 4
+	margin, warning := session.Margin(d)
+	if warning != "" {
+		fmt.Fprintln(os.Stdout, "warning:", warning)
 	}
-	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(d-margin))
+	ctx, cancel := context.WithDeadlineCause(ctx, time.Now().Add(d-margin),
+		fmt.Errorf("the suite's deadline, %s before go test's -timeout %s, so that the fault in place is reverted", margin, d))
 	return ctx, func() { cancel(); stop() }
 }
 
@@ -121,6 +125,9 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	kubeconfig := cfg.KubeconfigFile()
 	var images fixtures.ImageSet
 	if kubeconfig == "" {
+		if err := s.repairBeforeReuse(ctx); err != nil {
+			return ctx, err
+		}
 		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.cluster, st.mode)
 		c, err := cluster.Up(ctx, cluster.WithName(st.cluster), cluster.WithMode(st.mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
 		if err != nil {
@@ -149,12 +156,38 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, Host: st.host, History: st.history,
 		Variant: first, VariantDirs: matrix.Explicit, Aggregate: st.aggregate, Plan: cells,
 		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
+		Command: "go test ./e2e", Tracker: s.tracker,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
 	if err != nil {
 		return ctx, err
 	}
 	return ctx, nil
+}
+
+// repairBeforeReuse repairs what the active-fault record of an existing
+// cluster names before Up decides whether to reuse it: a node a killed run
+// left halted must not make the cluster look broken and be replaced. A
+// cluster that cannot be reached is left to Up; one in use by another run
+// is not touched at all.
+func (s *suite) repairBeforeReuse(ctx context.Context) error {
+	st := s.settings
+	state, err := cluster.Status(ctx, st.cluster)
+	if err != nil || !state.Exists {
+		return nil
+	}
+	if _, err := os.Stat(state.Kubeconfig); err != nil {
+		return nil
+	}
+	err = session.Repair(ctx, session.Config{Kubeconfig: state.Kubeconfig, Cluster: st.cluster, AllowNonKind: st.allowNonKind,
+		RunID: st.runID, Command: "go test ./e2e", Console: s.con})
+	if errors.Is(err, guard.ErrBusy) {
+		return err
+	}
+	if err != nil {
+		s.con.Logf("warning: repairing cluster %s before reusing it: %v", st.cluster, err)
+	}
+	return nil
 }
 
 // existingMode is the image mode of a cluster given by kubeconfig: as
@@ -175,12 +208,16 @@ func existingMode(ctx context.Context, st settings) (fixtures.Mode, error) {
 func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context, error) {
 	// The suite's context may be the one that ran out: the report and the
 	// teardown still have to happen.
+	stopped := context.Cause(ctx)
 	ctx = context.WithoutCancel(ctx)
 	if s.session != nil {
 		if err := s.session.Publish(ctx); err != nil {
 			s.con.Logf("writing the report: %v", err)
 		}
 		s.session.Close()
+		if stopped != nil {
+			s.con.Logf("%s", guard.AfterInterrupt(stopped, s.session.Left()))
+		}
 	}
 	if s.cluster == nil || s.cluster.Reused {
 		return ctx, nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
@@ -19,6 +20,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
 // Env is the cluster and fixture the scenarios act on.
@@ -106,6 +108,36 @@ func Lookup(names ...string) ([]Entry, error) {
 		return nil, fmt.Errorf("unknown scenario(s) %s; known: %s", strings.Join(unknown, ", "), strings.Join(Names(), ", "))
 	}
 	return out, nil
+}
+
+// LongestRevert is the longest any scenario of the catalog may take to
+// revert its fault after it was stopped (scenario.Timing.RevertBound): the
+// margin an outer deadline (go test -timeout) must leave.
+func LongestRevert() time.Duration {
+	var longest time.Duration
+	for _, e := range Entries() {
+		// Only the timing is read: the scenario is never run.
+		if d := e.Build(Env{Client: &kube.Client{}}).Timing.RevertBound(); d > longest {
+			longest = d
+		}
+	}
+	return longest
+}
+
+// RepairTimeout bounds each repair of a fault a killed run left behind
+// (a node to come back Ready, a rollout, replacements to be Ready).
+const RepairTimeout = 5 * time.Minute
+
+// Repairers put back, from the active-fault record, what each fault of the
+// catalog breaks (chaos/guard.Repair): one per fault kind. A new fault adds
+// its package's repairer here.
+func Repairers(c *kube.Client) []fault.Repairer {
+	return []fault.Repairer{
+		wpconfig.NewRepairer(c),
+		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
+		imageroll.NewRepairer(c, RepairTimeout),
+		evict.NewRepairer(c, RepairTimeout),
+	}
 }
 
 // steady is the WordPress desired state: rollout complete, every replica

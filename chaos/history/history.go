@@ -102,8 +102,8 @@ func sameKind(r *result.Result, kind Kind, history []*result.Result) ([]*run, *e
 			ex.add("measured on a starved machine", id)
 			continue
 		}
-		if d := kind.Differences(KindOf(h)); len(d) > 0 {
-			ex.add(d[0], id)
+		if k := KindOf(h); k != kind {
+			ex.add(kind.Differences(k)[0], id)
 			continue
 		}
 		u, ok := byID[id]

@@ -8,12 +8,9 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-
-	"github.com/selfheal/selfheal/chaos/timeline"
 )
 
 // Check says whether something is at its desired state, and if not, why
@@ -47,7 +44,7 @@ func (c *Client) DeploymentSteady(namespace, name, service string) Check {
 			want = *d.Spec.Replicas
 		}
 		switch {
-		case !timeline.RolloutComplete(d):
+		case !RolloutComplete(d):
 			return false, fmt.Sprintf("deployment %s: rollout in progress (%d updated, %d available of %d)", name, d.Status.UpdatedReplicas, d.Status.AvailableReplicas, want), nil
 		case d.Status.ReadyReplicas < want:
 			return false, fmt.Sprintf("deployment %s: %d of %d replicas ready", name, d.Status.ReadyReplicas, want), nil
@@ -92,7 +89,7 @@ func (c *Client) statefulSetServing(namespace, name, service string) Check {
 		if s.Spec.Replicas != nil {
 			want = *s.Spec.Replicas
 		}
-		if !timeline.StatefulSetRolloutComplete(s) {
+		if !StatefulSetRolloutComplete(s) {
 			return false, fmt.Sprintf("statefulset %s: %d updated, %d ready of %d", name, s.Status.UpdatedReplicas, s.Status.ReadyReplicas, want), nil
 		}
 		return c.endpointsComplete(ctx, namespace, service, int(want))
@@ -111,7 +108,7 @@ func (c *Client) daemonSetSteady(namespace, name, service string) Check {
 		switch {
 		case want == 0:
 			return false, fmt.Sprintf("daemonset %s: no node to run on yet", name), nil
-		case !timeline.DaemonSetRolloutComplete(d):
+		case !DaemonSetRolloutComplete(d):
 			return false, fmt.Sprintf("daemonset %s: %d updated, %d available of %d", name, d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, want), nil
 		}
 		return c.endpointsComplete(ctx, namespace, service, int(want))
@@ -126,12 +123,8 @@ func (c *Client) StatefulSetSteady(namespace, name string) Check {
 		if err != nil {
 			return false, "", fmt.Errorf("reading StatefulSet %s/%s: %w", namespace, name, err)
 		}
-		want := int32(1)
-		if s.Spec.Replicas != nil {
-			want = *s.Spec.Replicas
-		}
-		if s.Status.ObservedGeneration < s.Generation || s.Status.ReadyReplicas < want {
-			return false, fmt.Sprintf("statefulset %s: %d of %d replicas ready", name, s.Status.ReadyReplicas, want), nil
+		if !StatefulSetRolloutComplete(s) {
+			return false, fmt.Sprintf("statefulset %s: %d ready, %d updated of %d replicas", name, s.Status.ReadyReplicas, s.Status.UpdatedReplicas, s.Status.Replicas), nil
 		}
 		return true, "", nil
 	}
@@ -202,26 +195,6 @@ func (c *Client) NodesReady() Check {
 		}
 		return true, "", nil
 	}
-}
-
-// NodeReady reports whether a node's Ready condition is True.
-func NodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// PodReady reports whether a pod's Ready condition is True.
-func PodReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // ErrNotSteady is wrapped by WaitFor when the check did not hold in time.

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
@@ -21,6 +24,14 @@ type Console interface {
 	Done()
 }
 
+// Record is the active-fault record (chaos/guard.Record): a fault's Undo
+// is written to it before the fault breaks anything, and cleared once the
+// revert is done, so a killed run's faults can be repaired by the next.
+type Record interface {
+	Begin(ctx context.Context, scenario, fault string, u fault.Undo) (id string, err error)
+	End(ctx context.Context, ids ...string) error
+}
+
 // Events is the Kubernetes timeline the runner slices per scenario and
 // writes its own fault instants into (chaos/timeline.Recorder).
 type Events interface {
@@ -33,6 +44,7 @@ type Runner struct {
 	targets     []string
 	loadOptions []load.Option
 	events      Events
+	record      Record
 	console     Console
 	statusLine  func(measure.Status, time.Time) string
 	every       time.Duration
@@ -42,6 +54,8 @@ type Runner struct {
 	// above which the scenario is not run: the app was already broken.
 	maxBaselineFailures float64
 	host                HostPolicy
+	// wrapSink lets a test stand between the load and the recorder.
+	wrapSink func(load.Sink) load.Sink
 }
 
 // Option configures a Runner.
@@ -54,6 +68,11 @@ func WithLoad(opts ...load.Option) Option {
 
 // WithEvents attaches the Kubernetes timeline.
 func WithEvents(e Events) Option { return func(r *Runner) { r.events = e } }
+
+// WithRecord keeps every fault in the active-fault record while it is in
+// place. Without one, nothing outlives the process to repair a fault it
+// left behind.
+func WithRecord(r Record) Option { return func(x *Runner) { x.record = r } }
 
 // WithConsole shows progress and a status line every interval, rendered
 // by line.
@@ -85,13 +104,17 @@ func (nopConsole) Done()               {}
 // run is the state of one scenario run.
 type run struct {
 	*Runner
-	s       Scenario
-	t       Timing
-	began   time.Time // when Run was called
-	rec     *measure.Recorder
-	gen     *load.Generator
-	stats   load.Stats
-	loadErr error
+	s        Scenario
+	t        Timing
+	began    time.Time // when Run was called
+	rec      *measure.Recorder
+	gen      *load.Generator
+	stats    load.Stats
+	loadErr  error
+	loadDone chan struct{}
+	// crash ends the run's context when one of its goroutines panicked,
+	// so the fault is still reverted.
+	crash   context.CancelCauseFunc
 	phase   phaseText
 	healing healing
 	notes   []string
@@ -131,6 +154,10 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
 	}
 	x.gen, x.rec = gen, measure.NewRecorder()
+	// A panic in one of the run's goroutines ends ctx with the panic as
+	// its cause: the fault phases stop and the revert still runs.
+	ctx, x.crash = context.WithCancelCause(ctx)
+	defer x.crash(nil)
 
 	// The load outlives ctx: after a cancel it keeps measuring the revert,
 	// and is stopped by stopLoad once the revert is done.
@@ -139,9 +166,15 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	stopHost := x.sampleHost(ctx)
 	defer stopHost()
 	loadDone := make(chan struct{})
+	x.loadDone = loadDone
+	var sink load.Sink = x.rec
+	if r.wrapSink != nil {
+		sink = r.wrapSink(sink)
+	}
 	go func() {
 		defer close(loadDone)
-		x.stats, x.loadErr = gen.Run(loadCtx, x.rec)
+		defer x.recoverAs("the load")
+		x.stats, x.loadErr = gen.Run(loadCtx, sink)
 	}()
 	stopStatus := x.showStatus()
 	defer stopStatus()
@@ -180,7 +213,7 @@ func (x *run) faultPhases(ctx context.Context) (err error) {
 	x.phase.set("injecting")
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
-	x.healing.watch(watchCtx, x.s.Steady, x.poll, m.firstInjection)
+	x.healing.watch(watchCtx, x.s.Steady, x.poll, m.firstInjection, x.recoverAs)
 	if err := x.s.Fault.Inject(ctx, m); err != nil {
 		return fmt.Errorf("injecting %s: %w", x.s.Fault.Name(), err)
 	}
@@ -245,7 +278,14 @@ func (x *run) revert(ctx context.Context, m *marker) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), x.t.SteadyTimeout)
 	defer cancel()
 	if err := x.s.Fault.Revert(rctx, m); err != nil {
-		return fmt.Errorf("reverting %s: %w (the cluster may still be broken: check it before the next run)", x.s.Fault.Name(), err)
+		return fmt.Errorf("reverting %s: %w (it stays in the active-fault record: the next run repairs it first)", x.s.Fault.Name(), err)
+	}
+	if x.record != nil {
+		if err := x.record.End(rctx, m.recorded()...); err != nil {
+			// Reverted but still recorded: the next run finds nothing to
+			// repair and clears it.
+			x.console.Logf("[%s] warning: %v", x.s.Name, err)
+		}
 	}
 	x.phase.set("verifying the steady state")
 	check := x.s.Steady
@@ -260,6 +300,11 @@ func (x *run) revert(ctx context.Context, m *marker) error {
 	// confirmed recovered, so the result shows when it came back and the
 	// next scenario starts from a serving app. Not an error when it does
 	// not: the result says the service had not recovered.
+	select {
+	case <-x.loadDone:
+		return nil // no load left to tell whether the service serves
+	default:
+	}
 	x.phase.set("waiting for the service")
 	serving := func(context.Context) (bool, string, error) { return x.recoveredBy(time.Now(), 0), "", nil }
 	_ = kube.WaitFor(rctx, serving, time.Second, x.t.SteadyTimeout)
@@ -277,6 +322,7 @@ func (x *run) showStatus() (stop func()) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer x.recoverAs("the status line")
 		tick := time.NewTicker(x.every)
 		defer tick.Stop()
 		for {
@@ -295,6 +341,22 @@ func (x *run) showStatus() (stop func()) {
 			x.console.Done()
 		})
 	}
+}
+
+// recoverAs, deferred at the top of one of the run's goroutines, turns a
+// panic in it into the cause that ends the run: the panic does not take
+// the process down with the fault still in place.
+func (x *run) recoverAs(what string) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	err := fmt.Errorf("panic in %s: %v\n%s", what, p, debug.Stack())
+	if what == "the load" {
+		x.loadErr = err
+	}
+	x.console.Logf("[%s] %s; reverting the fault", x.s.Name, strings.SplitN(err.Error(), "\n", 2)[0])
+	x.crash(err)
 }
 
 // sleep waits d or until ctx ends; false means ctx ended.

@@ -79,6 +79,11 @@ func DefaultTiming() Timing {
 	}
 }
 
+// RevertBound is the longest a scenario takes to revert its fault once
+// stopped: the fault's Revert, the steady-state check and the wait for the
+// service share one SteadyTimeout.
+func (t Timing) RevertBound() time.Duration { return t.withDefaults().SteadyTimeout }
+
 func (t Timing) withDefaults() Timing {
 	d := DefaultTiming()
 	if t.Warmup == 0 {

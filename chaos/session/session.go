@@ -1,10 +1,12 @@
 // Package session prepares a cluster for a run of scenarios and runs them:
 // it connects, refuses to break a cluster that is not the kind cluster it
-// was told about, restarts any node a killed run left stopped, deploys the
-// WordPress fixture, installs WordPress, starts the Kubernetes timeline,
-// and then runs catalog scenarios one at a time, writing each result as it
-// comes and the report at the end. The e2e suite and `selfheal run` are
-// two front ends to it.
+// was told about, takes the run lease (one run at a time per cluster),
+// repairs every fault the active-fault record names (left by a run that
+// was killed), deploys the WordPress fixture, installs WordPress, starts
+// the Kubernetes timeline, and then runs catalog scenarios one at a time,
+// writing each result as it comes and the report at the end. The e2e
+// suite and `selfheal run` are two front ends to it; Repair is the same
+// first steps alone, for `selfheal cluster up -reuse`. See chaos/guard.
 package session
 
 import (
@@ -13,17 +15,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/catalog"
-	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
@@ -52,8 +51,8 @@ type Config struct {
 	// Kubeconfig is the cluster to use (required) and Context the context
 	// in it ("" for the current one).
 	Kubeconfig, Context string
-	// Cluster is the kind cluster's name (default "selfheal"); node faults
-	// stop its containers.
+	// Cluster is the kind cluster's name (default fixtures.ClusterName);
+	// node faults stop its containers.
 	Cluster string
 	// AllowNonKind lets faults run against a cluster whose nodes are not
 	// the containers of kind cluster Cluster. Node faults cannot work
@@ -102,7 +101,15 @@ type Config struct {
 	// _out/report).
 	ReportDir string
 	// RunID names the run (default: the start time, UTC).
-	RunID   string
+	RunID string
+	// Command names the entry point in the run lease, for a second run's
+	// message ("go test ./e2e", "selfheal run").
+	Command string
+	// LeaseWait bounds the wait for another run's lease (default 90 s).
+	LeaseWait time.Duration
+	// Tracker follows the session's active-fault record, so that a second
+	// interrupt can say what it leaves (guard.NotifyContext).
+	Tracker *guard.Tracker
 	Console Console
 	// StatusEvery is how often StatusLine is printed (0: never).
 	StatusEvery time.Duration
@@ -111,8 +118,8 @@ type Config struct {
 
 // Session is a prepared cluster.
 type Session struct {
-	cfg      Config
-	client   *kube.Client
+	cfg Config
+	guarded
 	res      *resources.Resources
 	app      app.Config
 	events   *timeline.Recorder
@@ -130,37 +137,44 @@ type Session struct {
 	progress *plan.Progress
 }
 
-// Open connects and prepares the cluster.
+// Open connects, guards (kind check, run lease, repair of what the
+// active-fault record names) and prepares the cluster. Close releases the
+// lease.
 func Open(ctx context.Context, cfg Config) (*Session, error) {
 	cfg = withDefaults(cfg)
-	if cfg.Kubeconfig == "" {
-		return nil, errors.New("no kubeconfig: create a cluster with `make cluster` (it writes _out/selfheal.kubeconfig) or pass one")
-	}
-	rest, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: cfg.Kubeconfig},
-		&clientcmd.ConfigOverrides{CurrentContext: cfg.Context}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("reading kubeconfig %s: %w", cfg.Kubeconfig, err)
-	}
-	client, err := kube.NewClient(rest)
-	if err != nil {
-		return nil, err
-	}
-	res, err := resources.New(rest)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to the cluster: %w", err)
-	}
-	s := &Session{cfg: cfg, client: client, res: res, variant: cfg.Variant, progress: plan.NewProgress(cfg.Plan)}
+	s := &Session{cfg: cfg, variant: cfg.Variant, progress: plan.NewProgress(cfg.Plan)}
+	var err error
 	if s.app, err = s.fixture(cfg.Variant); err != nil {
 		return nil, err
 	}
-	if err := s.checkKind(ctx); err != nil {
+	g, err := openGuarded(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
+	s.guarded = *g
+	if s.res, err = resources.New(s.rest); err != nil {
+		s.release(cfg.Console)
+		return nil, fmt.Errorf("connecting to the cluster: %w", err)
+	}
 	if err := s.prepare(ctx); err != nil {
+		s.release(cfg.Console)
 		return nil, err
 	}
 	return s, nil
+}
+
+// Repair is the first steps of every entry point on their own: connect,
+// check that this is the kind cluster, take the run lease, repair what the
+// active-fault record names, and give the lease back. `selfheal cluster up
+// -reuse` and the suite (before it reuses a cluster) run it.
+func Repair(ctx context.Context, cfg Config) error {
+	cfg = withDefaults(cfg)
+	g, err := openGuarded(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	g.release(cfg.Console)
+	return nil
 }
 
 // DefaultRate is the scenarios' request rate, all targets together.
@@ -172,7 +186,7 @@ const DefaultKeepAlive = false
 func withDefaults(c Config) Config {
 	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
 	if c.Cluster == "" {
-		c.Cluster = "selfheal"
+		c.Cluster = fixtures.ClusterName
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = fmt.Sprintf("http://127.0.0.1:%d", app.WordPressNodePort)
@@ -201,48 +215,9 @@ func (nopConsole) Logf(string, ...any) {}
 func (nopConsole) Progress(string)     {}
 func (nopConsole) Done()               {}
 
-// checkKind refuses a cluster whose nodes are not exactly the node
-// containers of kind cluster cfg.Cluster: faults are for throw-away
-// clusters, and node faults need the containers.
-func (s *Session) checkKind(ctx context.Context) error {
-	nodes, err := s.client.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return fmt.Errorf("listing the cluster's nodes: %w", err)
-	}
-	var api []string
-	for _, n := range nodes.Items {
-		api = append(api, n.Name)
-	}
-	sort.Strings(api)
-	var containers []string
-	kindNodes, kerr := nodehalt.KindNodes(s.cfg.Cluster)
-	for _, n := range kindNodes {
-		containers = append(containers, n.Name)
-	}
-	sort.Strings(containers)
-	if kerr == nil && strings.Join(api, ",") == strings.Join(containers, ",") {
-		return nil
-	}
-	if s.cfg.AllowNonKind {
-		s.cfg.Console.Logf("warning: the cluster's nodes %v are not the containers of kind cluster %q %v; going on because non-kind clusters were allowed", api, s.cfg.Cluster, containers)
-		return nil
-	}
-	why := fmt.Sprintf("its nodes %v are not the node containers of kind cluster %q %v", api, s.cfg.Cluster, containers)
-	if kerr != nil {
-		why += " (" + kerr.Error() + ")"
-	}
-	return fmt.Errorf("refusing to inject faults into this cluster: %s. selfheal breaks things on purpose; point it at the kind cluster it created (make cluster), name the kind cluster with SELFHEAL_CLUSTER, or set SELFHEAL_ALLOW_NON_KIND=1 if you really mean it", why)
-}
-
-// prepare restores nodes, deploys and installs the app, and starts the
-// timeline.
+// prepare deploys and installs the app, and starts the timeline.
 func (s *Session) prepare(ctx context.Context) error {
 	con := s.cfg.Console
-	if started, err := nodehalt.RestoreAll(ctx, s.cfg.Cluster, nil); err != nil {
-		return err
-	} else if len(started) > 0 {
-		con.Logf("started node(s) %v that an earlier, interrupted run left stopped", started)
-	}
 	if err := kube.WaitFor(ctx, s.client.NodesReady(), 2*time.Second, 5*time.Minute); err != nil {
 		return fmt.Errorf("waiting for every node to be Ready: %w", err)
 	}
@@ -277,7 +252,7 @@ func (s *Session) prepare(ctx context.Context) error {
 func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
-		scenario.WithHost(s.cfg.Host),
+		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
@@ -359,6 +334,11 @@ func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, err
 // that a repetition that could not run is counted as such and the others
 // still run.
 func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) {
+	select {
+	case <-s.lease.Lost():
+		return nil, fmt.Errorf("%s not run: this run lost the cluster's run lease to another run", c.Name())
+	default:
+	}
 	sc, err := s.Scenario(c.Entry)
 	if err != nil {
 		return nil, err
@@ -457,10 +437,16 @@ func (s *Session) Publish(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the timeline.
+// Left are the faults this session injected and has not reverted (their
+// record entries are still there): after an interrupt, what the next run
+// will repair.
+func (s *Session) Left() []guard.Entry { return s.active.Pending() }
+
+// Close stops the timeline and releases the run lease.
 func (s *Session) Close() {
 	if s.events != nil {
 		s.events.Stop()
 		s.cancelTL()
 	}
+	s.release(s.cfg.Console)
 }

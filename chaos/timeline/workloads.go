@@ -7,6 +7,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/selfheal/selfheal/chaos/kube"
 )
 
 // deployState is what a rollout reader watches on a Deployment or
@@ -25,48 +27,12 @@ func images(spec corev1.PodSpec) string {
 	return strings.Join(out, ",")
 }
 
-// RolloutComplete is kubectl's rollout-status rule (go-apis.md, "Watching
-// Deployment rollout").
-func RolloutComplete(d *appsv1.Deployment) bool {
-	want := int32(1)
-	if d.Spec.Replicas != nil {
-		want = *d.Spec.Replicas
-	}
-	return d.Generation <= d.Status.ObservedGeneration &&
-		d.Status.UpdatedReplicas >= want &&
-		d.Status.Replicas == d.Status.UpdatedReplicas &&
-		d.Status.AvailableReplicas >= d.Status.UpdatedReplicas
-}
-
-// StatefulSetRolloutComplete is kubectl's rollout-status rule for a
-// StatefulSet with the RollingUpdate strategy: every replica updated to
-// the update revision and Ready.
-func StatefulSetRolloutComplete(s *appsv1.StatefulSet) bool {
-	want := int32(1)
-	if s.Spec.Replicas != nil {
-		want = *s.Spec.Replicas
-	}
-	return s.Generation <= s.Status.ObservedGeneration &&
-		s.Status.UpdatedReplicas >= want &&
-		s.Status.ReadyReplicas >= want &&
-		(s.Status.UpdateRevision == "" || s.Status.CurrentRevision == s.Status.UpdateRevision)
-}
-
-// DaemonSetRolloutComplete is kubectl's rollout-status rule for a
-// DaemonSet: every scheduled pod updated and available.
-func DaemonSetRolloutComplete(d *appsv1.DaemonSet) bool {
-	want := d.Status.DesiredNumberScheduled
-	return d.Generation <= d.Status.ObservedGeneration &&
-		d.Status.UpdatedNumberScheduled >= want &&
-		d.Status.NumberAvailable >= want
-}
-
 func deploymentState(d *appsv1.Deployment) deployState {
 	return deployState{
 		images: images(d.Spec.Template.Spec),
 		counts: fmt.Sprintf("replicas %d, updated %d, ready %d, available %d, unavailable %d",
 			d.Status.Replicas, d.Status.UpdatedReplicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas, d.Status.UnavailableReplicas),
-		complete: RolloutComplete(d),
+		complete: kube.RolloutComplete(d),
 	}
 }
 
@@ -74,7 +40,7 @@ func statefulSetState(s *appsv1.StatefulSet) deployState {
 	return deployState{
 		images:   images(s.Spec.Template.Spec),
 		counts:   fmt.Sprintf("replicas %d, ready %d, updated %d", s.Status.Replicas, s.Status.ReadyReplicas, s.Status.UpdatedReplicas),
-		complete: StatefulSetRolloutComplete(s),
+		complete: kube.StatefulSetRolloutComplete(s),
 	}
 }
 
@@ -83,7 +49,7 @@ func daemonSetState(d *appsv1.DaemonSet) deployState {
 		images: images(d.Spec.Template.Spec),
 		counts: fmt.Sprintf("desired %d, updated %d, ready %d, available %d, unavailable %d", d.Status.DesiredNumberScheduled,
 			d.Status.UpdatedNumberScheduled, d.Status.NumberReady, d.Status.NumberAvailable, d.Status.NumberUnavailable),
-		complete: DaemonSetRolloutComplete(d),
+		complete: kube.DaemonSetRolloutComplete(d),
 	}
 }
 

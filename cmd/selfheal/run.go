@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/plan"
@@ -178,6 +179,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		Variant: cells[0].Variant, VariantDirs: o.explicit,
 		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
 		ReportDir: o.reportDir, RunID: o.runID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+		Command: "selfheal run", Tracker: env.faults,
 	})
 	if err != nil {
 		return err
@@ -207,7 +209,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted; the scenario in progress was reverted")
+		return errors.New(guard.AfterInterrupt(context.Cause(ctx), s.Left()))
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))

@@ -1,7 +1,8 @@
 // Package imageroll rolls a workload (a Deployment by default, or a
 // StatefulSet or DaemonSet) to another image and, by default, back again:
 // two injections, each a rolling update measured on its own. Revert makes
-// sure the workload is back on the image it started with.
+// sure the workload is back on the image it started with; the Repairer
+// does the same from the active-fault record in a later run.
 package imageroll
 
 import (
@@ -19,8 +20,11 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
-	"github.com/selfheal/selfheal/chaos/timeline"
 )
+
+// RepairKind is the Undo kind of a rolled workload: Params namespace,
+// kind, name, container and image (the one to go back to).
+const RepairKind = "workload-image"
 
 // Fault is the image roll.
 type Fault struct {
@@ -76,6 +80,10 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	}
 	if from == f.to {
 		return fmt.Errorf("%s %s already runs %s: nothing to roll to (pick the other image)", f.kind, f.deployment, f.to)
+	}
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("%s %s rolled from %s to %s", f.kind, f.deployment, from, f.to),
+		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.deployment, "container": f.container, "image": from}}); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	f.from = from
@@ -144,13 +152,13 @@ func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
 		if err != nil {
 			return false, "", err
 		}
-		return timeline.StatefulSetRolloutComplete(s), fmt.Sprintf("%d updated, %d ready of %d replicas", s.Status.UpdatedReplicas, s.Status.ReadyReplicas, s.Status.Replicas), nil
+		return kube.StatefulSetRolloutComplete(s), fmt.Sprintf("%d updated, %d ready of %d replicas", s.Status.UpdatedReplicas, s.Status.ReadyReplicas, s.Status.Replicas), nil
 	case kube.KindDaemonSet:
 		d, err := apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
 		if err != nil {
 			return false, "", err
 		}
-		return timeline.DaemonSetRolloutComplete(d), fmt.Sprintf("%d updated, %d available of %d pods", d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, d.Status.DesiredNumberScheduled), nil
+		return kube.DaemonSetRolloutComplete(d), fmt.Sprintf("%d updated, %d available of %d pods", d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, d.Status.DesiredNumberScheduled), nil
 	}
 	d, err := apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
 	if err != nil {
@@ -161,7 +169,7 @@ func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
 			return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
 		}
 	}
-	return timeline.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
+	return kube.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 }
 
 // Revert puts the original image back if the Deployment is not on it.
@@ -216,4 +224,49 @@ func (f *Fault) image(ctx context.Context) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
+}
+
+// Repairer rolls a workload a dead run left on the other image back, and
+// waits for the rollout.
+type Repairer struct {
+	client  *kube.Client
+	timeout time.Duration
+}
+
+// NewRepairer repairs through c, waiting up to timeout for the rollout.
+func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
+	return &Repairer{client: c, timeout: timeout}
+}
+
+// Kind implements fault.Repairer.
+func (r *Repairer) Kind() string { return RepairKind }
+
+// Repair implements fault.Repairer. A workload already on its image is
+// still waited for: a run killed during its rollback leaves it rolling.
+func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+	p := u.Params
+	want := p["image"]
+	if p["namespace"] == "" || p["name"] == "" || p["container"] == "" || want == "" {
+		return "", fmt.Errorf("the record does not name the workload and its image: %v", p)
+	}
+	f := New(r.client, p["namespace"], p["name"], p["container"], "", WithKind(p["kind"]), WithRolloutTimeout(r.timeout))
+	cur, err := f.image(ctx)
+	if err != nil {
+		return "", err
+	}
+	var did []string
+	if cur != want {
+		if err := f.setImage(ctx, want); err != nil {
+			return "", err
+		}
+		did = append(did, fmt.Sprintf("%s %s image set back from %s to %s", strings.ToLower(f.kind), f.deployment, cur, want))
+	}
+	start := time.Now()
+	if err := f.waitRollout(ctx); err != nil {
+		return strings.Join(did, "; "), fmt.Errorf("%s %s: %w", f.kind, f.deployment, err)
+	}
+	if took := time.Since(start); len(did) > 0 || took > time.Second {
+		did = append(did, fmt.Sprintf("rollout complete after %s", took.Round(100*time.Millisecond)))
+	}
+	return strings.Join(did, "; "), nil
 }
