@@ -107,7 +107,7 @@ func TestBuildRuns(t *testing.T) {
 	if newest.ID != "nightly-20250604" || !newest.Detailed || rep.Runs[1].Detailed {
 		t.Errorf("newest run %q detailed=%v, next detailed=%v; want nightly-20250604 alone in detail", newest.ID, newest.Detailed, rep.Runs[1].Detailed)
 	}
-	if newest.Verdict != "fail" || newest.Totals.Failed != 2 || newest.Totals.Passed != 2 {
+	if newest.Verdict != result.VerdictFail || newest.Totals.Failed != 2 || newest.Totals.Passed != 2 {
 		t.Errorf("newest run verdict %q totals %+v; want fail with 2 failed, 2 passed", newest.Verdict, newest.Totals)
 	}
 	for _, s := range rep.Runs[1].Scenarios {
