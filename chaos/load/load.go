@@ -3,8 +3,8 @@
 // measure.Outcome (no body, no headers), so memory stays flat however long
 // the run.
 //
-// The settings follow what bends the measurement (see MEASUREMENT.md and
-// the vegeta pitfalls in the project notes):
+// The settings follow what bends the measurement (docs/measurement.md,
+// "Requests" and "Load"):
 //   - a short per-request timeout (2 s by default): vegeta's 30 s would
 //     hide how fast a dead endpoint fails over;
 //   - redirects are not followed, so a 3xx is a success as answered;

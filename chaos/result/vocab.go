@@ -324,6 +324,37 @@ func (v Verdict) Words() string {
 	return string(v)
 }
 
+// Definition is the metric b bounds, by its Metric or, in older results,
+// by its Name; false when neither names a metric of the table.
+func (b Bound) Definition() (Metric, bool) {
+	if b.Metric != "" {
+		return MetricByKey(b.Metric)
+	}
+	return MetricByKey(b.Name)
+}
+
+// Label names b for people: its Name, else its metric's title.
+func (b Bound) Label() string {
+	if b.Name != "" {
+		return b.Name
+	}
+	if m, ok := b.Definition(); ok {
+		return m.Title()
+	}
+	return string(b.Metric)
+}
+
+// BoundsOf are the bounds r has on metric k.
+func (r *Result) BoundsOf(k MetricKey) []Bound {
+	var out []Bound
+	for _, b := range r.LowerBounds {
+		if m, ok := b.Definition(); ok && m.Key == k {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // HostVerdict is how much the machine that measured a result was loaded
 // by others while it did (Result.Conditions; docs/measurement.md "Host
 // conditions").

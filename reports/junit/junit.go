@@ -259,7 +259,7 @@ func figures(r *result.Result) string {
 			lines = append(lines, m.Name+": —")
 		}
 	}
-	lines = append(lines, fmt.Sprintf("requests: %d (%d failed)", r.Requests.Total, r.Requests.Failed))
+	lines = append(lines, "requests: "+view.Count(r.Requests.Total)+" ("+view.Count(r.Requests.Failed)+" failed)")
 	if h := view.Host(r); h != nil {
 		line := "host: " + h.Badge
 		if h.Caveat != "" {

@@ -100,3 +100,17 @@ func TestBudgetRows(t *testing.T) {
 		})
 	}
 }
+
+// TestBoundsByMetric reads the real wp-config-break result, whose fixture
+// bounds recovery (readiness, 5 s) and healing (liveness, 20 s): each
+// figure shows its own bound only.
+func TestBoundsByMetric(t *testing.T) {
+	r := load(t, "../../docs/runs/20261123-132901/wp-config-break.json")[0]
+	rec, heal := recoveryFigure(r), healingFigure(r)
+	if !strings.Contains(rec.Detail, "at best 5.0 s") || strings.Contains(rec.Detail, "20.0 s") {
+		t.Errorf("Recovery detail %q: want the recovery bound (5.0 s) alone", rec.Detail)
+	}
+	if !strings.Contains(heal.Detail, "at best 20.0 s") || strings.Contains(heal.Detail, "5.0 s") {
+		t.Errorf("Healing detail %q: want the healing bound (20.0 s) alone", heal.Detail)
+	}
+}

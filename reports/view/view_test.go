@@ -107,7 +107,7 @@ func TestBuildRuns(t *testing.T) {
 	if newest.ID != "nightly-20250604" || !newest.Detailed || rep.Runs[1].Detailed {
 		t.Errorf("newest run %q detailed=%v, next detailed=%v; want nightly-20250604 alone in detail", newest.ID, newest.Detailed, rep.Runs[1].Detailed)
 	}
-	if newest.Verdict != "fail" || newest.Totals.Failed != 2 || newest.Totals.Passed != 2 {
+	if newest.Verdict != result.VerdictFail || newest.Totals.Failed != 2 || newest.Totals.Passed != 2 {
 		t.Errorf("newest run verdict %q totals %+v; want fail with 2 failed, 2 passed", newest.Verdict, newest.Totals)
 	}
 	for _, s := range rep.Runs[1].Scenarios {
@@ -122,8 +122,9 @@ func TestBuildRuns(t *testing.T) {
 
 func TestLongRunChart(t *testing.T) {
 	rs := load(t, "../testdata/nightly/2025-06-04/node-halt.json")
-	if n := len(rs[0].Timeline); n != 3600 {
-		t.Fatalf("sample has %d buckets, want 3600", n)
+	// An hour of buckets, and the analysis's last one holding the end.
+	if n := len(rs[0].Timeline); n != 3601 {
+		t.Fatalf("sample has %d buckets, want 3601", n)
 	}
 	tests := []struct {
 		max       int

@@ -63,19 +63,9 @@ type Fault struct {
 	notes    []string
 }
 
-// Option configures the fault.
-type Option func(*Fault)
-
-// WithContainer names the WordPress container (default "wordpress").
-func WithContainer(name string) Option { return func(f *Fault) { f.container = name } }
-
 // New breaks a pod matching selector in namespace.
-func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	f := &Fault{client: c, namespace: namespace, selector: selector, container: "wordpress", execFn: c.Exec}
-	for _, o := range opts {
-		o(f)
-	}
-	return f
+func New(c *kube.Client, namespace, selector string) *Fault {
+	return &Fault{client: c, namespace: namespace, selector: selector, container: "wordpress", execFn: c.Exec}
 }
 
 // Name implements fault.Fault.
