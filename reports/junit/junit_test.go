@@ -182,3 +182,14 @@ func TestHistoryBudgetCase(t *testing.T) {
 		}
 	}
 }
+
+func TestVariantCaseNames(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04/image-roll.json")
+	run := *rs[0].Run
+	run.Variant = "no-prestop"
+	rs[0].Run = &run
+	c := Build(rs).Suites[0].Cases[0]
+	if c.Name != "image-roll@no-prestop" || c.Classname != "selfheal.image-roll@no-prestop" {
+		t.Errorf("case %q class %q; want the variant in both", c.Name, c.Classname)
+	}
+}
