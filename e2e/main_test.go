@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -20,8 +19,6 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/selfheal/selfheal/chaos/load"
-	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
@@ -37,7 +34,7 @@ type suiteKey struct{}
 
 // suite is the state shared by Setup, the features and Finish.
 type suite struct {
-	settings settings
+	settings session.Settings
 	con      *console.Console
 	cluster  *cluster.Cluster // nil when an existing kubeconfig was given
 	session  *session.Session
@@ -52,7 +49,7 @@ func TestMain(m *testing.M) {
 	}
 	st, err := readSettings(os.Getenv)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		fmt.Fprintf(os.Stderr, "e2e: bad settings, nothing was started: %v\n", err)
 		os.Exit(2)
 	}
 	ctx, stop := suiteContext()
@@ -97,8 +94,8 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	kubeconfig := cfg.KubeconfigFile()
 	var images fixtures.ImageSet
 	if kubeconfig == "" {
-		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.cluster, st.mode)
-		c, err := cluster.Up(ctx, cluster.WithName(st.cluster), cluster.WithMode(st.mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
+		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.Cluster, st.Mode)
+		c, err := cluster.Up(ctx, cluster.WithName(st.Cluster), cluster.WithMode(st.Mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
 		if err != nil {
 			return ctx, fmt.Errorf("bringing up the cluster: %w", err)
 		}
@@ -115,9 +112,9 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	}
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing,
-		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
+		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
+		Images: images, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(),
+		ReportDir: st.ReportDir, RunID: st.RunID, Console: s.con,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
 	if err != nil {
@@ -129,11 +126,11 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 // existingMode is the image mode of a cluster given by kubeconfig: as
 // asked, or else the one its node image belongs to, or else what the
 // registries' reachability says.
-func existingMode(ctx context.Context, st settings) (fixtures.Mode, error) {
-	if st.mode != fixtures.ModeAuto {
-		return st.mode, nil
+func existingMode(ctx context.Context, st session.Settings) (fixtures.Mode, error) {
+	if st.Mode != fixtures.ModeAuto {
+		return st.Mode, nil
 	}
-	if state, err := cluster.Status(ctx, st.cluster); err == nil && state.Mode != "" {
+	if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
 		return state.Mode, nil
 	}
 	return cluster.ResolveMode(ctx, fixtures.ModeAuto, nil, nil, os.Stdout)
@@ -154,8 +151,8 @@ func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context,
 	if s.cluster == nil || s.cluster.Reused {
 		return ctx, nil
 	}
-	switch keep := s.settings.keepCluster; {
-	case keep == "always", keep == "on-failure" && s.failed:
+	switch keep := s.settings.KeepCluster; {
+	case keep == session.KeepAlways, keep == session.KeepOnFailure && s.failed:
 		s.con.Logf("keeping cluster %s (SELFHEAL_KEEP_CLUSTER=%s); KUBECONFIG=%s; delete it with make cluster-down", s.cluster.Name, keep, s.cluster.Kubeconfig)
 		return ctx, nil
 	}
@@ -165,75 +162,21 @@ func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context,
 	return ctx, nil
 }
 
-// settings are the suite's knobs, from SELFHEAL_* variables.
-type settings struct {
-	cluster      string
-	mode         fixtures.Mode
-	reportDir    string
-	runID        string
-	keepCluster  string
-	allowNonKind bool
-	budgets      scenario.Overrides
-	timing       scenario.Timing
-	load         []load.Option
-}
-
-func readSettings(getenv func(string) string) (settings, error) {
-	st := settings{cluster: orDefault(getenv("SELFHEAL_CLUSTER"), cluster.DefaultName), runID: getenv("SELFHEAL_RUN_ID")}
-	var err error
-	if st.mode, err = fixtures.ParseMode(orDefault(getenv(cluster.ModeEnv), string(fixtures.ModeAuto))); err != nil {
-		return st, fmt.Errorf("%s: %w", cluster.ModeEnv, err)
+// readSettings reads the SELFHEAL_* variables with the reader `selfheal
+// run` shares (chaos/session), and checks that results can be written,
+// all before anything touches Docker, a cluster or the network.
+func readSettings(getenv func(string) string) (session.Settings, error) {
+	st, err := session.SettingsFromEnv(getenv)
+	if err != nil {
+		return st, err
 	}
-	st.reportDir = getenv("SELFHEAL_REPORT_DIR")
-	if st.reportDir == "" {
+	if st.ReportDir == "" {
 		wd, err := os.Getwd()
 		if err != nil {
 			return st, err
 		}
 		// go test runs in e2e/: the default is the repository's _out/report.
-		st.reportDir = filepath.Join(filepath.Dir(wd), "_out", "report")
+		st.ReportDir = filepath.Join(filepath.Dir(wd), "_out", "report")
 	}
-	switch st.keepCluster = orDefault(getenv("SELFHEAL_KEEP_CLUSTER"), "never"); st.keepCluster {
-	case "never", "always", "on-failure":
-	default:
-		return st, fmt.Errorf("SELFHEAL_KEEP_CLUSTER=%q: use never, always or on-failure", st.keepCluster)
-	}
-	st.allowNonKind = getenv("SELFHEAL_ALLOW_NON_KIND") == "1"
-	if st.budgets, err = scenario.ParseOverrides(getenv("SELFHEAL_BUDGETS")); err != nil {
-		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
-	}
-	if v := getenv("SELFHEAL_RATE"); v != "" {
-		var rate float64
-		if _, err := fmt.Sscan(v, &rate); err != nil || rate <= 0 {
-			return st, fmt.Errorf("SELFHEAL_RATE=%q: want requests per second, e.g. 50", v)
-		}
-		st.load = append(st.load, load.Rate(rate))
-	}
-	if v := getenv("SELFHEAL_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return st, fmt.Errorf("SELFHEAL_TIMEOUT=%q: want a duration, e.g. 2s", v)
-		}
-		st.load = append(st.load, load.Timeout(d))
-	}
-	if v := getenv("SELFHEAL_KEEPALIVE"); v != "" {
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			return st, fmt.Errorf("SELFHEAL_KEEPALIVE=%q: want true or false", v)
-		}
-		st.load = append(st.load, load.KeepAlive(on))
-	}
-	if v := getenv("SELFHEAL_WARMUP"); v != "" {
-		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {
-			return st, fmt.Errorf("SELFHEAL_WARMUP=%q: want a duration, e.g. 15s", v)
-		}
-	}
-	return st, nil
-}
-
-func orDefault(v, d string) string {
-	if v == "" {
-		return d
-	}
-	return v
+	return st, session.CheckReportDir(st.ReportDir)
 }
