@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -46,8 +45,8 @@ func (f *clusterFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *clusterFlags) options(env *cliEnv) ([]cluster.Option, error) {
-	if strings.TrimSpace(f.name) == "" {
-		return nil, usagef("-name must not be empty")
+	if err := cluster.CheckName(f.name); err != nil {
+		return nil, usagef("-name: %v", err)
 	}
 	opts := []cluster.Option{cluster.WithLog(env.stderr)}
 	if f.kubeconfig != "" {

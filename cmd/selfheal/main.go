@@ -31,6 +31,16 @@ type cliEnv struct {
 	stderr io.Writer
 	// isTerminal reports whether stdout is a terminal (live progress line).
 	isTerminal bool
+	// getenv reads the process's variables (SELFHEAL_*); nil reads none.
+	getenv func(string) string
+}
+
+// env reads a variable through getenv.
+func (e *cliEnv) env(key string) string {
+	if e.getenv == nil {
+		return ""
+	}
+	return e.getenv(key)
 }
 
 // usageError is bad input: the message says what is wrong and how to fix it.
@@ -53,7 +63,7 @@ func commands() []command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal()}
+	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal(), getenv: os.Getenv}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }
 
@@ -115,10 +125,17 @@ func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
 
 // parseFlags parses args into fs, turning a parse failure into a usageError.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	// On -h, Parse has already printed the usage and returns flag.ErrHelp.
+	// The flag package prints the usage on every error; only -h should.
+	usage := fs.Usage
+	fs.Usage = func() {}
 	err := fs.Parse(args)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		usage()
+		return err
+	case err != nil:
 		return usageError{err.Error()}
 	}
-	return err
+	return nil
 }

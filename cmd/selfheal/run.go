@@ -1,18 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
-	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
@@ -20,63 +18,44 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
+const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
+	"Every flag marked ($SELFHEAL_...) reads that variable as its default, as `go test ./e2e` does; the flag wins."
 
 type runOptions struct {
-	scenarios    stringList
-	kubeconfig   string
-	kubeContext  string
-	cluster      string
-	mode         string
-	rate         float64
-	timeout      time.Duration
-	keepAlive    bool
-	budgets      string
-	reportDir    string
-	warmup       time.Duration
-	allowNonKind bool
-	list         bool
+	scenarios   stringList
+	kubeconfig  string
+	kubeContext string
+	settings    session.Settings
+	list        bool
 }
 
+// parseRunFlags reads the SELFHEAL_* variables, then the flags over them,
+// and checks all of it: nothing here touches Docker, a cluster or the
+// network, so every mistake is reported before any work starts.
 func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	var o runOptions
+	st, err := session.SettingsFromEnv(env.env)
+	if err != nil {
+		return o, usageError{err.Error()}
+	}
+	o.settings = st
 	fs := newFlagSet(env, "run", runSynopsis)
 	fs.Var(&o.scenarios, "scenario", "scenario to run (repeat; default every scenario): "+strings.Join(catalog.Names(), ", "))
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig `file` of the cluster (default: $KUBECONFIG, else _out/<cluster>.kubeconfig as make cluster writes it)")
 	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context (default: current)")
-	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "name of the kind cluster (node faults stop its containers)")
-	fs.StringVar(&o.mode, "mode", string(fixtures.ModeAuto), "image mode of the cluster: auto, online or offline")
-	fs.Float64Var(&o.rate, "rate", session.DefaultRate, "requests per second, all targets together")
-	fs.DurationVar(&o.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
-	fs.BoolVar(&o.keepAlive, "keep-alive", session.DefaultKeepAlive, "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)")
-	fs.StringVar(&o.budgets, "budgets", "", "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: downtime, longest_outage, 5xx, recovery, healing, recovered)")
-	fs.StringVar(&o.reportDir, "report-dir", filepath.Join("_out", "report"), "where results and reports go (a directory per run)")
-	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
-	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
+	o.settings.RegisterFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, usagef("unexpected argument %q: scenarios are chosen with --scenario", fs.Arg(0))
 	}
-	if o.rate <= 0 {
-		return o, usagef("--rate must be above 0 (got %v)", o.rate)
-	}
-	if o.timeout <= 0 {
-		return o, usagef("--timeout must be above 0 (got %s)", o.timeout)
-	}
-	if o.warmup < 0 {
-		return o, usagef("--warmup must not be negative")
-	}
-	if _, err := fixtures.ParseMode(o.mode); err != nil {
-		return o, usagef("--mode: %v", err)
+	if err := o.settings.Check(); err != nil {
+		return o, usageError{err.Error()}
 	}
 	if _, err := catalog.Lookup(o.scenarios...); err != nil {
 		return o, usagef("--scenario: %v", err)
-	}
-	if _, err := scenario.ParseOverrides(o.budgets); err != nil {
-		return o, usagef("--budgets: %v", err)
 	}
 	return o, nil
 }
@@ -98,13 +77,18 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return nil
 	}
-	kubeconfig, err := runKubeconfig(o)
+	st := o.settings
+	kubeconfig, err := runKubeconfig(env, o)
 	if err != nil {
 		return err
 	}
-	mode, _ := fixtures.ParseMode(o.mode)
+	reportDir := cmp.Or(st.ReportDir, filepath.Join("_out", "report"))
+	if err := session.CheckReportDir(reportDir); err != nil {
+		return usageError{err.Error()}
+	}
+	mode := st.Mode
 	if mode == fixtures.ModeAuto {
-		if state, err := cluster.Status(ctx, o.cluster); err == nil && state.Mode != "" {
+		if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
 			mode = state.Mode
 		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, env.stderr); err != nil {
 			return err
@@ -114,13 +98,11 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	overrides, _ := scenario.ParseOverrides(o.budgets)
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
-		Images: images, Budgets: overrides, Timing: scenario.Timing{Warmup: o.warmup},
-		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
-		ReportDir: o.reportDir, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
+		Images: images, Budgets: st.Budgets, Timing: st.Timing(), Load: st.Load(),
+		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 	})
 	if err != nil {
 		return err
@@ -164,14 +146,20 @@ func verdictOf(res *result.Result, err error) string {
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or
 // the file `make cluster` writes.
-func runKubeconfig(o runOptions) (string, error) {
-	if o.kubeconfig != "" {
-		return o.kubeconfig, nil
+func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
+	for _, c := range []struct{ path, from string }{
+		{o.kubeconfig, "--kubeconfig"},
+		{strings.Split(env.env("KUBECONFIG"), string(os.PathListSeparator))[0], "KUBECONFIG"},
+	} {
+		if c.path == "" {
+			continue
+		}
+		if st, err := os.Stat(c.path); err != nil || st.IsDir() {
+			return "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
+		}
+		return c.path, nil
 	}
-	if v := os.Getenv("KUBECONFIG"); v != "" {
-		return strings.Split(v, string(os.PathListSeparator))[0], nil
-	}
-	p := cluster.KubeconfigPath(".", o.cluster)
+	p := cluster.KubeconfigPath(".", o.settings.Cluster)
 	if _, err := os.Stat(p); err != nil {
 		return "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
 	}
