@@ -218,7 +218,9 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 	atk := vegeta.NewAttacker(g.attackerOptions()...)
 	var st Stats
 	st.Began = time.Now()
-	results := atk.Attack(g.targeter(sink), g.pacer(), g.cfg.duration, g.cfg.name)
+	stopPacing := make(chan struct{})
+	pacer := stoppable{Pacer: g.pacer(), duration: g.cfg.duration, stop: stopPacing}
+	results := atk.Attack(g.targeter(sink), pacer, g.cfg.duration, g.cfg.name)
 
 	stopped := make(chan time.Time, 1)
 	finished := make(chan struct{})
@@ -227,6 +229,7 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 		select {
 		case <-ctx.Done():
 			stopped <- time.Now()
+			close(stopPacing)
 			atk.Stop()
 		case <-finished:
 		}
