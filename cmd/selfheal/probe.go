@@ -85,6 +85,8 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 		return o, usagef("--duration must not be negative, got %s (0 runs until Ctrl-C)", o.duration)
 	case o.confirm <= 0:
 		return o, usagef("--confirm must be above 0, got %s: it is the failure-free time that counts as recovered", o.confirm)
+	case o.every < 0:
+		return o, usagef("--progress-every must not be negative, got %s", o.every)
 	case o.every != 0 && o.every < minProgressEvery:
 		return o, usagef("--progress-every %s is too often: at least %s (0 picks 250ms on a terminal, 5s otherwise)", o.every, minProgressEvery)
 	case o.out == "":
@@ -102,9 +104,6 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 		if o.duration > 0 && d >= o.duration {
 			return o, usagef("--inject-at %s is not within --duration %s", d, o.duration)
 		}
-	}
-	if err := checkWritable(o.out); err != nil {
-		return o, usagef("--out %s: %v", o.out, err)
 	}
 	return o, nil
 }
@@ -179,6 +178,10 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 		load.KeepAlive(o.keepAlive), load.Name("selfheal-probe"), load.Header("User-Agent", "selfheal-probe"))
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	// Last of the checks, as it creates --out's directory.
+	if err := checkWritable(o.out); err != nil {
+		return usagef("--out %s: %v", o.out, err)
 	}
 	rec := measure.NewRecorder()
 	con := console.New(env.stdout, env.isTerminal)
