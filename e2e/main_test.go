@@ -7,19 +7,22 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
+	"slices"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"github.com/selfheal/selfheal/chaos/guard"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/session"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
@@ -29,15 +32,27 @@ import (
 // package-level Environment that TestMain sets up and the tests use.
 var testenv env.Environment
 
+// repeatFlag is -repeat N after -args; it wins over SELFHEAL_REPEAT.
+var repeatFlag = flag.Int("repeat", 0, "run each selected cell N times in a row (default: SELFHEAL_REPEAT, else 1)")
+
+// matrix is the scenario × variant cells TestMain planned, and cells
+// their repetitions that the framework's selection flags keep, which
+// TestScenarios makes features of; set once with testenv.
+var (
+	matrix variant.Matrix
+	cells  plan.Plan
+)
+
 // suiteKey is where the suite's state travels in the framework's context.
 type suiteKey struct{}
 
 // suite is the state shared by Setup, the features and Finish.
 type suite struct {
-	settings session.Settings
+	settings settings
 	con      *console.Console
 	cluster  *cluster.Cluster // nil when an existing kubeconfig was given
 	session  *session.Session
+	tracker  *guard.Tracker
 	failed   bool
 }
 
@@ -52,9 +67,17 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: bad settings, nothing was started: %v\n", err)
 		os.Exit(2)
 	}
-	ctx, stop := suiteContext()
+	if matrix, err = planMatrix(st, cfg.Labels()); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	if cells, err = planCells(matrix, st, cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(2)
+	}
+	s := &suite{settings: st, con: console.New(os.Stdout, false), tracker: &guard.Tracker{}}
+	ctx, stop := suiteContext(s.tracker)
 	defer stop()
-	s := &suite{settings: st, con: console.New(os.Stdout, false)}
 	testenv, err = env.NewWithContext(context.WithValue(ctx, suiteKey{}, s), cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
@@ -65,11 +88,13 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m))
 }
 
-// suiteContext ends on SIGINT/SIGTERM, and a little before go test's own
-// -timeout would kill the process with no clean-up at all: the scenario
-// in flight then reverts its fault and the report is still written.
-func suiteContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// suiteContext ends at the first SIGINT/SIGTERM (a second one stops the
+// process at once, saying what it leaves: guard.NotifyContext), and early
+// enough before go test's own -timeout, which kills the process with no
+// clean-up at all, for the scenario in flight to revert its fault and the
+// report to be written.
+func suiteContext(t *guard.Tracker) (context.Context, context.CancelFunc) {
+	ctx, stop := guard.NotifyContext(context.Background(), os.Stdout, t, os.Exit)
 	f := flag.Lookup("test.timeout")
 	if f == nil {
 		return ctx, stop
@@ -78,11 +103,12 @@ func suiteContext() (context.Context, context.CancelFunc) {
 	if err != nil || d <= 0 {
 		return ctx, stop
 	}
-	margin := 3 * time.Minute
-	if d < 4*margin {
-		margin = d / 4
+	margin, warning := session.Margin(d)
+	if warning != "" {
+		fmt.Fprintln(os.Stdout, "warning:", warning)
 	}
-	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(d-margin))
+	ctx, cancel := context.WithDeadlineCause(ctx, time.Now().Add(d-margin),
+		fmt.Errorf("the suite's deadline, %s before go test's -timeout %s, so that the fault in place is reverted", margin, d))
 	return ctx, func() { cancel(); stop() }
 }
 
@@ -94,6 +120,9 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	kubeconfig := cfg.KubeconfigFile()
 	var images fixtures.ImageSet
 	if kubeconfig == "" {
+		if err := s.repairBeforeReuse(ctx); err != nil {
+			return ctx, err
+		}
 		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.Cluster, st.Mode)
 		c, err := cluster.Up(ctx, cluster.WithName(st.Cluster), cluster.WithMode(st.Mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
 		if err != nil {
@@ -110,11 +139,19 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 			return ctx, err
 		}
 	}
+	// Deploy the variant of the first cell that will run, not one the
+	// framework's selection left out.
+	first := matrix.Cells[0].Variant
+	if len(cells) > 0 {
+		first = cells[0].Variant
+	}
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(),
+		Images: images, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
+		Variant: first, VariantDirs: matrix.Explicit, Aggregate: st.Aggregate, Plan: cells,
 		ReportDir: st.ReportDir, RunID: st.RunID, Console: s.con,
+		Command: "go test ./e2e", Tracker: s.tracker,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
 	if err != nil {
@@ -123,10 +160,35 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	return ctx, nil
 }
 
+// repairBeforeReuse repairs what the active-fault record of an existing
+// cluster names before Up decides whether to reuse it: a node a killed run
+// left halted must not make the cluster look broken and be replaced. A
+// cluster that cannot be reached is left to Up; one in use by another run
+// is not touched at all.
+func (s *suite) repairBeforeReuse(ctx context.Context) error {
+	st := s.settings
+	state, err := cluster.Status(ctx, st.Cluster)
+	if err != nil || !state.Exists {
+		return nil
+	}
+	if _, err := os.Stat(state.Kubeconfig); err != nil {
+		return nil
+	}
+	err = session.Repair(ctx, session.Config{Kubeconfig: state.Kubeconfig, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
+		RunID: st.RunID, Command: "go test ./e2e", Console: s.con})
+	if errors.Is(err, guard.ErrBusy) {
+		return err
+	}
+	if err != nil {
+		s.con.Logf("warning: repairing cluster %s before reusing it: %v", st.Cluster, err)
+	}
+	return nil
+}
+
 // existingMode is the image mode of a cluster given by kubeconfig: as
 // asked, or else the one its node image belongs to, or else what the
 // registries' reachability says.
-func existingMode(ctx context.Context, st session.Settings) (fixtures.Mode, error) {
+func existingMode(ctx context.Context, st settings) (fixtures.Mode, error) {
 	if st.Mode != fixtures.ModeAuto {
 		return st.Mode, nil
 	}
@@ -141,12 +203,16 @@ func existingMode(ctx context.Context, st session.Settings) (fixtures.Mode, erro
 func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context, error) {
 	// The suite's context may be the one that ran out: the report and the
 	// teardown still have to happen.
+	stopped := context.Cause(ctx)
 	ctx = context.WithoutCancel(ctx)
 	if s.session != nil {
 		if err := s.session.Publish(ctx); err != nil {
 			s.con.Logf("writing the report: %v", err)
 		}
 		s.session.Close()
+		if stopped != nil {
+			s.con.Logf("%s", guard.AfterInterrupt(stopped, s.session.Left()))
+		}
 	}
 	if s.cluster == nil || s.cluster.Reused {
 		return ctx, nil
@@ -162,13 +228,27 @@ func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context,
 	return ctx, nil
 }
 
+// settings are the suite's knobs: the SELFHEAL_* variables `selfheal run`
+// reads too (chaos/session.Settings), and the suite's own variants.
+type settings struct {
+	session.Settings
+	// variants from SELFHEAL_VARIANTS; defaultMatrix when it says
+	// "default".
+	variants      []string
+	defaultMatrix bool
+}
+
 // readSettings reads the SELFHEAL_* variables with the reader `selfheal
-// run` shares (chaos/session), and checks that results can be written,
-// all before anything touches Docker, a cluster or the network.
-func readSettings(getenv func(string) string) (session.Settings, error) {
-	st, err := session.SettingsFromEnv(getenv)
+// run` shares, and checks that results can be written, all before
+// anything touches Docker, a cluster or the network.
+func readSettings(getenv func(string) string) (settings, error) {
+	ss, err := session.SettingsFromEnv(getenv)
+	st := settings{Settings: ss}
 	if err != nil {
 		return st, err
+	}
+	if st.variants = variant.ParseList(getenv("SELFHEAL_VARIANTS")); slices.Equal(st.variants, []string{"default"}) {
+		st.variants, st.defaultMatrix = nil, true
 	}
 	if st.ReportDir == "" {
 		wd, err := os.Getwd()
@@ -179,4 +259,40 @@ func readSettings(getenv func(string) string) (session.Settings, error) {
 		st.ReportDir = filepath.Join(filepath.Dir(wd), "_out", "report")
 	}
 	return st, session.CheckReportDir(st.ReportDir)
+}
+
+// planMatrix plans the cells from SELFHEAL_VARIANTS, or else from the
+// variant labels of -labels; scenario labels name the scenarios, so
+// `-labels scenario=image-roll,variant=no-pdb` asks for that pair even
+// though no-pdb is not meant for image rolls.
+func planMatrix(st settings, labels map[string][]string) (variant.Matrix, error) {
+	req := variant.Request{Variants: st.variants, Default: st.defaultMatrix, Scenarios: labels["scenario"]}
+	if len(req.Variants) == 0 && !req.Default {
+		req.Variants = labels["variant"]
+	}
+	m, err := variant.Plan(req)
+	if err != nil {
+		return m, fmt.Errorf("SELFHEAL_VARIANTS / -labels: %w", err)
+	}
+	return m, nil
+}
+
+// planCells repeats the matrix's cells (-repeat, else SELFHEAL_REPEAT)
+// and keeps those the framework's -labels, -skip-labels, -feature and
+// -skip-features select, so that the time-left estimate counts only what
+// will run.
+func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, error) {
+	n := st.Repeat
+	if *repeatFlag != 0 {
+		if err := plan.CheckRepeat(*repeatFlag); err != nil {
+			return nil, fmt.Errorf("-repeat: %w", err)
+		}
+		n = *repeatFlag
+	}
+	p, err := plan.New(m, n)
+	if err != nil {
+		return nil, err
+	}
+	f := plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
+	return p.Select(f, plan.Cell.Name), nil
 }

@@ -1,5 +1,12 @@
 // Package fault defines what a fault injector is. The injectors live in
 // subpackages, one per fault: wpconfig, nodehalt, imageroll, evict.
+//
+// A fault must never outlive the run that injected it, even a run killed
+// with SIGKILL: before it breaks anything it hands the engine an Undo (what
+// it takes to put that back), which the engine keeps with the cluster
+// (chaos/guard) until the revert is done. Each fault package also offers a
+// Repairer that puts things back from an Undo alone, in a new process: the
+// next run calls it first.
 package fault
 
 import "context"
@@ -8,10 +15,11 @@ import "context"
 type Fault interface {
 	// Name is the fault's short name, as it appears in results ("wp-config-break").
 	Name() string
-	// Inject breaks things. It calls m.Injected at each injection instant,
-	// right after the breaking call returned (a fault may inject several
-	// times, e.g. evicting pods in turn), and returns when the fault is
-	// fully injected.
+	// Inject breaks things. Before each thing it breaks, it calls
+	// m.Breaking with how to undo it, and breaks nothing if that fails. It
+	// calls m.Injected at each injection instant, right after the breaking
+	// call returned (a fault may inject several times, e.g. evicting pods
+	// in turn), and returns when the fault is fully injected.
 	Inject(ctx context.Context, m Marker) error
 	// Revert undoes whatever Inject did, so the cluster is as it was. It
 	// is idempotent, and safe to call after a failed or partial Inject, or
@@ -22,8 +30,33 @@ type Fault interface {
 // Marker records fault instants; the scenario engine gives one to Inject
 // and Revert. The instant is taken when the method is called.
 type Marker interface {
+	// Breaking records, before the fault breaks something, how to undo it.
+	// When it returns an error the fault must not break it: a fault that
+	// cannot be recorded could be left behind by a killed run.
+	Breaking(ctx context.Context, u Undo) error
 	Injected(detail string)
 	Reverted(detail string)
 	// Logf reports progress to the person watching (never to the result).
 	Logf(format string, args ...any)
+}
+
+// Undo is what it takes to put back one thing a fault is about to break,
+// written so that a process that did not inject the fault can do it.
+type Undo struct {
+	// Kind names the Repairer that reads it (each fault package's
+	// RepairKind).
+	Kind string `json:"kind"`
+	// Detail says in words what is broken ("node selfheal-worker halted").
+	Detail string `json:"detail"`
+	// Params is what the repairer needs: names, original values...
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// Repairer puts back what one kind of fault broke, from its Undo alone:
+// the safety net for a run that died before its revert. Repair is
+// idempotent (nothing left to repair is not an error) and bounded in
+// time; it says what it did, in words ("" when there was nothing to do).
+type Repairer interface {
+	Kind() string
+	Repair(ctx context.Context, u Undo) (string, error)
 }

@@ -8,12 +8,9 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-
-	"github.com/selfheal/selfheal/chaos/timeline"
 )
 
 // Check says whether something is at its desired state, and if not, why
@@ -47,10 +44,72 @@ func (c *Client) DeploymentSteady(namespace, name, service string) Check {
 			want = *d.Spec.Replicas
 		}
 		switch {
-		case !timeline.RolloutComplete(d):
+		case !RolloutComplete(d):
 			return false, fmt.Sprintf("deployment %s: rollout in progress (%d updated, %d available of %d)", name, d.Status.UpdatedReplicas, d.Status.AvailableReplicas, want), nil
 		case d.Status.ReadyReplicas < want:
 			return false, fmt.Sprintf("deployment %s: %d of %d replicas ready", name, d.Status.ReadyReplicas, want), nil
+		}
+		return c.endpointsComplete(ctx, namespace, service, int(want))
+	}
+}
+
+// Workload kinds WorkloadSteady knows (the Kind of the object).
+const (
+	KindDeployment  = "Deployment"
+	KindStatefulSet = "StatefulSet"
+	KindDaemonSet   = "DaemonSet"
+)
+
+// WorkloadSteady is the desired state of a workload of any kind it knows,
+// served by service: its rollout complete, every pod Ready, and the
+// Service listing exactly those pods as ready endpoints.
+func (c *Client) WorkloadSteady(namespace, kind, name, service string) Check {
+	switch kind {
+	case KindDeployment:
+		return c.DeploymentSteady(namespace, name, service)
+	case KindStatefulSet:
+		return c.statefulSetServing(namespace, name, service)
+	case KindDaemonSet:
+		return c.daemonSetSteady(namespace, name, service)
+	}
+	return func(context.Context) (bool, string, error) {
+		return false, "", fmt.Errorf("no steady-state check for a %s (%s/%s)", kind, namespace, name)
+	}
+}
+
+// statefulSetServing holds when the StatefulSet's rolling update is
+// complete, every replica Ready, and the Service's endpoints complete.
+func (c *Client) statefulSetServing(namespace, name, service string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		s, err := c.Kubernetes.AppsV1().StatefulSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading StatefulSet %s/%s: %w", namespace, name, err)
+		}
+		want := int32(1)
+		if s.Spec.Replicas != nil {
+			want = *s.Spec.Replicas
+		}
+		if !StatefulSetRolloutComplete(s) {
+			return false, fmt.Sprintf("statefulset %s: %d updated, %d ready of %d", name, s.Status.UpdatedReplicas, s.Status.ReadyReplicas, want), nil
+		}
+		return c.endpointsComplete(ctx, namespace, service, int(want))
+	}
+}
+
+// daemonSetSteady holds when the DaemonSet runs an updated, available pod
+// on every node it should, and the Service lists exactly those.
+func (c *Client) daemonSetSteady(namespace, name, service string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		d, err := c.Kubernetes.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading DaemonSet %s/%s: %w", namespace, name, err)
+		}
+		want := d.Status.DesiredNumberScheduled
+		switch {
+		case want == 0:
+			return false, fmt.Sprintf("daemonset %s: no node to run on yet", name), nil
+		case !DaemonSetRolloutComplete(d):
+			return false, fmt.Sprintf("daemonset %s: %d updated, %d available of %d", name, d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, want), nil
 		}
 		return c.endpointsComplete(ctx, namespace, service, int(want))
 	}
@@ -64,12 +123,8 @@ func (c *Client) StatefulSetSteady(namespace, name string) Check {
 		if err != nil {
 			return false, "", fmt.Errorf("reading StatefulSet %s/%s: %w", namespace, name, err)
 		}
-		want := int32(1)
-		if s.Spec.Replicas != nil {
-			want = *s.Spec.Replicas
-		}
-		if s.Status.ObservedGeneration < s.Generation || s.Status.ReadyReplicas < want {
-			return false, fmt.Sprintf("statefulset %s: %d of %d replicas ready", name, s.Status.ReadyReplicas, want), nil
+		if !StatefulSetRolloutComplete(s) {
+			return false, fmt.Sprintf("statefulset %s: %d ready, %d updated of %d replicas", name, s.Status.ReadyReplicas, s.Status.UpdatedReplicas, s.Status.Replicas), nil
 		}
 		return true, "", nil
 	}
@@ -142,32 +197,13 @@ func (c *Client) NodesReady() Check {
 	}
 }
 
-// NodeReady reports whether a node's Ready condition is True.
-func NodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// PodReady reports whether a pod's Ready condition is True.
-func PodReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // ErrNotSteady is wrapped by WaitFor when the check did not hold in time.
 var ErrNotSteady = errors.New("not at the desired state")
 
 // WaitFor polls check until it holds, the timeout passes or ctx ends.
 // Transient API errors are retried (a restarting node must not abort a
-// wait, go-apis.md P-E6); the last reason is in the error.
+// wait, as e2e-framework's PodReady and the like do on a Get error); the
+// last reason is in the error.
 func WaitFor(ctx context.Context, check Check, interval, timeout time.Duration) error {
 	var why string
 	var lastErr error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -68,5 +69,54 @@ func TestEndpointsComplete(t *testing.T) {
 				t.Errorf("complete = %v (%s), want %v", ok, detail, tt.want)
 			}
 		})
+	}
+}
+
+func TestWorkloadSteady(t *testing.T) {
+	two := slice(ep{"w1", true, false}, ep{"w2", true, false})
+	sts := func(gen, observed int64, updated, ready int32, cur, upd string) *appsv1.StatefulSet {
+		return &appsv1.StatefulSet{
+			ObjectMeta: metav1.ObjectMeta{Name: "wordpress", Namespace: "ns", Generation: gen},
+			Spec:       appsv1.StatefulSetSpec{Replicas: ptr.To(int32(2))},
+			Status: appsv1.StatefulSetStatus{ObservedGeneration: observed, Replicas: 2, UpdatedReplicas: updated, ReadyReplicas: ready,
+				CurrentRevision: cur, UpdateRevision: upd},
+		}
+	}
+	ds := func(desired, updated, available int32) *appsv1.DaemonSet {
+		return &appsv1.DaemonSet{
+			ObjectMeta: metav1.ObjectMeta{Name: "wordpress", Namespace: "ns", Generation: 1},
+			Status: appsv1.DaemonSetStatus{ObservedGeneration: 1, DesiredNumberScheduled: desired, UpdatedNumberScheduled: updated,
+				NumberAvailable: available, NumberReady: available},
+		}
+	}
+	tests := []struct {
+		name string
+		kind string
+		objs []runtime.Object
+		want bool
+	}{
+		{"statefulset steady", KindStatefulSet, []runtime.Object{sts(2, 2, 2, 2, "r2", "r2"), two}, true},
+		{"statefulset rolling", KindStatefulSet, []runtime.Object{sts(2, 2, 1, 2, "r1", "r2"), two}, false},
+		{"statefulset spec not yet seen", KindStatefulSet, []runtime.Object{sts(3, 2, 2, 2, "r2", "r2"), two}, false},
+		{"statefulset endpoints short", KindStatefulSet, []runtime.Object{sts(2, 2, 2, 2, "r2", "r2"), slice(ep{"w1", true, false})}, false},
+		{"daemonset steady", KindDaemonSet, []runtime.Object{ds(2, 2, 2), two}, true},
+		{"daemonset rolling", KindDaemonSet, []runtime.Object{ds(2, 1, 2), two}, false},
+		{"daemonset pod not available", KindDaemonSet, []runtime.Object{ds(2, 2, 1), two}, false},
+		{"daemonset with no node", KindDaemonSet, []runtime.Object{ds(0, 0, 0), slice()}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Client{Kubernetes: fake.NewClientset(append([]runtime.Object{node("w1", true), node("w2", true)}, tt.objs...)...)}
+			ok, why, err := c.WorkloadSteady("ns", tt.kind, "wordpress", "wordpress")(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != tt.want {
+				t.Errorf("steady = %v (%s), want %v", ok, why, tt.want)
+			}
+		})
+	}
+	if _, _, err := (&Client{Kubernetes: fake.NewClientset()}).WorkloadSteady("ns", "ReplicaSet", "x", "x")(context.Background()); err == nil {
+		t.Error("an unknown kind must be an error, not a state")
 	}
 }

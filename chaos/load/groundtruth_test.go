@@ -238,3 +238,60 @@ func checkFaultFigures(t *checker, res *result.Result, windows []window) {
 			res.RecoveryMS, res.Recovered, episode)
 	}
 }
+
+// Recovery after the revert against the ground truth: a fault that holds
+// past the deadline (as the database's node halt does), reverted while the
+// server still fails; the server's own edge says when it served again.
+func TestGroundTruthRecoveryAfterRevert(t *testing.T) {
+	for attempt := 1; ; attempt++ {
+		got, want, err := recoveryAfterRevert(t)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case absDur(got-want) <= gtTol:
+			t.Logf("recovery after the revert %v measured, %v true", got, want)
+			return
+		case attempt == gtAttempts:
+			t.Errorf("recovery after the revert %v; the server served again %v after it (tolerance %v)", got, want, gtTol)
+			return
+		}
+		t.Logf("attempt %d: %v measured, %v true; trying again", attempt, got, want)
+	}
+}
+
+func recoveryAfterRevert(t *testing.T) (got, want time.Duration, err error) {
+	rec := measure.NewRecorder()
+	var reverted time.Time
+	srv := flakytest.Start(t, "1s ok, 2s 503, 1500ms ok", flaky.OnEdge(func(e flaky.Edge) {
+		if e.Phase.Fails() {
+			rec.Mark(e.At, "503", "injected")
+			time.AfterFunc(800*time.Millisecond, func() {
+				reverted = time.Now()
+				rec.Revert(reverted, "503", "reverted")
+			})
+		}
+	}))
+	gen, err := load.New([]string{srv.URL() + "/"}, load.Rate(gtRate), load.Timeout(gtTimeout))
+	if err != nil {
+		return 0, 0, err
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { <-srv.Done(); cancel() }()
+	st, err := gen.Run(ctx, rec)
+	if err != nil {
+		return 0, 0, err
+	}
+	in := rec.Input(st.Ended)
+	in.Load = gen.Settings()
+	in.Params = measure.Params{ConfirmationWindow: 500 * time.Millisecond, Deadline: 500 * time.Millisecond}
+	res, err := measure.Analyze(in)
+	if err != nil {
+		return 0, 0, err
+	}
+	w := failingWindows(srv.Edges())
+	if len(w) != 1 || res.Recovered || res.AfterRevert == nil || res.AfterRevert.RecoveryMS == nil {
+		return 0, 0, fmt.Errorf("windows %v, recovered %v, after revert %+v; want one window, not recovered within the deadline, back after the revert",
+			w, res.Recovered, res.AfterRevert)
+	}
+	return msDur(*res.AfterRevert.RecoveryMS), w[0].end.Sub(reverted), nil
+}

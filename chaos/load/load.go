@@ -3,8 +3,8 @@
 // measure.Outcome (no body, no headers), so memory stays flat however long
 // the run.
 //
-// The settings follow what bends the measurement (see MEASUREMENT.md and
-// the vegeta pitfalls in the project notes):
+// The settings follow what bends the measurement (docs/measurement.md,
+// "Requests" and "Load"):
 //   - a short per-request timeout (2 s by default): vegeta's 30 s would
 //     hide how fast a dead endpoint fails over;
 //   - redirects are not followed, so a 3xx is a success as answered;
@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sync"
@@ -45,6 +46,10 @@ const (
 
 // Sink receives the load's requests. *measure.Recorder is one.
 type Sink interface {
+	// Began is called once, with the instant the load began: the first
+	// request goes out one interval later, and the rate achieved is
+	// measured from here.
+	Began(at time.Time)
 	// Sending is called as each request is about to be sent.
 	Sending()
 	// Record is called with each request once it completed, from the
@@ -163,6 +168,21 @@ func (c config) validate() error {
 	case c.workers == 0:
 		return errors.New("workers must be at least 1")
 	}
+	return c.checkInterval()
+}
+
+// checkInterval refuses a rate too low to mean anything: an interval
+// between requests beyond what a time.Duration holds (vegeta's pacer would
+// get a negative one and send nothing), or longer than the load's
+// duration (no request would be sent before it ends).
+func (c config) checkInterval() error {
+	ns := float64(time.Second) / c.rate
+	if ns >= math.MaxInt64 {
+		return fmt.Errorf("rate %v requests per second is too low: one request every %.3g years cannot be paced", c.rate, ns/float64(365*24*time.Hour))
+	}
+	if interval := time.Duration(ns); c.duration > 0 && interval > c.duration {
+		return fmt.Errorf("rate %v requests per second sends one request every %s, longer than the duration %s: no request would be sent", c.rate, interval, c.duration)
+	}
 	return nil
 }
 
@@ -218,6 +238,7 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 	atk := vegeta.NewAttacker(g.attackerOptions()...)
 	var st Stats
 	st.Began = time.Now()
+	sink.Began(st.Began)
 	stopPacing := make(chan struct{})
 	pacer := stoppable{Pacer: g.pacer(), duration: g.cfg.duration, stop: stopPacing}
 	results := atk.Attack(g.targeter(sink), pacer, g.cfg.duration, g.cfg.name)
@@ -274,7 +295,8 @@ func (g *Generator) attackerOptions() []func(*vegeta.Attacker) {
 }
 
 // pacer is a constant rate. Whole rates are exact per second; a
-// fractional rate is one request per 1/rate.
+// fractional rate is one request per 1/rate (checkInterval made sure it
+// fits a time.Duration).
 func (g *Generator) pacer() vegeta.Pacer {
 	if r := g.cfg.rate; r == float64(int(r)) {
 		return vegeta.ConstantPacer{Freq: int(r), Per: time.Second}

@@ -17,10 +17,13 @@ import (
 
 // sink keeps every outcome, for tests that look at single requests.
 type sink struct {
-	mu   sync.Mutex
-	sent int
-	out  []measure.Outcome
+	mu    sync.Mutex
+	began time.Time
+	sent  int
+	out   []measure.Outcome
 }
+
+func (s *sink) Began(at time.Time) { s.mu.Lock(); s.began = at; s.mu.Unlock() }
 
 func (s *sink) Sending() { s.mu.Lock(); s.sent++; s.mu.Unlock() }
 
@@ -286,5 +289,76 @@ func TestSettings(t *testing.T) {
 	if s.Rate != 25 || s.TimeoutMS != 1500 || s.Timeout != "1.5s" || s.KeepAlive || s.MaxBody != load.DefaultMaxBody ||
 		s.Redirects != "not followed" || s.MaxWorkers != 0 || len(s.Targets) != 2 {
 		t.Errorf("settings %+v", s)
+	}
+}
+
+// A rate so low that no request would be sent is refused, not run: before
+// the check, 1e-12/s overflowed the pacer's interval and the load sent
+// nothing and reported no error.
+func TestNewRefusesARateThatSendsNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		rate float64
+		dur  time.Duration
+		want string // "" for accepted
+	}{
+		{"interval overflows, no duration", 1e-12, 0, "too low"},
+		{"interval overflows, with duration", 1e-12, time.Minute, "too low"},
+		{"interval beyond the duration", 1e-6, time.Minute, "longer than the duration 1m0s"},
+		{"one request every 2 s in 1 s", 0.5, time.Second, "no request would be sent"},
+		{"one request every 2 s in 3 s", 0.5, 3 * time.Second, ""},
+		{"low rate until cancelled", 1e-6, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load.New([]string{"http://a/"}, load.Rate(tt.rate), load.Duration(tt.dur))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("err = %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// The achieved rate is the requests the server received over the window
+// the load ran in. Vegeta's constant pacer sends the first request one
+// interval after the load begins, so first-to-last send spans one interval
+// less than the load ran: 15 requests at 10/s read 10.71/s that way.
+func TestAchievedRateOverTheLoadsWindow(t *testing.T) {
+	srv := flakytest.Start(t, "1m ok")
+	g, err := load.New([]string{srv.URL() + "/"}, load.Rate(10), load.Duration(1500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := measure.NewRecorder()
+	st, err := g.Run(t.Context(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rec.Input(st.Ended)
+	in.Load = g.Settings()
+	res, err := measure.Analyze(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := 0
+	for _, n := range srv.Served() {
+		served += n
+	}
+	window := st.Ended.Sub(st.Began).Seconds()
+	want := float64(served) / window
+	t.Logf("server received %d requests; the load ran %.3f s; achieved %.2f/s", served, window, res.Load.Achieved)
+	if served != res.Requests.Total {
+		t.Fatalf("server received %d requests, the result counts %d", served, res.Requests.Total)
+	}
+	if d := res.Load.Achieved - want; d < -0.01 || d > 0.01 {
+		t.Errorf("achieved %.2f/s; the server received %d requests in the %.3f s the load ran: %.2f/s", res.Load.Achieved, served, window, want)
+	}
+	// A load that kept pace achieved what was asked, to within one request
+	// over the window.
+	if tol := 1 / window; res.Load.Achieved > 10+tol/2 || res.Load.Achieved < 10-tol {
+		t.Errorf("achieved %.2f/s at 10/s asked (tolerance %.2f)", res.Load.Achieved, tol)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
-// Defaults of Params, from MEASUREMENT.md.
+// Defaults of Params, from docs/measurement.md.
 const (
 	DefaultConfirmationWindow = 10 * time.Second
 	DefaultBucket             = time.Second
@@ -46,12 +46,16 @@ func (p Params) withDefaults() (Params, error) {
 	return p, nil
 }
 
-// Input is everything Analyze needs. Recorder.Input fills Epoch, End,
-// Samples and the marks; the caller adds the rest.
+// Input is everything Analyze needs. Recorder.Input fills Epoch, Begin,
+// End, Samples and the marks; the caller adds the rest.
 type Input struct {
 	Scenario string
 	// Epoch is the instant Sample.Sent offsets are taken from.
 	Epoch time.Time
+	// Begin is the instant the load began. A constant-rate load sends its
+	// first request one interval after it begins, so the load ran from
+	// Begin to End, not from the first send. Zero means the first send.
+	Begin time.Time
 	// End is the run's end, the instant the load stopped sending. Zero
 	// means the last request's send time.
 	End time.Time
@@ -65,7 +69,7 @@ type Input struct {
 	Params Params
 }
 
-// Analyze computes the result of a run per MEASUREMENT.md (see the package
+// Analyze computes the result of a run per docs/measurement.md (see the package
 // doc for every choice it makes). It fails only on input it cannot make
 // sense of.
 func Analyze(in Input) (*result.Result, error) {
@@ -83,6 +87,7 @@ func Analyze(in Input) (*result.Result, error) {
 	res := a.skeleton()
 	if len(a.s) == 0 {
 		res.Notes = append(res.Notes, "No request was answered: there is nothing to measure.")
+		a.nothingObserved(res)
 		return res, nil
 	}
 	a.count(res)
@@ -90,8 +95,25 @@ func Analyze(in Input) (*result.Result, error) {
 	a.buckets(res)
 	a.fault(res)
 	a.perInjection(res)
+	a.afterRevert(res)
 	a.loadNotes(res)
 	return res, nil
+}
+
+// nothingObserved is the recovery of a run without a request: not
+// observed, from the injection and from the revert alike.
+func (a *analysis) nothingObserved(res *result.Result) {
+	res.RecoveryState = result.RecoveryNotObserved
+	if len(a.inj) > 0 {
+		res.RecoveryFrom = result.FromInjection
+	}
+	for i := range res.Injections {
+		res.Injections[i].Recovered = new(false)
+		res.Injections[i].RecoveryState = result.RecoveryNotObserved
+	}
+	if len(a.in.Reverts) > 0 {
+		res.AfterRevert = &result.AfterRevert{State: result.RecoveryNotObserved}
+	}
 }
 
 func compareSent(x, y Sample) int { return cmp.Compare(x.Sent, y.Sent) }
@@ -119,6 +141,7 @@ type analysis struct {
 	p       Params
 	s       []Sample
 	inj     []time.Duration // injection offsets, in order
+	began   time.Duration   // the load's beginning, never after the first send
 	started time.Duration   // first send
 	end     time.Duration   // run's end, never before the last send
 	second  secondBuckets
@@ -137,6 +160,10 @@ func newAnalysis(in Input, p Params) *analysis {
 		if !in.End.IsZero() {
 			a.end = max(a.end, in.End.Sub(in.Epoch))
 		}
+	}
+	a.began = a.started
+	if !in.Begin.IsZero() {
+		a.began = min(a.started, in.Begin.Sub(in.Epoch))
 	}
 	return a
 }
@@ -257,7 +284,10 @@ func (a *analysis) count(res *result.Result) {
 			URL: a.in.Load.Targets[i], Requests: t.req, StatusCodes: t.statusCodes(), Errors: t.errors(),
 		})
 	}
-	if secs := (a.end - a.started).Seconds(); secs > 0 {
+	// Over the window the load ran in: n requests paced 1/rate apart
+	// from its beginning fill n intervals, while first to last send spans
+	// only n-1 of them (15 requests at 10/s would read 10.71/s).
+	if secs := (a.end - a.began).Seconds(); secs > 0 {
 		res.Load.Achieved = math.Round(float64(len(a.s))/secs*100) / 100
 	}
 	res.Load.MaxSendGapMS = ms(a.maxSendGap())
@@ -522,15 +552,21 @@ type recovery struct {
 }
 
 // recover measures recovery from ref: the first failure in [ref, to), and
-// the first confirmed run of successes after it, not before notBefore.
+// the first confirmed run of successes after it, not before notBefore,
+// within the analysis deadline.
 func (a *analysis) recover(ref, to, notBefore time.Duration) recovery {
+	return a.recoverWithin(ref, to, notBefore, a.p.Deadline)
+}
+
+// recoverWithin is recover with its own deadline (0: none).
+func (a *analysis) recoverWithin(ref, to, notBefore, deadline time.Duration) recovery {
 	fi := a.firstFailure(ref, to)
 	if fi < 0 {
 		return recovery{at: ref, recovered: true}
 	}
 	r := recovery{firstError: a.s[fi].Sent, failed: true}
 	r.at, r.recovered = a.recoveredFrom(max(r.firstError, notBefore))
-	if r.recovered && a.p.Deadline > 0 && r.at-ref > a.p.Deadline {
+	if r.recovered && deadline > 0 && r.at-ref > deadline {
 		r.recovered = false
 	}
 	return r
@@ -543,6 +579,7 @@ func (a *analysis) fault(res *result.Result) {
 	if !ok {
 		// Nothing injected and nothing failed: nothing to recover from.
 		res.Recovered, res.RecoveryMS, res.Impact = true, msPtr(0), result.ImpactNone
+		res.RecoveryState = result.RecoveryRecovered
 		res.Latency.Baseline = a.latency(0, len(a.s))
 		return
 	}
@@ -555,8 +592,16 @@ func (a *analysis) fault(res *result.Result) {
 	if r.failed && from == result.FromInjection {
 		res.TimeToFirstErrorMS = msPtr(r.firstError - ref)
 	}
+	if a.index(notBefore) == len(a.s) {
+		// No request went out after the (last) injection: whether the
+		// service broke or recovered is unknown, not "nothing failed".
+		res.RecoveryState = result.RecoveryNotObserved
+		res.Latency.Baseline = a.latency(0, a.index(ref))
+		return
+	}
 	res.ObservedMS = msPtr(a.end - ref)
 	res.Recovered = r.recovered
+	res.RecoveryState = stateOf(r.recovered)
 	windowEnd := a.end
 	if r.recovered {
 		res.RecoveryMS = msPtr(r.at - ref)
@@ -635,15 +680,47 @@ func (a *analysis) perInjection(res *result.Result) {
 		if i+1 < len(a.inj) {
 			next = a.inj[i+1]
 		}
-		r := a.recover(ref, next, ref)
 		inj := &res.Injections[i]
-		inj.Recovered = new(r.recovered)
+		if a.index(ref) == len(a.s) {
+			inj.Recovered, inj.RecoveryState = new(false), result.RecoveryNotObserved
+			continue
+		}
+		r := a.recover(ref, next, ref)
+		inj.Recovered, inj.RecoveryState = new(r.recovered), stateOf(r.recovered)
 		if r.failed {
 			inj.TimeToFirstErrorMS = msPtr(r.firstError - ref)
 		}
 		if r.recovered {
 			inj.RecoveryMS = msPtr(r.at - ref)
 		}
+	}
+}
+
+func stateOf(recovered bool) result.RecoveryState {
+	if recovered {
+		return result.RecoveryRecovered
+	}
+	return result.RecoveryNotRecovered
+}
+
+// afterRevert measures recovery again from the last revert, with no
+// deadline: a fault nothing heals is judged by whether the service comes
+// back once it is undone, and how fast.
+func (a *analysis) afterRevert(res *result.Result) {
+	n := len(a.in.Reverts)
+	if n == 0 {
+		return
+	}
+	ref := a.in.Reverts[n-1].At.Sub(a.in.Epoch)
+	ar := &result.AfterRevert{State: result.RecoveryNotObserved}
+	res.AfterRevert = ar
+	if a.index(ref) == len(a.s) {
+		return
+	}
+	r := a.recoverWithin(ref, forever, ref, 0)
+	ar.State = stateOf(r.recovered)
+	if r.recovered {
+		ar.RecoveryMS, ar.RecoveredAt = msPtr(r.at-ref), new(a.at(r.at))
 	}
 }
 
@@ -654,7 +731,7 @@ func (a *analysis) loadNotes(res *result.Result) {
 	if want <= 0 {
 		return
 	}
-	if got := res.Load.Achieved; got < 0.95*want && a.end-a.started >= 5*time.Second {
+	if got := res.Load.Achieved; got < 0.95*want && a.end-a.began >= 5*time.Second {
 		res.Notes = append(res.Notes, fmt.Sprintf(
 			"The load achieved %.1f requests/s of the %.1f asked for: the load side could not keep up, so outages may be under-measured.", got, want))
 	}

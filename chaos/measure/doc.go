@@ -1,5 +1,5 @@
 // Package measure turns a stream of requests into the figures defined in
-// MEASUREMENT.md: outages, downtime, 5xx and errors, time to first error,
+// docs/measurement.md: outages, downtime, 5xx and errors, time to first error,
 // recovery and latency windows. It knows nothing of how the load is made:
 // it works on Sample, a compact record of one request, so a run's memory
 // grows by 16 bytes per request and nothing else (the chaos/load package
@@ -58,6 +58,21 @@
 // A recovery found later than Params.Deadline after the reference counts as
 // not recovered; observed_ms is then how long the run was watched after the
 // reference.
+//
+// When no request was sent at or after the last injection (or none at
+// all), recovery is not observed (recovery_state "not_observed"): not
+// recovered, no recovery time, no impact, no error ratio, no observed_ms.
+// Whatever the service did after an instant no request saw is unknown, and
+// "nothing failed" would be a claim about it.
+//
+// Recovery after the revert (after_revert) applies the same search from
+// the last revert, with no deadline: its first failure at or after the
+// revert, then the first confirmed run of successes; 0 when nothing failed
+// at or after the revert, not observed when no request was sent then.
+//
+// The achieved rate is requests over the time the load ran, from
+// Input.Begin (the load's beginning, one interval before its first
+// request) to the run's end.
 //
 // Each injection also carries its own figures: its time to first error
 // counts only failures sent before the next injection (a later injection's

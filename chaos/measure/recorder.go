@@ -34,6 +34,7 @@ const chunkLen = 4096
 type Recorder struct {
 	epoch   time.Time // carries a monotonic reading: offsets from it are immune to wall-clock steps
 	started chan struct{}
+	began   time.Time // when the load began (Began), zero until then
 
 	mu         sync.Mutex
 	chunks     [][]Sample
@@ -50,6 +51,14 @@ func NewRecorder() *Recorder {
 
 // Epoch is the instant Sample.Sent offsets are taken from.
 func (r *Recorder) Epoch() time.Time { return r.epoch }
+
+// Began records the instant the load began, one interval before its first
+// request: the achieved rate is measured over the window from there.
+func (r *Recorder) Began(at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.began = at
+}
 
 // Sending counts a request about to be sent. The load calls it for every
 // request so Status can tell sent from answered (requests hanging in
@@ -125,7 +134,8 @@ func (r *Recorder) Len() int {
 }
 
 // Input snapshots the run for Analyze: the samples in send order, the
-// marks, and end as the run's end (the instant the load stopped sending).
+// marks, the instant the load began, and end as the run's end (the
+// instant the load stopped sending).
 // The caller fills in Scenario, Load and Params. Recording may go on; the
 // snapshot does not change.
 func (r *Recorder) Input(end time.Time) Input {
@@ -140,6 +150,7 @@ func (r *Recorder) Input(end time.Time) Input {
 	}
 	in := Input{
 		Epoch:      r.epoch,
+		Begin:      r.began,
 		End:        end,
 		Samples:    samples,
 		Injections: slices.Clone(r.injections),

@@ -1,6 +1,7 @@
 package result
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -103,13 +104,19 @@ func readDir(ctx context.Context, dir string) ([]Loaded, []Skipped, error) {
 		if d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".json") {
 			return nil
 		}
-		if reason := notAResult(path); reason != "" {
+		// Each file is read once: its schema is peeked at from the bytes
+		// that are then decoded (a report directory holds thousands).
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("reading result: %w", err)
+		}
+		if reason := notAResult(data); reason != "" {
 			skipped = append(skipped, Skipped{Path: path, Reason: reason})
 			return nil
 		}
-		r, err := ReadFile(path)
+		r, err := Decode(bytes.NewReader(data))
 		if err != nil {
-			return err
+			return fmt.Errorf("reading result %s: %w", path, err)
 		}
 		loaded = append(loaded, Loaded{Path: path, Result: r})
 		return nil
@@ -170,31 +177,45 @@ func identity(r *Result) string {
 // decode (a file cut short by a full disk or a killed copy).
 var claimsSchema = regexp.MustCompile(`"schema"\s*:\s*"selfheal\.result/`)
 
-// notAResult peeks at a file's schema field and says why it is not a
-// selfheal result, or "" when it claims to be one. A file that claims the
-// schema but does not decode is a result gone bad, not another kind of
-// file: "" lets ReadFile report it as the error it is.
-func notAResult(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "" // let ReadFile report the error properly
-	}
-	var head struct {
-		Schema string `json:"schema"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		if claimsSchema.Match(data) {
-			return ""
+// notAResult peeks at a document's schema field and says why it is not a
+// selfheal result, or "" when it claims to be one. selfheal writes
+// "schema" first, so for its own files only the first key is read; any
+// other document is parsed whole.
+func notAResult(data []byte) string {
+	schema, ok := firstSchema(data)
+	if !ok {
+		var head struct {
+			Schema string `json:"schema"`
 		}
-		return "not a JSON object"
+		if err := json.Unmarshal(data, &head); err != nil {
+			if claimsSchema.Match(data) {
+				return "" // a result gone bad: let Decode say what is wrong
+			}
+			return "not a JSON object"
+		}
+		schema = head.Schema
 	}
-	if !strings.HasPrefix(head.Schema, "selfheal.result/") {
-		if head.Schema == "" {
+	if !strings.HasPrefix(schema, "selfheal.result/") {
+		if schema == "" {
 			return "no \"schema\" field"
 		}
-		return fmt.Sprintf("schema %q", head.Schema)
+		return fmt.Sprintf("schema %q", schema)
 	}
 	return ""
+}
+
+// firstSchema reads the schema when it is the object's first key.
+func firstSchema(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	if t, err := dec.Token(); err != nil || t != "schema" {
+		return "", false
+	}
+	v, err := dec.Token()
+	s, isString := v.(string)
+	return s, err == nil && isString
 }
 
 // Results is the results of loaded, in the same order.

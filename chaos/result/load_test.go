@@ -86,3 +86,22 @@ func TestReadPaths(t *testing.T) {
 		})
 	}
 }
+
+// notAResult reads only the first key of a selfheal file, and any other
+// document whole, with the same answers.
+func TestNotAResult(t *testing.T) {
+	for _, tt := range []struct{ doc, want string }{
+		{`{"schema":"selfheal.result/v1","scenario":"a"}`, ""},
+		{`{"scenario":"a","schema":"selfheal.result/v1"}`, ""},
+		{`{"schema":"other/v1"}`, `schema "other/v1"`},
+		{`{"latencies":{},"schema":"vegeta"}`, `schema "vegeta"`},
+		{`{"latencies":{}}`, `no "schema" field`},
+		{`{"schema":3}`, "not a JSON object"},
+		{`[1,2]`, "not a JSON object"},
+		{`hello`, "not a JSON object"},
+	} {
+		if got := notAResult([]byte(tt.doc)); got != tt.want {
+			t.Errorf("notAResult(%s) = %q, want %q", tt.doc, got, tt.want)
+		}
+	}
+}

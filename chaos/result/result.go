@@ -3,7 +3,7 @@
 //
 // The JSON field names marked "contract" are read by other tools and must not
 // change within a schema version; new fields may be added. Every figure is
-// defined in MEASUREMENT.md (shared with the measurement code in
+// defined in docs/measurement.md (shared with the measurement code in
 // chaos/measure); this package only carries the numbers.
 //
 // Durations are float milliseconds (microsecond resolution is kept) so a
@@ -29,6 +29,16 @@ type Result struct {
 	// the report who did not write it.
 	Description string   `json:"description,omitempty"`
 	Run         *RunInfo `json:"run,omitempty"`
+
+	// Repetition is which of Repetitions runs of this scenario in its run
+	// this is, from 1; both are 0 in a result of an unrepeated run.
+	Repetition  int `json:"repetition,omitempty"`
+	Repetitions int `json:"repetitions,omitempty"`
+	// AggregateBudgets are limits on the scenario's repetitions taken
+	// together (the median of a metric, the share that passed); every
+	// repetition carries them so that the results alone can be judged
+	// again (chaos/aggregate).
+	AggregateBudgets []AggregateBudget `json:"aggregate_budgets,omitempty"`
 
 	Load     Load           `json:"load"`     // contract
 	Analysis AnalysisParams `json:"analysis"` // the parameters the figures were computed with
@@ -68,16 +78,27 @@ type Result struct {
 	// injection was recorded, e.g. a probe nobody marked); empty when
 	// nothing was injected and nothing failed.
 	RecoveryFrom RecoveryOrigin `json:"recovery_from,omitempty"`
-	Recovered    bool           `json:"recovered"` // contract
-	RecoveredAt  *time.Time     `json:"recovered_at,omitempty"`
+	// Recovered is true only when a recovery was seen (RecoveryState
+	// "recovered"): false both when the service did not recover and when
+	// nothing was observed after the injection.
+	Recovered   bool       `json:"recovered"` // contract
+	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
+	// RecoveryState says which of recovered, not recovered and not
+	// observed (no request was sent at or after the last injection) the
+	// result is. Results written before it existed have none: see
+	// Result.Recovery.
+	RecoveryState RecoveryState `json:"recovery_state,omitempty"`
 	// ObservedMS is how long after the first injection (see RecoveryFrom)
 	// the run was watched; with Recovered false it is the "not recovered
-	// after" figure.
+	// after" figure. Null when not observed.
 	ObservedMS *float64 `json:"observed_ms,omitempty"`
 	// Impact is "none" when nothing failed after the injection, "partial"
 	// when some requests kept succeeding, "full" when some second had no
-	// success at all.
+	// success at all; empty when not observed.
 	Impact Impact `json:"impact,omitempty"`
+	// AfterRevert is the service after the fault was reverted, measured
+	// from the last revert; nil when nothing was reverted (a probe).
+	AfterRevert *AfterRevert `json:"after_revert,omitempty"`
 
 	// Healing is Kubernetes' side of recovery, measured from the API.
 	Healing *Healing `json:"healing,omitempty"`
@@ -97,11 +118,19 @@ type Result struct {
 	LowerBounds []Bound `json:"lower_bounds,omitempty"`
 
 	Budgets []BudgetCheck `json:"budgets,omitempty"`
+	// History says which earlier runs the history budgets among Budgets
+	// came from; nil when history was not consulted.
+	History *HistoryNote `json:"history,omitempty"`
 	// Verdict is "pass", "fail" (a budget missed) or "error" (the scenario
 	// could not run to the end; Error says why).
 	Verdict Verdict  `json:"verdict,omitempty"`
 	Error   string   `json:"error,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
+
+	// Conditions is how loaded the host was while it measured: a verdict
+	// measured on a starved machine may be the machine's, not the app's.
+	// Nil when nothing sampled the host.
+	Conditions *Conditions `json:"conditions,omitempty"`
 }
 
 // RunInfo describes the run a scenario belonged to.
@@ -113,6 +142,10 @@ type RunInfo struct {
 	Fixture           string `json:"fixture,omitempty"`
 	Host              string `json:"host,omitempty"`
 	SelfhealVersion   string `json:"selfheal_version,omitempty"`
+	// Variant names the fixture variant the scenario ran against
+	// (chaos/variant); empty in results from before variants, which ran
+	// against the baseline.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Load is how the load was driven. Everything that bends a measurement is
@@ -129,8 +162,10 @@ type Load struct {
 	// MaxWorkers caps the workers; 0 means unlimited, the default, because
 	// a cap turns an outage into a later catch-up burst that hides it.
 	MaxWorkers uint64 `json:"max_workers"`
-	// Achieved is requests sent / seconds of load: a rate well under Rate
-	// means the load side could not keep up and the figures are suspect.
+	// Achieved is requests sent / seconds the load ran (from the instant
+	// it began, one interval before its first request, to the instant it
+	// stopped): a rate well under Rate means the load side could not keep
+	// up and the figures are suspect.
 	Achieved float64 `json:"achieved_rate"`
 	// MaxSendGapMS is the longest time between two consecutive sends. The
 	// resolution of an edge is one interval (1000/Rate ms) only while the
@@ -139,7 +174,7 @@ type Load struct {
 	MaxSendGapMS float64 `json:"max_send_gap_ms"`
 }
 
-// AnalysisParams are the knobs the figures depend on (MEASUREMENT.md).
+// AnalysisParams are the knobs the figures depend on (docs/measurement.md).
 type AnalysisParams struct {
 	ResolutionMS         float64 `json:"resolution_ms"` // 1/rate: no edge is finer than this
 	ConfirmationWindowMS float64 `json:"confirmation_window_ms"`
@@ -155,7 +190,8 @@ type Requests struct {
 	Failed int `json:"failed"` // contract
 }
 
-// Outage is a maximal run of failed requests (MEASUREMENT.md "Outages").
+// Outage is a maximal run of failed requests (docs/measurement.md,
+// "Outages and downtime").
 type Outage struct {
 	Start      time.Time      `json:"start"`       // contract: send time of the first failed request
 	End        time.Time      `json:"end"`         // contract: send time of the next success, or the run's end when Open
@@ -173,10 +209,26 @@ type Injection struct {
 	Fault  string    `json:"fault"`  // contract
 	Detail string    `json:"detail"` // contract: what exactly: pod, node, image
 	// Per-injection figures, measured from this injection (see
-	// MEASUREMENT.md); absent on reverts.
+	// docs/measurement.md); absent on reverts.
 	TimeToFirstErrorMS *float64 `json:"time_to_first_error_ms,omitempty"`
 	RecoveryMS         *float64 `json:"recovery_ms,omitempty"`
 	Recovered          *bool    `json:"recovered,omitempty"`
+	// RecoveryState is "not_observed" when no request was sent at or after
+	// this injection (Recovered is then false), else as Recovered says.
+	RecoveryState RecoveryState `json:"recovery_state,omitempty"`
+}
+
+// AfterRevert is recovery measured from the last revert instead of the
+// first injection, with no deadline: when a fault nothing can heal (the
+// database's node halted) is undone, how long until the service serves
+// again. The same definition as recovery applies (docs/measurement.md):
+// 0 when nothing failed at or after the revert.
+type AfterRevert struct {
+	State RecoveryState `json:"state"`
+	// RecoveryMS is from the last revert to RecoveredAt; null unless
+	// State is "recovered".
+	RecoveryMS  *float64   `json:"recovery_ms"`
+	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
 }
 
 // Healing is injection to the workload back at its desired state, seen
@@ -234,7 +286,7 @@ type Event struct {
 	At         time.Time  `json:"at"`
 	ObjectTime *time.Time `json:"object_time,omitempty"`
 	// Kind is what changed: "pod", "container", "node", "endpoints",
-	// "deployment", "statefulset", "event", "fault".
+	// "deployment", "statefulset", "daemonset", "event", "fault".
 	Kind    string `json:"kind"`
 	Object  string `json:"object"` // namespace/name or node name
 	Reason  string `json:"reason"` // short machine-readable: Ready, NotReady, Restarted, Killing, ...
@@ -243,20 +295,49 @@ type Event struct {
 
 // Bound is a recovery the fixture's settings allow at best.
 type Bound struct {
-	Name   string  `json:"name"`
+	// Metric is the figure bounded, a key of Metrics().
+	Metric MetricKey `json:"metric,omitempty"`
+	// Name says what the bound is, when the metric alone does not; older
+	// results name the metric here ("recovery").
+	Name   string  `json:"name,omitempty"`
 	MS     float64 `json:"ms"`
 	Reason string  `json:"reason"`
 }
 
 // BudgetCheck is one budget and whether the scenario kept it.
 type BudgetCheck struct {
-	Metric string  `json:"metric"` // e.g. "downtime_ms"
-	Limit  float64 `json:"limit"`
-	Value  float64 `json:"value"`
+	Metric MetricKey `json:"metric"` // a key of Metrics(), e.g. "downtime_ms"
+	Limit  float64   `json:"limit"`
+	Value  float64   `json:"value"`
 	// Missing is set when the figure does not exist (recovery of a run that
 	// did not recover): Value is then 0 and the budget failed.
 	Missing bool `json:"missing,omitempty"`
-	Pass    bool `json:"pass"`
+	// NotObserved is set with Missing when the figure is missing because
+	// no request was sent when it could have been seen (recovery after an
+	// injection the load never saw): unknown, not "never".
+	NotObserved bool `json:"not_observed,omitempty"`
+	Pass        bool `json:"pass"`
 	// Message names the metric, the value and the limit in words.
 	Message string `json:"message"`
+	// History is set on a budget derived from earlier runs (chaos/history)
+	// rather than given: what its limit came from.
+	History *HistoryBasis `json:"history,omitempty"`
+}
+
+// Aggregate budget statistics.
+const (
+	// StatMedian is the median of a metric over the repetitions.
+	StatMedian = "p50"
+	// StatPassRate is the share of repetitions that passed their own
+	// budgets; its limit is a minimum.
+	StatPassRate = "pass_rate"
+)
+
+// AggregateBudget is a limit on a statistic of a scenario's repetitions.
+type AggregateBudget struct {
+	// Metric is a metric key (Metrics) for StatMedian; empty for
+	// StatPassRate.
+	Metric MetricKey `json:"metric,omitempty"`
+	Stat   string    `json:"stat"`
+	Limit  float64   `json:"limit"`
 }

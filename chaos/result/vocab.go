@@ -2,6 +2,7 @@ package result
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,46 @@ const (
 	FromFirstFailure RecoveryOrigin = "first_failure" // no injection was recorded (a probe nobody marked)
 )
 
+// RecoveryState is whether the service recovered from a fault, as far as
+// the requests show.
+type RecoveryState string
+
+// Recovery states.
+const (
+	RecoveryRecovered    RecoveryState = "recovered"     // a confirmed run of successes (within the deadline)
+	RecoveryNotRecovered RecoveryState = "not_recovered" // requests were sent and none confirmed a recovery
+	// RecoveryNotObserved: no request was sent at or after the instant
+	// recovery is measured from, so nothing can be said either way.
+	RecoveryNotObserved RecoveryState = "not_observed"
+)
+
+// Words says s as a reader would: "recovered", "not recovered", "not observed".
+func (s RecoveryState) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
+
+// Recovery is r's recovery state, derived from Recovered for results
+// written before RecoveryState existed.
+func (r *Result) Recovery() RecoveryState {
+	switch {
+	case r.RecoveryState != "":
+		return r.RecoveryState
+	case r.Recovered:
+		return RecoveryRecovered
+	}
+	return RecoveryNotRecovered
+}
+
+// NotObservedWhy says why r's recovery was not observed, for every
+// renderer alike: "no request was sent after the injection".
+func (r *Result) NotObservedWhy() string {
+	switch {
+	case r.Requests.Total == 0:
+		return "no request was sent"
+	case len(r.Injections) > 1:
+		return "no request was sent after the last injection"
+	}
+	return "no request was sent after the injection"
+}
+
 // Unit is what a metric's value counts.
 type Unit string
 
@@ -45,16 +86,47 @@ const (
 	UnitBool  Unit = "bool"  // 1 yes, 0 no
 )
 
+// MetricKey names a metric in results, budget checks and trend tables:
+// "downtime_ms". It is the result's JSON field where there is one.
+type MetricKey string
+
 // Metric is one figure of a result, named once for budgets, statistics,
 // trends, the report, JUnit and the text summary.
 type Metric struct {
-	Key   string // in results and budget checks: "downtime_ms"
-	Short string // in budget overrides and CLI flags: "downtime"
-	Name  string // in words: "downtime"
+	Key   MetricKey // in results and budget checks: "downtime_ms"
+	Short string    // in budget overrides and CLI flags: "downtime"
+	Name  string    // in words: "downtime"
 	Unit  Unit
 	// Value reads the figure from r; false when r has none (recovery of
 	// a run that did not recover).
 	Value func(r *Result) (float64, bool)
+	// Never, when set, tells why Value has none: true when the event the
+	// metric times never came (not recovered, not healed), which is worse
+	// than any value; false when the figure does not apply (nothing was
+	// injected, nothing checked).
+	Never func(r *Result) bool
+	// Missed says Never in words: "not recovered".
+	Missed string
+	// Verb is what a yes/no metric says happened, for its budget: "must
+	// recover" (a limit of 1) or "must not recover" (a limit of 0).
+	Verb string
+}
+
+// Title is the metric's name as a heading: "Longest outage".
+func (m Metric) Title() string {
+	if m.Name == "" {
+		return string(m.Key)
+	}
+	return strings.ToUpper(m.Name[:1]) + m.Name[1:]
+}
+
+// Requirement says what a budget of limit on a yes/no metric asks for:
+// "must recover", "must not recover".
+func (m Metric) Requirement(limit float64) string {
+	if limit != 0 {
+		return "must " + m.Verb
+	}
+	return "must not " + m.Verb
 }
 
 // Format writes v in the metric's unit for people: "1.234s", "12", "yes".
@@ -73,53 +145,124 @@ func (m Metric) Format(v float64) string {
 
 // Metric keys.
 const (
-	KeyDowntime         = "downtime_ms"
-	KeyLongestOutage    = "longest_outage_ms"
-	Key5xx              = "server_5xx"
-	KeyTransportErrors  = "transport_errors"
-	KeyTimeToFirstError = "time_to_first_error_ms"
-	KeyRecovery         = "recovery_ms"
-	KeyHealing          = "healing_ms"
-	KeyRecovered        = "recovered"
+	KeyDowntime         MetricKey = "downtime_ms"
+	KeyLongestOutage    MetricKey = "longest_outage_ms"
+	Key5xx              MetricKey = "server_5xx"
+	KeyTransportErrors  MetricKey = "transport_errors"
+	KeyTimeToFirstError MetricKey = "time_to_first_error_ms"
+	KeyRecovery         MetricKey = "recovery_ms"
+	KeyHealing          MetricKey = "healing_ms"
+	KeyRecovered        MetricKey = "recovered"
+	KeyImpactP99        MetricKey = "latency_ms.impact.p99"
+	// KeyRecoveryAfterRevert is recovery measured from the last revert
+	// (Result.AfterRevert): whether a fault nothing heals lets the
+	// service come back once it is undone.
+	KeyRecoveryAfterRevert MetricKey = "recovery_after_revert_ms"
 )
 
 // Metrics lists every metric, in the order reports show them.
 func Metrics() []Metric {
 	return []Metric{
-		{KeyDowntime, "downtime", "downtime", UnitMS, func(r *Result) (float64, bool) { return r.DowntimeMS, true }},
-		{KeyLongestOutage, "longest_outage", "longest outage", UnitMS, func(r *Result) (float64, bool) { return r.LongestOutageMS, true }},
-		{Key5xx, "5xx", "5xx", UnitCount, func(r *Result) (float64, bool) { return float64(r.Server5xx), true }},
-		{KeyTransportErrors, "errors", "transport errors", UnitCount, func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
-		{KeyTimeToFirstError, "first_error", "time to first error", UnitMS, func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
-		{KeyRecovery, "recovery", "recovery", UnitMS, func(r *Result) (float64, bool) {
-			if !r.Recovered {
-				return 0, false
-			}
-			return deref(r.RecoveryMS)
-		}},
-		{KeyHealing, "healing", "healing", UnitMS, func(r *Result) (float64, bool) {
-			if r.Healing == nil || !r.Healing.Healed {
-				return 0, false
-			}
-			return deref(r.Healing.MS)
-		}},
-		{KeyRecovered, "recovered", "recovered", UnitBool, func(r *Result) (float64, bool) {
-			if r.Recovered {
-				return 1, true
-			}
-			return 0, true
-		}},
+		{Key: KeyDowntime, Short: "downtime", Name: "downtime", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) { return r.DowntimeMS, true }},
+		{Key: KeyLongestOutage, Short: "longest_outage", Name: "longest outage", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) { return r.LongestOutageMS, true }},
+		{Key: Key5xx, Short: "5xx", Name: "5xx answers", Unit: UnitCount,
+			Value: func(r *Result) (float64, bool) { return float64(r.Server5xx), true }},
+		{Key: KeyTransportErrors, Short: "errors", Name: "transport errors", Unit: UnitCount,
+			Value: func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
+		{Key: KeyTimeToFirstError, Short: "first_error", Name: "time to first error", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
+		{Key: KeyRecovery, Short: "recovery", Name: "recovery", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) {
+				if r.Recovery() != RecoveryRecovered {
+					return 0, false
+				}
+				return deref(r.RecoveryMS)
+			},
+			// Nothing injected and nothing failed: nothing to recover
+			// from; nothing observed after the injection: unknown.
+			Never: func(r *Result) bool {
+				return r.Recovery() == RecoveryNotRecovered && (len(r.Injections) > 0 || r.RecoveryFrom != "")
+			},
+			Missed: "not recovered"},
+		{Key: KeyHealing, Short: "healing", Name: "healing", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) {
+				if r.Healing == nil || !r.Healing.Healed {
+					return 0, false
+				}
+				return deref(r.Healing.MS)
+			},
+			Never:  func(r *Result) bool { return r.Healing != nil && !r.Healing.Healed },
+			Missed: "not healed"},
+		{Key: KeyRecovered, Short: "recovered", Name: "recovered", Unit: UnitBool, Verb: "recover",
+			Value: func(r *Result) (float64, bool) {
+				switch r.Recovery() {
+				case RecoveryRecovered:
+					return 1, true
+				case RecoveryNotObserved:
+					return 0, false // neither yes nor no
+				}
+				return 0, true
+			}},
+		{Key: KeyRecoveryAfterRevert, Short: "recovery_after_revert", Name: "recovery after the revert", Unit: UnitMS,
+			Value: func(r *Result) (float64, bool) {
+				if r.AfterRevert == nil || r.AfterRevert.State != RecoveryRecovered {
+					return 0, false
+				}
+				return deref(r.AfterRevert.RecoveryMS)
+			},
+			// Not back when the run ended; no revert or nothing sent
+			// after it is no figure at all.
+			Never:  func(r *Result) bool { return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotRecovered },
+			Missed: "not back after the revert"},
+		{Key: KeyImpactP99, Short: "p99_impact", Name: "p99 latency, impact", Unit: UnitMS,
+			// Without failures after the injection the impact window is
+			// empty: there is nothing to compare, rather than a zero.
+			Value: func(r *Result) (float64, bool) {
+				if r.Latency.Impact == nil {
+					return 0, false
+				}
+				return r.Latency.Impact.P99, true
+			}},
 	}
 }
 
+// NotObserved says whether m has no value in r because no request was
+// sent when it could have been seen (recovery after an injection or a
+// revert the load never saw): unknown, neither a figure nor "never".
+func (m Metric) NotObserved(r *Result) bool {
+	switch m.Key {
+	case KeyRecovery, KeyRecovered:
+		return r.Recovery() == RecoveryNotObserved
+	case KeyRecoveryAfterRevert:
+		return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotObserved
+	}
+	return false
+}
+
 // MetricByKey finds a metric by its Key or its Short name.
-func MetricByKey(key string) (Metric, bool) {
+func MetricByKey[K ~string](key K) (Metric, bool) {
 	for _, m := range Metrics() {
-		if m.Key == key || m.Short == key {
+		if string(m.Key) == string(key) || m.Short == string(key) {
 			return m, true
 		}
 	}
 	return Metric{}, false
+}
+
+// Definition is the check's metric from the table. A key the table does
+// not know (a result written by another version) gets a metric named by
+// its key, in milliseconds when the key says so.
+func (c BudgetCheck) Definition() Metric {
+	if m, ok := MetricByKey(c.Metric); ok {
+		return m
+	}
+	m := Metric{Key: c.Metric, Name: string(c.Metric), Unit: UnitCount}
+	if strings.HasSuffix(string(c.Metric), "_ms") {
+		m.Unit = UnitMS
+	}
+	return m
 }
 
 // TransportErrors counts the requests that got no HTTP answer.
@@ -179,4 +322,68 @@ func (v Verdict) Words() string {
 		return "without budgets"
 	}
 	return string(v)
+}
+
+// Definition is the metric b bounds, by its Metric or, in older results,
+// by its Name; false when neither names a metric of the table.
+func (b Bound) Definition() (Metric, bool) {
+	if b.Metric != "" {
+		return MetricByKey(b.Metric)
+	}
+	return MetricByKey(b.Name)
+}
+
+// Label names b for people: its Name, else its metric's title.
+func (b Bound) Label() string {
+	if b.Name != "" {
+		return b.Name
+	}
+	if m, ok := b.Definition(); ok {
+		return m.Title()
+	}
+	return string(b.Metric)
+}
+
+// BoundsOf are the bounds r has on metric k.
+func (r *Result) BoundsOf(k MetricKey) []Bound {
+	var out []Bound
+	for _, b := range r.LowerBounds {
+		if m, ok := b.Definition(); ok && m.Key == k {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// HostVerdict is how much the machine that measured a result was loaded
+// by others while it did (Result.Conditions; docs/measurement.md "Host
+// conditions").
+type HostVerdict string
+
+// Host verdicts, from best to worst.
+const (
+	HostClean     HostVerdict = "clean"     // no signal crossed its contended threshold
+	HostContended HostVerdict = "contended" // a signal crossed its contended threshold
+	HostStarved   HostVerdict = "starved"   // a signal crossed its starved threshold: the numbers may be the machine's
+)
+
+// Worse reports whether v is a worse verdict than w.
+func (v HostVerdict) Worse(w HostVerdict) bool { return v.rank() > w.rank() }
+
+func (v HostVerdict) rank() int {
+	switch v {
+	case HostContended:
+		return 1
+	case HostStarved:
+		return 2
+	}
+	return 0
+}
+
+// Words says v as a reader would: "a clean machine", "a starved machine".
+func (v HostVerdict) Words() string {
+	if v == "" {
+		return "an unknown machine"
+	}
+	return "a " + string(v) + " machine"
 }

@@ -26,17 +26,48 @@ type Budgets struct {
 	// MustNotRecover is the opposite expectation: a fault nothing can heal
 	// until it is reverted (the database's node lost with its volume).
 	MustNotRecover bool
+	// RecoveryAfterRevert bounds the recovery measured from the last
+	// revert (Result.AfterRevert): the service must come back, and soon,
+	// once the fault is undone.
+	RecoveryAfterRevert *time.Duration
 }
 
-// Budget metric names, as written in overrides and results.
-const (
-	MetricDowntime      = "downtime"
-	MetricLongestOutage = "longest_outage"
-	Metric5xx           = "5xx"
-	MetricRecovery      = "recovery"
-	MetricHealing       = "healing"
-	MetricRecovered     = "recovered"
-)
+// budgetMetrics are the metrics a budget can limit, in the order checks
+// are written; overrides name them by the table's Short names.
+func budgetMetrics() []result.MetricKey {
+	return []result.MetricKey{
+		result.KeyDowntime, result.KeyLongestOutage, result.Key5xx,
+		result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
+		result.KeyRecoveryAfterRevert,
+	}
+}
+
+// OverrideMetrics lists the Short names overrides accept, in the order
+// checks are written.
+func OverrideMetrics() []string {
+	var names []string
+	for _, k := range budgetMetrics() {
+		names = append(names, metric(k).Short)
+	}
+	return names
+}
+
+// metric is k's entry in the metric table; budgetMetrics only names keys
+// the table has.
+func metric(k result.MetricKey) result.Metric {
+	m, _ := result.MetricByKey(k)
+	return m
+}
+
+// budgetKey is the key of the budget metric a user named, "" when none.
+func budgetKey(name string) result.MetricKey {
+	for _, k := range budgetMetrics() {
+		if metric(k).Short == name {
+			return k
+		}
+	}
+	return ""
+}
 
 // Dur is a helper for budget literals.
 func Dur(d time.Duration) *time.Duration { return &d }
@@ -44,48 +75,60 @@ func Dur(d time.Duration) *time.Duration { return &d }
 // Count is a helper for budget literals.
 func Count(n int) *int { return &n }
 
-// Check compares r's figures with the budgets. A missing figure (recovery
-// of a run that did not recover, healing that never happened) fails its
-// budget: unknown is not within a limit.
+// Check compares r's figures with the budgets, reading each figure
+// through the metric table. A missing figure (recovery of a run that did
+// not recover, healing that never happened) fails its budget: unknown is
+// not within a limit.
 func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	var out []result.BudgetCheck
-	add := func(metric string, limit, value float64, known bool, unit string) {
-		c := result.BudgetCheck{Metric: metric, Limit: limit, Value: value, Pass: known && value <= limit}
+	limit := func(k result.MetricKey, lim float64) {
+		m := metric(k)
+		v, known := m.Value(r)
+		c := result.BudgetCheck{Metric: k, Limit: lim, Value: v, Pass: known && v <= lim}
 		switch {
 		case !known:
-			c.Value, c.Missing = 0, true
-			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", metric, unknownWhy(metric), format(limit, unit))
+			c.Value, c.Missing, c.NotObserved = 0, true, m.NotObserved(r)
+			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", m.Name, unknownWhy(m, r), m.Format(lim))
 		case c.Pass:
-			c.Message = fmt.Sprintf("%s %s within budget %s", metric, format(value, unit), format(limit, unit))
+			c.Message = fmt.Sprintf("%s %s within budget %s", m.Name, m.Format(v), m.Format(lim))
 		default:
-			c.Message = fmt.Sprintf("%s %s exceeds budget %s", metric, format(value, unit), format(limit, unit))
+			c.Message = fmt.Sprintf("%s %s exceeds budget %s", m.Name, m.Format(v), m.Format(lim))
 		}
 		out = append(out, c)
 	}
 	ms := func(d *time.Duration) float64 { return float64(*d) / float64(time.Millisecond) }
 	if b.Downtime != nil {
-		add(MetricDowntime+"_ms", ms(b.Downtime), r.DowntimeMS, true, "ms")
+		limit(result.KeyDowntime, ms(b.Downtime))
 	}
 	if b.LongestOutage != nil {
-		add(MetricLongestOutage+"_ms", ms(b.LongestOutage), r.LongestOutageMS, true, "ms")
+		limit(result.KeyLongestOutage, ms(b.LongestOutage))
 	}
 	if b.Server5xx != nil {
-		add("server_5xx", float64(*b.Server5xx), float64(r.Server5xx), true, "")
+		limit(result.Key5xx, float64(*b.Server5xx))
 	}
 	if b.Recovery != nil {
-		v, ok := deref(r.RecoveryMS)
-		add("recovery_ms", ms(b.Recovery), v, ok && r.Recovered, "ms")
+		limit(result.KeyRecovery, ms(b.Recovery))
 	}
 	if b.Healing != nil {
-		var v float64
-		ok := r.Healing != nil && r.Healing.Healed && r.Healing.MS != nil
-		if ok {
-			v = *r.Healing.MS
+		limit(result.KeyHealing, ms(b.Healing))
+	}
+	if b.RecoveryAfterRevert != nil {
+		limit(result.KeyRecoveryAfterRevert, ms(b.RecoveryAfterRevert))
+	}
+	// A yes/no budget's limit is the value required: 1 must recover, 0
+	// must not.
+	if (b.MustRecover || b.MustNotRecover) && r.Recovery() == result.RecoveryNotObserved {
+		// Neither expectation is met by nothing: unknown is not a pass.
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Missing: true, NotObserved: true}
+		want := "required to recover"
+		if b.MustNotRecover {
+			c.Limit, want = 0, "expected not to recover before the revert"
 		}
-		add("healing_ms", ms(b.Healing), v, ok, "ms")
+		c.Message = fmt.Sprintf("recovered: no value (not observed: %s), %s", r.NotObservedWhy(), want)
+		return append(out, c)
 	}
 	if b.MustRecover {
-		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 1, Pass: r.Recovered}
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 1, Pass: r.Recovered}
 		if r.Recovered {
 			c.Value = 1
 			c.Message = "recovered: yes, as required"
@@ -95,7 +138,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 		out = append(out, c)
 	}
 	if b.MustNotRecover {
-		c := result.BudgetCheck{Metric: MetricRecovered, Limit: 0, Pass: !r.Recovered}
+		c := result.BudgetCheck{Metric: result.KeyRecovered, Limit: 0, Pass: !r.Recovered}
 		if r.Recovered {
 			c.Value = 1
 			c.Message = "recovered: yes, but this fault was expected to keep the service down until it was reverted"
@@ -107,25 +150,19 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	return out
 }
 
-func unknownWhy(metric string) string {
-	if strings.HasPrefix(metric, "healing") {
-		return "the workload did not heal"
+// unknownWhy says why m has no value in r: "not healed".
+func unknownWhy(m result.Metric, r *result.Result) string {
+	switch {
+	case m.Missed != "" && m.Never != nil && m.Never(r):
+		return m.Missed
+	case m.Key == result.KeyRecovery && r.Recovery() == result.RecoveryNotObserved:
+		return "not observed: " + r.NotObservedWhy()
+	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil:
+		return "the fault was not reverted"
+	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert.State == result.RecoveryNotObserved:
+		return "not observed: no request was sent after the revert"
 	}
-	return "the service did not recover"
-}
-
-func deref(p *float64) (float64, bool) {
-	if p == nil {
-		return 0, false
-	}
-	return *p, true
-}
-
-func format(v float64, unit string) string {
-	if unit == "ms" {
-		return (time.Duration(v * float64(time.Millisecond))).Round(time.Millisecond).String()
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return "not measured"
 }
 
 // Overrides are budget changes given by a user, by scenario ("*" for all)
@@ -135,30 +172,6 @@ func format(v float64, unit string) string {
 // metrics a limit or none (no limit). ParseOverrides has checked every
 // value, so applying them cannot fail.
 type Overrides map[string]map[string]string
-
-// overridable are the result metrics a budget override may set, by Key.
-var overridable = []string{result.KeyDowntime, result.KeyLongestOutage, result.Key5xx, result.KeyRecovery, result.KeyHealing, result.KeyRecovered}
-
-// OverrideMetrics are the metric names overrides take: the Short names of
-// the overridable metrics, in the table's order.
-func OverrideMetrics() []string {
-	var names []string
-	for _, m := range result.Metrics() {
-		if slices.Contains(overridable, m.Key) {
-			names = append(names, m.Short)
-		}
-	}
-	return names
-}
-
-// overrideMetric finds an overridable metric by its Short name.
-func overrideMetric(short string) (result.Metric, bool) {
-	m, ok := result.MetricByKey(short)
-	if !ok || m.Short != short || !slices.Contains(overridable, m.Key) {
-		return result.Metric{}, false
-	}
-	return m, true
-}
 
 // ParseOverrides reads the comma-separated form above and checks every
 // item: its shape, its metric and its value, so that a typo is found
@@ -177,7 +190,7 @@ func ParseOverrides(s string) (Overrides, error) {
 		if !ok || !ok2 || scen == "" || metric == "" || value == "" {
 			return nil, fmt.Errorf("budget override %q: want SCENARIO.METRIC=VALUE (SCENARIO may be *; METRIC one of %s)", item, strings.Join(OverrideMetrics(), ", "))
 		}
-		if _, ok := overrideMetric(metric); !ok {
+		if budgetKey(metric) == "" {
 			return nil, fmt.Errorf("budget override %q: unknown metric %q; use one of %s", item, metric, strings.Join(OverrideMetrics(), ", "))
 		}
 		if _, dup := o[scen][metric]; dup {
@@ -247,11 +260,10 @@ func (o Overrides) Scenarios() []string {
 // set applies one override; the error names the value and what it should
 // have been.
 func (b *Budgets) set(metric, value string) error {
-	m, ok := overrideMetric(metric)
-	if !ok {
+	key := budgetKey(metric)
+	switch key {
+	case "":
 		return fmt.Errorf("unknown metric %q; use one of %s", metric, strings.Join(OverrideMetrics(), ", "))
-	}
-	switch m.Key {
 	case result.KeyRecovered:
 		switch value {
 		case "true":
@@ -284,7 +296,7 @@ func (b *Budgets) set(metric, value string) error {
 		}
 		d = &v
 	}
-	switch m.Key {
+	switch key {
 	case result.KeyDowntime:
 		b.Downtime = d
 	case result.KeyLongestOutage:
@@ -293,6 +305,8 @@ func (b *Budgets) set(metric, value string) error {
 		b.Recovery = d
 	case result.KeyHealing:
 		b.Healing = d
+	case result.KeyRecoveryAfterRevert:
+		b.RecoveryAfterRevert = d
 	}
 	return nil
 }
@@ -320,6 +334,9 @@ func (b Budgets) String() string {
 	}
 	if b.MustNotRecover {
 		parts = append(parts, "must not recover before the revert")
+	}
+	if b.RecoveryAfterRevert != nil {
+		parts = append(parts, "recovery after the revert ≤ "+b.RecoveryAfterRevert.String())
 	}
 	if len(parts) == 0 {
 		return "no budgets"

@@ -14,18 +14,18 @@ func TestBudgetsCheck(t *testing.T) {
 	r := &result.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, RecoveryMS: &rec, Recovered: true}
 	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(4), Recovery: Dur(2 * time.Second), MustRecover: true}
 	checks := b.Check(r)
-	got := map[string]bool{}
+	got := map[result.MetricKey]bool{}
 	for _, c := range checks {
 		got[c.Metric] = c.Pass
 	}
-	want := map[string]bool{"downtime_ms": true, "longest_outage_ms": false, "server_5xx": true, "recovery_ms": false, "recovered": true}
+	want := map[result.MetricKey]bool{result.KeyDowntime: true, result.KeyLongestOutage: false, result.Key5xx: true, result.KeyRecovery: false, result.KeyRecovered: true}
 	for m, p := range want {
 		if got[m] != p {
 			t.Errorf("%s pass = %v, want %v (%+v)", m, got[m], p, checks)
 		}
 	}
 	for _, c := range checks {
-		if c.Metric == "longest_outage_ms" && c.Message != "longest_outage_ms 2s exceeds budget 1s" {
+		if c.Metric == result.KeyLongestOutage && c.Message != "longest outage 2s exceeds budget 1s" {
 			t.Errorf("message %q must name metric, value and limit", c.Message)
 		}
 	}
@@ -92,6 +92,65 @@ func TestOverrides(t *testing.T) {
 	}
 }
 
+// Nothing observed neither recovered nor stayed down: both expectations
+// miss, as a missing figure. Before, a must-not-recover budget passed on a
+// run that sent no request after the injection.
+func TestBudgetsOnNothingObserved(t *testing.T) {
+	r := &result.Result{Requests: result.Requests{Total: 20, OK: 20}, Injections: []result.Injection{{}},
+		RecoveryState: result.RecoveryNotObserved, RecoveryFrom: result.FromInjection}
+	for _, b := range []Budgets{{MustRecover: true}, {MustNotRecover: true}, {Recovery: Dur(time.Minute)}} {
+		for _, c := range b.Check(r) {
+			if c.Pass || !c.Missing || !c.NotObserved || !strings.Contains(c.Message, "not observed: no request was sent after the injection") {
+				t.Errorf("%s with %s: pass %v missing %v %q; want a miss saying it was not observed", c.Metric, b, c.Pass, c.Missing, c.Message)
+			}
+		}
+	}
+}
+
+func TestBudgetRecoveryAfterRevert(t *testing.T) {
+	back := func(state result.RecoveryState, ms *float64) *result.Result {
+		return &result.Result{Requests: result.Requests{Total: 100}, Reverts: []result.Injection{{}},
+			AfterRevert: &result.AfterRevert{State: state, RecoveryMS: ms}}
+	}
+	v := func(x float64) *float64 { return &x }
+	tests := []struct {
+		name    string
+		r       *result.Result
+		pass    bool
+		missing bool
+		say     string
+	}{
+		{"back in time", back(result.RecoveryRecovered, v(43000)), true, false, "recovery after the revert 43s within budget 2m0s"},
+		{"back too late", back(result.RecoveryRecovered, v(150000)), false, false, "exceeds budget"},
+		{"never back", back(result.RecoveryNotRecovered, nil), false, true, "not back after the revert"},
+		{"not watched after the revert", back(result.RecoveryNotObserved, nil), false, true, "not observed"},
+		{"not reverted", &result.Result{Requests: result.Requests{Total: 100}}, false, true, "not reverted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checks := Budgets{RecoveryAfterRevert: Dur(2 * time.Minute)}.Check(tt.r)
+			if len(checks) != 1 {
+				t.Fatalf("checks %+v", checks)
+			}
+			c := checks[0]
+			if c.Metric != result.KeyRecoveryAfterRevert || c.Pass != tt.pass || c.Missing != tt.missing || !strings.Contains(c.Message, tt.say) {
+				t.Errorf("check %+v; want pass %v missing %v saying %q", c, tt.pass, tt.missing, tt.say)
+			}
+			if _, ok := result.MetricByKey(c.Metric); !ok {
+				t.Errorf("metric %q is not in the metric table", c.Metric)
+			}
+		})
+	}
+	o, err := ParseOverrides("mysql-node-halt.recovery_after_revert=3m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := o.Apply("mysql-node-halt", Budgets{RecoveryAfterRevert: Dur(2 * time.Minute)})
+	if err != nil || b.RecoveryAfterRevert == nil || *b.RecoveryAfterRevert != 3*time.Minute {
+		t.Errorf("override: %v %v", b, err)
+	}
+}
+
 // Every value is checked when the overrides are read, not when the
 // scenario they name runs (after the cluster was prepared, or never for a
 // scenario not selected): the error names the item and the value.
@@ -120,7 +179,7 @@ func TestParseOverridesChecksValues(t *testing.T) {
 }
 
 func TestOverrideMetricsAreTheTablesShortNames(t *testing.T) {
-	want := []string{"downtime", "longest_outage", "5xx", "recovery", "healing", "recovered"}
+	want := []string{"downtime", "longest_outage", "5xx", "recovery", "healing", "recovered", "recovery_after_revert"}
 	if got := OverrideMetrics(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("OverrideMetrics() = %v, want %v", got, want)
 	}

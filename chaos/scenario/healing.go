@@ -11,7 +11,7 @@ import (
 
 // healing follows the workload's desired state from the API after the
 // first injection: healed is the last instant it came back, having been
-// seen broken (MEASUREMENT.md "Healing").
+// seen broken (docs/measurement.md, "Faults, recovery and healing").
 type healing struct {
 	mu         sync.Mutex
 	seenBroken bool
@@ -24,11 +24,13 @@ type healing struct {
 }
 
 // watch polls check every interval from the first injection on (first
-// tells when that was) until ctx ends.
-func (h *healing) watch(ctx context.Context, check kube.Check, interval time.Duration, first func() (time.Time, bool)) {
+// tells when that was) until ctx ends. recoverAs is deferred in its
+// goroutine: a panicking check ends the run instead of the process.
+func (h *healing) watch(ctx context.Context, check kube.Check, interval time.Duration, first func() (time.Time, bool), recoverAs func(string)) {
 	h.done = make(chan struct{})
 	go func() {
 		defer close(h.done)
+		defer recoverAs("the healing watcher")
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {

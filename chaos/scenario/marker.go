@@ -1,10 +1,12 @@
 package scenario
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
@@ -16,6 +18,28 @@ type marker struct {
 	fault string
 	mu    sync.Mutex
 	at    []time.Time
+	ids   []string // entries in the active-fault record
+}
+
+func (m *marker) Breaking(ctx context.Context, u fault.Undo) error {
+	if m.record == nil {
+		return nil
+	}
+	id, err := m.record.Begin(ctx, m.s.Name, m.fault, u)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.ids = append(m.ids, id)
+	m.mu.Unlock()
+	return nil
+}
+
+// recorded are the record's entries of this run's fault.
+func (m *marker) recorded() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.ids...)
 }
 
 func (m *marker) Injected(detail string) {

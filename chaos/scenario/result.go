@@ -39,15 +39,13 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	if n, ok := x.s.Fault.(interface{ Notes() []string }); ok {
 		res.Notes = append(res.Notes, n.Notes()...)
 	}
-	if note := x.afterRevert(in, res); note != "" {
-		res.Notes = append(res.Notes, note)
-	}
 	if x.loadErr != nil {
 		res.Notes = append(res.Notes, "The load ended with an error: "+x.loadErr.Error())
 	}
 	if runErr != nil {
 		res.Verdict, res.Error = result.VerdictError, runErr.Error()
 	}
+	x.addConditions(res)
 	return res, runErr
 }
 
@@ -60,18 +58,25 @@ func (x *run) deadline(in measure.Input) time.Duration {
 	return in.Injections[len(in.Injections)-1].At.Sub(in.Injections[0].At) + x.t.Deadline
 }
 
-// afterRevert says when the service came back, if it did only after the
-// fault was reverted (the deadline made the result "not recovered").
-func (x *run) afterRevert(in measure.Input, res *result.Result) string {
-	if res.Recovered || len(in.Reverts) == 0 || len(in.Injections) == 0 {
-		return ""
+// early is the result of a scenario that failed before its load started:
+// no request, verdict error and the reason, so that it still shows in the
+// result files, the report and JUnit rather than vanishing from them.
+func (x *run) early(runErr error) (*result.Result, error) {
+	now := time.Now()
+	in := measure.Input{Scenario: x.s.Name, Epoch: now, End: now, Load: result.Load{Targets: x.targets}}
+	if x.gen != nil {
+		in.Load = x.gen.Settings()
 	}
-	in.Params.Deadline = 0
-	again, err := measure.Analyze(in)
-	if err != nil || !again.Recovered || again.RecoveredAt == nil {
-		return "The service had not recovered when the scenario ended, even after the revert."
+	res, err := measure.Analyze(in)
+	if err != nil {
+		return nil, errors.Join(runErr, fmt.Errorf("recording scenario %s: %w", x.s.Name, err))
 	}
-	revert := in.Reverts[len(in.Reverts)-1].At
-	return fmt.Sprintf("Not recovered within the deadline; the service came back %.1f s after the revert (%.1f s after the first injection).",
-		again.RecoveredAt.Sub(revert).Seconds(), again.RecoveredAt.Sub(in.Injections[0].At).Seconds())
+	res.Started = x.began.Round(0) // no request: the result spans the attempt
+	res.Description, res.Run = x.s.Description, x.run
+	if x.events != nil {
+		res.Events = x.events.Between(res.Started.Add(-time.Second), res.Ended)
+	}
+	res.Notes = []string{"The scenario stopped before its load started: no request was sent and nothing was measured."}
+	res.Verdict, res.Error = result.VerdictError, runErr.Error()
+	return res, runErr
 }

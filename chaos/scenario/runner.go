@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -18,6 +22,14 @@ type Console interface {
 	Logf(format string, args ...any)
 	Progress(line string)
 	Done()
+}
+
+// Record is the active-fault record (chaos/guard.Record): a fault's Undo
+// is written to it before the fault breaks anything, and cleared once the
+// revert is done, so a killed run's faults can be repaired by the next.
+type Record interface {
+	Begin(ctx context.Context, scenario, fault string, u fault.Undo) (id string, err error)
+	End(ctx context.Context, ids ...string) error
 }
 
 // Events is the Kubernetes timeline the runner slices per scenario and
@@ -32,6 +44,7 @@ type Runner struct {
 	targets     []string
 	loadOptions []load.Option
 	events      Events
+	record      Record
 	console     Console
 	statusLine  func(measure.Status, time.Time) string
 	every       time.Duration
@@ -40,6 +53,9 @@ type Runner struct {
 	// maxBaselineFailures is the share of failed requests during warm-up
 	// above which the scenario is not run: the app was already broken.
 	maxBaselineFailures float64
+	host                HostPolicy
+	// wrapSink lets a test stand between the load and the recorder.
+	wrapSink func(load.Sink) load.Sink
 }
 
 // Option configures a Runner.
@@ -52,6 +68,11 @@ func WithLoad(opts ...load.Option) Option {
 
 // WithEvents attaches the Kubernetes timeline.
 func WithEvents(e Events) Option { return func(r *Runner) { r.events = e } }
+
+// WithRecord keeps every fault in the active-fault record while it is in
+// place. Without one, nothing outlives the process to repair a fault it
+// left behind.
+func WithRecord(r Record) Option { return func(x *Runner) { x.record = r } }
 
 // WithConsole shows progress and a status line every interval, rendered
 // by line.
@@ -83,15 +104,21 @@ func (nopConsole) Done()               {}
 // run is the state of one scenario run.
 type run struct {
 	*Runner
-	s       Scenario
-	t       Timing
-	rec     *measure.Recorder
-	gen     *load.Generator
-	stats   load.Stats
-	loadErr error
+	s        Scenario
+	t        Timing
+	began    time.Time // when Run was called
+	rec      *measure.Recorder
+	gen      *load.Generator
+	stats    load.Stats
+	loadErr  error
+	loadDone chan struct{}
+	// crash ends the run's context when one of its goroutines panicked,
+	// so the fault is still reverted.
+	crash   context.CancelCauseFunc
 	phase   phaseText
 	healing healing
 	notes   []string
+	hostRec *host.Recording
 }
 
 type phaseText struct {
@@ -102,46 +129,60 @@ type phaseText struct {
 func (p *phaseText) set(s string) { p.mu.Lock(); p.text = s; p.mu.Unlock() }
 func (p *phaseText) get() string  { p.mu.Lock(); defer p.mu.Unlock(); return p.text }
 
-// Run runs s and returns its result. The result is returned whenever the
-// load ran at all, also with an error: its verdict is then "error" and its
-// Error field says what went wrong. A budget miss is not an error: it is
-// the verdict "fail".
+// Run runs s and returns its result. The result is returned with any
+// error after s was found valid, also when the scenario failed before its
+// load started (preparing, the steady state, the load itself): its verdict
+// is then "error" and its Error field says what went wrong. A budget miss
+// is not an error: it is the verdict "fail".
 func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	x := &run{Runner: r, s: s, t: s.Timing.withDefaults()}
+	x := &run{Runner: r, s: s, t: s.Timing.withDefaults(), began: time.Now()}
 	x.phase.set("checking the steady state")
 	r.console.Logf("[%s] %s", s.Name, s.Description)
 	if s.Prepare != nil {
 		if err := s.Prepare(ctx); err != nil {
-			return nil, fmt.Errorf("scenario %s: preparing: %w", s.Name, err)
+			return x.early(fmt.Errorf("scenario %s: preparing: %w", s.Name, err))
 		}
 	}
 	if err := kube.WaitFor(ctx, s.Steady, time.Second, x.t.SteadyTimeout); err != nil {
-		return nil, fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err)
+		return x.early(fmt.Errorf("scenario %s: the workload is not at its desired state before the fault, so nothing would be measured: %w", s.Name, err))
 	}
 	gen, err := load.New(r.targets, append([]load.Option{load.Name(s.Name)}, r.loadOptions...)...)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
 	}
 	x.gen, x.rec = gen, measure.NewRecorder()
+	// A panic in one of the run's goroutines ends ctx with the panic as
+	// its cause: the fault phases stop and the revert still runs.
+	ctx, x.crash = context.WithCancelCause(ctx)
+	defer x.crash(nil)
 
 	// The load outlives ctx: after a cancel it keeps measuring the revert,
 	// and is stopped by stopLoad once the revert is done.
 	loadCtx, stopLoad := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLoad()
+	stopHost := x.sampleHost(ctx)
+	defer stopHost()
 	loadDone := make(chan struct{})
+	x.loadDone = loadDone
+	var sink load.Sink = x.rec
+	if r.wrapSink != nil {
+		sink = r.wrapSink(sink)
+	}
 	go func() {
 		defer close(loadDone)
-		x.stats, x.loadErr = gen.Run(loadCtx, x.rec)
+		defer x.recoverAs("the load")
+		x.stats, x.loadErr = gen.Run(loadCtx, sink)
 	}()
 	stopStatus := x.showStatus()
 	defer stopStatus()
 	select {
 	case <-x.rec.Started():
 	case <-loadDone:
-		return nil, fmt.Errorf("scenario %s: the load did not start: %w", s.Name, x.loadErr)
+		stopStatus()
+		return x.early(fmt.Errorf("scenario %s: the load did not start: %w", s.Name, x.loadErr))
 	}
 
 	runErr := x.faultPhases(ctx)
@@ -159,12 +200,8 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 // faultPhases warms up, injects, observes and reverts. The revert runs
 // whatever happens before it, on a context of its own.
 func (x *run) faultPhases(ctx context.Context) (err error) {
-	x.phase.set("warm-up")
-	if !sleep(ctx, x.t.Warmup) {
-		return fmt.Errorf("interrupted during warm-up: %w", context.Cause(ctx))
-	}
-	if st := x.rec.Status(time.Now()); st.Done > 0 && 1-float64(st.OK)/float64(st.Done) > x.maxBaselineFailures {
-		return fmt.Errorf("the app failed %.1f%% of requests during warm-up, before any fault: fix the app (or the load targets) first", 100-st.OKPercent())
+	if err := x.warmUp(ctx); err != nil {
+		return err
 	}
 
 	m := &marker{run: x, fault: x.s.Fault.Name()}
@@ -176,7 +213,7 @@ func (x *run) faultPhases(ctx context.Context) (err error) {
 	x.phase.set("injecting")
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatch()
-	x.healing.watch(watchCtx, x.s.Steady, x.poll, m.firstInjection)
+	x.healing.watch(watchCtx, x.s.Steady, x.poll, m.firstInjection, x.recoverAs)
 	if err := x.s.Fault.Inject(ctx, m); err != nil {
 		return fmt.Errorf("injecting %s: %w", x.s.Fault.Name(), err)
 	}
@@ -241,7 +278,14 @@ func (x *run) revert(ctx context.Context, m *marker) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), x.t.SteadyTimeout)
 	defer cancel()
 	if err := x.s.Fault.Revert(rctx, m); err != nil {
-		return fmt.Errorf("reverting %s: %w (the cluster may still be broken: check it before the next run)", x.s.Fault.Name(), err)
+		return fmt.Errorf("reverting %s: %w (it stays in the active-fault record: the next run repairs it first)", x.s.Fault.Name(), err)
+	}
+	if x.record != nil {
+		if err := x.record.End(rctx, m.recorded()...); err != nil {
+			// Reverted but still recorded: the next run finds nothing to
+			// repair and clears it.
+			x.console.Logf("[%s] warning: %v", x.s.Name, err)
+		}
 	}
 	x.phase.set("verifying the steady state")
 	check := x.s.Steady
@@ -256,6 +300,11 @@ func (x *run) revert(ctx context.Context, m *marker) error {
 	// confirmed recovered, so the result shows when it came back and the
 	// next scenario starts from a serving app. Not an error when it does
 	// not: the result says the service had not recovered.
+	select {
+	case <-x.loadDone:
+		return nil // no load left to tell whether the service serves
+	default:
+	}
 	x.phase.set("waiting for the service")
 	serving := func(context.Context) (bool, string, error) { return x.recoveredBy(time.Now(), 0), "", nil }
 	_ = kube.WaitFor(rctx, serving, time.Second, x.t.SteadyTimeout)
@@ -273,6 +322,7 @@ func (x *run) showStatus() (stop func()) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer x.recoverAs("the status line")
 		tick := time.NewTicker(x.every)
 		defer tick.Stop()
 		for {
@@ -291,6 +341,22 @@ func (x *run) showStatus() (stop func()) {
 			x.console.Done()
 		})
 	}
+}
+
+// recoverAs, deferred at the top of one of the run's goroutines, turns a
+// panic in it into the cause that ends the run: the panic does not take
+// the process down with the fault still in place.
+func (x *run) recoverAs(what string) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	err := fmt.Errorf("panic in %s: %v\n%s", what, p, debug.Stack())
+	if what == "the load" {
+		x.loadErr = err
+	}
+	x.console.Logf("[%s] %s; reverting the fault", x.s.Name, strings.SplitN(err.Error(), "\n", 2)[0])
+	x.crash(err)
 }
 
 // sleep waits d or until ctx ends; false means ctx ended.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
@@ -130,13 +131,13 @@ func TestRunnerMeasuresRecoveryAndHealing(t *testing.T) {
 	if res.Server5xx == 0 || res.Verdict != result.VerdictFail {
 		t.Errorf("5xx %d verdict %s; want 5xx > 0 and the 5xx budget failing", res.Server5xx, res.Verdict)
 	}
-	var failed []string
+	var failed []result.MetricKey
 	for _, b := range res.Budgets {
 		if !b.Pass {
 			failed = append(failed, b.Metric)
 		}
 	}
-	if strings.Join(failed, ",") != "server_5xx" {
+	if len(failed) != 1 || failed[0] != result.Key5xx {
 		t.Errorf("failed budgets %v, want only server_5xx: %+v", failed, res.Budgets)
 	}
 	if f.reverts != 1 {
@@ -212,11 +213,149 @@ func TestRunnerRefusesABrokenBaseline(t *testing.T) {
 	f := &breakFor{app: a}
 	steadyButFailing := func(ctx context.Context) (bool, string, error) { return true, "", nil }
 	a.broken.Store(true)
-	_, err := runner(a, nil).Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: steadyButFailing, Timing: fastTiming()})
+	tm := fastTiming()
+	tm.WarmupLimit = 2 * time.Second
+	_, err := runner(a, nil).Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: steadyButFailing, Timing: tm})
 	if err == nil || !strings.Contains(err.Error(), "before any fault") {
 		t.Fatalf("err = %v, want a refusal naming the warm-up", err)
 	}
 	if f.injectAt != (time.Time{}) {
 		t.Error("the fault was injected into an app that was already failing")
 	}
+}
+
+// record is an active-fault record in memory.
+type record struct {
+	mu     sync.Mutex
+	active map[string]fault.Undo
+	n      int
+}
+
+func (r *record) Begin(_ context.Context, scenario, _ string, u fault.Undo) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.active == nil {
+		r.active = map[string]fault.Undo{}
+	}
+	r.n++
+	id := scenario + "." + string(rune('0'+r.n))
+	r.active[id] = u
+	return id, nil
+}
+
+func (r *record) End(_ context.Context, ids ...string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		delete(r.active, id)
+	}
+	return nil
+}
+
+// recordedBreak is breakFor that records its Undo first, and whose revert
+// can fail.
+type recordedBreak struct {
+	*breakFor
+	revertErr error
+}
+
+func (f *recordedBreak) Inject(ctx context.Context, m fault.Marker) error {
+	if err := m.Breaking(ctx, fault.Undo{Kind: "test", Detail: "app answers 503"}); err != nil {
+		return err
+	}
+	return f.breakFor.Inject(ctx, m)
+}
+
+func (f *recordedBreak) Revert(ctx context.Context, m fault.Marker) error {
+	if f.revertErr != nil {
+		return f.revertErr
+	}
+	return f.breakFor.Revert(ctx, m)
+}
+
+func TestRecordHoldsTheFaultUntilItIsReverted(t *testing.T) {
+	for _, revertErr := range []error{nil, errors.New("docker start failed")} {
+		a := newApp(t)
+		rec := &record{}
+		f := &recordedBreak{breakFor: &breakFor{app: a, heal: 500 * time.Millisecond}, revertErr: revertErr}
+		r := NewRunner([]string{a.srv.URL}, WithLoad(load.Rate(50), load.Timeout(500*time.Millisecond)), WithPoll(50*time.Millisecond), WithRecord(rec))
+		_, err := r.Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: a.steady, Timing: fastTiming()})
+		switch {
+		case revertErr == nil && (err != nil || len(rec.active) != 0):
+			t.Errorf("reverted: err %v, record %v; want it empty", err, rec.active)
+		case revertErr != nil && (err == nil || len(rec.active) != 1 || !strings.Contains(err.Error(), "the next run repairs it")):
+			t.Errorf("revert failed: err %v, record %v; want the entry kept and the error saying so", err, rec.active)
+		}
+		if rec.n != 1 {
+			t.Errorf("%d entries written, want 1", rec.n)
+		}
+	}
+}
+
+// A panic in the healing watcher or in the load must not take the process
+// down with the fault in place: the run ends with an error and reverts.
+func TestPanicsStillRevert(t *testing.T) {
+	tests := []struct {
+		name   string
+		steady func(a *app) func(context.Context) (bool, string, error)
+		sink   func(load.Sink) load.Sink
+		want   string
+	}{
+		{"healing watcher", func(a *app) func(context.Context) (bool, string, error) {
+			return func(ctx context.Context) (bool, string, error) {
+				if a.broken.Load() {
+					panic("steady check exploded")
+				}
+				return true, "", nil
+			}
+		}, nil, "panic in the healing watcher: steady check exploded"},
+		{"load", func(a *app) func(context.Context) (bool, string, error) { return a.steady },
+			func(s load.Sink) load.Sink { return &panicSink{Sink: s, after: 80} }, "panic in the load: sink exploded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newApp(t)
+			f := &breakFor{app: a} // never heals: only the revert unbreaks it
+			r := runner(a, nil)
+			r.wrapSink = tt.sink
+			tm := fastTiming()
+			tm.Deadline = time.Minute
+			done := make(chan struct{})
+			var res *result.Result
+			var err error
+			go func() {
+				defer close(done)
+				res, err = r.Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: tt.steady(a), Timing: tm})
+			}()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the run did not end after the panic")
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			if f.reverts != 1 || a.broken.Load() {
+				t.Errorf("reverts %d, broken %v: the fault must be reverted", f.reverts, a.broken.Load())
+			}
+			if res == nil || res.Verdict != result.VerdictError {
+				t.Errorf("result %+v; want verdict error", res)
+			}
+		})
+	}
+}
+
+// panicSink panics in the load's goroutine after some requests, once the
+// fault is in (the warm-up at 50/s takes 50).
+type panicSink struct {
+	load.Sink
+	after, n int
+}
+
+func (p *panicSink) Record(o measure.Outcome) {
+	p.n++
+	if p.n == p.after {
+		panic("sink exploded")
+	}
+	p.Sink.Record(o)
 }

@@ -47,8 +47,12 @@ type Scenario struct {
 
 // Timing bounds each phase of a scenario.
 type Timing struct {
-	// Warmup is load before the injection: the baseline.
+	// Warmup is load before the injection: the baseline. Its last Warmup
+	// must be clean (at most 1% failed) before the fault is injected.
 	Warmup time.Duration
+	// WarmupLimit is how long the warm-up waits for a clean baseline
+	// before the scenario gives up as not measurable.
+	WarmupLimit time.Duration
 	// Deadline is the longest the scenario watches after the last
 	// injection for recovery and healing.
 	Deadline time.Duration
@@ -67,6 +71,7 @@ type Timing struct {
 func DefaultTiming() Timing {
 	return Timing{
 		Warmup:        15 * time.Second,
+		WarmupLimit:   2 * time.Minute,
 		Deadline:      4 * time.Minute,
 		Confirmation:  10 * time.Second,
 		SteadyTimeout: 5 * time.Minute,
@@ -74,11 +79,20 @@ func DefaultTiming() Timing {
 	}
 }
 
+// RevertBound is the longest a scenario takes to revert its fault once
+// stopped: the fault's Revert, the steady-state check and the wait for the
+// service share one SteadyTimeout.
+func (t Timing) RevertBound() time.Duration { return t.withDefaults().SteadyTimeout }
+
 func (t Timing) withDefaults() Timing {
 	d := DefaultTiming()
 	if t.Warmup == 0 {
 		t.Warmup = d.Warmup
 	}
+	if t.WarmupLimit == 0 {
+		t.WarmupLimit = d.WarmupLimit
+	}
+	t.WarmupLimit = max(t.WarmupLimit, t.Warmup)
 	if t.Deadline == 0 {
 		t.Deadline = d.Deadline
 	}

@@ -1,10 +1,12 @@
 // Package session prepares a cluster for a run of scenarios and runs them:
 // it connects, refuses to break a cluster that is not the kind cluster it
-// was told about, restarts any node a killed run left stopped, deploys the
-// WordPress fixture, installs WordPress, starts the Kubernetes timeline,
-// and then runs catalog scenarios one at a time, writing each result as it
-// comes and the report at the end. The e2e suite and `selfheal run` are
-// two front ends to it.
+// was told about, takes the run lease (one run at a time per cluster),
+// repairs every fault the active-fault record names (left by a run that
+// was killed), deploys the WordPress fixture, installs WordPress, starts
+// the Kubernetes timeline, and then runs catalog scenarios one at a time,
+// writing each result as it comes and the report at the end. The e2e
+// suite and `selfheal run` are two front ends to it; Repair is the same
+// first steps alone, for `selfheal cluster up -reuse`. See chaos/guard.
 package session
 
 import (
@@ -13,22 +15,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
+	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/catalog"
-	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/guard"
+	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/reports/publish"
@@ -48,8 +51,8 @@ type Config struct {
 	// Kubeconfig is the cluster to use (required) and Context the context
 	// in it ("" for the current one).
 	Kubeconfig, Context string
-	// Cluster is the kind cluster's name (default "selfheal"); node faults
-	// stop its containers.
+	// Cluster is the kind cluster's name (default fixtures.ClusterName);
+	// node faults stop its containers.
 	Cluster string
 	// AllowNonKind lets faults run against a cluster whose nodes are not
 	// the containers of kind cluster Cluster. Node faults cannot work
@@ -59,6 +62,12 @@ type Config struct {
 	Images fixtures.ImageSet
 	// App are extra fixture settings (replicas, probes...).
 	App []app.Option
+	// Variant is the fixture variant deployed first, on top of App (zero:
+	// baseline); RunCell switches to the variant of its cell.
+	Variant variant.Variant
+	// VariantDirs puts each result in a directory named after its
+	// variant (a matrix that asked for variants; see variant.Matrix).
+	VariantDirs bool
 	// BaseURL is where the load enters (default http://127.0.0.1:30080,
 	// the NodePort on the control-plane node).
 	BaseURL string
@@ -73,14 +82,34 @@ type Config struct {
 	Load []load.Option
 	// Budgets overrides the catalog's default budgets.
 	Budgets scenario.Overrides
+	// Aggregate are budgets on each repeated scenario's repetitions taken
+	// together; every result carries its scenario's.
+	Aggregate scenario.AggregateBudgets
+	// Plan is the cells the caller will run, in order: it numbers them in
+	// the status line and estimates the time left (plan.Progress).
+	Plan plan.Plan
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
+	// History says how budgets are derived from the earlier runs in
+	// ReportDir (default history.Defaults(); Off for none).
+	History history.Settings
+	// Host is how the host's conditions are judged (default thresholds,
+	// a budget missed on a starved machine fails).
+	Host scenario.HostPolicy
 	// ReportDir receives <run id>/<scenario>.json, the run's report.html
 	// and junit.xml, and index.html over every run in it (default
 	// _out/report).
 	ReportDir string
 	// RunID names the run (default: the start time, UTC).
-	RunID   string
+	RunID string
+	// Command names the entry point in the run lease, for a second run's
+	// message ("go test ./e2e", "selfheal run").
+	Command string
+	// LeaseWait bounds the wait for another run's lease (default 90 s).
+	LeaseWait time.Duration
+	// Tracker follows the session's active-fault record, so that a second
+	// interrupt can say what it leaves (guard.NotifyContext).
+	Tracker *guard.Tracker
 	Console Console
 	// StatusEvery is how often StatusLine is printed (0: never).
 	StatusEvery time.Duration
@@ -89,8 +118,8 @@ type Config struct {
 
 // Session is a prepared cluster.
 type Session struct {
-	cfg      Config
-	client   *kube.Client
+	cfg Config
+	guarded
 	res      *resources.Resources
 	app      app.Config
 	events   *timeline.Recorder
@@ -98,41 +127,54 @@ type Session struct {
 	info     result.RunInfo
 	runDir   string
 	results  []*result.Result
+	history  []*result.Result // earlier results in ReportDir
 	cancelTL context.CancelFunc
+	variant  variant.Variant
+	costs    []cellCost
+	// unusable holds the variants whose deployment did not reach the
+	// steady state, with why: their other cells are not tried again.
+	unusable map[string]error
+	progress *plan.Progress
 }
 
-// Open connects and prepares the cluster.
+// Open connects, guards (kind check, run lease, repair of what the
+// active-fault record names) and prepares the cluster. Close releases the
+// lease.
 func Open(ctx context.Context, cfg Config) (*Session, error) {
 	cfg = withDefaults(cfg)
-	if cfg.Kubeconfig == "" {
-		return nil, errors.New("no kubeconfig: create a cluster with `make cluster` (it writes _out/selfheal.kubeconfig) or pass one")
+	s := &Session{cfg: cfg, variant: cfg.Variant, progress: plan.NewProgress(cfg.Plan)}
+	var err error
+	if s.app, err = s.fixture(cfg.Variant); err != nil {
+		return nil, err
 	}
-	rest, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: cfg.Kubeconfig},
-		&clientcmd.ConfigOverrides{CurrentContext: cfg.Context}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("reading kubeconfig %s: %w", cfg.Kubeconfig, err)
-	}
-	client, err := kube.NewClient(rest)
+	g, err := openGuarded(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	res, err := resources.New(rest)
-	if err != nil {
+	s.guarded = *g
+	if s.res, err = resources.New(s.rest); err != nil {
+		s.release(cfg.Console)
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
-	appCfg, err := app.New(append([]app.Option{app.WithImages(cfg.Images.WordPress, cfg.Images.MySQL)}, cfg.App...)...)
-	if err != nil {
-		return nil, err
-	}
-	s := &Session{cfg: cfg, client: client, res: res, app: appCfg}
-	if err := s.checkKind(ctx); err != nil {
-		return nil, err
-	}
 	if err := s.prepare(ctx); err != nil {
+		s.release(cfg.Console)
 		return nil, err
 	}
 	return s, nil
+}
+
+// Repair is the first steps of every entry point on their own: connect,
+// check that this is the kind cluster, take the run lease, repair what the
+// active-fault record names, and give the lease back. `selfheal cluster up
+// -reuse` and the suite (before it reuses a cluster) run it.
+func Repair(ctx context.Context, cfg Config) error {
+	cfg = withDefaults(cfg)
+	g, err := openGuarded(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	g.release(cfg.Console)
+	return nil
 }
 
 // DefaultRate is the scenarios' request rate, all targets together.
@@ -144,7 +186,7 @@ const DefaultKeepAlive = false
 func withDefaults(c Config) Config {
 	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
 	if c.Cluster == "" {
-		c.Cluster = "selfheal"
+		c.Cluster = fixtures.ClusterName
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = fmt.Sprintf("http://127.0.0.1:%d", app.WordPressNodePort)
@@ -158,6 +200,12 @@ func withDefaults(c Config) Config {
 	if c.Console == nil {
 		c.Console = nopConsole{}
 	}
+	if c.Variant.Name == "" {
+		c.Variant, _ = variant.Find(variant.Baseline)
+	}
+	if !c.History.Off && c.History.Quantile == 0 {
+		c.History = history.Defaults()
+	}
 	return c
 }
 
@@ -167,48 +215,9 @@ func (nopConsole) Logf(string, ...any) {}
 func (nopConsole) Progress(string)     {}
 func (nopConsole) Done()               {}
 
-// checkKind refuses a cluster whose nodes are not exactly the node
-// containers of kind cluster cfg.Cluster: faults are for throw-away
-// clusters, and node faults need the containers.
-func (s *Session) checkKind(ctx context.Context) error {
-	nodes, err := s.client.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return fmt.Errorf("listing the cluster's nodes: %w", err)
-	}
-	var api []string
-	for _, n := range nodes.Items {
-		api = append(api, n.Name)
-	}
-	sort.Strings(api)
-	var containers []string
-	kindNodes, kerr := nodehalt.KindNodes(s.cfg.Cluster)
-	for _, n := range kindNodes {
-		containers = append(containers, n.Name)
-	}
-	sort.Strings(containers)
-	if kerr == nil && strings.Join(api, ",") == strings.Join(containers, ",") {
-		return nil
-	}
-	if s.cfg.AllowNonKind {
-		s.cfg.Console.Logf("warning: the cluster's nodes %v are not the containers of kind cluster %q %v; going on because non-kind clusters were allowed", api, s.cfg.Cluster, containers)
-		return nil
-	}
-	why := fmt.Sprintf("its nodes %v are not the node containers of kind cluster %q %v", api, s.cfg.Cluster, containers)
-	if kerr != nil {
-		why += " (" + kerr.Error() + ")"
-	}
-	return fmt.Errorf("refusing to inject faults into this cluster: %s. selfheal breaks things on purpose; point it at the kind cluster it created (make cluster), name the kind cluster with SELFHEAL_CLUSTER, or set SELFHEAL_ALLOW_NON_KIND=1 if you really mean it", why)
-}
-
-// prepare restores nodes, deploys and installs the app, and starts the
-// timeline.
+// prepare deploys and installs the app, and starts the timeline.
 func (s *Session) prepare(ctx context.Context) error {
 	con := s.cfg.Console
-	if started, err := nodehalt.RestoreAll(ctx, s.cfg.Cluster, nil); err != nil {
-		return err
-	} else if len(started) > 0 {
-		con.Logf("started node(s) %v that an earlier, interrupted run left stopped", started)
-	}
 	if err := kube.WaitFor(ctx, s.client.NodesReady(), 2*time.Second, 5*time.Minute); err != nil {
 		return fmt.Errorf("waiting for every node to be Ready: %w", err)
 	}
@@ -217,8 +226,8 @@ func (s *Session) prepare(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	if err := kube.WaitFor(ctx, kube.All(s.client.DeploymentSteady(s.app.Namespace, app.WordPress, app.WordPress), s.client.StatefulSetSteady(s.app.Namespace, app.MySQL)), 2*time.Second, 10*time.Minute); err != nil {
-		return fmt.Errorf("waiting for WordPress and MySQL: %w", err)
+	if err := s.waitApp(ctx); err != nil {
+		return err
 	}
 	con.Logf("app ready in %s; installing WordPress through %s", time.Since(start).Round(time.Second), s.cfg.BaseURL)
 	if err := app.Install(ctx, s.cfg.BaseURL, app.DefaultSite(), 5*time.Minute); err != nil {
@@ -233,12 +242,20 @@ func (s *Session) prepare(ctx context.Context) error {
 	s.events, s.cancelTL = rec, cancel
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
-	opts := []scenario.Option{
-		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(rec), scenario.WithRunInfo(s.info),
-	}
-	opts = append(opts, scenario.WithConsole(con, s.cfg.StatusEvery, s.cfg.StatusLine))
-	s.runner = scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+	s.loadHistory(ctx)
+	s.runner = s.newRunner()
 	return nil
+}
+
+// newRunner is a runner that stamps results with the session's run info
+// (which names the fixture and its variant).
+func (s *Session) newRunner() *scenario.Runner {
+	opts := []scenario.Option{
+		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
+		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
+	}
+	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
+	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
 }
 
 func (s *Session) catalogEnv() catalog.Env {
@@ -246,7 +263,7 @@ func (s *Session) catalogEnv() catalog.Env {
 }
 
 func (s *Session) runInfo(ctx context.Context) result.RunInfo {
-	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe()}
+	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe(), Variant: s.variant.Name}
 	if v, err := s.client.Kubernetes.Discovery().ServerVersion(); err == nil {
 		info.KubernetesVersion = v.GitVersion
 	}
@@ -273,6 +290,9 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 	if o.Warmup > 0 {
 		t.Warmup = o.Warmup
 	}
+	if o.WarmupLimit > 0 {
+		t.WarmupLimit = o.WarmupLimit
+	}
 	if o.Deadline > 0 {
 		t.Deadline = o.Deadline
 	}
@@ -288,25 +308,103 @@ func overlay(t, o scenario.Timing) scenario.Timing {
 	return t
 }
 
-// Run runs one catalog entry and writes its result. It returns the result
-// whenever there is one (its verdict says pass, fail or error).
+// statusLine is the caller's status line followed by where the plan is:
+// which repetition of which scenario runs and the time left.
+func (s *Session) statusLine() func(measure.Status, time.Time) string {
+	line := s.cfg.StatusLine
+	if line == nil || len(s.cfg.Plan) == 0 {
+		return line
+	}
+	return func(st measure.Status, now time.Time) string {
+		return line(st, now) + "  | " + s.progress.Line(now)
+	}
+}
+
+// Run runs one catalog entry against the fixture deployed now and writes
+// its result. It returns the result whenever there is one (its verdict
+// says pass, fail or error).
 func (s *Session) Run(ctx context.Context, e catalog.Entry) (*result.Result, error) {
-	sc, err := s.Scenario(e)
+	return s.run(ctx, plan.Cell{Cell: variant.Cell{Variant: s.variant, Entry: e}, Repetition: 1, Repetitions: 1})
+}
+
+// run runs cell c (a repetition of a catalog scenario, with the cell's
+// timing under the session's) and writes its result. A cell that fails
+// before its load starts (the workload not at its desired state, say)
+// still gets a result from the runner, with the verdict error and why, so
+// that a repetition that could not run is counted as such and the others
+// still run.
+func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) {
+	select {
+	case <-s.lease.Lost():
+		return nil, fmt.Errorf("%s not run: this run lost the cluster's run lease to another run", c.Name())
+	default:
+	}
+	sc, err := s.Scenario(c.Entry)
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.Console.Logf("[%s] budgets: %s", sc.Name, sc.Budgets)
+	sc.Timing = overlay(overlay(sc.Timing, c.Timing), s.cfg.Timing)
+	i := s.cfg.Plan.Index(c)
+	s.progress.Start(i, time.Now())
+	defer func() { s.progress.Finish(i, time.Now()) }()
+	tag := c.Name()
+	if c.Repeated() {
+		s.cfg.Console.Logf("[%s] repetition %d of %d", c.Cell.Name(), c.Repetition, c.Repetitions)
+	}
+	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
+	began := time.Now()
 	res, runErr := s.runner.Run(ctx, sc)
-	if res == nil {
+	if res == nil { // an invalid scenario: the runner records every other failure
 		return nil, runErr
 	}
-	s.results = append(s.results, res)
-	path := filepath.Join(s.runDir, sc.Name+".json")
-	if err := result.WriteFile(path, res); err != nil {
-		return res, errors.Join(runErr, err)
+	s.account(tag, began, res)
+	return res, errors.Join(runErr, s.record(c, res))
+}
+
+// record stamps a cell's result with its repetition and aggregate
+// budgets, keeps it and writes its file.
+func (s *Session) record(c plan.Cell, res *result.Result) error {
+	if c.Repeated() {
+		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
 	}
-	s.cfg.Console.Logf("[%s] %s: result in %s", sc.Name, strings.ToUpper(string(res.Verdict)), path)
-	return res, runErr
+	res.AggregateBudgets = s.cfg.Aggregate.For(c.Entry.Name)
+	s.judgeHistory(res)
+	s.results = append(s.results, res)
+	path := filepath.Join(s.runDir, s.resultName(c))
+	if err := result.WriteFile(path, res); err != nil {
+		return err
+	}
+	s.cfg.Console.Logf("[%s] %s: result in %s", c.Name(), strings.ToUpper(string(res.Outcome())), path)
+	return nil
+}
+
+// errorResult records a cell that ended before the runner could start
+// it (its variant could not be deployed): the verdict error and why,
+// nothing measured, so that it counts as a repetition that could not run.
+func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, err error) *result.Result {
+	run := info
+	return &result.Result{
+		Schema: result.Schema, Scenario: sc.Name, Description: sc.Description, Run: &run,
+		Started: started, Ended: time.Now(), StatusCodes: map[string]int{}, Errors: map[string]int{}, Events: []result.Event{},
+		RecoveryState: result.RecoveryNotObserved, Verdict: result.VerdictError, Error: err.Error(),
+		Notes: []string{"The scenario ended before its load started: nothing was measured."},
+	}
+}
+
+// Repeats takes the repetitions of c's scenario against c's variant in
+// this session together (chaos/aggregate through the report's view, so
+// that the suite, the CLI and the report say the same).
+func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
+	var rs []*result.Result
+	for _, r := range s.results {
+		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
+			rs = append(rs, r)
+		}
+	}
+	for _, rp := range view.RepeatsOf(rs) {
+		return rp, true
+	}
+	return view.Repeats{}, false
 }
 
 // Results are the results of this session so far.
@@ -327,6 +425,9 @@ func (s *Session) Publish(ctx context.Context) error {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	if err := s.checkClaims(); err != nil {
+		return err
+	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
 		publish.WithView(view.WithTitle("selfheal runs")))
 	if err != nil {
@@ -336,10 +437,16 @@ func (s *Session) Publish(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the timeline.
+// Left are the faults this session injected and has not reverted (their
+// record entries are still there): after an interrupt, what the next run
+// will repair.
+func (s *Session) Left() []guard.Entry { return s.active.Pending() }
+
+// Close stops the timeline and releases the run lease.
 func (s *Session) Close() {
 	if s.events != nil {
 		s.events.Stop()
 		s.cancelTL()
 	}
+	s.release(s.cfg.Console)
 }

@@ -13,7 +13,11 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/history"
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/plan"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
@@ -39,8 +43,21 @@ type Settings struct {
 	KeepAlive    bool
 	// Warmup is the load before each injection; 0 keeps the scenario's.
 	Warmup time.Duration
-	// Budgets are the overrides, every value and scenario name checked.
-	Budgets scenario.Overrides
+	// WarmupLimit is how long the warm-up waits for a clean baseline; 0
+	// keeps the scenario's.
+	WarmupLimit time.Duration
+	// Budgets are the overrides and Aggregate the budgets on repetitions
+	// taken together, every value and scenario name checked.
+	Budgets   scenario.Overrides
+	Aggregate scenario.AggregateBudgets
+	// Repeat is how many times each cell runs.
+	Repeat int
+	// History derives budgets from earlier runs.
+	History history.Settings
+	// HostThresholds are the host thresholds over the defaults, and
+	// FailStarved whether a budget missed on a starved machine fails.
+	HostThresholds []result.HostThreshold
+	FailStarved    bool
 
 	// from records where each setting came from ("SELFHEAL_RATE=0.01",
 	// "--rate 0.01"), for messages about settings that clash.
@@ -143,18 +160,53 @@ func SettingsTable() []Setting {
 				s.Warmup = d
 				return nil
 			}},
-		{Env: "SELFHEAL_BUDGETS", Flag: "budgets",
-			Usage: "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: " + strings.Join(scenario.OverrideMetrics(), ", ") + "); the flag replaces the variable",
+		{Env: "SELFHEAL_WARMUP_LIMIT", Flag: "warmup-limit", Usage: "how long the warm-up waits for a clean baseline (default 2m)",
 			set: func(s *Settings, v string) error {
-				o, err := scenario.ParseOverrides(v)
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return errors.New("want a duration above 0, e.g. 2m")
+				}
+				s.WarmupLimit = d
+				return nil
+			}},
+		{Env: "SELFHEAL_HOST_THRESHOLDS", Flag: "host-thresholds", Usage: "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,cpu_pressure=20/40",
+			set: func(s *Settings, v string) (err error) {
+				s.HostThresholds, err = host.ParseThresholds(v)
+				return err
+			}},
+		{Env: "SELFHEAL_FAIL_STARVED", Flag: "fail-starved", Bool: true, Usage: "a budget missed on a starved machine still fails (false: reported, not failed; default true)",
+			set: func(s *Settings, v string) (err error) {
+				if s.FailStarved, err = strconv.ParseBool(v); err != nil {
+					return errors.New("want true or false")
+				}
+				return nil
+			}},
+		{Env: "SELFHEAL_BUDGETS", Flag: "budgets",
+			Usage: "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: " + strings.Join(scenario.OverrideMetrics(), ", ") +
+				"), and budgets on repetitions taken together, e.g. node-halt.recovery.p50=60s,*.pass_rate=1; the flag replaces the variable",
+			set: func(s *Settings, v string) error {
+				o, agg, err := scenario.ParseBudgets(v)
 				if err != nil {
 					return err
 				}
 				if err := o.CheckScenarios(catalog.Names()); err != nil {
 					return err
 				}
-				s.Budgets = o
+				if _, err := catalog.Lookup(agg.Scenarios()...); err != nil {
+					return fmt.Errorf("aggregate budgets: %w", err)
+				}
+				s.Budgets, s.Aggregate = o, agg
 				return nil
+			}},
+		{Env: "SELFHEAL_REPEAT", Flag: "repeat", Usage: "run each selected cell N times in a row, then take the repetitions together (default 1)",
+			set: func(s *Settings, v string) (err error) {
+				s.Repeat, err = plan.ParseRepeat(v)
+				return err
+			}},
+		{Env: "SELFHEAL_HISTORY", Flag: "history", Usage: "budgets from the earlier runs in the report directory: " + history.SpecHelp + " (default p=0.95,last=14,min=5,floor=1s)",
+			set: func(s *Settings, v string) (err error) {
+				s.History, err = history.Parse(v)
+				return err
 			}},
 		{Env: "SELFHEAL_ALLOW_NON_KIND", Flag: "allow-non-kind", Bool: true,
 			Usage: "inject faults even into a cluster that is not the kind cluster (refused otherwise)",
@@ -172,7 +224,8 @@ func DefaultSettings() Settings {
 	return Settings{
 		Cluster: cluster.DefaultName, Mode: fixtures.ModeAuto, KeepCluster: KeepNever,
 		Rate: DefaultRate, Timeout: load.DefaultTimeout, KeepAlive: DefaultKeepAlive,
-		Budgets: scenario.Overrides{},
+		Budgets: scenario.Overrides{}, Aggregate: scenario.AggregateBudgets{}, Repeat: 1,
+		History: defaultHistory, FailStarved: true,
 	}
 }
 
@@ -268,7 +321,24 @@ func (s *Settings) Load() []load.Option {
 }
 
 // Timing is the timing the settings override in every scenario.
-func (s *Settings) Timing() scenario.Timing { return scenario.Timing{Warmup: s.Warmup} }
+func (s *Settings) Timing() scenario.Timing {
+	return scenario.Timing{Warmup: s.Warmup, WarmupLimit: s.WarmupLimit}
+}
+
+// Host is the host policy of the settings; sampling options are the
+// caller's.
+func (s *Settings) Host(sampling ...host.Option) scenario.HostPolicy {
+	return scenario.HostPolicy{Thresholds: s.HostThresholds, ExcuseStarved: !s.FailStarved, Sampling: sampling}
+}
+
+// defaultHistory is history.Parse's reading of nothing: the defaults.
+var defaultHistory = func() history.Settings {
+	h, err := history.Parse("")
+	if err != nil {
+		panic(err) // the defaults are constants
+	}
+	return h
+}()
 
 // CheckReportDir makes sure results can be written to dir before a run
 // starts, so a run does not end with its results lost: it creates dir

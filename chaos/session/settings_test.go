@@ -53,7 +53,7 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_RATE", "0", `SELFHEAL_RATE="0"`},
 		{"SELFHEAL_RATE", "2e6", "SELFHEAL_RATE=2e6: rate 2e+06 is beyond"},
 		{"SELFHEAL_RATE", "0.01", "SELFHEAL_RATE=0.01: one request every 1m40s, longer than the 15s warm-up"},
-		{"SELFHEAL_RATE", "1e-12", "SELFHEAL_RATE=1e-12: one request every 2.78e+08 hours"},
+		{"SELFHEAL_RATE", "1e-12", "SELFHEAL_RATE=1e-12: rate 1e-12 requests per second is too low"},
 		{"SELFHEAL_TIMEOUT", "0s", `SELFHEAL_TIMEOUT="0s": want a duration above 0`},
 		{"SELFHEAL_WARMUP", "soon", `SELFHEAL_WARMUP="soon"`},
 		{"SELFHEAL_WARMUP", "-1s", `SELFHEAL_WARMUP="-1s"`},

@@ -5,16 +5,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
-)
 
-func nodeReady(n *corev1.Node) (bool, *corev1.NodeCondition) {
-	for i, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue, &n.Status.Conditions[i]
-		}
-	}
-	return false, nil
-}
+	"github.com/selfheal/selfheal/chaos/kube"
+)
 
 func (r *Recorder) nodeHandler() cache.ResourceEventHandler {
 	return detailed(
@@ -23,7 +16,7 @@ func (r *Recorder) nodeHandler() cache.ResourceEventHandler {
 			if !ok {
 				return
 			}
-			ready, _ := nodeReady(n)
+			ready, _ := kube.NodeReadyCondition(n)
 			r.mu.Lock()
 			r.nodes[n.Name] = ready
 			r.mu.Unlock()
@@ -36,7 +29,7 @@ func (r *Recorder) nodeHandler() cache.ResourceEventHandler {
 			if !ok {
 				return
 			}
-			ready, cond := nodeReady(n)
+			ready, cond := kube.NodeReadyCondition(n)
 			r.mu.Lock()
 			was, known := r.nodes[n.Name]
 			r.nodes[n.Name] = ready

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/selfheal/selfheal/chaos/kube"
 )
 
 type containerState struct {
@@ -24,12 +26,7 @@ type podState struct {
 }
 
 func podStateOf(p *corev1.Pod) podState {
-	s := podState{node: p.Spec.NodeName, phase: p.Status.Phase, deleting: p.DeletionTimestamp != nil, containers: map[string]containerState{}}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			s.ready = c.Status == corev1.ConditionTrue
-		}
-	}
+	s := podState{node: p.Spec.NodeName, phase: p.Status.Phase, ready: kube.PodReady(p), deleting: p.DeletionTimestamp != nil, containers: map[string]containerState{}}
 	for _, cs := range p.Status.ContainerStatuses {
 		st := containerState{restarts: cs.RestartCount, ready: cs.Ready}
 		if cs.State.Waiting != nil {

@@ -7,6 +7,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/selfheal/selfheal/chaos/kube"
 )
 
 // deployState is what a rollout reader watches on a Deployment or
@@ -25,38 +27,29 @@ func images(spec corev1.PodSpec) string {
 	return strings.Join(out, ",")
 }
 
-// RolloutComplete is kubectl's rollout-status rule (go-apis.md, "Watching
-// Deployment rollout").
-func RolloutComplete(d *appsv1.Deployment) bool {
-	want := int32(1)
-	if d.Spec.Replicas != nil {
-		want = *d.Spec.Replicas
-	}
-	return d.Generation <= d.Status.ObservedGeneration &&
-		d.Status.UpdatedReplicas >= want &&
-		d.Status.Replicas == d.Status.UpdatedReplicas &&
-		d.Status.AvailableReplicas >= d.Status.UpdatedReplicas
-}
-
 func deploymentState(d *appsv1.Deployment) deployState {
 	return deployState{
 		images: images(d.Spec.Template.Spec),
 		counts: fmt.Sprintf("replicas %d, updated %d, ready %d, available %d, unavailable %d",
 			d.Status.Replicas, d.Status.UpdatedReplicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas, d.Status.UnavailableReplicas),
-		complete: RolloutComplete(d),
+		complete: kube.RolloutComplete(d),
 	}
 }
 
 func statefulSetState(s *appsv1.StatefulSet) deployState {
-	want := int32(1)
-	if s.Spec.Replicas != nil {
-		want = *s.Spec.Replicas
-	}
 	return deployState{
-		images: images(s.Spec.Template.Spec),
-		counts: fmt.Sprintf("replicas %d, ready %d, updated %d", s.Status.Replicas, s.Status.ReadyReplicas, s.Status.UpdatedReplicas),
-		complete: s.Generation <= s.Status.ObservedGeneration && s.Status.ReadyReplicas >= want &&
-			s.Status.UpdatedReplicas >= want,
+		images:   images(s.Spec.Template.Spec),
+		counts:   fmt.Sprintf("replicas %d, ready %d, updated %d", s.Status.Replicas, s.Status.ReadyReplicas, s.Status.UpdatedReplicas),
+		complete: kube.StatefulSetRolloutComplete(s),
+	}
+}
+
+func daemonSetState(d *appsv1.DaemonSet) deployState {
+	return deployState{
+		images: images(d.Spec.Template.Spec),
+		counts: fmt.Sprintf("desired %d, updated %d, ready %d, available %d, unavailable %d", d.Status.DesiredNumberScheduled,
+			d.Status.UpdatedNumberScheduled, d.Status.NumberReady, d.Status.NumberAvailable, d.Status.NumberUnavailable),
+		complete: kube.DaemonSetRolloutComplete(d),
 	}
 }
 
@@ -112,5 +105,15 @@ func (r *Recorder) statefulSetHandler() cache.ResourceEventHandler {
 			return "", deployState{}, false
 		}
 		return s.Name, statefulSetState(s), true
+	})
+}
+
+func (r *Recorder) daemonSetHandler() cache.ResourceEventHandler {
+	return r.workloadHandler("daemonset", r.daemons, func(obj any) (string, deployState, bool) {
+		d, ok := obj.(*appsv1.DaemonSet)
+		if !ok {
+			return "", deployState{}, false
+		}
+		return d.Name, daemonSetState(d), true
 	})
 }

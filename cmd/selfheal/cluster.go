@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"text/tabwriter"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/guard"
+	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
+	"github.com/selfheal/selfheal/internal/console"
 )
 
 // runCluster is `selfheal cluster up|down|status`: the kind cluster the
@@ -88,6 +93,11 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		opts = append(opts, cluster.WithMode(m))
 	}
+	if *reuse {
+		if err := repairBeforeReuse(ctx, env, cf); err != nil {
+			return err
+		}
+	}
 	cl, err := cluster.Up(ctx, opts...)
 	if err != nil {
 		return err
@@ -95,6 +105,41 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "cluster %s is up (%s images, node image %s)\nexport KUBECONFIG=%s\n",
 		cl.Name, cl.Images.Mode, cl.Images.Node, cl.Kubeconfig)
 	return nil
+}
+
+// repairBeforeReuse repairs what the active-fault record of an existing
+// cluster names (a run killed mid-fault left it), before Up decides
+// whether the cluster is healthy enough to reuse. A cluster that cannot be
+// reached is left to Up; one that another run is using is not touched.
+func repairBeforeReuse(ctx context.Context, env *cliEnv, cf clusterFlags) error {
+	st, err := cluster.Status(ctx, cf.name, clusterOptions(cf)...)
+	if err != nil || !st.Exists {
+		return nil
+	}
+	if _, err := os.Stat(st.Kubeconfig); err != nil {
+		return nil
+	}
+	con := console.New(env.stderr, false)
+	err = session.Repair(ctx, session.Config{Kubeconfig: st.Kubeconfig, Cluster: cf.name, Command: "selfheal cluster up -reuse", Console: con, Tracker: env.faults})
+	if errors.Is(err, guard.ErrBusy) {
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "cluster: warning: repairing %s before reusing it: %v\n", cf.name, err)
+	}
+	return nil
+}
+
+// clusterOptions are the options Status needs to find the cluster's files.
+func clusterOptions(cf clusterFlags) []cluster.Option {
+	var opts []cluster.Option
+	if cf.kubeconfig != "" {
+		opts = append(opts, cluster.WithKubeconfig(cf.kubeconfig))
+	}
+	if cf.kindPath != "" {
+		opts = append(opts, cluster.WithKindPath(cf.kindPath))
+	}
+	return opts
 }
 
 func clusterDown(ctx context.Context, env *cliEnv, args []string) error {

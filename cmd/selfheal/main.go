@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
-	"syscall"
+
+	"github.com/selfheal/selfheal/chaos/guard"
 )
 
 // command is one subcommand. run gets the arguments after the subcommand
@@ -31,6 +31,9 @@ type cliEnv struct {
 	stderr io.Writer
 	// isTerminal reports whether stdout is a terminal (live progress line).
 	isTerminal bool
+	// faults follows the faults this process has in place, for the message
+	// of a second interrupt (nil in tests).
+	faults *guard.Tracker
 	// getenv reads the process's variables (SELFHEAL_*); nil reads none.
 	getenv func(string) string
 }
@@ -61,9 +64,12 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	faults := &guard.Tracker{}
+	// The first Ctrl-C stops the command (a scenario reverts its fault);
+	// the second stops the process at once, saying what it leaves.
+	ctx, stop := guard.NotifyContext(context.Background(), os.Stderr, faults, os.Exit)
 	defer stop()
-	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal(), getenv: os.Getenv}
+	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal(), faults: faults, getenv: os.Getenv}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }
 

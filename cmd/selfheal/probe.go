@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -22,7 +23,7 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const probeSynopsis = "--url URL [--url URL2 ...] [--rate 50] [--duration 60s] [--timeout 2s] [--inject-at 10s] [--out result.json]"
+const probeSynopsis = "--url URL [--url URL2 ...] [--rate 50] [--duration 60s] [--timeout 2s] [--inject-at 10s] [--host-thresholds steal=10/30,...] [--out result.json]"
 
 type probeOptions struct {
 	urls      []string
@@ -36,6 +37,7 @@ type probeOptions struct {
 	failOn4xx bool
 	scenario  string
 	every     time.Duration // progress interval; 0: by terminal or not
+	host      hostFlags
 }
 
 // stringList is a repeatable string flag.
@@ -71,7 +73,11 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 	fs.BoolVar(&o.failOn4xx, "fail-on-4xx", false, "count 4xx answers as failures")
 	fs.StringVar(&o.scenario, "name", "probe", "scenario name written in the result")
 	fs.DurationVar(&o.every, "progress-every", 0, "progress interval (default 250ms on a terminal, 5s otherwise)")
+	o.host.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return o, err
+	}
+	if err := o.host.check(); err != nil {
 		return o, err
 	}
 	switch {
@@ -92,7 +98,7 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 	case o.out == "":
 		return o, usagef("--out must name a file")
 	}
-	if err := checkProbeRate(o.rate, o.duration); err != nil {
+	if err := checkProbeRate(o.rate); err != nil {
 		return o, err
 	}
 	for _, u := range o.urls {
@@ -112,20 +118,12 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 // floods a log and changes faster than anyone reads.
 const minProgressEvery = 100 * time.Millisecond
 
-// checkProbeRate refuses a rate that is not a number, that cannot be
-// paced (one request every more than 292 years overflows the interval), or
-// whose first request would come after --duration: such a run would send
-// nothing and still print a summary.
-func checkProbeRate(rate float64, duration time.Duration) error {
+// checkProbeRate refuses a rate that is not a number. A rate too low to
+// send anything within --duration, or to be paced at all, is refused by
+// load.New, before any request too.
+func checkProbeRate(rate float64) error {
 	if math.IsNaN(rate) || math.IsInf(rate, 0) || rate <= 0 {
 		return usagef("--rate must be a number of requests per second above 0, got %v", rate)
-	}
-	interval := float64(time.Second) / rate
-	if interval >= math.MaxInt64 {
-		return usagef("--rate %v is too low: one request every %.3g years cannot be paced", rate, interval/float64(365*24*time.Hour))
-	}
-	if d := time.Duration(interval); duration > 0 && d > duration {
-		return usagef("--rate %v sends one request every %s, longer than --duration %s: nothing would be sent; raise --rate to at least %.3g", rate, d.Round(time.Millisecond), duration, float64(time.Second)/float64(duration))
 	}
 	return nil
 }
@@ -193,7 +191,9 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 	go readMarks(env.stdin, rec, con)
 	stopMarks := scheduleMarks(ctx, rec, o.injectAt, con)
 	stopProgress := showProgress(ctx, rec, con, o.every, o.timeout)
+	hostRec := host.Start(ctx, host.WithInterval(o.host.every))
 	st, err := gen.Run(ctx, rec)
+	hostRec.Stop()
 	stopProgress()
 	stopMarks()
 	if err != nil {
@@ -204,6 +204,7 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	res.Conditions = hostRec.Conditions(host.PhasesOf(res), o.host.thresholds)
 	text.Summary(env.stdout, res)
 	if err := result.WriteFile(o.out, res); err != nil {
 		// The run cannot be repeated: keep its result somewhere.

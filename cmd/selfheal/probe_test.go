@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -96,7 +97,7 @@ func TestProbeMeasuresTheServer(t *testing.T) {
 	if got, want := res.StatusCodes["503"], srv.Served()[503]; got != want || res.Server5xx != want {
 		t.Errorf("503 counted %d (5xx %d); the server sent %d", got, res.Server5xx, want)
 	}
-	if len(res.Injections) != 1 || res.RecoveryFrom != "injection" || !res.Recovered || res.RecoveryMS == nil {
+	if len(res.Injections) != 1 || res.RecoveryFrom != result.FromInjection || !res.Recovered || res.RecoveryMS == nil {
 		t.Fatalf("injections %v, recovery_from %q, recovered %v", res.Injections, res.RecoveryFrom, res.Recovered)
 	}
 	if got, want := res.Injections[0].At.Sub(res.Started), 300*time.Millisecond; got < want-time.Millisecond || got > want+time.Millisecond {
@@ -134,7 +135,7 @@ func TestProbeMarksFromStdin(t *testing.T) {
 	if len(res.Injections) != 1 || res.Injections[0].Detail != "killed the pod" || len(res.Reverts) != 1 {
 		t.Fatalf("injections %+v reverts %+v", res.Injections, res.Reverts)
 	}
-	if !res.Recovered || res.RecoveryMS == nil || *res.RecoveryMS != 0 || res.Impact != "none" || res.TimeToFirstErrorMS != nil {
+	if !res.Recovered || res.RecoveryMS == nil || *res.RecoveryMS != 0 || res.Impact != result.ImpactNone || res.TimeToFirstErrorMS != nil {
 		t.Errorf("recovered %v recovery %v impact %q ttfe %v; want recovered at once, no impact", res.Recovered, res.RecoveryMS, res.Impact, res.TimeToFirstErrorMS)
 	}
 }
@@ -161,10 +162,11 @@ func TestProbeInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no result after an interrupt: %v", err)
 	}
-	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "Interrupted") {
+	// Other notes (a pause of the load on a busy machine) may come first.
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "Interrupted") }) {
 		t.Errorf("notes %q; want the run marked interrupted", res.Notes)
 	}
-	if res.RecoveryFrom != "first_failure" || !res.Recovered || res.StatusCodes["500"] != srv.Served()[500] {
+	if res.RecoveryFrom != result.FromFirstFailure || !res.Recovered || res.StatusCodes["500"] != srv.Served()[500] {
 		t.Errorf("recovery_from %q recovered %v, 500 ×%d (server sent %d)", res.RecoveryFrom, res.Recovered, res.StatusCodes["500"], srv.Served()[500])
 	}
 	if !strings.Contains(stdout.String(), "Stopping: waiting") || !strings.Contains(stdout.String(), "Note: Interrupted") {

@@ -7,26 +7,39 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/guard"
+	"github.com/selfheal/selfheal/chaos/host"
+	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/session"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
-	"Every flag marked ($SELFHEAL_...) reads that variable as its default, as `go test ./e2e` does; the flag wins."
+const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
+	"A flag marked ($SELFHEAL_...) takes that variable as its default, as `go test ./e2e` does; the flag wins."
 
 type runOptions struct {
-	scenarios   stringList
-	kubeconfig  string
-	kubeContext string
-	settings    session.Settings
-	list        bool
+	scenarios    stringList
+	kubeconfig   string
+	kubeContext  string
+	settings     session.Settings
+	hostEvery    time.Duration
+	list         bool
+	variants     stringList
+	matrix       bool
+	listVariants bool
+	cells        plan.Plan
+	skipped      []string
+	explicit     bool
 }
 
 // parseRunFlags reads the SELFHEAL_* variables, then the flags over them,
@@ -44,6 +57,10 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig `file` of the cluster (default: $KUBECONFIG, else _out/<cluster>.kubeconfig as make cluster writes it)")
 	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context (default: current)")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
+	fs.DurationVar(&o.hostEvery, "host-every", host.DefaultInterval, "how often the host's conditions are sampled")
+	fs.Var(&o.variants, "variant", "fixture variant to run against (repeat, or a comma list; default baseline): each runs the scenarios it matters to, or those given with --scenario; see --list-variants")
+	fs.BoolVar(&o.matrix, "matrix", false, "run the default scenario × variant matrix (the cells the write-ups' claims need), limited by --scenario and --variant when given")
+	fs.BoolVar(&o.listVariants, "list-variants", false, "list the fixture variants, the question each answers and the scenarios it matters to, and exit")
 	o.settings.RegisterFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
@@ -54,9 +71,24 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if err := o.settings.Check(); err != nil {
 		return o, usageError{err.Error()}
 	}
+	if o.hostEvery <= 0 {
+		return o, usagef("--host-every must be positive, got %s", o.hostEvery)
+	}
 	if _, err := catalog.Lookup(o.scenarios...); err != nil {
 		return o, usagef("--scenario: %v", err)
 	}
+	var names []string
+	for _, v := range o.variants {
+		names = append(names, variant.ParseList(v)...)
+	}
+	matrix, err := variant.Plan(variant.Request{Variants: names, Scenarios: o.scenarios, Default: o.matrix})
+	if err != nil {
+		return o, usagef("--variant: %v", err)
+	}
+	if o.cells, err = plan.New(matrix, o.settings.Repeat); err != nil {
+		return o, usagef("--repeat: %v", err)
+	}
+	o.skipped, o.explicit = matrix.Skipped, matrix.Explicit
 	return o, nil
 }
 
@@ -67,15 +99,19 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	entries := catalog.Entries()
-	if len(o.scenarios) > 0 {
-		entries, _ = catalog.Lookup(o.scenarios...)
-	}
 	if o.list {
 		for _, e := range catalog.Entries() {
 			fmt.Fprintf(env.stdout, "%-16s fault=%-10s set=%s\n", e.Name, e.Fault, e.Set)
 		}
 		return nil
+	}
+	if o.listVariants {
+		listVariants(env)
+		return nil
+	}
+	cells := o.cells
+	for _, skipped := range o.skipped {
+		fmt.Fprintf(env.stderr, "not planned: %s\n", skipped)
 	}
 	st := o.settings
 	kubeconfig, err := runKubeconfig(env, o)
@@ -101,37 +137,79 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Budgets: st.Budgets, Timing: st.Timing(), Load: st.Load(),
+		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Timing: st.Timing(),
+		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
+		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
 		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+		Command: "selfheal run", Tracker: env.faults,
 	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	var failed []string
-	for _, e := range entries {
+	for i, c := range cells {
 		if ctx.Err() != nil {
 			break
 		}
-		res, err := s.Run(ctx, e)
+		res, err := s.RunCell(ctx, c)
 		if res != nil {
 			text.Summary(env.stdout, res)
 		}
-		if err != nil || res == nil || res.Verdict != "pass" {
-			failed = append(failed, fmt.Sprintf("%s (%s)", e.Name, verdictOf(res, err)))
+		if err != nil || res == nil || (res.Verdict != result.VerdictPass && !excused(res)) {
+			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
 		}
+		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
+			failed = append(failed, repeatsSummary(env, s, c)...)
+		}
+	}
+	if spent := s.Overheads(); spent != "" {
+		con.Logf("time: %s", spent)
 	}
 	// The report is written even after Ctrl-C: what ran is worth reading.
 	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted; the scenario in progress was reverted")
+		return errors.New(guard.AfterInterrupt(context.Cause(ctx), s.Left()))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d scenario(s) did not pass: %s", len(failed), len(entries), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// repeatsSummary prints the repetitions of c's scenario and variant taken
+// together and returns its missed aggregate budgets.
+func repeatsSummary(env *cliEnv, s *session.Session, c plan.Cell) []string {
+	rp, ok := s.Repeats(c)
+	if !ok {
+		return nil
+	}
+	text.Repeats(env.stdout, rp)
+	var missed []string
+	for _, b := range rp.Budgets {
+		if !b.Pass {
+			missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", rp.Label, b.Key, b.Message))
+		}
+	}
+	return missed
+}
+
+// listVariants prints each variant, the question it answers and the
+// scenarios it matters to (* marks the default matrix's).
+func listVariants(env *cliEnv) {
+	for _, v := range variant.Catalog() {
+		var scen []string
+		for _, sc := range v.Scenarios {
+			if slices.Contains(v.Default, sc) {
+				sc += "*"
+			}
+			scen = append(scen, sc)
+		}
+		fmt.Fprintf(env.stdout, "%-18s %s\n%-18s scenarios: %s\n", v.Name, v.Question, "", strings.Join(scen, ", "))
+	}
+	fmt.Fprintln(env.stdout, "\n* in the default matrix (selfheal run --matrix). Any pair: selfheal run --variant NAME --scenario NAME.")
 }
 
 func verdictOf(res *result.Result, err error) string {
@@ -141,7 +219,7 @@ func verdictOf(res *result.Result, err error) string {
 	if err != nil {
 		return "error: " + err.Error()
 	}
-	return "error"
+	return string(result.VerdictError)
 }
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or
@@ -164,4 +242,10 @@ func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
 		return "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
 	}
 	return p, nil
+}
+
+// excused reports whether res missed a budget on a starved machine and
+// the run was told not to fail for it (--fail-starved=false).
+func excused(res *result.Result) bool {
+	return res.Verdict == result.VerdictFail && res.Conditions != nil && res.Conditions.Excused
 }

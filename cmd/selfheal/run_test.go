@@ -16,7 +16,18 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"--timeout", "-1s"}, `invalid value "-1s" for flag -timeout: want a duration above 0`},
 		{[]string{"--mode", "cloud"}, `invalid value "cloud" for flag -mode: unknown image mode "cloud"`},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},
+		{[]string{"--history", "p=95"}, `invalid value "p=95" for flag -history: history quantile p=95: want between 0 and 1`},
+		{[]string{"--history", "last=3"}, `invalid value "last=3" for flag -history: history min=5: want between 1 and last=3`},
 		{[]string{"node-halt"}, `unexpected argument "node-halt": scenarios are chosen with --scenario`},
+		{[]string{"--repeat", "0"}, `invalid value "0" for flag -repeat: repetitions must be between 1 and 100 (got 0)`},
+		{[]string{"--repeat", "three"}, `invalid value "three" for flag -repeat`},
+		{[]string{"--budgets", "node-halt.recovery.p95=60s"}, `unknown statistic "p95" after recovery`},
+		{[]string{"--budgets", "*.pass_rate=2"}, "want the least share of repetitions that must pass"},
+		{[]string{"--budgets", "nodehalt.pass_rate=1"}, `invalid value "nodehalt.pass_rate=1" for flag -budgets: aggregate budgets: unknown scenario(s) nodehalt`},
+		{[]string{"--variant", "no-pbd"}, `--variant: unknown variant(s) "no-pbd"; known: baseline`},
+		{[]string{"--variant", "baseline,daemonset", "--scenario", "node-halt"}, "variant daemonset: node-halt cannot run against WordPress DaemonSet"},
+		{[]string{"--matrix", "--variant", "surge-25"}, "nothing to run"},
+		{[]string{"--run-id", "../x"}, `invalid value "../x" for flag -run-id: "../x" is not a plain directory name`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -32,5 +43,14 @@ func TestRunList(t *testing.T) {
 	code, out, errb := runWith(context.Background(), strings.NewReader(""), "run", "--list")
 	if code != 0 || !strings.Contains(out.String(), "node-halt") || !strings.Contains(out.String(), "mysql-node-halt") {
 		t.Fatalf("exit %d out %q err %q", code, out.String(), errb.String())
+	}
+}
+
+func TestRunListVariants(t *testing.T) {
+	code, out, errb := runWith(context.Background(), strings.NewReader(""), "run", "--list-variants")
+	for _, want := range []string{"statefulset-1", "no-pdb", "pod-eviction*", "mysql-probes-tcp", "selfheal run --matrix"} {
+		if code != 0 || !strings.Contains(out.String(), want) {
+			t.Fatalf("exit %d, out %q (err %q): want %q", code, out.String(), errb.String(), want)
+		}
 	}
 }

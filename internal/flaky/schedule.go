@@ -51,7 +51,7 @@ func (p Phase) String() string {
 }
 
 // Fails says whether a client sees the phase's requests fail, by the
-// definition of MEASUREMENT.md (4xx succeed by default).
+// definition of docs/measurement.md (4xx succeed by default).
 func (p Phase) Fails() bool {
 	switch p.Kind {
 	case OK, Slow:
@@ -63,7 +63,7 @@ func (p Phase) Fails() bool {
 }
 
 // Cause is the outage cause a client should report for the phase's
-// failures: the status code, or the error class of MEASUREMENT.md.
+// failures: the status code, or the error class of docs/measurement.md.
 func (p Phase) Cause() string {
 	switch p.Kind {
 	case Status:

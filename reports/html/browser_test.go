@@ -276,6 +276,7 @@ func TestBrowser(t *testing.T) {
 		{"nightlies", []string{"../testdata/nightly"}, 4, nightlyShots},
 		{"synthetic probe", []string{"../testdata/probe"}, 1, nil},
 		{"real probe against the flaky server", []string{"../testdata/probe-flaky"}, 1, probeShots},
+		{"repeated scenarios", []string{"../testdata/repeated"}, 8, repeatedShots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,6 +309,9 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("%s: rendered %dx%d px, too small to read", s.ID, s.Width, s.Height)
 				}
 				t.Logf("%s: %+v", s.ID, s)
+			}
+			if n := checkStrips(t, tab); n == 0 && tt.name == "repeated scenarios" {
+				t.Error("no strip drawn for the repeated scenarios")
 			}
 			saveShots(t, tab, tt.docs, tt.name == "nightlies")
 		})
@@ -387,6 +391,42 @@ func saveShots(t *testing.T, tab context.Context, docs map[string]string, sectio
 			t.Fatal(err)
 		}
 	}
+}
+
+// checkStrips reads every repeated scenario's strips as the browser lays
+// them out: each one drawn at its full size with a dot or a never mark
+// per counted repetition.
+func checkStrips(t *testing.T, tab context.Context) int {
+	t.Helper()
+	type strip struct {
+		W, H          float64
+		Marks, Counts int
+	}
+	const js = `[...document.querySelectorAll('svg.strip')].map(s => {
+		const r = s.getBoundingClientRect(), row = s.closest('tr');
+		const apart = row.cells[7].textContent.match(/(\d+) (not recovered|not healed)/);
+		return {W: r.width, H: r.height, Marks: s.querySelectorAll('circle.dot, path.never').length,
+			Counts: parseInt(row.cells[2].textContent) + (apart ? parseInt(apart[1]) : 0)};
+	})`
+	strips, err := chromedp.Run(tab, chromedp.Evaluate[[]strip](js))
+	if err != nil {
+		t.Fatalf("reading the strips: %v", err)
+	}
+	for i, s := range strips {
+		if s.W < 200 || s.H < 25 || s.Marks != s.Counts {
+			t.Errorf("strip %d: %vx%v px, %d marks for %d repetitions", i, s.W, s.H, s.Marks, s.Counts)
+		}
+	}
+	return len(strips)
+}
+
+// repeatedShots: node-halt's three repetitions taken together.
+var repeatedShots = map[string]string{
+	"report-repeated.png": `(() => {
+		const e = document.querySelector('section.repeats[id$="node-halt-repeats"]');
+		const r = e.getBoundingClientRect();
+		return [r.top + window.scrollY - 8, r.bottom + window.scrollY + 8];
+	})()`,
 }
 
 // probeShots: the report of a real probe run, from the top to the end of

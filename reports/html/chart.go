@@ -20,6 +20,7 @@ const (
 	gapH       = 22.0
 	latH       = 96.0
 	laneH      = 17.0
+	hostLaneH  = 9.0 // the host's thin lane, under the event lanes
 	axisH      = 30.0
 	charW      = 6.9 // average bold glyph width at font-size 11, for label layout
 	labelFont  = 11.0
@@ -65,6 +66,9 @@ type svgChart struct {
 	TimeTicks []svgTick
 	Markers   []svgMarker
 	Lanes     []svgLane
+	// Host is the host lane's stretches, at HostY.
+	Host      []svgHostSpan
+	HostY     float64
 	TimeLabel string
 	Alt       string
 	Columns   int
@@ -105,6 +109,12 @@ type svgMarker struct {
 	ShowLbl bool
 }
 
+type svgHostSpan struct {
+	X, W    float64
+	Verdict string
+	Title   string
+}
+
 type svgLane struct {
 	Label string
 	Y     float64
@@ -128,8 +138,15 @@ func layout(id string, c *view.Chart, title string) *svgChart {
 		LanesTop: lanesTop, TimeLabel: c.TimeLabel, Alt: c.Alt, Columns: len(c.Columns), Title: title,
 	}
 	s.AxisY = lanesTop + laneH*float64(len(c.Lanes))
-	s.H = s.AxisY + axisH
 	x := func(t float64) float64 { return padLeft + t/c.DurationS*plotW }
+	if len(c.Host) > 0 {
+		s.HostY = s.AxisY + 2
+		s.AxisY += hostLaneH + 4
+		for _, h := range c.Host {
+			s.Host = append(s.Host, svgHostSpan{X: r2(x(h.From)), W: r2(math.Max(x(h.To)-x(h.From), 0.5)), Verdict: string(h.Verdict), Title: h.Title})
+		}
+	}
+	s.H = s.AxisY + axisH
 	s.Areas = areas(c, x)
 	s.P50, s.P99 = latencyPaths(c, x)
 	for _, col := range c.Columns {
@@ -175,6 +192,9 @@ func layout(id string, c *view.Chart, title string) *svgChart {
 	}
 	if len(s.Outages) > 0 {
 		s.Has["outage"] = true
+	}
+	for _, h := range s.Host {
+		s.Has["host-"+h.Verdict] = true
 	}
 	return s
 }

@@ -69,6 +69,7 @@ type page struct {
 	CSS    template.CSS
 	Charts map[string]*svgChart // by scenario anchor
 	Sparks map[string]*spark    // by scenario + metric key
+	Strips map[string]*strip    // by repeats anchor + metric key
 }
 
 // WriteReport renders a view model. It renders into memory first so that a
@@ -78,10 +79,15 @@ func WriteReport(ctx context.Context, w io.Writer, rep *view.Report) error {
 	if err != nil {
 		return err
 	}
-	p := &page{Report: rep, CSS: template.CSS(css), Charts: map[string]*svgChart{}, Sparks: map[string]*spark{}}
+	p := &page{Report: rep, CSS: template.CSS(css), Charts: map[string]*svgChart{}, Sparks: map[string]*spark{}, Strips: map[string]*strip{}}
 	for _, run := range rep.Runs {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		for _, rp := range run.Repeats {
+			for _, row := range rp.Rows {
+				p.Strips[rp.Anchor+"|"+string(row.Key)] = stripOf(row)
+			}
 		}
 		for _, s := range run.Scenarios {
 			if s.Chart != nil {
@@ -92,7 +98,7 @@ func WriteReport(ctx context.Context, w io.Writer, rep *view.Report) error {
 	if rep.Trends != nil {
 		for _, ts := range rep.Trends.Scenarios {
 			for _, row := range ts.Rows {
-				p.Sparks[ts.Name+"|"+row.Key] = sparkline(row.Spark)
+				p.Sparks[ts.Name+"|"+string(row.Key)] = sparkline(row.Spark)
 			}
 		}
 	}
@@ -120,12 +126,17 @@ func load() (*template.Template, string, error) {
 
 var funcs = template.FuncMap{
 	"f": f,
-	"spark": func(p *page, scenario, key string) *spark {
-		return p.Sparks[scenario+"|"+key]
+	"spark": func(p *page, scenario string, key result.MetricKey) *spark {
+		return p.Sparks[scenario+"|"+string(key)]
 	},
 	"chart": func(p *page, anchor string) *svgChart { return p.Charts[anchor] },
-	"add":   func(a, b float64) float64 { return a + b },
-	"sub":   func(a, b float64) float64 { return a - b },
+	"strip": func(p *page, anchor string, key result.MetricKey) *strip {
+		return p.Strips[anchor+"|"+string(key)]
+	},
+	// repeatsCtx passes the page along with a run's repeats into a sub-template.
+	"repeatsCtx": func(p *page, r view.Repeats) repeatsCtx { return repeatsCtx{P: p, R: r} },
+	"add":        func(a, b float64) float64 { return a + b },
+	"sub":        func(a, b float64) float64 { return a - b },
 	"verdictIcon": func(v result.Verdict) string {
 		switch v {
 		case result.VerdictPass:
@@ -152,6 +163,11 @@ var funcs = template.FuncMap{
 		}
 		return "no budgets"
 	},
+}
+
+type repeatsCtx struct {
+	P *page
+	R view.Repeats
 }
 
 type scenarioCtx struct {

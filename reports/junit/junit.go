@@ -1,7 +1,8 @@
 // Package junit writes selfheal results as JUnit XML, for CI systems that
-// show test reports: one testcase per scenario (failed when a budget was
-// missed, an error when the scenario could not run) and one per budget,
-// grouped in one testsuite per run.
+// show test reports: one testcase per scenario run (per repetition when a
+// scenario was repeated; failed when a budget was missed, an error when it
+// could not run), one per budget, and one per aggregate budget of a
+// repeated scenario, grouped in one testsuite per run.
 //
 // The format follows the common JUnit XML schema as read by Jenkins,
 // GitLab and GitHub test reporters: testsuites > testsuite > testcase with
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/reports/text"
 	"github.com/selfheal/selfheal/reports/trend"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -59,6 +61,9 @@ type Case struct {
 	Time      string   `xml:"time,attr"`
 	Failure   *Problem `xml:"failure,omitempty"`
 	Error     *Problem `xml:"error,omitempty"`
+	// Skipped marks a budget miss on a starved machine that the run was
+	// told not to fail for (SELFHEAL_FAIL_STARVED=false).
+	Skipped   *Problem `xml:"skipped,omitempty"`
 	SystemOut *CDATA   `xml:"system-out,omitempty"`
 }
 
@@ -131,28 +136,57 @@ func suite(run trend.Run) Suite {
 			s.Properties = append(s.Properties, p)
 		}
 	}
+	var all []Case
 	for _, r := range run.Results {
-		for _, c := range cases(r) {
-			s.Tests++
-			switch {
-			case c.Error != nil:
-				s.Errors++
-			case c.Failure != nil:
-				s.Failures++
-			}
-			s.Cases = append(s.Cases, c)
+		all = append(all, cases(r)...)
+	}
+	for _, rp := range view.RepeatsOf(run.Results) {
+		all = append(all, aggregateCases(rp)...)
+	}
+	for _, c := range all {
+		s.Tests++
+		switch {
+		case c.Error != nil:
+			s.Errors++
+		case c.Failure != nil:
+			s.Failures++
+		case c.Skipped != nil:
+			s.Skipped++
 		}
+		s.Cases = append(s.Cases, c)
 	}
 	return s
 }
 
+// aggregateCases are one testcase per aggregate budget of a repeated
+// scenario, each carrying the repetitions' summary in system-out.
+func aggregateCases(rp view.Repeats) []Case {
+	var summary strings.Builder
+	text.Repeats(&summary, rp)
+	var out []Case
+	for _, b := range rp.Budgets {
+		c := Case{Name: rp.Label + " aggregate budget " + b.Key, Classname: "selfheal." + rp.Name + ".aggregate", Time: "0"}
+		if b.Pass {
+			c.SystemOut = cdata(b.Message + "\n" + summary.String())
+		} else {
+			c.Failure = &Problem{Message: b.Message, Type: "aggregate budget", Text: summary.String()}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 func cases(r *result.Result) []Case {
 	class := "selfheal." + r.Scenario
-	sc := Case{Name: r.Scenario, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
+	name := r.Scenario
+	if r.Repetitions > 1 {
+		name = fmt.Sprintf("%s #%d", r.Scenario, r.Repetition)
+	}
+	sc := Case{Name: name, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
 	story := strings.Join(view.Story(r, nil), "\n")
 	sc.SystemOut = cdata(story + "\n\n" + figures(r))
 	switch r.Outcome() {
-	case "fail":
+	case result.VerdictFail:
 		var missed []string
 		for _, b := range r.Budgets {
 			if !b.Pass {
@@ -160,7 +194,10 @@ func cases(r *result.Result) []Case {
 			}
 		}
 		sc.Failure = &Problem{Message: strings.Join(missed, "; "), Type: "budget", Text: story}
-	case "error":
+		if caveat := view.HostCaveat(r); caveat != "" {
+			sc.Failure.Message = "FAIL (" + caveat + "): " + sc.Failure.Message
+		}
+	case result.VerdictError:
 		msg := r.Error
 		if msg == "" {
 			msg = "the scenario could not run to its end"
@@ -169,13 +206,24 @@ func cases(r *result.Result) []Case {
 	}
 	out := []Case{sc}
 	for _, b := range r.Budgets {
-		c := Case{Name: r.Scenario + " budget " + b.Metric, Classname: class + ".budgets", Time: "0"}
+		kind := "budget"
+		if b.History != nil {
+			kind = "history budget" // beside a static budget on the same metric
+		}
+		c := Case{Name: name + " " + kind + " " + string(b.Metric), Classname: class + ".budgets", Time: "0"}
 		if b.Pass {
 			c.SystemOut = cdata(budgetOut(b))
 		} else {
-			c.Failure = &Problem{Message: view.BudgetText(b), Type: "budget", Text: budgetOut(b)}
+			c.Failure = &Problem{Message: view.BudgetText(b), Type: kind, Text: budgetOut(b)}
 		}
 		out = append(out, c)
+	}
+	if r.Conditions != nil && r.Conditions.Excused {
+		for i := range out {
+			if f := out[i].Failure; f != nil {
+				out[i].Failure, out[i].Skipped = nil, &Problem{Message: view.VerdictLine(r) + ": " + f.Message, Type: "starved-host", Text: f.Text}
+			}
+		}
 	}
 	return out
 }
@@ -188,33 +236,38 @@ func budgetOut(b result.BudgetCheck) string {
 	return s
 }
 
-// figures lists the key figures in plain text, for system-out.
+// figures lists the key figures of the metric table in plain text, for
+// system-out: "downtime: 2.2 s".
 func figures(r *result.Result) string {
-	opt := func(v *float64, none string) string {
-		if v == nil {
-			return none
+	var lines []string
+	for _, m := range result.Metrics() {
+		if m.Unit == result.UnitBool {
+			continue // said by its figure: recovery "not recovered"
 		}
-		return view.Duration(*v)
+		if m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil {
+			continue // nothing reverted (a probe, a result from before the figure)
+		}
+		v, ok := m.Value(r)
+		switch {
+		case ok:
+			lines = append(lines, m.Name+": "+view.MetricText(m, v))
+		case m.NotObserved(r):
+			lines = append(lines, m.Name+": "+result.RecoveryNotObserved.Words())
+		case m.Never != nil && m.Never(r):
+			lines = append(lines, m.Name+": "+m.Missed)
+		default:
+			lines = append(lines, m.Name+": —")
+		}
 	}
-	lines := []string{
-		"downtime: " + view.Duration(r.DowntimeMS) + fmt.Sprintf(" in %d outages", len(r.Outages)),
-		"longest outage: " + view.Duration(r.LongestOutageMS),
-		fmt.Sprintf("5xx: %d, transport errors: %d, requests: %d (%d failed)", r.Server5xx, sum(r.Errors), r.Requests.Total, r.Requests.Failed),
-		"time to first error: " + opt(r.TimeToFirstErrorMS, "none"),
-		"recovery: " + opt(r.RecoveryMS, "not recovered"),
-	}
-	if r.Healing != nil {
-		lines = append(lines, "healing: "+opt(r.Healing.MS, "not healed"))
+	lines = append(lines, "requests: "+view.Count(r.Requests.Total)+" ("+view.Count(r.Requests.Failed)+" failed)")
+	if h := view.Host(r); h != nil {
+		line := "host: " + h.Badge
+		if h.Caveat != "" {
+			line = "host: " + h.Caveat
+		}
+		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
-}
-
-func sum(m map[string]int) int {
-	n := 0
-	for _, v := range m {
-		n += v
-	}
-	return n
 }
 
 func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }

@@ -25,26 +25,43 @@ func load(t *testing.T, paths ...string) []*result.Result {
 	return rs
 }
 
+// TestGolden pins the JUnit document of a synthetic night and of the real
+// suite run of docs/report.md. Run with -update after a deliberate change
+// and read the diff: every budget case must read as its budget does.
 func TestGolden(t *testing.T) {
-	var buf bytes.Buffer
-	if err := Write(&buf, load(t, "../testdata/nightly/2025-06-04")); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		path string
+	}{
+		{"nightly-20250604", "../testdata/nightly/2025-06-04"},
+		{"real-run", "../../docs/runs/20261123-132901"},
+		// Repetitions analysed by chaos/measure (sample.Repeated): a
+		// case per repetition and per aggregate budget.
+		{"repeated", "../testdata/repeated"},
 	}
-	path := filepath.Join("testdata", "nightly-20250604.golden.xml")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./reports/junit -update creates it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("JUnit output differs from %s; run go test ./reports/junit -update and review the diff", path)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, load(t, tt.path)); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", tt.name+".golden.xml")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test ./reports/junit -update creates it)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("JUnit output differs from %s; run go test ./reports/junit -update and review the diff", path)
+			}
+		})
 	}
 }
 
@@ -54,11 +71,13 @@ func TestCounts(t *testing.T) {
 		paths                         []string
 		suites, tests, failures, errs int
 	}{
-		// 4 scenarios + 5 budgets each, but the node halt that never
-		// recovered has no recovery budget (only not_recovered);
-		// wp-config-break misses 3 budgets, node-halt 4.
-		{"one run", []string{"../testdata/nightly/2025-06-04"}, 1, 4 + 5 + 5 + 5 + 4, 2 + 3 + 4, 0},
-		{"three runs", []string{"../testdata/nightly"}, 3, 24 + 24 + 23, 9, 0},
+		// 4 scenarios + 5 budgets each; wp-config-break misses 3
+		// budgets, the node halt that never recovered all 5 (its recovery
+		// is missing, and it had to recover).
+		{"one run", []string{"../testdata/nightly/2025-06-04"}, 1, 4 + 5 + 5 + 5 + 5, 2 + 3 + 5, 0},
+		{"three runs", []string{"../testdata/nightly"}, 3, 24 + 24 + 24, 10, 0},
+		// 5 scenarios and their 4, 5, 5, 4 and 1 budgets, all kept.
+		{"real run", []string{"../../docs/runs/20261123-132901"}, 1, 5 + 4 + 5 + 5 + 4 + 1, 0, 0},
 		{"no budgets", []string{"../testdata/probe"}, 1, 1, 0, 0},
 	}
 	for _, tt := range tests {
@@ -134,5 +153,32 @@ func TestCDATAEscapes(t *testing.T) {
 	}
 	if got := doc.Suites[0].Cases[0].SystemOut.Text; !strings.Contains(got, "breaks ]]> the <section> & more") {
 		t.Errorf("text did not survive: %q", got)
+	}
+}
+
+// A history budget beside a static one on the same metric is its own test
+// case, named and typed as a history budget.
+func TestHistoryBudgetCase(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04")
+	r := rs[0]
+	r.Budgets = append(r.Budgets,
+		result.BudgetCheck{Metric: result.KeyDowntime, Limit: 1000, Value: 2000, Message: "downtime 2s > P95 1s of the last 5 runs of the same kind",
+			History: &result.HistoryBasis{Quantile: 0.95, Value: 1000, Floor: 1000, Runs: 5, Samples: 5}},
+		result.BudgetCheck{Metric: result.KeyDowntime, Limit: 5000, Value: 2000, Pass: true})
+	r.Verdict = result.VerdictFail
+	var buf bytes.Buffer
+	if err := Write(&buf, []*result.Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	doc := buf.String()
+	for _, want := range []string{
+		`name="` + r.Scenario + ` history budget downtime_ms"`,
+		`name="` + r.Scenario + ` budget downtime_ms"`,
+		`type="history budget"`,
+		"downtime 2.0 s is over its history budget of 1.0 s (P95 of the last 5 runs)",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("JUnit lacks %q", want)
+		}
 	}
 }

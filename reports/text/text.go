@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
 // Summary prints the figures a person watching a run wants first.
@@ -65,6 +66,7 @@ func Summary(w io.Writer, r *result.Result) {
 		}
 		tw.Flush()
 	}
+	writeHost(w, tw, r)
 	writeVerdict(w, tw, r)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
@@ -86,7 +88,7 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		}
 	}
 	for _, b := range r.LowerBounds {
-		fmt.Fprintf(tw, "Bound\t%s at best %s: %s\n", b.Name, msText(b.MS), b.Reason)
+		fmt.Fprintf(tw, "Bound\t%s at best %s: %s\n", b.Label(), msText(b.MS), b.Reason)
 	}
 	if len(r.Events) > 0 {
 		fmt.Fprintf(tw, "Events\t%d Kubernetes events recorded\n", len(r.Events))
@@ -96,10 +98,10 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		if !b.Pass {
 			mark = "MISS"
 		}
-		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, b.Message)
+		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, view.BudgetText(b))
 	}
 	if r.Verdict != "" {
-		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(string(r.Verdict)))
+		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict.Words())+view.HostSuffix(r))
 	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "Error\t%s\n", r.Error)
@@ -117,18 +119,56 @@ func writeRecovery(w io.Writer, r *result.Result) {
 		fmt.Fprintf(w, "First error\t%s after the injection\n", msText(*r.TimeToFirstErrorMS))
 	}
 	switch {
+	case r.Recovery() == result.RecoveryNotObserved:
+		fmt.Fprintf(w, "Recovery\tNOT OBSERVED: %s\n", r.NotObservedWhy())
 	case r.RecoveryFrom == "":
 		fmt.Fprintf(w, "Recovery\tnothing failed, nothing to recover from\n")
 		return
 	case r.Recovered:
 		fmt.Fprintf(w, "Recovery\t%s after %s (confirmed by %s without a failure)\n", msText(*r.RecoveryMS), from, window)
+	case r.Analysis.DeadlineMS > 0 && r.ObservedMS != nil && *r.ObservedMS >= r.Analysis.DeadlineMS:
+		// The run goes on after the deadline (the revert, the tail): the
+		// time watched is not the time the recovery was waited for.
+		fmt.Fprintf(w, "Recovery\tNOT RECOVERED within the deadline, %s after %s\n", msText(r.Analysis.DeadlineMS), from)
 	default:
 		fmt.Fprintf(w, "Recovery\tNOT RECOVERED: no %s without a failure in the %s watched after %s\n", window, msText(*r.ObservedMS), from)
 	}
+	writeAfterRevert(w, r)
 	if r.ErrorRatio != nil {
 		fmt.Fprintf(w, "Impact\t%s, %.1f%% of requests failed in the fault window\n", r.Impact, 100**r.ErrorRatio)
 	}
 }
+
+// writeAfterRevert says when the service came back after the revert, for
+// a fault it did not recover from before it.
+func writeAfterRevert(w io.Writer, r *result.Result) {
+	ar := r.AfterRevert
+	if ar == nil || r.Recovered || len(r.Reverts) == 0 {
+		return
+	}
+	revert := r.Reverts[len(r.Reverts)-1].At
+	switch {
+	case ar.State == result.RecoveryNotObserved:
+		fmt.Fprintf(w, "After revert\tnot observed: no request was sent after the revert\n")
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && *ar.RecoveryMS == 0:
+		fmt.Fprintf(w, "After revert\tserving: no request failed after the revert\n")
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && ar.RecoveredAt != nil:
+		fmt.Fprintf(w, "After revert\tback %s after the revert, %s after the injection\n",
+			msText(*ar.RecoveryMS), msText(ms(ar.RecoveredAt.Sub(firstInjection(r, revert)))))
+	default:
+		fmt.Fprintf(w, "After revert\tNOT BACK: no %s without a failure in the %s watched after the revert\n",
+			msText(r.Analysis.ConfirmationWindowMS), msText(ms(r.Ended.Sub(revert))))
+	}
+}
+
+func firstInjection(r *result.Result, otherwise time.Time) time.Time {
+	if len(r.Injections) > 0 {
+		return r.Injections[0].At
+	}
+	return otherwise
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // maxOutageLines keeps a flapping run's summary readable; the JSON has all.
 const maxOutageLines = 15
@@ -182,4 +222,26 @@ func msText(ms float64) string {
 		return fmt.Sprintf("%.0f ms", ms)
 	}
 	return fmt.Sprintf("%.2f s", ms/1000)
+}
+
+// writeHost prints how loaded the machine was, per phase.
+func writeHost(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
+	h := view.Host(r)
+	if h == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	line := h.Badge + " (sampled " + h.Sampled + ")"
+	if h.Caveat != "" {
+		line = h.Caveat
+	}
+	fmt.Fprintf(tw, "Host\t%s\n", line)
+	fmt.Fprintf(tw, "  median (max)\t%s\n", strings.Join(h.Phases, "\t"))
+	for _, row := range h.Rows {
+		fmt.Fprintf(tw, "  %s\t%s\n", row.Signal, strings.Join(row.Cells, "\t"))
+	}
+	for _, m := range h.Missing {
+		fmt.Fprintf(tw, "  %s\tmissing: %s\n", m.Label, m.Value)
+	}
+	tw.Flush()
 }

@@ -45,24 +45,15 @@ func (r Run) Info() result.RunInfo {
 	return result.RunInfo{}
 }
 
-// GroupOption tunes Group.
-type GroupOption func(*groupConfig)
-
-type groupConfig struct{ gap time.Duration }
-
-// WithGap sets how far apart two results without run.id may start to still
-// be in one run (default 30 minutes after the previous one ended).
-func WithGap(d time.Duration) GroupOption { return func(c *groupConfig) { c.gap = d } }
+// gap is how long after a run ended a result without run.id may start and
+// still be in that run.
+const gap = 30 * time.Minute
 
 // Group puts results into runs by run.id; results without one are grouped
 // by start time: a result joins the run before it when it started within
-// the gap after that run ended and its scenario is not in it yet (the same
-// scenario twice means another run). Runs come back newest first.
-func Group(results []*result.Result, opts ...GroupOption) []Run {
-	cfg := groupConfig{gap: 30 * time.Minute}
-	for _, o := range opts {
-		o(&cfg)
-	}
+// 30 minutes after that run ended and its scenario is not in it yet (the
+// same scenario twice means another run). Runs come back newest first.
+func Group(results []*result.Result) []Run {
 	sorted := append([]*result.Result(nil), results...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Started.Before(sorted[j].Started) })
 
@@ -80,7 +71,7 @@ func Group(results []*result.Result, opts ...GroupOption) []Run {
 			add(run, r)
 			continue
 		}
-		if open == nil || r.Started.Sub(open.Ended) > cfg.gap || hasScenario(open, r.Scenario) {
+		if open == nil || r.Started.Sub(open.Ended) > gap || hasScenario(open, r.Scenario) {
 			open = &Run{ID: r.Started.Format("2006-01-02 15:04"), Inferred: true}
 			runs = append(runs, open)
 		}
@@ -130,67 +121,53 @@ func (v Value) num() float64 {
 	return v.V
 }
 
-// Metric is a figure followed across runs. Higher is worse for all of them.
+// Metric is a figure followed across runs: a metric of the result table
+// (result.Metrics) and the least worsening worth flagging. Higher is worse
+// for all of them.
 type Metric struct {
-	Key  string // the result's JSON field, e.g. "downtime_ms"
-	Name string
-	Unit string // "ms", or "" for counts
-	// AbsMargin is the least worsening worth flagging, in Unit.
+	result.Metric
+	// AbsMargin is the least worsening worth flagging, in the metric's unit.
 	AbsMargin float64
-	value     func(*result.Result) Value
 }
 
-// Of reads the metric from a result.
-func (m Metric) Of(r *result.Result) Value { return m.value(r) }
+// Of reads the metric from a result: a figure that never came (not
+// recovered, not healed) is Never, one that does not apply is Missing.
+func (m Metric) Of(r *result.Result) Value {
+	v, ok := m.Value(r)
+	switch {
+	case ok:
+		return Value{V: v}
+	case m.Never != nil && m.Never(r):
+		return Value{Never: true}
+	}
+	return Value{Missing: true}
+}
 
 // Metrics are the figures trends follow, in display order.
 func Metrics() []Metric {
-	return []Metric{
-		{Key: "downtime_ms", Name: "Downtime", Unit: "ms", AbsMargin: 1000, value: func(r *result.Result) Value { return Value{V: r.DowntimeMS} }},
-		{Key: "longest_outage_ms", Name: "Longest outage", Unit: "ms", AbsMargin: 1000, value: func(r *result.Result) Value { return Value{V: r.LongestOutageMS} }},
-		{Key: "server_5xx", Name: "5xx answers", AbsMargin: 10, value: func(r *result.Result) Value { return Value{V: float64(r.Server5xx)} }},
-		{Key: "recovery_ms", Name: "Recovery", Unit: "ms", AbsMargin: 2000, value: recovery},
-		{Key: "healing_ms", Name: "Healing", Unit: "ms", AbsMargin: 5000, value: healing},
-		{Key: "latency_ms.impact.p99", Name: "p99 latency, impact", Unit: "ms", AbsMargin: 100, value: p99Impact},
+	var out []Metric
+	for _, f := range []struct {
+		key result.MetricKey
+		abs float64
+	}{
+		{result.KeyDowntime, 1000},
+		{result.KeyLongestOutage, 1000},
+		{result.Key5xx, 10},
+		{result.KeyRecovery, 2000},
+		{result.KeyHealing, 5000},
+		{result.KeyImpactP99, 100},
+	} {
+		m, _ := result.MetricByKey(f.key)
+		out = append(out, Metric{Metric: m, AbsMargin: f.abs})
 	}
-}
-
-func recovery(r *result.Result) Value {
-	switch {
-	case r.RecoveryMS != nil:
-		return Value{V: *r.RecoveryMS}
-	case len(r.Injections) == 0 && r.RecoveryFrom == "":
-		return Value{Missing: true} // nothing injected, nothing failed
-	default:
-		return Value{Never: true}
-	}
-}
-
-func healing(r *result.Result) Value {
-	switch {
-	case r.Healing == nil:
-		return Value{Missing: true}
-	case r.Healing.MS != nil:
-		return Value{V: *r.Healing.MS}
-	default:
-		return Value{Never: true}
-	}
-}
-
-func p99Impact(r *result.Result) Value {
-	// Without failures after the injection the impact window is empty:
-	// there is nothing to compare, rather than a zero.
-	if r.Latency.Impact == nil {
-		return Value{Missing: true}
-	}
-	return Value{V: r.Latency.Impact.P99}
+	return out
 }
 
 // Rule decides what is a regression (see the package doc).
 type Rule struct {
-	Relative   float64            // 0.5: 50% worse than the baseline
-	MinHistory int                // earlier measured runs needed for a baseline
-	Margins    map[string]float64 // per metric key, overriding Metric.AbsMargin
+	Relative   float64                      // 0.5: 50% worse than the baseline
+	MinHistory int                          // earlier measured runs needed for a baseline
+	Margins    map[result.MetricKey]float64 // per metric key, overriding Metric.AbsMargin
 }
 
 // DefaultRule is the documented rule: 50% and the metric's absolute
@@ -248,9 +225,7 @@ func series(runs []Run, scenario string, m Metric, rule Rule) Series {
 	var history []float64
 	for _, run := range runs {
 		p := Point{RunID: run.ID, Started: run.Started, Value: Value{Missing: true}}
-		if r := last(run, scenario); r != nil {
-			p.Value = m.Of(r)
-		}
+		p.Value = pointValue(run, scenario, m)
 		if len(history) >= rule.MinHistory && len(history) > 0 {
 			p.HasBaseline = true
 			p.Baseline = toValue(median(history))
@@ -293,6 +268,40 @@ func median(vs []float64) float64 {
 		return b
 	}
 	return (a + b) / 2
+}
+
+// pointValue is the scenario's figure in the run: a retried scenario
+// counts by its retry; a repeated one by the median of its repetitions
+// against the same variant, leaving out those that could not run and
+// counting "never" as worse than any value (chaos/aggregate's rule).
+func pointValue(run Run, scenario string, m Metric) Value {
+	r := last(run, scenario)
+	if r == nil {
+		return Value{Missing: true}
+	}
+	if r.Repetitions <= 1 {
+		return m.Of(r)
+	}
+	var xs []float64
+	for _, x := range run.Results {
+		if x.Scenario != scenario || x.Repetitions <= 1 || variantOf(x) != variantOf(r) || x.Outcome() == result.VerdictError {
+			continue
+		}
+		if v := m.Of(x); !v.Missing {
+			xs = append(xs, v.num())
+		}
+	}
+	if len(xs) == 0 {
+		return Value{Missing: true}
+	}
+	return toValue(median(xs))
+}
+
+func variantOf(r *result.Result) string {
+	if r.Run == nil {
+		return ""
+	}
+	return r.Run.Variant
 }
 
 // last is the scenario's last result in the run: a retried scenario counts

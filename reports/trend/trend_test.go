@@ -165,7 +165,7 @@ func TestAnalyzeSamples(t *testing.T) {
 			}
 		}
 		if s.Regressed() {
-			flagged[s.Scenario+" "+s.Metric.Key] = true
+			flagged[s.Scenario+" "+string(s.Metric.Key)] = true
 		}
 	}
 	want := []string{

@@ -28,6 +28,8 @@ type Chart struct {
 	Markers   []Marker
 	Outages   []Span
 	Lanes     []Lane
+	// Host is the host's verdict over time, a thin lane under the events.
+	Host []HostSpan `json:",omitempty"`
 	// Alt is the chart's text alternative, for screen readers and for a
 	// reader whose viewer shows no SVG.
 	Alt string
@@ -106,6 +108,7 @@ func buildChart(r *result.Result, cfg *config) *Chart {
 	c.Markers = markers(r, loc)
 	c.Outages = outageSpans(r, loc)
 	c.Lanes = lanes(r, dur, loc)
+	c.Host = hostLane(r, loc)
 	c.Alt = chartAlt(r, c, loc)
 	return c
 }
@@ -126,7 +129,12 @@ func columns(r *result.Result, max int, loc *time.Location) ([]Column, int, floa
 	if bucketS <= 0 {
 		bucketS = 1
 	}
+	// The analysis's last bucket holds the run's end; when the run spans
+	// whole buckets it starts at the end and is empty: nothing to draw.
 	n := len(r.Timeline)
+	for n > 0 && !r.Timeline[n-1].Start.Before(r.Ended) && total(r.Timeline[n-1]) == 0 {
+		n--
+	}
 	merge := 1
 	if max > 0 && n > max {
 		merge = (n + max - 1) / max
@@ -139,6 +147,8 @@ func columns(r *result.Result, max int, loc *time.Location) ([]Column, int, floa
 	return cols, merge, round3(bucketS * float64(merge))
 }
 
+func total(b result.Bucket) int { return b.OK2xx + b.OK3xx + b.C4xx + b.S5xx + b.Errors }
+
 func column(r *result.Result, group []result.Bucket, bucketS float64, loc *time.Location) Column {
 	span := bucketS * float64(len(group))
 	var c Column
@@ -146,7 +156,7 @@ func column(r *result.Result, group []result.Bucket, bucketS float64, loc *time.
 	var n2, n3, n4, n5, ne int
 	for _, b := range group {
 		n2, n3, n4, n5, ne = n2+b.OK2xx, n3+b.OK3xx, n4+b.C4xx, n5+b.S5xx, ne+b.Errors
-		if b.OK2xx+b.OK3xx+b.C4xx+b.S5xx+b.Errors > 0 {
+		if total(b) > 0 {
 			p50s = append(p50s, b.P50MS)
 			c.P99 = math.Max(c.P99, b.P99MS)
 		}
@@ -430,6 +440,9 @@ func chartAlt(r *result.Result, c *Chart, loc *time.Location) string {
 	s += fmt.Sprintf(". %s shaded", plural(len(c.Outages), "outage", "outages"))
 	if len(r.Events) > 0 {
 		s += fmt.Sprintf("; %s from Kubernetes in %d lanes under the chart, listed in the table below", plural(len(r.Events), "event", "events"), len(c.Lanes))
+	}
+	if len(c.Host) > 0 && r.Conditions != nil {
+		s += fmt.Sprintf("; the host's load (clean, contended or starved per sample; %s overall) in a thin lane at the bottom", r.Conditions.Verdict)
 	}
 	return s + "."
 }

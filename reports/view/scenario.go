@@ -2,6 +2,7 @@ package view
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,8 +13,10 @@ import (
 
 // Scenario is one scenario's section.
 type Scenario struct {
-	Anchor      string
-	Name        string
+	Anchor string
+	Name   string
+	// Repetition is "2 of 3" for a repetition of a repeated scenario.
+	Repetition  string         `json:",omitempty"`
 	Description string         `json:",omitempty"`
 	Verdict     result.Verdict // pass, fail, error, none
 	VerdictText string
@@ -35,25 +38,42 @@ type Scenario struct {
 	Incidents    []Incident   `json:",omitempty"`
 	Outages      []OutageRow  `json:",omitempty"`
 	Budgets      []BudgetRow  `json:",omitempty"`
-	Faults       []FaultRow   `json:",omitempty"`
-	Events       []EventRow   `json:",omitempty"`
+	// History says which earlier runs the history budgets came from and
+	// which were left out, in sentences.
+	History []string   `json:",omitempty"`
+	Faults  []FaultRow `json:",omitempty"`
+	Events  []EventRow `json:",omitempty"`
 	// Log is Faults and Events in one list by time, as the table shows it.
 	Log    []EventRow `json:",omitempty"`
 	Bounds []Fact     `json:",omitempty"`
 	Params []Fact     `json:",omitempty"`
 	Notes  []string   `json:",omitempty"`
 	Chart  *Chart     `json:",omitempty"`
+	// Host is how loaded the machine was, nil when it was not sampled.
+	Host *HostView `json:",omitempty"`
 }
 
 // Figure is one key figure.
 type Figure struct {
-	Key    string
+	// Key is the metric's key (result.Metrics) for the figures the table
+	// has, a name of the view's own for the others ("requests").
+	Key    result.MetricKey
 	Label  string
 	Value  string
 	Detail string `json:",omitempty"`
-	// State is "bad" when a budget on it failed, "good" when one passed.
-	State string `json:",omitempty"`
+	// State is StateBad when a budget on it failed, StateGood when one
+	// passed.
+	State State `json:",omitempty"`
 }
+
+// State colours a figure or a row by its budgets.
+type State string
+
+// States.
+const (
+	StateGood State = "good" // a budget on it passed
+	StateBad  State = "bad"  // a budget on it failed
+)
 
 // Compact is a scenario in one table row.
 type Compact struct {
@@ -99,6 +119,11 @@ type OutageRow struct {
 type BudgetRow struct {
 	Metric, Value, Limit, Message string
 	Pass                          bool
+	// Basis says where a history budget's limit came from: "P95 of the
+	// last 14 runs"; empty for a static budget.
+	Basis string `json:",omitempty"`
+	// Key names an aggregate budget: "recovery_ms.p50", "pass_rate".
+	Key string `json:",omitempty"`
 }
 
 // FaultRow is an injection or a revert.
@@ -127,12 +152,16 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 		When:        fmt.Sprintf("%s – %s (%s)", date(r.Started, loc), r.Ended.In(loc).Format("15:04:05"), Duration(ms(r.Ended.Sub(r.Started)))),
 	}
 	s.VerdictText = s.Verdict.Words()
+	if r.Repetitions > 1 {
+		s.Repetition = fmt.Sprintf("%d of %d", r.Repetition, r.Repetitions)
+	}
 	s.OffsetLabel = "since start"
 	if len(r.Injections) > 0 {
 		s.OffsetLabel = "since injection"
 	}
 	s.Figures = figures(r, loc)
 	s.Compact = compact(s.Figures)
+	s.Host = Host(r)
 	if !detailed {
 		return s
 	}
@@ -147,11 +176,12 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	s.Incidents = incidentRows(incidents(r), ref, loc)
 	s.Outages = outageRows(r, ref, loc)
 	s.Budgets = budgetRows(r)
+	s.History = historyLines(r)
 	s.Faults = faultRows(r, ref, loc)
 	s.Events = eventRows(r, ref, loc)
 	s.Log = logRows(r, ref, loc)
 	for _, b := range r.LowerBounds {
-		s.Bounds = append(s.Bounds, Fact{b.Name, Duration(b.MS) + ": " + b.Reason})
+		s.Bounds = append(s.Bounds, Fact{b.Label(), Duration(b.MS) + ": " + b.Reason})
 	}
 	s.Params = params(r)
 	s.Notes = r.Notes
@@ -161,7 +191,7 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 
 // origin names what recovery is measured from (Result.RecoveryFrom).
 func origin(r *result.Result) string {
-	if r.RecoveryFrom == "first_failure" || (r.RecoveryFrom == "" && len(r.Injections) == 0) {
+	if r.RecoveryFrom == result.FromFirstFailure || (r.RecoveryFrom == "" && len(r.Injections) == 0) {
 		return "the first failure"
 	}
 	return "the injection"
@@ -176,25 +206,35 @@ func reference(r *result.Result) time.Time {
 	return r.Started
 }
 
-func budgetState(r *result.Result, metric string) string {
-	state := ""
+// budgetState is StateBad when a budget on one of the metrics failed,
+// StateGood when budgets on them all passed, "" without budgets.
+func budgetState(r *result.Result, metrics ...result.MetricKey) State {
+	var state State
 	for _, b := range r.Budgets {
-		if b.Metric != metric {
+		if !slices.Contains(metrics, b.Metric) {
 			continue
 		}
 		if !b.Pass {
-			return "bad"
+			return StateBad
 		}
-		state = "good"
+		state = StateGood
 	}
 	return state
 }
 
+// metricFigure is a figure of the metric table, with its budget state.
+func metricFigure(r *result.Result, k result.MetricKey) Figure {
+	m, _ := result.MetricByKey(k)
+	return Figure{Key: k, Label: m.Title(), State: budgetState(r, k)}
+}
+
 func figures(r *result.Result, loc *time.Location) []Figure {
 	var f []Figure
-	f = append(f, Figure{Key: "downtime_ms", Label: "Downtime", Value: Duration(r.DowntimeMS),
-		Detail: plural(len(r.Outages), "outage", "outages"), State: budgetState(r, "downtime_ms")})
-	longest := Figure{Key: "longest_outage_ms", Label: "Longest outage", Value: Duration(r.LongestOutageMS), State: budgetState(r, "longest_outage_ms")}
+	down := metricFigure(r, result.KeyDowntime)
+	down.Value, down.Detail = Duration(r.DowntimeMS), plural(len(r.Outages), "outage", "outages")
+	f = append(f, down)
+	longest := metricFigure(r, result.KeyLongestOutage)
+	longest.Value = Duration(r.LongestOutageMS)
 	if o := longestOutage(r); o != nil {
 		longest.Detail = causeText(o.Cause)
 		if o.Open {
@@ -202,8 +242,12 @@ func figures(r *result.Result, loc *time.Location) []Figure {
 		}
 	}
 	f = append(f, longest)
-	f = append(f, Figure{Key: "server_5xx", Label: "5xx answers", Value: Count(r.Server5xx), Detail: codeDetail(r), State: budgetState(r, "server_5xx")})
-	f = append(f, Figure{Key: "errors", Label: "Transport errors", Value: Count(sum(r.Errors)), Detail: countsText(r.Errors, causeText)})
+	s5xx := metricFigure(r, result.Key5xx)
+	s5xx.Value, s5xx.Detail = Count(r.Server5xx), codeDetail(r)
+	f = append(f, s5xx)
+	errs := metricFigure(r, result.KeyTransportErrors)
+	errs.Value, errs.Detail = Count(r.TransportErrors()), countsText(r.Errors, causeText)
+	f = append(f, errs)
 	f = append(f, ttfeFigure(r, loc), recoveryFigure(r))
 	if r.Healing != nil || len(r.Injections) > 0 {
 		f = append(f, healingFigure(r))
@@ -221,7 +265,7 @@ func figures(r *result.Result, loc *time.Location) []Figure {
 func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
 
 func ttfeFigure(r *result.Result, loc *time.Location) Figure {
-	f := Figure{Key: "time_to_first_error_ms", Label: "Time to first error"}
+	f := metricFigure(r, result.KeyTimeToFirstError)
 	switch {
 	case r.TimeToFirstErrorMS != nil:
 		f.Value = Duration(*r.TimeToFirstErrorMS)
@@ -239,13 +283,15 @@ func ttfeFigure(r *result.Result, loc *time.Location) Figure {
 }
 
 func recoveryFigure(r *result.Result) Figure {
-	f := Figure{Key: "recovery_ms", Label: "Recovery", State: budgetState(r, "recovery_ms")}
-	if budgetState(r, "not_recovered") == "bad" {
-		f.State = "bad"
-	}
+	// A must-recover budget judges this figure as much as a limit on it,
+	// and the recovery after the revert is told in its detail.
+	f := metricFigure(r, result.KeyRecovery)
+	f.State = budgetState(r, result.KeyRecovery, result.KeyRecovered, result.KeyRecoveryAfterRevert)
 	window := Duration(r.Analysis.ConfirmationWindowMS)
 	failed := len(r.Outages) > 0
 	switch {
+	case r.Recovery() == result.RecoveryNotObserved:
+		f.Value, f.Detail = result.RecoveryNotObserved.Words(), r.NotObservedWhy()
 	case r.RecoveryMS != nil && *r.RecoveryMS == 0 && len(r.Injections) > 0:
 		f.Value, f.Detail = "0 ms", "nothing failed after the injection"
 	case r.RecoveryMS != nil && *r.RecoveryMS == 0 && !failed:
@@ -253,29 +299,64 @@ func recoveryFigure(r *result.Result) Figure {
 	case r.RecoveryMS != nil:
 		f.Value = Duration(*r.RecoveryMS)
 		f.Detail = "from " + origin(r) + " to the first of " + window + " without failure"
-		// The fixture's own settings bound what is possible: say so next
-		// to the figure, so a slow recovery is read against it.
-		for _, b := range r.LowerBounds {
-			f.Detail += "; at best " + Duration(b.MS) + " (" + b.Name + ")"
-		}
+		f.Detail += boundsText(r, result.KeyRecovery)
 	case len(r.Injections) == 0 && !failed:
 		f.Value, f.Detail = "—", "nothing injected, nothing failed"
+	case r.Analysis.DeadlineMS > 0 && r.ObservedMS != nil && *r.ObservedMS >= r.Analysis.DeadlineMS:
+		// The run went on after the deadline (the revert, the tail), so
+		// the time observed is not the time recovery was waited for.
+		f.Value = "not recovered"
+		f.Detail = "within the deadline, " + Duration(r.Analysis.DeadlineMS) + " after " + origin(r)
 	default:
 		f.Value = "not recovered"
 		if r.ObservedMS != nil {
 			f.Detail = "after " + Duration(*r.ObservedMS) + " observed since " + strings.TrimPrefix(origin(r), "the ")
 		}
 	}
+	if s := afterRevertText(r); s != "" && !r.Recovered {
+		f.Detail += "; " + s
+	}
 	return f
 }
 
+// boundsText says the best figure the fixture's own settings allow for
+// metric k, so that a slow figure is read against it: "; at best 5.0 s".
+func boundsText(r *result.Result, k result.MetricKey) string {
+	s := ""
+	for _, b := range r.BoundsOf(k) {
+		s += "; at best " + Duration(b.MS)
+		if b.Name != "" && b.Metric != "" { // a name beyond the metric: "liveness restart"
+			s += " (" + b.Name + ")"
+		}
+	}
+	return s
+}
+
+// afterRevertText says how the service fared after the revert: "back 43s
+// after the revert", "" when there was no revert.
+func afterRevertText(r *result.Result) string {
+	ar := r.AfterRevert
+	switch {
+	case ar == nil:
+		return ""
+	case ar.State == result.RecoveryNotObserved:
+		return "after the revert: not observed, no request was sent after it"
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && *ar.RecoveryMS == 0:
+		return "no request failed after the revert"
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil:
+		return "back " + Duration(*ar.RecoveryMS) + " after the revert"
+	}
+	return "not back after the revert when the run ended"
+}
+
 func healingFigure(r *result.Result) Figure {
-	f := Figure{Key: "healing_ms", Label: "Healing (Kubernetes)", State: budgetState(r, "healing_ms")}
+	f := metricFigure(r, result.KeyHealing)
+	f.Label += " (Kubernetes)"
 	switch {
 	case r.Healing == nil:
 		f.Value, f.Detail = "—", "not checked"
 	case r.Healing.MS != nil:
-		f.Value, f.Detail = Duration(*r.Healing.MS), r.Healing.Condition
+		f.Value, f.Detail = Duration(*r.Healing.MS), r.Healing.Condition+boundsText(r, result.KeyHealing)
 	default:
 		f.Value, f.Detail = "not healed", r.Healing.Condition
 	}
@@ -283,7 +364,7 @@ func healingFigure(r *result.Result) Figure {
 }
 
 func compact(fs []Figure) Compact {
-	get := func(key string) string {
+	get := func(key result.MetricKey) string {
 		for _, f := range fs {
 			if f.Key == key {
 				return f.Value
@@ -291,7 +372,8 @@ func compact(fs []Figure) Compact {
 		}
 		return ""
 	}
-	return Compact{Downtime: get("downtime_ms"), Longest: get("longest_outage_ms"), Server5xx: get("server_5xx"), Recovery: get("recovery_ms"), Healing: get("healing_ms")}
+	return Compact{Downtime: get(result.KeyDowntime), Longest: get(result.KeyLongestOutage), Server5xx: get(result.Key5xx),
+		Recovery: get(result.KeyRecovery), Healing: get(result.KeyHealing)}
 }
 
 func longestOutage(r *result.Result) *result.Outage {
@@ -471,49 +553,49 @@ func incidentRows(gs []incidentGroup, ref time.Time, loc *time.Location) []Incid
 func budgetRows(r *result.Result) []BudgetRow {
 	var rows []BudgetRow
 	for _, b := range r.Budgets {
-		rows = append(rows, BudgetRow{Metric: metricName(b.Metric), Value: metricValue(b.Metric, b.Value), Limit: metricLimit(b.Metric, b.Limit), Pass: b.Pass, Message: b.Message})
+		m := b.Definition()
+		rows = append(rows, BudgetRow{Metric: m.Title(), Value: budgetValue(b), Limit: budgetLimit(b), Pass: b.Pass, Message: b.Message, Basis: historyBasis(b)})
 	}
 	return rows
 }
 
-func metricName(key string) string {
-	switch key {
-	case "downtime_ms":
-		return "Downtime"
-	case "longest_outage_ms":
-		return "Longest outage"
-	case "server_5xx":
-		return "5xx answers"
-	case "recovery_ms":
-		return "Recovery"
-	case "healing_ms":
-		return "Healing"
-	case "not_recovered":
-		return "Recovers before the deadline"
+// budgetValue is a checked figure in the metric's unit. A yes/no answer
+// that missed its budget is in capitals: "NO".
+func budgetValue(b result.BudgetCheck) string {
+	m := b.Definition()
+	switch {
+	case b.NotObserved:
+		return result.RecoveryNotObserved.Words()
+	case b.Missing && m.Missed != "":
+		return m.Missed
+	case b.Missing:
+		return "—"
+	case m.Unit == result.UnitBool && !b.Pass:
+		return strings.ToUpper(m.Format(b.Value))
 	}
-	return key
+	return MetricText(m, b.Value)
 }
 
-func metricValue(key string, v float64) string {
-	switch {
-	case key == "not_recovered" && v == 0:
-		return "recovered"
-	case key == "not_recovered":
-		return "not recovered"
-	case strings.HasSuffix(key, "_ms"):
+// budgetLimit is what a budget asks: "≤ 30 s", or "must recover" for a
+// yes/no metric, never a number over a limit.
+func budgetLimit(b result.BudgetCheck) string {
+	m := b.Definition()
+	if m.Unit == result.UnitBool {
+		return m.Requirement(b.Limit)
+	}
+	return "≤ " + MetricText(m, b.Limit)
+}
+
+// MetricText writes a value of m the way the report writes figures:
+// "1.2 s", "12", "yes".
+func MetricText(m result.Metric, v float64) string {
+	switch m.Unit {
+	case result.UnitMS:
 		return Duration(v)
+	case result.UnitBool:
+		return m.Format(v)
 	}
 	return Number(v)
-}
-
-func metricLimit(key string, v float64) string {
-	switch {
-	case key == "not_recovered":
-		return "must recover"
-	case strings.HasSuffix(key, "_ms"):
-		return "≤ " + Duration(v)
-	}
-	return "≤ " + Number(v)
 }
 
 func faultRows(r *result.Result, ref time.Time, loc *time.Location) []FaultRow {
@@ -524,16 +606,23 @@ func faultRows(r *result.Result, ref time.Time, loc *time.Location) []FaultRow {
 		if in.TimeToFirstErrorMS != nil {
 			parts = append(parts, "first error after "+Duration(*in.TimeToFirstErrorMS))
 		}
-		if in.RecoveryMS != nil {
+		switch {
+		case in.RecoveryState == result.RecoveryNotObserved:
+			parts = append(parts, "not observed (no request after it)")
+		case in.RecoveryMS != nil:
 			parts = append(parts, "recovered after "+Duration(*in.RecoveryMS))
-		} else if in.Recovered != nil && !*in.Recovered {
+		case in.Recovered != nil && !*in.Recovered:
 			parts = append(parts, "not recovered")
 		}
 		row.Figures = strings.Join(parts, ", ")
 		rows = append(rows, row)
 	}
-	for _, in := range r.Reverts {
-		rows = append(rows, FaultRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Action: "revert", Fault: in.Fault, Detail: in.Detail})
+	for i, in := range r.Reverts {
+		row := FaultRow{At: clockMS(in.At, loc), Offset: offset(in.At, ref), Action: "revert", Fault: in.Fault, Detail: in.Detail}
+		if i == len(r.Reverts)-1 {
+			row.Figures = afterRevertText(r) // measured from the last revert
+		}
+		rows = append(rows, row)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].At < rows[j].At })
 	return rows

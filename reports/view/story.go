@@ -18,19 +18,26 @@ func Story(r *result.Result, loc *time.Location) []string {
 	return story(r, loc)
 }
 
-// BudgetText says in words how a figure stands against its budget.
+// BudgetText says in words how a figure stands against its budget:
+// "downtime 6.2 s is over its budget of 5 s", "must recover: NO".
 func BudgetText(b result.BudgetCheck) string {
-	if b.Metric == "not_recovered" {
-		if b.Pass {
-			return "recovered before the deadline"
-		}
-		return "did not recover before the deadline"
+	m := b.Definition()
+	switch {
+	case m.Unit == result.UnitBool:
+		return m.Requirement(b.Limit) + ": " + budgetValue(b)
+	case b.Missing && b.History != nil:
+		return fmt.Sprintf("%s: %s, its history budget is %s (%s)", m.Name, budgetValue(b), MetricText(m, b.Limit), historyBasis(b))
+	case b.Missing:
+		return fmt.Sprintf("%s: %s, its budget is %s", m.Name, budgetValue(b), MetricText(m, b.Limit))
 	}
 	word := "within"
 	if !b.Pass {
 		word = "over"
 	}
-	return fmt.Sprintf("%s %s is %s its budget of %s", strings.ToLower(metricName(b.Metric)), metricValue(b.Metric, b.Value), word, metricValue(b.Metric, b.Limit))
+	if b.History != nil {
+		return fmt.Sprintf("%s %s is %s its history budget of %s (%s)", m.Name, budgetValue(b), word, MetricText(m, b.Limit), historyBasis(b))
+	}
+	return fmt.Sprintf("%s %s is %s its budget of %s", m.Name, budgetValue(b), word, MetricText(m, b.Limit))
 }
 
 // story tells a scenario in plain sentences: what was done, when it broke,
@@ -51,6 +58,7 @@ func story(r *result.Result, loc *time.Location) []string {
 	s = append(s, recoverySentence(r, gs, loc)...)
 	s = append(s, healingSentence(r, loc)...)
 	s = append(s, eventSentences(r, gs, loc)...)
+	s = append(s, hostSentence(r))
 	s = append(s, verdictSentence(r))
 	var out []string
 	for _, x := range s {
@@ -280,6 +288,8 @@ func longestIncidents(gs []incidentGroup, n int) []incidentGroup {
 func recoverySentence(r *result.Result, gs []incidentGroup, loc *time.Location) []string {
 	window := Duration(r.Analysis.ConfirmationWindowMS)
 	switch {
+	case r.Recovery() == result.RecoveryNotObserved:
+		return []string{"Recovery was not observed: " + r.NotObservedWhy() + "."}
 	case len(gs) == 0 && len(r.Injections) == 0:
 		return nil
 	case r.Recovered && r.RecoveredAt != nil && r.RecoveryMS != nil && *r.RecoveryMS > 0:
@@ -294,13 +304,34 @@ func recoverySentence(r *result.Result, gs []incidentGroup, loc *time.Location) 
 		// A result without recovery figures: say what the outages show.
 		last := gs[len(gs)-1]
 		return []string{fmt.Sprintf("It came back at %s and stayed up for the last %s of the run.", clock(last.end(), loc), Duration(ms(r.Ended.Sub(last.end()))))}
+	case r.Analysis.DeadlineMS > 0 && r.ObservedMS != nil && *r.ObservedMS >= r.Analysis.DeadlineMS:
+		s := "Service had not recovered within the deadline, " + Duration(r.Analysis.DeadlineMS) + " after " + origin(r)
+		return []string{s + "." + afterRevertSentence(r, loc)}
 	default:
 		s := "Service had not recovered when the run ended"
 		if r.ObservedMS != nil {
 			s += ", " + Duration(*r.ObservedMS) + " after " + origin(r)
 		}
-		return []string{s + "."}
+		return []string{s + "." + afterRevertSentence(r, loc)}
 	}
+}
+
+// afterRevertSentence says when the service came back after the fault was
+// reverted, with a leading space; "" without a revert.
+func afterRevertSentence(r *result.Result, loc *time.Location) string {
+	ar := r.AfterRevert
+	switch {
+	case ar == nil || len(r.Reverts) == 0:
+		return ""
+	case ar.State == result.RecoveryNotObserved:
+		return " After the revert it was not observed: no request was sent after the revert."
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && *ar.RecoveryMS == 0:
+		return " No request failed after the revert."
+	case ar.State == result.RecoveryRecovered && ar.RecoveryMS != nil && ar.RecoveredAt != nil:
+		return fmt.Sprintf(" It came back at %s, %s after the revert (the first request of %s without a failure).",
+			clock(*ar.RecoveredAt, loc), Duration(*ar.RecoveryMS), Duration(r.Analysis.ConfirmationWindowMS))
+	}
+	return " It had not come back when the run ended, " + Duration(ms(r.Ended.Sub(r.Reverts[len(r.Reverts)-1].At))) + " after the revert."
 }
 
 func healingSentence(r *result.Result, loc *time.Location) []string {
@@ -393,11 +424,11 @@ func eventBefore(es []result.Event, t time.Time, d time.Duration, wantGood bool)
 
 func verdictSentence(r *result.Result) string {
 	switch r.Outcome() {
-	case "pass":
+	case result.VerdictPass:
 		return "Verdict: passed, every figure within its budget."
-	case "none":
+	case result.VerdictNone:
 		return "No budgets were set, so there is no verdict: the figures stand on their own."
-	case "error":
+	case result.VerdictError:
 		if r.Error != "" {
 			return "Verdict: the scenario could not run to its end: " + strings.TrimSuffix(r.Error, ".") + "."
 		}
@@ -406,10 +437,6 @@ func verdictSentence(r *result.Result) string {
 	var failed []string
 	for _, b := range r.Budgets {
 		if b.Pass {
-			continue
-		}
-		if b.Metric == "not_recovered" {
-			failed = append(failed, "it did not recover before the deadline")
 			continue
 		}
 		failed = append(failed, BudgetText(b))

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/selfheal/selfheal/chaos/aggregate"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/trend"
 )
@@ -37,7 +38,7 @@ type TrendScenario struct {
 
 // TrendRow is one metric over the runs.
 type TrendRow struct {
-	Key       string
+	Key       result.MetricKey
 	Metric    string
 	Cells     []TrendCell
 	Baseline  string
@@ -49,8 +50,11 @@ type TrendRow struct {
 // TrendCell is one run's value.
 type TrendCell struct {
 	Value      string
-	Regression bool   `json:",omitempty"`
-	Title      string `json:",omitempty"`
+	Regression bool `json:",omitempty"`
+	// History is set when the run missed its history budget on this
+	// figure (chaos/history); Title then says against what.
+	History bool   `json:",omitempty"`
+	Title   string `json:",omitempty"`
 }
 
 // SparkPoint is a point of a row's sparkline, X and Y in [0, 1] (Y up).
@@ -82,6 +86,7 @@ func buildTrends(runs []trend.Run, cfg *config, views []Run) *Trends {
 			order = append(order, s.Scenario)
 		}
 		row := trendRow(s)
+		markHistory(&row, s, runs)
 		if row.Regressed {
 			ts.Regressions++
 			t.Regressions++
@@ -116,9 +121,20 @@ func verdicts(runs []trend.Run, scenario string) []result.Verdict {
 	var out []result.Verdict
 	for i := len(runs) - 1; i >= 0; i-- {
 		var v result.Verdict
+		var reps []*result.Result
 		for _, r := range runs[i].Results {
 			if r.Scenario == scenario {
 				v = r.Outcome()
+				if r.Repetitions > 1 {
+					reps = append(reps, r)
+				}
+			}
+		}
+		// A repeated scenario's verdict in a run is its repetitions'
+		// together (chaos/aggregate), not its last repetition's.
+		if len(reps) > 0 {
+			if agg := aggregate.Of(reps); len(agg) > 0 {
+				v = agg[len(agg)-1].Verdict()
 			}
 		}
 		out = append(out, v)
@@ -127,7 +143,7 @@ func verdicts(runs []trend.Run, scenario string) []result.Verdict {
 }
 
 func trendRow(s trend.Series) TrendRow {
-	row := TrendRow{Key: s.Metric.Key, Metric: s.Metric.Name}
+	row := TrendRow{Key: s.Metric.Key, Metric: s.Metric.Title()}
 	for _, p := range s.Points {
 		c := TrendCell{Value: valueText(s.Metric, p.Value), Regression: p.Regression}
 		if p.Regression {
@@ -151,14 +167,10 @@ func valueText(m trend.Metric, v trend.Value) string {
 	switch {
 	case v.Missing:
 		return "—"
-	case v.Never && strings.HasPrefix(m.Key, "healing"):
-		return "not healed"
 	case v.Never:
-		return "not recovered"
-	case m.Unit == "ms":
-		return Duration(v.V)
+		return m.Missed
 	}
-	return Number(v.V)
+	return MetricText(m.Metric, v.V)
 }
 
 func change(m trend.Metric, v, base trend.Value) string {
@@ -167,10 +179,8 @@ func change(m trend.Metric, v, base trend.Value) string {
 		return ""
 	case v.Never && base.Never:
 		return "same"
-	case v.Never && strings.HasPrefix(m.Key, "healing"):
-		return "no longer heals"
 	case v.Never:
-		return "no longer recovers"
+		return "now " + m.Missed
 	case base.Never:
 		return "now " + valueText(m, v)
 	}
@@ -183,7 +193,7 @@ func change(m trend.Metric, v, base trend.Value) string {
 		sign = ""
 	}
 	s := sign + valueText(m, trend.Value{V: d})
-	if m.Unit == "ms" && d < 0 {
+	if m.Unit == result.UnitMS && d < 0 {
 		s = "−" + Duration(-d)
 	}
 	switch ratio := v.V / base.V; {
@@ -233,11 +243,7 @@ func ruleText(r trend.Rule) string {
 		if v, ok := r.Margins[m.Key]; ok {
 			abs = v
 		}
-		val := Number(abs)
-		if m.Unit == "ms" {
-			val = Duration(abs)
-		}
-		margins = append(margins, strings.ToLower(m.Name)+" "+val)
+		margins = append(margins, m.Name+" "+MetricText(m.Metric, abs))
 	}
 	return fmt.Sprintf("A value is flagged as a regression when it is worse than the median of the same scenario's earlier runs by more than %.0f%% and by more than an absolute margin (%s), with at least %s before it. Not recovered or not healed counts as worse than any time.",
 		r.Relative*100, strings.Join(margins, ", "), plural(r.MinHistory, "earlier run", "earlier runs"))

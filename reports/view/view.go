@@ -26,9 +26,9 @@ type config struct {
 	detailRuns int
 	rule       trend.Rule
 	maxColumns int
-	group      []trend.GroupOption
 	// trendColumns caps the runs shown as trend table columns.
 	trendColumns int
+	history      History
 }
 
 // WithTitle sets the report's title (default "selfheal report").
@@ -38,16 +38,9 @@ func WithTitle(s string) Option { return func(c *config) { c.title = s } }
 // now); tests pin it.
 func WithGenerated(t time.Time) Option { return func(c *config) { c.generated = t } }
 
-// WithLocation sets the time zone for every clock time in the report
-// (default: the zone of the newest result's timestamps, i.e. where it ran).
-func WithLocation(l *time.Location) Option { return func(c *config) { c.loc = l } }
-
 // WithDetailRuns sets how many runs, newest first, get full scenario
 // sections with charts (default 1); older runs get a summary table.
 func WithDetailRuns(n int) Option { return func(c *config) { c.detailRuns = n } }
-
-// WithRule sets the regression rule for trends (default trend.DefaultRule).
-func WithRule(r trend.Rule) Option { return func(c *config) { c.rule = r } }
 
 // WithMaxColumns caps the columns of a timeline chart (default 480): longer
 // timelines merge adjacent buckets, so a one-hour run stays readable.
@@ -56,11 +49,6 @@ func WithMaxColumns(n int) Option { return func(c *config) { c.maxColumns = n } 
 // WithTrendColumns caps how many runs, newest first, get a column in the
 // trend tables (default 10); sparklines and medians use every run.
 func WithTrendColumns(n int) Option { return func(c *config) { c.trendColumns = n } }
-
-// WithGroupOptions passes options to trend.Group.
-func WithGroupOptions(o ...trend.GroupOption) Option {
-	return func(c *config) { c.group = append(c.group, o...) }
-}
 
 // Report is the whole page.
 type Report struct {
@@ -88,6 +76,8 @@ type Run struct {
 	Totals    Totals
 	Detailed  bool
 	Scenarios []Scenario
+	// Repeats takes each repeated scenario's repetitions together.
+	Repeats []Repeats `json:",omitempty"`
 }
 
 // Fact is a labelled value.
@@ -99,9 +89,12 @@ type Fact struct {
 // Totals sums a run.
 type Totals struct {
 	Scenarios, Passed, Failed, Errored, Unjudged int
-	Requests, FailedRequests                     string
-	Downtime                                     string
-	Text                                         string
+	// Distinct is the number of different scenarios when some were
+	// repeated (Scenarios then counts every repetition); 0 otherwise.
+	Distinct                 int `json:",omitempty"`
+	Requests, FailedRequests string
+	Downtime                 string
+	Text                     string
 }
 
 // ErrNoResults is returned by Build without results.
@@ -116,10 +109,9 @@ func Build(results []*result.Result, opts ...Option) (*Report, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	runs := trend.Group(results, cfg.group...)
-	if cfg.loc == nil {
-		cfg.loc = runs[0].Started.Location()
-	}
+	runs := trend.Group(results)
+	// Clock times are in the zone of the newest run: where it ran.
+	cfg.loc = runs[0].Started.Location()
 	if cfg.generated.IsZero() {
 		cfg.generated = time.Now()
 	}
@@ -146,24 +138,46 @@ type Problem struct {
 	Scenario string
 	Anchor   string
 	Text     string
-	Kind     string // "fail", "error" or "regression"
+	Kind     ProblemKind
 }
+
+// ProblemKind is what a banner line reports; the report colours it.
+type ProblemKind string
+
+// Problem kinds: a failed or errored scenario (by its verdict's name), or
+// a regression against earlier runs.
+const (
+	ProblemFail                   = ProblemKind(result.VerdictFail)
+	ProblemError                  = ProblemKind(result.VerdictError)
+	ProblemRegression ProblemKind = "regression"
+)
 
 func problems(run trend.Run, v Run, t *Trends) []Problem {
 	var out []Problem
 	for i, r := range run.Results {
 		s := v.Scenarios[i]
 		switch s.Verdict {
-		case "fail":
+		case result.VerdictFail:
 			var missed []string
 			for _, b := range r.Budgets {
 				if !b.Pass {
 					missed = append(missed, BudgetText(b))
 				}
 			}
-			out = append(out, Problem{Scenario: s.Name, Anchor: s.Anchor, Kind: "fail", Text: join(missed)})
-		case "error":
-			out = append(out, Problem{Scenario: s.Name, Anchor: s.Anchor, Kind: "error", Text: "could not run: " + orDash(r.Error)})
+			out = append(out, Problem{Scenario: s.label(), Anchor: s.Anchor, Kind: ProblemFail, Text: join(missed)})
+		case result.VerdictError:
+			out = append(out, Problem{Scenario: s.label(), Anchor: s.Anchor, Kind: ProblemError, Text: "could not run: " + orDash(r.Error)})
+		}
+	}
+	for _, rp := range v.Repeats {
+		var missed []string
+		for _, b := range rp.Budgets {
+			if !b.Pass {
+				missed = append(missed, b.Message)
+			}
+		}
+		if len(missed) > 0 {
+			out = append(out, Problem{Scenario: rp.Label + " (" + plural(rp.N, "repetition", "repetitions") + ")", Anchor: rp.Anchor, Kind: ProblemFail, Text: join(missed)})
 		}
 	}
 	if t == nil {
@@ -177,7 +191,7 @@ func problems(run trend.Run, v Run, t *Trends) []Problem {
 			}
 		}
 		if len(regressed) > 0 {
-			out = append(out, Problem{Scenario: sc.Name, Anchor: "trends", Kind: "regression", Text: "regressed: " + join(regressed)})
+			out = append(out, Problem{Scenario: sc.Name, Anchor: "trends", Kind: ProblemRegression, Text: "regressed: " + join(regressed)})
 		}
 	}
 	return out
@@ -195,9 +209,14 @@ func buildRun(run trend.Run, detailed bool, cfg *config, anchors map[string]int)
 	v.Facts = runFacts(info, run)
 	for _, r := range run.Results {
 		s := buildScenario(r, detailed, cfg)
-		s.Anchor = unique(anchors, v.Anchor+"-"+slug(r.Scenario))
+		id := r.Scenario
+		if r.Repetitions > 1 {
+			id += fmt.Sprintf("-r%d", r.Repetition)
+		}
+		s.Anchor = unique(anchors, v.Anchor+"-"+slug(id))
 		v.Scenarios = append(v.Scenarios, s)
 	}
+	v.Repeats = buildRepeats(run.Results, v.Scenarios, v.Anchor, cfg, anchors)
 	v.Totals = totals(run.Results, v.Scenarios)
 	v.Verdict = runVerdict(v.Totals)
 	return v
@@ -270,14 +289,17 @@ func totals(rs []*result.Result, ss []Scenario) Totals {
 	var t Totals
 	var req, failed int
 	var down float64
+	names, repeated := map[string]bool{}, false
 	for i, r := range rs {
 		t.Scenarios++
+		names[r.Scenario] = true
+		repeated = repeated || r.Repetitions > 1
 		switch ss[i].Verdict {
-		case "pass":
+		case result.VerdictPass:
 			t.Passed++
-		case "fail":
+		case result.VerdictFail:
 			t.Failed++
-		case "error":
+		case result.VerdictError:
 			t.Errored++
 		default:
 			t.Unjudged++
@@ -286,6 +308,9 @@ func totals(rs []*result.Result, ss []Scenario) Totals {
 		failed += r.Requests.Failed
 		down += r.DowntimeMS
 	}
+	if repeated {
+		t.Distinct = len(names)
+	}
 	t.Requests, t.FailedRequests, t.Downtime = Count(req), Count(failed), Duration(down)
 	t.Text = totalsText(t)
 	return t
@@ -293,11 +318,14 @@ func totals(rs []*result.Result, ss []Scenario) Totals {
 
 func totalsText(t Totals) string {
 	s := plural(t.Scenarios, "scenario", "scenarios") + ": "
+	if t.Distinct > 0 {
+		s = plural(t.Distinct, "scenario", "scenarios") + ", " + plural(t.Scenarios, "repetition", "repetitions") + ": "
+	}
 	var parts []string
 	for _, p := range []struct {
 		n    int
 		word string
-	}{{t.Passed, "passed"}, {t.Failed, "failed"}, {t.Errored, "could not run"}, {t.Unjudged, "without budgets"}} {
+	}{{t.Passed, result.VerdictPass.Words()}, {t.Failed, result.VerdictFail.Words()}, {t.Errored, result.VerdictError.Words()}, {t.Unjudged, result.VerdictNone.Words()}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
 		}

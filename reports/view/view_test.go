@@ -39,6 +39,17 @@ func TestGolden(t *testing.T) {
 	}{
 		{"nightly", []string{"../testdata/nightly"}, nil},
 		{"probe", []string{"../testdata/probe/probe.json"}, []Option{WithTitle("selfheal probe")}},
+		// The real suite run of docs/report.md, as its result files are.
+		{"real-run", []string{"../../docs/runs/20261123-132901"}, nil},
+		// A run with repeated scenarios, each repetition analysed by
+		// chaos/measure (reports/internal/sample.Repeated), and a history
+		// band for node-halt's recovery.
+		{"repeated", []string{"../testdata/repeated"}, []Option{WithHistory(func(sc, _ string, key result.MetricKey) (HistoryBand, bool) {
+			if sc == "node-halt" && key == result.KeyRecovery {
+				return HistoryBand{P50: 48000, P95: 70000, Runs: 14}, true
+			}
+			return HistoryBand{}, false
+		})}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,8 +122,9 @@ func TestBuildRuns(t *testing.T) {
 
 func TestLongRunChart(t *testing.T) {
 	rs := load(t, "../testdata/nightly/2025-06-04/node-halt.json")
-	if n := len(rs[0].Timeline); n != 3600 {
-		t.Fatalf("sample has %d buckets, want 3600", n)
+	// An hour of buckets, and the analysis's last one holding the end.
+	if n := len(rs[0].Timeline); n != 3601 {
+		t.Fatalf("sample has %d buckets, want 3601", n)
 	}
 	tests := []struct {
 		max       int

@@ -2,7 +2,8 @@
 // as `kubectl drain` does: a PodDisruptionBudget that forbids an eviction
 // answers 429, and the eviction is retried until the budget allows it,
 // never forced. Evicted pods are replaced by their controller, so there is
-// nothing to revert.
+// nothing to revert; a later run's repair only waits for the replacements
+// to be Ready.
 package evict
 
 import (
@@ -19,6 +20,10 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
+
+// RepairKind is the Undo kind of evicted pods: Params namespace and
+// selector, the pods whose replacements must be Ready.
+const RepairKind = "pods-replaced"
 
 // Fault evicts every pod matching a selector, in turn.
 type Fault struct {
@@ -65,6 +70,10 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("no pod matches %s in namespace %s", f.selector, f.namespace)
 	}
 	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("pods %s in %s evicted", f.selector, f.namespace),
+		Params: map[string]string{"namespace": f.namespace, "selector": f.selector}}); err != nil {
+		return err
+	}
 	for _, p := range pods.Items {
 		if err := f.evict(ctx, m, p.Name, p.Spec.NodeName); err != nil {
 			return err
@@ -130,6 +139,52 @@ func (f *Fault) Notes() []string {
 // Revert has nothing to undo: the controller replaces evicted pods, and
 // the scenario's steady-state check waits for that.
 func (f *Fault) Revert(context.Context, fault.Marker) error { return nil }
+
+// Repairer waits until the pods a dead run evicted are replaced: evictions
+// have nothing to put back, but the next run must not start while the
+// replacements are not Ready.
+type Repairer struct {
+	client  *kube.Client
+	timeout time.Duration
+}
+
+// NewRepairer waits through c, up to timeout.
+func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
+	return &Repairer{client: c, timeout: timeout}
+}
+
+// Kind implements fault.Repairer.
+func (r *Repairer) Kind() string { return RepairKind }
+
+// Repair implements fault.Repairer: it holds when at least one pod
+// matches and every matching pod is Ready and none is terminating.
+func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+	ns, sel := u.Params["namespace"], u.Params["selector"]
+	if ns == "" || sel == "" {
+		return "", fmt.Errorf("the record does not name the pods: %v", u.Params)
+	}
+	replaced := func(ctx context.Context) (bool, string, error) {
+		pods, err := r.client.Kubernetes.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return false, "", fmt.Errorf("listing pods %s in %s: %w", sel, ns, err)
+		}
+		ready := 0
+		for i := range pods.Items {
+			if p := &pods.Items[i]; p.DeletionTimestamp == nil && kube.PodReady(p) {
+				ready++
+			}
+		}
+		return len(pods.Items) > 0 && ready == len(pods.Items), fmt.Sprintf("%d of %d pods %s Ready and not terminating", ready, len(pods.Items), sel), nil
+	}
+	if ok, _, err := replaced(ctx); err == nil && ok {
+		return "", nil
+	}
+	start := time.Now()
+	if err := kube.WaitFor(ctx, replaced, time.Second, r.timeout); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("nothing to put back; the evicted pods %s were replaced, every one Ready after %s", sel, time.Since(start).Round(100*time.Millisecond)), nil
+}
 
 func sortedKeys(m map[string]int) []string {
 	out := make([]string, 0, len(m))

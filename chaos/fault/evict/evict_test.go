@@ -14,11 +14,19 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
 
-type marks struct{ injected []string }
+type marks struct {
+	undos    []fault.Undo
+	injected []string
+}
 
+func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
+	m.undos = append(m.undos, u)
+	return nil
+}
 func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
 func (m *marks) Reverted(string)     {}
 func (m *marks) Logf(string, ...any) {}
@@ -55,6 +63,9 @@ func TestEvictsInTurnHonouringThePDB(t *testing.T) {
 	if len(m.injected) != 2 || !strings.Contains(m.injected[1], "after 2 refusal(s)") {
 		t.Errorf("injections %q", m.injected)
 	}
+	if len(m.undos) != 1 || m.undos[0].Params["selector"] != "app=wp" {
+		t.Errorf("undos %+v, want one naming the pods before the first eviction", m.undos)
+	}
 	if notes := f.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "wp-b 2 time(s)") {
 		t.Errorf("notes %q", notes)
 	}
@@ -73,5 +84,34 @@ func TestGivesUpAfterTimeoutAndNeverForces(t *testing.T) {
 	err := f.Inject(context.Background(), &marks{})
 	if err == nil || !strings.Contains(err.Error(), "refused it for 50ms") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRepairWaitsForReplacements(t *testing.T) {
+	ready := func(name string, ok bool) *corev1.Pod {
+		st := corev1.ConditionFalse
+		if ok {
+			st = corev1.ConditionTrue
+		}
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{"app": "wp"}},
+			Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: st}}}}
+	}
+	undo := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "selector": "app=wp"}}
+
+	cs := fake.NewClientset(ready("wp-a", true), ready("wp-c", false))
+	time.AfterFunc(300*time.Millisecond, func() {
+		cs.CoreV1().Pods("ns").UpdateStatus(context.Background(), ready("wp-c", true), metav1.UpdateOptions{})
+	})
+	did, err := NewRepairer(&kube.Client{Kubernetes: cs}, 10*time.Second).Repair(context.Background(), undo)
+	if err != nil || !strings.Contains(did, "every one Ready after") {
+		t.Fatalf("did %q err %v", did, err)
+	}
+	did, err = NewRepairer(&kube.Client{Kubernetes: cs}, 10*time.Second).Repair(context.Background(), undo)
+	if err != nil || did != "" {
+		t.Fatalf("nothing left: did %q err %v", did, err)
+	}
+	stuck := fake.NewClientset(ready("wp-a", false))
+	if _, err := NewRepairer(&kube.Client{Kubernetes: stuck}, 1500*time.Millisecond).Repair(context.Background(), undo); err == nil {
+		t.Fatal("a pod that never gets Ready was called repaired")
 	}
 }

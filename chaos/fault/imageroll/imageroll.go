@@ -1,56 +1,65 @@
-// Package imageroll rolls a Deployment to another image and, by default,
-// back again: two injections, each a rolling update measured on its own.
-// Revert makes sure the Deployment is back on the image it started with.
+// Package imageroll rolls a workload (a Deployment by default, or a
+// StatefulSet or DaemonSet) to another image and back again:
+// two injections, each a rolling update measured on its own. Revert makes
+// sure the workload is back on the image it started with; the Repairer
+// does the same from the active-fault record in a later run.
 package imageroll
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
-	"github.com/selfheal/selfheal/chaos/timeline"
 )
+
+// RepairKind is the Undo kind of a rolled workload: Params namespace,
+// kind, name, container and image (the one to go back to).
+const RepairKind = "workload-image"
 
 // Fault is the image roll.
 type Fault struct {
-	client      *kube.Client
-	namespace   string
-	deployment  string
-	container   string
-	to          string
-	rollback    bool
-	settle      time.Duration
+	client     *kube.Client
+	namespace  string
+	kind       string
+	deployment string // the workload's name, whatever its kind
+	container  string
+	to         string
+	// rollTimeout bounds each rollout.
 	rollTimeout time.Duration
 
 	mu   sync.Mutex
 	from string
 }
 
+// settle is the pause between the end of the roll and the rollback, so
+// the two disturbances are told apart in the timeline.
+const settle = 15 * time.Second
+
 // Option configures the fault.
 type Option func(*Fault)
 
-// WithRollback rolls back to the original image after the roll (default true).
-func WithRollback(on bool) Option { return func(f *Fault) { f.rollback = on } }
+// WithKind names the workload's kind (kube.KindDeployment, the default,
+// kube.KindStatefulSet or kube.KindDaemonSet).
+func WithKind(kind string) Option { return func(f *Fault) { f.kind = kind } }
 
-// WithSettle is the pause between the end of the roll and the rollback,
-// so the two disturbances are told apart in the timeline (default 15 s).
-func WithSettle(d time.Duration) Option { return func(f *Fault) { f.settle = d } }
-
-// WithRolloutTimeout bounds each rollout (default 5 min).
+// WithRolloutTimeout bounds each rollout (default 5 min); a repair waits
+// as long as its own deadline allows.
 func WithRolloutTimeout(d time.Duration) Option { return func(f *Fault) { f.rollTimeout = d } }
 
 // New rolls container of deployment in namespace to image `to`.
 func New(c *kube.Client, namespace, deployment, container, to string, opts ...Option) *Fault {
 	f := &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to,
-		rollback: true, settle: 15 * time.Second, rollTimeout: 5 * time.Minute}
+		kind: kube.KindDeployment, rollTimeout: 5 * time.Minute}
 	for _, o := range opts {
 		o(f)
 	}
@@ -62,16 +71,16 @@ func (f *Fault) Name() string { return "image-roll" }
 
 // Inject rolls to the new image, waits for the rollout, and rolls back.
 func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
-	d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("reading Deployment %s/%s: %w", f.namespace, f.deployment, err)
-	}
-	from, err := image(d, f.container)
+	from, err := f.image(ctx)
 	if err != nil {
 		return err
 	}
 	if from == f.to {
-		return fmt.Errorf("Deployment %s already runs %s: nothing to roll to (pick the other image)", f.deployment, f.to)
+		return fmt.Errorf("%s %s already runs %s: nothing to roll to (pick the other image)", f.kind, f.deployment, f.to)
+	}
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("%s %s rolled from %s to %s", f.kind, f.deployment, from, f.to),
+		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.deployment, "container": f.container, "image": from}}); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	f.from = from
@@ -79,14 +88,11 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err := f.roll(ctx, m, from, f.to, m.Injected, "roll"); err != nil {
 		return err
 	}
-	if !f.rollback {
-		return nil
-	}
-	m.Logf("rollout to %s complete; rolling back in %s", f.to, f.settle)
+	m.Logf("rollout to %s complete; rolling back in %s", f.to, settle)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(f.settle):
+	case <-time.After(settle):
 	}
 	return f.roll(ctx, m, f.to, from, m.Injected, "rollback")
 }
@@ -97,7 +103,7 @@ func (f *Fault) roll(ctx context.Context, m fault.Marker, from, to string, mark 
 	if err := f.setImage(ctx, to); err != nil {
 		return err
 	}
-	mark(fmt.Sprintf("%s: deployment %s image %s → %s", what, f.deployment, from, to))
+	mark(fmt.Sprintf("%s: %s %s image %s → %s", what, strings.ToLower(f.kind), f.deployment, from, to))
 	if err := f.waitRollout(ctx); err != nil {
 		return fmt.Errorf("%s to %s: %w", what, to, err)
 	}
@@ -111,28 +117,53 @@ func (f *Fault) setImage(ctx context.Context, img string) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.client.Kubernetes.AppsV1().Deployments(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "selfheal"})
+	apps, opts := f.client.Kubernetes.AppsV1(), metav1.PatchOptions{FieldManager: "selfheal"}
+	switch f.kind {
+	case kube.KindStatefulSet:
+		_, err = apps.StatefulSets(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, opts)
+	case kube.KindDaemonSet:
+		_, err = apps.DaemonSets(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, opts)
+	default:
+		_, err = apps.Deployments(f.namespace).Patch(ctx, f.deployment, types.StrategicMergePatchType, patch, opts)
+	}
 	if err != nil {
-		return fmt.Errorf("setting the image of Deployment %s/%s to %s: %w", f.namespace, f.deployment, img, err)
+		return fmt.Errorf("setting the image of %s %s/%s to %s: %w", f.kind, f.namespace, f.deployment, img, err)
 	}
 	return nil
 }
 
 // waitRollout waits until kubectl's rollout-status rule holds.
 func (f *Fault) waitRollout(ctx context.Context) error {
-	check := func(ctx context.Context) (bool, string, error) {
-		d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
+	return kube.WaitFor(ctx, f.rolledOut, 500*time.Millisecond, f.rollTimeout)
+}
+
+// rolledOut is kubectl's rollout-status rule for the workload's kind.
+func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
+	apps := f.client.Kubernetes.AppsV1()
+	switch f.kind {
+	case kube.KindStatefulSet:
+		s, err := apps.StatefulSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
 		if err != nil {
 			return false, "", err
 		}
-		for _, c := range d.Status.Conditions {
-			if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
-				return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
-			}
+		return kube.StatefulSetRolloutComplete(s), fmt.Sprintf("%d updated, %d ready of %d replicas", s.Status.UpdatedReplicas, s.Status.ReadyReplicas, s.Status.Replicas), nil
+	case kube.KindDaemonSet:
+		d, err := apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
+		if err != nil {
+			return false, "", err
 		}
-		return timeline.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
+		return kube.DaemonSetRolloutComplete(d), fmt.Sprintf("%d updated, %d available of %d pods", d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, d.Status.DesiredNumberScheduled), nil
 	}
-	return kube.WaitFor(ctx, check, 500*time.Millisecond, f.rollTimeout)
+	d, err := apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
+	if err != nil {
+		return false, "", err
+	}
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+			return false, "", fmt.Errorf("rollout of %s failed: %s", f.deployment, c.Message)
+		}
+	}
+	return kube.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 }
 
 // Revert puts the original image back if the Deployment is not on it.
@@ -143,26 +174,93 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if from == "" {
 		return nil
 	}
-	d, err := f.client.Kubernetes.AppsV1().Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("reading Deployment %s/%s: %w", f.namespace, f.deployment, err)
-	}
-	cur, err := image(d, f.container)
+	cur, err := f.image(ctx)
 	if err != nil || cur == from {
 		return err
 	}
 	if err := f.setImage(ctx, from); err != nil {
 		return err
 	}
-	m.Reverted(fmt.Sprintf("deployment %s image set back to %s", f.deployment, from))
+	m.Reverted(fmt.Sprintf("%s %s image set back to %s", strings.ToLower(f.kind), f.deployment, from))
 	return nil
 }
 
-func image(d *appsv1.Deployment, container string) (string, error) {
-	for _, c := range d.Spec.Template.Spec.Containers {
-		if c.Name == container {
+// image reads the container's image from the workload's pod template.
+func (f *Fault) image(ctx context.Context) (string, error) {
+	apps := f.client.Kubernetes.AppsV1()
+	var spec corev1.PodSpec
+	var err error
+	switch f.kind {
+	case kube.KindStatefulSet:
+		var s *appsv1.StatefulSet
+		if s, err = apps.StatefulSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
+			spec = s.Spec.Template.Spec
+		}
+	case kube.KindDaemonSet:
+		var d *appsv1.DaemonSet
+		if d, err = apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
+			spec = d.Spec.Template.Spec
+		}
+	case kube.KindDeployment:
+		var d *appsv1.Deployment
+		if d, err = apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
+			spec = d.Spec.Template.Spec
+		}
+	default:
+		return "", fmt.Errorf("image roll: cannot roll a %s", f.kind)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
+	}
+	for _, c := range spec.Containers {
+		if c.Name == f.container {
 			return c.Image, nil
 		}
 	}
-	return "", fmt.Errorf("Deployment %s has no container %q", d.Name, container)
+	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
+}
+
+// Repairer rolls a workload a dead run left on the other image back, and
+// waits for the rollout.
+type Repairer struct {
+	client  *kube.Client
+	timeout time.Duration
+}
+
+// NewRepairer repairs through c, waiting up to timeout for the rollout.
+func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
+	return &Repairer{client: c, timeout: timeout}
+}
+
+// Kind implements fault.Repairer.
+func (r *Repairer) Kind() string { return RepairKind }
+
+// Repair implements fault.Repairer. A workload already on its image is
+// still waited for: a run killed during its rollback leaves it rolling.
+func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+	p := u.Params
+	want := p["image"]
+	if p["namespace"] == "" || p["name"] == "" || p["container"] == "" || want == "" {
+		return "", fmt.Errorf("the record does not name the workload and its image: %v", p)
+	}
+	f := New(r.client, p["namespace"], p["name"], p["container"], "", WithKind(p["kind"]), WithRolloutTimeout(r.timeout))
+	cur, err := f.image(ctx)
+	if err != nil {
+		return "", err
+	}
+	var did []string
+	if cur != want {
+		if err := f.setImage(ctx, want); err != nil {
+			return "", err
+		}
+		did = append(did, fmt.Sprintf("%s %s image set back from %s to %s", strings.ToLower(f.kind), f.deployment, cur, want))
+	}
+	start := time.Now()
+	if err := f.waitRollout(ctx); err != nil {
+		return strings.Join(did, "; "), fmt.Errorf("%s %s: %w", f.kind, f.deployment, err)
+	}
+	if took := time.Since(start); len(did) > 0 || took > time.Second {
+		did = append(did, fmt.Sprintf("rollout complete after %s", took.Round(100*time.Millisecond)))
+	}
+	return strings.Join(did, "; "), nil
 }

@@ -6,33 +6,30 @@
 // runs a pod the scenario watches (WordPress) and none it must not lose
 // (MySQL, whose local-path volume cannot follow it). The control-plane
 // node is never a candidate: the load enters through it and the API server
-// runs there.
+// runs there (which also keeps the active-fault record readable while a
+// worker is down).
 //
-// Neither kind's library nor client-go can stop a node container, so this
-// uses the docker CLI, as kind itself does (go-apis.md P-E5).
+// The node containers are listed and started through internal/kindnode.
 package nodehalt
 
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	kindcluster "sigs.k8s.io/kind/pkg/cluster"
-	"sigs.k8s.io/kind/pkg/cluster/constants"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
-// Node is a kind node: its container (and Kubernetes node) name and role.
-type Node struct{ Name, Role string }
-
-// Docker runs a docker CLI command and returns its output.
-type Docker func(ctx context.Context, args ...string) (string, error)
+// RepairKind is the Undo kind of a halted node: Params["container"] is
+// the node container to start again.
+const RepairKind = "node-container"
 
 // Fault is the node halt.
 type Fault struct {
@@ -42,8 +39,8 @@ type Fault struct {
 	victim    string // label selector: the node must run such a pod
 	avoid     string // label selector: the node must not run such a pod
 	kill      bool
-	docker    Docker
-	nodes     func(ctx context.Context) ([]Node, error)
+	docker    kindnode.Docker
+	nodes     func(ctx context.Context) ([]kindnode.Node, error)
 
 	mu      sync.Mutex
 	stopped string
@@ -62,20 +59,22 @@ func WithAvoid(selector string) Option { return func(f *Fault) { f.avoid = selec
 func WithKill(kill bool) Option { return func(f *Fault) { f.kill = kill } }
 
 // WithDocker replaces the docker CLI (tests).
-func WithDocker(d Docker) Option { return func(f *Fault) { f.docker = d } }
+func WithDocker(d kindnode.Docker) Option { return func(f *Fault) { f.docker = d } }
 
 // WithNodes replaces the kind node listing (tests).
-func WithNodes(list func(ctx context.Context) ([]Node, error)) Option {
+func WithNodes(list func(ctx context.Context) ([]kindnode.Node, error)) Option {
 	return func(f *Fault) { f.nodes = list }
 }
 
 // New halts a worker of kind cluster `cluster`, choosing it by the pods it
 // runs in namespace.
 func New(c *kube.Client, cluster, namespace string, opts ...Option) *Fault {
-	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: dockerCLI}
-	f.nodes = func(ctx context.Context) ([]Node, error) { return KindNodes(cluster) }
+	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: kindnode.CLI}
 	for _, o := range opts {
 		o(f)
+	}
+	if f.nodes == nil {
+		f.nodes = func(ctx context.Context) ([]kindnode.Node, error) { return kindnode.List(ctx, f.docker, cluster) }
 	}
 	return f
 }
@@ -86,23 +85,6 @@ func (f *Fault) Name() string {
 		return "node-kill"
 	}
 	return "node-halt"
-}
-
-// KindNodes lists the node containers of a kind cluster with their roles.
-func KindNodes(cluster string) ([]Node, error) {
-	list, err := kindcluster.NewProvider().ListNodes(cluster)
-	if err != nil {
-		return nil, fmt.Errorf("listing the nodes of kind cluster %s: %w", cluster, err)
-	}
-	var out []Node
-	for _, n := range list {
-		role, err := n.Role()
-		if err != nil {
-			return nil, fmt.Errorf("reading the role of node %s: %w", n.String(), err)
-		}
-		out = append(out, Node{Name: n.String(), Role: role})
-	}
-	return out, nil
 }
 
 // Inject stops the chosen worker's container.
@@ -116,6 +98,10 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		verb = "kill"
 	}
 	m.Logf("%s node %s (it runs %s)", verb, node, strings.Join(hosted, ", "))
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("node %s halted (docker %s)", node, verb),
+		Params: map[string]string{"container": node}}); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	f.stopped = node // before the call: a stop cut short must still be reverted
 	f.mu.Unlock()
@@ -145,7 +131,7 @@ func (f *Fault) choose(ctx context.Context) (string, []string, error) {
 	}
 	var workers []string
 	for _, n := range nodes {
-		if n.Role == constants.WorkerNodeRoleValue {
+		if n.Role == kindnode.RoleWorker {
 			workers = append(workers, n.Name)
 		}
 	}
@@ -182,52 +168,58 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if node == "" {
 		return nil
 	}
-	if _, err := f.docker(ctx, "start", node); err != nil {
-		return fmt.Errorf("starting node %s again: %w (start it by hand: docker start %s)", node, err, node)
+	did, err := kindnode.Start(ctx, f.docker, node)
+	if err != nil {
+		return err
 	}
 	f.mu.Lock()
 	f.stopped = ""
 	f.mu.Unlock()
-	m.Reverted(fmt.Sprintf("node %s started (docker start)", node))
+	if did != "" {
+		m.Reverted(fmt.Sprintf("node %s started (%s)", node, did))
+	}
 	return nil
 }
 
-// RestoreAll starts every stopped node container of a kind cluster: the
-// safety net at the start of a run for a run that was killed before it
-// could revert (a SIGKILL runs no clean-up).
-func RestoreAll(ctx context.Context, cluster string, docker Docker) ([]string, error) {
-	if docker == nil {
-		docker = dockerCLI
-	}
-	out, err := docker(ctx, "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster="+cluster,
-		"--filter", "status=exited", "--filter", "status=paused", "--filter", "status=created", "--format", "{{.Names}} {{.State}}")
-	if err != nil {
-		return nil, fmt.Errorf("listing stopped nodes of cluster %s: %w", cluster, err)
-	}
-	var started []string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		name, state, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if !ok {
-			continue
-		}
-		verb := "start"
-		if state == "paused" {
-			verb = "unpause"
-		}
-		if _, err := docker(ctx, verb, name); err != nil {
-			return started, fmt.Errorf("restoring node %s: %w", name, err)
-		}
-		started = append(started, name)
-	}
-	return started, nil
+// Repairer starts a node a dead run left halted, and waits for it to be
+// Ready again.
+type Repairer struct {
+	client  *kube.Client
+	docker  kindnode.Docker
+	timeout time.Duration
 }
 
-func dockerCLI(ctx context.Context, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("docker %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+// NewRepairer repairs halted nodes with docker; it waits up to timeout for
+// the node to be Ready.
+func NewRepairer(c *kube.Client, docker kindnode.Docker, timeout time.Duration) *Repairer {
+	return &Repairer{client: c, docker: docker, timeout: timeout}
+}
+
+// Kind implements fault.Repairer.
+func (r *Repairer) Kind() string { return RepairKind }
+
+// Repair implements fault.Repairer.
+func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+	node := u.Params["container"]
+	if node == "" {
+		return "", fmt.Errorf("the record names no node container: %v", u.Params)
 	}
-	return string(out), nil
+	did, err := kindnode.Start(ctx, r.docker, node)
+	if err != nil || did == "" {
+		return did, err
+	}
+	start := time.Now()
+	ready := func(ctx context.Context) (bool, string, error) {
+		n, err := r.client.Kubernetes.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err != nil {
+			return false, "", err
+		}
+		return kube.NodeReady(n), "node " + node + " not Ready", nil
+	}
+	if err := kube.WaitFor(ctx, ready, time.Second, r.timeout); err != nil {
+		return did, fmt.Errorf("after %s: %w", did, err)
+	}
+	return fmt.Sprintf("%s; Ready after %s", did, time.Since(start).Round(100*time.Millisecond)), nil
 }
 
 func keys(m map[string][]string) []string {

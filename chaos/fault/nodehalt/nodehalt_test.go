@@ -2,19 +2,40 @@ package nodehalt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
-type marks struct{ injected, reverted []string }
+// marks is the engine's side: it keeps the order of what the fault did.
+type marks struct {
+	log      *[]string
+	breakErr error
+	undos    []fault.Undo
+	injected []string
+	reverted []string
+}
 
+func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
+	if m.breakErr != nil {
+		return m.breakErr
+	}
+	m.undos = append(m.undos, u)
+	if m.log != nil {
+		*m.log = append(*m.log, "record "+u.Params["container"])
+	}
+	return nil
+}
 func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
 func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
 func (m *marks) Logf(string, ...any) {}
@@ -23,19 +44,44 @@ func pod(name, app, node string) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{"app": app}}, Spec: corev1.PodSpec{NodeName: node}}
 }
 
-var nodes = []Node{{"c-control-plane", "control-plane"}, {"c-worker", "worker"}, {"c-worker2", "worker"}}
+var nodes = []kindnode.Node{{Name: "c-control-plane", Role: "control-plane"}, {Name: "c-worker", Role: "worker"}, {Name: "c-worker2", Role: "worker"}}
 
-func newFault(docker *[]string, pods ...*corev1.Pod) *Fault {
+// docker is a fake docker CLI over container states; calls that change
+// something go to the log.
+type docker struct {
+	state map[string]string
+	log   *[]string
+}
+
+func newDocker(log *[]string) *docker {
+	return &docker{state: map[string]string{"c-control-plane": "running", "c-worker": "running", "c-worker2": "running"}, log: log}
+}
+
+func (d *docker) run(_ context.Context, args ...string) (string, error) {
+	if args[0] == "inspect" {
+		st, ok := d.state[args[len(args)-1]]
+		if !ok {
+			return "", errors.New("no such container")
+		}
+		return st + "\n", nil
+	}
+	*d.log = append(*d.log, strings.Join(args, " "))
+	switch args[0] {
+	case "kill", "stop":
+		d.state[args[1]] = "exited"
+	case "start", "unpause":
+		d.state[args[1]] = "running"
+	}
+	return "", nil
+}
+
+func newFault(d *docker, pods ...*corev1.Pod) *Fault {
 	cs := fake.NewClientset()
 	for _, p := range pods {
 		cs.Tracker().Add(p)
 	}
 	return New(&kube.Client{Kubernetes: cs}, "c", "ns", WithVictim("app=wp"), WithAvoid("app=db"),
-		WithNodes(func(context.Context) ([]Node, error) { return nodes, nil }),
-		WithDocker(func(_ context.Context, args ...string) (string, error) {
-			*docker = append(*docker, strings.Join(args, " "))
-			return "", nil
-		}))
+		WithNodes(func(context.Context) ([]kindnode.Node, error) { return nodes, nil }), WithDocker(d.run))
 }
 
 func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
@@ -52,21 +98,27 @@ func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var docker []string
-			f := newFault(&docker, tt.pods...)
-			m := &marks{}
+			var log []string
+			d := newDocker(&log)
+			f := newFault(d, tt.pods...)
+			m := &marks{log: &log}
 			err := f.Inject(context.Background(), m)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || len(docker) > 0 {
-					t.Fatalf("err %v docker %v; want %q and no docker call", err, docker, tt.wantErr)
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || len(log) > 0 {
+					t.Fatalf("err %v log %v; want %q and no record, no docker call", err, log, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := []string{"stop " + tt.want}; fmt.Sprint(docker) != fmt.Sprint(want) || len(m.injected) != 1 {
-				t.Fatalf("docker %v injected %v; want %v", docker, m.injected, want)
+			// The record comes before the halt: a run killed right after
+			// the halt must leave a record behind.
+			if want := []string{"record " + tt.want, "stop " + tt.want}; fmt.Sprint(log) != fmt.Sprint(want) || len(m.injected) != 1 {
+				t.Fatalf("log %v injected %v; want %v", log, m.injected, want)
+			}
+			if m.undos[0].Kind != RepairKind {
+				t.Errorf("undo %+v", m.undos[0])
 			}
 			if err := f.Revert(context.Background(), m); err != nil {
 				t.Fatal(err)
@@ -74,34 +126,46 @@ func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
 			if err := f.Revert(context.Background(), m); err != nil { // idempotent
 				t.Fatal(err)
 			}
-			if fmt.Sprint(docker) != fmt.Sprint([]string{"stop " + tt.want, "start " + tt.want}) || len(m.reverted) != 1 {
-				t.Fatalf("docker %v reverted %v", docker, m.reverted)
+			if fmt.Sprint(log) != fmt.Sprint([]string{"record " + tt.want, "stop " + tt.want, "start " + tt.want}) || len(m.reverted) != 1 {
+				t.Fatalf("log %v reverted %v", log, m.reverted)
 			}
 		})
 	}
 }
 
-func TestRevertWithoutInjectDoesNothing(t *testing.T) {
-	var docker []string
-	if err := newFault(&docker).Revert(context.Background(), &marks{}); err != nil || len(docker) > 0 {
-		t.Fatalf("err %v docker %v", err, docker)
+func TestNoHaltWithoutARecord(t *testing.T) {
+	var log []string
+	f := newFault(newDocker(&log), pod("wp-a", "wp", "c-worker"))
+	err := f.Inject(context.Background(), &marks{breakErr: errors.New("record unwritable")})
+	if err == nil || len(log) > 0 {
+		t.Fatalf("err %v, docker calls %v: a fault that cannot be recorded must not be injected", err, log)
 	}
 }
 
-func TestRestoreAll(t *testing.T) {
-	var calls []string
-	docker := func(_ context.Context, args ...string) (string, error) {
-		calls = append(calls, strings.Join(args, " "))
-		if args[0] == "ps" {
-			return "c-worker exited\nc-worker2 paused\n", nil
-		}
-		return "", nil
+func TestRevertWithoutInjectDoesNothing(t *testing.T) {
+	var log []string
+	if err := newFault(newDocker(&log)).Revert(context.Background(), &marks{}); err != nil || len(log) > 0 {
+		t.Fatalf("err %v docker %v", err, log)
 	}
-	started, err := RestoreAll(context.Background(), "c", docker)
-	if err != nil {
-		t.Fatal(err)
+}
+
+func TestRepairFromTheUndoAlone(t *testing.T) {
+	var log []string
+	d := newDocker(&log)
+	d.state["c-worker2"] = "exited"
+	ready := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "c-worker2"},
+		Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}
+	r := NewRepairer(&kube.Client{Kubernetes: fake.NewClientset(ready)}, d.run, 5*time.Second)
+	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"container": "c-worker2"}}
+	did, err := r.Repair(context.Background(), u)
+	if err != nil || !strings.Contains(did, "c-worker2 was exited: docker start") || !strings.Contains(did, "Ready after") {
+		t.Fatalf("did %q err %v", did, err)
 	}
-	if fmt.Sprint(started) != "[c-worker c-worker2]" || calls[1] != "start c-worker" || calls[2] != "unpause c-worker2" {
-		t.Fatalf("started %v calls %v", started, calls)
+	did, err = r.Repair(context.Background(), u) // nothing left
+	if err != nil || did != "" || fmt.Sprint(log) != "[start c-worker2]" {
+		t.Fatalf("second repair: did %q err %v docker %v", did, err, log)
+	}
+	if _, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: map[string]string{"container": "gone"}}); err == nil {
+		t.Error("a node container that does not exist was repaired")
 	}
 }

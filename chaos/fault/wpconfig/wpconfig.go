@@ -11,7 +11,10 @@
 //
 // Revert checks that the restart really restored the file (and says so in
 // the result's notes); when the container was not restarted (a probe that
-// cannot see the fault), it writes the original line back itself.
+// cannot see the fault), it writes the original line back itself. The
+// Repairer does the same from the active-fault record in a later run, and
+// deletes the pod (its Deployment replaces it) when the line cannot be
+// written back.
 package wpconfig
 
 import (
@@ -40,6 +43,9 @@ const (
 	BadHost = "127.0.0.1:1"
 	// execTimeout bounds each exec: exec into a pod on a lost node hangs.
 	execTimeout = 20 * time.Second
+	// RepairKind is the Undo kind of a corrupted wp-config.php: Params
+	// namespace, pod, container and original (the DB_HOST line).
+	RepairKind = "wp-config"
 )
 
 // Fault is the wp-config break.
@@ -48,6 +54,7 @@ type Fault struct {
 	namespace string
 	selector  string
 	container string
+	execFn    execFunc
 
 	mu       sync.Mutex
 	pod      string
@@ -56,19 +63,9 @@ type Fault struct {
 	notes    []string
 }
 
-// Option configures the fault.
-type Option func(*Fault)
-
-// WithContainer names the WordPress container (default "wordpress").
-func WithContainer(name string) Option { return func(f *Fault) { f.container = name } }
-
 // New breaks a pod matching selector in namespace.
-func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	f := &Fault{client: c, namespace: namespace, selector: selector, container: "wordpress"}
-	for _, o := range opts {
-		o(f)
-	}
-	return f
+func New(c *kube.Client, namespace, selector string) *Fault {
+	return &Fault{client: c, namespace: namespace, selector: selector, container: "wordpress", execFn: c.Exec}
 }
 
 // Name implements fault.Fault.
@@ -92,6 +89,11 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err != nil {
 		return fmt.Errorf("reading the DB_HOST line of %s in %s: %w", Path, pod.Name, err)
 	}
+	undo := fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("DB_HOST in %s of pod %s corrupted", Path, pod.Name),
+		Params: map[string]string{"namespace": f.namespace, "pod": pod.Name, "container": f.container, "original": strings.TrimSpace(original)}}
+	if err := m.Breaking(ctx, undo); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	f.pod, f.original, f.restarts = pod.Name, strings.TrimSpace(original), restartCount(pod, f.container)
 	f.mu.Unlock()
@@ -99,7 +101,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("corrupting %s in %s: %w", Path, pod.Name, err)
 	}
 	m.Injected(fmt.Sprintf("pod %s on %s: DB_HOST in wp-config.php set to %s", pod.Name, pod.Spec.NodeName, BadHost))
-	if n, err := f.markerCount(ctx, pod.Name); err != nil || n != 1 {
+	if n, err := f.target(pod.Name).markerCount(ctx); err != nil || n != 1 {
 		return fmt.Errorf("the corruption of %s in %s could not be confirmed (marker lines %d): %v", Path, pod.Name, n, err)
 	}
 	return nil
@@ -140,7 +142,7 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("reading pod %s: %w", podName, err)
 	}
 	restarted := restartCount(pod, f.container) > before
-	n, err := f.markerCount(ctx, podName)
+	n, err := f.target(podName).markerCount(ctx)
 	if err != nil {
 		return fmt.Errorf("checking %s in %s: %w", Path, podName, err)
 	}
@@ -155,20 +157,37 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	default:
 		f.note(fmt.Sprintf("The container of %s was never restarted: nothing in the fixture noticed the broken config (selfheal restored the file).", podName))
 	}
-	return f.restore(ctx, m, podName, original)
+	if err := f.target(podName).restore(ctx, original); err != nil {
+		return err
+	}
+	m.Reverted(fmt.Sprintf("pod %s: original DB_HOST line written back", podName))
+	return nil
 }
 
-func (f *Fault) restore(ctx context.Context, m fault.Marker, pod, original string) error {
+// execFunc runs a command in a container (kube.Client.Exec; tests run it
+// on a local file).
+type execFunc func(ctx context.Context, namespace, pod, container string, command ...string) (kube.ExecResult, error)
+
+// target is one container's wp-config.php.
+type target struct {
+	exec                 execFunc
+	namespace, pod, ctnr string
+}
+
+func (f *Fault) target(pod string) target {
+	return target{exec: f.execFn, namespace: f.namespace, pod: pod, ctnr: f.container}
+}
+
+func (t target) restore(ctx context.Context, original string) error {
 	if original == "" {
-		return fmt.Errorf("cannot restore %s in %s: the original DB_HOST line is unknown; delete the pod", Path, pod)
+		return fmt.Errorf("cannot restore %s in %s: the original DB_HOST line is unknown; delete the pod", Path, t.pod)
 	}
-	if _, err := f.exec(ctx, pod, "sed", "-i", "-E", restoreExpr(original), Path); err != nil {
-		return fmt.Errorf("restoring %s in %s: %w", Path, pod, err)
+	if _, err := t.run(ctx, "sed", "-i", "-E", restoreExpr(original), Path); err != nil {
+		return fmt.Errorf("restoring %s in %s: %w", Path, t.pod, err)
 	}
-	if n, err := f.markerCount(ctx, pod); err != nil || n != 0 {
-		return fmt.Errorf("restoring %s in %s did not take (marker lines %d): %v", Path, pod, n, err)
+	if n, err := t.markerCount(ctx); err != nil || n != 0 {
+		return fmt.Errorf("restoring %s in %s did not take (marker lines %d): %v", Path, t.pod, n, err)
 	}
-	m.Reverted(fmt.Sprintf("pod %s: original DB_HOST line written back", pod))
 	return nil
 }
 
@@ -188,9 +207,9 @@ func sedReplacement(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `&`, `\&`, `|`, `\|`).Replace(s)
 }
 
-func (f *Fault) markerCount(ctx context.Context, pod string) (int, error) {
+func (t target) markerCount(ctx context.Context) (int, error) {
 	// grep -c exits 1 when it counts 0: that is an answer, not an error.
-	out, err := f.exec(ctx, pod, "sh", "-c", "grep -c '"+Marker+"' "+Path+" || true")
+	out, err := t.run(ctx, "sh", "-c", "grep -c '"+Marker+"' "+Path+" || true")
 	if err != nil {
 		return -1, err
 	}
@@ -201,11 +220,59 @@ func (f *Fault) markerCount(ctx context.Context, pod string) (int, error) {
 	return n, nil
 }
 
-func (f *Fault) exec(ctx context.Context, pod string, cmd ...string) (string, error) {
+func (t target) run(ctx context.Context, cmd ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, execTimeout)
 	defer cancel()
-	res, err := f.client.Exec(ctx, f.namespace, pod, f.container, cmd...)
+	res, err := t.exec(ctx, t.namespace, t.pod, t.ctnr, cmd...)
 	return res.Stdout, err
+}
+
+func (f *Fault) exec(ctx context.Context, pod string, cmd ...string) (string, error) {
+	return f.target(pod).run(ctx, cmd...)
+}
+
+// Repairer puts back a wp-config.php a dead run left corrupted.
+type Repairer struct {
+	client *kube.Client
+	exec   execFunc
+}
+
+// NewRepairer repairs through c.
+func NewRepairer(c *kube.Client) *Repairer { return &Repairer{client: c, exec: c.Exec} }
+
+// Kind implements fault.Repairer.
+func (r *Repairer) Kind() string { return RepairKind }
+
+// Repair implements fault.Repairer: nothing to do when the pod is gone or
+// its file is good (a liveness restart healed it); else the original line
+// is written back, and when that cannot be done the pod is deleted, so its
+// Deployment replaces it with a fresh file.
+func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+	p := u.Params
+	t := target{exec: r.exec, namespace: p["namespace"], pod: p["pod"], ctnr: p["container"]}
+	if t.namespace == "" || t.pod == "" || t.ctnr == "" {
+		return "", fmt.Errorf("the record does not name the pod: %v", p)
+	}
+	if _, err := r.client.Kubernetes.CoreV1().Pods(t.namespace).Get(ctx, t.pod, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("reading pod %s/%s: %w", t.namespace, t.pod, err)
+	}
+	n, err := t.markerCount(ctx)
+	if err == nil && n == 0 {
+		return "", nil
+	}
+	why := fmt.Sprintf("could not be checked (%v)", err)
+	if err == nil {
+		if err = t.restore(ctx, p["original"]); err == nil {
+			return fmt.Sprintf("pod %s: original DB_HOST line written back to %s", t.pod, Path), nil
+		}
+		why = fmt.Sprintf("could not be written back (%v)", err)
+	}
+	if err := r.client.Kubernetes.CoreV1().Pods(t.namespace).Delete(ctx, t.pod, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return "", fmt.Errorf("the corrupted %s of pod %s/%s %s, and deleting the pod failed: %w", Path, t.namespace, t.pod, why, err)
+	}
+	return fmt.Sprintf("pod %s deleted (its %s %s); its Deployment replaces it", t.pod, Path, why), nil
 }
 
 func (f *Fault) note(s string) {

@@ -1,11 +1,20 @@
 package wpconfig
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/kube"
 )
 
 // The lines around DB_HOST as the official wordpress image's
@@ -55,5 +64,92 @@ func TestCorruptAndRestoreRoundTrip(t *testing.T) {
 				t.Fatalf("restore did not give the original file back:\n%s\nwant\n%s", restored, cfg)
 			}
 		})
+	}
+}
+
+// localExec runs the fault's commands on a local copy of wp-config.php, as
+// the pod's shell would; fail makes every exec fail (a container that is
+// not running).
+func localExec(t *testing.T, path string, fail bool) execFunc {
+	return func(_ context.Context, _, _, _ string, command ...string) (kube.ExecResult, error) {
+		if fail {
+			return kube.ExecResult{}, errors.New("container not found")
+		}
+		args := make([]string, len(command))
+		for i, a := range command {
+			args[i] = strings.ReplaceAll(a, Path, path)
+		}
+		out, err := exec.Command(args[0], args[1:]...).Output()
+		return kube.ExecResult{Stdout: string(out)}, err
+	}
+}
+
+func TestRepairFromTheUndoAlone(t *testing.T) {
+	original := "define( 'DB_HOST', getenv_docker('WORDPRESS_DB_HOST', 'mysql') );"
+	undo := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "pod": "wp-a", "container": "wordpress", "original": original}}
+	tests := []struct {
+		name      string
+		pod       bool
+		corrupted bool
+		execFails bool
+		want      string // in what the repair says; "" for nothing done
+		deleted   bool
+	}{
+		{"pod gone", false, true, false, "", false},
+		{"healed by a restart", true, false, false, "", false},
+		{"still corrupted", true, true, false, "original DB_HOST line written back", false},
+		{"container not reachable", true, true, true, "pod wp-a deleted", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "wp-config.php")
+			os.WriteFile(path, []byte(officialConfig), 0o644)
+			if tt.corrupted {
+				sed(t, corruptExpr(), path)
+			}
+			cs := fake.NewClientset()
+			if tt.pod {
+				cs.Tracker().Add(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns"}})
+			}
+			r := &Repairer{client: &kube.Client{Kubernetes: cs}, exec: localExec(t, path, tt.execFails)}
+			did, err := r.Repair(context.Background(), undo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (tt.want == "") != (did == "") || !strings.Contains(did, tt.want) {
+				t.Fatalf("repair said %q, want %q", did, tt.want)
+			}
+			_, gerr := cs.CoreV1().Pods("ns").Get(context.Background(), "wp-a", metav1.GetOptions{})
+			if deleted := tt.pod && gerr != nil; deleted != tt.deleted {
+				t.Errorf("pod deleted %v, want %v", deleted, tt.deleted)
+			}
+			if tt.pod && !tt.execFails {
+				if got, _ := os.ReadFile(path); string(got) != officialConfig {
+					t.Errorf("file after the repair:\n%s", got)
+				}
+			}
+		})
+	}
+}
+
+type marks struct{ err error }
+
+func (m *marks) Breaking(context.Context, fault.Undo) error { return m.err }
+func (m *marks) Injected(string)                            {}
+func (m *marks) Reverted(string)                            {}
+func (m *marks) Logf(string, ...any)                        {}
+
+func TestNoCorruptionWithoutARecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wp-config.php")
+	os.WriteFile(path, []byte(officialConfig), 0o644)
+	ready := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns", Labels: map[string]string{"app": "wp"}},
+		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+	f := New(&kube.Client{Kubernetes: fake.NewClientset(ready)}, "ns", "app=wp")
+	f.execFn = localExec(t, path, false)
+	if err := f.Inject(context.Background(), &marks{err: errors.New("record unwritable")}); err == nil {
+		t.Fatal("injected without a record")
+	}
+	if got, _ := os.ReadFile(path); string(got) != officialConfig {
+		t.Errorf("the file was corrupted although the record could not be written:\n%s", got)
 	}
 }

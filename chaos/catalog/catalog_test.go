@@ -1,0 +1,43 @@
+package catalog
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/fault/evict"
+	"github.com/selfheal/selfheal/chaos/fault/imageroll"
+	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
+	"github.com/selfheal/selfheal/chaos/kube"
+)
+
+// Every kind of Undo the catalog's faults write has exactly one repairer:
+// an entry without one could never be repaired after a kill.
+func TestEveryFaultKindHasOneRepairer(t *testing.T) {
+	var kinds []string
+	for _, r := range Repairers(&kube.Client{}) {
+		if slices.Contains(kinds, r.Kind()) {
+			t.Errorf("two repairers of kind %q", r.Kind())
+		}
+		kinds = append(kinds, r.Kind())
+	}
+	for _, k := range []string{wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no repairer for %q", k)
+		}
+	}
+}
+
+func TestLongestRevert(t *testing.T) {
+	got := LongestRevert()
+	for _, e := range Entries() {
+		if d := e.Build(Env{Client: &kube.Client{}}).Timing.RevertBound(); d > got {
+			t.Errorf("%s may take %s to revert, longer than LongestRevert() %s", e.Name, d, got)
+		}
+	}
+	// The suite used to leave a fixed 3 minutes for this.
+	if got <= 3*time.Minute {
+		t.Errorf("LongestRevert() = %s; the catalog's reverts wait longer than 3 minutes (mysql-node-halt)", got)
+	}
+}

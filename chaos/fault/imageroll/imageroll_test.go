@@ -1,0 +1,119 @@
+package imageroll
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/kube"
+)
+
+type marks struct {
+	undos    []fault.Undo
+	reverted []string
+}
+
+func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
+	m.undos = append(m.undos, u)
+	return nil
+}
+func (m *marks) Injected(string)     {}
+func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
+func (m *marks) Logf(string, ...any) {}
+
+// The roll reads and sets the image of whichever kind of workload runs
+// WordPress, and Revert puts the first image back on that same object.
+func TestImageOfEveryKind(t *testing.T) {
+	meta := metav1.ObjectMeta{Name: "wordpress", Namespace: "ns"}
+	tmpl := corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "wordpress", Image: "wp:1"}}}}
+	tests := []struct {
+		kind string
+		obj  runtime.Object
+	}{
+		{kube.KindDeployment, &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{Template: tmpl}}},
+		{kube.KindStatefulSet, &appsv1.StatefulSet{ObjectMeta: meta, Spec: appsv1.StatefulSetSpec{Template: tmpl}}},
+		{kube.KindDaemonSet, &appsv1.DaemonSet{ObjectMeta: meta, Spec: appsv1.DaemonSetSpec{Template: tmpl}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			ctx := context.Background()
+			f := New(&kube.Client{Kubernetes: fake.NewClientset(tt.obj)}, "ns", "wordpress", "wordpress", "wp:2", WithKind(tt.kind))
+			if img, err := f.image(ctx); err != nil || img != "wp:1" {
+				t.Fatalf("image = %q, %v; want wp:1", img, err)
+			}
+			if err := f.setImage(ctx, "wp:2"); err != nil {
+				t.Fatal(err)
+			}
+			if img, _ := f.image(ctx); img != "wp:2" {
+				t.Fatalf("after setImage the %s runs %q, want wp:2", tt.kind, img)
+			}
+			f.from = "wp:1"
+			m := &marks{}
+			if err := f.Revert(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			if img, _ := f.image(ctx); img != "wp:1" || len(m.reverted) != 1 {
+				t.Errorf("after Revert the %s runs %q (%d revert marks), want wp:1 and one mark", tt.kind, img, len(m.reverted))
+			}
+		})
+	}
+	f := New(&kube.Client{Kubernetes: fake.NewClientset()}, "ns", "wordpress", "wordpress", "wp:2", WithKind("ReplicaSet"))
+	if _, err := f.image(context.Background()); err == nil {
+		t.Error("an unknown kind must be refused")
+	}
+}
+
+func deploymentOn(img string) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "wordpress", Namespace: "ns", Generation: 1},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To(int32(2)), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "wordpress", Image: img}}}}},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 2, UpdatedReplicas: 2, AvailableReplicas: 2, ReadyReplicas: 2},
+	}
+}
+
+func TestRepairFromTheUndoAlone(t *testing.T) {
+	undo := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "kind": kube.KindDeployment, "name": "wordpress", "container": "wordpress", "image": "wp:1"}}
+	cs := fake.NewClientset(deploymentOn("wp:2"))
+	r := NewRepairer(&kube.Client{Kubernetes: cs}, 5*time.Second)
+	did, err := r.Repair(context.Background(), undo)
+	if err != nil || !strings.Contains(did, "image set back from wp:2 to wp:1") {
+		t.Fatalf("did %q err %v", did, err)
+	}
+	d, _ := cs.AppsV1().Deployments("ns").Get(context.Background(), "wordpress", metav1.GetOptions{})
+	if img := d.Spec.Template.Spec.Containers[0].Image; img != "wp:1" {
+		t.Fatalf("image after the repair %s, want wp:1", img)
+	}
+	if did, err := r.Repair(context.Background(), undo); err != nil || did != "" {
+		t.Fatalf("nothing left: did %q err %v", did, err)
+	}
+}
+
+func TestRecordsTheOriginalImageBeforeRolling(t *testing.T) {
+	cs := fake.NewClientset(deploymentOn("wp:1"))
+	var patchedAfterRecord bool
+	m := &marks{}
+	f := New(&kube.Client{Kubernetes: cs}, "ns", "wordpress", "wordpress", "wp:2")
+	// Stop the fault after its first roll: the order is what is tested.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		patchedAfterRecord = len(m.undos) == 1
+		cancel()
+		return false, nil, nil
+	})
+	f.Inject(ctx, m)
+	if !patchedAfterRecord || m.undos[0].Params["image"] != "wp:1" || m.undos[0].Params["kind"] != kube.KindDeployment {
+		t.Fatalf("undos %+v, patched after the record %v", m.undos, patchedAfterRecord)
+	}
+}

@@ -1,0 +1,204 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/expect"
+	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/plan"
+	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/variant"
+	"github.com/selfheal/selfheal/fixtures/app"
+)
+
+// fixture is the app configuration of variant v: the cluster's images,
+// the session's settings, then the variant's changes.
+func (s *Session) fixture(v variant.Variant) (app.Config, error) {
+	base := append([]app.Option{app.WithImages(s.cfg.Images.WordPress, s.cfg.Images.MySQL)}, s.cfg.App...)
+	return v.Config(base...)
+}
+
+// steady is the whole app at its desired state: WordPress, whatever its
+// workload kind, and MySQL.
+func (s *Session) steady() kube.Check {
+	ns := s.app.Namespace
+	return kube.All(s.client.WorkloadSteady(ns, string(s.app.Workload), app.WordPress, app.WordPress), s.client.StatefulSetSteady(ns, app.MySQL))
+}
+
+func (s *Session) waitApp(ctx context.Context) error {
+	if err := kube.WaitFor(ctx, s.steady(), time.Second, 10*time.Minute); err != nil {
+		return fmt.Errorf("waiting for WordPress and MySQL: %w", err)
+	}
+	return nil
+}
+
+// Variant is the fixture variant deployed now.
+func (s *Session) Variant() variant.Variant { return s.variant }
+
+// UseVariant deploys variant v over the running fixture (server-side
+// apply changes only the fields that differ; a workload of another kind is
+// deleted) and waits for the steady state. Nothing happens when v is
+// deployed already: a matrix runs a variant's cells back to back. A
+// variant that did not reach the steady state is not tried again: its
+// error is returned at once.
+func (s *Session) UseVariant(ctx context.Context, v variant.Variant) error {
+	if err, ok := s.unusable[v.Name]; ok {
+		return err
+	}
+	if v.Name == s.variant.Name {
+		return nil
+	}
+	cfg, err := s.fixture(v)
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	s.cfg.Console.Logf("switching the fixture from variant %s to %s: %s", s.variant.Name, v.Name, cfg.Describe())
+	// From here the cluster runs (some of) v, whatever happens next.
+	s.app, s.variant = cfg, v
+	s.info.Fixture, s.info.Variant = cfg.Describe(), v.Name
+	s.runner = s.newRunner()
+	err = cfg.Apply(ctx, s.res)
+	if err == nil {
+		err = kube.WaitFor(ctx, s.steady(), time.Second, switchTimeout)
+	}
+	took := time.Since(began)
+	s.costs = append(s.costs, cellCost{name: "switch to " + v.Name, wall: took, isSwitch: true})
+	if err != nil {
+		err = fmt.Errorf("deploying variant %s: %w", v.Name, err)
+		if ctx.Err() == nil {
+			if s.unusable == nil {
+				s.unusable = map[string]error{}
+			}
+			s.unusable[v.Name] = err
+		}
+		return err
+	}
+	s.cfg.Console.Logf("variant %s deployed and steady in %s", v.Name, took.Round(100*time.Millisecond))
+	return nil
+}
+
+// switchTimeout bounds a variant switch: rolling two WordPress pods takes
+// well under a minute on a small machine; a variant still not steady after
+// this will not be (a DaemonSet with nowhere to run, a probe that never
+// passes).
+const switchTimeout = 5 * time.Minute
+
+// RunCell runs one cell of the plan (a repetition of a scenario against
+// a variant): it switches to the cell's variant when another is deployed,
+// then runs the scenario with the variant's timing for it. A cell whose
+// variant could not be deployed gets a result with the verdict error and
+// why, like a cell that failed before its load started.
+func (s *Session) RunCell(ctx context.Context, c plan.Cell) (*result.Result, error) {
+	began := time.Now()
+	if err := s.UseVariant(ctx, c.Variant); err != nil {
+		sc, serr := s.Scenario(c.Entry)
+		if serr != nil {
+			return nil, errors.Join(err, serr)
+		}
+		info := s.info
+		info.Variant = c.Variant.Name // the cell's, not the one deployed
+		res := errorResult(sc, info, began, err)
+		return res, errors.Join(err, s.record(c, res))
+	}
+	return s.run(ctx, c)
+}
+
+// resultName is a cell's result file in the run's directory: one
+// directory per variant when the run asked for variants, so each side of
+// a comparison is a directory (selfheal compare RUN/baseline RUN/no-pdb).
+func (s *Session) resultName(c plan.Cell) string {
+	if !s.cfg.VariantDirs {
+		return c.FileName()
+	}
+	return filepath.Join(c.Variant.Name, c.FileName())
+}
+
+// cellCost is the wall time of a cell and how much of it the load ran
+// (warm-up, fault, confirmation, revert, tail): the rest is overhead
+// (steady-state checks, preparation, analysis). A variant switch is a
+// cost of its own, with no load.
+type cellCost struct {
+	name         string
+	wall, loaded time.Duration
+	isSwitch     bool
+}
+
+func (s *Session) account(name string, began time.Time, res *result.Result) {
+	c := cellCost{name: name, wall: time.Since(began)}
+	if res.Requests.Total > 0 {
+		c.loaded = res.Ended.Sub(res.Started)
+	}
+	s.costs = append(s.costs, c)
+	s.cfg.Console.Logf("[%s] the cell took %s: load %s, outside the load %s", name,
+		c.wall.Round(100*time.Millisecond), c.loaded.Round(100*time.Millisecond), (c.wall - c.loaded).Round(100*time.Millisecond))
+}
+
+// Overheads says where the session's time went outside the scenarios'
+// own timing: variant switches, and per cell the time the load was not
+// running. Empty before any cell ran.
+func (s *Session) Overheads() string {
+	var switches, outside, wall time.Duration
+	nSwitch, nCell := 0, 0
+	for _, c := range s.costs {
+		wall += c.wall
+		if c.isSwitch {
+			switches += c.wall
+			nSwitch++
+			continue
+		}
+		outside += c.wall - c.loaded
+		nCell++
+	}
+	if nCell == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d cell(s) in %s", nCell, wall.Round(time.Second))
+	fmt.Fprintf(&b, "; outside the load: %s per cell on average", (outside / time.Duration(nCell)).Round(100*time.Millisecond))
+	if nSwitch > 0 {
+		fmt.Fprintf(&b, "; %d variant switch(es) took %s (%s each on average, %s per cell)", nSwitch, switches.Round(time.Second),
+			(switches / time.Duration(nSwitch)).Round(100*time.Millisecond), (switches / time.Duration(nCell)).Round(100*time.Millisecond))
+	}
+	return b.String()
+}
+
+// ClaimsFile is the run directory's file of the write-ups' claims checked
+// against this run's results.
+const ClaimsFile = "expectations.txt"
+
+// checkClaims checks the write-ups' claims (chaos/expect) whose scenario
+// and variant this run measured, says how each came out, and writes them
+// to ClaimsFile. A run that asked for no variant has none to check.
+func (s *Session) checkClaims() error {
+	if !s.cfg.VariantDirs {
+		return nil
+	}
+	var b strings.Builder
+	notRun := 0
+	for _, f := range expect.Evaluate(expect.Claims(), s.results) {
+		if f.Status == expect.NotRun && len(f.Evidence) == 0 {
+			notRun++
+			continue
+		}
+		fmt.Fprintln(&b, f)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if notRun > 0 {
+		fmt.Fprintf(&b, "(%d more claim(s) need scenario@variant cells this run did not measure: selfheal run --matrix runs them all)\n", notRun)
+	}
+	s.cfg.Console.Logf("the write-ups' claims, checked against this run:\n%s", b.String())
+	path := filepath.Join(s.runDir, ClaimsFile)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("writing the claims checked: %w", err)
+	}
+	return nil
+}

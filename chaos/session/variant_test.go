@@ -1,0 +1,114 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/plan"
+	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/variant"
+)
+
+func TestResultName(t *testing.T) {
+	cell := func(v string, reps int) plan.Cell {
+		m, err := variant.Plan(variant.Request{Variants: []string{v}, Scenarios: []string{"pod-eviction"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.New(m, reps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p[len(p)-1]
+	}
+	tests := []struct {
+		dirs bool
+		cell plan.Cell
+		want string
+	}{
+		{false, cell("baseline", 1), "pod-eviction.json"},
+		{true, cell("baseline", 1), filepath.Join("baseline", "pod-eviction.json")},
+		{true, cell("no-pdb", 3), filepath.Join("no-pdb", "pod-eviction.r3.json")},
+	}
+	for _, tt := range tests {
+		// The session's deployed variant does not matter: the cell's does.
+		s := &Session{cfg: Config{VariantDirs: tt.dirs}}
+		if got := s.resultName(tt.cell); got != tt.want {
+			t.Errorf("dirs %v cell %s: %s, want %s", tt.dirs, tt.cell.Name(), got, tt.want)
+		}
+	}
+}
+
+func TestOverheads(t *testing.T) {
+	s := &Session{cfg: withDefaults(Config{})}
+	if got := s.Overheads(); got != "" {
+		t.Errorf("before any cell: %q", got)
+	}
+	s.costs = []cellCost{
+		{name: "switch to no-pdb", wall: 20 * time.Second, isSwitch: true},
+		{name: "a", wall: 100 * time.Second, loaded: 90 * time.Second},
+		{name: "b", wall: 70 * time.Second, loaded: 50 * time.Second},
+	}
+	got := s.Overheads()
+	for _, want := range []string{"2 cell(s) in 3m10s", "outside the load: 15s per cell", "1 variant switch(es) took 20s", "10s per cell"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("overheads %q: want %q", got, want)
+		}
+	}
+}
+
+func TestAccountMeasuresOutsideTheLoad(t *testing.T) {
+	s := &Session{cfg: withDefaults(Config{})}
+	end := time.Now()
+	res := &result.Result{Started: end.Add(-2 * time.Second), Ended: end, Requests: result.Requests{Total: 20}}
+	s.account("x", time.Now().Add(-3*time.Second), res)
+	c := s.costs[0]
+	if c.loaded != 2*time.Second || c.wall < 3*time.Second || c.wall > 4*time.Second {
+		t.Errorf("cost %+v: want 2s loaded of about 3s", c)
+	}
+	// A cell that ended before its load started spent all its time
+	// outside the load, whatever its result's start and end say.
+	s.account("y", time.Now().Add(-3*time.Second), &result.Result{Started: end.Add(-3 * time.Second), Ended: end})
+	if c := s.costs[1]; c.loaded != 0 || c.isSwitch {
+		t.Errorf("cost %+v: want nothing loaded, and not a switch", c)
+	}
+}
+
+// A variant that could not be deployed is not tried again for its other
+// cells (each would wait for the steady state in vain), and each of them
+// gets a result saying why, in the variant's directory.
+func TestCellsOfAnUnusableVariant(t *testing.T) {
+	dir := t.TempDir()
+	broken := errors.New("deploying variant no-pdb: not at the desired state after 5m0s")
+	s := &Session{cfg: withDefaults(Config{VariantDirs: true}), runDir: dir, unusable: map[string]error{"no-pdb": broken}}
+	s.variant, _ = variant.Find(variant.Baseline)
+	m, err := variant.Plan(variant.Request{Variants: []string{"no-pdb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p {
+		began := time.Now()
+		res, err := s.RunCell(context.Background(), c)
+		if !errors.Is(err, broken) || res == nil || res.Verdict != result.VerdictError || !strings.Contains(res.Error, "not at the desired state") {
+			t.Fatalf("%s: result %+v, err %v; want an error result naming the failed deployment", c.Name(), res, err)
+		}
+		if time.Since(began) > time.Second {
+			t.Errorf("%s took %s: the variant was tried again", c.Name(), time.Since(began))
+		}
+		if res.Run == nil || res.Scenario != "pod-eviction" || res.Repetition != c.Repetition {
+			t.Errorf("%s: result names scenario %q repetition %d run %+v", c.Name(), res.Scenario, res.Repetition, res.Run)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "no-pdb", c.FileName())); err != nil {
+			t.Errorf("%s: no result file: %v", c.Name(), err)
+		}
+	}
+}
