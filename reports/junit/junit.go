@@ -177,10 +177,10 @@ func aggregateCases(rp view.Repeats) []Case {
 }
 
 func cases(r *result.Result) []Case {
-	class := "selfheal." + r.Scenario
-	name := r.Scenario
+	class := "selfheal." + r.Label()
+	name := r.Label()
 	if r.Repetitions > 1 {
-		name = fmt.Sprintf("%s #%d", r.Scenario, r.Repetition)
+		name = fmt.Sprintf("%s #%d", r.Label(), r.Repetition)
 	}
 	sc := Case{Name: name, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
 	story := strings.Join(view.Story(r, nil), "\n")

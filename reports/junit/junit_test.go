@@ -107,7 +107,7 @@ func TestCounts(t *testing.T) {
 
 func TestErrorVerdict(t *testing.T) {
 	rs := load(t, "../testdata/nightly/2025-06-04/image-roll.json")
-	rs[0].Verdict, rs[0].Error = "error", "kind cluster lost its control plane"
+	rs[0].Verdict, rs[0].Error = result.VerdictError, "kind cluster lost its control plane"
 	doc := Build(rs)
 	c := doc.Suites[0].Cases[0]
 	if c.Error == nil || !strings.Contains(c.Error.Message, "control plane") || c.Failure != nil {
@@ -180,5 +180,16 @@ func TestHistoryBudgetCase(t *testing.T) {
 		if !strings.Contains(doc, want) {
 			t.Errorf("JUnit lacks %q", want)
 		}
+	}
+}
+
+func TestVariantCaseNames(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04/image-roll.json")
+	run := *rs[0].Run
+	run.Variant = "no-prestop"
+	rs[0].Run = &run
+	c := Build(rs).Suites[0].Cases[0]
+	if c.Name != "image-roll@no-prestop" || c.Classname != "selfheal.image-roll@no-prestop" {
+		t.Errorf("case %q class %q; want the variant in both", c.Name, c.Classname)
 	}
 }

@@ -155,6 +155,7 @@ func Metrics() []Metric {
 		{result.Key5xx, 10},
 		{result.KeyRecovery, 2000},
 		{result.KeyHealing, 5000},
+		{result.KeyRecoveryAfterRevert, 5000},
 		{result.KeyImpactP99, 100},
 	} {
 		m, _ := result.MetricByKey(f.key)
@@ -201,6 +202,17 @@ type Series struct {
 
 // Latest is the newest point.
 func (s Series) Latest() Point { return s.Points[len(s.Points)-1] }
+
+// Measured counts the runs that have a value or a "never" for the series.
+func (s Series) Measured() int {
+	n := 0
+	for _, p := range s.Points {
+		if !p.Missing {
+			n++
+		}
+	}
+	return n
+}
 
 // Regressed says whether the newest run regressed.
 func (s Series) Regressed() bool { return s.Latest().Regression }

@@ -145,7 +145,7 @@ const maxOutageRows = 200
 func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	loc := cfg.loc
 	s := Scenario{
-		Name:        r.Scenario,
+		Name:        r.Label(),
 		Description: r.Description,
 		Verdict:     r.Outcome(),
 		Error:       r.Error,
