@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ErrNoResults is returned by ReadPaths when the paths hold no result at all.
@@ -79,10 +81,7 @@ func ReadPaths(ctx context.Context, paths ...string) ([]Loaded, []Skipped, error
 }
 
 func readDir(ctx context.Context, dir string) ([]Loaded, []Skipped, error) {
-	var (
-		loaded  []Loaded
-		skipped []Skipped
-	)
+	var paths []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("walking %s: %w", dir, err)
@@ -90,30 +89,74 @@ func readDir(ctx context.Context, dir string) ([]Loaded, []Skipped, error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".json") {
-			return nil
+		if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") {
+			paths = append(paths, path)
 		}
-		// Each file is read once: its schema is peeked at from the bytes
-		// that are then decoded (a report directory holds thousands).
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("reading result: %w", err)
-		}
-		if reason := notAResult(data); reason != "" {
-			skipped = append(skipped, Skipped{Path: path, Reason: reason})
-			return nil
-		}
-		r, err := Decode(bytes.NewReader(data))
-		if err != nil {
-			return fmt.Errorf("reading result %s: %w", path, err)
-		}
-		loaded = append(loaded, Loaded{Path: path, Result: r})
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	// A report directory holds thousands of results: they are decoded on
+	// every core, and reported in the walk's order.
+	out := make([]fileOutcome, len(paths))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = readOne(ctx, paths[i])
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var (
+		loaded  []Loaded
+		skipped []Skipped
+	)
+	for i, o := range out {
+		switch {
+		case o.err != nil:
+			return nil, nil, o.err
+		case o.skipped != "":
+			skipped = append(skipped, Skipped{Path: paths[i], Reason: o.skipped})
+		default:
+			loaded = append(loaded, Loaded{Path: paths[i], Result: o.result})
+		}
+	}
 	return loaded, skipped, nil
+}
+
+type fileOutcome struct {
+	result  *Result
+	skipped string
+	err     error
+}
+
+// readOne reads a file once: its schema is peeked at from the bytes that
+// are then decoded.
+func readOne(ctx context.Context, path string) fileOutcome {
+	if err := ctx.Err(); err != nil {
+		return fileOutcome{err: err}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fileOutcome{err: fmt.Errorf("reading result: %w", err)}
+	}
+	if reason := notAResult(data); reason != "" {
+		return fileOutcome{skipped: reason}
+	}
+	r, err := Decode(bytes.NewReader(data))
+	if err != nil {
+		return fileOutcome{err: fmt.Errorf("reading result %s: %w", path, err)}
+	}
+	return fileOutcome{result: r}
 }
 
 // notAResult peeks at a document's schema field and says why it is not a

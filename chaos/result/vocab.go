@@ -114,7 +114,7 @@ type Metric struct {
 
 // Title is the metric's name as a heading: "Longest outage".
 func (m Metric) Title() string {
-	if m.Name == "" {
+	if m.Short == "" { // not from the table: its key as written
 		return string(m.Key)
 	}
 	return strings.ToUpper(m.Name[:1]) + m.Name[1:]

@@ -75,7 +75,7 @@ func TestBudgetRows(t *testing.T) {
 		{
 			name:     "a metric this version does not know",
 			check:    result.BudgetCheck{Metric: "queue_ms", Limit: 1000, Value: 1500},
-			wantRow:  BudgetRow{Metric: "Queue_ms", Value: "1.5 s", Limit: "≤ 1.0 s"},
+			wantRow:  BudgetRow{Metric: "queue_ms", Value: "1.5 s", Limit: "≤ 1.0 s"},
 			wantText: "queue_ms 1.5 s is over its budget of 1.0 s",
 		},
 	}

@@ -79,7 +79,8 @@ func (f *Fault) Notes() []string {
 }
 
 // Inject corrupts DB_HOST in one Ready pod and confirms it by reading the
-// file back (an exec that reports success may not have run, P-C4).
+// file back (an exec whose connection drops can report success without
+// having run).
 func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	pod, err := f.pick(ctx)
 	if err != nil {
