@@ -105,8 +105,10 @@ func Apply(r *result.Result, o Outcome) {
 	r.Budgets = append(r.Budgets, o.Checks...)
 	note := o.Note
 	r.History = &note
-	if r.Verdict != result.VerdictError && len(r.Budgets) > 0 {
-		r.Verdict = result.Judge(r.Budgets)
+	// Only ever worse: a verdict the engine reached for other reasons
+	// stands.
+	if r.Verdict != result.VerdictError && result.Judge(o.Checks) == result.VerdictFail {
+		r.Verdict = result.VerdictFail
 	}
 }
 

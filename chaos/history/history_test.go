@@ -233,6 +233,13 @@ func TestApply(t *testing.T) {
 	if r.Verdict != result.VerdictFail || !r.FailedHistory() || len(r.Budgets) != 2 || r.History == nil {
 		t.Errorf("after Apply: verdict %q, budgets %+v, history %+v", r.Verdict, r.Budgets, r.History)
 	}
+	// A fail stays a fail when the history is kept.
+	f := res(6, 10, 0)
+	f.Verdict = result.VerdictFail
+	Apply(f, Judge(f, hist, only(result.KeyRecovery)))
+	if f.Verdict != result.VerdictFail || f.FailedHistory() {
+		t.Errorf("a failed run within its history: verdict %q", f.Verdict)
+	}
 	e := res(6, 30, 0)
 	e.Verdict = result.VerdictError
 	Apply(e, Judge(e, hist, only(result.KeyRecovery)))

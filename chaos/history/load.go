@@ -9,11 +9,11 @@ import (
 )
 
 // Load reads every result below dir as history, keeping only what Judge
-// reads: the timeline, events, outages and per-target figures are dropped,
-// so a directory of hundreds of runs stays small in memory. A directory
+// reads (result.ReadFigures; the host's samples are dropped too), so a
+// directory of hundreds of runs is read fast and stays small in memory. A directory
 // that does not exist or holds no result is an empty history.
 func Load(ctx context.Context, dir string) ([]*result.Result, error) {
-	loaded, _, err := result.ReadPaths(ctx, dir)
+	loaded, _, err := result.ReadFigures(ctx, dir)
 	switch {
 	case errors.Is(err, result.ErrNoResults), errors.Is(err, fs.ErrNotExist):
 		return nil, nil
@@ -22,7 +22,6 @@ func Load(ctx context.Context, dir string) ([]*result.Result, error) {
 	}
 	rs := result.Results(loaded)
 	for _, r := range rs {
-		r.Timeline, r.Events, r.Outages, r.Targets = nil, nil, nil, nil
 		if r.Conditions != nil {
 			r.Conditions.Timeline = nil
 		}

@@ -119,15 +119,25 @@ func Decode(rd io.Reader) (*Result, error) {
 	var r Result
 	dec := json.NewDecoder(rd)
 	if err := dec.Decode(&r); err != nil {
-		var syn *json.SyntaxError
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("cut short (the JSON ends in the middle): the file is incomplete, perhaps from a full disk or an interrupted copy")
-		}
-		if errors.As(err, &syn) {
-			return nil, fmt.Errorf("not JSON (offset %d: %v); expected a %s document as written by selfheal", syn.Offset, err, Schema)
-		}
-		return nil, fmt.Errorf("decoding: %w", err)
+		return nil, decodeError(err)
 	}
+	return finish(&r)
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("cut short (the JSON ends in the middle): the file is incomplete, perhaps from a full disk or an interrupted copy")
+	}
+	if errors.As(err, &syn) {
+		return fmt.Errorf("not JSON (offset %d: %v); expected a %s document as written by selfheal", syn.Offset, err, Schema)
+	}
+	return fmt.Errorf("decoding: %w", err)
+}
+
+// finish checks a decoded result's schema and fills the maps and lists a
+// reader may range over without a nil check.
+func finish(r *Result) (*Result, error) {
 	switch {
 	case r.Schema == "":
 		return nil, fmt.Errorf("no \"schema\" field; expected %q (is this a selfheal result file?)", Schema)
@@ -145,5 +155,5 @@ func Decode(rd io.Reader) (*Result, error) {
 	if r.Events == nil {
 		r.Events = []Event{}
 	}
-	return &r, nil
+	return r, nil
 }
