@@ -126,7 +126,7 @@ func verdicts(runs []trend.Run, scenario string) []result.Verdict {
 		var v result.Verdict
 		var reps []*result.Result
 		for _, r := range runs[i].Results {
-			if r.Scenario == scenario {
+			if r.Label() == scenario {
 				v = r.Outcome()
 				if r.Repetitions > 1 {
 					reps = append(reps, r)
