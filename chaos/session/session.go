@@ -425,6 +425,9 @@ func (s *Session) Publish(ctx context.Context) error {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	if spent := s.Overheads(); spent != "" {
+		s.cfg.Console.Logf("time: %s", spent)
+	}
 	if err := s.checkClaims(); err != nil {
 		return err
 	}
