@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrNoResults is returned by ReadPaths when the paths hold no result at all.
@@ -25,10 +27,12 @@ type Loaded struct {
 }
 
 // Skipped is a JSON file found while walking a directory that is not a
-// selfheal result (a CI folder also holds other artifacts).
+// selfheal result (a CI folder also holds other artifacts), or a result
+// given twice (DuplicateOf names the file that was kept).
 type Skipped struct {
-	Path   string
-	Reason string
+	Path        string
+	Reason      string
+	DuplicateOf string
 }
 
 // ReadPaths reads result files and directories. A file must be a result
@@ -37,6 +41,11 @@ type Skipped struct {
 // JSON files there that are not selfheal results are skipped and listed,
 // but one that claims the schema and does not decode is an error, because a
 // silently missing scenario would make the report lie.
+//
+// The same result reached twice (a file named twice, a directory and a
+// file in it, or a copy of it elsewhere) is loaded once; the others are
+// listed in the skipped ones with DuplicateOf set, so that no run is
+// counted twice.
 //
 // Results come back ordered by start time, then scenario name.
 func ReadPaths(ctx context.Context, paths ...string) ([]Loaded, []Skipped, error) {
@@ -79,6 +88,8 @@ func readPaths(ctx context.Context, decode func([]byte) (*Result, error), paths 
 		loaded = append(loaded, l...)
 		skipped = append(skipped, s...)
 	}
+	loaded, dups := dedupe(loaded)
+	skipped = append(skipped, dups...)
 	if len(loaded) == 0 {
 		return nil, skipped, ErrNoResults
 	}
@@ -145,6 +156,56 @@ func readDir(ctx context.Context, dir string, decode func([]byte) (*Result, erro
 	return loaded, skipped, nil
 }
 
+// dedupe keeps the first of results that are the same file or the same
+// run of the same scenario (same run id, scenario, start and end).
+func dedupe(loaded []Loaded) (kept []Loaded, dups []Skipped) {
+	seen := map[string]string{} // identity -> path kept
+	for _, l := range loaded {
+		keys := []string{"file:" + canonicalPath(l.Path), "result:" + identity(l.Result)}
+		first := ""
+		for _, k := range keys {
+			if p, ok := seen[k]; ok && first == "" {
+				first = p
+			}
+		}
+		if first != "" {
+			reason := "the same result as " + first
+			if canonicalPath(first) == canonicalPath(l.Path) {
+				reason = "given twice"
+			}
+			dups = append(dups, Skipped{Path: l.Path, Reason: reason, DuplicateOf: first})
+			continue
+		}
+		for _, k := range keys {
+			seen[k] = l.Path
+		}
+		kept = append(kept, l)
+	}
+	return kept, dups
+}
+
+func canonicalPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		p = real
+	}
+	return p
+}
+
+func identity(r *Result) string {
+	run := ""
+	if r.Run != nil {
+		run = r.Run.ID
+	}
+	return strings.Join([]string{run, r.Scenario, r.Started.UTC().Format(time.RFC3339Nano), r.Ended.UTC().Format(time.RFC3339Nano)}, "|")
+}
+
+// claimsSchema finds the schema field of a result in bytes that do not
+// decode (a file cut short by a full disk or a killed copy).
+var claimsSchema = regexp.MustCompile(`"schema"\s*:\s*"selfheal\.result/`)
+
 type fileOutcome struct {
 	result  *Result
 	skipped string
@@ -204,6 +265,9 @@ func notAResult(data []byte) string {
 			Schema string `json:"schema"`
 		}
 		if err := json.Unmarshal(data, &head); err != nil {
+			if claimsSchema.Match(data) {
+				return "" // a result gone bad: let Decode say what is wrong
+			}
 			return "not a JSON object"
 		}
 		schema = head.Schema

@@ -21,7 +21,7 @@ func TestBudgetsSpeakTheTable(t *testing.T) {
 			t.Errorf("check metric %q is not a key of the table", c.Metric)
 		}
 	}
-	for _, name := range metricNames() {
+	for _, name := range OverrideMetrics() {
 		m, ok := result.MetricByKey(name)
 		if !ok || m.Short != name {
 			t.Errorf("override name %q is not a short name of the table", name)

@@ -57,7 +57,7 @@ func (p Phase) Fails() bool {
 	case OK, Slow:
 		return false
 	case Status:
-		return p.Code >= 500 || p.Code < 200
+		return p.Code >= 500
 	}
 	return true
 }
@@ -127,8 +127,14 @@ func parsePhase(f []string) (Phase, error) {
 		}
 	}
 	code, err := strconv.Atoi(f[1])
-	if err != nil || code < 100 || code > 999 {
+	switch {
+	case err != nil:
 		return Phase{}, fmt.Errorf("%q is not ok, refuse, hang, reset, eof, slow or a status code", f[1])
+	case code < 100 || code > 599:
+		return Phase{}, fmt.Errorf("status %d is not an HTTP status code: use 200 to 599", code)
+	case code < 200:
+		// net/http sends a 1xx as an informational answer and then 200.
+		return Phase{}, fmt.Errorf("status %d is informational, never a final answer: use 200 to 599", code)
 	}
 	p.Kind, p.Code = Status, code
 	return p, nil
