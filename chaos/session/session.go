@@ -431,6 +431,11 @@ func (s *Session) Publish(ctx context.Context) error {
 	if err := s.checkClaims(); err != nil {
 		return err
 	}
+	if s.cfg.VariantDirs {
+		if err := s.compareVariants(ctx); err != nil {
+			return err
+		}
+	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
 		publish.WithView(view.WithTitle("selfheal runs")))
 	if err != nil {
