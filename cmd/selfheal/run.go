@@ -163,9 +163,6 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 			failed = append(failed, repeatsSummary(env, s, c)...)
 		}
 	}
-	if spent := s.Overheads(); spent != "" {
-		con.Logf("time: %s", spent)
-	}
 	// The report is written even after Ctrl-C: what ran is worth reading.
 	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
 		return err
