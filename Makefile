@@ -21,8 +21,8 @@ test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
-bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run
-	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load
+bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history
+	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history
 
 # --- host and images (fixtures) --------------------------------------------------
 .PHONY: docker base-image verify-app-images

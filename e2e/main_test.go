@@ -13,19 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
-	"github.com/selfheal/selfheal/chaos/history"
-	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/plan"
-	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
@@ -69,7 +64,7 @@ func TestMain(m *testing.M) {
 	}
 	st, err := readSettings(os.Getenv)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		fmt.Fprintf(os.Stderr, "e2e: bad settings, nothing was started: %v\n", err)
 		os.Exit(2)
 	}
 	if matrix, err = planMatrix(st, cfg.Labels()); err != nil {
@@ -128,8 +123,8 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 		if err := s.repairBeforeReuse(ctx); err != nil {
 			return ctx, err
 		}
-		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.cluster, st.mode)
-		c, err := cluster.Up(ctx, cluster.WithName(st.cluster), cluster.WithMode(st.mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
+		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.Cluster, st.Mode)
+		c, err := cluster.Up(ctx, cluster.WithName(st.Cluster), cluster.WithMode(st.Mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
 		if err != nil {
 			return ctx, fmt.Errorf("bringing up the cluster: %w", err)
 		}
@@ -144,12 +139,18 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 			return ctx, err
 		}
 	}
+	// Deploy the variant of the first cell that will run, not one the
+	// framework's selection left out.
+	first := matrix.Cells[0].Variant
+	if len(cells) > 0 {
+		first = cells[0].Variant
+	}
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		Images: images, Load: st.load, Budgets: st.budgets, Timing: st.timing, Host: st.host, History: st.history,
-		Variant: matrix.Cells[0].Variant, VariantDirs: matrix.Explicit, Aggregate: st.aggregate, Plan: cells,
-		ReportDir: st.reportDir, RunID: st.runID, Console: s.con,
+		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
+		Images: images, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
+		Variant: first, VariantDirs: matrix.Explicit, Aggregate: st.Aggregate, Plan: cells,
+		ReportDir: st.ReportDir, RunID: st.RunID, Console: s.con,
 		Command: "go test ./e2e", Tracker: s.tracker,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -166,24 +167,24 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 // is not touched at all.
 func (s *suite) repairBeforeReuse(ctx context.Context) error {
 	st := s.settings
-	state, err := cluster.Status(ctx, st.cluster)
+	state, err := cluster.Status(ctx, st.Cluster)
 	if err != nil || !state.Exists {
 		return nil
 	}
 	// kind's kubeconfig, not this checkout's file: another checkout may
 	// have created the cluster.
-	kubeconfig, err := cluster.ExportKubeconfig(ctx, st.cluster, cluster.WithLog(os.Stdout))
+	kubeconfig, err := cluster.ExportKubeconfig(ctx, st.Cluster, cluster.WithLog(os.Stdout))
 	if err != nil {
-		s.con.Logf("warning: cluster %s exists but its kubeconfig cannot be exported (%v); leaving it to cluster up", st.cluster, err)
+		s.con.Logf("warning: cluster %s exists but its kubeconfig cannot be exported (%v); leaving it to cluster up", st.Cluster, err)
 		return nil
 	}
-	err = session.Repair(ctx, session.Config{Kubeconfig: kubeconfig, Cluster: st.cluster, AllowNonKind: st.allowNonKind,
-		RunID: st.runID, Command: "go test ./e2e", Console: s.con})
+	err = session.Repair(ctx, session.Config{Kubeconfig: kubeconfig, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
+		RunID: st.RunID, Command: "go test ./e2e", Console: s.con})
 	if errors.Is(err, guard.ErrBusy) {
 		return err
 	}
 	if err != nil {
-		s.con.Logf("warning: repairing cluster %s before reusing it: %v", st.cluster, err)
+		s.con.Logf("warning: repairing cluster %s before reusing it: %v", st.Cluster, err)
 	}
 	return nil
 }
@@ -192,10 +193,10 @@ func (s *suite) repairBeforeReuse(ctx context.Context) error {
 // asked, or else the one its node image belongs to, or else what the
 // registries' reachability says.
 func existingMode(ctx context.Context, st settings) (fixtures.Mode, error) {
-	if st.mode != fixtures.ModeAuto {
-		return st.mode, nil
+	if st.Mode != fixtures.ModeAuto {
+		return st.Mode, nil
 	}
-	if state, err := cluster.Status(ctx, st.cluster); err == nil && state.Mode != "" {
+	if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
 		return state.Mode, nil
 	}
 	return cluster.ResolveMode(ctx, fixtures.ModeAuto, nil, nil, os.Stdout)
@@ -220,8 +221,8 @@ func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context,
 	if s.cluster == nil || s.cluster.Reused {
 		return ctx, nil
 	}
-	switch keep := s.settings.keepCluster; {
-	case keep == "always", keep == "on-failure" && s.failed:
+	switch keep := s.settings.KeepCluster; {
+	case keep == session.KeepAlways, keep == session.KeepOnFailure && s.failed:
 		s.con.Logf("keeping cluster %s (SELFHEAL_KEEP_CLUSTER=%s); KUBECONFIG=%s; delete it with make cluster-down", s.cluster.Name, keep, s.cluster.Kubeconfig)
 		return ctx, nil
 	}
@@ -231,93 +232,37 @@ func (s *suite) finish(ctx context.Context, _ *envconf.Config) (context.Context,
 	return ctx, nil
 }
 
-// settings are the suite's knobs, from SELFHEAL_* variables.
+// settings are the suite's knobs: the SELFHEAL_* variables `selfheal run`
+// reads too (chaos/session.Settings), and the suite's own variants.
 type settings struct {
-	cluster      string
-	mode         fixtures.Mode
-	reportDir    string
-	runID        string
-	keepCluster  string
-	allowNonKind bool
-	budgets      scenario.Overrides
-	timing       scenario.Timing
-	load         []load.Option
-	history      history.Settings
-	host         scenario.HostPolicy
+	session.Settings
 	// variants from SELFHEAL_VARIANTS; defaultMatrix when it says
 	// "default".
 	variants      []string
 	defaultMatrix bool
-	aggregate     scenario.AggregateBudgets
-	repeat        int
 }
 
+// readSettings reads the SELFHEAL_* variables with the reader `selfheal
+// run` shares, and checks that results can be written, all before
+// anything touches Docker, a cluster or the network.
 func readSettings(getenv func(string) string) (settings, error) {
-	st := settings{cluster: orDefault(getenv("SELFHEAL_CLUSTER"), cluster.DefaultName), runID: getenv("SELFHEAL_RUN_ID")}
-	var err error
-	if st.mode, err = fixtures.ParseMode(orDefault(getenv(cluster.ModeEnv), string(fixtures.ModeAuto))); err != nil {
-		return st, fmt.Errorf("%s: %w", cluster.ModeEnv, err)
+	ss, err := session.SettingsFromEnv(getenv)
+	st := settings{Settings: ss}
+	if err != nil {
+		return st, err
 	}
-	st.reportDir = getenv("SELFHEAL_REPORT_DIR")
-	if st.reportDir == "" {
+	if st.variants = variant.ParseList(getenv("SELFHEAL_VARIANTS")); slices.Equal(st.variants, []string{"default"}) {
+		st.variants, st.defaultMatrix = nil, true
+	}
+	if st.ReportDir == "" {
 		wd, err := os.Getwd()
 		if err != nil {
 			return st, err
 		}
 		// go test runs in e2e/: the default is the repository's _out/report.
-		st.reportDir = filepath.Join(filepath.Dir(wd), "_out", "report")
+		st.ReportDir = filepath.Join(filepath.Dir(wd), "_out", "report")
 	}
-	switch st.keepCluster = orDefault(getenv("SELFHEAL_KEEP_CLUSTER"), "never"); st.keepCluster {
-	case "never", "always", "on-failure":
-	default:
-		return st, fmt.Errorf("SELFHEAL_KEEP_CLUSTER=%q: use never, always or on-failure", st.keepCluster)
-	}
-	st.allowNonKind = getenv("SELFHEAL_ALLOW_NON_KIND") == "1"
-	if st.budgets, st.aggregate, err = scenario.ParseBudgets(getenv("SELFHEAL_BUDGETS")); err != nil {
-		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
-	}
-	if _, err := catalog.Lookup(st.aggregate.Scenarios()...); err != nil {
-		return st, fmt.Errorf("SELFHEAL_BUDGETS: %w", err)
-	}
-	st.repeat = 1
-	if v := getenv("SELFHEAL_REPEAT"); v != "" {
-		if st.repeat, err = plan.ParseRepeat(v); err != nil {
-			return st, fmt.Errorf("SELFHEAL_REPEAT: %w", err)
-		}
-	}
-	if v := getenv("SELFHEAL_RATE"); v != "" {
-		var rate float64
-		if _, err := fmt.Sscan(v, &rate); err != nil || rate <= 0 {
-			return st, fmt.Errorf("SELFHEAL_RATE=%q: want requests per second, e.g. 50", v)
-		}
-		st.load = append(st.load, load.Rate(rate))
-	}
-	if v := getenv("SELFHEAL_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return st, fmt.Errorf("SELFHEAL_TIMEOUT=%q: want a duration, e.g. 2s", v)
-		}
-		st.load = append(st.load, load.Timeout(d))
-	}
-	if v := getenv("SELFHEAL_KEEPALIVE"); v != "" {
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			return st, fmt.Errorf("SELFHEAL_KEEPALIVE=%q: want true or false", v)
-		}
-		st.load = append(st.load, load.KeepAlive(on))
-	}
-	if st.variants = variant.ParseList(getenv("SELFHEAL_VARIANTS")); slices.Equal(st.variants, []string{"default"}) {
-		st.variants, st.defaultMatrix = nil, true
-	}
-	if st.history, err = history.Parse(getenv("SELFHEAL_HISTORY")); err != nil {
-		return st, fmt.Errorf("SELFHEAL_HISTORY: %w", err)
-	}
-	if v := getenv("SELFHEAL_WARMUP"); v != "" {
-		if st.timing.Warmup, err = time.ParseDuration(v); err != nil {
-			return st, fmt.Errorf("SELFHEAL_WARMUP=%q: want a duration, e.g. 15s", v)
-		}
-	}
-	return st, readHostSettings(getenv, &st)
+	return st, session.CheckReportDir(st.ReportDir)
 }
 
 // planMatrix plans the cells from SELFHEAL_VARIANTS, or else from the
@@ -341,7 +286,7 @@ func planMatrix(st settings, labels map[string][]string) (variant.Matrix, error)
 // -skip-features select, so that the time-left estimate counts only what
 // will run.
 func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, error) {
-	n := st.repeat
+	n := st.Repeat
 	if *repeatFlag != 0 {
 		if err := plan.CheckRepeat(*repeatFlag); err != nil {
 			return nil, fmt.Errorf("-repeat: %w", err)
@@ -354,11 +299,4 @@ func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, e
 	}
 	f := plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
 	return p.Select(f, plan.Cell.Name), nil
-}
-
-func orDefault(v, d string) string {
-	if v == "" {
-		return d
-	}
-	return v
 }

@@ -174,10 +174,10 @@ func wpConfigBreak(env Env) scenario.Scenario {
 func wpConfigBounds(c app.Config) []result.Bound {
 	var b []result.Bound
 	if c.Readiness.SeesPage() && c.Replicas > 1 {
-		b = append(b, result.Bound{Name: "recovery", MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
+		b = append(b, result.Bound{Metric: result.KeyRecovery, MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
 	}
 	if c.Liveness == app.ProbeHTTP {
-		b = append(b, result.Bound{Name: "healing", MS: 20000, Reason: "liveness probe every 10 s, failureThreshold 3: the restart comes after 3 failed probes, at best 20 s after the first"})
+		b = append(b, result.Bound{Metric: result.KeyHealing, MS: 20000, Reason: "liveness probe every 10 s, failureThreshold 3: the restart comes after 3 failed probes, at best 20 s after the first"})
 	}
 	return b
 }
@@ -267,8 +267,8 @@ func nodeHalt(env Env) scenario.Scenario {
 			Server5xx:   scenario.Count(0),
 		},
 		Bounds: []result.Bound{
-			{Name: "recovery", MS: 40000, Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},
-			{Name: "healing", MS: 70000, Reason: "at best 40 s until NotReady (see recovery), then the pods' 30 s tolerationSeconds for unreachable/not-ready before they are evicted and replaced"},
+			{Metric: result.KeyRecovery, MS: 40000, Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},
+			{Metric: result.KeyHealing, MS: 70000, Reason: "at best 40 s until NotReady (see recovery), then the pods' 30 s tolerationSeconds for unreachable/not-ready before they are evicted and replaced"},
 		},
 		Timing: scenario.Timing{Deadline: 4 * time.Minute},
 	}
@@ -301,7 +301,7 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 		HealingCondition: steadyWords,
 		Budgets:          scenario.Budgets{MustNotRecover: true, RecoveryAfterRevert: scenario.Dur(mysqlBackAfterRevert)},
 		Bounds: []result.Bound{
-			{Name: "recovery", MS: 90000, Reason: "MySQL's volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
+			{Metric: result.KeyRecovery, MS: 90000, Reason: "MySQL's volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
 		},
 		Timing: scenario.Timing{Deadline: 90 * time.Second, SteadyTimeout: 8 * time.Minute},
 	}

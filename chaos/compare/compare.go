@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -139,21 +140,19 @@ func Compare(base, new Side, opts ...Option) (*Report, error) {
 	n, nInfo := filter(new, cfg.leave)
 	rep := &Report{Base: bInfo, New: nInfo, Alpha: cfg.alpha, Confidence: cfg.confidence, Gates: cfg.gates,
 		Differences: kindDifferences(b, n)}
-	bs, ns := byScenario(b), byScenario(n)
-	for _, name := range names(bs) {
-		if _, ok := ns[name]; !ok {
-			rep.OnlyBase = append(rep.OnlyBase, name)
-			continue
-		}
-		rep.Scenarios = append(rep.Scenarios, scenario(name, bs[name], ns[name], &cfg))
-	}
-	for _, name := range names(ns) {
-		if _, ok := bs[name]; !ok {
-			rep.OnlyNew = append(rep.OnlyNew, name)
+	bs, ns := byCell(b), byCell(n)
+	for _, p := range pair(bs, ns) {
+		switch {
+		case p.base == "":
+			rep.OnlyNew = append(rep.OnlyNew, p.new)
+		case p.new == "":
+			rep.OnlyBase = append(rep.OnlyBase, p.base)
+		default:
+			rep.Scenarios = append(rep.Scenarios, scenario(p.name, bs[p.base], ns[p.new], &cfg))
 		}
 	}
 	if len(rep.Scenarios) == 0 {
-		return rep, fmt.Errorf("%w (BASE: %v, NEW: %v)", ErrNothingInCommon, names(bs), names(ns))
+		return rep, fmt.Errorf("%w (BASE: %v, NEW: %v)", ErrNothingInCommon, cells(bs), cells(ns))
 	}
 	rep.adjust()
 	return rep, nil
@@ -323,21 +322,88 @@ func kindDifferences(base, new []*result.Result) []string {
 	return out
 }
 
-func byScenario(rs []*result.Result) map[string][]*result.Result {
+// A cell is a scenario against a fixture variant: "image-roll", or
+// "image-roll@no-prestop" for a variant other than the baseline. Results
+// of different cells are never pooled.
+func cellOf(r *result.Result) string {
+	if v := history.KindOf(r).Variant; v != "" && v != "baseline" {
+		return r.Scenario + "@" + v
+	}
+	return r.Scenario
+}
+
+func scenarioOf(cell string) string {
+	s, _, _ := strings.Cut(cell, "@")
+	return s
+}
+
+func byCell(rs []*result.Result) map[string][]*result.Result {
 	m := map[string][]*result.Result{}
 	for _, r := range rs {
-		m[r.Scenario] = append(m[r.Scenario], r)
+		m[cellOf(r)] = append(m[cellOf(r)], r)
 	}
 	return m
 }
 
-func names(m map[string][]*result.Result) []string {
+func cells(m map[string][]*result.Result) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pairing is a BASE cell and a NEW cell compared under name; one of them
+// empty when the other side has no match.
+type pairing struct{ name, base, new string }
+
+// pair matches the sides' cells: the same cell on both sides; and a
+// scenario that each side ran against one variant only, whatever the
+// variants (selfheal compare RUN/baseline RUN/no-pdb: the difference is
+// the point, and Report.Differences names it).
+func pair(bs, ns map[string][]*result.Result) []pairing {
+	perScenario := func(m map[string][]*result.Result) map[string][]string {
+		out := map[string][]string{}
+		for _, c := range cells(m) {
+			out[scenarioOf(c)] = append(out[scenarioOf(c)], c)
+		}
+		return out
+	}
+	bsc, nsc := perScenario(bs), perScenario(ns)
+	var out []pairing
+	done := map[string]bool{}
+	for _, c := range cells(bs) {
+		sc := scenarioOf(c)
+		switch {
+		case len(bsc[sc]) == 1 && len(nsc[sc]) == 1:
+			n := nsc[sc][0]
+			name := c
+			if n != c {
+				name = fmt.Sprintf("%s (%s → %s)", sc, variantOf(c), variantOf(n))
+			}
+			out = append(out, pairing{name, c, n})
+			done[n] = true
+		case ns[c] != nil:
+			out = append(out, pairing{c, c, c})
+			done[c] = true
+		default:
+			out = append(out, pairing{base: c})
+		}
+	}
+	for _, c := range cells(ns) {
+		if !done[c] {
+			out = append(out, pairing{new: c})
+		}
+	}
+	return out
+}
+
+func variantOf(cell string) string {
+	if _, v, ok := strings.Cut(cell, "@"); ok {
+		return v
+	}
+	return "baseline"
 }
 
 func containsKey(keys []result.MetricKey, k result.MetricKey) bool {

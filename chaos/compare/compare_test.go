@@ -231,3 +231,45 @@ func TestWithoutHost(t *testing.T) {
 		}
 	}
 }
+
+// Results of different variants are never pooled; a scenario each side
+// ran against one variant only is compared across them.
+func TestCompareVariants(t *testing.T) {
+	withVariant := func(s Side, v string) Side {
+		for _, r := range s.Results {
+			r.Run.Variant = v
+		}
+		return s
+	}
+	names := func(rep *Report) []string {
+		var out []string
+		for _, s := range rep.Scenarios {
+			out = append(out, fmt.Sprintf("%s n=%d", s.Name, s.Rows[0].Base.N))
+		}
+		return out
+	}
+	base := withVariant(side("a", "image-roll", []float64{1, 1, 1}, []float64{5, 6, 7}), "baseline")
+	base.Results = append(base.Results, withVariant(side("a", "image-roll", []float64{9, 9}, []float64{5, 6}), "no-prestop").Results...)
+	new := withVariant(side("b", "image-roll", []float64{1, 1, 1}, []float64{5, 6, 7}), "")
+	new.Results = append(new.Results, withVariant(side("b", "image-roll", []float64{9, 9}, []float64{5, 6}), "no-prestop").Results...)
+	rep, err := Compare(base, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(rep), []string{"image-roll n=3", "image-roll@no-prestop n=2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("cells %v, want %v", got, want)
+	}
+
+	one := withVariant(side("a", "image-roll", []float64{1, 1, 1}, []float64{5, 6, 7}), "baseline")
+	other := withVariant(side("b", "image-roll", []float64{9, 9}, []float64{5, 6}), "no-prestop")
+	rep, err = Compare(one, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(rep), []string{"image-roll (baseline → no-prestop) n=3"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("cells %v, want %v", got, want)
+	}
+	if !reflect.DeepEqual(rep.Differences, []string{"variant: BASE baseline, NEW no-prestop"}) {
+		t.Errorf("differences %q", rep.Differences)
+	}
+}

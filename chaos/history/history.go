@@ -1,9 +1,11 @@
 // Package history derives budgets from earlier runs, the way OpenShift's
-// disruption monitors do: a run is held to a quantile (P95 by default) of
-// the same figure over the last K runs of the same kind (see Kind), with a
-// floor so that a history of near-zero outages does not fail on a blip.
-// With fewer than a minimum number of such runs there is no history
-// budget and the static budgets judge alone.
+// disruption monitors do: a result is held to a quantile (P95 by default)
+// of the same figure over the last K results of the same kind (see Kind)
+// from earlier runs, with a floor so that a history of near-zero outages
+// does not fail on a blip. Each result is one run of the scenario: a
+// nightly gives one, a run repeated N times gives N. With fewer than a
+// minimum number of such results there is no history budget and the
+// static budgets judge alone.
 //
 // It reads results and returns budget checks; the engine adds them to a
 // result before its verdict is final (chaos/session), and the report only
@@ -40,21 +42,16 @@ type run struct {
 func Judge(r *result.Result, history []*result.Result, s Settings) Outcome {
 	kind := KindOf(r)
 	used, excluded := sameKind(r, kind, history)
-	sort.Slice(used, func(i, j int) bool { return used[i].started.After(used[j].started) })
-	if len(used) > s.Last {
-		var older []string
-		for _, u := range used[s.Last:] {
-			older = append(older, u.id)
-		}
-		excluded.add(fmt.Sprintf("older than the last %d runs of this kind", s.Last), older...)
-		used = used[:s.Last]
-	}
+	used, older := lastResults(used, s.Last)
+	excluded.add(fmt.Sprintf("older than the last %d results of this kind", s.Last), older...)
 	o := Outcome{Note: result.HistoryNote{Kind: kind.String(), Settings: s.String(), Excluded: excluded.list()}}
+	n := 0
 	for _, u := range used {
 		o.Note.Runs = append(o.Note.Runs, u.id)
+		n += len(u.results)
 	}
-	if len(used) < s.MinRuns {
-		o.Note.Fallback = fmt.Sprintf("%s of this kind before this one, fewer than %d: the static budgets judge alone", runs(len(used)), s.MinRuns)
+	if n < s.MinRuns {
+		o.Note.Fallback = fmt.Sprintf("%s of this kind before this one, fewer than %d: the static budgets judge alone", results(n), s.MinRuns)
 		return o
 	}
 	for _, key := range s.Metrics {
@@ -65,6 +62,42 @@ func Judge(r *result.Result, history []*result.Result, s Settings) Outcome {
 	return o
 }
 
+// lastResults keeps the newest k results of runs (a repeated scenario
+// gives a run several), newest run first, and names the runs left with
+// none.
+func lastResults(runs []*run, k int) ([]*run, []string) {
+	var all []*result.Result
+	for _, u := range runs {
+		all = append(all, u.results...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Started.After(all[j].Started) })
+	if len(all) > k {
+		all = all[:k]
+	}
+	keep := map[*result.Result]bool{}
+	for _, r := range all {
+		keep[r] = true
+	}
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].started.After(runs[j].started) })
+	var kept []*run
+	var older []string
+	for _, u := range runs {
+		var rs []*result.Result
+		for _, r := range u.results {
+			if keep[r] {
+				rs = append(rs, r)
+			}
+		}
+		if len(rs) == 0 {
+			older = append(older, u.id)
+			continue
+		}
+		u.results = rs
+		kept = append(kept, u)
+	}
+	return kept, older
+}
+
 // Apply adds o's checks and note to r and makes its verdict final: a run
 // that missed a history budget fails; one that could not run stays an
 // error.
@@ -72,8 +105,10 @@ func Apply(r *result.Result, o Outcome) {
 	r.Budgets = append(r.Budgets, o.Checks...)
 	note := o.Note
 	r.History = &note
-	if r.Verdict != result.VerdictError && len(r.Budgets) > 0 {
-		r.Verdict = result.Judge(r.Budgets)
+	// Only ever worse: a verdict the engine reached for other reasons
+	// stands.
+	if r.Verdict != result.VerdictError && result.Judge(o.Checks) == result.VerdictFail {
+		r.Verdict = result.VerdictFail
 	}
 }
 
@@ -102,8 +137,8 @@ func sameKind(r *result.Result, kind Kind, history []*result.Result) ([]*run, *e
 			ex.add("measured on a starved machine", id)
 			continue
 		}
-		if d := kind.Differences(KindOf(h)); len(d) > 0 {
-			ex.add(d[0], id)
+		if k := KindOf(h); k != kind {
+			ex.add(kind.Differences(k)[0], id)
 			continue
 		}
 		u, ok := byID[id]
@@ -196,6 +231,13 @@ func floor(m result.Metric, r *result.Result, s Settings) float64 {
 	return 0
 }
 
+func results(n int) string {
+	if n == 1 {
+		return "1 result"
+	}
+	return fmt.Sprintf("%d results", n)
+}
+
 func runs(n int) string {
 	if n == 1 {
 		return "1 run"
@@ -210,6 +252,9 @@ type exclusions struct {
 }
 
 func (e *exclusions) add(reason string, ids ...string) {
+	if len(ids) == 0 {
+		return
+	}
 	if e.runs == nil {
 		e.runs = map[string][]string{}
 	}

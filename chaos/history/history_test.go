@@ -107,7 +107,7 @@ func TestJudgeFallsBackWithFewRuns(t *testing.T) {
 	if len(o.Checks) != 0 {
 		t.Errorf("4 runs (min 5) gave checks: %+v", o.Checks)
 	}
-	if want := "4 runs of this kind before this one, fewer than 5: the static budgets judge alone"; o.Note.Fallback != want {
+	if want := "4 results of this kind before this one, fewer than 5: the static budgets judge alone"; o.Note.Fallback != want {
 		t.Errorf("fallback %q, want %q", o.Note.Fallback, want)
 	}
 }
@@ -170,7 +170,7 @@ func TestJudgeKeepsTheLastK(t *testing.T) {
 	if c == nil || c.Pass || c.Limit != 2000 {
 		t.Errorf("check %+v: want the last 5 runs' 2 s and a failure", c)
 	}
-	if len(o.Note.Excluded) != 1 || len(o.Note.Excluded[0].Runs) != 20 || !strings.HasPrefix(o.Note.Excluded[0].Reason, "older than the last 5") {
+	if len(o.Note.Excluded) != 1 || len(o.Note.Excluded[0].Runs) != 20 || o.Note.Excluded[0].Reason != "older than the last 5 results of this kind" {
 		t.Errorf("excluded %+v: want the 20 older runs", o.Note.Excluded)
 	}
 }
@@ -188,10 +188,17 @@ func TestJudgeRepetitions(t *testing.T) {
 	}
 	o := Judge(res(6, 4, 0), hist, only(result.KeyRecovery))
 	c := find(o.Checks, result.KeyRecovery)
-	// 15 values, five each of 1, 2, 3 s: P95 h = (15 + 1/3)·0.95 + 1/3 ≥ 14.9 → 3 s.
-	want := "recovery 4s > P95 3s of 15 results in the last 5 runs of the same kind"
+	// The last 14 of 15 values (the oldest, 1 s, is cut): four of 1 s and
+	// five each of 2 and 3 s. P95: h = (14 + 1/3)·0.95 + 1/3 ≥ 13.9 → 3 s.
+	want := "recovery 4s > P95 3s of 14 results in the last 5 runs of the same kind"
 	if c == nil || c.Message != want {
 		t.Errorf("check %+v, want %q", c, want)
+	}
+	// Two runs of three repetitions are six results: enough for a budget
+	// (min 5).
+	o = Judge(res(6, 4, 0), hist[9:], only(result.KeyRecovery))
+	if c := find(o.Checks, result.KeyRecovery); c == nil || c.History.Runs != 2 || c.History.Samples != 6 {
+		t.Errorf("two runs of three: %+v (fallback %q)", c, o.Note.Fallback)
 	}
 }
 
@@ -225,6 +232,13 @@ func TestApply(t *testing.T) {
 	Apply(r, Judge(r, hist, only(result.KeyRecovery)))
 	if r.Verdict != result.VerdictFail || !r.FailedHistory() || len(r.Budgets) != 2 || r.History == nil {
 		t.Errorf("after Apply: verdict %q, budgets %+v, history %+v", r.Verdict, r.Budgets, r.History)
+	}
+	// A fail stays a fail when the history is kept.
+	f := res(6, 10, 0)
+	f.Verdict = result.VerdictFail
+	Apply(f, Judge(f, hist, only(result.KeyRecovery)))
+	if f.Verdict != result.VerdictFail || f.FailedHistory() {
+		t.Errorf("a failed run within its history: verdict %q", f.Verdict)
 	}
 	e := res(6, 30, 0)
 	e.Verdict = result.VerdictError

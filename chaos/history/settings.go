@@ -15,10 +15,12 @@ type Settings struct {
 	Off bool
 	// Quantile of the history that is the limit (0.95: P95).
 	Quantile float64
-	// Last is K: the most recent runs of the same kind used.
+	// Last is K: the most recent results of the same kind used. A result
+	// is one run of the scenario: a nightly gives one, a run repeated N
+	// times gives N.
 	Last int
-	// MinRuns is how many earlier runs of the kind there must be for a
-	// history budget; with fewer, the static budgets judge alone.
+	// MinRuns is how many earlier results of the kind there must be for
+	// a history budget; with fewer, the static budgets judge alone.
 	MinRuns int
 	// Floor is the least limit for a time: a history of near-zero outages
 	// must not fail a run on a 100 ms blip. For a count of requests the
@@ -28,7 +30,7 @@ type Settings struct {
 	Metrics []result.MetricKey
 }
 
-// Defaults: P95 of the last 14 runs (two weeks of nightlies), from 5 runs
+// Defaults: P95 of the last 14 results (two weeks of nightlies), from 5
 // on, at least 1 s (or a second's requests), on the figures that hurt
 // users or measure healing.
 func Defaults() Settings {
@@ -42,7 +44,7 @@ func Defaults() Settings {
 }
 
 // SpecHelp describes Parse's input, for flag and variable help.
-const SpecHelp = `"off", or comma-separated p=0.95 (the quantile), last=14 (runs), min=5 (runs), floor=1s, metrics=downtime+recovery+...`
+const SpecHelp = `"off", or comma-separated p=0.95 (the quantile), last=14 (results), min=5 (results), floor=1s, metrics=downtime+recovery+...`
 
 // Parse reads settings written as SpecHelp says, over the defaults: ""
 // is the defaults, "off" turns history budgets off, "p=0.99,last=30"
@@ -106,7 +108,7 @@ func (s Settings) Validate() error {
 	case !(s.Quantile > 0 && s.Quantile < 1):
 		return fmt.Errorf("history quantile p=%v: want between 0 and 1, e.g. 0.95", s.Quantile)
 	case s.Last < 1:
-		return fmt.Errorf("history last=%d: want at least 1 run", s.Last)
+		return fmt.Errorf("history last=%d: want at least 1 result", s.Last)
 	case s.MinRuns < 1 || s.MinRuns > s.Last:
 		return fmt.Errorf("history min=%d: want between 1 and last=%d", s.MinRuns, s.Last)
 	case s.Floor < 0:

@@ -41,9 +41,9 @@ type ExecResult struct {
 
 // Exec runs command in a container and returns its output. It speaks
 // WebSocket first and falls back to SPDY on an upgrade failure, as kubectl
-// does (SPDY alone is flaky on new clusters, go-apis.md P-C2). A non-zero
+// does (SPDY alone fails intermittently on Kubernetes 1.34 and later). A non-zero
 // exit is an error carrying the exit code and stderr. Pass a ctx with a
-// deadline: exec into a pod on a stopped node hangs until it (P-C4).
+// deadline: exec into a pod on a stopped node hangs until it.
 func (c *Client) Exec(ctx context.Context, namespace, pod, container string, command ...string) (ExecResult, error) {
 	req := c.Kubernetes.CoreV1().RESTClient().Post().
 		Resource("pods").Namespace(namespace).Name(pod).SubResource("exec").

@@ -202,7 +202,8 @@ var ErrNotSteady = errors.New("not at the desired state")
 
 // WaitFor polls check until it holds, the timeout passes or ctx ends.
 // Transient API errors are retried (a restarting node must not abort a
-// wait, go-apis.md P-E6); the last reason is in the error.
+// wait, as e2e-framework's PodReady and the like do on a Get error); the
+// last reason is in the error.
 func WaitFor(ctx context.Context, check Check, interval, timeout time.Duration) error {
 	var why string
 	var lastErr error

@@ -3,8 +3,8 @@
 // measure.Outcome (no body, no headers), so memory stays flat however long
 // the run.
 //
-// The settings follow what bends the measurement (see MEASUREMENT.md and
-// the vegeta pitfalls in the project notes):
+// The settings follow what bends the measurement (docs/measurement.md,
+// "Requests" and "Load"):
 //   - a short per-request timeout (2 s by default): vegeta's 30 s would
 //     hide how fast a dead endpoint fails over;
 //   - redirects are not followed, so a 3xx is a success as answered;
@@ -239,7 +239,9 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 	var st Stats
 	st.Began = time.Now()
 	sink.Began(st.Began)
-	results := atk.Attack(g.targeter(sink), g.pacer(), g.cfg.duration, g.cfg.name)
+	stopPacing := make(chan struct{})
+	pacer := stoppable{Pacer: g.pacer(), duration: g.cfg.duration, stop: stopPacing}
+	results := atk.Attack(g.targeter(sink), pacer, g.cfg.duration, g.cfg.name)
 
 	stopped := make(chan time.Time, 1)
 	finished := make(chan struct{})
@@ -248,6 +250,7 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 		select {
 		case <-ctx.Done():
 			stopped <- time.Now()
+			close(stopPacing)
 			atk.Stop()
 		case <-finished:
 		}

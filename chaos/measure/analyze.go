@@ -11,7 +11,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
-// Defaults of Params, from MEASUREMENT.md.
+// Defaults of Params, from docs/measurement.md.
 const (
 	DefaultConfirmationWindow = 10 * time.Second
 	DefaultBucket             = time.Second
@@ -69,7 +69,7 @@ type Input struct {
 	Params Params
 }
 
-// Analyze computes the result of a run per MEASUREMENT.md (see the package
+// Analyze computes the result of a run per docs/measurement.md (see the package
 // doc for every choice it makes). It fails only on input it cannot make
 // sense of.
 func Analyze(in Input) (*result.Result, error) {

@@ -1,5 +1,5 @@
 // Package measure turns a stream of requests into the figures defined in
-// MEASUREMENT.md: outages, downtime, 5xx and errors, time to first error,
+// docs/measurement.md: outages, downtime, 5xx and errors, time to first error,
 // recovery and latency windows. It knows nothing of how the load is made:
 // it works on Sample, a compact record of one request, so a run's memory
 // grows by 16 bytes per request and nothing else (the chaos/load package

@@ -10,7 +10,7 @@ import (
 // status). ClassNone means the request got a status.
 type Class uint8
 
-// The error classes of MEASUREMENT.md. The numbering is internal; the
+// The error classes of docs/measurement.md. The numbering is internal; the
 // result names classes by their String.
 const (
 	ClassNone Class = iota
@@ -65,7 +65,7 @@ func micros(d time.Duration) uint32 {
 	return uint32(us)
 }
 
-// failed says whether s is a failed request under MEASUREMENT.md.
+// failed says whether s is a failed request under docs/measurement.md.
 func failed(s Sample, failOn4xx bool) bool {
 	switch {
 	case s.Code == 0 || s.Class != ClassNone:

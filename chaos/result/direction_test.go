@@ -5,7 +5,7 @@ import "testing"
 func TestHigherIsBetter(t *testing.T) {
 	want := map[MetricKey]bool{
 		KeyDowntime: false, KeyLongestOutage: false, Key5xx: false, KeyTransportErrors: false,
-		KeyTimeToFirstError: false, KeyRecovery: false, KeyHealing: false, KeyRecovered: true,
+		KeyTimeToFirstError: true, KeyRecovery: false, KeyHealing: false, KeyRecovered: true,
 		KeyImpactP99: false, KeyRecoveryAfterRevert: false,
 	}
 	for _, m := range Metrics() {

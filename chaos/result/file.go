@@ -26,14 +26,57 @@ func WriteFile(path string, r *Result) error {
 
 // WriteFileAtomic writes data to a temporary file next to path, syncs it and
 // renames it into place.
-func WriteFileAtomic(path string, data []byte) (err error) {
+func WriteFileAtomic(path string, data []byte) error {
+	return WriteFilesAtomic(File{Path: path, Data: data})
+}
+
+// File is one file for WriteFilesAtomic.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// WriteFilesAtomic writes files so that they are all written or none is:
+// every file is first written whole to a temporary file next to its
+// path, and only when all of them are does each replace its path. A
+// failure before that (a directory that cannot be created, a full disk)
+// leaves every path as it was.
+func WriteFilesAtomic(files ...File) (err error) {
+	staged := make([]string, 0, len(files))
+	defer func() {
+		if err != nil {
+			for _, tmp := range staged {
+				os.Remove(tmp)
+			}
+		}
+	}()
+	for _, f := range files {
+		if st, err := os.Stat(f.Path); err == nil && st.IsDir() {
+			return fmt.Errorf("writing %s: it is a directory", f.Path)
+		}
+		tmp, err := stage(f.Path, f.Data)
+		if err != nil {
+			return err
+		}
+		staged = append(staged, tmp)
+	}
+	for i, f := range files {
+		if err := os.Rename(staged[i], f.Path); err != nil {
+			return fmt.Errorf("moving %s into place: %w", f.Path, err)
+		}
+	}
+	return nil
+}
+
+// stage writes data to a synced temporary file next to path.
+func stage(path string, data []byte) (name string, err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating directory for %s: %w", path, err)
+		return "", fmt.Errorf("creating directory for %s: %w", path, err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -42,21 +85,18 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
+		return "", fmt.Errorf("syncing %s: %w", path, err)
 	}
 	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("moving result into place at %s: %w", path, err)
-	}
-	return nil
+	return f.Name(), nil
 }
 
 // ReadFile reads and validates a result document.
@@ -79,12 +119,25 @@ func Decode(rd io.Reader) (*Result, error) {
 	var r Result
 	dec := json.NewDecoder(rd)
 	if err := dec.Decode(&r); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, fmt.Errorf("not JSON (offset %d: %v); expected a %s document as written by selfheal", syn.Offset, err, Schema)
-		}
-		return nil, fmt.Errorf("decoding: %w", err)
+		return nil, decodeError(err)
 	}
+	return finish(&r)
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("cut short (the JSON ends in the middle): the file is incomplete, perhaps from a full disk or an interrupted copy")
+	}
+	if errors.As(err, &syn) {
+		return fmt.Errorf("not JSON (offset %d: %v); expected a %s document as written by selfheal", syn.Offset, err, Schema)
+	}
+	return fmt.Errorf("decoding: %w", err)
+}
+
+// finish checks a decoded result's schema and fills the maps and lists a
+// reader may range over without a nil check.
+func finish(r *Result) (*Result, error) {
 	switch {
 	case r.Schema == "":
 		return nil, fmt.Errorf("no \"schema\" field; expected %q (is this a selfheal result file?)", Schema)
@@ -102,5 +155,5 @@ func Decode(rd io.Reader) (*Result, error) {
 	if r.Events == nil {
 		r.Events = []Event{}
 	}
-	return &r, nil
+	return r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,54 @@ func TestReadPaths(t *testing.T) {
 				t.Errorf("got %v, %d skipped (%v); want %s, %d skipped", names, len(skipped), skipped, tt.scenarios, tt.skipped)
 			}
 		})
+	}
+}
+
+// notAResult reads only the first key of a selfheal file, and any other
+// document whole, with the same answers.
+func TestNotAResult(t *testing.T) {
+	for _, tt := range []struct{ doc, want string }{
+		{`{"schema":"selfheal.result/v1","scenario":"a"}`, ""},
+		{`{"scenario":"a","schema":"selfheal.result/v1"}`, ""},
+		{`{"schema":"other/v1"}`, `schema "other/v1"`},
+		{`{"latencies":{},"schema":"vegeta"}`, `schema "vegeta"`},
+		{`{"latencies":{}}`, `no "schema" field`},
+		{`{"schema":3}`, "not a JSON object"},
+		{`[1,2]`, "not a JSON object"},
+		{`hello`, "not a JSON object"},
+	} {
+		if got := notAResult([]byte(tt.doc)); got != tt.want {
+			t.Errorf("notAResult(%s) = %q, want %q", tt.doc, got, tt.want)
+		}
+	}
+}
+
+// ReadFigures gives the same results as ReadPaths but for the parts only a
+// detailed report draws.
+func TestReadFigures(t *testing.T) {
+	dir := filepath.Join("..", "..", "reports", "testdata", "nightly")
+	full, _, err := ReadPaths(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, _, err := ReadFigures(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lean) != len(full) {
+		t.Fatalf("%d results, ReadPaths %d", len(lean), len(full))
+	}
+	for i := range full {
+		f, l := *full[i].Result, *lean[i].Result
+		if len(f.Timeline) == 0 || len(f.Events) == 0 {
+			t.Fatalf("%s: the sample has no timeline or events; the test shows nothing", full[i].Path)
+		}
+		if len(l.Timeline) != 0 || len(l.Events) != 0 || len(l.Outages) != 0 || len(l.Targets) != 0 {
+			t.Errorf("%s: heavy parts read", lean[i].Path)
+		}
+		f.Timeline, f.Events, f.Outages, f.Targets = nil, []Event{}, nil, nil
+		if !reflect.DeepEqual(f, l) {
+			t.Errorf("%s: figures differ", lean[i].Path)
+		}
 	}
 }

@@ -3,7 +3,7 @@
 //
 // The JSON field names marked "contract" are read by other tools and must not
 // change within a schema version; new fields may be added. Every figure is
-// defined in MEASUREMENT.md (shared with the measurement code in
+// defined in docs/measurement.md (shared with the measurement code in
 // chaos/measure); this package only carries the numbers.
 //
 // Durations are float milliseconds (microsecond resolution is kept) so a
@@ -174,7 +174,7 @@ type Load struct {
 	MaxSendGapMS float64 `json:"max_send_gap_ms"`
 }
 
-// AnalysisParams are the knobs the figures depend on (MEASUREMENT.md).
+// AnalysisParams are the knobs the figures depend on (docs/measurement.md).
 type AnalysisParams struct {
 	ResolutionMS         float64 `json:"resolution_ms"` // 1/rate: no edge is finer than this
 	ConfirmationWindowMS float64 `json:"confirmation_window_ms"`
@@ -190,7 +190,8 @@ type Requests struct {
 	Failed int `json:"failed"` // contract
 }
 
-// Outage is a maximal run of failed requests (MEASUREMENT.md "Outages").
+// Outage is a maximal run of failed requests (docs/measurement.md,
+// "Outages and downtime").
 type Outage struct {
 	Start      time.Time      `json:"start"`       // contract: send time of the first failed request
 	End        time.Time      `json:"end"`         // contract: send time of the next success, or the run's end when Open
@@ -208,7 +209,7 @@ type Injection struct {
 	Fault  string    `json:"fault"`  // contract
 	Detail string    `json:"detail"` // contract: what exactly: pod, node, image
 	// Per-injection figures, measured from this injection (see
-	// MEASUREMENT.md); absent on reverts.
+	// docs/measurement.md); absent on reverts.
 	TimeToFirstErrorMS *float64 `json:"time_to_first_error_ms,omitempty"`
 	RecoveryMS         *float64 `json:"recovery_ms,omitempty"`
 	Recovered          *bool    `json:"recovered,omitempty"`
@@ -294,7 +295,11 @@ type Event struct {
 
 // Bound is a recovery the fixture's settings allow at best.
 type Bound struct {
-	Name   string  `json:"name"`
+	// Metric is the figure bounded, a key of Metrics().
+	Metric MetricKey `json:"metric,omitempty"`
+	// Name says what the bound is, when the metric alone does not; older
+	// results name the metric here ("recovery").
+	Name   string  `json:"name,omitempty"`
 	MS     float64 `json:"ms"`
 	Reason string  `json:"reason"`
 }

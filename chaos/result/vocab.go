@@ -114,7 +114,7 @@ type Metric struct {
 
 // Title is the metric's name as a heading: "Longest outage".
 func (m Metric) Title() string {
-	if m.Name == "" {
+	if m.Short == "" { // not from the table: its key as written
 		return string(m.Key)
 	}
 	return strings.ToUpper(m.Name[:1]) + m.Name[1:]
@@ -322,6 +322,37 @@ func (v Verdict) Words() string {
 		return "without budgets"
 	}
 	return string(v)
+}
+
+// Definition is the metric b bounds, by its Metric or, in older results,
+// by its Name; false when neither names a metric of the table.
+func (b Bound) Definition() (Metric, bool) {
+	if b.Metric != "" {
+		return MetricByKey(b.Metric)
+	}
+	return MetricByKey(b.Name)
+}
+
+// Label names b for people: its Name, else its metric's title.
+func (b Bound) Label() string {
+	if b.Name != "" {
+		return b.Name
+	}
+	if m, ok := b.Definition(); ok {
+		return m.Title()
+	}
+	return string(b.Metric)
+}
+
+// BoundsOf are the bounds r has on metric k.
+func (r *Result) BoundsOf(k MetricKey) []Bound {
+	var out []Bound
+	for _, b := range r.LowerBounds {
+		if m, ok := b.Definition(); ok && m.Key == k {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // HostVerdict is how much the machine that measured a result was loaded

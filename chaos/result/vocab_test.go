@@ -8,11 +8,11 @@ func TestOutcome(t *testing.T) {
 		r    Result
 		want Verdict
 	}{
-		{"given", Result{Verdict: "fail"}, "fail"},
-		{"error", Result{Error: "cluster gone"}, "error"},
-		{"no budgets", Result{}, "none"},
-		{"budget missed", Result{Budgets: []BudgetCheck{{Pass: true}, {Pass: false}}}, "fail"},
-		{"budgets kept", Result{Budgets: []BudgetCheck{{Pass: true}}}, "pass"},
+		{"given", Result{Verdict: VerdictFail}, VerdictFail},
+		{"error", Result{Error: "cluster gone"}, VerdictError},
+		{"no budgets", Result{}, VerdictNone},
+		{"budget missed", Result{Budgets: []BudgetCheck{{Pass: true}, {Pass: false}}}, VerdictFail},
+		{"budgets kept", Result{Budgets: []BudgetCheck{{Pass: true}}}, VerdictPass},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -20,5 +20,56 @@ func TestOutcome(t *testing.T) {
 				t.Errorf("Outcome = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestMetricTable checks the table every renderer reads: each metric is
+// found by its key and its short name, and no two share either.
+func TestMetricTable(t *testing.T) {
+	keys, shorts := map[MetricKey]bool{}, map[string]bool{}
+	for _, m := range Metrics() {
+		if m.Key == "" || m.Short == "" || m.Name == "" || m.Unit == "" || m.Value == nil {
+			t.Errorf("metric %+v: key, short name, name, unit and accessor are all needed", m)
+		}
+		if keys[m.Key] || shorts[m.Short] {
+			t.Errorf("metric %s/%s named twice", m.Key, m.Short)
+		}
+		keys[m.Key], shorts[m.Short] = true, true
+		for _, k := range []string{string(m.Key), m.Short} {
+			if got, ok := MetricByKey(k); !ok || got.Key != m.Key {
+				t.Errorf("MetricByKey(%q) = %s, %v", k, got.Key, ok)
+			}
+		}
+		if m.Unit == UnitBool && m.Verb == "" {
+			t.Errorf("yes/no metric %s has no verb for its budget", m.Key)
+		}
+		if m.Never != nil && m.Missed == "" {
+			t.Errorf("metric %s can be never but has no words for it", m.Key)
+		}
+	}
+}
+
+// TestDefinitions finds the metric of a budget check and of a bound, also
+// in results written before bounds named their metric.
+func TestDefinitions(t *testing.T) {
+	if m := (BudgetCheck{Metric: KeyRecovered}).Definition(); m.Requirement(1) != "must recover" || m.Requirement(0) != "must not recover" {
+		t.Errorf("recovered budget reads %q / %q", m.Requirement(1), m.Requirement(0))
+	}
+	if m := (BudgetCheck{Metric: "queue_ms"}).Definition(); m.Unit != UnitMS || m.Name != "queue_ms" {
+		t.Errorf("unknown check metric: %+v", m)
+	}
+	r := &Result{LowerBounds: []Bound{
+		{Name: "recovery", MS: 1},                             // written before Bound.Metric
+		{Metric: KeyHealing, Name: "liveness restart", MS: 2}, // a name beyond the metric
+		{Name: "node NotReady", MS: 3},                        // free words: no metric
+	}}
+	if got := r.BoundsOf(KeyRecovery); len(got) != 1 || got[0].MS != 1 || got[0].Label() != "recovery" {
+		t.Errorf("recovery bounds %+v", got)
+	}
+	if got := r.BoundsOf(KeyHealing); len(got) != 1 || got[0].Label() != "liveness restart" {
+		t.Errorf("healing bounds %+v", got)
+	}
+	if got := (Bound{Metric: KeyRecovery}).Label(); got != "Recovery" {
+		t.Errorf("label %q, want the metric's title", got)
 	}
 }

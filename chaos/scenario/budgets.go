@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,8 +42,9 @@ func budgetMetrics() []result.MetricKey {
 	}
 }
 
-// metricNames lists the Short names overrides accept.
-func metricNames() []string {
+// OverrideMetrics lists the Short names overrides accept, in the order
+// checks are written.
+func OverrideMetrics() []string {
 	var names []string
 	for _, k := range budgetMetrics() {
 		names = append(names, metric(k).Short)
@@ -163,11 +166,17 @@ func unknownWhy(m result.Metric, r *result.Result) string {
 }
 
 // Overrides are budget changes given by a user, by scenario ("*" for all)
-// and metric: "node-halt.downtime=90s,*.5xx=0,wp-config-break.recovered=any".
-// recovered takes true (must recover), false (must not) or any.
+// and metric (the Short names of result.Metrics()):
+// "node-halt.downtime=90s,*.5xx=0,wp-config-break.recovered=any".
+// recovered takes true (must recover), false (must not) or any; the other
+// metrics a limit or none (no limit). ParseOverrides has checked every
+// value, so applying them cannot fail.
 type Overrides map[string]map[string]string
 
-// ParseOverrides reads the comma-separated form above.
+// ParseOverrides reads the comma-separated form above and checks every
+// item: its shape, its metric and its value, so that a typo is found
+// before any work starts rather than when the scenario it names runs.
+// The scenario scope is checked against the catalog by CheckScenarios.
 func ParseOverrides(s string) (Overrides, error) {
 	o := Overrides{}
 	for _, item := range strings.Split(s, ",") {
@@ -177,11 +186,19 @@ func ParseOverrides(s string) (Overrides, error) {
 		}
 		key, value, ok := strings.Cut(item, "=")
 		scen, metric, ok2 := strings.Cut(key, ".")
+		scen, metric, value = strings.TrimSpace(scen), strings.TrimSpace(metric), strings.TrimSpace(value)
 		if !ok || !ok2 || scen == "" || metric == "" || value == "" {
-			return nil, fmt.Errorf("budget override %q: want SCENARIO.METRIC=VALUE (SCENARIO may be *; METRIC one of %s)", item, strings.Join(metricNames(), ", "))
+			return nil, fmt.Errorf("budget override %q: want SCENARIO.METRIC=VALUE (SCENARIO may be *; METRIC one of %s)", item, strings.Join(OverrideMetrics(), ", "))
 		}
 		if budgetKey(metric) == "" {
-			return nil, fmt.Errorf("budget override %q: unknown metric %q; use one of %s", item, metric, strings.Join(metricNames(), ", "))
+			return nil, fmt.Errorf("budget override %q: unknown metric %q; use one of %s", item, metric, strings.Join(OverrideMetrics(), ", "))
+		}
+		if _, dup := o[scen][metric]; dup {
+			return nil, fmt.Errorf("budget override %q: %s.%s is given twice (%s.%s=%s before)", item, scen, metric, scen, metric, o[scen][metric])
+		}
+		var scratch Budgets
+		if err := scratch.set(metric, value); err != nil {
+			return nil, fmt.Errorf("budget override %q: %w", item, err)
 		}
 		if o[scen] == nil {
 			o[scen] = map[string]string{}
@@ -191,17 +208,34 @@ func ParseOverrides(s string) (Overrides, error) {
 	return o, nil
 }
 
+// CheckScenarios refuses overrides whose scope is neither "*" nor one of
+// known, so a misspelt scenario is not silently ignored.
+func (o Overrides) CheckScenarios(known []string) error {
+	var unknown []string
+	for _, s := range o.Scenarios() {
+		if !slices.Contains(known, s) {
+			unknown = append(unknown, s)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	var items []string
+	for _, s := range unknown {
+		for _, m := range slices.Sorted(maps.Keys(o[s])) {
+			items = append(items, fmt.Sprintf("%s.%s=%s", s, m, o[s][m]))
+		}
+	}
+	return fmt.Errorf("budget override %s: no scenario named %s; known: %s (or * for all)",
+		strings.Join(items, ","), strings.Join(unknown, ", "), strings.Join(known, ", "))
+}
+
 // Apply returns b with the overrides for scenario (those for "*" first,
 // then the scenario's own) applied. "none" removes a limit.
 func (o Overrides) Apply(scenario string, b Budgets) (Budgets, error) {
 	for _, scope := range []string{"*", scenario} {
 		metrics := o[scope]
-		keys := make([]string, 0, len(metrics))
-		for k := range metrics {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, metric := range keys {
+		for _, metric := range slices.Sorted(maps.Keys(metrics)) {
 			if err := b.set(metric, metrics[metric]); err != nil {
 				return b, fmt.Errorf("budget override %s.%s=%s: %w", scope, metric, metrics[metric], err)
 			}
@@ -223,9 +257,14 @@ func (o Overrides) Scenarios() []string {
 	return names
 }
 
+// set applies one override; the error names the value and what it should
+// have been.
 func (b *Budgets) set(metric, value string) error {
 	key := budgetKey(metric)
-	if key == result.KeyRecovered {
+	switch key {
+	case "":
+		return fmt.Errorf("unknown metric %q; use one of %s", metric, strings.Join(OverrideMetrics(), ", "))
+	case result.KeyRecovered:
 		switch value {
 		case "true":
 			b.MustRecover, b.MustNotRecover = true, false
@@ -234,18 +273,17 @@ func (b *Budgets) set(metric, value string) error {
 		case "any":
 			b.MustRecover, b.MustNotRecover = false, false
 		default:
-			return fmt.Errorf("want true, false or any")
+			return fmt.Errorf("%s=%q: want true, false or any", metric, value)
 		}
 		return nil
-	}
-	if key == result.Key5xx {
+	case result.Key5xx:
 		if value == "none" {
 			b.Server5xx = nil
 			return nil
 		}
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 0 {
-			return fmt.Errorf("want a count >= 0 or none")
+			return fmt.Errorf("%s=%q: want a count >= 0 (such as 0 or 10), or none", metric, value)
 		}
 		b.Server5xx = &n
 		return nil
@@ -254,7 +292,7 @@ func (b *Budgets) set(metric, value string) error {
 	if value != "none" {
 		v, err := time.ParseDuration(value)
 		if err != nil || v < 0 {
-			return fmt.Errorf("want a duration such as 30s or 1m30s, or none")
+			return fmt.Errorf("%s=%q: want a duration >= 0 such as 30s or 1m30s, or none", metric, value)
 		}
 		d = &v
 	}

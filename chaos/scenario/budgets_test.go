@@ -66,6 +66,8 @@ func TestOverrides(t *testing.T) {
 		{"x.downtime=soon", "x", "", "want a duration"},
 		{"x.5xx=-1", "x", "", "want a count"},
 		{"x.recovered=maybe", "x", "", "want true, false or any"},
+		{"x.5xx=none,x.healing=none", "x", "downtime ≤ 1m0s", ""},
+		{"*.recovered=true,x.recovered=any", "x", "downtime ≤ 1m0s, 5xx ≤ 10", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -146,5 +148,63 @@ func TestBudgetRecoveryAfterRevert(t *testing.T) {
 	b, err := o.Apply("mysql-node-halt", Budgets{RecoveryAfterRevert: Dur(2 * time.Minute)})
 	if err != nil || b.RecoveryAfterRevert == nil || *b.RecoveryAfterRevert != 3*time.Minute {
 		t.Errorf("override: %v %v", b, err)
+	}
+}
+
+// Every value is checked when the overrides are read, not when the
+// scenario they name runs (after the cluster was prepared, or never for a
+// scenario not selected): the error names the item and the value.
+func TestParseOverridesChecksValues(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"*.downtime=abc", `budget override "*.downtime=abc": downtime="abc": want a duration`},
+		{"*.downtime=-5s", `downtime="-5s": want a duration >= 0`},
+		{"*.5xx=-1", `budget override "*.5xx=-1": 5xx="-1": want a count >= 0`},
+		{"*.5xx=1.5", `5xx="1.5"`},
+		{"*.recovered=maybe", `budget override "*.recovered=maybe": recovered="maybe": want true, false or any`},
+		{"node-halt.healing=2m,node-halt.recovery=1h3", `recovery="1h3"`},
+		{"x.downtime=1s,x.downtime=2s", "x.downtime is given twice"},
+		{"x.errors=0", `unknown metric "errors"`},           // in the metric table, but not a budget
+		{"x.downtime_ms=5s", `unknown metric "downtime_ms"`}, // the key, not the short name
+		{"x.=5s", "want SCENARIO.METRIC=VALUE"},
+		{"x.downtime=", "want SCENARIO.METRIC=VALUE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			o, err := ParseOverrides(tt.in)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ParseOverrides(%q) = %v, %v; want an error containing %q", tt.in, o, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOverrideMetricsAreTheTablesShortNames(t *testing.T) {
+	want := []string{"downtime", "longest_outage", "5xx", "recovery", "healing", "recovered", "recovery_after_revert"}
+	if got := OverrideMetrics(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("OverrideMetrics() = %v, want %v", got, want)
+	}
+	for _, name := range want {
+		if m, ok := result.MetricByKey(name); !ok || m.Short != name {
+			t.Errorf("%s is not a Short name of result.Metrics()", name)
+		}
+	}
+}
+
+func TestOverridesCheckScenarios(t *testing.T) {
+	known := []string{"node-halt", "image-roll"}
+	o, err := ParseOverrides("*.5xx=0,node-halt.recovery=2m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.CheckScenarios(known); err != nil {
+		t.Errorf("known scopes refused: %v", err)
+	}
+	o, err = ParseOverrides("nod-halt.downtime=30s,*.5xx=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = o.CheckScenarios(known)
+	if err == nil || !strings.Contains(err.Error(), "nod-halt.downtime=30s") || !strings.Contains(err.Error(), "known: node-halt, image-roll") {
+		t.Errorf("misspelt scope: %v; want an error naming nod-halt.downtime=30s and the known names", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // healing follows the workload's desired state from the API after the
 // first injection: healed is the last instant it came back, having been
-// seen broken (MEASUREMENT.md "Healing").
+// seen broken (docs/measurement.md, "Faults, recovery and healing").
 type healing struct {
 	mu         sync.Mutex
 	seenBroken bool

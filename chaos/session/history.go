@@ -2,8 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"strings"
 
 	"github.com/selfheal/selfheal/chaos/history"
@@ -18,21 +16,16 @@ func (s *Session) loadHistory(ctx context.Context) {
 	if s.cfg.History.Off {
 		return
 	}
-	loaded, _, err := result.ReadPaths(ctx, s.cfg.ReportDir)
+	h, err := history.Load(ctx, s.cfg.ReportDir)
 	switch {
-	case errors.Is(err, result.ErrNoResults), errors.Is(err, fs.ErrNotExist):
-		s.cfg.Console.Logf("history: no earlier results in %s yet; the static budgets judge alone", s.cfg.ReportDir)
-		return
 	case err != nil:
 		s.cfg.Console.Logf("warning: history: %v; the static budgets judge alone", err)
 		return
+	case len(h) == 0:
+		s.cfg.Console.Logf("history: no earlier results in %s yet; the static budgets judge alone", s.cfg.ReportDir)
+		return
 	}
-	for _, l := range loaded {
-		// Only the figures are needed: drop what takes memory.
-		r := l.Result
-		r.Timeline, r.Events, r.Outages, r.Targets = nil, nil, nil, nil
-		s.history = append(s.history, r)
-	}
+	s.history = h
 	s.cfg.Console.Logf("history: %d earlier results in %s (%s)", len(s.history), s.cfg.ReportDir, s.cfg.History)
 }
 

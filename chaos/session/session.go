@@ -429,8 +429,16 @@ func (s *Session) Publish(ctx context.Context) error {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	if spent := s.Overheads(); spent != "" {
+		s.cfg.Console.Logf("time: %s", spent)
+	}
 	if err := s.checkClaims(); err != nil {
 		return err
+	}
+	if s.cfg.VariantDirs {
+		if err := s.compareVariants(ctx); err != nil {
+			return err
+		}
 	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
 		publish.WithView(view.WithTitle("selfheal runs")))

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,12 +10,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/compare"
 	"github.com/selfheal/selfheal/chaos/expect"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/reports/html"
+	"github.com/selfheal/selfheal/reports/text"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
 // fixture is the app configuration of variant v: the cluster's images,
@@ -199,6 +204,52 @@ func (s *Session) checkClaims() error {
 	path := filepath.Join(s.runDir, ClaimsFile)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("writing the claims checked: %w", err)
+	}
+	return nil
+}
+
+// compareVariants compares each variant this run measured with baseline,
+// on the scenarios both ran (chaos/compare, as `selfheal compare
+// RUN/baseline RUN/<variant>` does): it prints the comparison and writes
+// compare-<variant>.html in the run's directory. A run without baseline
+// results has nothing to compare with.
+func (s *Session) compareVariants(ctx context.Context) error {
+	byVariant := map[string][]*result.Result{}
+	var order []string
+	for _, r := range s.results {
+		v := r.VariantName()
+		if _, ok := byVariant[v]; !ok {
+			order = append(order, v)
+		}
+		byVariant[v] = append(byVariant[v], r)
+	}
+	base := byVariant[variant.Baseline]
+	if len(base) == 0 {
+		return nil
+	}
+	for _, v := range order {
+		if v == variant.Baseline {
+			continue
+		}
+		rep, err := compare.Compare(compare.Side{Label: variant.Baseline, Results: base}, compare.Side{Label: v, Results: byVariant[v]})
+		if errors.Is(err, compare.ErrNothingInCommon) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("comparing variant %s with baseline: %w", v, err)
+		}
+		page := view.BuildComparison(rep)
+		var txt, page2 bytes.Buffer
+		text.Comparison(&txt, page)
+		s.cfg.Console.Logf("variant %s against baseline:\n%s", v, txt.String())
+		if err := html.WriteComparison(ctx, &page2, page); err != nil {
+			return err
+		}
+		path := filepath.Join(s.runDir, "compare-"+v+".html")
+		if err := result.WriteFileAtomic(path, page2.Bytes()); err != nil {
+			return fmt.Errorf("writing the comparison of %s: %w", v, err)
+		}
+		s.cfg.Console.Logf("comparison of %s with baseline: %s", v, path)
 	}
 	return nil
 }

@@ -112,3 +112,42 @@ func TestCellsOfAnUnusableVariant(t *testing.T) {
 		}
 	}
 }
+
+// A run over baseline and a variant compares them as selfheal compare
+// does, on the screen and in a page per variant.
+func TestCompareVariants(t *testing.T) {
+	dir := t.TempDir()
+	con := &logConsole{}
+	s := &Session{cfg: withDefaults(Config{VariantDirs: true, Console: con}), runDir: dir}
+	loaded, _, err := result.ReadPaths(context.Background(), "../../reports/testdata/repeated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range result.Results(loaded) {
+		if r.Scenario != "pod-eviction" {
+			continue
+		}
+		base, other := *r, *r
+		b, o := *r.Run, *r.Run
+		b.Variant, o.Variant = "baseline", "no-pdb"
+		base.Run, other.Run = &b, &o
+		other.DowntimeMS += 5000
+		s.results = append(s.results, &base, &other)
+	}
+	if len(s.results) < 4 {
+		t.Fatalf("%d results from the sample", len(s.results))
+	}
+	if err := s.compareVariants(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "compare-no-pdb.html")); err != nil {
+		t.Error(err)
+	}
+	all := strings.Join(con.lines, "\n")
+	if !strings.Contains(all, "variant no-pdb against baseline") || !strings.Contains(all, "pod-eviction") || !strings.Contains(all, "downtime") {
+		t.Errorf("console:\n%s", all)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "compare-baseline.html")); err == nil {
+		t.Error("baseline compared with itself")
+	}
+}

@@ -35,7 +35,9 @@
 // shift between the two distributions (Hollander & Wolfe, Nonparametric
 // Statistical Methods, §4.3): the order statistics d(C) and d(n₁n₂+1−C) of
 // the n₁·n₂ pairwise differences new − base, with C from the exact null
-// distribution of U. It is chosen because it is the interval that inverts
+// distribution of U (without ties; with tied values the same ranks are
+// used, as the textbook does, and tied differences simply repeat a bound).
+// It is chosen because it is the interval that inverts
 // the very test that gives the verdict (the interval excludes 0 about when
 // the test rejects), it is exact and deterministic, and it needs no
 // assumption beyond the two distributions having the same shape; under that

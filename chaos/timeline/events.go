@@ -11,7 +11,7 @@ import (
 )
 
 // eventTime is when the cluster says an event happened: eventTime has
-// microseconds, the deprecated fields only seconds (P-C6).
+// microseconds, the deprecated fields only seconds (metav1.Time).
 func eventTime(e *eventsv1.Event) time.Time {
 	switch {
 	case e.Series != nil && !e.Series.LastObservedTime.IsZero():

@@ -4,9 +4,11 @@
 // evictions, each stamped with the host clock when selfheal saw it.
 //
 // It uses client-go informers, which re-list and re-watch after a broken
-// watch (e2e-framework's watcher does not, go-apis.md P-E7). The host clock
+// watch (e2e-framework's watcher busy-loops on a closed watch instead of
+// watching again). The host clock
 // is the one vegeta stamps requests with, so events and requests line up;
-// the object's own timestamp (second precision for most fields, P-C6) is
+// the object's own timestamp (metav1.Time has second precision; only an
+// event's eventTime has microseconds) is
 // kept beside it.
 //
 // One Recorder serves a whole run: start it once, and take each scenario's
@@ -30,7 +32,6 @@ import (
 
 // Recorder collects events. Its methods are safe for concurrent use.
 type Recorder struct {
-	now     func() time.Time
 	limit   int
 	start   time.Time
 	mu      sync.Mutex
@@ -50,9 +51,6 @@ type Recorder struct {
 // Option configures a Recorder.
 type Option func(*Recorder)
 
-// WithClock replaces time.Now (tests).
-func WithClock(now func() time.Time) Option { return func(r *Recorder) { r.now = now } }
-
 // WithLimit bounds the number of events kept; later ones are counted as
 // dropped. The default, 20000, is hours of a busy namespace.
 func WithLimit(n int) Option { return func(r *Recorder) { r.limit = n } }
@@ -63,14 +61,14 @@ func WithLimit(n int) Option { return func(r *Recorder) { r.limit = n } }
 // baseline, not an event.
 func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts ...Option) (*Recorder, error) {
 	r := &Recorder{
-		now: time.Now, limit: 20000,
-		pods: map[string]podState{}, nodes: map[string]bool{}, slices: map[string]sliceState{},
+		limit: 20000,
+		pods:  map[string]podState{}, nodes: map[string]bool{}, slices: map[string]sliceState{},
 		deploys: map[string]deployState{}, sets: map[string]deployState{}, daemons: map[string]deployState{},
 	}
 	for _, o := range opts {
 		o(r)
 	}
-	r.start = r.now()
+	r.start = time.Now()
 	ctx, r.cancel = context.WithCancel(ctx)
 
 	ns := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(namespace))
@@ -135,7 +133,7 @@ func (r *Recorder) Stop() {
 // appears in order with what the cluster did.
 func (r *Recorder) Add(e result.Event) {
 	if e.At.IsZero() {
-		e.At = r.now()
+		e.At = time.Now()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -143,7 +141,7 @@ func (r *Recorder) Add(e result.Event) {
 }
 
 func (r *Recorder) record(kind, object, reason, message string, objectTime *time.Time) {
-	e := result.Event{At: r.now(), ObjectTime: objectTime, Kind: kind, Object: object, Reason: reason, Message: message}
+	e := result.Event{At: time.Now(), ObjectTime: objectTime, Kind: kind, Object: object, Reason: reason, Message: message}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.appendLocked(e)

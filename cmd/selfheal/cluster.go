@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -50,8 +49,8 @@ func (f *clusterFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *clusterFlags) options(env *cliEnv) ([]cluster.Option, error) {
-	if strings.TrimSpace(f.name) == "" {
-		return nil, usagef("-name must not be empty")
+	if err := cluster.CheckName(f.name); err != nil {
+		return nil, usagef("-name: %v", err)
 	}
 	opts := []cluster.Option{cluster.WithLog(env.stderr)}
 	if f.kubeconfig != "" {

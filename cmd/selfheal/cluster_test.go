@@ -19,7 +19,8 @@ func TestClusterUsage(t *testing.T) {
 		{[]string{"cluster", "up", "-mode", "airgap"}, "unknown image mode"},
 		{[]string{"cluster", "up", "-ready-timeout", "0s"}, "-ready-timeout must be positive"},
 		{[]string{"cluster", "up", "extra"}, "unexpected arguments"},
-		{[]string{"cluster", "down", "-name", " "}, "-name must not be empty"},
+		{[]string{"cluster", "down", "-name", " "}, "-name: cluster name \" \" is not a DNS-1123 label"},
+		{[]string{"cluster", "down", "-name", "../../x"}, "-name: cluster name \"../../x\" is not a DNS-1123 label"},
 		{[]string{"cluster", "status", "-bogus"}, "flag provided but not defined"},
 	}
 	for _, tt := range tests {

@@ -26,9 +26,12 @@ func runFlakyServer(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
+	if err := flaky.CheckAddr(*listen); err != nil {
+		return usagef("--listen: %v", err)
+	}
 	sched, err := flaky.ParseSchedule(*schedule)
 	if err != nil {
-		return usageError{err.Error()}
+		return usagef("--schedule: %v", err)
 	}
 	var (
 		mu    sync.Mutex // edges print from the server's goroutine

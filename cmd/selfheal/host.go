@@ -9,23 +9,19 @@ import (
 	"github.com/selfheal/selfheal/chaos/scenario"
 )
 
-// hostFlags are the host-conditions flags of run and probe
+// hostFlags are the host-conditions flags of probe
 // (docs/measurement.md, "Host conditions").
 type hostFlags struct {
-	spec        string
-	every       time.Duration
-	failStarved bool
-	thresholds  []result.HostThreshold
+	spec       string
+	every      time.Duration
+	thresholds []result.HostThreshold
 }
 
-// register adds the flags; budgets says whether the command judges
-// budgets (run), which is when a starved machine may excuse a miss.
-func (h *hostFlags) register(fs *flag.FlagSet, budgets bool) {
+// register adds the flags. (selfheal run reads its host settings with the
+// suite's, chaos/session.Settings.)
+func (h *hostFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.spec, "host-thresholds", "", "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,cpu_pressure=20/40")
 	fs.DurationVar(&h.every, "host-every", host.DefaultInterval, "how often the host's conditions are sampled")
-	if budgets {
-		fs.BoolVar(&h.failStarved, "fail-starved", true, "a budget missed on a starved machine still fails the run (false: reported, not failed)")
-	}
 }
 
 func (h *hostFlags) check() error {
@@ -41,5 +37,5 @@ func (h *hostFlags) check() error {
 }
 
 func (h *hostFlags) policy() scenario.HostPolicy {
-	return scenario.HostPolicy{Thresholds: h.thresholds, ExcuseStarved: !h.failStarved, Sampling: []host.Option{host.WithInterval(h.every)}}
+	return scenario.HostPolicy{Thresholds: h.thresholds, Sampling: []host.Option{host.WithInterval(h.every)}}
 }

@@ -156,7 +156,7 @@ func TestHostFlagsRefused(t *testing.T) {
 		{[]string{"probe", "--url", "http://a/", "--host-thresholds", "warp=1/2"}, "--host-thresholds: \"warp=1/2\": want SIGNAL=CONTENDED/STARVED"},
 		{[]string{"probe", "--url", "http://a/", "--host-every", "0s"}, "--host-every must be positive"},
 		{[]string{"run", "--host-thresholds", "steal=30/10"}, "starved not below contended"},
-		{[]string{"run", "--warmup-limit", "-1s"}, "--warmup-limit must not be negative"},
+		{[]string{"run", "--warmup-limit", "-1s"}, `invalid value "-1s" for flag -warmup-limit: want a duration above 0`},
 	} {
 		code, _, errb := runWith(t.Context(), strings.NewReader(""), tt.args...)
 		if code != 2 || !strings.Contains(errb.String(), tt.want) {

@@ -34,6 +34,16 @@ type cliEnv struct {
 	// faults follows the faults this process has in place, for the message
 	// of a second interrupt (nil in tests).
 	faults *guard.Tracker
+	// getenv reads the process's variables (SELFHEAL_*); nil reads none.
+	getenv func(string) string
+}
+
+// env reads a variable through getenv.
+func (e *cliEnv) env(key string) string {
+	if e.getenv == nil {
+		return ""
+	}
+	return e.getenv(key)
 }
 
 // usageError is bad input: the message says what is wrong and how to fix it.
@@ -59,7 +69,7 @@ func main() {
 	// the second stops the process at once, saying what it leaves.
 	ctx, stop := guard.NotifyContext(context.Background(), os.Stderr, faults, os.Exit)
 	defer stop()
-	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal(), faults: faults}
+	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, isTerminal: stdoutIsTerminal(), faults: faults, getenv: os.Getenv}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }
 
@@ -121,10 +131,17 @@ func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
 
 // parseFlags parses args into fs, turning a parse failure into a usageError.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	// On -h, Parse has already printed the usage and returns flag.ErrHelp.
+	// The flag package prints the usage on every error; only -h should.
+	usage := fs.Usage
+	fs.Usage = func() {}
 	err := fs.Parse(args)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		usage()
+		return err
+	case err != nil:
 		return usageError{err.Error()}
 	}
-	return err
+	return nil
 }

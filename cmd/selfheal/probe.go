@@ -3,8 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,7 +73,7 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 	fs.BoolVar(&o.failOn4xx, "fail-on-4xx", false, "count 4xx answers as failures")
 	fs.StringVar(&o.scenario, "name", "probe", "scenario name written in the result")
 	fs.DurationVar(&o.every, "progress-every", 0, "progress interval (default 250ms on a terminal, 5s otherwise)")
-	o.host.register(fs, false)
+	o.host.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -79,14 +85,26 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 		return o, usagef("unexpected argument %q (URLs go with --url)", fs.Arg(0))
 	case len(o.urls) == 0:
 		return o, usagef("at least one --url is required")
-	case !(o.rate > 0):
-		return o, usagef("--rate must be above 0, got %v", o.rate)
 	case o.timeout <= 0:
 		return o, usagef("--timeout must be positive, got %s", o.timeout)
-	case o.duration < 0 || o.confirm <= 0 || o.every < 0:
-		return o, usagef("--duration, --confirm and --progress-every must not be negative")
+	case o.duration < 0:
+		return o, usagef("--duration must not be negative, got %s (0 runs until Ctrl-C)", o.duration)
+	case o.confirm <= 0:
+		return o, usagef("--confirm must be above 0, got %s: it is the failure-free time that counts as recovered", o.confirm)
+	case o.every < 0:
+		return o, usagef("--progress-every must not be negative, got %s", o.every)
+	case o.every != 0 && o.every < minProgressEvery:
+		return o, usagef("--progress-every %s is too often: at least %s (0 picks 250ms on a terminal, 5s otherwise)", o.every, minProgressEvery)
 	case o.out == "":
 		return o, usagef("--out must name a file")
+	}
+	if err := checkProbeRate(o.rate); err != nil {
+		return o, err
+	}
+	for _, u := range o.urls {
+		if err := checkTargetURL(u); err != nil {
+			return o, usagef("--url %s: %v", u, err)
+		}
 	}
 	for _, d := range o.injectAt {
 		if o.duration > 0 && d >= o.duration {
@@ -94,6 +112,57 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// minProgressEvery bounds how often the status line is printed: faster
+// floods a log and changes faster than anyone reads.
+const minProgressEvery = 100 * time.Millisecond
+
+// checkProbeRate refuses a rate that is not a number. A rate too low to
+// send anything within --duration, or to be paced at all, is refused by
+// load.New, before any request too.
+func checkProbeRate(rate float64) error {
+	if math.IsNaN(rate) || math.IsInf(rate, 0) || rate <= 0 {
+		return usagef("--rate must be a number of requests per second above 0, got %v", rate)
+	}
+	return nil
+}
+
+// checkTargetURL refuses what url.Parse lets through but no request can
+// reach: a port that is not 1 to 65535.
+func checkTargetURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is not a TCP port (1 to 65535)", p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return fmt.Errorf("empty port after %q", u.Host)
+	}
+	return nil
+}
+
+// checkWritable makes sure path can be written at the end of the run, so
+// a run is not lost to a typo: its directory is created if missing and a
+// file is created in it and removed (the result is written by renaming a
+// file in that directory over path).
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a directory: name a file, e.g. " + filepath.Join(path, "result.json"))
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create its directory: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // runProbe drives load at the URLs, shows a live progress line, and writes
@@ -107,6 +176,10 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 		load.KeepAlive(o.keepAlive), load.Name("selfheal-probe"), load.Header("User-Agent", "selfheal-probe"))
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	// Last of the checks, as it creates --out's directory.
+	if err := checkWritable(o.out); err != nil {
+		return usagef("--out %s: %v", o.out, err)
 	}
 	rec := measure.NewRecorder()
 	con := console.New(env.stdout, env.isTerminal)
@@ -124,7 +197,7 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 	stopProgress()
 	stopMarks()
 	if err != nil {
-		return err
+		return fmt.Errorf("interrupted before the load started: nothing was sent, no result written (%w)", err)
 	}
 
 	res, err := analyzeProbe(rec, gen, o, st)
@@ -134,10 +207,30 @@ func runProbe(ctx context.Context, env *cliEnv, args []string) error {
 	res.Conditions = hostRec.Conditions(host.PhasesOf(res), o.host.thresholds)
 	text.Summary(env.stdout, res)
 	if err := result.WriteFile(o.out, res); err != nil {
-		return err
+		// The run cannot be repeated: keep its result somewhere.
+		saved, serr := saveElsewhere(res)
+		if serr != nil {
+			return fmt.Errorf("writing the result: %w; writing it to a temporary file failed too: %v", err, serr)
+		}
+		return fmt.Errorf("writing the result: %w; the result was written to %s instead", err, saved)
 	}
 	fmt.Fprintf(env.stdout, "\nResult written to %s\n", o.out)
 	return nil
+}
+
+// saveElsewhere writes res to a new file in the temporary directory and
+// returns its name.
+func saveElsewhere(res *result.Result) (string, error) {
+	f, err := os.CreateTemp("", "selfheal-probe-*.json")
+	if err != nil {
+		return "", err
+	}
+	f.Close()
+	if err := result.WriteFile(f.Name(), res); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 func analyzeProbe(rec *measure.Recorder, gen *load.Generator, o probeOptions, st load.Stats) (*result.Result, error) {

@@ -43,20 +43,30 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := []view.Option{view.WithTitle(*title), view.WithDetailRuns(*detail)}
-	if err := writeHTML(ctx, *out, results, opts); err != nil {
+	outputs := []string{*out}
+	if *junitOut != "" {
+		outputs = append(outputs, *junitOut)
+	}
+	for i, path := range outputs {
+		if err := checkWritable(path); err != nil {
+			return usagef("%s %s: %v", []string{"--out", "--junit"}[i], path, err)
+		}
+	}
+	// Both outputs are rendered, then written together: a failure leaves
+	// neither behind (an HTML report without its JUnit file would pass CI).
+	files, err := renderReport(ctx, *out, *junitOut, results, []view.Option{view.WithTitle(*title), view.WithDetailRuns(*detail)})
+	if err != nil {
 		return err
+	}
+	if err := result.WriteFilesAtomic(files...); err != nil {
+		return fmt.Errorf("%w; nothing was written", err)
 	}
 	runs := trend.Group(results)
 	fmt.Fprintf(env.stdout, "wrote %s: %s in %s; latest run %s: %s\n", *out,
 		reportPlural(len(results), "result", "results"), reportPlural(len(runs), "run", "runs"), runs[0].ID, reportVerdicts(runs[0].Results))
-	if *junitOut == "" {
-		return nil
+	if *junitOut != "" {
+		fmt.Fprintf(env.stdout, "wrote %s\n", *junitOut)
 	}
-	if err := writeJUnit(*junitOut, results); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "wrote %s\n", *junitOut)
 	return nil
 }
 
@@ -102,6 +112,10 @@ func checkReportFlags(paths []string, out, junitOut string, detail int) error {
 func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*result.Result, error) {
 	loaded, skipped, err := result.ReadPaths(ctx, paths...)
 	for _, s := range skipped {
+		if s.DuplicateOf != "" {
+			fmt.Fprintf(env.stderr, "selfheal report: warning: %s is %s: counted once\n", s.Path, s.Reason)
+			continue
+		}
 		fmt.Fprintf(env.stderr, "selfheal report: skipped %s: %s, not a selfheal result\n", s.Path, s.Reason)
 	}
 	switch {
@@ -118,20 +132,22 @@ func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*result.Re
 	return result.Results(loaded), nil
 }
 
-func writeHTML(ctx context.Context, path string, results []*result.Result, opts []view.Option) error {
-	var buf bytes.Buffer
-	if err := html.Write(ctx, &buf, results, opts...); err != nil {
-		return err
+// renderReport renders the HTML report and, when junitOut is set, the
+// JUnit XML, in memory.
+func renderReport(ctx context.Context, out, junitOut string, results []*result.Result, opts []view.Option) ([]result.File, error) {
+	var page bytes.Buffer
+	if err := html.Write(ctx, &page, results, opts...); err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", out, err)
 	}
-	return result.WriteFileAtomic(path, buf.Bytes())
-}
-
-func writeJUnit(path string, results []*result.Result) error {
-	var buf bytes.Buffer
-	if err := junit.Write(&buf, results); err != nil {
-		return err
+	files := []result.File{{Path: out, Data: page.Bytes()}}
+	if junitOut == "" {
+		return files, nil
 	}
-	return result.WriteFileAtomic(path, buf.Bytes())
+	var x bytes.Buffer
+	if err := junit.Write(&x, results); err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", junitOut, err)
+	}
+	return append(files, result.File{Path: junitOut, Data: x.Bytes()}), nil
 }
 
 func reportVerdicts(rs []*result.Result) string {

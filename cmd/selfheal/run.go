@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,11 +13,9 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
-	"github.com/selfheal/selfheal/chaos/history"
-	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
@@ -25,85 +24,55 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]"
+const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
+	"A flag marked ($SELFHEAL_...) takes that variable as its default, as `go test ./e2e` does; the flag wins."
 
 type runOptions struct {
 	scenarios    stringList
 	kubeconfig   string
 	kubeContext  string
-	cluster      string
-	mode         string
-	rate         float64
-	timeout      time.Duration
-	keepAlive    bool
-	budgets      string
-	repeat       int
-	reportDir    string
-	warmup       time.Duration
-	allowNonKind bool
+	settings     session.Settings
+	hostEvery    time.Duration
 	list         bool
-	history      string
-	warmupLimit  time.Duration
-	host         hostFlags
 	variants     stringList
 	matrix       bool
 	listVariants bool
 	cells        plan.Plan
 	skipped      []string
 	explicit     bool
-	runID        string
 }
 
+// parseRunFlags reads the SELFHEAL_* variables, then the flags over them,
+// and checks all of it: nothing here touches Docker, a cluster or the
+// network, so every mistake is reported before any work starts.
 func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	var o runOptions
+	st, err := session.SettingsFromEnv(env.env)
+	if err != nil {
+		return o, usageError{err.Error()}
+	}
+	o.settings = st
 	fs := newFlagSet(env, "run", runSynopsis)
 	fs.Var(&o.scenarios, "scenario", "scenario to run (repeat; default every scenario): "+strings.Join(catalog.Names(), ", "))
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig `file` of the cluster (default: $KUBECONFIG, else _out/<cluster>.kubeconfig as make cluster writes it)")
 	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context (default: current)")
-	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "name of the kind cluster (node faults stop its containers)")
-	fs.StringVar(&o.mode, "mode", string(fixtures.ModeAuto), "image mode of the cluster: auto, online or offline")
-	fs.Float64Var(&o.rate, "rate", session.DefaultRate, "requests per second, all targets together")
-	fs.DurationVar(&o.timeout, "timeout", load.DefaultTimeout, "per-request timeout")
-	fs.BoolVar(&o.keepAlive, "keep-alive", session.DefaultKeepAlive, "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)")
-	fs.StringVar(&o.budgets, "budgets", "", "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: downtime, longest_outage, 5xx, recovery, healing, recovered)")
-	fs.IntVar(&o.repeat, "repeat", 1, "run each selected cell `N` times in a row, each repetition with its own warm-up, result and verdict, then take them together")
-	fs.StringVar(&o.reportDir, "report-dir", filepath.Join("_out", "report"), "where results and reports go (a directory per run)")
-	fs.StringVar(&o.runID, "run-id", "", "name of the run's directory under --report-dir (default: the start time)")
-	fs.DurationVar(&o.warmup, "warmup", 0, "load before each injection (default 15s)")
-	fs.BoolVar(&o.allowNonKind, "allow-non-kind", false, "inject faults even if the cluster is not kind cluster --cluster")
 	fs.BoolVar(&o.list, "list", false, "list the scenarios and exit")
-	fs.StringVar(&o.history, "history", "", "budgets from the earlier runs in --report-dir: "+history.SpecHelp+" (default p=0.95,last=14,min=5,floor=1s)")
-	fs.DurationVar(&o.warmupLimit, "warmup-limit", 0, "how long the warm-up waits for a clean baseline (default 2m)")
-	o.host.register(fs, true)
+	fs.DurationVar(&o.hostEvery, "host-every", host.DefaultInterval, "how often the host's conditions are sampled")
 	fs.Var(&o.variants, "variant", "fixture variant to run against (repeat, or a comma list; default baseline): each runs the scenarios it matters to, or those given with --scenario; see --list-variants")
 	fs.BoolVar(&o.matrix, "matrix", false, "run the default scenario × variant matrix (the cells the write-ups' claims need), limited by --scenario and --variant when given")
 	fs.BoolVar(&o.listVariants, "list-variants", false, "list the fixture variants, the question each answers and the scenarios it matters to, and exit")
+	o.settings.RegisterFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
-	}
-	if err := o.host.check(); err != nil {
-		return o, err
-	}
-	if o.warmupLimit < 0 {
-		return o, usagef("--warmup-limit must not be negative")
 	}
 	if fs.NArg() > 0 {
 		return o, usagef("unexpected argument %q: scenarios are chosen with --scenario", fs.Arg(0))
 	}
-	if o.rate <= 0 {
-		return o, usagef("--rate must be above 0 (got %v)", o.rate)
+	if err := o.settings.Check(); err != nil {
+		return o, usageError{err.Error()}
 	}
-	if o.timeout <= 0 {
-		return o, usagef("--timeout must be above 0 (got %s)", o.timeout)
-	}
-	if o.runID != "" && (o.runID != filepath.Base(o.runID) || o.runID == "." || o.runID == "..") {
-		return o, usagef("--run-id %q must be a plain directory name", o.runID)
-	}
-	if o.warmup < 0 {
-		return o, usagef("--warmup must not be negative")
-	}
-	if _, err := fixtures.ParseMode(o.mode); err != nil {
-		return o, usagef("--mode: %v", err)
+	if o.hostEvery <= 0 {
+		return o, usagef("--host-every must be positive, got %s", o.hostEvery)
 	}
 	if _, err := catalog.Lookup(o.scenarios...); err != nil {
 		return o, usagef("--scenario: %v", err)
@@ -116,20 +85,10 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if err != nil {
 		return o, usagef("--variant: %v", err)
 	}
-	if o.cells, err = plan.New(matrix, o.repeat); err != nil {
+	if o.cells, err = plan.New(matrix, o.settings.Repeat); err != nil {
 		return o, usagef("--repeat: %v", err)
 	}
 	o.skipped, o.explicit = matrix.Skipped, matrix.Explicit
-	_, agg, err := scenario.ParseBudgets(o.budgets)
-	if err != nil {
-		return o, usagef("--budgets: %v", err)
-	}
-	if _, err := catalog.Lookup(agg.Scenarios()...); err != nil {
-		return o, usagef("--budgets: %v", err)
-	}
-	if _, err := history.Parse(o.history); err != nil {
-		return o, usagef("--history: %v", err)
-	}
 	return o, nil
 }
 
@@ -154,13 +113,18 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	for _, skipped := range o.skipped {
 		fmt.Fprintf(env.stderr, "not planned: %s\n", skipped)
 	}
-	kubeconfig, err := runKubeconfig(o)
+	st := o.settings
+	kubeconfig, err := runKubeconfig(env, o)
 	if err != nil {
 		return err
 	}
-	mode, _ := fixtures.ParseMode(o.mode)
+	reportDir := cmp.Or(st.ReportDir, filepath.Join("_out", "report"))
+	if err := session.CheckReportDir(reportDir); err != nil {
+		return usageError{err.Error()}
+	}
+	mode := st.Mode
 	if mode == fixtures.ModeAuto {
-		if state, err := cluster.Status(ctx, o.cluster); err == nil && state.Mode != "" {
+		if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
 			mode = state.Mode
 		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, env.stderr); err != nil {
 			return err
@@ -170,15 +134,13 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	overrides, agg, _ := scenario.ParseBudgets(o.budgets)
-	hist, _ := history.Parse(o.history)
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: o.cluster, AllowNonKind: o.allowNonKind,
-		Images: images, Budgets: overrides, Aggregate: agg, Plan: cells, Timing: scenario.Timing{Warmup: o.warmup, WarmupLimit: o.warmupLimit}, Host: o.host.policy(), History: hist,
-		Variant: cells[0].Variant, VariantDirs: o.explicit,
-		Load:      []load.Option{load.Rate(o.rate), load.Timeout(o.timeout), load.KeepAlive(o.keepAlive)},
-		ReportDir: o.reportDir, RunID: o.runID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
+		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
+		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Timing: st.Timing(),
+		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
+		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
+		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 		Command: "selfheal run", Tracker: env.faults,
 	})
 	if err != nil {
@@ -200,9 +162,6 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
 			failed = append(failed, repeatsSummary(env, s, c)...)
 		}
-	}
-	if spent := s.Overheads(); spent != "" {
-		con.Logf("time: %s", spent)
 	}
 	// The report is written even after Ctrl-C: what ran is worth reading.
 	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
@@ -262,14 +221,20 @@ func verdictOf(res *result.Result, err error) string {
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or
 // the file `make cluster` writes.
-func runKubeconfig(o runOptions) (string, error) {
-	if o.kubeconfig != "" {
-		return o.kubeconfig, nil
+func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
+	for _, c := range []struct{ path, from string }{
+		{o.kubeconfig, "--kubeconfig"},
+		{strings.Split(env.env("KUBECONFIG"), string(os.PathListSeparator))[0], "KUBECONFIG"},
+	} {
+		if c.path == "" {
+			continue
+		}
+		if st, err := os.Stat(c.path); err != nil || st.IsDir() {
+			return "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
+		}
+		return c.path, nil
 	}
-	if v := os.Getenv("KUBECONFIG"); v != "" {
-		return strings.Split(v, string(os.PathListSeparator))[0], nil
-	}
-	p := cluster.KubeconfigPath(".", o.cluster)
+	p := cluster.KubeconfigPath(".", o.settings.Cluster)
 	if _, err := os.Stat(p); err != nil {
 		return "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
 	}

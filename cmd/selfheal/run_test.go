@@ -12,22 +12,22 @@ func TestRunBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--scenario", "node-hlat"}, `unknown scenario(s) node-hlat; known: wp-config-break, pod-eviction`},
-		{[]string{"--rate", "0"}, "--rate must be above 0"},
-		{[]string{"--timeout", "-1s"}, "--timeout must be above 0"},
-		{[]string{"--mode", "cloud"}, "--mode"},
+		{[]string{"--rate", "0"}, `invalid value "0" for flag -rate: want requests per second above 0`},
+		{[]string{"--timeout", "-1s"}, `invalid value "-1s" for flag -timeout: want a duration above 0`},
+		{[]string{"--mode", "cloud"}, `invalid value "cloud" for flag -mode: unknown image mode "cloud"`},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},
-		{[]string{"--history", "p=95"}, "--history: history quantile p=95: want between 0 and 1"},
-		{[]string{"--history", "last=3"}, "--history: history min=5: want between 1 and last=3"},
+		{[]string{"--history", "p=95"}, `invalid value "p=95" for flag -history: history quantile p=95: want between 0 and 1`},
+		{[]string{"--history", "last=3"}, `invalid value "last=3" for flag -history: history min=5: want between 1 and last=3`},
 		{[]string{"node-halt"}, `unexpected argument "node-halt": scenarios are chosen with --scenario`},
-		{[]string{"--repeat", "0"}, "--repeat: repetitions must be between 1 and 100 (got 0)"},
+		{[]string{"--repeat", "0"}, `invalid value "0" for flag -repeat: repetitions must be between 1 and 100 (got 0)`},
 		{[]string{"--repeat", "three"}, `invalid value "three" for flag -repeat`},
 		{[]string{"--budgets", "node-halt.recovery.p95=60s"}, `unknown statistic "p95" after recovery`},
 		{[]string{"--budgets", "*.pass_rate=2"}, "want the least share of repetitions that must pass"},
-		{[]string{"--budgets", "nodehalt.pass_rate=1"}, "--budgets: unknown scenario(s) nodehalt"},
+		{[]string{"--budgets", "nodehalt.pass_rate=1"}, `invalid value "nodehalt.pass_rate=1" for flag -budgets: aggregate budgets: unknown scenario(s) nodehalt`},
 		{[]string{"--variant", "no-pbd"}, `--variant: unknown variant(s) "no-pbd"; known: baseline`},
 		{[]string{"--variant", "baseline,daemonset", "--scenario", "node-halt"}, "variant daemonset: node-halt cannot run against WordPress DaemonSet"},
 		{[]string{"--matrix", "--variant", "surge-25"}, "nothing to run"},
-		{[]string{"--run-id", "../x"}, `--run-id "../x" must be a plain directory name`},
+		{[]string{"--run-id", "../x"}, `invalid value "../x" for flag -run-id: "../x" is not a plain directory name`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -74,8 +74,13 @@ func (c *Console) DefaultInterval() time.Duration {
 
 // StatusLine renders a live status of the load.
 func StatusLine(s measure.Status, now time.Time) string {
-	line := fmt.Sprintf("%7.1fs  sent %d  %.1f/s  ok %.1f%%  in flight %d",
-		s.Elapsed.Seconds(), s.Sent, s.Rate, s.OKPercent(), s.InFlight)
+	// Nothing answered yet is not "ok 100%".
+	ok := "-"
+	if s.Done > 0 {
+		ok = fmt.Sprintf("%.1f%%", s.OKPercent())
+	}
+	line := fmt.Sprintf("%7.1fs  sent %d  %.1f/s  ok %s  in flight %d",
+		s.Elapsed.Seconds(), s.Sent, s.Rate, ok, s.InFlight)
 	if s.Outage != nil {
 		line += fmt.Sprintf("  OUTAGE %.1fs (%s, %d failed)", now.Sub(s.Outage.Start).Seconds(), s.Outage.Cause, s.Outage.Failed)
 	}

@@ -38,9 +38,22 @@ func TestParseSchedule(t *testing.T) {
 }
 
 func TestParseScheduleErrors(t *testing.T) {
-	for _, s := range []string{"", "5s", "ok 5s", "-1s ok", "3s 5033", "3s teapot", "2s slow", "2s ok now", "1s ok,,1s ok"} {
+	for _, s := range []string{"", "5s", "ok 5s", "-1s ok", "3s 5033", "3s 999", "3s 600", "3s 99", "3s 100", "3s 199", "3s teapot", "2s slow", "2s ok now", "1s ok,,1s ok"} {
 		if _, err := ParseSchedule(s); err == nil {
 			t.Errorf("ParseSchedule(%q): no error", s)
+		}
+	}
+}
+
+func TestCheckAddr(t *testing.T) {
+	for _, ok := range []string{"127.0.0.1:8099", ":0", "[::1]:80", "localhost:65535", "0.0.0.0:1"} {
+		if err := CheckAddr(ok); err != nil {
+			t.Errorf("CheckAddr(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "8099", "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:-1", "127.0.0.1:http", "a b:80", "[::1:80", "host/x:80"} {
+		if err := CheckAddr(bad); err == nil {
+			t.Errorf("CheckAddr(%q) accepted", bad)
 		}
 	}
 }

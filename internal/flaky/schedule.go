@@ -51,19 +51,19 @@ func (p Phase) String() string {
 }
 
 // Fails says whether a client sees the phase's requests fail, by the
-// definition of MEASUREMENT.md (4xx succeed by default).
+// definition of docs/measurement.md (4xx succeed by default).
 func (p Phase) Fails() bool {
 	switch p.Kind {
 	case OK, Slow:
 		return false
 	case Status:
-		return p.Code >= 500 || p.Code < 200
+		return p.Code >= 500
 	}
 	return true
 }
 
 // Cause is the outage cause a client should report for the phase's
-// failures: the status code, or the error class of MEASUREMENT.md.
+// failures: the status code, or the error class of docs/measurement.md.
 func (p Phase) Cause() string {
 	switch p.Kind {
 	case Status:
@@ -127,8 +127,14 @@ func parsePhase(f []string) (Phase, error) {
 		}
 	}
 	code, err := strconv.Atoi(f[1])
-	if err != nil || code < 100 || code > 999 {
+	switch {
+	case err != nil:
 		return Phase{}, fmt.Errorf("%q is not ok, refuse, hang, reset, eof, slow or a status code", f[1])
+	case code < 100 || code > 599:
+		return Phase{}, fmt.Errorf("status %d is not an HTTP status code: use 200 to 599", code)
+	case code < 200:
+		// net/http sends a 1xx as an informational answer and then 200.
+		return Phase{}, fmt.Errorf("status %d is informational, never a final answer: use 200 to 599", code)
 	}
 	p.Kind, p.Code = Status, code
 	return p, nil

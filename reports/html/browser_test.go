@@ -277,6 +277,7 @@ func TestBrowser(t *testing.T) {
 		{"synthetic probe", []string{"../testdata/probe"}, 1, nil},
 		{"real probe against the flaky server", []string{"../testdata/probe-flaky"}, 1, probeShots},
 		{"repeated scenarios", []string{"../testdata/repeated"}, 8, repeatedShots},
+		{"real suite run", []string{"../../docs/runs/20261123-132901"}, 5, realRunShots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -426,6 +427,21 @@ var repeatedShots = map[string]string{
 		const e = document.querySelector('section.repeats[id$="node-halt-repeats"]');
 		const r = e.getBoundingClientRect();
 		return [r.top + window.scrollY - 8, r.bottom + window.scrollY + 8];
+	})()`,
+}
+
+// realRunShots: the report of the real suite run of docs/runs, from the
+// top to the first scenario's budgets, and the scenario that must not
+// recover, down to its budgets: every budget row as a reader sees it.
+var realRunShots = map[string]string{
+	"report-real-run.png": `(() => {
+		const e = document.querySelector('section.scenario .tables');
+		return [0, e.getBoundingClientRect().bottom + window.scrollY + 12];
+	})()`,
+	"report-real-run-mysql.png": `(() => {
+		const s = [...document.querySelectorAll('section.scenario')].find(e => e.id.endsWith('mysql-node-halt'));
+		const t = s.querySelector('.tables');
+		return [s.getBoundingClientRect().top + window.scrollY - 8, t.getBoundingClientRect().bottom + window.scrollY + 12];
 	})()`,
 }
 

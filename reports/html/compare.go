@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/stats"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -27,14 +28,16 @@ func WriteComparison(ctx context.Context, w io.Writer, c *view.Comparison) error
 	}
 	tmpl, err := template.New("compare").Funcs(template.FuncMap{
 		"sides": func(c comparePage) []view.CompareSide { return []view.CompareSide{c.Base, c.New} },
+		// The report's colours: a verdict's for better and for no clear
+		// difference, a failed figure's for worse.
 		"verdictClass": func(v stats.Verdict) string {
 			switch v {
 			case stats.Better:
-				return "pass"
+				return string(result.VerdictPass)
 			case stats.Worse:
-				return "bad"
+				return string(view.StateBad)
 			}
-			return "none"
+			return string(result.VerdictNone)
 		},
 	}).ParseFS(compareAssets, "assets/compare.html.tmpl")
 	if err != nil {

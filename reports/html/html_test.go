@@ -178,7 +178,7 @@ func TestEdgeResults(t *testing.T) {
 	}{
 		{
 			name: "died before load",
-			r:    result.Result{Scenario: "node-halt", Started: t0, Ended: t0, Verdict: "error", Error: "kind cluster did not come up: timeout after 5m"},
+			r:    result.Result{Scenario: "node-halt", Started: t0, Ended: t0, Verdict: result.VerdictError, Error: "kind cluster did not come up: timeout after 5m"},
 			want: []string{"could not run", "kind cluster did not come up"},
 		},
 		{

@@ -177,10 +177,10 @@ func aggregateCases(rp view.Repeats) []Case {
 }
 
 func cases(r *result.Result) []Case {
-	class := "selfheal." + r.Scenario
-	name := r.Scenario
+	class := "selfheal." + r.Label()
+	name := r.Label()
 	if r.Repetitions > 1 {
-		name = fmt.Sprintf("%s #%d", r.Scenario, r.Repetition)
+		name = fmt.Sprintf("%s #%d", r.Label(), r.Repetition)
 	}
 	sc := Case{Name: name, Classname: class, Time: seconds(r.Ended.Sub(r.Started).Seconds())}
 	story := strings.Join(view.Story(r, nil), "\n")
@@ -259,7 +259,7 @@ func figures(r *result.Result) string {
 			lines = append(lines, m.Name+": —")
 		}
 	}
-	lines = append(lines, fmt.Sprintf("requests: %d (%d failed)", r.Requests.Total, r.Requests.Failed))
+	lines = append(lines, "requests: "+view.Count(r.Requests.Total)+" ("+view.Count(r.Requests.Failed)+" failed)")
 	if h := view.Host(r); h != nil {
 		line := "host: " + h.Badge
 		if h.Caveat != "" {

@@ -71,11 +71,13 @@ func TestCounts(t *testing.T) {
 		paths                         []string
 		suites, tests, failures, errs int
 	}{
-		// 4 scenarios + 5 budgets each, but the node halt that never
-		// recovered has no recovery budget (only not_recovered);
-		// wp-config-break misses 3 budgets, node-halt 4.
-		{"one run", []string{"../testdata/nightly/2025-06-04"}, 1, 4 + 5 + 5 + 5 + 4, 2 + 3 + 4, 0},
-		{"three runs", []string{"../testdata/nightly"}, 3, 24 + 24 + 23, 9, 0},
+		// 4 scenarios + 5 budgets each; wp-config-break misses 3
+		// budgets, the node halt that never recovered all 5 (its recovery
+		// is missing, and it had to recover).
+		{"one run", []string{"../testdata/nightly/2025-06-04"}, 1, 4 + 5 + 5 + 5 + 5, 2 + 3 + 5, 0},
+		{"three runs", []string{"../testdata/nightly"}, 3, 24 + 24 + 24, 10, 0},
+		// 5 scenarios and their 4, 5, 5, 4 and 1 budgets, all kept.
+		{"real run", []string{"../../docs/runs/20261123-132901"}, 1, 5 + 4 + 5 + 5 + 4 + 1, 0, 0},
 		{"no budgets", []string{"../testdata/probe"}, 1, 1, 0, 0},
 	}
 	for _, tt := range tests {
@@ -105,7 +107,7 @@ func TestCounts(t *testing.T) {
 
 func TestErrorVerdict(t *testing.T) {
 	rs := load(t, "../testdata/nightly/2025-06-04/image-roll.json")
-	rs[0].Verdict, rs[0].Error = "error", "kind cluster lost its control plane"
+	rs[0].Verdict, rs[0].Error = result.VerdictError, "kind cluster lost its control plane"
 	doc := Build(rs)
 	c := doc.Suites[0].Cases[0]
 	if c.Error == nil || !strings.Contains(c.Error.Message, "control plane") || c.Failure != nil {
@@ -178,5 +180,16 @@ func TestHistoryBudgetCase(t *testing.T) {
 		if !strings.Contains(doc, want) {
 			t.Errorf("JUnit lacks %q", want)
 		}
+	}
+}
+
+func TestVariantCaseNames(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04/image-roll.json")
+	run := *rs[0].Run
+	run.Variant = "no-prestop"
+	rs[0].Run = &run
+	c := Build(rs).Suites[0].Cases[0]
+	if c.Name != "image-roll@no-prestop" || c.Classname != "selfheal.image-roll@no-prestop" {
+		t.Errorf("case %q class %q; want the variant in both", c.Name, c.Classname)
 	}
 }

@@ -55,8 +55,8 @@ func Dir(ctx context.Context, dir string, opts ...Option) (Written, error) {
 	return w, err
 }
 
-// Write writes the report and the JUnit file of results into dir. Each
-// file is written whole or not at all.
+// Write writes the report and the JUnit file of results into dir, whole
+// and together or not at all.
 func Write(ctx context.Context, dir string, results []*result.Result, opts ...Option) (Written, error) {
 	cfg := config{htmlName: "report.html", junitName: "junit.xml"}
 	for _, o := range opts {
@@ -67,19 +67,18 @@ func Write(ctx context.Context, dir string, results []*result.Result, opts ...Op
 	if err := html.Write(ctx, &page, results, cfg.view...); err != nil {
 		return Written{}, err
 	}
-	if err := result.WriteFileAtomic(w.HTML, page.Bytes()); err != nil {
+	files := []result.File{{Path: w.HTML, Data: page.Bytes()}}
+	if cfg.junitName != "" {
+		var x bytes.Buffer
+		if err := junit.Write(&x, results); err != nil {
+			return Written{}, err
+		}
+		w.JUnit = filepath.Join(dir, cfg.junitName)
+		files = append(files, result.File{Path: w.JUnit, Data: x.Bytes()})
+	}
+	// Both or neither: a report without its JUnit file would let CI pass.
+	if err := result.WriteFilesAtomic(files...); err != nil {
 		return Written{}, err
-	}
-	if cfg.junitName == "" {
-		return w, nil
-	}
-	var x bytes.Buffer
-	if err := junit.Write(&x, results); err != nil {
-		return w, err
-	}
-	w.JUnit = filepath.Join(dir, cfg.junitName)
-	if err := result.WriteFileAtomic(w.JUnit, x.Bytes()); err != nil {
-		return w, err
 	}
 	return w, nil
 }

@@ -97,3 +97,19 @@ func TestWithoutJUnit(t *testing.T) {
 		t.Errorf("junit.xml exists: %v", err)
 	}
 }
+
+// The report and the JUnit file are written together or not at all: a
+// JUnit file that cannot be written leaves no report behind.
+func TestWriteAllOrNone(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "junit.xml"), 0o755); err != nil { // in the way
+		t.Fatal(err)
+	}
+	r := &result.Result{Schema: result.Schema, Scenario: "x"}
+	if _, err := Write(context.Background(), dir, []*result.Result{r}); err == nil {
+		t.Fatal("no error with junit.xml a directory")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.html")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("report.html written without its JUnit file: %v", err)
+	}
+}

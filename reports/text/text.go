@@ -88,7 +88,7 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		}
 	}
 	for _, b := range r.LowerBounds {
-		fmt.Fprintf(tw, "Bound\t%s at best %s: %s\n", b.Name, msText(b.MS), b.Reason)
+		fmt.Fprintf(tw, "Bound\t%s at best %s: %s\n", b.Label(), msText(b.MS), b.Reason)
 	}
 	if len(r.Events) > 0 {
 		fmt.Fprintf(tw, "Events\t%d Kubernetes events recorded\n", len(r.Events))

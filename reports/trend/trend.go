@@ -155,6 +155,7 @@ func Metrics() []Metric {
 		{result.Key5xx, 10},
 		{result.KeyRecovery, 2000},
 		{result.KeyHealing, 5000},
+		{result.KeyRecoveryAfterRevert, 5000},
 		{result.KeyImpactP99, 100},
 	} {
 		m, _ := result.MetricByKey(f.key)
@@ -194,6 +195,8 @@ type Point struct {
 
 // Series is one scenario's metric over runs, oldest first.
 type Series struct {
+	// Scenario is the results' Label: the scenario, with "@variant" for a
+	// fixture variant's (a series of its own).
 	Scenario string
 	Metric   Metric
 	Points   []Point
@@ -201,6 +204,17 @@ type Series struct {
 
 // Latest is the newest point.
 func (s Series) Latest() Point { return s.Points[len(s.Points)-1] }
+
+// Measured counts the runs that have a value or a "never" for the series.
+func (s Series) Measured() int {
+	n := 0
+	for _, p := range s.Points {
+		if !p.Missing {
+			n++
+		}
+	}
+	return n
+}
 
 // Regressed says whether the newest run regressed.
 func (s Series) Regressed() bool { return s.Latest().Regression }
@@ -284,7 +298,7 @@ func pointValue(run Run, scenario string, m Metric) Value {
 	}
 	var xs []float64
 	for _, x := range run.Results {
-		if x.Scenario != scenario || x.Repetitions <= 1 || variantOf(x) != variantOf(r) || x.Outcome() == result.VerdictError {
+		if x.Label() != scenario || x.Repetitions <= 1 || x.Outcome() == result.VerdictError {
 			continue
 		}
 		if v := m.Of(x); !v.Missing {
@@ -297,19 +311,14 @@ func pointValue(run Run, scenario string, m Metric) Value {
 	return toValue(median(xs))
 }
 
-func variantOf(r *result.Result) string {
-	if r.Run == nil {
-		return ""
-	}
-	return r.Run.Variant
-}
-
 // last is the scenario's last result in the run: a retried scenario counts
-// by its retry.
+// by its retry. The scenario is a result's Label: a variant's results
+// (pod-eviction@no-pdb) are a series of their own, never points of the
+// baseline's.
 func last(run Run, scenario string) *result.Result {
 	var found *result.Result
 	for _, r := range run.Results {
-		if r.Scenario == scenario {
+		if r.Label() == scenario {
 			found = r
 		}
 	}
@@ -321,18 +330,18 @@ func scenarios(oldestFirst []Run) []string {
 	var names []string
 	if len(oldestFirst) > 0 {
 		for _, r := range oldestFirst[len(oldestFirst)-1].Results {
-			if !seen[r.Scenario] {
-				seen[r.Scenario] = true
-				names = append(names, r.Scenario)
+			if !seen[r.Label()] {
+				seen[r.Label()] = true
+				names = append(names, r.Label())
 			}
 		}
 	}
 	var rest []string
 	for _, run := range oldestFirst {
 		for _, r := range run.Results {
-			if !seen[r.Scenario] {
-				seen[r.Scenario] = true
-				rest = append(rest, r.Scenario)
+			if !seen[r.Label()] {
+				seen[r.Label()] = true
+				rest = append(rest, r.Label())
 			}
 		}
 	}

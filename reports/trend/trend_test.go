@@ -182,3 +182,35 @@ func TestAnalyzeSamples(t *testing.T) {
 		t.Errorf("%s flagged, but is within the margins", f)
 	}
 }
+
+// A variant's results are a series of their own: a matrix run's
+// pod-eviction@no-pdb is never a point of pod-eviction's trend.
+func TestVariantsAreSeriesOfTheirOwn(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var rs []*result.Result
+	for i, id := range []string{"r1", "r2", "r3"} {
+		start := t0.Add(time.Duration(i) * time.Hour)
+		base := res("pod-eviction", id, start, time.Minute)
+		base.DowntimeMS = 1000
+		other := res("pod-eviction", id, start.Add(2*time.Minute), time.Minute)
+		other.Run.Variant, other.DowntimeMS = "no-pdb", 9000
+		rs = append(rs, base, other)
+	}
+	series := map[string]Series{}
+	for _, s := range Analyze(Group(rs), DefaultRule()) {
+		if s.Metric.Key == result.KeyDowntime {
+			series[s.Scenario] = s
+		}
+	}
+	for name, want := range map[string]float64{"pod-eviction": 1000, "pod-eviction@no-pdb": 9000} {
+		s, ok := series[name]
+		if !ok || len(s.Points) != 3 {
+			t.Fatalf("series %s: %+v", name, s)
+		}
+		for _, p := range s.Points {
+			if p.Missing || p.V != want || p.Regression {
+				t.Errorf("%s point %+v, want %v and no regression", name, p, want)
+			}
+		}
+	}
+}

@@ -75,7 +75,7 @@ func TestBudgetRows(t *testing.T) {
 		{
 			name:     "a metric this version does not know",
 			check:    result.BudgetCheck{Metric: "queue_ms", Limit: 1000, Value: 1500},
-			wantRow:  BudgetRow{Metric: "Queue_ms", Value: "1.5 s", Limit: "≤ 1.0 s"},
+			wantRow:  BudgetRow{Metric: "queue_ms", Value: "1.5 s", Limit: "≤ 1.0 s"},
 			wantText: "queue_ms 1.5 s is over its budget of 1.0 s",
 		},
 	}
@@ -98,5 +98,19 @@ func TestBudgetRows(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBoundsByMetric reads the real wp-config-break result, whose fixture
+// bounds recovery (readiness, 5 s) and healing (liveness, 20 s): each
+// figure shows its own bound only.
+func TestBoundsByMetric(t *testing.T) {
+	r := load(t, "../../docs/runs/20261123-132901/wp-config-break.json")[0]
+	rec, heal := recoveryFigure(r), healingFigure(r)
+	if !strings.Contains(rec.Detail, "at best 5.0 s") || strings.Contains(rec.Detail, "20.0 s") {
+		t.Errorf("Recovery detail %q: want the recovery bound (5.0 s) alone", rec.Detail)
+	}
+	if !strings.Contains(heal.Detail, "at best 20.0 s") || strings.Contains(heal.Detail, "5.0 s") {
+		t.Errorf("Healing detail %q: want the healing bound (20.0 s) alone", heal.Detail)
 	}
 }

@@ -129,7 +129,12 @@ func columns(r *result.Result, max int, loc *time.Location) ([]Column, int, floa
 	if bucketS <= 0 {
 		bucketS = 1
 	}
+	// The analysis's last bucket holds the run's end; when the run spans
+	// whole buckets it starts at the end and is empty: nothing to draw.
 	n := len(r.Timeline)
+	for n > 0 && !r.Timeline[n-1].Start.Before(r.Ended) && total(r.Timeline[n-1]) == 0 {
+		n--
+	}
 	merge := 1
 	if max > 0 && n > max {
 		merge = (n + max - 1) / max
@@ -142,6 +147,8 @@ func columns(r *result.Result, max int, loc *time.Location) ([]Column, int, floa
 	return cols, merge, round3(bucketS * float64(merge))
 }
 
+func total(b result.Bucket) int { return b.OK2xx + b.OK3xx + b.C4xx + b.S5xx + b.Errors }
+
 func column(r *result.Result, group []result.Bucket, bucketS float64, loc *time.Location) Column {
 	span := bucketS * float64(len(group))
 	var c Column
@@ -149,7 +156,7 @@ func column(r *result.Result, group []result.Bucket, bucketS float64, loc *time.
 	var n2, n3, n4, n5, ne int
 	for _, b := range group {
 		n2, n3, n4, n5, ne = n2+b.OK2xx, n3+b.OK3xx, n4+b.C4xx, n5+b.S5xx, ne+b.Errors
-		if b.OK2xx+b.OK3xx+b.C4xx+b.S5xx+b.Errors > 0 {
+		if total(b) > 0 {
 			p50s = append(p50s, b.P50MS)
 			c.P99 = math.Max(c.P99, b.P99MS)
 		}

@@ -69,7 +69,7 @@ func markHistory(row *TrendRow, s trend.Series, runs []trend.Run) {
 			continue
 		}
 		for _, r := range run.Results {
-			if r.Scenario != s.Scenario {
+			if r.Label() != s.Scenario {
 				continue
 			}
 			for _, c := range r.Budgets {

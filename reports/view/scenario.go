@@ -145,7 +145,7 @@ const maxOutageRows = 200
 func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	loc := cfg.loc
 	s := Scenario{
-		Name:        r.Scenario,
+		Name:        r.Label(),
 		Description: r.Description,
 		Verdict:     r.Outcome(),
 		Error:       r.Error,
@@ -181,7 +181,7 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	s.Events = eventRows(r, ref, loc)
 	s.Log = logRows(r, ref, loc)
 	for _, b := range r.LowerBounds {
-		s.Bounds = append(s.Bounds, Fact{b.Name, Duration(b.MS) + ": " + b.Reason})
+		s.Bounds = append(s.Bounds, Fact{b.Label(), Duration(b.MS) + ": " + b.Reason})
 	}
 	s.Params = params(r)
 	s.Notes = r.Notes
@@ -299,11 +299,7 @@ func recoveryFigure(r *result.Result) Figure {
 	case r.RecoveryMS != nil:
 		f.Value = Duration(*r.RecoveryMS)
 		f.Detail = "from " + origin(r) + " to the first of " + window + " without failure"
-		// The fixture's own settings bound what is possible: say so next
-		// to the figure, so a slow recovery is read against it.
-		for _, b := range r.LowerBounds {
-			f.Detail += "; at best " + Duration(b.MS) + " (" + b.Name + ")"
-		}
+		f.Detail += boundsText(r, result.KeyRecovery)
 	case len(r.Injections) == 0 && !failed:
 		f.Value, f.Detail = "—", "nothing injected, nothing failed"
 	case r.Analysis.DeadlineMS > 0 && r.ObservedMS != nil && *r.ObservedMS >= r.Analysis.DeadlineMS:
@@ -321,6 +317,19 @@ func recoveryFigure(r *result.Result) Figure {
 		f.Detail += "; " + s
 	}
 	return f
+}
+
+// boundsText says the best figure the fixture's own settings allow for
+// metric k, so that a slow figure is read against it: "; at best 5.0 s".
+func boundsText(r *result.Result, k result.MetricKey) string {
+	s := ""
+	for _, b := range r.BoundsOf(k) {
+		s += "; at best " + Duration(b.MS)
+		if b.Name != "" && b.Metric != "" { // a name beyond the metric: "liveness restart"
+			s += " (" + b.Name + ")"
+		}
+	}
+	return s
 }
 
 // afterRevertText says how the service fared after the revert: "back 43s
@@ -347,7 +356,7 @@ func healingFigure(r *result.Result) Figure {
 	case r.Healing == nil:
 		f.Value, f.Detail = "—", "not checked"
 	case r.Healing.MS != nil:
-		f.Value, f.Detail = Duration(*r.Healing.MS), r.Healing.Condition
+		f.Value, f.Detail = Duration(*r.Healing.MS), r.Healing.Condition+boundsText(r, result.KeyHealing)
 	default:
 		f.Value, f.Detail = "not healed", r.Healing.Condition
 	}

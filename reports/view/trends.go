@@ -79,6 +79,9 @@ func buildTrends(runs []trend.Run, cfg *config, views []Run) *Trends {
 	byScenario := map[string]*TrendScenario{}
 	var order []string
 	for _, s := range series {
+		if s.Measured() == 0 {
+			continue // a figure the scenario never has (no revert, nothing failed)
+		}
 		ts, ok := byScenario[s.Scenario]
 		if !ok {
 			ts = &TrendScenario{Name: s.Scenario, Verdicts: verdicts(runs, s.Scenario)}
@@ -123,7 +126,7 @@ func verdicts(runs []trend.Run, scenario string) []result.Verdict {
 		var v result.Verdict
 		var reps []*result.Result
 		for _, r := range runs[i].Results {
-			if r.Scenario == scenario {
+			if r.Label() == scenario {
 				v = r.Outcome()
 				if r.Repetitions > 1 {
 					reps = append(reps, r)

@@ -209,7 +209,7 @@ func buildRun(run trend.Run, detailed bool, cfg *config, anchors map[string]int)
 	v.Facts = runFacts(info, run)
 	for _, r := range run.Results {
 		s := buildScenario(r, detailed, cfg)
-		id := r.Scenario
+		id := r.Label()
 		if r.Repetitions > 1 {
 			id += fmt.Sprintf("-r%d", r.Repetition)
 		}
@@ -238,12 +238,40 @@ func runFacts(info result.RunInfo, run trend.Run) []Fact {
 	default:
 		f = append(f, Fact{"Images", info.ImageMode})
 	}
-	addIf("Fixture", info.Fixture)
+	f = append(f, fixtureFacts(info, run.Results)...)
 	addIf("Host", info.Host)
 	addIf("selfheal", info.SelfhealVersion)
 	f = append(f, loadFacts(run.Results)...)
 	if run.Inferred {
 		f = append(f, Fact{"Grouping", "no run id in the results: grouped by start time"})
+	}
+	return f
+}
+
+// fixtureFacts names the fixture; a run over several variants names each
+// variant's rather than the first one's.
+func fixtureFacts(info result.RunInfo, rs []*result.Result) []Fact {
+	var order []string
+	fixtures := map[string]string{}
+	for _, r := range rs {
+		if r.Run == nil {
+			continue
+		}
+		v := r.VariantName()
+		if _, ok := fixtures[v]; !ok {
+			order = append(order, v)
+		}
+		fixtures[v] = r.Run.Fixture
+	}
+	if len(order) <= 1 {
+		if info.Fixture == "" {
+			return nil
+		}
+		return []Fact{{"Fixture", info.Fixture}}
+	}
+	var f []Fact
+	for _, v := range order {
+		f = append(f, Fact{"Fixture " + v, fixtures[v]})
 	}
 	return f
 }

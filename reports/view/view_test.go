@@ -107,7 +107,7 @@ func TestBuildRuns(t *testing.T) {
 	if newest.ID != "nightly-20250604" || !newest.Detailed || rep.Runs[1].Detailed {
 		t.Errorf("newest run %q detailed=%v, next detailed=%v; want nightly-20250604 alone in detail", newest.ID, newest.Detailed, rep.Runs[1].Detailed)
 	}
-	if newest.Verdict != "fail" || newest.Totals.Failed != 2 || newest.Totals.Passed != 2 {
+	if newest.Verdict != result.VerdictFail || newest.Totals.Failed != 2 || newest.Totals.Passed != 2 {
 		t.Errorf("newest run verdict %q totals %+v; want fail with 2 failed, 2 passed", newest.Verdict, newest.Totals)
 	}
 	for _, s := range rep.Runs[1].Scenarios {
@@ -122,8 +122,9 @@ func TestBuildRuns(t *testing.T) {
 
 func TestLongRunChart(t *testing.T) {
 	rs := load(t, "../testdata/nightly/2025-06-04/node-halt.json")
-	if n := len(rs[0].Timeline); n != 3600 {
-		t.Fatalf("sample has %d buckets, want 3600", n)
+	// An hour of buckets, and the analysis's last one holding the end.
+	if n := len(rs[0].Timeline); n != 3601 {
+		t.Fatalf("sample has %d buckets, want 3601", n)
 	}
 	tests := []struct {
 		max       int
@@ -241,5 +242,30 @@ func TestRealProbeStory(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("story lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// A run over several variants tells its results apart by variant, and
+// names each variant's fixture rather than the first one's.
+func TestVariantsOfARun(t *testing.T) {
+	rs := load(t, "../testdata/nightly/2025-06-04/pod-eviction.json")
+	other := load(t, "../testdata/nightly/2025-06-04/pod-eviction.json")[0]
+	run := *other.Run
+	run.Variant, run.Fixture = "no-pdb", "WordPress Deployment x2, no PDB"
+	other.Run = &run
+	rep, err := Build(append(rs, other), WithGenerated(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Runs[0]
+	if len(r.Scenarios) != 2 || r.Scenarios[0].Name != "pod-eviction" || r.Scenarios[1].Name != "pod-eviction@no-pdb" || r.Scenarios[0].Anchor == r.Scenarios[1].Anchor {
+		t.Fatalf("scenarios %+v; want pod-eviction and pod-eviction@no-pdb with their own anchors", r.Scenarios)
+	}
+	facts := map[string]string{}
+	for _, f := range r.Facts {
+		facts[f.Label] = f.Value
+	}
+	if facts["Fixture no-pdb"] != run.Fixture || facts["Fixture baseline"] != rs[0].Run.Fixture || facts["Fixture"] != "" {
+		t.Errorf("facts %v; want each variant's fixture", facts)
 	}
 }

@@ -1,5 +1,5 @@
 // Package imageroll rolls a workload (a Deployment by default, or a
-// StatefulSet or DaemonSet) to another image and, by default, back again:
+// StatefulSet or DaemonSet) to another image and back again:
 // two injections, each a rolling update measured on its own. Revert makes
 // sure the workload is back on the image it started with; the Repairer
 // does the same from the active-fault record in a later run.
@@ -28,41 +28,38 @@ const RepairKind = "workload-image"
 
 // Fault is the image roll.
 type Fault struct {
-	client      *kube.Client
-	namespace   string
-	kind        string
-	deployment  string // the workload's name, whatever its kind
-	container   string
-	to          string
-	rollback    bool
-	settle      time.Duration
+	client     *kube.Client
+	namespace  string
+	kind       string
+	deployment string // the workload's name, whatever its kind
+	container  string
+	to         string
+	// rollTimeout bounds each rollout.
 	rollTimeout time.Duration
 
 	mu   sync.Mutex
 	from string
 }
 
+// settle is the pause between the end of the roll and the rollback, so
+// the two disturbances are told apart in the timeline.
+const settle = 15 * time.Second
+
 // Option configures the fault.
 type Option func(*Fault)
-
-// WithRollback rolls back to the original image after the roll (default true).
-func WithRollback(on bool) Option { return func(f *Fault) { f.rollback = on } }
-
-// WithSettle is the pause between the end of the roll and the rollback,
-// so the two disturbances are told apart in the timeline (default 15 s).
-func WithSettle(d time.Duration) Option { return func(f *Fault) { f.settle = d } }
 
 // WithKind names the workload's kind (kube.KindDeployment, the default,
 // kube.KindStatefulSet or kube.KindDaemonSet).
 func WithKind(kind string) Option { return func(f *Fault) { f.kind = kind } }
 
-// WithRolloutTimeout bounds each rollout (default 5 min).
+// WithRolloutTimeout bounds each rollout (default 5 min); a repair waits
+// as long as its own deadline allows.
 func WithRolloutTimeout(d time.Duration) Option { return func(f *Fault) { f.rollTimeout = d } }
 
 // New rolls container of deployment in namespace to image `to`.
 func New(c *kube.Client, namespace, deployment, container, to string, opts ...Option) *Fault {
 	f := &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to,
-		kind: kube.KindDeployment, rollback: true, settle: 15 * time.Second, rollTimeout: 5 * time.Minute}
+		kind: kube.KindDeployment, rollTimeout: 5 * time.Minute}
 	for _, o := range opts {
 		o(f)
 	}
@@ -91,14 +88,11 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err := f.roll(ctx, m, from, f.to, m.Injected, "roll"); err != nil {
 		return err
 	}
-	if !f.rollback {
-		return nil
-	}
-	m.Logf("rollout to %s complete; rolling back in %s", f.to, f.settle)
+	m.Logf("rollout to %s complete; rolling back in %s", f.to, settle)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(f.settle):
+	case <-time.After(settle):
 	}
 	return f.roll(ctx, m, f.to, from, m.Injected, "rollback")
 }

@@ -63,19 +63,9 @@ type Fault struct {
 	notes    []string
 }
 
-// Option configures the fault.
-type Option func(*Fault)
-
-// WithContainer names the WordPress container (default "wordpress").
-func WithContainer(name string) Option { return func(f *Fault) { f.container = name } }
-
 // New breaks a pod matching selector in namespace.
-func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	f := &Fault{client: c, namespace: namespace, selector: selector, container: "wordpress", execFn: c.Exec}
-	for _, o := range opts {
-		o(f)
-	}
-	return f
+func New(c *kube.Client, namespace, selector string) *Fault {
+	return &Fault{client: c, namespace: namespace, selector: selector, container: "wordpress", execFn: c.Exec}
 }
 
 // Name implements fault.Fault.
@@ -89,7 +79,8 @@ func (f *Fault) Notes() []string {
 }
 
 // Inject corrupts DB_HOST in one Ready pod and confirms it by reading the
-// file back (an exec that reports success may not have run, P-C4).
+// file back (an exec whose connection drops can report success without
+// having run).
 func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	pod, err := f.pick(ctx)
 	if err != nil {

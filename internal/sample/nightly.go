@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/scenario"
 )
 
 // Night is one synthetic nightly run: its results in scenario order.
@@ -86,8 +87,8 @@ func eviction(run *result.RunInfo, start time.Time, night int) Spec {
 		},
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
-		LowerBounds: []result.Bound{{Name: "endpoint removal", MS: 1000, Reason: "kube-proxy sync after the pod is deleted; about one second on kind"}},
-		Budgets:     Budgets{DowntimeMS: 5000, LongestOutageMS: 2000, Server5xx: 10, RecoveryMS: 30000, MustRecover: true},
+		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "endpoint removal", MS: 1000, Reason: "kube-proxy sync after the pod is deleted; about one second on kind"}},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(5 * time.Second), LongestOutage: scenario.Dur(2 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
 	}
 }
 
@@ -138,8 +139,8 @@ func wpConfig(run *result.RunInfo, start time.Time, night int) Spec {
 		Events:      ev,
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
-		LowerBounds: []result.Bound{{Name: "liveness restart", MS: 30000 + delay*1000, Reason: fmt.Sprintf("liveness period 10 s x failureThreshold %d before the container is restarted", 3+int(delay/10))}},
-		Budgets:     Budgets{DowntimeMS: 45000, LongestOutageMS: 45000, Server5xx: 400, RecoveryMS: 60000, MustRecover: true},
+		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "liveness restart", MS: 30000 + delay*1000, Reason: fmt.Sprintf("liveness period 10 s x failureThreshold %d before the container is restarted", 3+int(delay/10))}},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(45 * time.Second), LongestOutage: scenario.Dur(45 * time.Second), Server5xx: scenario.Count(400), Recovery: scenario.Dur(time.Minute), MustRecover: true},
 	}
 }
 
@@ -175,7 +176,7 @@ func imageRoll(run *result.RunInfo, start time.Time, night int) Spec {
 		},
 		HealedAfter: &heal,
 		HealCond:    "rollout complete: 2/2 updated and available",
-		Budgets:     Budgets{DowntimeMS: 1000, LongestOutageMS: 1000, Server5xx: 0.5, RecoveryMS: 30000, MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Second), LongestOutage: scenario.Dur(time.Second), Server5xx: scenario.Count(0), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
 	}
 }
 
@@ -205,8 +206,8 @@ func nodeHalt(run *result.RunInfo, start time.Time, night int) Spec {
 		},
 		HealedAfter: &heal,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available",
-		LowerBounds: []result.Bound{{Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
-		Budgets:     Budgets{DowntimeMS: 60000, LongestOutageMS: 10000, Server5xx: 10, RecoveryMS: 90000, MustRecover: true},
+		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
 	}
 }
 
@@ -256,8 +257,8 @@ func nodeHaltDB(run *result.RunInfo, start time.Time) Spec {
 		Injections:  []Mark{{At: sec(60), Fault: "node-halt", Detail: "docker stop selfheal-worker (runs " + mysql + " and " + wpB + ")"}},
 		Events:      ev,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available, statefulset mysql 1/1 ready",
-		LowerBounds: []result.Bound{{Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
-		Budgets:     Budgets{DowntimeMS: 60000, LongestOutageMS: 10000, Server5xx: 10, RecoveryMS: 90000, MustRecover: true},
+		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
 	}
 }
 
@@ -269,7 +270,7 @@ func Probe() *result.Result {
 		Scenario:    "probe",
 		Description: "selfheal probe http://127.0.0.1:8099/",
 		Start:       start, Duration: 60 * time.Second, Rate: 50, Seed: 7, BaseLatency: 2,
-		Targets: []string{"http://127.0.0.1:8099/"},
+		Targets: []string{"http://127.0.0.1:8099/"}, KeepAlive: true,
 		Phases: []Phase{
 			{From: sec(15), To: sec(27), FailP: 1, Fail: "503", LatencyMS: 1},
 			{From: sec(38), To: sec(42), FailP: 1, Fail: "refused"},

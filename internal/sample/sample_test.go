@@ -13,7 +13,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite reports/testdata from the sample scripts")
 
-const testdata = "../../testdata"
+const testdata = "../../reports/testdata"
 
 // TestTestdataUpToDate keeps reports/testdata equal to what the scripts
 // generate, so the samples never drift from the generator silently.
@@ -48,14 +48,14 @@ func TestTestdataUpToDate(t *testing.T) {
 		// (zero in both) does not make every sample stale.
 		onDisk, err := result.ReadFile(path)
 		if err != nil {
-			t.Fatalf("%v (run go test ./reports/internal/sample -update)", err)
+			t.Fatalf("%v (run go test ./internal/sample -update)", err)
 		}
 		got, err := json.Marshal(onDisk)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(got)+"\n" != string(want) {
-			t.Errorf("%s differs from the generator's output; run go test ./reports/internal/sample -update", path)
+			t.Errorf("%s differs from the generator's output; run go test ./internal/sample -update", path)
 		}
 	}
 }

@@ -1,0 +1,356 @@
+package session
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/history"
+	"github.com/selfheal/selfheal/chaos/host"
+	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/plan"
+	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/fixtures"
+	"github.com/selfheal/selfheal/fixtures/cluster"
+)
+
+// Settings are the knobs of a run of scenarios. `go test ./e2e` reads
+// them from SELFHEAL_* variables; `selfheal run` reads the same variables
+// and then its flags, a flag overriding its variable. SettingsTable says
+// which variable and flag set each one.
+type Settings struct {
+	Cluster string
+	Mode    fixtures.Mode
+	// ReportDir is where results go; "" leaves the front end's default.
+	ReportDir string
+	// RunID names the run's directory; "" is the start time.
+	RunID string
+	// KeepCluster says when the suite keeps a cluster it created (the CLI
+	// never creates one).
+	KeepCluster  KeepCluster
+	AllowNonKind bool
+	Rate         float64
+	Timeout      time.Duration
+	KeepAlive    bool
+	// Warmup is the load before each injection; 0 keeps the scenario's.
+	Warmup time.Duration
+	// WarmupLimit is how long the warm-up waits for a clean baseline; 0
+	// keeps the scenario's.
+	WarmupLimit time.Duration
+	// Budgets are the overrides and Aggregate the budgets on repetitions
+	// taken together, every value and scenario name checked.
+	Budgets   scenario.Overrides
+	Aggregate scenario.AggregateBudgets
+	// Repeat is how many times each cell runs.
+	Repeat int
+	// History derives budgets from earlier runs.
+	History history.Settings
+	// HostThresholds are the host thresholds over the defaults, and
+	// FailStarved whether a budget missed on a starved machine fails.
+	HostThresholds []result.HostThreshold
+	FailStarved    bool
+
+	// from records where each setting came from ("SELFHEAL_RATE=0.01",
+	// "--rate 0.01"), for messages about settings that clash.
+	from map[string]string
+}
+
+// KeepCluster is when the suite keeps a cluster it created.
+type KeepCluster string
+
+// Keep policies.
+const (
+	KeepNever     KeepCluster = "never"
+	KeepAlways    KeepCluster = "always"
+	KeepOnFailure KeepCluster = "on-failure"
+)
+
+// Setting is one knob: its variable, its flag ("" when only the suite
+// reads it) and how a value is read.
+type Setting struct {
+	Env, Flag string
+	Usage     string
+	// Bool flags may be given without a value.
+	Bool bool
+	set  func(s *Settings, v string) error
+}
+
+// runIDPattern keeps a run id a plain directory name under ReportDir.
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// SettingsTable lists every setting, in the order the README shows them.
+func SettingsTable() []Setting {
+	return []Setting{
+		{Env: "SELFHEAL_CLUSTER", Flag: "cluster", Usage: "name of the kind cluster (node faults stop its containers)",
+			set: func(s *Settings, v string) error {
+				s.Cluster = v
+				return cluster.CheckName(v)
+			}},
+		{Env: cluster.ModeEnv, Flag: "mode", Usage: "image mode of the cluster: auto, online or offline",
+			set: func(s *Settings, v string) (err error) {
+				s.Mode, err = fixtures.ParseMode(v)
+				return err
+			}},
+		{Env: "SELFHEAL_REPORT_DIR", Flag: "report-dir", Usage: "where results and reports go, a directory per run (default _out/report)",
+			set: func(s *Settings, v string) error {
+				if strings.TrimSpace(v) == "" {
+					return errors.New("want a directory, e.g. _out/report")
+				}
+				s.ReportDir = v
+				return nil
+			}},
+		{Env: "SELFHEAL_RUN_ID", Flag: "run-id", Usage: "the run's directory name under the report directory (default: the start time)",
+			set: func(s *Settings, v string) error {
+				if !runIDPattern.MatchString(v) || v == "." || v == ".." {
+					return fmt.Errorf("%q is not a plain directory name: use letters, digits, '.', '_' and '-', e.g. nightly-42", v)
+				}
+				s.RunID = v
+				return nil
+			}},
+		{Env: "SELFHEAL_KEEP_CLUSTER", Usage: "keep a cluster the suite created: never, always, on-failure (a reused cluster is always kept)",
+			set: func(s *Settings, v string) error {
+				switch k := KeepCluster(v); k {
+				case KeepNever, KeepAlways, KeepOnFailure:
+					s.KeepCluster = k
+					return nil
+				}
+				return errors.New("want never, always or on-failure")
+			}},
+		{Env: "SELFHEAL_RATE", Flag: "rate", Usage: "requests per second, all targets together (default 10)",
+			set: func(s *Settings, v string) error {
+				r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
+					return errors.New("want requests per second above 0, e.g. 10")
+				}
+				s.Rate = r
+				return nil
+			}},
+		{Env: "SELFHEAL_TIMEOUT", Flag: "timeout", Usage: "per-request timeout (default 2s)",
+			set: func(s *Settings, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return errors.New("want a duration above 0, e.g. 2s")
+				}
+				s.Timeout = d
+				return nil
+			}},
+		{Env: "SELFHEAL_KEEPALIVE", Flag: "keep-alive", Bool: true,
+			Usage: "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)",
+			set: func(s *Settings, v string) (err error) {
+				if s.KeepAlive, err = strconv.ParseBool(v); err != nil {
+					return errors.New("want true or false")
+				}
+				return nil
+			}},
+		{Env: "SELFHEAL_WARMUP", Flag: "warmup", Usage: "load before each injection (default 15s)",
+			set: func(s *Settings, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return errors.New("want a duration above 0, e.g. 15s")
+				}
+				s.Warmup = d
+				return nil
+			}},
+		{Env: "SELFHEAL_WARMUP_LIMIT", Flag: "warmup-limit", Usage: "how long the warm-up waits for a clean baseline (default 2m)",
+			set: func(s *Settings, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return errors.New("want a duration above 0, e.g. 2m")
+				}
+				s.WarmupLimit = d
+				return nil
+			}},
+		{Env: "SELFHEAL_HOST_THRESHOLDS", Flag: "host-thresholds", Usage: "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,cpu_pressure=20/40",
+			set: func(s *Settings, v string) (err error) {
+				s.HostThresholds, err = host.ParseThresholds(v)
+				return err
+			}},
+		{Env: "SELFHEAL_FAIL_STARVED", Flag: "fail-starved", Bool: true, Usage: "a budget missed on a starved machine still fails (false: reported, not failed; default true)",
+			set: func(s *Settings, v string) (err error) {
+				if s.FailStarved, err = strconv.ParseBool(v); err != nil {
+					return errors.New("want true or false")
+				}
+				return nil
+			}},
+		{Env: "SELFHEAL_BUDGETS", Flag: "budgets",
+			Usage: "budget overrides, e.g. node-halt.recovery=2m,*.5xx=0 (metrics: " + strings.Join(scenario.OverrideMetrics(), ", ") +
+				"), and budgets on repetitions taken together, e.g. node-halt.recovery.p50=60s,*.pass_rate=1; the flag replaces the variable",
+			set: func(s *Settings, v string) error {
+				o, agg, err := scenario.ParseBudgets(v)
+				if err != nil {
+					return err
+				}
+				if err := o.CheckScenarios(catalog.Names()); err != nil {
+					return err
+				}
+				if _, err := catalog.Lookup(agg.Scenarios()...); err != nil {
+					return fmt.Errorf("aggregate budgets: %w", err)
+				}
+				s.Budgets, s.Aggregate = o, agg
+				return nil
+			}},
+		{Env: "SELFHEAL_REPEAT", Flag: "repeat", Usage: "run each selected cell N times in a row, then take the repetitions together (default 1)",
+			set: func(s *Settings, v string) (err error) {
+				s.Repeat, err = plan.ParseRepeat(v)
+				return err
+			}},
+		{Env: "SELFHEAL_HISTORY", Flag: "history", Usage: "budgets from the earlier runs in the report directory: " + history.SpecHelp + " (default p=0.95,last=14,min=5,floor=1s)",
+			set: func(s *Settings, v string) (err error) {
+				s.History, err = history.Parse(v)
+				return err
+			}},
+		{Env: "SELFHEAL_ALLOW_NON_KIND", Flag: "allow-non-kind", Bool: true,
+			Usage: "inject faults even into a cluster that is not the kind cluster (refused otherwise)",
+			set: func(s *Settings, v string) (err error) {
+				if s.AllowNonKind, err = strconv.ParseBool(v); err != nil {
+					return errors.New("want 1 or true (0 or false: refuse a cluster that is not kind)")
+				}
+				return nil
+			}},
+	}
+}
+
+// DefaultSettings are the settings when nothing is set.
+func DefaultSettings() Settings {
+	return Settings{
+		Cluster: cluster.DefaultName, Mode: fixtures.ModeAuto, KeepCluster: KeepNever,
+		Rate: DefaultRate, Timeout: load.DefaultTimeout, KeepAlive: DefaultKeepAlive,
+		Budgets: scenario.Overrides{}, Aggregate: scenario.AggregateBudgets{}, Repeat: 1,
+		History: defaultHistory, FailStarved: true,
+	}
+}
+
+// SettingsFromEnv reads every SELFHEAL_* variable over the defaults and
+// checks the result. An error names the variable and its value.
+func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+	s := DefaultSettings()
+	for _, st := range SettingsTable() {
+		v := getenv(st.Env)
+		if v == "" {
+			continue
+		}
+		if err := st.set(&s, v); err != nil {
+			return s, fmt.Errorf("%s=%q: %w", st.Env, v, err)
+		}
+		s.note(st, fmt.Sprintf("%s=%s", st.Env, v))
+	}
+	return s, s.Check()
+}
+
+// RegisterFlags adds the settings that have a flag to fs; parsing fs then
+// overrides what SettingsFromEnv read. Call Check after parsing.
+func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
+	for _, st := range SettingsTable() {
+		if st.Flag == "" {
+			continue
+		}
+		usage := fmt.Sprintf("%s ($%s)", st.Usage, st.Env)
+		set := func(v string) error {
+			if err := st.set(s, v); err != nil {
+				return err
+			}
+			s.note(st, fmt.Sprintf("--%s %s", st.Flag, v))
+			return nil
+		}
+		if st.Bool {
+			fs.BoolFunc(st.Flag, usage, set)
+		} else {
+			fs.Func(st.Flag, usage, set)
+		}
+	}
+}
+
+func (s *Settings) note(st Setting, from string) {
+	if s.from == nil {
+		s.from = map[string]string{}
+	}
+	s.from[st.Env] = from
+}
+
+// source says where the setting of variable env came from, for messages.
+func (s *Settings) source(env, fallback string) string {
+	if f := s.from[env]; f != "" {
+		return f
+	}
+	return fallback
+}
+
+// Check refuses settings that are each valid but cannot work together,
+// and load settings the load generator would refuse later, after the
+// cluster was prepared. It touches nothing outside the process.
+func (s *Settings) Check() error {
+	if _, err := load.New([]string{"http://127.0.0.1/"}, s.Load()...); err != nil {
+		// The setters checked everything but the load's own limits.
+		return fmt.Errorf("%s: %w", s.source("SELFHEAL_RATE", fmt.Sprintf("rate %v", s.Rate)), err)
+	}
+	warmup := s.Timing().Warmup
+	if warmup == 0 {
+		warmup = scenario.DefaultTiming().Warmup
+	}
+	// A rate whose interval is longer than the warm-up sends no request
+	// before the injection: there would be no baseline, and no measurement
+	// worth the name after it.
+	if interval := float64(time.Second) / s.Rate; interval > float64(warmup) {
+		return fmt.Errorf("%s: one request every %s, longer than the %s warm-up (%s): no request would be sent before the injection; use a rate of at least %.3g/s",
+			s.source("SELFHEAL_RATE", fmt.Sprintf("rate %v", s.Rate)), durationWords(interval), warmup,
+			s.source("SELFHEAL_WARMUP", "default"), float64(time.Second)/float64(warmup))
+	}
+	return nil
+}
+
+// durationWords writes an interval that may not fit in a time.Duration.
+func durationWords(ns float64) string {
+	if ns > float64(math.MaxInt64) {
+		return fmt.Sprintf("%.3g hours", ns/float64(time.Hour))
+	}
+	return time.Duration(ns).Round(time.Millisecond).String()
+}
+
+// Load are the load options of the settings.
+func (s *Settings) Load() []load.Option {
+	return []load.Option{load.Rate(s.Rate), load.Timeout(s.Timeout), load.KeepAlive(s.KeepAlive)}
+}
+
+// Timing is the timing the settings override in every scenario.
+func (s *Settings) Timing() scenario.Timing {
+	return scenario.Timing{Warmup: s.Warmup, WarmupLimit: s.WarmupLimit}
+}
+
+// Host is the host policy of the settings; sampling options are the
+// caller's.
+func (s *Settings) Host(sampling ...host.Option) scenario.HostPolicy {
+	return scenario.HostPolicy{Thresholds: s.HostThresholds, ExcuseStarved: !s.FailStarved, Sampling: sampling}
+}
+
+// defaultHistory is history.Parse's reading of nothing: the defaults.
+var defaultHistory = func() history.Settings {
+	h, err := history.Parse("")
+	if err != nil {
+		panic(err) // the defaults are constants
+	}
+	return h
+}()
+
+// CheckReportDir makes sure results can be written to dir before a run
+// starts, so a run does not end with its results lost: it creates dir
+// and a file in it, and removes the file.
+func CheckReportDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".selfheal-write-check-*")
+	if err != nil {
+		return fmt.Errorf("report directory %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(filepath.Join(dir, filepath.Base(f.Name())))
+}

@@ -1,0 +1,132 @@
+package session
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfheal/selfheal/fixtures"
+)
+
+func envOf(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestSettingsFromEnv(t *testing.T) {
+	s, err := SettingsFromEnv(envOf(map[string]string{
+		"SELFHEAL_CLUSTER": "ci-7", "SELFHEAL_IMAGE_MODE": "offline", "SELFHEAL_REPORT_DIR": "/tmp/r",
+		"SELFHEAL_RUN_ID": "nightly-42", "SELFHEAL_KEEP_CLUSTER": "on-failure", "SELFHEAL_RATE": "2.5",
+		"SELFHEAL_TIMEOUT": "1s", "SELFHEAL_KEEPALIVE": "true", "SELFHEAL_WARMUP": "20s",
+		"SELFHEAL_BUDGETS": "node-halt.recovery=2m,*.5xx=0", "SELFHEAL_ALLOW_NON_KIND": "1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cluster != "ci-7" || s.Mode != fixtures.ModeOffline || s.ReportDir != "/tmp/r" || s.RunID != "nightly-42" ||
+		s.KeepCluster != KeepOnFailure || s.Rate != 2.5 || s.Timeout != time.Second || !s.KeepAlive ||
+		s.Warmup != 20*time.Second || s.Budgets["node-halt"]["recovery"] != "2m" || s.Budgets["*"]["5xx"] != "0" || !s.AllowNonKind {
+		t.Errorf("settings %+v", s)
+	}
+	d, err := SettingsFromEnv(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Cluster != "selfheal" || d.Rate != DefaultRate || d.KeepAlive != DefaultKeepAlive || d.KeepCluster != KeepNever {
+		t.Errorf("defaults %+v", d)
+	}
+}
+
+// Every bad value is refused when the settings are read, naming the
+// variable and the value: before Docker, a cluster or the network.
+func TestSettingsFromEnvRefuses(t *testing.T) {
+	tests := []struct{ env, value, want string }{
+		{"SELFHEAL_BUDGETS", "*.downtime=abc", `SELFHEAL_BUDGETS="*.downtime=abc": budget override "*.downtime=abc": downtime="abc"`},
+		{"SELFHEAL_BUDGETS", "*.5xx=-1", `5xx="-1": want a count`},
+		{"SELFHEAL_BUDGETS", "*.recovered=maybe", `recovered="maybe": want true, false or any`},
+		{"SELFHEAL_BUDGETS", "nod-halt.downtime=30s", "no scenario named nod-halt; known: wp-config-break"},
+		{"SELFHEAL_RATE", "NaN", `SELFHEAL_RATE="NaN": want requests per second above 0`},
+		{"SELFHEAL_RATE", "+Inf", `SELFHEAL_RATE="+Inf"`},
+		{"SELFHEAL_RATE", "0", `SELFHEAL_RATE="0"`},
+		{"SELFHEAL_RATE", "2e6", "SELFHEAL_RATE=2e6: rate 2e+06 is beyond"},
+		{"SELFHEAL_RATE", "0.01", "SELFHEAL_RATE=0.01: one request every 1m40s, longer than the 15s warm-up"},
+		{"SELFHEAL_RATE", "1e-12", "SELFHEAL_RATE=1e-12: rate 1e-12 requests per second is too low"},
+		{"SELFHEAL_TIMEOUT", "0s", `SELFHEAL_TIMEOUT="0s": want a duration above 0`},
+		{"SELFHEAL_WARMUP", "soon", `SELFHEAL_WARMUP="soon"`},
+		{"SELFHEAL_WARMUP", "-1s", `SELFHEAL_WARMUP="-1s"`},
+		{"SELFHEAL_KEEPALIVE", "yes", `SELFHEAL_KEEPALIVE="yes": want true or false`},
+		{"SELFHEAL_ALLOW_NON_KIND", "yes", `SELFHEAL_ALLOW_NON_KIND="yes"`},
+		{"SELFHEAL_KEEP_CLUSTER", "sometimes", "want never, always or on-failure"},
+		{"SELFHEAL_IMAGE_MODE", "airgap", "unknown image mode"},
+		{"SELFHEAL_CLUSTER", "../../x", "not a DNS-1123 label"},
+		{"SELFHEAL_RUN_ID", "../../x", "not a plain directory name"},
+		{"SELFHEAL_RUN_ID", "..", "not a plain directory name"},
+		{"SELFHEAL_REPORT_DIR", " ", "want a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			_, err := SettingsFromEnv(envOf(map[string]string{tt.env: tt.value}))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v; want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// A flag overrides its variable; SELFHEAL_KEEP_CLUSTER has no flag.
+func TestSettingsFlagsOverrideEnv(t *testing.T) {
+	s, err := SettingsFromEnv(envOf(map[string]string{"SELFHEAL_RATE": "5", "SELFHEAL_BUDGETS": "*.5xx=0", "SELFHEAL_KEEPALIVE": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.RegisterFlags(fs)
+	if fs.Lookup("keep-cluster") != nil {
+		t.Error("SELFHEAL_KEEP_CLUSTER has a flag; the CLI never creates a cluster")
+	}
+	if err := fs.Parse([]string{"--rate", "20", "--budgets", "node-halt.recovery=1m", "--keep-alive=false", "--allow-non-kind"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Rate != 20 || s.KeepAlive || !s.AllowNonKind || len(s.Budgets) != 1 || s.Budgets["node-halt"]["recovery"] != "1m" {
+		t.Errorf("settings after flags: %+v", s)
+	}
+
+	// A clash names the flag that caused it.
+	s = DefaultSettings()
+	fs = flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--rate", "0.05", "--warmup", "10s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(); err == nil || !strings.Contains(err.Error(), "--rate 0.05: one request every 20s, longer than the 10s warm-up (--warmup 10s)") {
+		t.Errorf("clash: %v", err)
+	}
+	if err := fs.Parse([]string{"--rate", "NaN"}); err == nil || !strings.Contains(err.Error(), `invalid value "NaN" for flag -rate`) {
+		t.Errorf("--rate NaN: %v", err)
+	}
+}
+
+func TestCheckReportDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if err := CheckReportDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the check left %v behind", entries)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckReportDir(filepath.Join(file, "sub")); err == nil {
+		t.Error("a directory under a file was accepted")
+	}
+}
