@@ -70,7 +70,11 @@ func notify(parent context.Context, sigs <-chan os.Signal, w io.Writer, t *Track
 		case <-done:
 			return
 		case s := <-sigs:
-			fmt.Fprintf(w, "\n%s: stopping; the fault in place is being reverted (interrupt again to stop at once)\n", s)
+			what := "stopping"
+			if len(t.Pending()) > 0 {
+				what = "stopping; the fault in place is being reverted"
+			}
+			fmt.Fprintf(w, "\n%s: %s (interrupt again to stop at once)\n", s, what)
 			cancel(fmt.Errorf("%w (%s)", ErrInterrupted, s))
 		}
 		select {
