@@ -163,7 +163,7 @@ func TestParseOverridesChecksValues(t *testing.T) {
 		{"*.recovered=maybe", `budget override "*.recovered=maybe": recovered="maybe": want true, false or any`},
 		{"node-halt.healing=2m,node-halt.recovery=1h3", `recovery="1h3"`},
 		{"x.downtime=1s,x.downtime=2s", "x.downtime is given twice"},
-		{"x.errors=0", `unknown metric "errors"`},           // in the metric table, but not a budget
+		{"x.errors=0", `unknown metric "errors"`},            // in the metric table, but not a budget
 		{"x.downtime_ms=5s", `unknown metric "downtime_ms"`}, // the key, not the short name
 		{"x.=5s", "want SCENARIO.METRIC=VALUE"},
 		{"x.downtime=", "want SCENARIO.METRIC=VALUE"},
