@@ -439,6 +439,9 @@ func (s *Session) Publish(ctx context.Context) error {
 		if err := s.compareVariants(ctx); err != nil {
 			return err
 		}
+		if err := s.writeVariants(ctx); err != nil {
+			return err
+		}
 	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
 		publish.WithView(view.WithTitle("selfheal runs")))

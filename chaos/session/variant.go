@@ -208,6 +208,34 @@ func (s *Session) checkClaims() error {
 	return nil
 }
 
+// writeVariants writes the run's variants page (VariantsFile): every
+// variant against baseline per scenario, why, and which to pick. A run
+// over one variant has none.
+func (s *Session) writeVariants(ctx context.Context) error {
+	page, err := view.BuildVariants(s.results)
+	if errors.Is(err, view.ErrNoVariants) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("building the variants page: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := html.WriteVariants(ctx, &buf, page); err != nil {
+		return err
+	}
+	path := filepath.Join(s.runDir, html.VariantsFile)
+	if err := result.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("writing the variants page: %w", err)
+	}
+	var b strings.Builder
+	for _, r := range page.Recommendations {
+		fmt.Fprintf(&b, "\n  %s: %s\n    %s", r.Scenario, r.Text, r.Mover)
+	}
+	s.cfg.Console.Logf("which variant to pick, per scenario:%s", b.String())
+	s.cfg.Console.Logf("variants compared, with why and a recommendation per scenario: %s", path)
+	return nil
+}
+
 // compareVariants compares each variant this run measured with baseline,
 // on the scenarios both ran (chaos/compare, as `selfheal compare
 // RUN/baseline RUN/<variant>` does): it prints the comparison and writes

@@ -12,6 +12,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/variant"
+	"github.com/selfheal/selfheal/reports/html"
 )
 
 func TestResultName(t *testing.T) {
@@ -149,5 +150,45 @@ func TestCompareVariants(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "compare-baseline.html")); err == nil {
 		t.Error("baseline compared with itself")
+	}
+}
+
+// A run over variants writes variants.html; a run over one variant does
+// not.
+func TestWriteVariants(t *testing.T) {
+	for _, tt := range []struct {
+		name, dir string
+		want      bool
+	}{
+		{"baseline and variants", "../../reports/testdata/variants", true},
+		{"one variant", "../../reports/testdata/repeated", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			con := &logConsole{}
+			s := &Session{cfg: withDefaults(Config{VariantDirs: true, Console: con}), runDir: dir}
+			loaded, _, err := result.ReadPaths(context.Background(), tt.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.results = result.Results(loaded)
+			if err := s.writeVariants(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			_, err = os.Stat(filepath.Join(dir, html.VariantsFile))
+			if got := err == nil; got != tt.want {
+				t.Errorf("variants.html written: %v, want %v (%v)", got, tt.want, err)
+			}
+			// The console gives the answer too: the pick and the change
+			// that moved downtime most (no PDB, in the sample).
+			for _, w := range []string{"which variant to pick", "pod-eviction: baseline", "most: no-pdb"} {
+				if got := strings.Contains(strings.Join(con.lines, "\n"), w); got != tt.want {
+					t.Errorf("console has %q: %v, want %v", w, got, tt.want)
+				}
+			}
+			if logged := strings.Contains(strings.Join(con.lines, "\n"), html.VariantsFile); logged != tt.want {
+				t.Errorf("console names the page: %v, want %v:\n%s", logged, tt.want, strings.Join(con.lines, "\n"))
+			}
+		})
 	}
 }

@@ -17,13 +17,18 @@ import (
 	"github.com/selfheal/selfheal/reports/view"
 )
 
-const reportSynopsis = `[--out report.html] [--junit junit.xml] [--title TITLE] RESULT.json|DIR...
+const reportSynopsis = `[--out report.html] [--junit junit.xml] [--title TITLE] [--variants] RESULT.json|DIR...
 
 Renders selfheal result files into one self-contained HTML page (no network
 needed to view it) and, with --junit, a JUnit XML file for CI. A directory
 means every *.json result below it, so a folder of nightly artifacts works;
 results are grouped into runs by run id, newest first, with trends across
-runs. Flags may come before or after the files.`
+runs. Flags may come before or after the files.
+
+With --variants, the page is instead the comparison of a run over fixture
+variants (selfheal run --variant a,b or --matrix writes it to the run's
+directory as variants.html): per scenario every variant against baseline,
+a chart per metric, why each variant's numbers differ, and which to pick.`
 
 // runReport implements `selfheal report`.
 func runReport(ctx context.Context, env *cliEnv, args []string) error {
@@ -32,9 +37,21 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 	junitOut := fs.String("junit", "", "also write JUnit XML (one testcase per scenario and per budget) to this `file`")
 	title := fs.String("title", "selfheal report", "the report's `title`")
 	detail := fs.Int("detail-runs", 1, "how many runs, newest first, get full scenario sections with charts")
+	variants := fs.Bool("variants", false, "write the comparison of fixture variants (each against baseline, why, a recommendation) instead of the report; --out defaults to "+html.VariantsFile)
 	paths, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	if *variants {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if *junitOut != "" {
+			return usagef("--junit with --variants: the variants page has no JUnit form; run selfheal report --junit on the results for that")
+		}
+		if !set["out"] {
+			*out = html.VariantsFile
+		}
+		return runVariantsReport(ctx, env, paths, *out)
 	}
 	if err := checkReportFlags(paths, *out, *junitOut, *detail); err != nil {
 		return err
@@ -169,4 +186,31 @@ func reportPlural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// runVariantsReport implements `selfheal report --variants`.
+func runVariantsReport(ctx context.Context, env *cliEnv, paths []string, out string) error {
+	if err := checkReportFlags(paths, out, "", 1); err != nil {
+		return err
+	}
+	results, err := loadResults(ctx, env, paths)
+	if err != nil {
+		return err
+	}
+	if err := checkWritable(out); err != nil {
+		return usagef("--out %s: %v", out, err)
+	}
+	page, err := html.Variants(ctx, results)
+	if errors.Is(err, view.ErrNoVariants) {
+		return usagef("%s: %v", strings.Join(paths, ", "), err)
+	}
+	if err != nil {
+		return err
+	}
+	if err := result.WriteFileAtomic(out, page); err != nil {
+		return err
+	}
+	runs := trend.Group(results)
+	fmt.Fprintf(env.stdout, "wrote %s: %s in %s\n", out, reportPlural(len(results), "result", "results"), reportPlural(len(runs), "run", "runs"))
+	return nil
 }

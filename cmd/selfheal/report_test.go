@@ -32,6 +32,7 @@ func TestReportCommand(t *testing.T) {
 	probe := filepath.Join("..", "..", "reports", "testdata", "probe", "probe.json")
 	out := filepath.Join(dir, "out", "r.html")
 	junitOut := filepath.Join(dir, "j.xml")
+	variantsOut := filepath.Join(dir, "v.html")
 
 	tests := []struct {
 		name      string
@@ -54,6 +55,15 @@ func TestReportCommand(t *testing.T) {
 			code:   0,
 			stdout: []string{"1 result in 1 run", "1 without budgets"},
 		},
+		{
+			name:      "a run over variants, --variants",
+			args:      []string{"report", "--variants", filepath.Join("..", "..", "reports", "testdata", "variants"), "--out", variantsOut},
+			code:      0,
+			stdout:    []string{"wrote " + variantsOut + ": 18 results in 1 run"},
+			wantFiles: []string{variantsOut},
+		},
+		{name: "--variants over one variant", args: []string{"report", "--variants", "--out", out, nightly}, code: 2, stderr: []string{"single fixture variant", "--matrix"}},
+		{name: "--variants with --junit", args: []string{"report", "--variants", "--junit", junitOut, nightly}, code: 2, stderr: []string{"--junit with --variants"}},
 		{name: "no inputs", args: []string{"report"}, code: 2, stderr: []string{"no result files given", "selfheal report -h"}},
 		{name: "a file that is not a result", args: []string{"report", "--out", out, notResult}, code: 2, stderr: []string{notResult, "no \"schema\" field", "selfheal.result/v1"}},
 		{name: "a file that is not JSON", args: []string{"report", "--out", out, notJSON}, code: 2, stderr: []string{notJSON, "not JSON"}},

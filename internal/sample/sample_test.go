@@ -28,6 +28,9 @@ func TestTestdataUpToDate(t *testing.T) {
 	for _, r := range Repeated() {
 		files[filepath.Join("repeated", fmt.Sprintf("%s.r%d.json", r.Scenario, r.Repetition))] = r
 	}
+	for _, r := range Variants() {
+		files[filepath.Join("variants", r.VariantName(), fmt.Sprintf("%s.r%d.json", r.Scenario, r.Repetition))] = r
+	}
 	for name, r := range files {
 		want, err := json.Marshal(r)
 		if err != nil {
@@ -68,6 +71,7 @@ func TestFiguresAgree(t *testing.T) {
 		all = append(all, n.Results...)
 	}
 	all = append(all, Probe())
+	all = append(all, Variants()...)
 	for _, r := range all {
 		t.Run(runID(r)+"/"+r.Scenario, func(t *testing.T) {
 			var total, failed int

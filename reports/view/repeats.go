@@ -186,16 +186,28 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 }
 
 func repeatRow(scenario, variant string, m aggregate.Metric, history History) RepeatRow {
+	return repeatRowOn(scenario, variant, m, history, 0)
+}
+
+// axisTop is where a metric's axis ends: the largest of the values and
+// the interval, 0 when there is none.
+func axisTop(m aggregate.Metric) float64 {
+	if m.Summary.N == 0 {
+		return 0
+	}
+	return math.Max(m.Summary.Max, m.Summary.Hi)
+}
+
+// repeatRowOn is repeatRow on an axis that ends at least at top: strips
+// drawn one above the other (variants of a scenario) share one axis.
+func repeatRowOn(scenario, variant string, m aggregate.Metric, history History, top float64) RepeatRow {
 	def := m.Metric
 	row := RepeatRow{Key: def.Key, Metric: def.Title(), N: m.Summary.N, Apart: apartText(m)}
 	format := func(v float64) string { return MetricText(def, v) }
 	sum := m.Summary
 	// The axis runs from 0 (no metric here is negative) to the largest of
 	// the values, the interval and the history band.
-	top := 0.0
-	if sum.N > 0 {
-		top = math.Max(sum.Max, sum.Hi)
-	}
+	top = math.Max(top, axisTop(m))
 	var band HistoryBand
 	hasBand := false
 	if history != nil {
