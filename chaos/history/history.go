@@ -2,7 +2,11 @@
 // disruption monitors do: a result is held to a quantile (P95 by default)
 // of the same figure over the last K results of the same kind (see Kind)
 // from earlier runs, with a floor so that a history of near-zero outages
-// does not fail on a blip. Each result is one run of the scenario: a
+// does not fail on a blip. The quantile is the distribution-free
+// prediction bound (chaos/stats.PredictionBound), the order statistic a
+// new result of a healthy service exceeds at most 5 % of the time; it
+// needs 19 earlier results for P95, so a shorter history judges nothing
+// rather than calling noise a regression. Each result is one run of the scenario: a
 // nightly gives one, a run repeated N times gives N. With fewer than a
 // minimum number of such results there is no history budget and the
 // static budgets judge alone.
@@ -50,8 +54,8 @@ func Judge(r *result.Result, history []*result.Result, s Settings) Outcome {
 		o.Note.Runs = append(o.Note.Runs, u.id)
 		n += len(u.results)
 	}
-	if n < s.MinRuns {
-		o.Note.Fallback = fmt.Sprintf("%s of this kind before this one, fewer than %d: the static budgets judge alone", results(n), s.MinRuns)
+	if n < s.Min() {
+		o.Note.Fallback = fmt.Sprintf("%s of this kind before this one, fewer than the %d a %s budget needs: the static budgets judge alone", results(n), s.Min(), s.label())
 		return o
 	}
 	for _, key := range s.Metrics {
@@ -179,11 +183,15 @@ func check(r *result.Result, key result.MetricKey, used []*run, s Settings) (res
 			}
 		}
 	}
-	if len(xs) < s.MinRuns {
+	if len(xs) < s.Min() {
+		return result.BudgetCheck{}, false
+	}
+	bound, rank, ok := stats.PredictionBound(xs, s.Quantile)
+	if !ok {
 		return result.BudgetCheck{}, false
 	}
 	b := &result.HistoryBasis{
-		Quantile: s.Quantile, Value: stats.Quantile(xs, s.Quantile), P50: stats.Quantile(xs, 0.5),
+		Quantile: s.Quantile, Value: bound, Rank: rank, P50: stats.Quantile(xs, 0.5),
 		Floor: floor(m, r, s), Runs: len(used), Samples: len(xs),
 	}
 	limit := math.Max(b.Value, b.Floor)
@@ -206,17 +214,17 @@ func check(r *result.Result, key result.MetricKey, used []*run, s Settings) (res
 	return c, true
 }
 
-// describe names the limit and the history it came from: "P95 58s of the
-// last 14 runs of the same kind".
+// describe names the limit and the history it came from: "P95 58s (the
+// 20th of the last 20 runs of the same kind)".
 func describe(m result.Metric, b *result.HistoryBasis, s Settings) string {
-	of := fmt.Sprintf("of the last %s of the same kind", runs(b.Runs))
+	of := fmt.Sprintf("the %s of the last %s of the same kind", ordinal(b.Rank), runs(b.Runs))
 	if b.Samples != b.Runs {
-		of = fmt.Sprintf("of %d results in the last %s of the same kind", b.Samples, runs(b.Runs))
+		of = fmt.Sprintf("the %s of %d results in the last %s of the same kind", ordinal(b.Rank), b.Samples, runs(b.Runs))
 	}
 	if b.Floor > b.Value {
-		return fmt.Sprintf("%s (the floor; %s %s is %s)", m.Format(b.Floor), s.label(), of, m.Format(b.Value))
+		return fmt.Sprintf("%s (the floor; %s is %s, %s)", m.Format(b.Floor), s.label(), m.Format(b.Value), of)
 	}
-	return fmt.Sprintf("%s %s %s", s.label(), m.Format(b.Value), of)
+	return fmt.Sprintf("%s %s (%s)", s.label(), m.Format(b.Value), of)
 }
 
 // floor is the least limit on m for r: Floor for a time, the requests r's
@@ -229,6 +237,21 @@ func floor(m result.Metric, r *result.Result, s Settings) float64 {
 		return math.Ceil(s.Floor.Seconds() * r.Load.Rate)
 	}
 	return 0
+}
+
+// ordinal writes n as "1st", "2nd", "19th".
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }
 
 func results(n int) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // Settings say how history budgets are derived.
@@ -20,7 +21,8 @@ type Settings struct {
 	// times gives N.
 	Last int
 	// MinRuns is how many earlier results of the kind there must be for
-	// a history budget; with fewer, the static budgets judge alone.
+	// a history budget; with fewer, the static budgets judge alone. It is
+	// never fewer than the quantile needs (see Min): 0 means just that.
 	MinRuns int
 	// Floor is the least limit for a time: a history of near-zero outages
 	// must not fail a run on a 100 ms blip. For a count of requests the
@@ -30,12 +32,12 @@ type Settings struct {
 	Metrics []result.MetricKey
 }
 
-// Defaults: P95 of the last 14 results (two weeks of nightlies), from 5
-// on, at least 1 s (or a second's requests), on the figures that hurt
-// users or measure healing.
+// Defaults: P95 of the last 30 results (a month of nightlies), from the
+// 19 a P95 bound needs on, at least 1 s (or a second's requests), on the
+// figures that hurt users or measure healing.
 func Defaults() Settings {
 	return Settings{
-		Quantile: 0.95, Last: 14, MinRuns: 5, Floor: time.Second,
+		Quantile: 0.95, Last: 30, Floor: time.Second,
 		Metrics: []result.MetricKey{
 			result.KeyDowntime, result.KeyLongestOutage, result.Key5xx,
 			result.KeyTransportErrors, result.KeyRecovery, result.KeyHealing,
@@ -44,7 +46,7 @@ func Defaults() Settings {
 }
 
 // SpecHelp describes Parse's input, for flag and variable help.
-const SpecHelp = `"off", or comma-separated p=0.95 (the quantile), last=14 (results), min=5 (results), floor=1s, metrics=downtime+recovery+...`
+const SpecHelp = `"off", or comma-separated p=0.95 (the quantile), last=30 (results), min=19 (results; never fewer than p needs: 19 for 0.95, 9 for 0.9), floor=1s, metrics=downtime+recovery+...`
 
 // Parse reads settings written as SpecHelp says, over the defaults: ""
 // is the defaults, "off" turns history budgets off, "p=0.99,last=30"
@@ -107,10 +109,10 @@ func (s Settings) Validate() error {
 		return nil
 	case !(s.Quantile > 0 && s.Quantile < 1):
 		return fmt.Errorf("history quantile p=%v: want between 0 and 1, e.g. 0.95", s.Quantile)
-	case s.Last < 1:
-		return fmt.Errorf("history last=%d: want at least 1 result", s.Last)
-	case s.MinRuns < 1 || s.MinRuns > s.Last:
-		return fmt.Errorf("history min=%d: want between 1 and last=%d", s.MinRuns, s.Last)
+	case s.MinRuns < 0:
+		return fmt.Errorf("history min=%d: must not be negative", s.MinRuns)
+	case s.Last < s.Min():
+		return fmt.Errorf("history last=%d: a %s budget needs at least %d results of history (min), so last must keep that many", s.Last, s.label(), s.Min())
 	case s.Floor < 0:
 		return fmt.Errorf("history floor=%s: must not be negative", s.Floor)
 	case len(s.Metrics) == 0:
@@ -129,7 +131,15 @@ func (s Settings) String() string {
 		m, _ := result.MetricByKey(k)
 		names = append(names, m.Short)
 	}
-	return fmt.Sprintf("p=%g,last=%d,min=%d,floor=%s,metrics=%s", s.Quantile, s.Last, s.MinRuns, s.Floor, strings.Join(names, "+"))
+	return fmt.Sprintf("p=%g,last=%d,min=%d,floor=%s,metrics=%s", s.Quantile, s.Last, s.Min(), s.Floor, strings.Join(names, "+"))
+}
+
+// Min is how many earlier results a history budget needs: MinRuns, and
+// never fewer than the quantile's prediction bound needs (19 for P95),
+// so that a healthy service misses it at most 1−p of the time per figure
+// (chaos/stats.PredictionBound).
+func (s Settings) Min() int {
+	return max(s.MinRuns, stats.MinForPrediction(s.Quantile))
 }
 
 // label names the quantile: "P95".

@@ -4,12 +4,13 @@ package result
 // chaos/history): a quantile of the same metric over earlier runs of the
 // same kind, raised to a floor.
 type HistoryBasis struct {
-	Quantile float64 `json:"quantile"` // 0.95 for P95
-	Value    float64 `json:"value"`    // that quantile of the history
-	P50      float64 `json:"p50"`      // the history's median, for the band P50..Value
-	Floor    float64 `json:"floor"`    // the least limit, in the metric's unit
-	Runs     int     `json:"runs"`     // earlier runs it came from
-	Samples  int     `json:"samples"`  // their results with a value
+	Quantile float64 `json:"quantile"`       // 0.95 for P95
+	Value    float64 `json:"value"`          // that quantile of the history: its prediction bound
+	Rank     int     `json:"rank,omitempty"` // Value is the Rank-th smallest of Samples
+	P50      float64 `json:"p50"`            // the history's median, for the band P50..Value
+	Floor    float64 `json:"floor"`          // the least limit, in the metric's unit
+	Runs     int     `json:"runs"`           // earlier runs it came from
+	Samples  int     `json:"samples"`        // their results with a value
 }
 
 // HistoryNote says which earlier runs a result was judged against, and

@@ -37,7 +37,7 @@ func nightly(day int, recoveryS float64) *result.Result {
 // result that exceeds their P95 fail before it is written.
 func TestSessionJudgesAgainstTheReportDirectory(t *testing.T) {
 	dir := t.TempDir()
-	for d := 1; d <= 14; d++ {
+	for d := 1; d <= 20; d++ {
 		if err := result.WriteFile(filepath.Join(dir, fmt.Sprintf("night-%02d", d), "node-halt.json"), nightly(d, 50+float64(d)/2)); err != nil {
 			t.Fatal(err)
 		}
@@ -45,17 +45,17 @@ func TestSessionJudgesAgainstTheReportDirectory(t *testing.T) {
 	con := &logConsole{}
 	s := &Session{cfg: withDefaults(Config{ReportDir: dir, Console: con})}
 	s.loadHistory(context.Background())
-	if len(s.history) != 14 || s.history[0].Timeline != nil {
+	if len(s.history) != 20 || s.history[0].Timeline != nil {
 		t.Fatalf("history: %d results (timeline kept: %v)", len(s.history), len(s.history) > 0 && s.history[0].Timeline != nil)
 	}
 
-	res := nightly(15, 71.2)
+	res := nightly(21, 71.2)
 	s.judgeHistory(res)
 	if res.Verdict != result.VerdictFail || !res.FailedHistory() {
 		t.Fatalf("verdict %q, budgets %+v", res.Verdict, res.Budgets)
 	}
-	// Recoveries 50.5 .. 57 s: P95 (Hyndman & Fan 8) at h = 13.95, 56.5 + 0.95·0.5.
-	want := "recovery 1m11.2s > P95 56.975s of the last 14 runs of the same kind"
+	// Recoveries 50.5 .. 60 s: the P95 bound is the ⌈0.95·21⌉ = 20th, 60 s.
+	want := "recovery 1m11.2s > P95 1m0s (the 20th of the last 20 runs of the same kind)"
 	var missed []string
 	for _, c := range res.HistoryChecks() {
 		if !c.Pass {
@@ -69,9 +69,9 @@ func TestSessionJudgesAgainstTheReportDirectory(t *testing.T) {
 		t.Errorf("console did not say it:\n%s", strings.Join(con.lines, "\n"))
 	}
 
-	ok := nightly(15, 52)
+	ok := nightly(21, 52)
 	s.judgeHistory(ok)
-	if ok.Verdict != result.VerdictPass || ok.History == nil || len(ok.History.Runs) != 14 {
+	if ok.Verdict != result.VerdictPass || ok.History == nil || len(ok.History.Runs) != 20 {
 		t.Errorf("a run within its history: verdict %q, note %+v", ok.Verdict, ok.History)
 	}
 }
@@ -80,7 +80,7 @@ func TestSessionWithoutHistory(t *testing.T) {
 	con := &logConsole{}
 	s := &Session{cfg: withDefaults(Config{ReportDir: filepath.Join(t.TempDir(), "none"), Console: con})}
 	s.loadHistory(context.Background())
-	res := nightly(15, 71.2)
+	res := nightly(21, 71.2)
 	s.judgeHistory(res)
 	if res.Verdict != result.VerdictPass || res.History == nil || res.History.Fallback == "" {
 		t.Errorf("no history: verdict %q, note %+v", res.Verdict, res.History)

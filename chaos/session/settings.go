@@ -203,7 +203,7 @@ func SettingsTable() []Setting {
 				s.Repeat, err = plan.ParseRepeat(v)
 				return err
 			}},
-		{Env: "SELFHEAL_HISTORY", Flag: "history", Usage: "budgets from the earlier runs in the report directory: " + history.SpecHelp + " (default p=0.95,last=14,min=5,floor=1s)",
+		{Env: "SELFHEAL_HISTORY", Flag: "history", Usage: "budgets from the earlier runs in the report directory: " + history.SpecHelp + " (default p=0.95,last=30,min=19,floor=1s)",
 			set: func(s *Settings, v string) (err error) {
 				s.History, err = history.Parse(v)
 				return err

@@ -17,7 +17,7 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"--mode", "cloud"}, `invalid value "cloud" for flag -mode: unknown image mode "cloud"`},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},
 		{[]string{"--history", "p=95"}, `invalid value "p=95" for flag -history: history quantile p=95: want between 0 and 1`},
-		{[]string{"--history", "last=3"}, `invalid value "last=3" for flag -history: history min=5: want between 1 and last=3`},
+		{[]string{"--history", "last=3"}, `invalid value "last=3" for flag -history: history last=3: a P95 budget needs at least 19 results of history (min), so last must keep that many`},
 		{[]string{"node-halt"}, `unexpected argument "node-halt": scenarios are chosen with --scenario`},
 		{[]string{"--repeat", "0"}, `invalid value "0" for flag -repeat: repetitions must be between 1 and 100 (got 0)`},
 		{[]string{"--repeat", "three"}, `invalid value "three" for flag -repeat`},

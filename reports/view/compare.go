@@ -143,8 +143,19 @@ func method(rep *compare.Report) []string {
 		fmt.Sprintf("The difference is NEW − BASE of the medians. Its interval is the Hodges-Lehmann interval of the shift between the two sides at %g%% or more (the exact confidence is given): none is shown when the samples are too small for one.", 100*rep.Confidence),
 		"The test is the two-sided Mann-Whitney U test, exact for small samples (ties included), which assumes no distribution. One result on a side is never called different.",
 		correction(rep),
-		"Lower is better for every figure but recovered. A row marked as not gating is shown but does not fail the compare (--metrics).",
+		direction() + " A row marked as not gating is shown but does not fail the compare (--metrics).",
 	}
+}
+
+// direction says which way the figures improve, from the metric table.
+func direction() string {
+	var higher []string
+	for _, m := range result.Metrics() {
+		if m.HigherIsBetter() {
+			higher = append(higher, m.Name)
+		}
+	}
+	return fmt.Sprintf("Lower is better for every figure but %s, where higher is better.", strings.Join(higher, " and "))
 }
 
 func correction(rep *compare.Report) string {
