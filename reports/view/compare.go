@@ -191,9 +191,9 @@ func compareRow(r compare.Row) CompareRow {
 	}
 	switch {
 	case r.Tested:
-		row.Test = fmt.Sprintf("%s: p = %s", r.Test, pValue(r.P))
+		row.Test = fmt.Sprintf("%s: p %s", r.Test, pValue(r.P))
 		if r.FamilySize > 1 {
-			row.Test += fmt.Sprintf(", %s corrected", pValue(r.PAdjusted))
+			row.Test += fmt.Sprintf(", corrected p %s", pValue(r.PAdjusted))
 		}
 	case r.Base.N == 0 || r.New.N == 0:
 		row.Test = "none: no value on one side"
@@ -267,9 +267,10 @@ func pct(c float64) string {
 	return trimZero(strconv.FormatFloat(100*math.Floor(c*1000)/1000, 'f', 1, 64)) + "%"
 }
 
+// pValue writes p after its relation: "= 0.010", "< 0.001".
 func pValue(p float64) string {
 	if p < 0.001 {
 		return "< 0.001"
 	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
+	return "= " + strconv.FormatFloat(p, 'f', 3, 64)
 }
