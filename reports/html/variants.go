@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"fmt"
 	"html/template"
 	"io"
 
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/chaos/stats"
 	"github.com/selfheal/selfheal/reports/view"
 )
 
@@ -21,40 +19,14 @@ var variantsAssets embed.FS
 // stylesheet, the repeated scenarios' strips as its charts, nothing
 // loaded.
 func WriteVariants(ctx context.Context, w io.Writer, v *view.Variants) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	fm := template.FuncMap{
+		"f":            f,
+		"stripOf":      stripOf,
+		"verdictIcon":  funcs["verdictIcon"],
+		"verdictClass": compareClass,
 	}
-	css, err := assets.ReadFile("assets/report.css")
-	if err != nil {
-		return fmt.Errorf("reading embedded stylesheet: %w", err)
-	}
-	tmpl, err := template.New("variants").Funcs(template.FuncMap{
-		"f":           f,
-		"stripOf":     stripOf,
-		"verdictIcon": funcs["verdictIcon"],
-		// The compare page's colours: a verdict's for better and for no
-		// clear difference, a failed figure's for worse.
-		"verdictClass": func(v stats.Verdict) string {
-			switch v {
-			case stats.Better:
-				return string(result.VerdictPass)
-			case stats.Worse:
-				return string(view.StateBad)
-			}
-			return string(result.VerdictNone)
-		},
-	}).ParseFS(variantsAssets, "assets/variants.html.tmpl")
-	if err != nil {
-		return fmt.Errorf("parsing the variants template: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, "variants", variantsPage{v, template.CSS(css)}); err != nil {
-		return fmt.Errorf("rendering the variants page: %w", err)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("writing the variants page: %w", err)
-	}
-	return nil
+	return writePage(ctx, w, variantsAssets, "assets/variants.html.tmpl", "variants", fm,
+		func(css template.CSS) any { return variantsPage{v, css} })
 }
 
 // VariantsFile is the variants page's name in a run's directory.
