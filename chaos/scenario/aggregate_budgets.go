@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -174,13 +173,4 @@ func (a AggregateBudgets) For(scenario string) []result.AggregateBudget {
 
 // Scenarios lists the scenario names the budgets mention (not "*"), so a
 // caller can reject a misspelt one.
-func (a AggregateBudgets) Scenarios() []string {
-	var names []string
-	for k := range a {
-		if k != "*" {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
+func (a AggregateBudgets) Scenarios() []string { return scopes(a) }

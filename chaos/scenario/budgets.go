@@ -246,9 +246,12 @@ func (o Overrides) Apply(scenario string, b Budgets) (Budgets, error) {
 
 // Scenarios lists the scenario names the overrides mention (not "*"), so a
 // caller can reject a misspelt one.
-func (o Overrides) Scenarios() []string {
+func (o Overrides) Scenarios() []string { return scopes(o) }
+
+// scopes lists the scenario names that key m, sorted, without "*".
+func scopes[V any](m map[string]V) []string {
 	var names []string
-	for k := range o {
+	for k := range m {
 		if k != "*" {
 			names = append(names, k)
 		}
