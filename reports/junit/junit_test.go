@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"flag"
-	"os"
+	"github.com/selfheal/selfheal/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,22 +45,7 @@ func TestGolden(t *testing.T) {
 			if err := Write(&buf, load(t, tt.path)); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tt.name+".golden.xml")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test ./reports/junit -update creates it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("JUnit output differs from %s; run go test ./reports/junit -update and review the diff", path)
-			}
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden.xml"), buf.Bytes(), *update)
 		})
 	}
 }

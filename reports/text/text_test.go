@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
+	"github.com/selfheal/selfheal/internal/golden"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/selfheal/selfheal/chaos/result"
@@ -46,32 +45,7 @@ func TestGolden(t *testing.T) {
 			for _, rp := range view.RepeatsOf(result.Results(loaded)) {
 				Repeats(&buf, rp)
 			}
-			path := filepath.Join("testdata", tt.name+".golden.txt")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test ./reports/text -update creates it)", err)
-			}
-			if got := buf.String(); got != string(want) {
-				t.Errorf("summary differs from %s; run go test ./reports/text -update and review the diff\n%s", path, firstDiff(string(want), got))
-			}
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden.txt"), buf.Bytes(), *update)
 		})
 	}
-}
-
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) && i < len(gl); i++ {
-		if wl[i] != gl[i] {
-			return "want: " + wl[i] + "\ngot:  " + gl[i]
-		}
-	}
-	return "lengths differ"
 }

@@ -1,11 +1,10 @@
 package view
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"github.com/selfheal/selfheal/internal/golden"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,20 +29,7 @@ func TestVariantsGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "variants.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./reports/view -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("view model differs from %s; run go test ./reports/view -update and review the diff\n%s", path, firstDiff(string(want), string(got)))
-	}
+	golden.Check(t, filepath.Join("testdata", "variants.golden.json"), got, *update)
 }
 
 func variantsPage(t *testing.T) (*Variants, []*result.Result) {

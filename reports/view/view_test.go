@@ -1,11 +1,10 @@
 package view
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
+	"github.com/selfheal/selfheal/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,38 +61,10 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			path := filepath.Join("testdata", tt.name+".golden.json")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./reports/view -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("view model differs from %s; run go test ./reports/view -update and review the diff\n%s", path, firstDiff(string(want), string(got)))
-			}
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden.json"), got, *update)
 		})
 	}
 }
-
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) && i < len(gl); i++ {
-		if wl[i] != gl[i] {
-			return "line " + itoa(i+1) + ":\n  want: " + wl[i] + "\n  got:  " + gl[i]
-		}
-	}
-	return "lengths differ: want " + itoa(len(wl)) + " lines, got " + itoa(len(gl))
-}
-
-func itoa(n int) string { return Count(n) }
 
 func TestBuildRuns(t *testing.T) {
 	rep, err := Build(load(t, "../testdata/nightly"), WithGenerated(generated))
