@@ -80,16 +80,8 @@ func TestReportCommand(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
 			}
-			for _, w := range tt.stdout {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
-			for _, w := range tt.stderr {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr)
-				}
-			}
+			wantOutput(t, "stdout", stdout, tt.stdout)
+			wantOutput(t, "stderr", stderr, tt.stderr)
 			for _, f := range tt.wantFiles {
 				if st, err := os.Stat(f); err != nil || st.Size() == 0 {
 					t.Errorf("%s not written: %v", f, err)
@@ -103,5 +95,15 @@ func TestReportCommand(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "<title>selfheal report</title>") {
 		t.Error("the last successful run (probe, default title) did not overwrite the report")
+	}
+}
+
+// wantOutput fails t for each of wants that the stream's output lacks.
+func wantOutput(t *testing.T, stream, out string, wants []string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("%s lacks %q:\n%s", stream, w, out)
+		}
 	}
 }
