@@ -165,6 +165,10 @@ func wpConfigBreak(env Env) scenario.Scenario {
 			Server5xx:   scenario.Count(int(50 * c.Replicas * 10)),
 		},
 		Bounds: wpConfigBounds(c),
+		// Past the healing budget nothing changes the verdict: watching
+		// longer only costs a matrix cell whose variant never heals
+		// (liveness-none, liveness-tcp) minutes per repetition.
+		Timing: scenario.Timing{Deadline: 2 * time.Minute},
 	}
 }
 

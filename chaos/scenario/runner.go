@@ -226,7 +226,8 @@ func (x *run) faultPhases(ctx context.Context) (err error) {
 }
 
 // observe waits until the service recovered and the workload healed, or
-// the deadline after the last injection passes. Not recovering is a
+// the deadline after the last injection passes; never before the fault's
+// Hold is over. Not recovering is a
 // finding, not an error.
 func (x *run) observe(ctx context.Context, m *marker) error {
 	x.phase.set("observing")
@@ -242,6 +243,9 @@ func (x *run) observe(ctx context.Context, m *marker) error {
 		case <-ctx.Done():
 			return fmt.Errorf("interrupted while observing: %w", context.Cause(ctx))
 		case now := <-tick.C:
+			if now.Before(m.last().Add(x.t.Hold)) {
+				continue
+			}
 			recovered := x.recoveredBy(now, margin)
 			healed, seenBroken := x.healing.state()
 			// A fault Kubernetes never noticed (a tcpSocket probe and a

@@ -54,6 +54,7 @@ type breakFor struct {
 	reverts   int
 	healedAt  time.Time
 	injectAt  time.Time
+	revertAt  time.Time
 }
 
 func (f *breakFor) Name() string { return "break" }
@@ -82,6 +83,7 @@ func (f *breakFor) Inject(ctx context.Context, m fault.Marker) error {
 func (f *breakFor) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
 	f.reverts++
+	f.revertAt = time.Now()
 	f.mu.Unlock()
 	if f.app.broken.Swap(false) {
 		m.Reverted("unbroken")
@@ -148,6 +150,27 @@ func TestRunnerMeasuresRecoveryAndHealing(t *testing.T) {
 	}
 	if res.Requests.Total < 100 {
 		t.Errorf("only %d requests", res.Requests.Total)
+	}
+}
+
+// A timed fault stays in place for its Hold although the service
+// recovered long before: the revert comes no earlier.
+func TestRunnerHoldsATimedFault(t *testing.T) {
+	a := newApp(t)
+	f := &breakFor{app: a, heal: 300 * time.Millisecond}
+	tm := fastTiming()
+	tm.Hold = 4 * time.Second
+	tm.Deadline = time.Second // shorter than the hold: the hold wins
+	s := Scenario{Name: "timed", Fault: f, Steady: a.steady, Timing: tm, Budgets: Budgets{MustRecover: true}}
+	res, err := runner(a, nil).Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held := f.revertAt.Sub(f.injectAt); held < tm.Hold {
+		t.Errorf("reverted %s after the injection, before the %s hold was over", held, tm.Hold)
+	}
+	if !res.Recovered {
+		t.Errorf("not recovered; the app healed after 300 ms: %+v", res)
 	}
 }
 

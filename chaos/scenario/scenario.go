@@ -64,6 +64,12 @@ type Timing struct {
 	// Tail is load kept after the revert and steady state, so the result
 	// shows the service after the scenario too.
 	Tail time.Duration
+	// Hold keeps a timed fault (a partition, a DNS outage) in place this
+	// long after the last injection, even when the service has recovered
+	// meanwhile: how long the fault lasts is part of the experiment, not
+	// of the observation. Zero reverts as soon as recovery and healing are
+	// confirmed.
+	Hold time.Duration
 }
 
 // DefaultTiming suits the fixtures' probe settings (liveness every 10 s x3,
@@ -96,6 +102,7 @@ func (t Timing) withDefaults() Timing {
 	if t.Deadline == 0 {
 		t.Deadline = d.Deadline
 	}
+	t.Deadline = max(t.Deadline, t.Hold)
 	if t.Confirmation == 0 {
 		t.Confirmation = d.Confirmation
 	}
