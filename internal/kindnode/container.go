@@ -1,0 +1,66 @@
+package kindnode
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Exec runs a command inside a node container (docker exec) and returns
+// its standard output. Faults that act below the API (a signal to a
+// container's process, a packet filter in a pod's network namespace) run
+// their commands through it.
+func Exec(ctx context.Context, docker Docker, node string, command ...string) (string, error) {
+	return docker(ctx, append([]string{"exec", node}, command...)...)
+}
+
+// ContainerPID returns the PID, as the node container sees it, of the
+// main process of a pod's container: what kill and nsenter on that node
+// take. It asks containerd with ctr: the node image's crictl is a
+// stand-in. A container that restarted leaves its old, stopped container
+// beside the new one, so only a running task counts; none or several is
+// an error.
+func ContainerPID(ctx context.Context, docker Docker, node, namespace, pod, container string) (int, error) {
+	what := fmt.Sprintf("container %s of pod %s/%s on node %s", container, namespace, pod, node)
+	filter := fmt.Sprintf(`labels."io.kubernetes.pod.namespace"==%s,labels."io.kubernetes.pod.name"==%s,labels."io.kubernetes.container.name"==%s`, namespace, pod, container)
+	ids, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "containers", "ls", "-q", filter)
+	if err != nil {
+		return 0, fmt.Errorf("listing %s: %w", what, err)
+	}
+	tasks, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "task", "ls")
+	if err != nil {
+		return 0, fmt.Errorf("listing the tasks on node %s: %w", node, err)
+	}
+	running := runningTasks(tasks)
+	var pids []int
+	for _, id := range strings.Fields(ids) {
+		if pid, ok := running[id]; ok {
+			pids = append(pids, pid)
+		}
+	}
+	switch len(pids) {
+	case 1:
+		return pids[0], nil
+	case 0:
+		return 0, fmt.Errorf("%s: no running task (containers: %q)", what, strings.Fields(ids))
+	default:
+		return 0, fmt.Errorf("%s: %d running tasks %v, expected one", what, len(pids), pids)
+	}
+}
+
+// runningTasks parses `ctr task ls` (TASK PID STATUS) into the PIDs of the
+// running tasks by container id.
+func runningTasks(out string) map[string]int {
+	tasks := map[string]int{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[2] != "RUNNING" {
+			continue
+		}
+		if pid, err := strconv.Atoi(f[1]); err == nil && pid > 0 {
+			tasks[f[0]] = pid
+		}
+	}
+	return tasks
+}

@@ -1,0 +1,53 @@
+package kindnode
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestContainerPID(t *testing.T) {
+	const tasks = `TASK    PID     STATUS
+aaa     2084    RUNNING
+bbb     0       STOPPED
+ccc     716     RUNNING
+ddd     917     PAUSED
+`
+	cases := []struct {
+		name, ids string
+		want      int
+		err       string
+	}{
+		{name: "one running", ids: "aaa\n", want: 2084},
+		{name: "the stopped one of a restart is skipped", ids: "bbb\naaa\n", want: 2084},
+		{name: "none running", ids: "bbb\n", err: "no running task"},
+		{name: "no container", ids: "", err: "no running task"},
+		{name: "two running", ids: "aaa\nccc\n", err: "2 running tasks"},
+		{name: "paused is not running", ids: "ddd\n", err: "no running task"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls [][]string
+			docker := func(_ context.Context, args ...string) (string, error) {
+				calls = append(calls, args)
+				if strings.Contains(strings.Join(args, " "), "containers ls") {
+					return tc.ids, nil
+				}
+				return tasks, nil
+			}
+			got, err := ContainerPID(context.Background(), docker, "n1", "ns", "mysql-0", "mysql")
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %d, %v; want %d", got, err, tc.want)
+			}
+			if calls[0][0] != "exec" || calls[0][1] != "n1" || !strings.Contains(calls[0][len(calls[0])-1], `"io.kubernetes.pod.name"==mysql-0`) {
+				t.Errorf("first call %q", calls[0])
+			}
+		})
+	}
+}
