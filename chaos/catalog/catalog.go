@@ -149,9 +149,18 @@ func steady(env Env) kube.Check {
 
 const steadyWords = "WordPress rollout complete with every replica Ready and in the Service's endpoints, MySQL Ready"
 
+// writeChecked runs the write stream in s and requires every write the
+// site acknowledged to be in the database afterwards: for the faults
+// between WordPress and its database, and the database's own.
+func writeChecked(s scenario.Scenario) scenario.Scenario {
+	s.Writes = true
+	s.Budgets.AckedMissing = scenario.Count(0)
+	return s
+}
+
 func wpConfigBreak(env Env) scenario.Scenario {
 	c := env.App
-	return scenario.Scenario{
+	return writeChecked(scenario.Scenario{
 		Name: "wp-config-break",
 		Description: "Corrupt DB_HOST in wp-config.php inside one WordPress pod; its pages answer 500 until the liveness probe restarts the container, " +
 			"which starts with a fresh wp-config.php.",
@@ -169,7 +178,7 @@ func wpConfigBreak(env Env) scenario.Scenario {
 		// longer only costs a matrix cell whose variant never heals
 		// (liveness-none, liveness-tcp) minutes per repetition.
 		Timing: scenario.Timing{Deadline: 2 * time.Minute},
-	}
+	})
 }
 
 // wpConfigBounds: readiness takes the broken pod out of the Service after
@@ -295,7 +304,7 @@ const mysqlBackAfterRevert = 2 * time.Minute
 
 func mysqlNodeHalt(env Env) scenario.Scenario {
 	c := env.App
-	return scenario.Scenario{
+	return writeChecked(scenario.Scenario{
 		Name: "mysql-node-halt",
 		Description: "Halt the kind node that runs MySQL (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is " +
 			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
@@ -308,5 +317,5 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 			{Metric: result.KeyRecovery, MS: 90000, Reason: "MySQL's volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
 		},
 		Timing: scenario.Timing{Deadline: 90 * time.Second, SteadyTimeout: 8 * time.Minute},
-	}
+	})
 }

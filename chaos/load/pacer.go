@@ -39,3 +39,11 @@ func (p stoppable) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 		return 0, true
 	}
 }
+
+// StopPacer paces with p until stop closes, which ends the attack at once
+// even in the middle of a wait (see stoppable): for selfheal's other
+// attacks, such as the write stream, that must stop as promptly as the
+// load.
+func StopPacer(p vegeta.Pacer, stop <-chan struct{}) vegeta.Pacer {
+	return stoppable{Pacer: p, stop: stop}
+}

@@ -7,6 +7,7 @@ func TestHigherIsBetter(t *testing.T) {
 		KeyDowntime: false, KeyLongestOutage: false, Key5xx: false, KeyTransportErrors: false,
 		KeyTimeToFirstError: true, KeyRecovery: false, KeyHealing: false, KeyRecovered: true,
 		KeyImpactP99: false, KeyRecoveryAfterRevert: false,
+		KeyWritesAckedMissing: false, KeyWritesDuplicates: false, KeyWritesFailed: false,
 	}
 	for _, m := range Metrics() {
 		w, ok := want[m.Key]

@@ -103,6 +103,11 @@ type Result struct {
 	// Healing is Kubernetes' side of recovery, measured from the API.
 	Healing *Healing `json:"healing,omitempty"`
 
+	// Writes is the write stream, counted apart from the load, and what
+	// the database held for it after the scenario; nil when the scenario
+	// ran none.
+	Writes *Writes `json:"writes,omitempty"`
+
 	Latency LatencyWindows `json:"latency_ms"` // contract
 
 	// Timeline is the request stream in fixed buckets (Analysis.BucketMS),

@@ -158,6 +158,12 @@ const (
 	// (Result.AfterRevert): whether a fault nothing heals lets the
 	// service come back once it is undone.
 	KeyRecoveryAfterRevert MetricKey = "recovery_after_revert_ms"
+	// The write stream's figures (Result.Writes), counted apart from
+	// the load: acknowledged writes the database does not hold after the
+	// scenario, ids stored more than once, and writes that failed.
+	KeyWritesAckedMissing MetricKey = "writes_acked_missing"
+	KeyWritesDuplicates   MetricKey = "writes_duplicates"
+	KeyWritesFailed       MetricKey = "writes_failed"
 )
 
 // Metrics lists every metric, in the order reports show them.
@@ -224,6 +230,17 @@ func Metrics() []Metric {
 					return 0, false
 				}
 				return r.Latency.Impact.P99, true
+			}},
+		{Key: KeyWritesAckedMissing, Short: "acked_missing", Name: "acknowledged writes missing", Unit: UnitCount,
+			Value: func(r *Result) (float64, bool) { return writeFigure(r, func(w *Writes) *int { return w.AckedMissing }) }},
+		{Key: KeyWritesDuplicates, Short: "write_duplicates", Name: "duplicate writes", Unit: UnitCount,
+			Value: func(r *Result) (float64, bool) { return writeFigure(r, func(w *Writes) *int { return w.Duplicates }) }},
+		{Key: KeyWritesFailed, Short: "writes_failed", Name: "failed writes", Unit: UnitCount,
+			Value: func(r *Result) (float64, bool) {
+				if r.Writes == nil {
+					return 0, false
+				}
+				return float64(r.Writes.Failed), true
 			}},
 	}
 }

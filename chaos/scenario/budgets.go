@@ -30,6 +30,11 @@ type Budgets struct {
 	// revert (Result.AfterRevert): the service must come back, and soon,
 	// once the fault is undone.
 	RecoveryAfterRevert *time.Duration
+	// AckedMissing bounds the acknowledged writes the database does not
+	// hold after the scenario (0: every acknowledged write survives). It
+	// is checked where the scenario ran a write stream (Scenario.Writes);
+	// a database that could not be read fails it.
+	AckedMissing *int
 }
 
 // budgetMetrics are the metrics a budget can limit, in the order checks
@@ -38,7 +43,7 @@ func budgetMetrics() []result.MetricKey {
 	return []result.MetricKey{
 		result.KeyDowntime, result.KeyLongestOutage, result.Key5xx,
 		result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
-		result.KeyRecoveryAfterRevert,
+		result.KeyRecoveryAfterRevert, result.KeyWritesAckedMissing,
 	}
 }
 
@@ -115,6 +120,11 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	if b.RecoveryAfterRevert != nil {
 		limit(result.KeyRecoveryAfterRevert, ms(b.RecoveryAfterRevert))
 	}
+	// Only where there was a write stream: "*.acked_missing=0" does not
+	// fail the scenarios that write nothing.
+	if b.AckedMissing != nil && r.Writes != nil {
+		limit(result.KeyWritesAckedMissing, float64(*b.AckedMissing))
+	}
 	// A yes/no budget's limit is the value required: 1 must recover, 0
 	// must not.
 	if (b.MustRecover || b.MustNotRecover) && r.Recovery() == result.RecoveryNotObserved {
@@ -161,6 +171,8 @@ func unknownWhy(m result.Metric, r *result.Result) string {
 		return "the fault was not reverted"
 	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert.State == result.RecoveryNotObserved:
 		return "not observed: no request was sent after the revert"
+	case r.WritesUnchecked() != "" && (m.Key == result.KeyWritesAckedMissing || m.Key == result.KeyWritesDuplicates):
+		return r.WritesUnchecked()
 	}
 	return "not measured"
 }
@@ -279,16 +291,20 @@ func (b *Budgets) set(metric, value string) error {
 			return fmt.Errorf("%s=%q: want true, false or any", metric, value)
 		}
 		return nil
-	case result.Key5xx:
-		if value == "none" {
-			b.Server5xx = nil
-			return nil
+	case result.Key5xx, result.KeyWritesAckedMissing:
+		var n *int
+		if value != "none" {
+			v, err := strconv.Atoi(value)
+			if err != nil || v < 0 {
+				return fmt.Errorf("%s=%q: want a count >= 0 (such as 0 or 10), or none", metric, value)
+			}
+			n = &v
 		}
-		n, err := strconv.Atoi(value)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%s=%q: want a count >= 0 (such as 0 or 10), or none", metric, value)
+		if key == result.Key5xx {
+			b.Server5xx = n
+		} else {
+			b.AckedMissing = n
 		}
-		b.Server5xx = &n
 		return nil
 	}
 	var d *time.Duration
@@ -340,6 +356,9 @@ func (b Budgets) String() string {
 	}
 	if b.RecoveryAfterRevert != nil {
 		parts = append(parts, "recovery after the revert ≤ "+b.RecoveryAfterRevert.String())
+	}
+	if b.AckedMissing != nil {
+		parts = append(parts, fmt.Sprintf("acknowledged writes missing ≤ %d", *b.AckedMissing))
 	}
 	if len(parts) == 0 {
 		return "no budgets"

@@ -33,6 +33,7 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	}
 	res.Healing = x.healing.result(first, x.s.HealingCondition)
 	res.LowerBounds = x.s.Bounds
+	res.Writes = x.writes
 	res.Budgets = x.s.Budgets.Check(res)
 	res.Verdict = result.Judge(res.Budgets)
 	res.Notes = append(res.Notes, x.notes...)

@@ -15,6 +15,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/writes"
 )
 
 // Console is where the runner tells a person what is happening.
@@ -56,6 +57,21 @@ type Runner struct {
 	host                HostPolicy
 	// wrapSink lets a test stand between the load and the recorder.
 	wrapSink func(load.Sink) load.Sink
+	writes   *Writes
+}
+
+// Writes is where the write stream of a scenario that asks for one
+// (Scenario.Writes) goes, and the database it is checked against.
+type Writes struct {
+	// URL is the write endpoint (fixtures/app.WritesURL).
+	URL   string
+	Store writes.Store
+	// Options are the stream's (rate, timeout).
+	Options []writes.Option
+	// CheckTimeout bounds the reading of the database after the scenario,
+	// attempts every CheckEvery included (defaults 2 min and 2 s): the
+	// database may still be coming back.
+	CheckTimeout, CheckEvery time.Duration
 }
 
 // Option configures a Runner.
@@ -82,6 +98,18 @@ func WithConsole(c Console, every time.Duration, line func(measure.Status, time.
 
 // WithRunInfo stamps every result with the run it belongs to.
 func WithRunInfo(info result.RunInfo) Option { return func(r *Runner) { r.run = &info } }
+
+// WithWrites sends the write stream of every scenario that asks for one
+// to w.URL and checks it against w.Store afterwards.
+func WithWrites(w Writes) Option {
+	if w.CheckTimeout <= 0 {
+		w.CheckTimeout = 2 * time.Minute
+	}
+	if w.CheckEvery <= 0 {
+		w.CheckEvery = 2 * time.Second
+	}
+	return func(r *Runner) { r.writes = &w }
+}
 
 // WithPoll sets how often the desired state and recovery are checked.
 func WithPoll(d time.Duration) Option { return func(r *Runner) { r.poll = d } }
@@ -119,6 +147,12 @@ type run struct {
 	healing healing
 	notes   []string
 	hostRec *host.Recording
+	// The write stream: its writes once it stopped, and what the check
+	// made of them.
+	stream     *writes.Stream
+	sent       []writes.Write
+	writesDone chan struct{}
+	writes     *result.Writes
 }
 
 type phaseText struct {
@@ -154,6 +188,9 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
 	}
 	x.gen, x.rec = gen, measure.NewRecorder()
+	if err := x.newStream(); err != nil {
+		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
+	}
 	// A panic in one of the run's goroutines ends ctx with the panic as
 	// its cause: the fault phases stop and the revert still runs.
 	ctx, x.crash = context.WithCancelCause(ctx)
@@ -176,6 +213,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 		defer x.recoverAs("the load")
 		x.stats, x.loadErr = gen.Run(loadCtx, sink)
 	}()
+	x.startWrites(loadCtx)
 	stopStatus := x.showStatus()
 	defer stopStatus()
 	select {
@@ -194,6 +232,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	stopLoad()
 	<-loadDone
 	stopStatus()
+	x.checkWrites(ctx)
 	return x.result(runErr)
 }
 

@@ -41,6 +41,11 @@ type Scenario struct {
 	Budgets          Budgets
 	// Bounds are the recoveries the fixture's settings allow at best.
 	Bounds []result.Bound
+	// Writes runs the write stream beside the load and, after the
+	// scenario, checks in the database that every acknowledged write is
+	// stored (chaos/writes; the runner needs WithWrites). Give such a
+	// scenario the AckedMissing budget.
+	Writes bool
 
 	Timing Timing
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/timeline"
 	"github.com/selfheal/selfheal/chaos/variant"
+	"github.com/selfheal/selfheal/chaos/writes"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/reports/publish"
@@ -80,6 +81,9 @@ type Config struct {
 	// fully or not at all; a new connection per request is balanced across
 	// the ready pods the way many independent visitors are.
 	Load []load.Option
+	// Writes are the write stream's options (rate, timeout) for the
+	// scenarios that check acknowledged writes (default 1 write a second).
+	Writes []writes.Option
 	// Budgets overrides the catalog's default budgets.
 	Budgets scenario.Overrides
 	// Aggregate are budgets on each repeated scenario's repetitions taken
@@ -257,9 +261,21 @@ func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
 		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
+		scenario.WithWrites(s.writes()),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+}
+
+// writes sends the write stream to the fixture's endpoint, through the
+// same entry as the load, and reads the database in the MySQL pod.
+func (s *Session) writes() scenario.Writes {
+	return scenario.Writes{
+		URL: app.WritesURL(s.cfg.BaseURL),
+		Store: writes.MySQL{Exec: s.client, Namespace: s.app.Namespace, Pod: app.MySQLPod,
+			Container: app.MySQLContainer, Table: app.WritesTable},
+		Options: s.cfg.Writes,
+	}
 }
 
 func (s *Session) catalogEnv() catalog.Env {
