@@ -41,3 +41,20 @@ func TestLongestRevert(t *testing.T) {
 		t.Errorf("LongestRevert() = %s; the catalog's reverts wait longer than 3 minutes (mysql-node-halt)", got)
 	}
 }
+
+// The scenarios that break the database, or the app's way to it, check
+// that acknowledged writes survive, with the budget that fails a loss;
+// the others send no writes.
+func TestWriteCheckedScenarios(t *testing.T) {
+	want := []string{"wp-config-break", "mysql-node-halt"}
+	for _, e := range Entries() {
+		s := e.Build(Env{Client: &kube.Client{}})
+		checked := slices.Contains(want, e.Name)
+		if s.Writes != checked {
+			t.Errorf("%s: Writes = %v, want %v", e.Name, s.Writes, checked)
+		}
+		if checked && (s.Budgets.AckedMissing == nil || *s.Budgets.AckedMissing != 0) {
+			t.Errorf("%s checks writes without the budget acked_missing=0: %s", e.Name, s.Budgets)
+		}
+	}
+}

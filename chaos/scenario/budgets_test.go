@@ -68,6 +68,10 @@ func TestOverrides(t *testing.T) {
 		{"x.recovered=maybe", "x", "", "want true, false or any"},
 		{"x.5xx=none,x.healing=none", "x", "downtime ≤ 1m0s", ""},
 		{"*.recovered=true,x.recovered=any", "x", "downtime ≤ 1m0s, 5xx ≤ 10", ""},
+		{"*.acked_missing=2", "x", "downtime ≤ 1m0s, 5xx ≤ 10, acknowledged writes missing ≤ 2", ""},
+		{"*.acked_missing=0,x.acked_missing=none", "x", "downtime ≤ 1m0s, 5xx ≤ 10", ""},
+		{"x.acked_missing=-1", "x", "", "want a count"},
+		{"x.acked_missing=0.5", "x", "", "want a count"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -151,6 +155,44 @@ func TestBudgetRecoveryAfterRevert(t *testing.T) {
 	}
 }
 
+// The acknowledged-writes budget reads the database check: a loss fails
+// it, an unread database fails it as unknown, and a scenario without a
+// write stream is not held to it.
+func TestBudgetAckedMissing(t *testing.T) {
+	n := func(x int) *int { return &x }
+	checked := func(missing int) *result.Result {
+		return &result.Result{Writes: &result.Writes{Sent: 10, Acknowledged: 10, Checked: true, Stored: n(10 - missing), AckedMissing: n(missing), Duplicates: n(0), FailedStored: n(0)}}
+	}
+	tests := []struct {
+		name    string
+		r       *result.Result
+		checks  int
+		pass    bool
+		missing bool
+		say     string
+	}{
+		{"none missing", checked(0), 1, true, false, "acknowledged writes missing 0 within budget 0"},
+		{"one missing", checked(1), 1, false, false, "acknowledged writes missing 1 exceeds budget 0"},
+		{"not checked", &result.Result{Writes: &result.Writes{Sent: 10, CheckError: "exec: timeout"}}, 1, false, true, "no value (not checked: exec: timeout)"},
+		{"no write stream", &result.Result{}, 0, false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checks := Budgets{AckedMissing: Count(0)}.Check(tt.r)
+			if len(checks) != tt.checks {
+				t.Fatalf("checks %+v, want %d", checks, tt.checks)
+			}
+			if tt.checks == 0 {
+				return
+			}
+			c := checks[0]
+			if c.Metric != result.KeyWritesAckedMissing || c.Pass != tt.pass || c.Missing != tt.missing || !strings.Contains(c.Message, tt.say) {
+				t.Errorf("check %+v; want pass %v missing %v saying %q", c, tt.pass, tt.missing, tt.say)
+			}
+		})
+	}
+}
+
 // Every value is checked when the overrides are read, not when the
 // scenario they name runs (after the cluster was prepared, or never for a
 // scenario not selected): the error names the item and the value.
@@ -179,7 +221,7 @@ func TestParseOverridesChecksValues(t *testing.T) {
 }
 
 func TestOverrideMetricsAreTheTablesShortNames(t *testing.T) {
-	want := []string{"downtime", "longest_outage", "5xx", "recovery", "healing", "recovered", "recovery_after_revert"}
+	want := []string{"downtime", "longest_outage", "5xx", "recovery", "healing", "recovered", "recovery_after_revert", "acked_missing"}
 	if got := OverrideMetrics(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("OverrideMetrics() = %v, want %v", got, want)
 	}

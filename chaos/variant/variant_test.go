@@ -26,6 +26,10 @@ type facts struct {
 	liveness, readiness string
 	preStop, pdb        bool
 	mysql               string
+	// writes: the write endpoint's plugin is mounted in the WordPress
+	// pods (chaos/writes needs it in every variant a write-checked
+	// scenario runs against)
+	writes bool
 }
 
 func probeKind(p *corev1.Probe) string {
@@ -57,11 +61,28 @@ func factsOf(t *testing.T, v Variant) facts {
 		t.Fatal(err)
 	}
 	var f facts
+	pluginsMap := false
+	for _, o := range objs {
+		if cm, ok := o.(*corev1.ConfigMap); ok && cm.Name == "wordpress-mu-plugins" && cm.Data["selfheal-writes.php"] != "" {
+			pluginsMap = true
+		}
+	}
 	wordpress := func(spec corev1.PodSpec) {
+		plugins := map[string]bool{}
+		for _, v := range spec.Volumes {
+			if v.ConfigMap != nil && v.ConfigMap.Name == "wordpress-mu-plugins" {
+				plugins[v.Name] = true
+			}
+		}
 		for _, c := range spec.Containers {
 			if c.Name == "wordpress" {
 				f.liveness, f.readiness = probeKind(c.LivenessProbe), probeKind(c.ReadinessProbe)
 				f.preStop = c.Lifecycle != nil && c.Lifecycle.PreStop != nil
+				for _, m := range c.VolumeMounts {
+					if plugins[m.Name] && m.MountPath == "/var/www/html/wp-content/mu-plugins" && m.SubPath == "" {
+						f.writes = pluginsMap
+					}
+				}
 			}
 		}
 	}
@@ -98,7 +119,7 @@ func TestVariantsProduceWhatTheyClaim(t *testing.T) {
 		httpReady = "httpGet / Host"
 		exec      = "exec sh -c mysqladmin ping -h 127.0.0.1 --silent / exec sh -c mysql -h 127.0.0.1 -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'SELECT 1' >/dev/null"
 	)
-	base := facts{kind: "Deployment", replicas: 2, surge: "1", unavailable: "0", liveness: httpLive, readiness: httpReady, preStop: true, pdb: true, mysql: exec}
+	base := facts{kind: "Deployment", replicas: 2, surge: "1", unavailable: "0", liveness: httpLive, readiness: httpReady, preStop: true, pdb: true, mysql: exec, writes: true}
 	with := func(change func(*facts)) facts { f := base; change(&f); return f }
 	want := map[string]facts{
 		Baseline: base,

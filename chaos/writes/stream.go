@@ -220,7 +220,7 @@ func (s *Stream) write(r *vegeta.Result) Write {
 	}
 	switch {
 	case r.Code == 0:
-		w.Cause = string(load.Classify(r.Error))
+		w.Cause = load.Classify(r.Error).String()
 	case r.Code < 200 || r.Code > 299:
 		w.Cause = strconv.Itoa(int(r.Code))
 	case echoes(r.Body, w.ID):
