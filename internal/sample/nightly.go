@@ -140,8 +140,24 @@ func wpConfig(run *result.RunInfo, start time.Time, night int) Spec {
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "liveness restart", MS: 30000 + delay*1000, Reason: fmt.Sprintf("liveness period 10 s x failureThreshold %d before the container is restarted", 3+int(delay/10))}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(45 * time.Second), LongestOutage: scenario.Dur(45 * time.Second), Server5xx: scenario.Count(400), Recovery: scenario.Dur(time.Minute), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(45 * time.Second), LongestOutage: scenario.Dur(45 * time.Second), Server5xx: scenario.Count(400), Recovery: scenario.Dur(time.Minute), MustRecover: true, AckedMissing: scenario.Count(0)},
+		Writes:      wpConfigWrites(night, readyA),
 	}
+}
+
+// wpConfigWrites: writes fail with 500 while the broken pods serve, and
+// nothing answers until one is back. The second night one write's answer
+// is lost after its commit and one is stored twice; the third night one
+// acknowledged write is lost, which fails its budget.
+func wpConfigWrites(night int, readyA float64) *Writes {
+	w := &Writes{Rate: 1, FailFrom: sec(60.2), FailTo: sec(readyA), FailWith: "500"}
+	switch night {
+	case 1:
+		w.AnswerLost, w.Twice = []int{40}, []int{110}
+	case 2:
+		w.Lost = []int{130}
+	}
+	return w
 }
 
 func imageRoll(run *result.RunInfo, start time.Time, night int) Spec {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/chaos/writes"
 )
 
 // Phase is a stretch of the run with one behaviour. Requests sent in
@@ -79,6 +81,21 @@ type Spec struct {
 	Deadline  time.Duration
 	Targets   []string
 	KeepAlive bool
+	// Writes scripts a write stream beside the load; nil for none.
+	Writes *Writes
+}
+
+// Writes scripts a write stream: one write every 1/Rate from the start,
+// numbered from 1. Those sent in [FailFrom, FailTo) fail with FailWith
+// (a status or an error class) and are not stored; Lost are acknowledged
+// but not stored, Twice stored twice, AnswerLost stored but failed (with
+// FailWith). The database check reads what the script stored.
+type Writes struct {
+	Rate             float64
+	FailFrom, FailTo time.Duration
+	FailWith         string
+	Lost, Twice      []int
+	AnswerLost       []int
 }
 
 // timeout is the load's per-request timeout: a timed-out request's latency.
@@ -121,6 +138,9 @@ func Build(s Spec) *result.Result {
 		r.Healing = healing(s)
 	}
 	r.LowerBounds = s.LowerBounds
+	if s.Writes != nil {
+		r.Writes = s.Writes.tally(s)
+	}
 	r.Budgets = s.Budgets.Check(r)
 	if len(r.Budgets) > 0 {
 		r.Verdict = result.Judge(r.Budgets)
@@ -228,4 +248,36 @@ func phaseAt(ps []Phase, off time.Duration) *Phase {
 		}
 	}
 	return nil
+}
+
+// tally runs the scripted writes through the real tally (chaos/writes).
+func (w *Writes) tally(s Spec) *result.Writes {
+	in := func(seq int, list []int) bool { return slices.Contains(list, seq) }
+	prefix := writes.Prefix(s.Run.ID, s.Scenario, s.Start)
+	var ws []writes.Write
+	rows := map[string]int{}
+	every := time.Duration(float64(time.Second) / w.Rate)
+	for seq := 1; time.Duration(seq)*every < s.Duration; seq++ {
+		at := time.Duration(seq) * every
+		x := writes.Write{ID: fmt.Sprintf("%s.%06d", prefix, seq), Sent: s.Start.Add(at), Latency: 40 * time.Millisecond, Code: 201, Acked: true}
+		failing := at >= w.FailFrom && at < w.FailTo
+		switch {
+		case failing || in(seq, w.AnswerLost):
+			x.Acked, x.Cause, x.Code = false, w.FailWith, 0
+			if n, err := strconv.Atoi(w.FailWith); err == nil {
+				x.Code = n
+			}
+			if in(seq, w.AnswerLost) {
+				rows[x.ID]++
+			}
+		case in(seq, w.Lost):
+		case in(seq, w.Twice):
+			rows[x.ID] += 2
+		default:
+			rows[x.ID]++
+		}
+		ws = append(ws, x)
+	}
+	settings := result.Writes{Target: "http://127.0.0.1:30080/?rest_route=/selfheal/v1/writes", Rate: w.Rate, TimeoutMS: 5000, Prefix: prefix + "."}
+	return writes.Tally(settings, ws, rows, nil, s.Start.Add(s.Duration))
 }

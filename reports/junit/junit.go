@@ -247,6 +247,9 @@ func figures(r *result.Result) string {
 		if m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil {
 			continue // nothing reverted (a probe, a result from before the figure)
 		}
+		if m.Key == result.KeyWritesAckedMissing || m.Key == result.KeyWritesDuplicates || m.Key == result.KeyWritesFailed {
+			continue // the write stream's, on a line of its own below
+		}
 		v, ok := m.Value(r)
 		switch {
 		case ok:
@@ -260,6 +263,9 @@ func figures(r *result.Result) string {
 		}
 	}
 	lines = append(lines, "requests: "+view.Count(r.Requests.Total)+" ("+view.Count(r.Requests.Failed)+" failed)")
+	if w := view.Writes(r, nil); w != nil {
+		lines = append(lines, w.Text())
+	}
 	if h := view.Host(r); h != nil {
 		line := "host: " + h.Badge
 		if h.Caveat != "" {

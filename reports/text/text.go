@@ -67,10 +67,36 @@ func Summary(w io.Writer, r *result.Result) {
 		tw.Flush()
 	}
 	writeHost(w, tw, r)
+	writeWrites(w, tw, r)
 	writeVerdict(w, tw, r)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}
+}
+
+// writeWrites prints the write stream apart from the requests above, one
+// count a line.
+func writeWrites(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
+	v := view.Writes(r, nil)
+	if v == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(tw, "Writes\t%s\n", v.Line)
+	for _, row := range v.Rows {
+		line := row.Value
+		if row.Detail != "" {
+			line += "  (" + row.Detail + ")"
+		}
+		if row.State == view.StateBad {
+			line += "  OVER BUDGET"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.ToLower(row.Label), line)
+	}
+	for _, f := range v.IDs {
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.ToLower(f.Label), f.Value)
+	}
+	tw.Flush()
 }
 
 // writeVerdict prints healing, lower bounds, budgets and the verdict of a

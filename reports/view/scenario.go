@@ -51,6 +51,8 @@ type Scenario struct {
 	Chart  *Chart     `json:",omitempty"`
 	// Host is how loaded the machine was, nil when it was not sampled.
 	Host *HostView `json:",omitempty"`
+	// Writes is the write stream's panel, nil when the scenario ran none.
+	Writes *WritesView `json:",omitempty"`
 }
 
 // Figure is one key figure.
@@ -185,6 +187,7 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	}
 	s.Params = params(r)
 	s.Notes = r.Notes
+	s.Writes = Writes(r, loc)
 	s.Chart = buildChart(r, cfg)
 	return s
 }
