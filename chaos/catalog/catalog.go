@@ -15,6 +15,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -71,6 +72,8 @@ func Entries() []Entry {
 		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: wpConfigBreak},
 		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction},
 		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll},
+		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: mysqlCrash, Refuse: mysqlRefuses},
+		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: mysqlHang, Refuse: mysqlRefuses},
 		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses},
 		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt},
 	}
@@ -137,6 +140,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
+		procsignal.NewRepairer(procsignal.KillKind, c, kindnode.CLI, RepairTimeout),
+		procsignal.NewRepairer(procsignal.StopKind, c, kindnode.CLI, RepairTimeout),
 	}
 }
 
