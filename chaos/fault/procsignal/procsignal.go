@@ -109,8 +109,10 @@ type Fault struct {
 	container      string
 	docker         kindnode.Docker
 
-	mu      sync.Mutex
-	stopped *Process // a stopped process not resumed yet
+	mu        sync.Mutex
+	stopped   *Process  // a stopped process not resumed yet
+	stoppedAt time.Time // when it was stopped
+	notes     []string
 }
 
 // Option configures the fault.
@@ -154,7 +156,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	}
 	if f.mode == Stop {
 		f.mu.Lock()
-		f.stopped = &p // before the call: a stop cut short must still be resumed
+		f.stopped, f.stoppedAt = &p, time.Now() // before the call: a stop cut short must still be resumed
 		f.mu.Unlock()
 	}
 	state, err := Signal(ctx, f.docker, p, sig)
@@ -185,16 +187,32 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	}
 	f.mu.Lock()
 	f.stopped = nil
+	held := time.Since(f.stoppedAt).Round(time.Second)
 	f.mu.Unlock()
+	var note string
 	switch {
 	case state == "":
 		m.Logf("%s no longer exists (its container was restarted): nothing to resume", p)
+		note = fmt.Sprintf("The stopped process was gone at the revert, %s after the stop: its container had been restarted (the timeline says why); nothing was left to resume.", held)
 	case !stopped(state):
 		m.Logf("%s was not stopped any more (%s): nothing to resume", p, state)
+		note = fmt.Sprintf("The stopped process was running again at the revert (%s), though nothing here resumed it.", state)
 	default:
 		m.Reverted(fmt.Sprintf("SIGCONT to %s, which was %s", p, state))
+		note = fmt.Sprintf("The process was still frozen at the revert, %s after the stop: nothing had restarted it; SIGCONT resumed it.", held)
 	}
+	f.mu.Lock()
+	f.notes = append(f.notes, note)
+	f.mu.Unlock()
 	return nil
+}
+
+// Notes say what the revert found: whether anything had restarted the
+// stopped process.
+func (f *Fault) Notes() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.notes...)
 }
 
 // Locate finds the main process of a running container, as its node sees

@@ -230,18 +230,19 @@ func TestRevert(t *testing.T) {
 		after      func(n *fakeNode)
 		wantLog    []string
 		reverted   int
+		note       string // what the result's notes say the revert found
 	}{
 		{name: "stopped process resumed", mode: Stop, inject: true,
-			wantLog: []string{"record process-stopped 2084", "SIGSTOP 2084", "SIGCONT 2084"}, reverted: 1},
+			wantLog: []string{"record process-stopped 2084", "SIGSTOP 2084", "SIGCONT 2084"}, reverted: 1, note: "still frozen at the revert"},
 		{name: "restarted by the liveness probe: nothing to resume", mode: Stop, inject: true,
 			after:   func(n *fakeNode) { delete(n.procs, pid) },
-			wantLog: []string{"record process-stopped 2084", "SIGSTOP 2084"}},
+			wantLog: []string{"record process-stopped 2084", "SIGSTOP 2084"}, note: "gone at the revert"},
 		{name: "PID taken by another container's process: never signalled", mode: Stop, inject: true,
 			after:   func(n *fakeNode) { n.procs[pid] = &proc{container: other, state: "T (stopped)"} },
-			wantLog: []string{"record process-stopped 2084", "SIGSTOP 2084"}},
+			wantLog: []string{"record process-stopped 2084", "SIGSTOP 2084"}, note: "gone at the revert"},
 		{name: "partial inject: the stop call failed, the revert still resumes", mode: Stop, inject: true, failSignal: true,
 			after:   func(n *fakeNode) { n.failSignal = nil; n.procs[pid].state = "T (stopped)" },
-			wantLog: []string{"record process-stopped 2084", "SIGCONT 2084"}, reverted: 1},
+			wantLog: []string{"record process-stopped 2084", "SIGCONT 2084"}, reverted: 1, note: "still frozen at the revert"},
 		{name: "no inject", mode: Stop},
 		{name: "a kill has nothing to revert", mode: Kill, inject: true,
 			wantLog: []string{"record process-killed 2084", "SIGKILL 2084"}},
@@ -270,6 +271,9 @@ func TestRevert(t *testing.T) {
 			}
 			if fmt.Sprint(log) != fmt.Sprint(tt.wantLog) || len(m.reverted) != tt.reverted {
 				t.Fatalf("log %v reverted %v; want %v and %d revert(s)", log, m.reverted, tt.wantLog, tt.reverted)
+			}
+			if notes := f.Notes(); tt.note == "" && len(notes) > 0 || tt.note != "" && (len(notes) != 1 || !strings.Contains(notes[0], tt.note)) {
+				t.Errorf("notes %q, want one saying %q", notes, tt.note)
 			}
 			if p := n.procs[pid]; tt.mode == Stop && p != nil && p.container == cid && p.state != "S (sleeping)" {
 				t.Errorf("the stopped process is left %s", p.state)
@@ -374,8 +378,8 @@ func TestRepairIsBoundedAndRefusesABadRecord(t *testing.T) {
 		t.Fatalf("err %v after %s; want not steady after the 1.5 s timeout", err, time.Since(start))
 	}
 	for _, bad := range []map[string]string{
-		{"namespace": "ns", "pod": "mysql-0", "node": node, "container-id": cid},              // no pid
-		{"namespace": "ns", "pod": "mysql-0", "node": node, "pid": "2084"},                    // no container id: could signal anything
+		{"namespace": "ns", "pod": "mysql-0", "node": node, "container-id": cid},             // no pid
+		{"namespace": "ns", "pod": "mysql-0", "node": node, "pid": "2084"},                   // no container id: could signal anything
 		{"namespace": "ns", "pod": "mysql-0", "node": node, "container-id": cid, "pid": "1"}, // the node's init
 	} {
 		if _, err := NewRepairer(StopKind, &kube.Client{Kubernetes: fake.NewClientset()}, n.docker, time.Second).Repair(context.Background(),
