@@ -13,6 +13,16 @@ import (
 	"github.com/selfheal/selfheal/fixtures/app"
 )
 
+// What the MySQL server faults break and the healing they expect, for the
+// catalog's entries (`selfheal run --list`, the README's table).
+const (
+	mysqlCrashBreaks = "the MySQL server is killed (SIGKILL to mysqld, PID 1 of its container, from its node)"
+	mysqlCrashHeals  = "the kubelet restarts the container; MySQL passes readiness again and WordPress reaches it"
+	mysqlHangBreaks  = "the MySQL server is frozen (SIGSTOP to mysqld from its node) and stays frozen"
+	mysqlHangHeals   = "only MySQL's exec liveness probe (mysqladmin ping) sees it: the kubelet restarts the container, SIGKILL after the grace period; " +
+		"with tcpSocket probes (variant mysql-probes-tcp) nothing heals it: not recovered, then resumed (SIGCONT) after 75 s"
+)
+
 // The MySQL server faults signal mysqld, the main process (PID 1) of the
 // mysql container of the StatefulSet's only pod, from its node.
 const mysqlPod = app.MySQL + "-0"

@@ -109,6 +109,9 @@ func TestMySQLScenarios(t *testing.T) {
 			}
 		})
 	}
+	if hold := fmt.Sprintf("%d s", int(mysqlHangHold.Seconds())); !strings.Contains(mysqlHangHeals, hold) {
+		t.Errorf("the catalog says %q, not the hold of %s", mysqlHangHeals, hold)
+	}
 	// The hold of the never-healing case outlasts the time the exec probe
 	// takes to have the server killed: the result shows no restart came
 	// when one would have.
