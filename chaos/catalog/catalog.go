@@ -15,6 +15,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -39,8 +40,12 @@ type Entry struct {
 	// Fault is the fault family, for selecting by label.
 	Fault string
 	// Set is "core" (the default suite) or "extra".
-	Set   string
-	Build func(Env) scenario.Scenario
+	Set string
+	// Breaks and Heals say in a line what the fault breaks and what
+	// healing the fixture is expected to show: `selfheal run --list` and
+	// the README's scenario table (checked against each other) show them.
+	Breaks, Heals string
+	Build         func(Env) scenario.Scenario
 	// Refuse, when set, says why the scenario cannot run against a fixture
 	// configuration (nil when it can): a variant paired with it is then
 	// never planned.
@@ -68,11 +73,23 @@ func (e Entry) Labels() map[string]string {
 // faults first, the node faults last.
 func Entries() []Entry {
 	return []Entry{
-		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: wpConfigBreak},
-		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction},
-		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll},
-		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses},
-		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt},
+		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: checkWrites(wpConfigBreak),
+			Breaks: "DB_HOST in one WordPress pod's wp-config.php is corrupted (exec)",
+			Heals:  "readiness takes the pod out of the Service; liveness restarts the container with a fresh config"},
+		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction,
+			Breaks: "every WordPress pod is evicted in turn through the Eviction API (429s from the PDB are retried, never bypassed)",
+			Heals:  "the workload replaces each pod; the PDB keeps one serving"},
+		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll,
+			Breaks: "WordPress is rolled to a new image, then rolled back (two injections)",
+			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
+		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
+		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
+		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
+			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
+			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
+		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt),
+			Breaks: "the worker running MySQL is halted (docker kill) for 90 s",
+			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
 	}
 }
 
@@ -110,6 +127,12 @@ func Lookup(names ...string) ([]Entry, error) {
 	return out, nil
 }
 
+// Defaults is the scenario as built against the baseline fixture, for
+// listing its budgets and timing; it is never run.
+func (e Entry) Defaults() scenario.Scenario {
+	return e.Build(Env{Client: &kube.Client{}, App: app.Default(), NextImage: "the next image"})
+}
+
 // LongestRevert is the longest any scenario of the catalog may take to
 // revert its fault after it was stopped (scenario.Timing.RevertBound): the
 // margin an outer deadline (go test -timeout) must leave.
@@ -117,7 +140,7 @@ func LongestRevert() time.Duration {
 	var longest time.Duration
 	for _, e := range Entries() {
 		// Only the timing is read: the scenario is never run.
-		if d := e.Build(Env{Client: &kube.Client{}}).Timing.RevertBound(); d > longest {
+		if d := e.Defaults().Timing.RevertBound(); d > longest {
 			longest = d
 		}
 	}
@@ -137,6 +160,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
+		procsignal.NewRepairer(procsignal.KillKind, c, kindnode.CLI, RepairTimeout),
+		procsignal.NewRepairer(procsignal.StopKind, c, kindnode.CLI, RepairTimeout),
 	}
 }
 
@@ -149,18 +174,22 @@ func steady(env Env) kube.Check {
 
 const steadyWords = "WordPress rollout complete with every replica Ready and in the Service's endpoints, MySQL Ready"
 
-// writeChecked runs the write stream in s and requires every write the
-// site acknowledged to be in the database afterwards: for the faults
-// between WordPress and its database, and the database's own.
-func writeChecked(s scenario.Scenario) scenario.Scenario {
-	s.Writes = true
-	s.Budgets.AckedMissing = scenario.Count(0)
-	return s
+// checkWrites makes build's scenario run the write stream and require
+// every write the site acknowledged to be in the database afterwards
+// (chaos/writes): for the faults of the database, and of the app's way to
+// it.
+func checkWrites(build func(Env) scenario.Scenario) func(Env) scenario.Scenario {
+	return func(env Env) scenario.Scenario {
+		s := build(env)
+		s.Writes = true
+		s.Budgets.AckedMissing = scenario.Count(0)
+		return s
+	}
 }
 
 func wpConfigBreak(env Env) scenario.Scenario {
 	c := env.App
-	return writeChecked(scenario.Scenario{
+	return scenario.Scenario{
 		Name: "wp-config-break",
 		Description: "Corrupt DB_HOST in wp-config.php inside one WordPress pod; its pages answer 500 until the liveness probe restarts the container, " +
 			"which starts with a fresh wp-config.php.",
@@ -178,7 +207,7 @@ func wpConfigBreak(env Env) scenario.Scenario {
 		// longer only costs a matrix cell whose variant never heals
 		// (liveness-none, liveness-tcp) minutes per repetition.
 		Timing: scenario.Timing{Deadline: 2 * time.Minute},
-	})
+	}
 }
 
 // wpConfigBounds: readiness takes the broken pod out of the Service after
@@ -304,7 +333,7 @@ const mysqlBackAfterRevert = 2 * time.Minute
 
 func mysqlNodeHalt(env Env) scenario.Scenario {
 	c := env.App
-	return writeChecked(scenario.Scenario{
+	return scenario.Scenario{
 		Name: "mysql-node-halt",
 		Description: "Halt the kind node that runs MySQL (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is " +
 			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
@@ -317,5 +346,5 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 			{Metric: result.KeyRecovery, MS: 90000, Reason: "MySQL's volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
 		},
 		Timing: scenario.Timing{Deadline: 90 * time.Second, SteadyTimeout: 8 * time.Minute},
-	})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
@@ -22,7 +23,7 @@ func TestEveryFaultKindHasOneRepairer(t *testing.T) {
 		}
 		kinds = append(kinds, r.Kind())
 	}
-	for _, k := range []string{wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind} {
+	for _, k := range []string{wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind, procsignal.KillKind, procsignal.StopKind} {
 		if !slices.Contains(kinds, k) {
 			t.Errorf("no repairer for %q", k)
 		}
@@ -46,15 +47,31 @@ func TestLongestRevert(t *testing.T) {
 // that acknowledged writes survive, with the budget that fails a loss;
 // the others send no writes.
 func TestWriteCheckedScenarios(t *testing.T) {
-	want := []string{"wp-config-break", "mysql-node-halt"}
+	want := []string{"wp-config-break", "mysql-crash", "mysql-hang", "mysql-node-halt"}
 	for _, e := range Entries() {
-		s := e.Build(Env{Client: &kube.Client{}})
+		s := e.Defaults()
 		checked := slices.Contains(want, e.Name)
 		if s.Writes != checked {
 			t.Errorf("%s: Writes = %v, want %v", e.Name, s.Writes, checked)
 		}
 		if checked && (s.Budgets.AckedMissing == nil || *s.Budgets.AckedMissing != 0) {
 			t.Errorf("%s checks writes without the budget acked_missing=0: %s", e.Name, s.Budgets)
+		}
+	}
+}
+
+// Every scenario says what it breaks and what healing it expects: the
+// README's table and `selfheal run --list` show it.
+func TestEntriesDescribeThemselves(t *testing.T) {
+	for _, e := range Entries() {
+		if e.Breaks == "" || e.Heals == "" {
+			t.Errorf("%s: Breaks %q, Heals %q; both are shown by selfheal run --list and the README", e.Name, e.Breaks, e.Heals)
+		}
+		if e.Set != "core" && e.Set != "extra" {
+			t.Errorf("%s: set %q, want core or extra", e.Name, e.Set)
+		}
+		if s := e.Defaults(); s.Name != e.Name {
+			t.Errorf("entry %s builds scenario %q", e.Name, s.Name)
 		}
 	}
 }

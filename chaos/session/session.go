@@ -272,7 +272,7 @@ func (s *Session) newRunner() *scenario.Runner {
 func (s *Session) writes() scenario.Writes {
 	return scenario.Writes{
 		URL: app.WritesURL(s.cfg.BaseURL),
-		Store: writes.MySQL{Exec: s.client, Namespace: s.app.Namespace, Pod: app.MySQLPod,
+		Store: writes.MySQL{Exec: s.client, Namespace: s.app.Namespace, Pod: app.MySQLPodName,
 			Container: app.MySQLContainer, Table: app.WritesTable},
 		Options: s.cfg.Writes,
 	}
