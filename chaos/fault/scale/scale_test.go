@@ -1,0 +1,286 @@
+package scale
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/kube"
+)
+
+// cluster is a fake API server with a Deployment controller and an
+// endpoints controller reduced to what the fault sees: a scale update
+// changes the replica count at once, the status and the Service's
+// endpoints follow after `lag` (the pods starting, or terminating through
+// their preStop sleep). Everything that changes goes to the log.
+type cluster struct {
+	cs  *fake.Clientset
+	lag time.Duration // < 0: the pods never settle
+
+	mu  sync.Mutex
+	log []string
+}
+
+var deployments = appsv1.SchemeGroupVersion.WithResource("deployments")
+var slices = discoveryv1.SchemeGroupVersion.WithResource("endpointslices")
+
+func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
+	t.Helper()
+	c := &cluster{cs: fake.NewClientset(&appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "wp", Namespace: "ns", Generation: 1},
+		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To(replicas)},
+	}), lag: lag}
+	if err := c.cs.Tracker().Add(endpoints(replicas, 0)); err != nil {
+		t.Fatal(err)
+	}
+	c.settle(replicas, false)
+	c.cs.PrependReactor("get", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "scale" {
+			return false, nil, nil
+		}
+		d, err := c.deployment(a.(k8stesting.GetAction).GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		return true, &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace},
+			Spec: autoscalingv1.ScaleSpec{Replicas: *d.Spec.Replicas}}, nil
+	})
+	c.cs.PrependReactor("update", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "scale" {
+			return false, nil, nil
+		}
+		s := a.(k8stesting.UpdateAction).GetObject().(*autoscalingv1.Scale)
+		d, err := c.deployment(s.Name)
+		if err != nil {
+			return true, nil, err
+		}
+		was, n := *d.Spec.Replicas, s.Spec.Replicas
+		d.Spec.Replicas, d.Generation = ptr.To(n), d.Generation+1
+		if err := c.cs.Tracker().Update(deployments, d, "ns"); err != nil {
+			return true, nil, err
+		}
+		// Scaled in, the removed pods' endpoints turn terminating at once.
+		if n < was {
+			if err := c.cs.Tracker().Update(slices, endpoints(n, was-n), "ns"); err != nil {
+				return true, nil, err
+			}
+		}
+		c.record(fmt.Sprintf("scale %d", n))
+		if c.lag >= 0 {
+			time.AfterFunc(c.lag, func() { c.settle(n, true) })
+		}
+		return true, s, nil
+	})
+	return c
+}
+
+func (c *cluster) deployment(name string) (*appsv1.Deployment, error) {
+	obj, err := c.cs.Tracker().Get(deployments, "ns", name)
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*appsv1.Deployment).DeepCopy(), nil
+}
+
+// settle is the controllers catching up: n pods Ready and in the
+// endpoints, no other.
+func (c *cluster) settle(n int32, log bool) {
+	d, err := c.deployment("wp")
+	if err != nil || *d.Spec.Replicas != n {
+		return // scaled again meanwhile
+	}
+	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
+	c.cs.Tracker().Update(deployments, d, "ns")
+	c.cs.Tracker().Update(slices, endpoints(n, 0), "ns")
+	if log {
+		c.record(fmt.Sprintf("serving %d", n))
+	}
+}
+
+func endpoints(ready, terminating int32) *discoveryv1.EndpointSlice {
+	s := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: "wp-1", Namespace: "ns", Labels: map[string]string{discoveryv1.LabelServiceName: "wp"}}}
+	for i := range ready + terminating {
+		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{NodeName: ptr.To("w1"),
+			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(i < ready), Terminating: ptr.To(i >= ready)}})
+	}
+	return s
+}
+
+func (c *cluster) record(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log = append(c.log, s)
+}
+
+func (c *cluster) events() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.log, ", ")
+}
+
+func (c *cluster) replicas(t *testing.T) int32 {
+	t.Helper()
+	d, err := c.deployment("wp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *d.Spec.Replicas
+}
+
+func (c *cluster) fault(opts ...Option) *Fault {
+	return New(&kube.Client{Kubernetes: c.cs}, "ns", "wp", "wp", append([]Option{WithSettle(0), WithTimeout(5 * time.Second)}, opts...)...)
+}
+
+// marks is the engine's side; the record goes to the cluster's log so
+// that its order against the scale calls shows.
+type marks struct {
+	c        *cluster
+	breakErr error
+	undos    []fault.Undo
+	injected []string
+	reverted []string
+}
+
+func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
+	if m.breakErr != nil {
+		return m.breakErr
+	}
+	m.undos = append(m.undos, u)
+	m.c.record("record " + u.Params["replicas"])
+	return nil
+}
+func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
+func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
+func (m *marks) Logf(string, ...any) {}
+
+func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
+	c := newCluster(t, 2, 200*time.Millisecond)
+	f, m := c.fault(), &marks{c: c}
+	if err := f.Inject(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	// The record before any change; the scale-in only once the four pods
+	// serve; the fault returns once the removed ones are gone.
+	if got, want := c.events(), "record 2, scale 4, serving 4, scale 2, serving 2"; got != want {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	if want := []string{"scale out: deployment wp 2 → 4 replicas", "scale in: deployment wp 4 → 2 replicas"}; fmt.Sprint(m.injected) != fmt.Sprint(want) {
+		t.Errorf("injections %q, want %q", m.injected, want)
+	}
+	if u := m.undos; len(u) != 1 || u[0].Kind != RepairKind || u[0].Params["kind"] != kube.KindDeployment || u[0].Params["name"] != "wp" {
+		t.Errorf("undos %+v", u)
+	}
+	// Back at its own count, the workload is at its desired state: the
+	// steady-state check reads the count from the workload.
+	for range 2 {
+		if err := f.Revert(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(m.reverted) != 0 || strings.Count(c.events(), "scale") != 2 {
+		t.Errorf("revert after a full inject changed something: reverted %q, events %q", m.reverted, c.events())
+	}
+	if ok, why, err := (&kube.Client{Kubernetes: c.cs}).WorkloadSteady("ns", kube.KindDeployment, "wp", "wp")(context.Background()); !ok || err != nil {
+		t.Errorf("not steady at the original count: %s %v", why, err)
+	}
+}
+
+func TestRevertAfterAPartialInject(t *testing.T) {
+	// The new pods never get Ready: the fault gives up scaled out, and
+	// the revert scales back, once.
+	c := newCluster(t, 2, -1)
+	f, m := c.fault(WithTimeout(300*time.Millisecond)), &marks{c: c}
+	if err := f.Inject(context.Background(), m); err == nil || !strings.Contains(err.Error(), "scale out to 4 replicas") {
+		t.Fatalf("err = %v", err)
+	}
+	if c.replicas(t) != 4 {
+		t.Fatalf("replicas %d", c.replicas(t))
+	}
+	for range 2 {
+		if err := f.Revert(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.replicas(t) != 2 || fmt.Sprint(m.reverted) != "[deployment wp scaled back from 4 to 2 replicas]" {
+		t.Errorf("replicas %d, reverted %q", c.replicas(t), m.reverted)
+	}
+}
+
+func TestRevertWithoutInjectChangesNothing(t *testing.T) {
+	c := newCluster(t, 2, 0)
+	m := &marks{c: c}
+	if err := c.fault().Revert(context.Background(), m); err != nil || c.events() != "" || len(m.reverted) > 0 {
+		t.Fatalf("err %v events %q reverted %q", err, c.events(), m.reverted)
+	}
+}
+
+func TestNothingScaledWithoutARecord(t *testing.T) {
+	c := newCluster(t, 2, 0)
+	f := c.fault()
+	err := f.Inject(context.Background(), &marks{c: c, breakErr: errors.New("record unwritable")})
+	if err == nil || c.events() != "" || c.replicas(t) != 2 {
+		t.Fatalf("err %v events %q: a fault that cannot be recorded must not be injected", err, c.events())
+	}
+	if err := f.Revert(context.Background(), &marks{c: c}); err != nil || c.events() != "" {
+		t.Fatalf("revert of an unrecorded fault: err %v events %q", err, c.events())
+	}
+}
+
+func TestRefusesWhatItCannotScale(t *testing.T) {
+	tests := []struct {
+		name     string
+		kind     string
+		replicas int32
+		want     string
+	}{
+		{"daemonset", kube.KindDaemonSet, 2, "DaemonSet has no replica count"},
+		{"unknown kind", "CronJob", 2, `cannot scale a "CronJob"`},
+		{"no replica", kube.KindDeployment, 0, "has 0 replicas"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, tt.replicas, 0)
+			m := &marks{c: c}
+			err := c.fault(WithKind(tt.kind)).Inject(context.Background(), m)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || len(m.undos) > 0 || c.events() != "" {
+				t.Fatalf("err %v, undos %v, events %q; want %q before any record or change", err, m.undos, c.events(), tt.want)
+			}
+		})
+	}
+}
+
+func TestRepairFromTheUndoAlone(t *testing.T) {
+	c := newCluster(t, 4, 0) // a run died scaled out
+	r := NewRepairer(&kube.Client{Kubernetes: c.cs}, 5*time.Second)
+	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "kind": kube.KindDeployment, "name": "wp", "replicas": "2"}}
+	did, err := r.Repair(context.Background(), u)
+	if err != nil || did != "deployment ns/wp scaled back from 4 to 2 replicas" || c.replicas(t) != 2 {
+		t.Fatalf("did %q err %v replicas %d", did, err, c.replicas(t))
+	}
+	if did, err := r.Repair(context.Background(), u); err != nil || did != "" || c.events() != "scale 2" {
+		t.Fatalf("already repaired: did %q err %v events %q", did, err, c.events())
+	}
+	for _, bad := range []map[string]string{
+		{"namespace": "ns", "kind": kube.KindDeployment, "name": "wp"},
+		{"namespace": "ns", "kind": kube.KindDeployment, "name": "wp", "replicas": "0"},
+		{"namespace": "ns", "kind": kube.KindDaemonSet, "name": "wp", "replicas": "2"},
+	} {
+		if _, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: bad}); err == nil {
+			t.Errorf("repaired from %v", bad)
+		}
+	}
+}
