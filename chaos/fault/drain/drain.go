@@ -71,7 +71,9 @@ func WithAvoid(selector, why string) Option {
 // WithEviction configures the evictions (retry pause, how long a
 // PodDisruptionBudget may hold one back; default 3 min).
 func WithEviction(opts ...evict.Option) Option {
-	return func(f *Fault) { f.evictor = evict.NewEvictor(f.client, append([]evict.Option{evict.WithTimeout(3 * time.Minute)}, opts...)...) }
+	return func(f *Fault) {
+		f.evictor = evict.NewEvictor(f.client, append([]evict.Option{evict.WithTimeout(3 * time.Minute)}, opts...)...)
+	}
 }
 
 // WithGoneTimeout bounds the wait for the evicted pods to be gone (default
