@@ -31,24 +31,21 @@ func nodeDrainRefuses(c app.Config) error {
 	return nil
 }
 
-// spreadDeployment spreads a Deployment's pods over the workers (as node
-// halt's preparation does) so that one runs on a worker without MySQL; a
-// StatefulSet is left as it is.
-func spreadDeployment(env Env) func(ctx context.Context) error {
-	if env.App.Workload != app.Deployment {
-		return nil
-	}
-	return spread(env)
-}
-
 func nodeDrain(env Env) scenario.Scenario {
 	c := env.App
+	// Spread a Deployment's pods over the workers first, as node halt
+	// does, so that one runs on a worker without MySQL; a StatefulSet is
+	// left as it is.
+	var prepare func(context.Context) error
+	if c.Workload == app.Deployment {
+		prepare = spread(env)
+	}
 	return scenario.Scenario{
 		Name: "node-drain",
 		Description: "Drain a worker that runs WordPress but not MySQL, as kubectl drain --ignore-daemonsets does: cordon it, evict its pods through the Eviction API " +
 			"(a PodDisruptionBudget's 429 is waited out and retried, never bypassed) and wait until they are gone; the controller replaces them on the other worker. " +
 			"The node is uncordoned afterwards. MySQL is never evicted (" + mysqlStays + "): when every WordPress pod shares its node, the scenario stops without draining.",
-		Prepare:          spreadDeployment(env),
+		Prepare:          prepare,
 		Fault:            drain.New(env.Client, c.Namespace, app.WordPressLabel, drain.WithAvoid(app.MySQLLabel, mysqlStays)),
 		Steady:           steady(env),
 		HealingCondition: steadyWords + " (the evicted pods replaced on the other worker)",

@@ -295,30 +295,19 @@ func setUnschedulable(ctx context.Context, c *kube.Client, node string, on bool)
 	return true, nil
 }
 
-// Repairer uncordons a node a dead run left cordoned.
-type Repairer struct {
-	client  *kube.Client
-	timeout time.Duration
+// NewRepairer uncordons a node a dead run left cordoned, through c,
+// giving up after timeout. A node that no longer exists has nothing left
+// to uncordon.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, u) })
 }
 
-// NewRepairer repairs through c, giving up after timeout.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer. A node that no longer exists has
-// nothing left to uncordon.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func repair(ctx context.Context, c *kube.Client, u fault.Undo) (string, error) {
 	node := u.Params["node"]
 	if node == "" {
 		return "", fmt.Errorf("the record names no node: %v", u.Params)
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	did, err := setUnschedulable(ctx, r.client, node, false)
+	did, err := setUnschedulable(ctx, c, node, false)
 	switch {
 	case apierrors.IsNotFound(err):
 		return "", nil

@@ -20,6 +20,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
@@ -135,25 +136,11 @@ func (c *cluster) fault(opts ...Option) *Fault {
 	}, opts...)...)
 }
 
-type marks struct {
-	c        *cluster
-	breakErr error
-	undos    []fault.Undo
-	injected []string
-	reverted []string
+// marks is the engine's side; the record goes to the cluster's log so
+// that its order against the cluster's changes shows.
+func (c *cluster) marks() *faulttest.Marks {
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) { c.record("record " + u.Params["node"]) }}
 }
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	if m.breakErr != nil {
-		return m.breakErr
-	}
-	m.undos = append(m.undos, u)
-	m.c.record("record " + u.Params["node"])
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
 
 const (
 	cordon   = `patch w2 {"spec":{"unschedulable":true}}`
@@ -163,7 +150,7 @@ const (
 func TestDrainsTheWorkerWithoutMySQLAsKubectlDoes(t *testing.T) {
 	c := newCluster(t, baseline()...)
 	c.refusals["wp-b"] = 2 // the PDB holds it back until a replacement is Ready
-	f, m := c.fault(), &marks{c: c}
+	f, m := c.fault(), c.marks()
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +159,8 @@ func TestDrainsTheWorkerWithoutMySQLAsKubectlDoes(t *testing.T) {
 	if got, want := c.events(), "record w2, "+cordon+", evict kube-system/dns-1, evict ns/wp-b"; got != want {
 		t.Errorf("events %q\nwant   %q", got, want)
 	}
-	if len(m.injected) != 3 || m.injected[0] != "cordoned node w2 (it runs wp-b)" || !strings.Contains(m.injected[2], "after 2 refusal(s)") {
-		t.Errorf("injections %q", m.injected)
+	if len(m.Injections) != 3 || m.Injections[0] != "cordoned node w2 (it runs wp-b)" || !strings.Contains(m.Injections[2], "after 2 refusal(s)") {
+		t.Errorf("injections %q", m.Injections)
 	}
 	if !c.cordoned(t, "w2") || c.cordoned(t, "w1") {
 		t.Error("w2 should be cordoned and w1 not")
@@ -192,8 +179,8 @@ func TestDrainsTheWorkerWithoutMySQLAsKubectlDoes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.cordoned(t, "w2") || fmt.Sprint(m.reverted) != "[uncordoned node w2]" || strings.Count(c.events(), uncordon) != 1 {
-		t.Errorf("after two reverts: cordoned %v, reverted %q, events %q", c.cordoned(t, "w2"), m.reverted, c.events())
+	if c.cordoned(t, "w2") || fmt.Sprint(m.Reverts) != "[uncordoned node w2]" || strings.Count(c.events(), uncordon) != 1 {
+		t.Errorf("after two reverts: cordoned %v, reverted %q, events %q", c.cordoned(t, "w2"), m.Reverts, c.events())
 	}
 }
 
@@ -222,9 +209,9 @@ func TestRefusesBeforeItCordons(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCluster(t, tt.objs...)
-			m := &marks{c: c}
+			m := c.marks()
 			err := c.fault().Inject(context.Background(), m)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || c.events() != "" || len(m.injected) > 0 {
+			if err == nil || !strings.Contains(err.Error(), tt.want) || c.events() != "" || len(m.Injections) > 0 {
 				t.Fatalf("err %v\nwant %q, and no record, cordon or eviction (events %q)", err, tt.want, c.events())
 			}
 		})
@@ -233,7 +220,7 @@ func TestRefusesBeforeItCordons(t *testing.T) {
 
 func TestNothingCordonedWithoutARecord(t *testing.T) {
 	c := newCluster(t, baseline()...)
-	err := c.fault().Inject(context.Background(), &marks{c: c, breakErr: errors.New("record unwritable")})
+	err := c.fault().Inject(context.Background(), &faulttest.Marks{BreakErr: errors.New("record unwritable")})
 	if err == nil || c.events() != "" || c.cordoned(t, "w2") {
 		t.Fatalf("err %v events %q: a fault that cannot be recorded must not be injected", err, c.events())
 	}
@@ -244,21 +231,21 @@ func TestBlockedDrainGivesUpAndRevertUncordons(t *testing.T) {
 	// the drain is bounded, reports it, and the revert uncordons.
 	c := newCluster(t, baseline()...)
 	c.refusals["wp-b"] = -1
-	f, m := c.fault(WithEviction(evict.WithRetry(5*time.Millisecond), evict.WithTimeout(50*time.Millisecond))), &marks{c: c}
+	f, m := c.fault(WithEviction(evict.WithRetry(5*time.Millisecond), evict.WithTimeout(50*time.Millisecond))), c.marks()
 	err := f.Inject(context.Background(), m)
 	if err == nil || !strings.Contains(err.Error(), "draining node w2: evicting wp-b: the PodDisruptionBudget refused it for 50ms") {
 		t.Fatalf("err = %v", err)
 	}
-	if err := f.Revert(context.Background(), m); err != nil || c.cordoned(t, "w2") || len(m.reverted) != 1 {
-		t.Fatalf("revert after a partial drain: err %v cordoned %v reverted %q", err, c.cordoned(t, "w2"), m.reverted)
+	if err := f.Revert(context.Background(), m); err != nil || c.cordoned(t, "w2") || len(m.Reverts) != 1 {
+		t.Fatalf("revert after a partial drain: err %v cordoned %v reverted %q", err, c.cordoned(t, "w2"), m.Reverts)
 	}
 }
 
 func TestRevertWithoutInjectChangesNothing(t *testing.T) {
 	c := newCluster(t, baseline()...)
-	m := &marks{c: c}
-	if err := c.fault().Revert(context.Background(), m); err != nil || c.events() != "" || len(m.reverted) > 0 {
-		t.Fatalf("err %v events %q reverted %q", err, c.events(), m.reverted)
+	m := c.marks()
+	if err := c.fault().Revert(context.Background(), m); err != nil || c.events() != "" || len(m.Reverts) > 0 {
+		t.Fatalf("err %v events %q reverted %q", err, c.events(), m.Reverts)
 	}
 }
 

@@ -195,23 +195,14 @@ func setReplicas(ctx context.Context, c *kube.Client, namespace, kind, name stri
 	return was, nil
 }
 
-// Repairer puts back the replica count a dead run left changed.
-type Repairer struct {
-	client  *kube.Client
-	timeout time.Duration
-}
-
-// NewRepairer repairs through c, giving up after timeout.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer. It sets the count and returns: the
+// NewRepairer puts back the replica count a dead run left changed,
+// through c, giving up after timeout. It sets the count and returns: the
 // next run's steady-state check waits for the removed pods to be gone.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, u) })
+}
+
+func repair(ctx context.Context, c *kube.Client, u fault.Undo) (string, error) {
 	ns, kind, name := u.Params["namespace"], u.Params["kind"], u.Params["name"]
 	n, err := strconv.ParseInt(u.Params["replicas"], 10, 32)
 	if ns == "" || name == "" || err != nil || n < 1 {
@@ -220,9 +211,7 @@ func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
 	if err := Scalable(kind); err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	was, err := setReplicas(ctx, r.client, ns, kind, name, int32(n))
+	was, err := setReplicas(ctx, c, ns, kind, name, int32(n))
 	if err != nil || was == int32(n) {
 		return "", err
 	}

@@ -19,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
 
@@ -146,30 +147,14 @@ func (c *cluster) fault(opts ...Option) *Fault {
 }
 
 // marks is the engine's side; the record goes to the cluster's log so
-// that its order against the scale calls shows.
-type marks struct {
-	c        *cluster
-	breakErr error
-	undos    []fault.Undo
-	injected []string
-	reverted []string
+// that its order against the cluster's changes shows.
+func (c *cluster) marks() *faulttest.Marks {
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) { c.record("record " + u.Params["replicas"]) }}
 }
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	if m.breakErr != nil {
-		return m.breakErr
-	}
-	m.undos = append(m.undos, u)
-	m.c.record("record " + u.Params["replicas"])
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
 
 func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
 	c := newCluster(t, 2, 200*time.Millisecond)
-	f, m := c.fault(), &marks{c: c}
+	f, m := c.fault(), c.marks()
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -178,10 +163,10 @@ func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
 	if got, want := c.events(), "record 2, scale 4, serving 4, scale 2, serving 2"; got != want {
 		t.Errorf("events %q, want %q", got, want)
 	}
-	if want := []string{"scale out: deployment wp 2 → 4 replicas", "scale in: deployment wp 4 → 2 replicas"}; fmt.Sprint(m.injected) != fmt.Sprint(want) {
-		t.Errorf("injections %q, want %q", m.injected, want)
+	if want := []string{"scale out: deployment wp 2 → 4 replicas", "scale in: deployment wp 4 → 2 replicas"}; fmt.Sprint(m.Injections) != fmt.Sprint(want) {
+		t.Errorf("injections %q, want %q", m.Injections, want)
 	}
-	if u := m.undos; len(u) != 1 || u[0].Kind != RepairKind || u[0].Params["kind"] != kube.KindDeployment || u[0].Params["name"] != "wp" {
+	if u := m.Undos; len(u) != 1 || u[0].Kind != RepairKind || u[0].Params["kind"] != kube.KindDeployment || u[0].Params["name"] != "wp" {
 		t.Errorf("undos %+v", u)
 	}
 	// Back at its own count, the workload is at its desired state: the
@@ -191,8 +176,8 @@ func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(m.reverted) != 0 || strings.Count(c.events(), "scale") != 2 {
-		t.Errorf("revert after a full inject changed something: reverted %q, events %q", m.reverted, c.events())
+	if len(m.Reverts) != 0 || strings.Count(c.events(), "scale") != 2 {
+		t.Errorf("revert after a full inject changed something: reverted %q, events %q", m.Reverts, c.events())
 	}
 	if ok, why, err := (&kube.Client{Kubernetes: c.cs}).WorkloadSteady("ns", kube.KindDeployment, "wp", "wp")(context.Background()); !ok || err != nil {
 		t.Errorf("not steady at the original count: %s %v", why, err)
@@ -203,7 +188,7 @@ func TestRevertAfterAPartialInject(t *testing.T) {
 	// The new pods never get Ready: the fault gives up scaled out, and
 	// the revert scales back, once.
 	c := newCluster(t, 2, -1)
-	f, m := c.fault(WithTimeout(300*time.Millisecond)), &marks{c: c}
+	f, m := c.fault(WithTimeout(300*time.Millisecond)), c.marks()
 	if err := f.Inject(context.Background(), m); err == nil || !strings.Contains(err.Error(), "scale out to 4 replicas") {
 		t.Fatalf("err = %v", err)
 	}
@@ -215,27 +200,27 @@ func TestRevertAfterAPartialInject(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.replicas(t) != 2 || fmt.Sprint(m.reverted) != "[deployment wp scaled back from 4 to 2 replicas]" {
-		t.Errorf("replicas %d, reverted %q", c.replicas(t), m.reverted)
+	if c.replicas(t) != 2 || fmt.Sprint(m.Reverts) != "[deployment wp scaled back from 4 to 2 replicas]" {
+		t.Errorf("replicas %d, reverted %q", c.replicas(t), m.Reverts)
 	}
 }
 
 func TestRevertWithoutInjectChangesNothing(t *testing.T) {
 	c := newCluster(t, 2, 0)
-	m := &marks{c: c}
-	if err := c.fault().Revert(context.Background(), m); err != nil || c.events() != "" || len(m.reverted) > 0 {
-		t.Fatalf("err %v events %q reverted %q", err, c.events(), m.reverted)
+	m := c.marks()
+	if err := c.fault().Revert(context.Background(), m); err != nil || c.events() != "" || len(m.Reverts) > 0 {
+		t.Fatalf("err %v events %q reverted %q", err, c.events(), m.Reverts)
 	}
 }
 
 func TestNothingScaledWithoutARecord(t *testing.T) {
 	c := newCluster(t, 2, 0)
 	f := c.fault()
-	err := f.Inject(context.Background(), &marks{c: c, breakErr: errors.New("record unwritable")})
+	err := f.Inject(context.Background(), &faulttest.Marks{BreakErr: errors.New("record unwritable")})
 	if err == nil || c.events() != "" || c.replicas(t) != 2 {
 		t.Fatalf("err %v events %q: a fault that cannot be recorded must not be injected", err, c.events())
 	}
-	if err := f.Revert(context.Background(), &marks{c: c}); err != nil || c.events() != "" {
+	if err := f.Revert(context.Background(), c.marks()); err != nil || c.events() != "" {
 		t.Fatalf("revert of an unrecorded fault: err %v events %q", err, c.events())
 	}
 }
@@ -254,10 +239,10 @@ func TestRefusesWhatItCannotScale(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCluster(t, tt.replicas, 0)
-			m := &marks{c: c}
+			m := c.marks()
 			err := c.fault(WithKind(tt.kind)).Inject(context.Background(), m)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || len(m.undos) > 0 || c.events() != "" {
-				t.Fatalf("err %v, undos %v, events %q; want %q before any record or change", err, m.undos, c.events(), tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || len(m.Undos) > 0 || c.events() != "" {
+				t.Fatalf("err %v, undos %v, events %q; want %q before any record or change", err, m.Undos, c.events(), tt.want)
 			}
 		})
 	}
