@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +19,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
-	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
 
@@ -31,12 +30,10 @@ var pods = corev1.SchemeGroupVersion.WithResource("pods")
 // refuses a given number of times, and whose evicted pods disappear a
 // little later (their grace period). Every change goes to the log.
 type cluster struct {
-	t        *testing.T
 	cs       *fake.Clientset
 	refusals map[string]int // pod → 429s before the eviction is allowed
 
-	mu  sync.Mutex
-	log []string
+	faulttest.Log
 }
 
 func node(name string, controlPlane, cordoned bool) *corev1.Node {
@@ -77,27 +74,26 @@ func baseline() []runtime.Object {
 }
 
 func newCluster(t *testing.T, objs ...runtime.Object) *cluster {
-	c := &cluster{t: t, cs: fake.NewClientset(objs...), refusals: map[string]int{}}
+	c := &cluster{cs: fake.NewClientset(objs...), refusals: map[string]int{}}
 	c.cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() != "eviction" {
 			return false, nil, nil
 		}
 		ns, name := a.GetNamespace(), a.(k8stesting.CreateAction).GetObject().(metav1.Object).GetName()
-		c.mu.Lock()
-		defer c.mu.Unlock()
+		// Reactors run one at a time, under the fake clientset's lock.
 		if c.refusals[name] != 0 {
 			if c.refusals[name] > 0 {
 				c.refusals[name]--
 			}
 			return true, nil, apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 1)
 		}
-		c.log = append(c.log, "evict "+ns+"/"+name)
+		c.Add("evict " + ns + "/" + name)
 		// Gone after its grace period.
 		time.AfterFunc(100*time.Millisecond, func() { c.cs.Tracker().Delete(pods, ns, name) })
 		return true, nil, nil
 	})
 	c.cs.PrependReactor("patch", "nodes", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		c.record(fmt.Sprintf("patch %s %s", a.(k8stesting.PatchAction).GetName(), a.(k8stesting.PatchAction).GetPatch()))
+		c.Add(fmt.Sprintf("patch %s %s", a.(k8stesting.PatchAction).GetName(), a.(k8stesting.PatchAction).GetPatch()))
 		return false, nil, nil
 	})
 	c.cs.PrependReactor("delete", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -105,18 +101,6 @@ func newCluster(t *testing.T, objs ...runtime.Object) *cluster {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", nil)
 	})
 	return c
-}
-
-func (c *cluster) record(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.log = append(c.log, s)
-}
-
-func (c *cluster) events() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Join(c.log, ", ")
 }
 
 func (c *cluster) cordoned(t *testing.T, name string) bool {
@@ -139,7 +123,7 @@ func (c *cluster) fault(opts ...Option) *Fault {
 // marks is the engine's side; the record goes to the cluster's log so
 // that its order against the cluster's changes shows.
 func (c *cluster) marks() *faulttest.Marks {
-	return &faulttest.Marks{OnRecord: func(u fault.Undo) { c.record("record " + u.Params["node"]) }}
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) { c.Add("record " + u.Params["node"]) }}
 }
 
 const (
@@ -156,7 +140,7 @@ func TestDrainsTheWorkerWithoutMySQLAsKubectlDoes(t *testing.T) {
 	}
 	// Recorded before the cordon; the DaemonSet and mirror pods stay;
 	// every other pod on w2 goes, whatever its namespace; none on w1.
-	if got, want := c.events(), "record w2, "+cordon+", evict kube-system/dns-1, evict ns/wp-b"; got != want {
+	if got, want := c.String(), "record w2, "+cordon+", evict kube-system/dns-1, evict ns/wp-b"; got != want {
 		t.Errorf("events %q\nwant   %q", got, want)
 	}
 	if len(m.Injections) != 3 || m.Injections[0] != "cordoned node w2 (it runs wp-b)" || !strings.Contains(m.Injections[2], "after 2 refusal(s)") {
@@ -179,8 +163,8 @@ func TestDrainsTheWorkerWithoutMySQLAsKubectlDoes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.cordoned(t, "w2") || fmt.Sprint(m.Reverts) != "[uncordoned node w2]" || strings.Count(c.events(), uncordon) != 1 {
-		t.Errorf("after two reverts: cordoned %v, reverted %q, events %q", c.cordoned(t, "w2"), m.Reverts, c.events())
+	if c.cordoned(t, "w2") || fmt.Sprint(m.Reverts) != "[uncordoned node w2]" || strings.Count(c.String(), uncordon) != 1 {
+		t.Errorf("after two reverts: cordoned %v, reverted %q, events %q", c.cordoned(t, "w2"), m.Reverts, c.String())
 	}
 }
 
@@ -211,8 +195,8 @@ func TestRefusesBeforeItCordons(t *testing.T) {
 			c := newCluster(t, tt.objs...)
 			m := c.marks()
 			err := c.fault().Inject(context.Background(), m)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || c.events() != "" || len(m.Injections) > 0 {
-				t.Fatalf("err %v\nwant %q, and no record, cordon or eviction (events %q)", err, tt.want, c.events())
+			if err == nil || !strings.Contains(err.Error(), tt.want) || c.String() != "" || len(m.Injections) > 0 {
+				t.Fatalf("err %v\nwant %q, and no record, cordon or eviction (events %q)", err, tt.want, c.String())
 			}
 		})
 	}
@@ -221,8 +205,8 @@ func TestRefusesBeforeItCordons(t *testing.T) {
 func TestNothingCordonedWithoutARecord(t *testing.T) {
 	c := newCluster(t, baseline()...)
 	err := c.fault().Inject(context.Background(), &faulttest.Marks{BreakErr: errors.New("record unwritable")})
-	if err == nil || c.events() != "" || c.cordoned(t, "w2") {
-		t.Fatalf("err %v events %q: a fault that cannot be recorded must not be injected", err, c.events())
+	if err == nil || c.String() != "" || c.cordoned(t, "w2") {
+		t.Fatalf("err %v events %q: a fault that cannot be recorded must not be injected", err, c.String())
 	}
 }
 
@@ -244,8 +228,8 @@ func TestBlockedDrainGivesUpAndRevertUncordons(t *testing.T) {
 func TestRevertWithoutInjectChangesNothing(t *testing.T) {
 	c := newCluster(t, baseline()...)
 	m := c.marks()
-	if err := c.fault().Revert(context.Background(), m); err != nil || c.events() != "" || len(m.Reverts) > 0 {
-		t.Fatalf("err %v events %q reverted %q", err, c.events(), m.Reverts)
+	if err := c.fault().Revert(context.Background(), m); err != nil || c.String() != "" || len(m.Reverts) > 0 {
+		t.Fatalf("err %v events %q reverted %q", err, c.String(), m.Reverts)
 	}
 }
 
@@ -256,8 +240,8 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 	if did, err := r.Repair(context.Background(), u); err != nil || did != "uncordoned node w2" || c.cordoned(t, "w2") {
 		t.Fatalf("did %q err %v", did, err)
 	}
-	if did, err := r.Repair(context.Background(), u); err != nil || did != "" || c.events() != uncordon {
-		t.Fatalf("already repaired: did %q err %v events %q", did, err, c.events())
+	if did, err := r.Repair(context.Background(), u); err != nil || did != "" || c.String() != uncordon {
+		t.Fatalf("already repaired: did %q err %v events %q", did, err, c.String())
 	}
 	if did, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: map[string]string{"node": "gone"}}); err != nil || did != "" {
 		t.Fatalf("a node that no longer exists: did %q err %v", did, err)

@@ -4,6 +4,7 @@ package faulttest
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/selfheal/selfheal/chaos/fault"
@@ -54,3 +55,23 @@ func (m *Marks) Reverted(detail string) {
 
 // Logf implements fault.Marker; progress is not recorded.
 func (m *Marks) Logf(string, ...any) {}
+
+// Log is what a fake cluster changed, in order; safe for concurrent use.
+type Log struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// Add appends one change.
+func (l *Log) Add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
+}
+
+// String lists the changes, comma-separated.
+func (l *Log) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, ", ")
+}

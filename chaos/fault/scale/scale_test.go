@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,8 +31,7 @@ type cluster struct {
 	cs  *fake.Clientset
 	lag time.Duration // < 0: the pods never settle
 
-	mu  sync.Mutex
-	log []string
+	faulttest.Log
 }
 
 var deployments = appsv1.SchemeGroupVersion.WithResource("deployments")
@@ -80,7 +78,7 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 				return true, nil, err
 			}
 		}
-		c.record(fmt.Sprintf("scale %d", n))
+		c.Add(fmt.Sprintf("scale %d", n))
 		if c.lag >= 0 {
 			time.AfterFunc(c.lag, func() { c.settle(n, true) })
 		}
@@ -108,7 +106,7 @@ func (c *cluster) settle(n int32, log bool) {
 	c.cs.Tracker().Update(deployments, d, "ns")
 	c.cs.Tracker().Update(slices, endpoints(n, 0), "ns")
 	if log {
-		c.record(fmt.Sprintf("serving %d", n))
+		c.Add(fmt.Sprintf("serving %d", n))
 	}
 }
 
@@ -119,18 +117,6 @@ func endpoints(ready, terminating int32) *discoveryv1.EndpointSlice {
 			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(i < ready), Terminating: ptr.To(i >= ready)}})
 	}
 	return s
-}
-
-func (c *cluster) record(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.log = append(c.log, s)
-}
-
-func (c *cluster) events() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Join(c.log, ", ")
 }
 
 func (c *cluster) replicas(t *testing.T) int32 {
@@ -149,7 +135,7 @@ func (c *cluster) fault(opts ...Option) *Fault {
 // marks is the engine's side; the record goes to the cluster's log so
 // that its order against the cluster's changes shows.
 func (c *cluster) marks() *faulttest.Marks {
-	return &faulttest.Marks{OnRecord: func(u fault.Undo) { c.record("record " + u.Params["replicas"]) }}
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) { c.Add("record " + u.Params["replicas"]) }}
 }
 
 func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
@@ -160,7 +146,7 @@ func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
 	}
 	// The record before any change; the scale-in only once the four pods
 	// serve; the fault returns once the removed ones are gone.
-	if got, want := c.events(), "record 2, scale 4, serving 4, scale 2, serving 2"; got != want {
+	if got, want := c.String(), "record 2, scale 4, serving 4, scale 2, serving 2"; got != want {
 		t.Errorf("events %q, want %q", got, want)
 	}
 	if want := []string{"scale out: deployment wp 2 → 4 replicas", "scale in: deployment wp 4 → 2 replicas"}; fmt.Sprint(m.Injections) != fmt.Sprint(want) {
@@ -176,8 +162,8 @@ func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(m.Reverts) != 0 || strings.Count(c.events(), "scale") != 2 {
-		t.Errorf("revert after a full inject changed something: reverted %q, events %q", m.Reverts, c.events())
+	if len(m.Reverts) != 0 || strings.Count(c.String(), "scale") != 2 {
+		t.Errorf("revert after a full inject changed something: reverted %q, events %q", m.Reverts, c.String())
 	}
 	if ok, why, err := (&kube.Client{Kubernetes: c.cs}).WorkloadSteady("ns", kube.KindDeployment, "wp", "wp")(context.Background()); !ok || err != nil {
 		t.Errorf("not steady at the original count: %s %v", why, err)
@@ -208,8 +194,8 @@ func TestRevertAfterAPartialInject(t *testing.T) {
 func TestRevertWithoutInjectChangesNothing(t *testing.T) {
 	c := newCluster(t, 2, 0)
 	m := c.marks()
-	if err := c.fault().Revert(context.Background(), m); err != nil || c.events() != "" || len(m.Reverts) > 0 {
-		t.Fatalf("err %v events %q reverted %q", err, c.events(), m.Reverts)
+	if err := c.fault().Revert(context.Background(), m); err != nil || c.String() != "" || len(m.Reverts) > 0 {
+		t.Fatalf("err %v events %q reverted %q", err, c.String(), m.Reverts)
 	}
 }
 
@@ -217,11 +203,11 @@ func TestNothingScaledWithoutARecord(t *testing.T) {
 	c := newCluster(t, 2, 0)
 	f := c.fault()
 	err := f.Inject(context.Background(), &faulttest.Marks{BreakErr: errors.New("record unwritable")})
-	if err == nil || c.events() != "" || c.replicas(t) != 2 {
-		t.Fatalf("err %v events %q: a fault that cannot be recorded must not be injected", err, c.events())
+	if err == nil || c.String() != "" || c.replicas(t) != 2 {
+		t.Fatalf("err %v events %q: a fault that cannot be recorded must not be injected", err, c.String())
 	}
-	if err := f.Revert(context.Background(), c.marks()); err != nil || c.events() != "" {
-		t.Fatalf("revert of an unrecorded fault: err %v events %q", err, c.events())
+	if err := f.Revert(context.Background(), c.marks()); err != nil || c.String() != "" {
+		t.Fatalf("revert of an unrecorded fault: err %v events %q", err, c.String())
 	}
 }
 
@@ -241,8 +227,8 @@ func TestRefusesWhatItCannotScale(t *testing.T) {
 			c := newCluster(t, tt.replicas, 0)
 			m := c.marks()
 			err := c.fault(WithKind(tt.kind)).Inject(context.Background(), m)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || len(m.Undos) > 0 || c.events() != "" {
-				t.Fatalf("err %v, undos %v, events %q; want %q before any record or change", err, m.Undos, c.events(), tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || len(m.Undos) > 0 || c.String() != "" {
+				t.Fatalf("err %v, undos %v, events %q; want %q before any record or change", err, m.Undos, c.String(), tt.want)
 			}
 		})
 	}
@@ -256,8 +242,8 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 	if err != nil || did != "deployment ns/wp scaled back from 4 to 2 replicas" || c.replicas(t) != 2 {
 		t.Fatalf("did %q err %v replicas %d", did, err, c.replicas(t))
 	}
-	if did, err := r.Repair(context.Background(), u); err != nil || did != "" || c.events() != "scale 2" {
-		t.Fatalf("already repaired: did %q err %v events %q", did, err, c.events())
+	if did, err := r.Repair(context.Background(), u); err != nil || did != "" || c.String() != "scale 2" {
+		t.Fatalf("already repaired: did %q err %v events %q", did, err, c.String())
 	}
 	for _, bad := range []map[string]string{
 		{"namespace": "ns", "kind": kube.KindDeployment, "name": "wp"},
