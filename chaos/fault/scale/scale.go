@@ -113,10 +113,39 @@ func (f *Fault) step(ctx context.Context, m fault.Marker, what string, from, to 
 		return err
 	}
 	m.Injected(fmt.Sprintf("%s: %s %s %d → %d replicas", what, strings.ToLower(f.kind), f.name, from, to))
-	if err := kube.WaitFor(ctx, f.client.WorkloadSteady(f.namespace, f.kind, f.name, f.service), 500*time.Millisecond, f.timeout); err != nil {
+	settled := kube.All(f.client.WorkloadSteady(f.namespace, f.kind, f.name, f.service), f.podCount(to))
+	if err := kube.WaitFor(ctx, settled, 500*time.Millisecond, f.timeout); err != nil {
 		return fmt.Errorf("%s to %d replicas: %w", what, to, err)
 	}
 	return nil
+}
+
+// podCount holds when exactly n of the workload's pods exist and none is
+// terminating. The steady-state check alone can hold between two pods of
+// a StatefulSet's scale-in, which removes them one after the other.
+func (f *Fault) podCount(n int32) kube.Check {
+	return func(ctx context.Context) (bool, string, error) {
+		s, err := getScale(ctx, f.client, f.namespace, f.kind, f.name)
+		if err != nil {
+			return false, "", err
+		}
+		if s.Status.Selector == "" {
+			return false, "", fmt.Errorf("the scale of %s %s/%s names no pod selector", f.kind, f.namespace, f.name)
+		}
+		pods, err := f.client.Kubernetes.CoreV1().Pods(f.namespace).List(ctx, metav1.ListOptions{LabelSelector: s.Status.Selector})
+		if err != nil {
+			return false, "", fmt.Errorf("listing the pods of %s %s/%s: %w", f.kind, f.namespace, f.name, err)
+		}
+		live, terminating := int32(0), 0
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil {
+				terminating++
+			} else {
+				live++
+			}
+		}
+		return live == n && terminating == 0, fmt.Sprintf("%s %s: %d pods (want %d), %d terminating", strings.ToLower(f.kind), f.name, live, n, terminating), nil
+	}
 }
 
 // Revert puts the original count back if the workload is not at it.

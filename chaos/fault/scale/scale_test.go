@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,9 +25,11 @@ import (
 
 // cluster is a fake API server with a Deployment controller and an
 // endpoints controller reduced to what the fault sees: a scale update
-// changes the replica count at once, the status and the Service's
-// endpoints follow after `lag` (the pods starting, or terminating through
-// their preStop sleep). Everything that changes goes to the log.
+// changes the replica count at once (and marks the pods it removes
+// terminating), the status and the Service's endpoints follow after `lag`
+// (the pods starting, or terminating through their preStop sleep), and
+// the pods themselves only after twice that, as a StatefulSet removes
+// them one after the other. Everything that changes goes to the log.
 type cluster struct {
 	cs  *fake.Clientset
 	lag time.Duration // < 0: the pods never settle
@@ -36,6 +39,7 @@ type cluster struct {
 
 var deployments = appsv1.SchemeGroupVersion.WithResource("deployments")
 var slices = discoveryv1.SchemeGroupVersion.WithResource("endpointslices")
+var pods = corev1.SchemeGroupVersion.WithResource("pods")
 
 func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 	t.Helper()
@@ -43,10 +47,14 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 		ObjectMeta: metav1.ObjectMeta{Name: "wp", Namespace: "ns", Generation: 1},
 		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To(replicas)},
 	}), lag: lag}
-	if err := c.cs.Tracker().Add(endpoints(replicas, 0)); err != nil {
-		t.Fatal(err)
+	// Another workload's pod, which the fault must not count.
+	for _, o := range []runtime.Object{endpoints(replicas, 0), pod("db-0", "db")} {
+		if err := c.cs.Tracker().Add(o); err != nil {
+			t.Fatal(err)
+		}
 	}
 	c.settle(replicas, false)
+	c.settlePods(replicas, false)
 	c.cs.PrependReactor("get", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() != "scale" {
 			return false, nil, nil
@@ -56,7 +64,7 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 			return true, nil, err
 		}
 		return true, &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace},
-			Spec: autoscalingv1.ScaleSpec{Replicas: *d.Spec.Replicas}}, nil
+			Spec: autoscalingv1.ScaleSpec{Replicas: *d.Spec.Replicas}, Status: autoscalingv1.ScaleStatus{Selector: "app=wp"}}, nil
 	})
 	c.cs.PrependReactor("update", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() != "scale" {
@@ -72,15 +80,24 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 		if err := c.cs.Tracker().Update(deployments, d, "ns"); err != nil {
 			return true, nil, err
 		}
-		// Scaled in, the removed pods' endpoints turn terminating at once.
+		// Scaled in, the removed pods and their endpoints turn terminating
+		// at once.
 		if n < was {
 			if err := c.cs.Tracker().Update(slices, endpoints(n, was-n), "ns"); err != nil {
 				return true, nil, err
+			}
+			for i := n; i < was; i++ {
+				if obj, err := c.cs.Tracker().Get(pods, "ns", fmt.Sprintf("wp-%d", i)); err == nil {
+					p := obj.(*corev1.Pod).DeepCopy()
+					p.DeletionTimestamp = ptr.To(metav1.Now())
+					c.cs.Tracker().Update(pods, p, "ns")
+				}
 			}
 		}
 		c.Add(fmt.Sprintf("scale %d", n))
 		if c.lag >= 0 {
 			time.AfterFunc(c.lag, func() { c.settle(n, true) })
+			time.AfterFunc(2*c.lag, func() { c.settlePods(n, true) })
 		}
 		return true, s, nil
 	})
@@ -108,6 +125,27 @@ func (c *cluster) settle(n int32, log bool) {
 	if log {
 		c.Add(fmt.Sprintf("serving %d", n))
 	}
+}
+
+// settlePods leaves exactly n pods of the workload, none terminating.
+func (c *cluster) settlePods(n int32, log bool) {
+	if d, err := c.deployment("wp"); err != nil || *d.Spec.Replicas != n {
+		return
+	}
+	for i := range int32(10) {
+		name := fmt.Sprintf("wp-%d", i)
+		c.cs.Tracker().Delete(pods, "ns", name)
+		if i < n {
+			c.cs.Tracker().Add(pod(name, "wp"))
+		}
+	}
+	if log {
+		c.Add(fmt.Sprintf("pods %d", n))
+	}
+}
+
+func pod(name, app string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{"app": app}}}
 }
 
 func endpoints(ready, terminating int32) *discoveryv1.EndpointSlice {
@@ -139,14 +177,15 @@ func (c *cluster) marks() *faulttest.Marks {
 }
 
 func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
-	c := newCluster(t, 2, 200*time.Millisecond)
+	c := newCluster(t, 2, 400*time.Millisecond) // the fault polls every 500 ms
 	f, m := c.fault(), c.marks()
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	// The record before any change; the scale-in only once the four pods
-	// serve; the fault returns once the removed ones are gone.
-	if got, want := c.String(), "record 2, scale 4, serving 4, scale 2, serving 2"; got != want {
+	// serve; the fault returns once the removed ones are gone, not merely
+	// out of the endpoints.
+	if got, want := c.String(), "record 2, scale 4, serving 4, pods 4, scale 2, serving 2, pods 2"; got != want {
 		t.Errorf("events %q, want %q", got, want)
 	}
 	if want := []string{"scale out: deployment wp 2 → 4 replicas", "scale in: deployment wp 4 → 2 replicas"}; fmt.Sprint(m.Injections) != fmt.Sprint(want) {
