@@ -23,10 +23,8 @@ func scaleOutIn(env Env) scenario.Scenario {
 	return scenario.Scenario{
 		Name: "scale-out-in",
 		Description: fmt.Sprintf("Scale WordPress (%s) from %d to %d replicas through its scale subresource, wait until the new pods are Ready and in the Service's endpoints, "+
-			"then %s later scale back to %d; each scale call is an injection. Scaling out must cost nothing: a new pod gets traffic only once its readiness probe passed. "+
-			"Scaling in must cost nothing either: a removed pod leaves the endpoints as soon as it is terminating, and its preStop sleep (%s) keeps Apache serving "+
-			"the requests still routed to it until every kube-proxy has dropped it.",
-			c.Workload, c.Replicas, 2*c.Replicas, scaleSettle, c.Replicas, c.PreStopSleep),
+			"then %s later scale back to %d; each scale call is an injection. %s %s",
+			c.Workload, c.Replicas, 2*c.Replicas, scaleSettle, c.Replicas, scaleOutWords(c), scaleInWords(c)),
 		Fault:            scale.New(env.Client, c.Namespace, app.WordPress, app.WordPress, scale.WithKind(string(c.Workload)), scale.WithSettle(scaleSettle)),
 		Steady:           steady(env),
 		HealingCondition: steadyWords + fmt.Sprintf(" at the original %d replicas, the removed ones gone", c.Replicas),
@@ -46,4 +44,23 @@ func scaleBounds(c app.Config) []result.Bound {
 	return []result.Bound{{Metric: result.KeyHealing, MS: ms, Reason: fmt.Sprintf(
 		"the scale-in comes %s after the scaled-out pods are Ready, and the removed pods terminate only after their %s preStop sleep: at best %s after the scale-out",
 		scaleSettle, c.PreStopSleep, scaleSettle+c.PreStopSleep)}}
+}
+
+// scaleOutWords says what keeps the scale-out free of errors, for the
+// fixture's readiness probe.
+func scaleOutWords(c app.Config) string {
+	if c.Readiness == app.ReadinessNone {
+		return "Scaling out should cost nothing, but without a readiness probe a new pod gets traffic as soon as it runs, before Apache and WordPress are ready."
+	}
+	return "Scaling out must cost nothing: a new pod gets traffic only once its readiness probe passed."
+}
+
+// scaleInWords says what keeps the scale-in free of errors, for the
+// fixture's preStop sleep.
+func scaleInWords(c app.Config) string {
+	if c.PreStopSleep == 0 {
+		return "Scaling in should cost nothing, but without a preStop sleep a removed pod stops at once while some kube-proxy may still route requests to it (refused or reset connections)."
+	}
+	return fmt.Sprintf("Scaling in must cost nothing either: a removed pod leaves the endpoints as soon as it is terminating, and its preStop sleep (%s) keeps Apache serving "+
+		"the requests still routed to it until every kube-proxy has dropped it.", c.PreStopSleep)
 }

@@ -73,6 +73,13 @@ func TestScaleAndDrainScenarios(t *testing.T) {
 			}
 		})
 	}
+	// The description claims only what the fixture has.
+	bare := base
+	app.WithPreStopSleep(0)(&bare)
+	app.WithReadiness(app.ReadinessNone)(&bare)
+	if d := scaleOutIn(Env{Client: &kube.Client{}, App: bare}).Description; !strings.Contains(d, "without a preStop sleep") || !strings.Contains(d, "without a readiness probe") || strings.Contains(d, "must cost nothing") {
+		t.Errorf("description for a fixture without preStop and readiness: %s", d)
+	}
 	// The bound follows the fixture's preStop sleep.
 	c := base
 	app.WithPreStopSleep(3 * time.Second)(&c)
