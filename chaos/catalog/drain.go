@@ -58,3 +58,9 @@ func nodeDrain(env Env) scenario.Scenario {
 			"an evicted pod terminates only after its %s preStop sleep, and the workload is not at its desired state while it is terminating", c.PreStopSleep)}},
 	}
 }
+
+// The node-drain entry's line in `selfheal run --list` and the README.
+const (
+	nodeDrainBreaks = "a worker running WordPress but not MySQL is drained as kubectl drain does (cordon, evictions through the Eviction API honouring the PDB), then uncordoned"
+	nodeDrainHeals  = "the evicted pods are replaced on the other worker while the PDB keeps a replica serving: no request fails"
+)

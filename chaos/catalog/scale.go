@@ -64,3 +64,9 @@ func scaleInWords(c app.Config) string {
 	return fmt.Sprintf("Scaling in must cost nothing either: a removed pod leaves the endpoints as soon as it is terminating, and its preStop sleep (%s) keeps Apache serving "+
 		"the requests still routed to it until every kube-proxy has dropped it.", c.PreStopSleep)
 }
+
+// The scale-out-in entry's line in `selfheal run --list` and the README.
+const (
+	scaleOutInBreaks = "WordPress is scaled from its replica count to twice that and back through the scale subresource, under load (two injections)"
+	scaleOutInHeals  = "new pods get traffic once Ready; removed pods leave the endpoints while their preStop sleep keeps them serving: no request fails"
+)
