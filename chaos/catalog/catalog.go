@@ -16,6 +16,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/scale"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
@@ -83,14 +84,16 @@ func Entries() []Entry {
 		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll,
 			Breaks: "WordPress is rolled to a new image, then rolled back (two injections)",
 			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
+		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: mysqlCrash, Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
+		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: mysqlHang, Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
+		{Name: "scale-out-in", Fault: "scale", Set: "extra", Build: scaleOutIn, Refuse: scaleRefuses, Breaks: scaleOutInBreaks, Heals: scaleOutInHeals},
+		{Name: "node-drain", Fault: "node", Set: "extra", Build: nodeDrain, Refuse: nodeDrainRefuses, Breaks: nodeDrainBreaks, Heals: nodeDrainHeals},
 		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
 			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
 			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
 		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt,
 			Breaks: "the worker running MySQL is halted (docker kill) for 90 s",
 			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
-		{Name: "scale-out-in", Fault: "scale", Set: "extra", Build: scaleOutIn, Refuse: scaleRefuses, Breaks: scaleOutInBreaks, Heals: scaleOutInHeals},
-		{Name: "node-drain", Fault: "node", Set: "extra", Build: nodeDrain, Refuse: nodeDrainRefuses, Breaks: nodeDrainBreaks, Heals: nodeDrainHeals},
 	}
 }
 
@@ -163,6 +166,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		evict.NewRepairer(c, RepairTimeout),
 		scale.NewRepairer(c, RepairTimeout),
 		drain.NewRepairer(c, RepairTimeout),
+		procsignal.NewRepairer(procsignal.KillKind, c, kindnode.CLI, RepairTimeout),
+		procsignal.NewRepairer(procsignal.StopKind, c, kindnode.CLI, RepairTimeout),
 	}
 }
 
