@@ -173,7 +173,7 @@ func print(chain string, spec []string) string {
 			}
 			i++
 		case a == "--comment" && i+1 < len(spec):
-			c := strings.Trim(spec[i+1], `"`)
+			c := spec[i+1] // taken as given: a quoted word keeps its quotes, as with the real command
 			if strings.ContainsFunc(c, func(r rune) bool { return !strings.ContainsRune(bare, r) }) {
 				c = `"` + c + `"`
 			}
