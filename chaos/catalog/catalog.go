@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -73,6 +75,8 @@ func Entries() []Entry {
 		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll},
 		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses},
 		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt},
+		{Name: "db-partition", Fault: "network", Set: "extra", Build: dbPartition},
+		{Name: "packet-loss", Fault: "network", Set: "extra", Build: packetLoss},
 	}
 }
 
@@ -137,6 +141,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
+		dbpartition.NewRepairer(kindnode.CLI, RepairTimeout),
+		packetloss.NewRepairer(kindnode.CLI, RepairTimeout),
 	}
 }
 
