@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/selfheal/selfheal/internal/kindnode"
@@ -165,12 +166,45 @@ func (n Netns) Remove(ctx context.Context, t Target, comment string) ([]string, 
 	}
 	var removed []string
 	for _, line := range Tagged(list, comment) {
-		if _, err := n.iptables(ctx, t, pid, deleteArgs(line)...); err != nil {
-			return removed, fmt.Errorf("deleting rule %q from %s: %w", line, t, err)
+		if err := n.delete(ctx, t, pid, line); err != nil {
+			return removed, err
 		}
 		removed = append(removed, line)
 	}
 	return removed, nil
+}
+
+// delete removes one listed rule by its specification, which matches that
+// rule and no other wherever it is. Should iptables not match the
+// specification it printed itself (a match whose options do not read back
+// the same), it deletes the rule by its position in a fresh listing of
+// its chain instead: nothing else changes a pod's filter table meanwhile.
+func (n Netns) delete(ctx context.Context, t Target, pid int, line string) error {
+	args := deleteArgs(line)
+	_, specErr := n.iptables(ctx, t, pid, args...)
+	if specErr == nil {
+		return nil
+	}
+	chain := args[1]
+	list, err := n.iptables(ctx, t, pid, "-S", chain)
+	if err != nil {
+		return fmt.Errorf("deleting rule %q from %s: %w; then listing chain %s: %v", line, t, specErr, chain, err)
+	}
+	pos := 0
+	for _, l := range strings.Split(list, "\n") {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "-A ") {
+			continue
+		}
+		pos++
+		if l == line {
+			if _, err := n.iptables(ctx, t, pid, "-D", chain, strconv.Itoa(pos)); err != nil {
+				return fmt.Errorf("deleting rule %q from %s: %w; then by its position %d: %v", line, t, specErr, pos, err)
+			}
+			return nil
+		}
+	}
+	return nil // gone meanwhile
 }
 
 // Tagged returns the rules of an `iptables -S` listing that carry comment.

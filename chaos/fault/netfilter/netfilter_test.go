@@ -72,6 +72,35 @@ func TestAddAndRemoveByComment(t *testing.T) {
 	}
 }
 
+// An iptables that cannot match the specification it printed: the rules
+// are deleted by their position instead, and the foreign ones stay.
+func TestRemoveByPositionWhenTheSpecificationDoesNotMatch(t *testing.T) {
+	ctx := context.Background()
+	node := netfiltertest.New()
+	node.AddSandbox("w1", "uid-a", 101)
+	n := netfilter.Netns{Docker: node.Docker}
+	if err := n.Add(ctx, wpA, comment, drop3306); err != nil {
+		t.Fatal(err)
+	}
+	foreign := "-A OUTPUT -p udp -m udp --dport 53 -j ACCEPT"
+	node.SetRules(101, append([]string{foreign}, node.Rules(101)...)...)
+	node.BreakSpecDelete()
+	node.ResetCalls()
+	removed, err := n.Remove(ctx, wpA, comment)
+	if err != nil || len(removed) != 1 {
+		t.Fatalf("removed %q err %v", removed, err)
+	}
+	want := []string{
+		"w1 101 -S",
+		"w1 101 -D OUTPUT -p tcp -m tcp --dport 3306 -m comment --comment selfheal:test:1 -j DROP",
+		"w1 101 -S OUTPUT",
+		"w1 101 -D OUTPUT 2",
+	}
+	if fmt.Sprint(node.Calls()) != fmt.Sprint(want) || fmt.Sprint(node.Rules(101)) != fmt.Sprint([]string{foreign}) {
+		t.Fatalf("calls\n got %q\nwant %q\nrules left %q", node.Calls(), want, node.Rules(101))
+	}
+}
+
 func TestRemoveFromAPodThatIsGone(t *testing.T) {
 	node := netfiltertest.New()
 	node.AddSandbox("w1", "uid-other", 102) // the node runs, the pod does not

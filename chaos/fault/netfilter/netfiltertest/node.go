@@ -23,6 +23,21 @@ type Node struct {
 	failAdd   map[int]int               // PID → the add (1-based) that fails
 	adds      map[int]int
 	calls     []string
+	// specDeleteBroken refuses every deletion by specification, as an
+	// iptables that cannot match a rule it printed would.
+	specDeleteBroken bool
+}
+
+// BreakSpecDelete makes every deletion by specification fail.
+func (n *Node) BreakSpecDelete() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.specDeleteBroken = true
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 // New is a node set with no pod.
@@ -144,7 +159,29 @@ func (n *Node) iptables(pid int, args []string) (string, error) {
 		}
 		n.rules[pid] = append([]string{print(args[1], args[3:])}, n.rules[pid]...)
 		return "", nil
+	case len(args) == 2 && args[0] == "-S":
+		out := "-P " + args[1] + " ACCEPT\n"
+		for _, r := range n.rules[pid] {
+			if strings.HasPrefix(r, "-A "+args[1]+" ") {
+				out += r + "\n"
+			}
+		}
+		return out, nil
+	case len(args) == 3 && args[0] == "-D" && isNumber(args[2]):
+		pos, _ := strconv.Atoi(args[2])
+		for i, r := range n.rules[pid] {
+			if strings.HasPrefix(r, "-A "+args[1]+" ") {
+				if pos--; pos == 0 {
+					n.rules[pid] = append(n.rules[pid][:i:i], n.rules[pid][i+1:]...)
+					return "", nil
+				}
+			}
+		}
+		return "", fmt.Errorf("iptables: Index of deletion too big.")
 	case len(args) > 2 && args[0] == "-D":
+		if n.specDeleteBroken {
+			return "", fmt.Errorf("iptables: Bad rule (does a matching rule exist in that chain?). (fake: deletion by specification broken)")
+		}
 		want := print(args[1], args[2:])
 		for i, r := range n.rules[pid] {
 			if r == want {
