@@ -21,9 +21,14 @@ import (
 const netHold = 30 * time.Second
 
 // partitionBackAfterRevert bounds how long after the partition is lifted
-// the service must be back. Healthy path: the next readiness probe of a
-// WordPress pod (every 5 s, one success) passes and the endpoint follows
-// within about a second: at most 6 s. Slow path: the liveness probe
+// the service must be back. During the partition a page's connection to
+// MySQL does not fail, it hangs (a dropped SYN is retried 1, 2, 4, 8, 16 s
+// apart; PHP waits up to 60 s), so each pod's 10 Apache workers are soon
+// all waiting and new requests queue. After the lift each waiting connect
+// goes through at its next retry, at most 16 s later, and the queue
+// drains. Healthy path: the next readiness probe of a WordPress pod
+// (every 5 s, one success) passes and the endpoint follows within about a
+// second: at most 6 s, plus that drain. Slow path: the liveness probe
 // (every 10 s, 3 failures on /wp-login.php, which needs the database)
 // decided a restart just before the lift; the container then runs its
 // preStop sleep (10 s), stops, restarts (a back-off of 10 s if it is not
@@ -37,7 +42,7 @@ func dbPartition(env Env) scenario.Scenario {
 	return scenario.Scenario{
 		Name: "db-partition",
 		Description: fmt.Sprintf("Drop TCP to and from MySQL's port %d inside every WordPress pod's network namespace (iptables through nsenter on the kind node; "+
-			"established connections are cut too) for %s, then lift it. MySQL itself and DNS are untouched. Pages that need the database hang: readiness "+
+			"established connections are cut too) for %s, then lift it. MySQL itself and DNS are untouched. Pages that need the database hang (the connection to MySQL is retried, not refused): readiness "+
 			"takes the pods out of the Service and the liveness probe may restart them (the rules survive a container restart: they belong to the pod). "+
 			"Expected: no recovery while the partition holds, and the service back soon after it is lifted.",
 			dbpartition.DefaultPort, netHold),
