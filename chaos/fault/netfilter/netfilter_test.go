@@ -140,11 +140,11 @@ func TestTagged(t *testing.T) {
 
 func TestCheckComment(t *testing.T) {
 	for c, ok := range map[string]bool{
-		"selfheal:db-partition:m1x2": true,
-		"selfheal:":                  false,
-		"other:db":                   false,
-		"selfheal:a b":               false,
-		`selfheal:"x"`:               false,
+		"selfheal:db-partition:m1x2":           true,
+		"selfheal:":                            false,
+		"other:db":                             false,
+		"selfheal:a b":                         false,
+		`selfheal:"x"`:                         false,
 		"selfheal:" + strings.Repeat("x", 201): false,
 	} {
 		if err := netfilter.CheckComment(c); (err == nil) != ok {
