@@ -47,7 +47,7 @@ func TestLongestRevert(t *testing.T) {
 // that acknowledged writes survive, with the budget that fails a loss;
 // the others send no writes.
 func TestWriteCheckedScenarios(t *testing.T) {
-	want := []string{"wp-config-break", "mysql-crash", "mysql-hang", "mysql-node-halt"}
+	want := []string{"wp-config-break", "mysql-crash", "mysql-hang", "db-partition", "mysql-node-halt"}
 	for _, e := range Entries() {
 		s := e.Defaults()
 		checked := slices.Contains(want, e.Name)

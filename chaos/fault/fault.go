@@ -1,5 +1,6 @@
 // Package fault defines what a fault injector is. The injectors live in
-// subpackages, one per fault: wpconfig, nodehalt, imageroll, evict.
+// subpackages, one per fault: wpconfig, nodehalt, imageroll, evict, procsignal,
+// dbpartition and packetloss (the network faults, on netfilter).
 //
 // A fault must never outlive the run that injected it, even a run killed
 // with SIGKILL: before it breaks anything it hands the engine an Undo (what
@@ -9,7 +10,10 @@
 // next run calls it first.
 package fault
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Fault breaks one thing and puts it back.
 type Fault interface {
@@ -59,4 +63,24 @@ type Undo struct {
 type Repairer interface {
 	Kind() string
 	Repair(ctx context.Context, u Undo) (string, error)
+}
+
+// RepairFunc makes a Repairer of kind from repair, which gets a context
+// that ends after timeout: the bound every repair must keep.
+func RepairFunc(kind string, timeout time.Duration, repair func(ctx context.Context, u Undo) (string, error)) Repairer {
+	return repairFunc{kind: kind, timeout: timeout, repair: repair}
+}
+
+type repairFunc struct {
+	kind    string
+	timeout time.Duration
+	repair  func(ctx context.Context, u Undo) (string, error)
+}
+
+func (r repairFunc) Kind() string { return r.kind }
+
+func (r repairFunc) Repair(ctx context.Context, u Undo) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return r.repair(ctx, u)
 }
