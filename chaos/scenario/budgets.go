@@ -18,7 +18,11 @@ type Budgets struct {
 	Downtime      *time.Duration
 	LongestOutage *time.Duration
 	Server5xx     *int
-	Recovery      *time.Duration
+	// TransportErrors limits the requests that got no HTTP answer at all
+	// (refused, reset, timed out): with Server5xx 0 and Downtime 0 it
+	// says "not one request failed, of any kind".
+	TransportErrors *int
+	Recovery        *time.Duration
 	Healing       *time.Duration
 	// MustRecover fails the scenario when the service did not recover
 	// before the deadline (the "not-recovered" budget).
@@ -37,7 +41,7 @@ type Budgets struct {
 func budgetMetrics() []result.MetricKey {
 	return []result.MetricKey{
 		result.KeyDowntime, result.KeyLongestOutage, result.Key5xx,
-		result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
+		result.KeyTransportErrors, result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
 		result.KeyRecoveryAfterRevert,
 	}
 }
@@ -105,6 +109,9 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	}
 	if b.Server5xx != nil {
 		limit(result.Key5xx, float64(*b.Server5xx))
+	}
+	if b.TransportErrors != nil {
+		limit(result.KeyTransportErrors, float64(*b.TransportErrors))
 	}
 	if b.Recovery != nil {
 		limit(result.KeyRecovery, ms(b.Recovery))
@@ -279,16 +286,20 @@ func (b *Budgets) set(metric, value string) error {
 			return fmt.Errorf("%s=%q: want true, false or any", metric, value)
 		}
 		return nil
-	case result.Key5xx:
-		if value == "none" {
-			b.Server5xx = nil
-			return nil
+	case result.Key5xx, result.KeyTransportErrors:
+		var n *int
+		if value != "none" {
+			v, err := strconv.Atoi(value)
+			if err != nil || v < 0 {
+				return fmt.Errorf("%s=%q: want a count >= 0 (such as 0 or 10), or none", metric, value)
+			}
+			n = &v
 		}
-		n, err := strconv.Atoi(value)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%s=%q: want a count >= 0 (such as 0 or 10), or none", metric, value)
+		if key == result.Key5xx {
+			b.Server5xx = n
+		} else {
+			b.TransportErrors = n
 		}
-		b.Server5xx = &n
 		return nil
 	}
 	var d *time.Duration
@@ -325,6 +336,9 @@ func (b Budgets) String() string {
 	}
 	if b.Server5xx != nil {
 		parts = append(parts, fmt.Sprintf("5xx ≤ %d", *b.Server5xx))
+	}
+	if b.TransportErrors != nil {
+		parts = append(parts, fmt.Sprintf("transport errors ≤ %d", *b.TransportErrors))
 	}
 	if b.Recovery != nil {
 		parts = append(parts, "recovery ≤ "+b.Recovery.String())
