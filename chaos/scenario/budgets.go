@@ -23,7 +23,7 @@ type Budgets struct {
 	// says "not one request failed, of any kind".
 	TransportErrors *int
 	Recovery        *time.Duration
-	Healing       *time.Duration
+	Healing         *time.Duration
 	// MustRecover fails the scenario when the service did not recover
 	// before the deadline (the "not-recovered" budget).
 	MustRecover bool

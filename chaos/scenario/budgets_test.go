@@ -169,7 +169,7 @@ func TestParseOverridesChecksValues(t *testing.T) {
 		{"*.recovered=maybe", `budget override "*.recovered=maybe": recovered="maybe": want true, false or any`},
 		{"node-halt.healing=2m,node-halt.recovery=1h3", `recovery="1h3"`},
 		{"x.downtime=1s,x.downtime=2s", "x.downtime is given twice"},
-		{"x.errors=0", `unknown metric "errors"`},            // in the metric table, but not a budget
+		{"x.first_error=1s", `unknown metric "first_error"`}, // in the metric table, but not a budget
 		{"x.downtime_ms=5s", `unknown metric "downtime_ms"`}, // the key, not the short name
 		{"x.=5s", "want SCENARIO.METRIC=VALUE"},
 		{"x.downtime=", "want SCENARIO.METRIC=VALUE"},
@@ -185,7 +185,7 @@ func TestParseOverridesChecksValues(t *testing.T) {
 }
 
 func TestOverrideMetricsAreTheTablesShortNames(t *testing.T) {
-	want := []string{"downtime", "longest_outage", "5xx", "recovery", "healing", "recovered", "recovery_after_revert"}
+	want := []string{"downtime", "longest_outage", "5xx", "errors", "recovery", "healing", "recovered", "recovery_after_revert"}
 	if got := OverrideMetrics(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("OverrideMetrics() = %v, want %v", got, want)
 	}

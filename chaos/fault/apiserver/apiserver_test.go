@@ -228,7 +228,7 @@ func TestRevertSaysWhatIsWrongAfterTheBound(t *testing.T) {
 		wantErr string
 	}{
 		{"the kubelet never restarts it", func(n *node) { n.restartAfter = -1 }, "no running kube-apiserver container on node c-control-plane"},
-		{"the signal is ignored", func(n *node) { n.lingerFor, n.restartAfter = 1 << 20, -1 }, "the stopped kube-apiserver (PID 572) still runs"},
+		{"the signal is ignored", func(n *node) { n.lingerFor, n.restartAfter = 1<<20, -1 }, "the stopped kube-apiserver (PID 572) still runs"},
 		{"the new one never answers", func(n *node) { n.answers = func(pid int) bool { return pid != 900 } }, "kube-apiserver (PID 900) runs but does not answer"},
 	}
 	for _, tt := range tests {
