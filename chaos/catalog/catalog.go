@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/apiserver"
+	"github.com/selfheal/selfheal/chaos/fault/dnsoutage"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
@@ -73,6 +75,8 @@ func Entries() []Entry {
 		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll},
 		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses},
 		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt},
+		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage},
+		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart},
 	}
 }
 
@@ -137,6 +141,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
+		dnsoutage.NewRepairer(c, RepairTimeout),
+		apiserver.NewRepairer(c, kindnode.CLI, RepairTimeout),
 	}
 }
 
