@@ -41,8 +41,12 @@ type Entry struct {
 	// Fault is the fault family, for selecting by label.
 	Fault string
 	// Set is "core" (the default suite) or "extra".
-	Set   string
-	Build func(Env) scenario.Scenario
+	Set string
+	// Breaks and Heals say in a line what the fault breaks and what
+	// healing the fixture is expected to show: `selfheal run --list` and
+	// the README's scenario table (checked against each other) show them.
+	Breaks, Heals string
+	Build         func(Env) scenario.Scenario
 	// Refuse, when set, says why the scenario cannot run against a fixture
 	// configuration (nil when it can): a variant paired with it is then
 	// never planned.
@@ -70,13 +74,27 @@ func (e Entry) Labels() map[string]string {
 // faults first, the node faults last.
 func Entries() []Entry {
 	return []Entry{
-		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: wpConfigBreak},
-		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction},
-		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll},
-		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses},
-		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt},
-		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage},
-		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart},
+		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: wpConfigBreak,
+			Breaks: "DB_HOST in one WordPress pod's wp-config.php is corrupted (exec)",
+			Heals:  "readiness takes the pod out of the Service; liveness restarts the container with a fresh config"},
+		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction,
+			Breaks: "every WordPress pod is evicted in turn through the Eviction API (429s from the PDB are retried, never bypassed)",
+			Heals:  "the workload replaces each pod; the PDB keeps one serving"},
+		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll,
+			Breaks: "WordPress is rolled to a new image, then rolled back (two injections)",
+			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
+		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
+			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
+			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
+		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: mysqlNodeHalt,
+			Breaks: "the worker running MySQL is halted (docker kill) for 90 s",
+			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
+		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage,
+			Breaks: "cluster DNS: CoreDNS is scaled to zero for 30 s, then back",
+			Heals:  "none possible while DNS is away (WordPress resolves its database host on every request): not recovered until CoreDNS returns, then back"},
+		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart,
+			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
+			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},
 	}
 }
 
@@ -114,6 +132,12 @@ func Lookup(names ...string) ([]Entry, error) {
 	return out, nil
 }
 
+// Defaults is the scenario as built against the baseline fixture, for
+// listing its budgets and timing; it is never run.
+func (e Entry) Defaults() scenario.Scenario {
+	return e.Build(Env{Client: &kube.Client{}, App: app.Default(), NextImage: "the next image"})
+}
+
 // LongestRevert is the longest any scenario of the catalog may take to
 // revert its fault after it was stopped (scenario.Timing.RevertBound): the
 // margin an outer deadline (go test -timeout) must leave.
@@ -121,7 +145,7 @@ func LongestRevert() time.Duration {
 	var longest time.Duration
 	for _, e := range Entries() {
 		// Only the timing is read: the scenario is never run.
-		if d := e.Build(Env{Client: &kube.Client{}}).Timing.RevertBound(); d > longest {
+		if d := e.Defaults().Timing.RevertBound(); d > longest {
 			longest = d
 		}
 	}

@@ -41,3 +41,19 @@ func TestLongestRevert(t *testing.T) {
 		t.Errorf("LongestRevert() = %s; the catalog's reverts wait longer than 3 minutes (mysql-node-halt)", got)
 	}
 }
+
+// Every scenario says what it breaks and what healing it expects: the
+// README's table and `selfheal run --list` show it.
+func TestEntriesDescribeThemselves(t *testing.T) {
+	for _, e := range Entries() {
+		if e.Breaks == "" || e.Heals == "" {
+			t.Errorf("%s: Breaks %q, Heals %q; both are shown by selfheal run --list and the README", e.Name, e.Breaks, e.Heals)
+		}
+		if e.Set != "core" && e.Set != "extra" {
+			t.Errorf("%s: set %q, want core or extra", e.Name, e.Set)
+		}
+		if s := e.Defaults(); s.Name != e.Name {
+			t.Errorf("entry %s builds scenario %q", e.Name, s.Name)
+		}
+	}
+}

@@ -592,9 +592,11 @@ func (a *analysis) fault(res *result.Result) {
 	if r.failed && from == result.FromInjection {
 		res.TimeToFirstErrorMS = msPtr(r.firstError - ref)
 	}
-	if a.index(notBefore) == len(a.s) {
-		// No request went out after the (last) injection: whether the
-		// service broke or recovered is unknown, not "nothing failed".
+	if a.index(notBefore) == len(a.s) || a.unseenUntilRevert(notBefore) {
+		// No request went out after the (last) injection, or none before
+		// the fault was undone (the load side stalled through it): whether
+		// the service broke or recovered is unknown, not "nothing failed".
+		// What came after the revert is measured from the revert.
 		res.RecoveryState = result.RecoveryNotObserved
 		res.Latency.Baseline = a.latency(0, a.index(ref))
 		return
@@ -701,6 +703,17 @@ func stateOf(recovered bool) result.RecoveryState {
 		return result.RecoveryRecovered
 	}
 	return result.RecoveryNotRecovered
+}
+
+// unseenUntilRevert reports whether the fault injected at from was
+// reverted before any request was sent after it.
+func (a *analysis) unseenUntilRevert(from time.Duration) bool {
+	for _, m := range a.in.Reverts {
+		if at := m.At.Sub(a.in.Epoch); at >= from {
+			return a.index(at) == a.index(from)
+		}
+	}
+	return false
 }
 
 // afterRevert measures recovery again from the last revert, with no

@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,35 @@ func TestNotObserved(t *testing.T) {
 				t.Errorf("recovery_from %q; want injection", res.RecoveryFrom)
 			}
 		})
+	}
+}
+
+// A fault undone before any request went out after it (the load side
+// stalled through it) is not observed: the requests after the revert say
+// nothing about what it did, and are measured from the revert.
+func TestStalledThroughTheFault(t *testing.T) {
+	before := stream(ok(10)) // 0 to 0.9 s
+	after := stream(ok(30))
+	for i := range after {
+		after[i].Sent += 5 * time.Second // 5 s to 7.9 s
+	}
+	in := Input{Samples: append(before, after...), Injections: []Mark{mark(1.5)}, Reverts: []Mark{mark(4)},
+		Params: Params{ConfirmationWindow: time.Second}}
+	res := analyze(t, in)
+	if res.RecoveryState != result.RecoveryNotObserved || res.Recovered || res.RecoveryMS != nil {
+		t.Errorf("recovery %q recovered %v (%s); want not observed: nothing was sent between the injection and the revert", res.RecoveryState, res.Recovered, str(res.RecoveryMS))
+	}
+	if res.AfterRevert == nil || res.AfterRevert.State != result.RecoveryRecovered {
+		t.Errorf("after revert %+v; want recovered (30 successes after it)", res.AfterRevert)
+	}
+	if why := res.NotObservedWhy(); !strings.Contains(why, "while the fault was in place") {
+		t.Errorf("why %q", why)
+	}
+	// One request between the injection and the revert is an observation.
+	mid := Sample{Sent: 2 * time.Second, Code: 200, LatencyUS: 10000}
+	in.Samples = append(append(append([]Sample{}, before...), mid), after...)
+	if res := analyze(t, in); res.RecoveryState == result.RecoveryNotObserved {
+		t.Errorf("a request sent during the fault, yet not observed")
 	}
 }
 

@@ -70,6 +70,9 @@ func (r *Result) NotObservedWhy() string {
 	switch {
 	case r.Requests.Total == 0:
 		return "no request was sent"
+	case r.AfterRevert != nil && r.AfterRevert.State != RecoveryNotObserved:
+		// Requests after the revert, none after the injection before it.
+		return "no request was sent while the fault was in place (the load side stalled)"
 	case len(r.Injections) > 1:
 		return "no request was sent after the last injection"
 	}

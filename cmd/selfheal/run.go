@@ -100,9 +100,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if o.list {
-		for _, e := range catalog.Entries() {
-			fmt.Fprintf(env.stdout, "%-16s fault=%-10s set=%s\n", e.Name, e.Fault, e.Set)
-		}
+		listScenarios(env)
 		return nil
 	}
 	if o.listVariants {
@@ -191,6 +189,16 @@ func repeatsSummary(env *cliEnv, s *session.Session, c plan.Cell) []string {
 		}
 	}
 	return missed
+}
+
+// listScenarios prints each scenario: what it breaks, the healing it
+// expects and its default budgets against the baseline fixture.
+func listScenarios(env *cliEnv) {
+	for _, e := range catalog.Entries() {
+		fmt.Fprintf(env.stdout, "%s  (fault %s, set %s)\n  breaks:  %s\n  heals:   %s\n  budgets: %s\n\n",
+			e.Name, e.Fault, e.Set, e.Breaks, e.Heals, e.Defaults().Budgets)
+	}
+	fmt.Fprintln(env.stdout, "Every scenario runs by default; pick some with --scenario NAME (go test ./e2e: -labels scenario=NAME, or set=core for the core set).")
 }
 
 // listVariants prints each variant, the question it answers and the

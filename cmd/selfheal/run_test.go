@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/selfheal/selfheal/chaos/catalog"
 )
 
 func TestRunBadFlags(t *testing.T) {
@@ -39,10 +42,27 @@ func TestRunBadFlags(t *testing.T) {
 	}
 }
 
+// --list shows every scenario with what it breaks, the healing it
+// expects and its default budgets; the README's scenario table has a row
+// for each.
 func TestRunList(t *testing.T) {
 	code, out, errb := runWith(context.Background(), strings.NewReader(""), "run", "--list")
-	if code != 0 || !strings.Contains(out.String(), "node-halt") || !strings.Contains(out.String(), "mysql-node-halt") {
+	if code != 0 {
 		t.Fatalf("exit %d out %q err %q", code, out.String(), errb.String())
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range catalog.Entries() {
+		for _, want := range []string{e.Name + "  (fault " + e.Fault, "breaks:  " + e.Breaks, "heals:   " + e.Heals, "budgets: " + e.Defaults().Budgets.String()} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("--list lacks %q:\n%s", want, out.String())
+			}
+		}
+		if !strings.Contains(string(readme), "| `"+e.Name+"` |") {
+			t.Errorf("README.md's scenario table has no row for %s", e.Name)
+		}
 	}
 }
 

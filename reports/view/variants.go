@@ -629,7 +629,7 @@ func settingChange(base, variant string) string {
 	if base == "" || variant == "" {
 		return ""
 	}
-	bp, vp := strings.Split(base, ", "), strings.Split(variant, ", ")
+	bp, vp := settingParts(base), settingParts(variant)
 	if len(bp) != len(vp) {
 		return base + " → " + variant
 	}
@@ -640,6 +640,29 @@ func settingChange(base, variant string) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// settingParts splits a fixture's description (fixtures/app Config.Describe)
+// into its settings: at each ", " or "; " outside parentheses, so that
+// "exec probes (mysqladmin ping, SELECT 1)" stays one setting.
+func settingParts(desc string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(desc); i++ {
+		switch desc[i] {
+		case '(':
+			depth++
+		case ')':
+			depth = max(depth-1, 0)
+		case ',', ';':
+			if depth == 0 && i+1 < len(desc) && desc[i+1] == ' ' {
+				parts = append(parts, desc[start:i])
+				start = i + 2
+				i++
+			}
+		}
+	}
+	return append(parts, desc[start:])
 }
 
 func variantsMethod(reports map[string]*compare.Report) []string {

@@ -175,3 +175,20 @@ func TestVariantsClearDifference(t *testing.T) {
 		t.Errorf("headline counts no clear difference: %s", page.Headline)
 	}
 }
+
+// The settings line names only what a variant changed, whole: a comma
+// inside parentheses or the "; " before MySQL's settings never splits one.
+func TestSettingChange(t *testing.T) {
+	const base = "WordPress Deployment x2 (maxSurge 1, maxUnavailable 0), liveness httpGet /wp-login.php every 10s x3, readiness httpGet / every 5s x2, preStop sleep 10s, PDB maxUnavailable 1; MySQL StatefulSet x1 on a local-path PVC, exec probes (mysqladmin ping, SELECT 1)"
+	tests := []struct{ variant, want string }{
+		{strings.Replace(base, "PDB maxUnavailable 1", "no PDB", 1), "PDB maxUnavailable 1 → no PDB"},
+		{strings.Replace(base, "exec probes (mysqladmin ping, SELECT 1)", "tcpSocket probes on :3306", 1), "exec probes (mysqladmin ping, SELECT 1) → tcpSocket probes on :3306"},
+		{strings.Replace(base, "(maxSurge 1, maxUnavailable 0)", "(maxSurge 25%, maxUnavailable 25%)", 1), "WordPress Deployment x2 (maxSurge 1, maxUnavailable 0) → WordPress Deployment x2 (maxSurge 25%, maxUnavailable 25%)"},
+		{base, ""},
+	}
+	for _, tt := range tests {
+		if got := settingChange(base, tt.variant); got != tt.want {
+			t.Errorf("settingChange(…, %q)\n got %q\nwant %q", tt.variant, got, tt.want)
+		}
+	}
+}
