@@ -17,6 +17,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -83,6 +84,8 @@ func Entries() []Entry {
 		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll,
 			Breaks: "WordPress is rolled to a new image, then rolled back (two injections)",
 			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
+		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: mysqlCrash, Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
+		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: mysqlHang, Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
 		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
 			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
 			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
@@ -165,6 +168,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
+		procsignal.NewRepairer(procsignal.KillKind, c, kindnode.CLI, RepairTimeout),
+		procsignal.NewRepairer(procsignal.StopKind, c, kindnode.CLI, RepairTimeout),
 		dnsoutage.NewRepairer(c, RepairTimeout),
 		apiserver.NewRepairer(c, kindnode.CLI, RepairTimeout),
 	}

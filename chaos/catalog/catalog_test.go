@@ -8,6 +8,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
@@ -22,7 +23,7 @@ func TestEveryFaultKindHasOneRepairer(t *testing.T) {
 		}
 		kinds = append(kinds, r.Kind())
 	}
-	for _, k := range []string{wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind} {
+	for _, k := range []string{wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind, procsignal.KillKind, procsignal.StopKind} {
 		if !slices.Contains(kinds, k) {
 			t.Errorf("no repairer for %q", k)
 		}

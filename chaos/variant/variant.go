@@ -47,6 +47,7 @@ const (
 	imageRoll = "image-roll"
 	nodeHalt  = "node-halt"
 	mysqlHalt = "mysql-node-halt"
+	mysqlHang = "mysql-hang"
 )
 
 // neverHeals is the deadline of a wp-config break that nothing restarts:
@@ -94,8 +95,8 @@ func Catalog() []Variant {
 		{Name: "surge-25", Question: "Does rolling four replicas 25 %/25 % (one up, one down at a time) cost more than surging one with none unavailable?",
 			Options:   []app.Option{app.WithReplicas(four), app.WithRollingUpdate(intstr.FromString("25%"), intstr.FromString("25%"))},
 			Scenarios: []string{imageRoll}},
-		{Name: "mysql-probes-tcp", Question: "Do tcpSocket MySQL probes, instead of exec (mysqladmin ping, SELECT 1), change how the app comes back when MySQL's node returns?",
-			Options: []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, Scenarios: []string{mysqlHalt}},
+		{Name: "mysql-probes-tcp", Question: "Do tcpSocket MySQL probes, instead of exec (mysqladmin ping, SELECT 1), change how the app comes back when MySQL's node returns, and do they ever restart a frozen server?",
+			Options: []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, Scenarios: []string{mysqlHang, mysqlHalt}},
 	}
 }
 

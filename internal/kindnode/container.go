@@ -17,35 +17,54 @@ func Exec(ctx context.Context, docker Docker, node string, command ...string) (s
 
 // ContainerPID returns the PID, as the node container sees it, of the
 // main process of a pod's container: what kill and nsenter on that node
-// take. It asks containerd with ctr: the node image's crictl is a
-// stand-in. A container that restarted leaves its old, stopped container
-// beside the new one, so only a running task counts; none or several is
-// an error.
+// take. See ContainerTask.
 func ContainerPID(ctx context.Context, docker Docker, node, namespace, pod, container string) (int, error) {
+	t, err := ContainerTask(ctx, docker, node, namespace, pod, container)
+	return t.PID, err
+}
+
+// Task is the running task of a pod's container on a node: containerd's
+// container id (the one in the pod's status, and in the cgroup path of
+// every process of the container) and the PID of its main process as the
+// node container sees it.
+type Task struct {
+	ID  string
+	PID int
+}
+
+// ContainerTask returns the running task of a pod's container. It asks
+// containerd with ctr: the node image's crictl is a stand-in. A container
+// that restarted leaves its old, stopped container beside the new one, so
+// only a running task counts; none or several is an error.
+func ContainerTask(ctx context.Context, docker Docker, node, namespace, pod, container string) (Task, error) {
 	what := fmt.Sprintf("container %s of pod %s/%s on node %s", container, namespace, pod, node)
 	filter := fmt.Sprintf(`labels."io.kubernetes.pod.namespace"==%s,labels."io.kubernetes.pod.name"==%s,labels."io.kubernetes.container.name"==%s`, namespace, pod, container)
 	ids, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "containers", "ls", "-q", filter)
 	if err != nil {
-		return 0, fmt.Errorf("listing %s: %w", what, err)
+		return Task{}, fmt.Errorf("listing %s: %w", what, err)
 	}
 	tasks, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "task", "ls")
 	if err != nil {
-		return 0, fmt.Errorf("listing the tasks on node %s: %w", node, err)
+		return Task{}, fmt.Errorf("listing the tasks on node %s: %w", node, err)
 	}
 	running := runningTasks(tasks)
-	var pids []int
+	var found []Task
 	for _, id := range strings.Fields(ids) {
 		if pid, ok := running[id]; ok {
-			pids = append(pids, pid)
+			found = append(found, Task{ID: id, PID: pid})
 		}
 	}
-	switch len(pids) {
+	switch len(found) {
 	case 1:
-		return pids[0], nil
+		return found[0], nil
 	case 0:
-		return 0, fmt.Errorf("%s: no running task (containers: %q)", what, strings.Fields(ids))
+		return Task{}, fmt.Errorf("%s: no running task (containers: %q)", what, strings.Fields(ids))
 	default:
-		return 0, fmt.Errorf("%s: %d running tasks %v, expected one", what, len(pids), pids)
+		var pids []int
+		for _, t := range found {
+			pids = append(pids, t.PID)
+		}
+		return Task{}, fmt.Errorf("%s: %d running tasks %v, expected one", what, len(pids), pids)
 	}
 }
 

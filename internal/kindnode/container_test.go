@@ -45,6 +45,12 @@ ddd     917     PAUSED
 			if err != nil || got != tc.want {
 				t.Fatalf("got %d, %v; want %d", got, err, tc.want)
 			}
+			// The task names the container whose PID it is: the id a
+			// fault checks a PID against before it signals it again.
+			task, err := ContainerTask(context.Background(), docker, "n1", "ns", "mysql-0", "mysql")
+			if err != nil || task.PID != tc.want || !strings.Contains(tasks, task.ID+" ") || !strings.Contains(tc.ids, task.ID) {
+				t.Fatalf("task %+v, %v; want PID %d of one of %q", task, err, tc.want, tc.ids)
+			}
 			if calls[0][0] != "exec" || calls[0][1] != "n1" || !strings.Contains(calls[0][len(calls[0])-1], `"io.kubernetes.pod.name"==mysql-0`) {
 				t.Errorf("first call %q", calls[0])
 			}

@@ -1,0 +1,122 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/fixtures/app"
+)
+
+func fixture(t *testing.T, opts ...app.Option) app.Config {
+	t.Helper()
+	c, err := app.New(append([]app.Option{app.WithImages("wp:1", "db:1")}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func bound(s scenario.Scenario, k result.MetricKey) time.Duration {
+	for _, b := range s.Bounds {
+		if b.Metric == k {
+			return time.Duration(b.MS) * time.Millisecond
+		}
+	}
+	return 0
+}
+
+func dur(d *time.Duration) time.Duration {
+	if d == nil {
+		return 0
+	}
+	return *d
+}
+
+// The MySQL process scenarios' budgets, bounds and timing, from the
+// manifests' MySQL settings: liveness exec every 10 s, timeout 5 s,
+// failureThreshold 3; readiness initial delay 5 s; grace period 30 s.
+func TestMySQLScenarios(t *testing.T) {
+	type want struct {
+		mustRecover, mustNot bool
+		recovery, healing    time.Duration // budgets
+		afterRevert          time.Duration
+		recoveryBound        time.Duration
+		healingBound         time.Duration
+		hold, deadline       time.Duration
+		says                 []string
+	}
+	tests := []struct {
+		name     string
+		scenario string
+		opts     []app.Option
+		want     want
+	}{
+		{"crash", "mysql-crash", nil, want{mustRecover: true, recovery: 95 * time.Second, healing: 125 * time.Second,
+			healingBound: 5 * time.Second, deadline: 125 * time.Second, says: []string{"SIGKILL", "mysql-0", "restart"}}},
+		{"crash, tcpSocket probes: the same restart", "mysql-crash", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustRecover: true,
+			recovery: 95 * time.Second, healing: 125 * time.Second, healingBound: 5 * time.Second, deadline: 125 * time.Second}},
+		// 2 more failures 10 s apart after the first one's 5 s timeout,
+		// then 30 s until SIGKILL: 55 s; +5 s before readiness.
+		{"hang, exec liveness heals", "mysql-hang", nil, want{mustRecover: true, recovery: 55*time.Second + 95*time.Second,
+			healing: 55*time.Second + 125*time.Second, recoveryBound: 55 * time.Second, healingBound: 60 * time.Second,
+			deadline: 180 * time.Second, says: []string{"SIGSTOP", "exec liveness", "3 failed probes", "30s grace", "SIGCONT"}}},
+		{"hang, tcpSocket liveness never heals", "mysql-hang", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustNot: true,
+			afterRevert: 2 * time.Minute, recoveryBound: 75 * time.Second, hold: 75 * time.Second, deadline: 75 * time.Second,
+			says: []string{"SIGSTOP", "not recovered", "After 1m15s", "SIGCONT"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := fixture(t, tt.opts...)
+			entries, err := Lookup(tt.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := entries[0].Supports(c); err != nil {
+				t.Fatal(err)
+			}
+			s := entries[0].Build(Env{Client: &kube.Client{}, App: c})
+			b, w := s.Budgets, tt.want
+			got := want{mustRecover: b.MustRecover, mustNot: b.MustNotRecover, recovery: dur(b.Recovery), healing: dur(b.Healing),
+				afterRevert: dur(b.RecoveryAfterRevert), recoveryBound: bound(s, result.KeyRecovery), healingBound: bound(s, result.KeyHealing),
+				hold: s.Timing.Hold, deadline: s.Timing.Deadline, says: w.says}
+			if figures := func(w want) string { w.says = nil; return fmt.Sprintf("%+v", w) }; figures(got) != figures(w) {
+				t.Errorf("got  %s\nwant %s", figures(got), figures(w))
+			}
+			for _, words := range w.says {
+				if !strings.Contains(s.Description, words) {
+					t.Errorf("description %q does not say %q", s.Description, words)
+				}
+			}
+			for _, bd := range s.Bounds {
+				if bd.Reason == "" {
+					t.Errorf("bound %+v gives no reason", bd)
+				}
+			}
+			// A bound is what the fixture allows at best: a budget below it
+			// could never be met.
+			if b.Recovery != nil && *b.Recovery < got.recoveryBound || b.Healing != nil && *b.Healing < got.healingBound {
+				t.Errorf("budgets %s/%s below the bounds %s/%s", got.recovery, got.healing, got.recoveryBound, got.healingBound)
+			}
+			// Watching past the healing budget changes no verdict; a run that
+			// never heals must not watch the default 4 minutes.
+			if s.Timing.Deadline >= scenario.DefaultTiming().Deadline || b.Healing != nil && s.Timing.Deadline < *b.Healing {
+				t.Errorf("deadline %s: want at least the healing budget and under the default %s", s.Timing.Deadline, scenario.DefaultTiming().Deadline)
+			}
+		})
+	}
+	if hold := fmt.Sprintf("%d s", int(mysqlHangHold.Seconds())); !strings.Contains(mysqlHangHeals, hold) {
+		t.Errorf("the catalog says %q, not the hold of %s", mysqlHangHeals, hold)
+	}
+	// The hold of the never-healing case outlasts the time the exec probe
+	// takes to have the server killed: the result shows no restart came
+	// when one would have.
+	exec := Env{Client: &kube.Client{}, App: fixture(t)}
+	if kill, hold := bound(mysqlHang(exec), result.KeyRecovery), mysqlHangHold; hold <= kill {
+		t.Errorf("hold %s is not past the exec liveness restart %s", hold, kill)
+	}
+}
