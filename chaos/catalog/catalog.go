@@ -13,10 +13,12 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/fault/apiserver"
+	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/dnsoutage"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
+	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
@@ -86,6 +88,12 @@ func Entries() []Entry {
 			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
 		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: mysqlCrash, Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
 		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: mysqlHang, Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
+		{Name: "db-partition", Fault: "network", Set: "extra", Build: dbPartition,
+			Breaks: "TCP to and from MySQL's port 3306 is dropped inside each WordPress pod's network namespace (iptables via nsenter) for 30 s",
+			Heals:  "none possible while it holds (readiness takes the pods out); back within 60 s of the lift"},
+		{Name: "packet-loss", Fault: "network", Set: "extra", Build: packetLoss,
+			Breaks: "10% of the packets arriving in each WordPress pod are dropped at random (iptables statistic via nsenter) for 30 s",
+			Heals:  "TCP retransmits: slower answers, a few timeouts, no 5xx, no full outage"},
 		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
 			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
 			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
@@ -168,6 +176,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
+		dbpartition.NewRepairer(kindnode.CLI, RepairTimeout),
+		packetloss.NewRepairer(kindnode.CLI, RepairTimeout),
 		procsignal.NewRepairer(procsignal.KillKind, c, kindnode.CLI, RepairTimeout),
 		procsignal.NewRepairer(procsignal.StopKind, c, kindnode.CLI, RepairTimeout),
 		dnsoutage.NewRepairer(c, RepairTimeout),

@@ -1,5 +1,6 @@
 // Package fault defines what a fault injector is. The injectors live in
-// subpackages, one per fault: wpconfig, nodehalt, imageroll, evict.
+// subpackages, one per fault: wpconfig, nodehalt, imageroll, evict, procsignal,
+// dbpartition and packetloss (the network faults, on netfilter).
 //
 // A fault must never outlive the run that injected it, even a run killed
 // with SIGKILL: before it breaks anything it hands the engine an Undo (what

@@ -123,7 +123,16 @@ func TestProbeMeasuresTheServer(t *testing.T) {
 func TestProbeMarksFromStdin(t *testing.T) {
 	srv := flakytest.Start(t, "1m ok")
 	out := filepath.Join(t.TempDir(), "r.json")
-	code, stdout, _ := runWith(t.Context(), strings.NewReader("killed the pod\nr\n"), "probe",
+	// The revert comes 200 ms after the injection: requests go out while
+	// the "fault" is in place (marked together, nothing would observe it).
+	stdin, typing := io.Pipe()
+	go func() {
+		io.WriteString(typing, "killed the pod\n")
+		time.Sleep(200 * time.Millisecond)
+		io.WriteString(typing, "r\n")
+		typing.Close()
+	}()
+	code, stdout, _ := runWith(t.Context(), stdin, "probe",
 		"--url", srv.URL(), "--rate", "20", "--duration", "500ms", "--confirm", "100ms", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stdout)

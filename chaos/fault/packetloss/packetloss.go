@@ -1,0 +1,109 @@
+// Package packetloss drops a share of the packets that reach the
+// WordPress pods, at random, for as long as the fault is in place: an
+// iptables rule with the statistic match on INPUT inside each WordPress
+// pod's network namespace (chaos/fault/netfilter).
+//
+// Everything that enters the pod from the network is subject to it: the
+// users' requests (through kube-proxy), MySQL's answers, DNS answers and
+// the kubelet's probes; loopback is not. TCP retransmits what is lost,
+// so users mostly see slower answers; a request fails when its losses add
+// up past the load's timeout.
+//
+// There is no latency counterpart: delaying packets takes the netem
+// queueing discipline (kernel module sch_netem), which this machine's
+// kernel lacks (docs/measurement.md).
+package packetloss
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/netfilter"
+	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/internal/kindnode"
+)
+
+// Name is the fault's name in results.
+const Name = "packet-loss"
+
+// RepairKind is the Undo kind of a pod losing packets: Params (node,
+// namespace, pod, uid, comment) say where the rule is and which one.
+const RepairKind = "packet-loss-rules"
+
+// DefaultProbability is the share of packets dropped: 10%. TCP hides a
+// loss as a retransmission after at least 200 ms (1 s for a lost SYN), so
+// at 10% most requests only get slower; at 30% a WordPress page, which
+// waits on some twenty MySQL answers each subject to the loss, would
+// mostly outlast the load's 2 s timeout and readiness would take the pods
+// out: an outage, which db-partition already measures. 10% is still far
+// worse than any network a site should run on (1% already hurts).
+const DefaultProbability = 0.1
+
+// Fault is the packet loss.
+type Fault struct {
+	*netfilter.Fault
+	p float64
+}
+
+type config struct {
+	p    float64
+	opts []netfilter.Option
+}
+
+// Option configures the fault.
+type Option func(*config)
+
+// WithProbability sets the share of packets dropped, above 0 and below 1.
+func WithProbability(p float64) Option { return func(c *config) { c.p = p } }
+
+// WithDocker replaces the docker CLI (tests).
+func WithDocker(d kindnode.Docker) Option {
+	return func(c *config) { c.opts = append(c.opts, netfilter.WithDocker(d)) }
+}
+
+// WithComment sets the iptables comment of the rule (tests).
+func WithComment(s string) Option {
+	return func(c *config) { c.opts = append(c.opts, netfilter.WithComment(s)) }
+}
+
+// New drops a share of the packets to every running pod matching selector
+// in namespace.
+func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
+	cfg := config{p: DefaultProbability}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	spec := netfilter.Spec{
+		Name: Name, Kind: RepairKind, Namespace: namespace, Selector: selector,
+		Rules: []netfilter.Rule{{Chain: "INPUT",
+			Match: []string{"!", "-i", "lo", "-m", "statistic", "--mode", "random", "--probability", strconv.FormatFloat(cfg.p, 'f', -1, 64)},
+			Jump:  "DROP"}},
+		What: fmt.Sprintf("%.4g%% of the packets arriving dropped at random", cfg.p*100),
+	}
+	return &Fault{Fault: netfilter.New(c, spec, cfg.opts...), p: cfg.p}
+}
+
+// Check refuses a share that is not one, before anything is changed: 0
+// would test nothing, 1 is a partition.
+func (f *Fault) Check() error {
+	if !(f.p > 0 && f.p < 1) {
+		return fmt.Errorf("%s: probability %v must be above 0 and below 1", Name, f.p)
+	}
+	return f.Fault.Check()
+}
+
+// Inject implements fault.Fault.
+func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
+	if err := f.Check(); err != nil {
+		return err
+	}
+	return f.Fault.Inject(ctx, m)
+}
+
+// NewRepairer removes the loss rules a dead run left behind.
+func NewRepairer(docker kindnode.Docker, timeout time.Duration) fault.Repairer {
+	return netfilter.NewRepairer(RepairKind, docker, timeout)
+}

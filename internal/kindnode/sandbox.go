@@ -1,0 +1,53 @@
+package kindnode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNoSandbox is returned by SandboxPID when no sandbox of the pod runs
+// on the node: the pod is gone (or was never there), and its network
+// namespace with it.
+var ErrNoSandbox = errors.New("no running sandbox")
+
+// SandboxPID returns the PID, as the node container sees it, of the
+// sandbox (pause) process of the pod with UID uid: the process that holds
+// the pod's network namespace, for nsenter -t PID -n. Unlike a
+// container's process it lives as long as the pod: a container restarted
+// by its liveness probe joins the same namespace again, while a pod
+// created anew, even under the same name, has another UID and a new
+// namespace. The UID, not the name, is what tells the two apart.
+func SandboxPID(ctx context.Context, docker Docker, node, uid string) (int, error) {
+	what := fmt.Sprintf("the sandbox of pod UID %s on node %s", uid, node)
+	filter := fmt.Sprintf(`labels."io.kubernetes.pod.uid"==%s,labels."io.cri-containerd.kind"==sandbox`, uid)
+	ids, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "containers", "ls", "-q", filter)
+	if err != nil {
+		return 0, fmt.Errorf("listing %s: %w", what, err)
+	}
+	if len(strings.Fields(ids)) == 0 {
+		return 0, fmt.Errorf("%s: %w (no sandbox container)", what, ErrNoSandbox)
+	}
+	tasks, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "task", "ls")
+	if err != nil {
+		return 0, fmt.Errorf("listing the tasks on node %s: %w", node, err)
+	}
+	running := runningTasks(tasks)
+	var pids []int
+	for _, id := range strings.Fields(ids) {
+		if pid, ok := running[id]; ok {
+			pids = append(pids, pid)
+		}
+	}
+	switch len(pids) {
+	case 1:
+		return pids[0], nil
+	case 0:
+		// A sandbox that died (its node restarted) is replaced by a new one
+		// with a new namespace: the old one's rules are gone with it.
+		return 0, fmt.Errorf("%s: %w (sandboxes: %q)", what, ErrNoSandbox, strings.Fields(ids))
+	default:
+		return 0, fmt.Errorf("%s: %d running sandboxes %v, expected one", what, len(pids), pids)
+	}
+}
