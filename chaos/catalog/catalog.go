@@ -15,11 +15,13 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/apiserver"
 	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/dnsoutage"
+	"github.com/selfheal/selfheal/chaos/fault/drain"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
+	"github.com/selfheal/selfheal/chaos/fault/scale"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -88,6 +90,8 @@ func Entries() []Entry {
 			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
 		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: mysqlCrash, Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
 		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: mysqlHang, Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
+		{Name: "scale-out-in", Fault: "scale", Set: "extra", Build: scaleOutIn, Refuse: scaleRefuses, Breaks: scaleOutInBreaks, Heals: scaleOutInHeals},
+		{Name: "node-drain", Fault: "node", Set: "extra", Build: nodeDrain, Refuse: nodeDrainRefuses, Breaks: nodeDrainBreaks, Heals: nodeDrainHeals},
 		{Name: "db-partition", Fault: "network", Set: "extra", Build: dbPartition,
 			Breaks: "TCP to and from MySQL's port 3306 is dropped inside each WordPress pod's network namespace (iptables via nsenter) for 30 s",
 			Heals:  "none possible while it holds (readiness takes the pods out); back within 60 s of the lift"},
@@ -176,6 +180,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
+		scale.NewRepairer(c, RepairTimeout),
+		drain.NewRepairer(c, RepairTimeout),
 		dbpartition.NewRepairer(kindnode.CLI, RepairTimeout),
 		packetloss.NewRepairer(kindnode.CLI, RepairTimeout),
 		procsignal.NewRepairer(procsignal.KillKind, c, kindnode.CLI, RepairTimeout),

@@ -11,7 +11,10 @@
 // next run calls it first.
 package fault
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Fault breaks one thing and puts it back.
 type Fault interface {
@@ -61,4 +64,24 @@ type Undo struct {
 type Repairer interface {
 	Kind() string
 	Repair(ctx context.Context, u Undo) (string, error)
+}
+
+// RepairFunc makes a Repairer of kind from repair, which gets a context
+// that ends after timeout: the bound every repair must keep.
+func RepairFunc(kind string, timeout time.Duration, repair func(ctx context.Context, u Undo) (string, error)) Repairer {
+	return repairFunc{kind: kind, timeout: timeout, repair: repair}
+}
+
+type repairFunc struct {
+	kind    string
+	timeout time.Duration
+	repair  func(ctx context.Context, u Undo) (string, error)
+}
+
+func (r repairFunc) Kind() string { return r.kind }
+
+func (r repairFunc) Repair(ctx context.Context, u Undo) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return r.repair(ctx, u)
 }

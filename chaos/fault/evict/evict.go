@@ -27,33 +27,14 @@ const RepairKind = "pods-replaced"
 
 // Fault evicts every pod matching a selector, in turn.
 type Fault struct {
-	client    *kube.Client
+	*Evictor
 	namespace string
 	selector  string
-	retry     time.Duration
-	timeout   time.Duration
-
-	mu      sync.Mutex
-	blocked map[string]int // pod → 429s before its eviction went through
 }
-
-// Option configures the fault.
-type Option func(*Fault)
-
-// WithRetry sets the pause after a 429 (default 1 s).
-func WithRetry(d time.Duration) Option { return func(f *Fault) { f.retry = d } }
-
-// WithTimeout bounds the wait for the budget to allow one eviction
-// (default 5 min).
-func WithTimeout(d time.Duration) Option { return func(f *Fault) { f.timeout = d } }
 
 // New evicts the pods matching selector in namespace.
 func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	f := &Fault{client: c, namespace: namespace, selector: selector, retry: time.Second, timeout: 5 * time.Minute, blocked: map[string]int{}}
-	for _, o := range opts {
-		o(f)
-	}
-	return f
+	return &Fault{Evictor: NewEvictor(c, opts...), namespace: namespace, selector: selector}
 }
 
 // Name implements fault.Fault.
@@ -75,61 +56,96 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return err
 	}
 	for _, p := range pods.Items {
-		if err := f.evict(ctx, m, p.Name, p.Spec.NodeName); err != nil {
+		if _, err := f.Evict(ctx, m, f.namespace, p.Name, p.Spec.NodeName); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// evict evicts one pod, retrying while the PDB refuses.
-func (f *Fault) evict(ctx context.Context, m fault.Marker, pod, node string) error {
-	deadline := time.Now().Add(f.timeout)
+// Evictor evicts single pods through the Eviction API, as `kubectl drain`
+// does: while a PodDisruptionBudget refuses (429) it waits and retries, up
+// to a timeout, and it never deletes a pod itself. It remembers how often
+// the budget held each eviction back, for the result's notes. The
+// pod-eviction and node-drain faults share it.
+type Evictor struct {
+	client  *kube.Client
+	retry   time.Duration
+	timeout time.Duration
+
+	mu      sync.Mutex
+	blocked map[string]int // pod → 429s before its eviction went through
+}
+
+// Option configures the evictions.
+type Option func(*Evictor)
+
+// WithRetry sets the pause after a 429 (default 1 s).
+func WithRetry(d time.Duration) Option { return func(e *Evictor) { e.retry = d } }
+
+// WithTimeout bounds the wait for the budget to allow one eviction
+// (default 5 min).
+func WithTimeout(d time.Duration) Option { return func(e *Evictor) { e.timeout = d } }
+
+// NewEvictor evicts through c.
+func NewEvictor(c *kube.Client, opts ...Option) *Evictor {
+	e := &Evictor{client: c, retry: time.Second, timeout: 5 * time.Minute, blocked: map[string]int{}}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Evict evicts one pod (running on node, for the words), retrying while the
+// PDB refuses, and calls m.Injected once it went through. It reports
+// whether it evicted the pod: one already gone is not an error.
+func (e *Evictor) Evict(ctx context.Context, m fault.Marker, namespace, pod, node string) (bool, error) {
+	deadline := time.Now().Add(e.timeout)
 	blocked := 0
 	for {
-		err := f.client.Kubernetes.PolicyV1().Evictions(f.namespace).Evict(ctx, &policyv1.Eviction{
-			ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: f.namespace},
+		err := e.client.Kubernetes.PolicyV1().Evictions(namespace).Evict(ctx, &policyv1.Eviction{
+			ObjectMeta: metav1.ObjectMeta{Name: pod, Namespace: namespace},
 		})
 		switch {
 		case err == nil:
-			f.mu.Lock()
-			f.blocked[pod] = blocked
-			f.mu.Unlock()
+			e.mu.Lock()
+			e.blocked[pod] = blocked
+			e.mu.Unlock()
 			detail := fmt.Sprintf("evicted pod %s from %s", pod, node)
 			if blocked > 0 {
 				detail += fmt.Sprintf(" (after %d refusal(s) by the PodDisruptionBudget)", blocked)
 			}
 			m.Injected(detail)
-			return nil
+			return true, nil
 		case apierrors.IsNotFound(err):
 			m.Logf("pod %s is already gone; not evicting it", pod)
-			return nil
+			return false, nil
 		case apierrors.IsTooManyRequests(err):
 			if blocked == 0 {
-				m.Logf("the PodDisruptionBudget refuses to evict %s for now (429); retrying every %s", pod, f.retry)
+				m.Logf("the PodDisruptionBudget refuses to evict %s for now (429); retrying every %s", pod, e.retry)
 			}
 			blocked++
 			if time.Now().After(deadline) {
-				return fmt.Errorf("evicting %s: the PodDisruptionBudget refused it for %s: %w", pod, f.timeout, err)
+				return false, fmt.Errorf("evicting %s: the PodDisruptionBudget refused it for %s: %w", pod, e.timeout, err)
 			}
 		default:
-			return fmt.Errorf("evicting pod %s/%s: %w", f.namespace, pod, err)
+			return false, fmt.Errorf("evicting pod %s/%s: %w", namespace, pod, err)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("evicting %s: %w", pod, context.Cause(ctx))
-		case <-time.After(f.retry):
+			return false, fmt.Errorf("evicting %s: %w", pod, context.Cause(ctx))
+		case <-time.After(e.retry):
 		}
 	}
 }
 
 // Notes say how often the PDB held an eviction back.
-func (f *Fault) Notes() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (e *Evictor) Notes() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var notes []string
-	for _, pod := range sortedKeys(f.blocked) {
-		if n := f.blocked[pod]; n > 0 {
+	for _, pod := range sortedKeys(e.blocked) {
+		if n := e.blocked[pod]; n > 0 {
 			notes = append(notes, fmt.Sprintf("The PodDisruptionBudget refused the eviction of %s %d time(s) (429) until a replacement was Ready; selfheal waited, as kubectl drain does.", pod, n))
 		}
 	}

@@ -15,7 +15,6 @@ package nodehalt
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -119,44 +118,17 @@ func (f *Fault) choose(ctx context.Context) (string, []string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	victims, err := f.podsByNode(ctx, f.victim)
-	if err != nil {
-		return "", nil, err
-	}
-	avoid := map[string][]string{}
-	if f.avoid != "" {
-		if avoid, err = f.podsByNode(ctx, f.avoid); err != nil {
-			return "", nil, err
-		}
-	}
 	var workers []string
 	for _, n := range nodes {
 		if n.Role == kindnode.RoleWorker {
 			workers = append(workers, n.Name)
 		}
 	}
-	sort.Strings(workers)
-	for _, w := range workers {
-		if len(victims[w]) > 0 && len(avoid[w]) == 0 {
-			return w, victims[w], nil
-		}
-	}
-	return "", nil, fmt.Errorf("no worker of cluster %s runs a pod matching %q without one matching %q (workers %v; %q on %v; %q on %v)",
-		f.cluster, f.victim, f.avoid, workers, f.victim, keys(victims), f.avoid, keys(avoid))
-}
-
-func (f *Fault) podsByNode(ctx context.Context, selector string) (map[string][]string, error) {
-	pods, err := f.client.Kubernetes.CoreV1().Pods(f.namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	node, hosted, err := f.client.ChooseNode(ctx, workers, f.namespace, f.victim, f.avoid)
 	if err != nil {
-		return nil, fmt.Errorf("listing pods %q in %s: %w", selector, f.namespace, err)
+		return "", nil, fmt.Errorf("no worker of cluster %s to halt: %w", f.cluster, err)
 	}
-	out := map[string][]string{}
-	for _, p := range pods.Items {
-		if p.Spec.NodeName != "" && p.DeletionTimestamp == nil {
-			out[p.Spec.NodeName] = append(out[p.Spec.NodeName], p.Name)
-		}
-	}
-	return out, nil
+	return node, hosted, nil
 }
 
 // Revert starts the halted node's container again. Waiting for the node
@@ -224,13 +196,4 @@ func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
 		return did, fmt.Errorf("after %s: %w", did, err)
 	}
 	return fmt.Sprintf("%s; Ready after %s", did, time.Since(start).Round(100*time.Millisecond)), nil
-}
-
-func keys(m map[string][]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -1,0 +1,77 @@
+// Package faulttest is the engine's side of the fault contract
+// (chaos/fault), for the fault packages' tests.
+package faulttest
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/selfheal/selfheal/chaos/fault"
+)
+
+// Marks records what a fault tells the engine.
+type Marks struct {
+	// BreakErr, when set, is what Breaking returns: the fault must then
+	// break nothing.
+	BreakErr error
+	// OnRecord, when set, sees each Undo recorded, so a test can log it
+	// in order with the fake cluster's changes.
+	OnRecord func(fault.Undo)
+
+	mu         sync.Mutex
+	Undos      []fault.Undo
+	Injections []string
+	Reverts    []string
+}
+
+// Breaking implements fault.Marker.
+func (m *Marks) Breaking(_ context.Context, u fault.Undo) error {
+	if m.BreakErr != nil {
+		return m.BreakErr
+	}
+	m.mu.Lock()
+	m.Undos = append(m.Undos, u)
+	m.mu.Unlock()
+	if m.OnRecord != nil {
+		m.OnRecord(u)
+	}
+	return nil
+}
+
+// Injected implements fault.Marker.
+func (m *Marks) Injected(detail string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Injections = append(m.Injections, detail)
+}
+
+// Reverted implements fault.Marker.
+func (m *Marks) Reverted(detail string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Reverts = append(m.Reverts, detail)
+}
+
+// Logf implements fault.Marker; progress is not recorded.
+func (m *Marks) Logf(string, ...any) {}
+
+// Log is what a fake cluster changed, in order; safe for concurrent use.
+type Log struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// Add appends one change.
+func (l *Log) Add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
+}
+
+// String lists the changes, comma-separated.
+func (l *Log) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, ", ")
+}

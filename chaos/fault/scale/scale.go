@@ -1,0 +1,248 @@
+// Package scale scales a workload out to twice its replica count and back
+// in, through the workload's scale subresource (as `kubectl scale` and the
+// HorizontalPodAutoscaler do): two injections, each a change of the
+// replica count under load. A scale-in is a planned disruption: the pods
+// removed go through their preStop hook and leave the Service's endpoints
+// while the others keep serving. Revert, and the Repairer from the
+// active-fault record in a later run, put the original count back.
+package scale
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/kube"
+)
+
+// RepairKind is the Undo kind of a scaled workload: Params namespace,
+// kind, name and replicas (the count to go back to).
+const RepairKind = "workload-replicas"
+
+// Fault is the scale out and in.
+type Fault struct {
+	client    *kube.Client
+	namespace string
+	kind      string
+	name      string
+	service   string
+	settle    time.Duration
+	timeout   time.Duration
+
+	mu   sync.Mutex
+	from int32 // the original count once recorded; 0 before
+}
+
+// Option configures the fault.
+type Option func(*Fault)
+
+// WithKind names the workload's kind: kube.KindDeployment (the default) or
+// kube.KindStatefulSet. A DaemonSet has no replica count and is refused.
+func WithKind(kind string) Option { return func(f *Fault) { f.kind = kind } }
+
+// WithSettle sets the pause between the end of the scale-out and the
+// scale-in (default 10 s), so the two changes are told apart in the
+// timeline and the new pods take their share of the load before any goes.
+func WithSettle(d time.Duration) Option { return func(f *Fault) { f.settle = d } }
+
+// WithTimeout bounds each wait for the workload to settle at its new count
+// (default 3 min).
+func WithTimeout(d time.Duration) Option { return func(f *Fault) { f.timeout = d } }
+
+// New scales workload `name` in namespace, served by Service `service`.
+func New(c *kube.Client, namespace, name, service string, opts ...Option) *Fault {
+	f := &Fault{client: c, namespace: namespace, kind: kube.KindDeployment, name: name, service: service,
+		settle: 10 * time.Second, timeout: 3 * time.Minute}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
+
+// Name implements fault.Fault.
+func (f *Fault) Name() string { return "scale-out-in" }
+
+// Inject scales out to twice the count, waits until the new pods are
+// Ready and in the endpoints, scales back in and waits until the removed
+// pods are gone from the endpoints.
+func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
+	if err := Scalable(f.kind); err != nil {
+		return err
+	}
+	s, err := getScale(ctx, f.client, f.namespace, f.kind, f.name)
+	if err != nil {
+		return err
+	}
+	from := s.Spec.Replicas
+	if from < 1 {
+		return fmt.Errorf("%s %s/%s has %d replicas: nothing serves, so there is nothing to scale out from", f.kind, f.namespace, f.name, from)
+	}
+	to := 2 * from
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("%s %s scaled from %d to %d replicas", f.kind, f.name, from, to),
+		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.name, "replicas": strconv.Itoa(int(from))}}); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.from = from // before the call: a scale cut short must still be reverted
+	f.mu.Unlock()
+	if err := f.step(ctx, m, "scale out", from, to); err != nil {
+		return err
+	}
+	m.Logf("%d replicas Ready and in the endpoints; scaling in in %s", to, f.settle)
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-time.After(f.settle):
+	}
+	return f.step(ctx, m, "scale in", to, from)
+}
+
+// step sets the count, marks the instant the update returned, and waits
+// until the workload is steady at the new count: rollout complete, every
+// replica Ready and the Service listing exactly those, none terminating.
+func (f *Fault) step(ctx context.Context, m fault.Marker, what string, from, to int32) error {
+	if _, err := setReplicas(ctx, f.client, f.namespace, f.kind, f.name, to); err != nil {
+		return err
+	}
+	m.Injected(fmt.Sprintf("%s: %s %s %d → %d replicas", what, strings.ToLower(f.kind), f.name, from, to))
+	settled := kube.All(f.client.WorkloadSteady(f.namespace, f.kind, f.name, f.service), f.podCount(to))
+	if err := kube.WaitFor(ctx, settled, 500*time.Millisecond, f.timeout); err != nil {
+		return fmt.Errorf("%s to %d replicas: %w", what, to, err)
+	}
+	return nil
+}
+
+// podCount holds when exactly n of the workload's pods exist and none is
+// terminating. The steady-state check alone can hold between two pods of
+// a StatefulSet's scale-in, which removes them one after the other.
+func (f *Fault) podCount(n int32) kube.Check {
+	return func(ctx context.Context) (bool, string, error) {
+		s, err := getScale(ctx, f.client, f.namespace, f.kind, f.name)
+		if err != nil {
+			return false, "", err
+		}
+		if s.Status.Selector == "" {
+			return false, "", fmt.Errorf("the scale of %s %s/%s names no pod selector", f.kind, f.namespace, f.name)
+		}
+		pods, err := f.client.Kubernetes.CoreV1().Pods(f.namespace).List(ctx, metav1.ListOptions{LabelSelector: s.Status.Selector})
+		if err != nil {
+			return false, "", fmt.Errorf("listing the pods of %s %s/%s: %w", f.kind, f.namespace, f.name, err)
+		}
+		live, terminating := int32(0), 0
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil {
+				terminating++
+			} else {
+				live++
+			}
+		}
+		return live == n && terminating == 0, fmt.Sprintf("%s %s: %d pods (want %d), %d terminating", strings.ToLower(f.kind), f.name, live, n, terminating), nil
+	}
+}
+
+// Revert puts the original count back if the workload is not at it.
+func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
+	f.mu.Lock()
+	from := f.from
+	f.mu.Unlock()
+	if from == 0 {
+		return nil
+	}
+	was, err := setReplicas(ctx, f.client, f.namespace, f.kind, f.name, from)
+	if err != nil {
+		return err
+	}
+	if was != from {
+		m.Reverted(fmt.Sprintf("%s %s scaled back from %d to %d replicas", strings.ToLower(f.kind), f.name, was, from))
+	}
+	return nil
+}
+
+// Scalable says whether a workload of this kind has a replica count to
+// scale, and if not, why.
+func Scalable(kind string) error {
+	switch kind {
+	case kube.KindDeployment, kube.KindStatefulSet:
+		return nil
+	case kube.KindDaemonSet:
+		return fmt.Errorf("a DaemonSet has no replica count to scale: it runs one pod on each node it may run on")
+	}
+	return fmt.Errorf("cannot scale a %q: only a Deployment or a StatefulSet has a scale subresource here", kind)
+}
+
+func getScale(ctx context.Context, c *kube.Client, namespace, kind, name string) (*autoscalingv1.Scale, error) {
+	var s *autoscalingv1.Scale
+	var err error
+	switch kind {
+	case kube.KindDeployment:
+		s, err = c.Kubernetes.AppsV1().Deployments(namespace).GetScale(ctx, name, metav1.GetOptions{})
+	case kube.KindStatefulSet:
+		s, err = c.Kubernetes.AppsV1().StatefulSets(namespace).GetScale(ctx, name, metav1.GetOptions{})
+	default:
+		return nil, Scalable(kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the scale of %s %s/%s: %w", kind, namespace, name, err)
+	}
+	return s, nil
+}
+
+// setReplicas sets the workload's replica count to n through its scale
+// subresource and returns the count it had; it writes nothing when the
+// count already is n.
+func setReplicas(ctx context.Context, c *kube.Client, namespace, kind, name string, n int32) (int32, error) {
+	var was int32
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		s, err := getScale(ctx, c, namespace, kind, name)
+		if err != nil {
+			return err
+		}
+		was = s.Spec.Replicas
+		if was == n {
+			return nil
+		}
+		s.Spec.Replicas = n
+		opts := metav1.UpdateOptions{FieldManager: "selfheal"}
+		if kind == kube.KindStatefulSet {
+			_, err = c.Kubernetes.AppsV1().StatefulSets(namespace).UpdateScale(ctx, name, s, opts)
+		} else {
+			_, err = c.Kubernetes.AppsV1().Deployments(namespace).UpdateScale(ctx, name, s, opts)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("scaling %s %s/%s to %d replicas: %w", kind, namespace, name, n, err)
+	}
+	return was, nil
+}
+
+// NewRepairer puts back the replica count a dead run left changed,
+// through c, giving up after timeout. It sets the count and returns: the
+// next run's steady-state check waits for the removed pods to be gone.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, u) })
+}
+
+func repair(ctx context.Context, c *kube.Client, u fault.Undo) (string, error) {
+	ns, kind, name := u.Params["namespace"], u.Params["kind"], u.Params["name"]
+	n, err := strconv.ParseInt(u.Params["replicas"], 10, 32)
+	if ns == "" || name == "" || err != nil || n < 1 {
+		return "", fmt.Errorf("the record does not name a workload and a replica count: %v", u.Params)
+	}
+	if err := Scalable(kind); err != nil {
+		return "", err
+	}
+	was, err := setReplicas(ctx, c, ns, kind, name, int32(n))
+	if err != nil || was == int32(n) {
+		return "", err
+	}
+	return fmt.Sprintf("%s %s/%s scaled back from %d to %d replicas", strings.ToLower(kind), ns, name, was, n), nil
+}
