@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/tools/cache"
+
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
@@ -76,4 +79,24 @@ func (r *Recorder) watchAPI(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// watchError replaces client-go's handler of an informer's list or watch
+// failure. While the API server is away every informer fails and retries,
+// and the default handler prints a line to stderr for each, over the run's
+// console; the API watch already puts that gap on the timeline, so such
+// failures (refused, reset, cut short, timed out) are dropped. Any other
+// failure (forbidden, say), or any failure when there is no API watch,
+// goes to the default handler.
+func (r *Recorder) watchError(ctx context.Context, refl *cache.Reflector, err error) {
+	if r.apiProbe != nil && unreachable(err) {
+		return
+	}
+	cache.DefaultWatchErrorHandler(ctx, refl, err)
+}
+
+// unreachable says whether err is the API server not being there.
+func unreachable(err error) bool {
+	return utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) ||
+		utilnet.IsTimeout(err) || utilnet.IsHTTP2ConnectionLost(err)
 }

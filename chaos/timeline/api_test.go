@@ -3,14 +3,22 @@ package timeline
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/tools/cache"
 )
 
 // An API server that stops answering for a while (a restart) is one gap
@@ -79,5 +87,40 @@ func TestRecorderAPIWatchOff(t *testing.T) {
 	r.Stop()
 	if r.apiProbe != nil {
 		t.Error("a probe was made up for a clientset that cannot ask /readyz")
+	}
+}
+
+// While the API server is away, informers' failures to reach it are not
+// printed (the gap is on the timeline); other failures, or any without an
+// API watch, are.
+func TestWatchErrorsWhileTheAPIIsAway(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
+	tests := []struct {
+		name    string
+		probe   bool
+		err     error
+		printed bool
+	}{
+		{"refused, API watched", true, refused, false},
+		{"EOF, API watched", true, io.ErrUnexpectedEOF, false},
+		{"forbidden, API watched", true, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no")), true},
+		{"refused, no API watch", false, refused, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var printed []error
+			prev := utilruntime.ErrorHandlers
+			utilruntime.ErrorHandlers = []utilruntime.ErrorHandler{func(_ context.Context, err error, _ string, _ ...any) { printed = append(printed, err) }}
+			defer func() { utilruntime.ErrorHandlers = prev }()
+			r := &Recorder{}
+			if tt.probe {
+				r.apiProbe = func(context.Context) error { return nil }
+			}
+			refl := cache.NewReflector(&cache.ListWatch{}, &corev1.Pod{}, cache.NewStore(cache.MetaNamespaceKeyFunc), 0)
+			r.watchError(context.Background(), refl, tt.err)
+			if (len(printed) > 0) != tt.printed {
+				t.Errorf("printed %v, want printed %v", printed, tt.printed)
+			}
+		})
 	}
 }

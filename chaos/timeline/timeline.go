@@ -109,6 +109,10 @@ func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts 
 			r.cancel()
 			return nil, fmt.Errorf("watching the cluster: %w", err)
 		}
+		if err := reg.inf.SetWatchErrorHandlerWithContext(r.watchError); err != nil {
+			r.cancel()
+			return nil, fmt.Errorf("watching the cluster: %w", err)
+		}
 	}
 	for _, f := range factories {
 		r.startFactory(ctx, f)

@@ -7,10 +7,11 @@
 // what the fault tests is the rest of the cluster and the harness riding
 // out a minute without an API (docs/measurement.md, "Cluster faults").
 //
-// The signal goes to the container's main process as the node sees it
-// (kindnode.ContainerPID asks containerd with ctr, since the node image's
-// crictl is a stand-in), through kindnode.Exec: the API cannot be used to
-// stop itself, and a static pod cannot be deleted through it.
+// The signal goes to the container's task through containerd's ctr in the
+// node (kindnode.ContainerTask finds it; the node image's crictl is a
+// stand-in), by container id, so no PID reused in between can be hit: the
+// API cannot be used to stop itself, and a static pod cannot be deleted
+// through it.
 package apiserver
 
 import (
@@ -26,7 +27,8 @@ import (
 )
 
 // RepairKind is the Undo kind of a stopped API server: Params "node" (the
-// control-plane node container) and "pid" (the process that was stopped).
+// control-plane node container), "container" and "pid" (the containerd
+// container and the process that were stopped).
 const RepairKind = "apiserver-restart"
 
 // The static pod's coordinates: kubeadm names a static pod
@@ -58,7 +60,7 @@ type Fault struct {
 
 	mu       sync.Mutex
 	node     string // set from the record on: what Revert waits for
-	pid      int
+	task     kindnode.Task
 	killed   bool // the signal was delivered
 	killedAt time.Time
 }
@@ -113,25 +115,25 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err != nil {
 		return err
 	}
-	pid, err := kindnode.ContainerPID(ctx, f.docker, node, podNamespace, podName(node), container)
+	task, err := kindnode.ContainerTask(ctx, f.docker, node, podNamespace, podName(node), container)
 	if err != nil {
 		return fmt.Errorf("finding the API server to stop: %w", err)
 	}
-	m.Logf("stop kube-apiserver on node %s (SIGTERM to PID %d); the kubelet restarts it", node, pid)
-	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("kube-apiserver on node %s stopped (SIGTERM to PID %d); the kubelet restarts it", node, pid),
-		Params: map[string]string{"node": node, "pid": strconv.Itoa(pid)}}); err != nil {
+	m.Logf("stop kube-apiserver on node %s (SIGTERM to PID %d); the kubelet restarts it", node, task.PID)
+	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("kube-apiserver on node %s stopped (SIGTERM to PID %d); the kubelet restarts it", node, task.PID),
+		Params: map[string]string{"node": node, "container": task.ID, "pid": strconv.Itoa(task.PID)}}); err != nil {
 		return err
 	}
 	f.mu.Lock()
-	f.node, f.pid, f.killed = node, pid, false // before the call: Revert must wait even if it was cut short
+	f.node, f.task, f.killed = node, task, false // before the call: Revert must wait even if it was cut short
 	f.mu.Unlock()
-	if _, err := kindnode.Exec(ctx, f.docker, node, "kill", "-s", "TERM", strconv.Itoa(pid)); err != nil {
-		return fmt.Errorf("stopping kube-apiserver (PID %d) on node %s: %w", pid, node, err)
+	if _, err := kindnode.Exec(ctx, f.docker, node, "ctr", "-n", "k8s.io", "task", "kill", "-s", "SIGTERM", task.ID); err != nil {
+		return fmt.Errorf("stopping kube-apiserver (PID %d) on node %s: %w", task.PID, node, err)
 	}
 	f.mu.Lock()
 	f.killed, f.killedAt = true, time.Now()
 	f.mu.Unlock()
-	m.Injected(fmt.Sprintf("kube-apiserver on node %s stopped (SIGTERM to PID %d)", node, pid))
+	m.Injected(fmt.Sprintf("kube-apiserver on node %s stopped (SIGTERM to PID %d)", node, task.PID))
 	return nil
 }
 
@@ -165,7 +167,7 @@ func controlPlane(ctx context.Context, list func(ctx context.Context) ([]kindnod
 // answers /readyz; the revert instant is when it first answered.
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
-	node, old, killed, at := f.node, f.pid, f.killed, f.killedAt
+	node, old, killed, at := f.node, f.task, f.killed, f.killedAt
 	f.mu.Unlock()
 	if node == "" {
 		return nil
@@ -175,17 +177,19 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	}
 	var pid int
 	back := func(ctx context.Context) (bool, string, error) {
-		p, err := kindnode.ContainerPID(ctx, f.docker, node, podNamespace, podName(node), container)
+		t, err := kindnode.ContainerTask(ctx, f.docker, node, podNamespace, podName(node), container)
 		if err != nil {
 			return false, fmt.Sprintf("no running kube-apiserver container on node %s: %v", node, err), nil
 		}
-		if killed && p == old {
-			return false, fmt.Sprintf("the stopped kube-apiserver (PID %d) still runs", old), nil
+		// The stopping one may still answer while it drains: only a new
+		// container counts.
+		if killed && t.ID == old.ID {
+			return false, fmt.Sprintf("the stopped kube-apiserver (PID %d) still runs", old.PID), nil
 		}
 		if err := probe(ctx, f.ready); err != nil {
-			return false, fmt.Sprintf("kube-apiserver (PID %d) runs but does not answer: %v", p, err), nil
+			return false, fmt.Sprintf("kube-apiserver (PID %d) runs but does not answer: %v", t.PID, err), nil
 		}
-		pid = p
+		pid = t.PID
 		return true, "", nil
 	}
 	if err := kube.WaitFor(ctx, back, f.poll, f.bound); err != nil {

@@ -26,7 +26,7 @@ func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
 		return m.breakErr
 	}
 	m.undos = append(m.undos, u)
-	*m.log = append(*m.log, "record "+u.Params["node"]+" "+u.Params["pid"])
+	*m.log = append(*m.log, "record "+u.Params["node"]+" "+u.Params["container"]+" "+u.Params["pid"])
 	return nil
 }
 func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
@@ -88,7 +88,7 @@ func (n *node) docker(_ context.Context, args ...string) (string, error) {
 			out += fmt.Sprintf("%s %d %s\n", id, n.pid[id], st)
 		}
 		return out, nil
-	case args[2] == "kill":
+	case strings.Contains(cmd, "task kill"):
 		n.log = append(n.log, cmd)
 		if n.killFails {
 			return "", errors.New("kill: exit status 1")
@@ -141,7 +141,7 @@ func TestInjectRecordsBeforeTheKillAndRevertWaitsForTheNewAPIServer(t *testing.T
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[record c-control-plane 572 kill -s TERM 572]"; fmt.Sprint(n.log) != want || len(m.injected) != 1 {
+	if want := "[record c-control-plane old 572 ctr -n k8s.io task kill -s SIGTERM old]"; fmt.Sprint(n.log) != want || len(m.injected) != 1 {
 		t.Fatalf("log %v injected %v; want %s", n.log, m.injected, want)
 	}
 	if u := m.undos[0]; u.Kind != RepairKind || u.Params["node"] != cp {
