@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/apiserver"
 	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
+	"github.com/selfheal/selfheal/chaos/fault/dnsoutage"
 	"github.com/selfheal/selfheal/chaos/fault/drain"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
@@ -102,6 +104,12 @@ func Entries() []Entry {
 		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt),
 			Breaks: "the worker running MySQL is halted (docker kill) for 90 s",
 			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
+		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage,
+			Breaks: "cluster DNS: CoreDNS is scaled to zero for 30 s, then back",
+			Heals:  "none possible while DNS is away (WordPress resolves its database host on every request): not recovered until CoreDNS returns, then back"},
+		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart,
+			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
+			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},
 	}
 }
 
@@ -178,6 +186,8 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		packetloss.NewRepairer(kindnode.CLI, RepairTimeout),
 		procsignal.NewRepairer(procsignal.KillKind, c, kindnode.CLI, RepairTimeout),
 		procsignal.NewRepairer(procsignal.StopKind, c, kindnode.CLI, RepairTimeout),
+		dnsoutage.NewRepairer(c, RepairTimeout),
+		apiserver.NewRepairer(c, kindnode.CLI, RepairTimeout),
 	}
 }
 

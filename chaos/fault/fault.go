@@ -1,6 +1,7 @@
 // Package fault defines what a fault injector is. The injectors live in
 // subpackages, one per fault: wpconfig, nodehalt, imageroll, evict, procsignal,
-// dbpartition and packetloss (the network faults, on netfilter).
+// dbpartition and packetloss (the network faults, on netfilter), dnsoutage
+// and apiserver (the cluster's own components).
 //
 // A fault must never outlive the run that injected it, even a run killed
 // with SIGKILL: before it breaks anything it hands the engine an Undo (what

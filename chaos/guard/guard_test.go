@@ -322,3 +322,67 @@ func TestAfterInterrupt(t *testing.T) {
 		t.Errorf("not reverted: %q", got)
 	}
 }
+
+// The API server restarting (apiserver-restart) fails renewals for a
+// while: the lease is kept, the renewal is tried again every poll rather
+// than every third of the lease, so it is renewed at once when the API is
+// back, and the console hears of it once, not once per attempt.
+func TestRenewalRidesOutAnAPIOutage(t *testing.T) {
+	cs := fake.NewClientset()
+	var mu sync.Mutex
+	failures := 0
+	cs.PrependReactor("get", "leases", func(k8stesting.Action) (bool, runtime.Object, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failures > 0 {
+			failures--
+			return true, nil, errors.New("dial tcp 127.0.0.1:6443: connect: connection refused")
+		}
+		return false, nil, nil
+	})
+	var logMu sync.Mutex
+	var lines []string
+	logf := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}
+	// Renewed every second; five failed attempts take five seconds at
+	// that pace, and a fraction of one at the poll's.
+	l, err := Acquire(context.Background(), cs, holder("run-1", 100), WithDuration(3*time.Second), WithLog(logf),
+		func(c *leaseConfig) { c.poll = 20 * time.Millisecond })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(context.Background())
+	mu.Lock()
+	failures = 5
+	mu.Unlock()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		logMu.Lock()
+		n := len(lines)
+		logMu.Unlock()
+		if n >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the lease was not renewed again within 3 s of five failed attempts; log %q", lines)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if len(lines) != 2 || !strings.Contains(lines[0], "connection refused") || !strings.Contains(lines[1], "renewed again, after 5 failed attempts") {
+		t.Errorf("log %q: want one warning, then the renewal that ended the failures", lines)
+	}
+	select {
+	case <-l.Lost():
+		t.Error("a lease that could not be renewed for a while was reported lost")
+	default:
+	}
+	got, _ := cs.CoordinationV1().Leases(Namespace).Get(context.Background(), LeaseName, metav1.GetOptions{})
+	if !l.mine(got) {
+		t.Errorf("lease held by %s", holderOf(got))
+	}
+}

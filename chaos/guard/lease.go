@@ -220,6 +220,13 @@ func (l *Lease) object(lease *coordinationv1.Lease) *coordinationv1.Lease {
 
 // renew keeps the lease fresh until stopped; a lease someone else took
 // (after this process could not renew it in time) is reported by Lost.
+//
+// A renewal that fails (the API server restarting, say) is tried again
+// every poll rather than every third of the duration, so the lease is
+// renewed within a poll of the API's return: before it expires, or before
+// a run waiting for it can take it over. Each attempt is bounded, so a
+// request that hangs cannot stall the renewals. Only the first failure of
+// a run of them is logged, and the renewal that ends it.
 func (l *Lease) renew(ctx context.Context) {
 	defer close(l.done)
 	defer func() {
@@ -227,30 +234,59 @@ func (l *Lease) renew(ctx context.Context) {
 			l.cfg.logf("warning: renewing the run lease stopped (panic: %v); it expires in %s", p, l.cfg.duration)
 		}
 	}()
-	tick := time.NewTicker(l.cfg.duration / 3)
-	defer tick.Stop()
+	every := l.cfg.duration / 3
+	timer := time.NewTimer(every)
+	defer timer.Stop()
+	var failedSince time.Time
+	failed := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
-		leases := l.client.CoordinationV1().Leases(Namespace)
-		cur, err := leases.Get(ctx, LeaseName, metav1.GetOptions{})
-		if err == nil && !l.mine(cur) {
-			l.cfg.logf("warning: the run lease was taken by %s: this run must not inject more faults", holderOf(cur))
-			l.lostOnce.Do(func() { close(l.lost) })
+		lost, err := l.renewOnce(ctx, every)
+		if lost {
 			return
 		}
-		if err == nil {
-			now := metav1.NowMicro()
-			cur.Spec.RenewTime = &now
-			_, err = leases.Update(ctx, cur, metav1.UpdateOptions{})
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			if failed == 0 {
+				failedSince = time.Now()
+				l.cfg.logf("warning: renewing the run lease: %v (trying again every %s; it expires %s after its last renewal)", err, l.cfg.poll, l.cfg.duration)
+			}
+			failed++
+			timer.Reset(min(l.cfg.poll, every))
+			continue
+		case failed > 0:
+			l.cfg.logf("the run lease is renewed again, after %d failed attempts over %s", failed, time.Since(failedSince).Round(100*time.Millisecond))
+			failed = 0
 		}
-		if err != nil && ctx.Err() == nil {
-			l.cfg.logf("warning: renewing the run lease: %v", err)
-		}
+		timer.Reset(every)
 	}
+}
+
+// renewOnce renews the lease, within timeout; lost says that another run
+// holds it now.
+func (l *Lease) renewOnce(ctx context.Context, timeout time.Duration) (lost bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	leases := l.client.CoordinationV1().Leases(Namespace)
+	cur, err := leases.Get(ctx, LeaseName, metav1.GetOptions{})
+	if err != nil {
+		return false, err
+	}
+	if !l.mine(cur) {
+		l.cfg.logf("warning: the run lease was taken by %s: this run must not inject more faults", holderOf(cur))
+		l.lostOnce.Do(func() { close(l.lost) })
+		return true, nil
+	}
+	now := metav1.NowMicro()
+	cur.Spec.RenewTime = &now
+	_, err = leases.Update(ctx, cur, metav1.UpdateOptions{})
+	return false, err
 }
 
 func (l *Lease) mine(cur *coordinationv1.Lease) bool {

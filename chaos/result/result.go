@@ -291,7 +291,8 @@ type Event struct {
 	At         time.Time  `json:"at"`
 	ObjectTime *time.Time `json:"object_time,omitempty"`
 	// Kind is what changed: "pod", "container", "node", "endpoints",
-	// "deployment", "statefulset", "daemonset", "event", "fault".
+	// "deployment", "statefulset", "daemonset", "event", "fault", "api"
+	// (the API server stopped or started answering).
 	Kind    string `json:"kind"`
 	Object  string `json:"object"` // namespace/name or node name
 	Reason  string `json:"reason"` // short machine-readable: Ready, NotReady, Restarted, Killing, ...

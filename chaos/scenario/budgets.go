@@ -18,8 +18,12 @@ type Budgets struct {
 	Downtime      *time.Duration
 	LongestOutage *time.Duration
 	Server5xx     *int
-	Recovery      *time.Duration
-	Healing       *time.Duration
+	// TransportErrors limits the requests that got no HTTP answer at all
+	// (refused, reset, timed out): with Server5xx 0 and Downtime 0 it
+	// says "not one request failed, of any kind".
+	TransportErrors *int
+	Recovery        *time.Duration
+	Healing         *time.Duration
 	// MustRecover fails the scenario when the service did not recover
 	// before the deadline (the "not-recovered" budget).
 	MustRecover bool
@@ -42,7 +46,7 @@ type Budgets struct {
 func budgetMetrics() []result.MetricKey {
 	return []result.MetricKey{
 		result.KeyDowntime, result.KeyLongestOutage, result.Key5xx,
-		result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
+		result.KeyTransportErrors, result.KeyRecovery, result.KeyHealing, result.KeyRecovered,
 		result.KeyRecoveryAfterRevert, result.KeyWritesAckedMissing,
 	}
 }
@@ -110,6 +114,9 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	}
 	if b.Server5xx != nil {
 		limit(result.Key5xx, float64(*b.Server5xx))
+	}
+	if b.TransportErrors != nil {
+		limit(result.KeyTransportErrors, float64(*b.TransportErrors))
 	}
 	if b.Recovery != nil {
 		limit(result.KeyRecovery, ms(b.Recovery))
@@ -291,7 +298,7 @@ func (b *Budgets) set(metric, value string) error {
 			return fmt.Errorf("%s=%q: want true, false or any", metric, value)
 		}
 		return nil
-	case result.Key5xx, result.KeyWritesAckedMissing:
+	case result.Key5xx, result.KeyTransportErrors, result.KeyWritesAckedMissing:
 		var n *int
 		if value != "none" {
 			v, err := strconv.Atoi(value)
@@ -300,9 +307,12 @@ func (b *Budgets) set(metric, value string) error {
 			}
 			n = &v
 		}
-		if key == result.Key5xx {
+		switch key {
+		case result.Key5xx:
 			b.Server5xx = n
-		} else {
+		case result.KeyTransportErrors:
+			b.TransportErrors = n
+		default:
 			b.AckedMissing = n
 		}
 		return nil
@@ -341,6 +351,9 @@ func (b Budgets) String() string {
 	}
 	if b.Server5xx != nil {
 		parts = append(parts, fmt.Sprintf("5xx ≤ %d", *b.Server5xx))
+	}
+	if b.TransportErrors != nil {
+		parts = append(parts, fmt.Sprintf("transport errors ≤ %d", *b.TransportErrors))
 	}
 	if b.Recovery != nil {
 		parts = append(parts, "recovery ≤ "+b.Recovery.String())

@@ -11,14 +11,14 @@ import (
 
 func TestBudgetsCheck(t *testing.T) {
 	rec := 3000.0
-	r := &result.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, RecoveryMS: &rec, Recovered: true}
-	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(4), Recovery: Dur(2 * time.Second), MustRecover: true}
+	r := &result.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, Errors: map[string]int{"refused": 2, "timeout": 1}, RecoveryMS: &rec, Recovered: true}
+	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(4), TransportErrors: Count(2), Recovery: Dur(2 * time.Second), MustRecover: true}
 	checks := b.Check(r)
 	got := map[result.MetricKey]bool{}
 	for _, c := range checks {
 		got[c.Metric] = c.Pass
 	}
-	want := map[result.MetricKey]bool{result.KeyDowntime: true, result.KeyLongestOutage: false, result.Key5xx: true, result.KeyRecovery: false, result.KeyRecovered: true}
+	want := map[result.MetricKey]bool{result.KeyDowntime: true, result.KeyLongestOutage: false, result.Key5xx: true, result.KeyTransportErrors: false, result.KeyRecovery: false, result.KeyRecovered: true}
 	for m, p := range want {
 		if got[m] != p {
 			t.Errorf("%s pass = %v, want %v (%+v)", m, got[m], p, checks)
@@ -27,6 +27,9 @@ func TestBudgetsCheck(t *testing.T) {
 	for _, c := range checks {
 		if c.Metric == result.KeyLongestOutage && c.Message != "longest outage 2s exceeds budget 1s" {
 			t.Errorf("message %q must name metric, value and limit", c.Message)
+		}
+		if c.Metric == result.KeyTransportErrors && c.Message != "transport errors 3 exceeds budget 2" {
+			t.Errorf("message %q must count every transport error class", c.Message)
 		}
 	}
 	if result.Judge(checks) != result.VerdictFail {
@@ -72,6 +75,9 @@ func TestOverrides(t *testing.T) {
 		{"*.acked_missing=0,x.acked_missing=none", "x", "downtime ≤ 1m0s, 5xx ≤ 10", ""},
 		{"x.acked_missing=-1", "x", "", "want a count"},
 		{"x.acked_missing=0.5", "x", "", "want a count"},
+		{"x.errors=0", "x", "downtime ≤ 1m0s, 5xx ≤ 10, transport errors ≤ 0", ""},
+		{"x.errors=0,x.errors=none", "x", "", "given twice"},
+		{"x.errors=some", "x", "", "want a count"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -205,7 +211,7 @@ func TestParseOverridesChecksValues(t *testing.T) {
 		{"*.recovered=maybe", `budget override "*.recovered=maybe": recovered="maybe": want true, false or any`},
 		{"node-halt.healing=2m,node-halt.recovery=1h3", `recovery="1h3"`},
 		{"x.downtime=1s,x.downtime=2s", "x.downtime is given twice"},
-		{"x.errors=0", `unknown metric "errors"`},            // in the metric table, but not a budget
+		{"x.first_error=1s", `unknown metric "first_error"`}, // in the metric table, but not a budget
 		{"x.downtime_ms=5s", `unknown metric "downtime_ms"`}, // the key, not the short name
 		{"x.=5s", "want SCENARIO.METRIC=VALUE"},
 		{"x.downtime=", "want SCENARIO.METRIC=VALUE"},
@@ -221,7 +227,7 @@ func TestParseOverridesChecksValues(t *testing.T) {
 }
 
 func TestOverrideMetricsAreTheTablesShortNames(t *testing.T) {
-	want := []string{"downtime", "longest_outage", "5xx", "recovery", "healing", "recovered", "recovery_after_revert", "acked_missing"}
+	want := []string{"downtime", "longest_outage", "5xx", "errors", "recovery", "healing", "recovered", "recovery_after_revert", "acked_missing"}
 	if got := OverrideMetrics(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("OverrideMetrics() = %v, want %v", got, want)
 	}

@@ -1,7 +1,8 @@
 // Package timeline records what Kubernetes did while a scenario ran: pod
 // phase and Ready changes, container restarts with their reasons, probe
-// failures, node Ready changes, EndpointSlice changes, rollout progress and
-// evictions, each stamped with the host clock when selfheal saw it.
+// failures, node Ready changes, EndpointSlice changes, rollout progress,
+// evictions, and the gaps when the API server did not answer, each stamped
+// with the host clock when selfheal saw it.
 //
 // It uses client-go informers, which re-list and re-watch after a broken
 // watch (e2e-framework's watcher busy-loops on a closed watch instead of
@@ -27,6 +28,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
@@ -44,6 +46,10 @@ type Recorder struct {
 	sets    map[string]deployState
 	daemons map[string]deployState
 
+	apiProbe func(ctx context.Context) error
+	apiEvery time.Duration
+	apiSet   bool // WithAPIProbe was given (nil turns the watch off)
+
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
@@ -56,8 +62,8 @@ type Option func(*Recorder)
 func WithLimit(n int) Option { return func(r *Recorder) { r.limit = n } }
 
 // Start begins watching namespace (pods, EndpointSlices, Deployments,
-// StatefulSets, DaemonSets, Events) and the cluster's nodes (and their Events), and
-// returns once the informers' caches are synced: what exists then is the
+// StatefulSets, DaemonSets, Events) and the cluster's nodes (and their Events),
+// and whether the API server answers at all (WithAPIProbe), and returns once the informers' caches are synced: what exists then is the
 // baseline, not an event.
 func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts ...Option) (*Recorder, error) {
 	r := &Recorder{
@@ -67,6 +73,9 @@ func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts 
 	}
 	for _, o := range opts {
 		o(r)
+	}
+	if !r.apiSet {
+		r.apiProbe, r.apiEvery = kube.Readyz(cs), DefaultAPIEvery
 	}
 	r.start = time.Now()
 	ctx, r.cancel = context.WithCancel(ctx)
@@ -100,6 +109,10 @@ func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts 
 			r.cancel()
 			return nil, fmt.Errorf("watching the cluster: %w", err)
 		}
+		if err := reg.inf.SetWatchErrorHandlerWithContext(r.watchError); err != nil {
+			r.cancel()
+			return nil, fmt.Errorf("watching the cluster: %w", err)
+		}
 	}
 	for _, f := range factories {
 		r.startFactory(ctx, f)
@@ -110,6 +123,7 @@ func Start(ctx context.Context, cs kubernetes.Interface, namespace string, opts 
 			return nil, fmt.Errorf("watching the cluster: informer caches did not sync: %w", context.Cause(ctx))
 		}
 	}
+	r.watchAPI(ctx)
 	return r, nil
 }
 

@@ -89,7 +89,7 @@ type Mark struct {
 
 // laneOrder puts cause before effect, top to bottom: what selfheal did,
 // then the objects closest to it.
-var laneOrder = []string{"fault", "node", "deployment", "statefulset", "pod", "container", "endpoints", "event"}
+var laneOrder = []string{"fault", "api", "node", "deployment", "statefulset", "pod", "container", "endpoints", "event"}
 
 // maxMarkTitleLines caps a merged mark's tooltip; the table has them all.
 const maxMarkTitleLines = 12
@@ -409,6 +409,8 @@ func laneLabel(kind string) string {
 	switch kind {
 	case "fault":
 		return "faults"
+	case "api":
+		return "API server"
 	case "endpoints":
 		return "endpoints"
 	case "event":

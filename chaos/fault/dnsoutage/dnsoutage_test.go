@@ -1,0 +1,293 @@
+package dnsoutage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/kube"
+)
+
+// marks is the engine's side: it keeps the order of what the fault did.
+type marks struct {
+	log      *[]string
+	breakErr error
+	undos    []fault.Undo
+	injected []string
+	reverted []string
+}
+
+func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
+	if m.breakErr != nil {
+		return m.breakErr
+	}
+	m.undos = append(m.undos, u)
+	*m.log = append(*m.log, "record "+u.Params["replicas"])
+	return nil
+}
+func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
+func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
+func (m *marks) Logf(string, ...any) {}
+
+// cluster is a fake API server with a CoreDNS Deployment whose scale
+// subresource works as the real one does (the fake clientset's tracker
+// knows no subresources); a scale change is logged, and the Deployment
+// turns Ready at once unless stuck.
+type cluster struct {
+	cs  *fake.Clientset
+	log []string
+	// stuck keeps the status at zero available replicas (pods that never
+	// pass readiness).
+	stuck bool
+	// failScale fails the next scale updates; applied says whether each
+	// failed one still took effect (a reply lost after the change).
+	failScale []bool
+}
+
+func newCluster(t *testing.T, replicas int32, objs ...runtime.Object) *cluster {
+	t.Helper()
+	if replicas >= 0 {
+		objs = append(objs, coredns(replicas))
+	}
+	c := &cluster{cs: fake.NewClientset(objs...)}
+	deploys := appsv1.SchemeGroupVersion.WithResource("deployments")
+	c.cs.PrependReactor("get", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "scale" {
+			return false, nil, nil
+		}
+		obj, err := c.cs.Tracker().Get(deploys, a.GetNamespace(), a.(k8stesting.GetAction).GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		d := obj.(*appsv1.Deployment)
+		return true, &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace}, Spec: autoscalingv1.ScaleSpec{Replicas: *d.Spec.Replicas}}, nil
+	})
+	c.cs.PrependReactor("update", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() != "scale" {
+			return false, nil, nil
+		}
+		sc := a.(k8stesting.UpdateAction).GetObject().(*autoscalingv1.Scale)
+		if len(c.failScale) > 0 {
+			applied := c.failScale[0]
+			c.failScale = c.failScale[1:]
+			if !applied {
+				return true, nil, errors.New("scale refused")
+			}
+			c.apply(t, sc)
+			return true, nil, errors.New("reply lost after the change")
+		}
+		c.apply(t, sc)
+		return true, sc, nil
+	})
+	return c
+}
+
+func (c *cluster) apply(t *testing.T, sc *autoscalingv1.Scale) {
+	deploys := appsv1.SchemeGroupVersion.WithResource("deployments")
+	obj, err := c.cs.Tracker().Get(deploys, sc.Namespace, sc.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := obj.(*appsv1.Deployment).DeepCopy()
+	d.Spec.Replicas = ptr.To(sc.Spec.Replicas)
+	d.Generation++
+	d.Status = status(d, c.stuck)
+	if err := c.cs.Tracker().Update(deploys, d, d.Namespace); err != nil {
+		t.Fatal(err)
+	}
+	c.log = append(c.log, fmt.Sprintf("scale %d", sc.Spec.Replicas))
+}
+
+func status(d *appsv1.Deployment, stuck bool) appsv1.DeploymentStatus {
+	n := *d.Spec.Replicas
+	s := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
+	if stuck {
+		s.ReadyReplicas, s.AvailableReplicas = 0, 0
+	}
+	return s
+}
+
+func coredns(replicas int32) *appsv1.Deployment {
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: Namespace, Generation: 1, Labels: map[string]string{"k8s-app": "kube-dns"}},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To(replicas)}}
+	d.Status = status(d, false)
+	return d
+}
+
+func (c *cluster) fault() *Fault {
+	return New(&kube.Client{Kubernetes: c.cs}, WithPoll(10*time.Millisecond), WithReadyTimeout(300*time.Millisecond))
+}
+
+func (c *cluster) replicas(t *testing.T) int32 {
+	d, err := c.cs.AppsV1().Deployments(Namespace).Get(context.Background(), "coredns", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *d.Spec.Replicas
+}
+
+func TestInjectRecordsBeforeScalingAndRevertPutsTheCountBack(t *testing.T) {
+	c := newCluster(t, 2)
+	f := c.fault()
+	m := &marks{log: &c.log}
+	if err := f.Inject(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	// The record comes before the scale: a run killed right after it must
+	// leave what it takes to scale back.
+	if want := "[record 2 scale 0]"; fmt.Sprint(c.log) != want || len(m.injected) != 1 || c.replicas(t) != 0 {
+		t.Fatalf("log %v injected %v replicas %d; want %s", c.log, m.injected, c.replicas(t), want)
+	}
+	u := m.undos[0]
+	if u.Kind != RepairKind || u.Params["namespace"] != Namespace || u.Params["deployment"] != "coredns" {
+		t.Errorf("undo %+v", u)
+	}
+	for range 2 { // idempotent
+		if err := f.Revert(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(c.log) != "[record 2 scale 0 scale 2]" || len(m.reverted) != 1 || c.replicas(t) != 2 {
+		t.Fatalf("log %v reverted %v replicas %d", c.log, m.reverted, c.replicas(t))
+	}
+}
+
+func TestRevertAfterAPartialOrNoInject(t *testing.T) {
+	tests := []struct {
+		name string
+		// failScale: the inject's scale call fails, having taken effect
+		// (true) or not (false); nil: Inject never runs.
+		failScale    []bool
+		inject       bool
+		wantLog      string
+		wantReverted int
+	}{
+		{"no inject", nil, false, "[]", 0},
+		{"scale refused", []bool{false}, true, "[record 2]", 0},
+		{"scale applied, reply lost", []bool{true}, true, "[record 2 scale 0 scale 2]", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, 2)
+			c.failScale = tt.failScale
+			f := c.fault()
+			m := &marks{log: &c.log}
+			if tt.inject {
+				if err := f.Inject(context.Background(), m); err == nil || len(m.injected) != 0 {
+					t.Fatalf("inject: err %v injected %v; want the failed scale reported and no injection", err, m.injected)
+				}
+			}
+			if err := f.Revert(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(c.log) != tt.wantLog || len(m.reverted) != tt.wantReverted || c.replicas(t) != 2 {
+				t.Fatalf("log %v reverted %v replicas %d; want %s, %d reverts, 2 replicas", c.log, m.reverted, c.replicas(t), tt.wantLog, tt.wantReverted)
+			}
+		})
+	}
+}
+
+func TestRefusedEarly(t *testing.T) {
+	other := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "coredns-2", Namespace: Namespace, Labels: map[string]string{"k8s-app": "kube-dns"}}, Spec: appsv1.DeploymentSpec{Replicas: ptr.To(int32(1))}}
+	elsewhere := coredns(2)
+	elsewhere.Namespace = "dns"
+	tests := []struct {
+		name     string
+		replicas int32 // -1: no CoreDNS in kube-system
+		objs     []runtime.Object
+		breakErr error
+		want     string
+	}{
+		{"no CoreDNS", -1, []runtime.Object{elsewhere}, nil, "no CoreDNS deployment found"},
+		{"two of them", 2, []runtime.Object{other}, nil, "2 Deployments labelled k8s-app=kube-dns"},
+		{"already at zero", 0, nil, nil, "already scaled to zero"},
+		{"record unwritable", 2, nil, errors.New("record unwritable"), "record unwritable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, tt.replicas, tt.objs...)
+			m := &marks{log: &c.log, breakErr: tt.breakErr}
+			err := c.fault().Inject(context.Background(), m)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want %q", err, tt.want)
+			}
+			if len(c.log) > 0 || len(m.injected) > 0 {
+				t.Fatalf("log %v injected %v: nothing may be scaled", c.log, m.injected)
+			}
+		})
+	}
+}
+
+func TestRevertSaysWhenCoreDNSIsNotReadyAndTriesAgain(t *testing.T) {
+	c := newCluster(t, 2)
+	f := c.fault()
+	m := &marks{log: &c.log}
+	if err := f.Inject(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	c.stuck = true
+	err := f.Revert(context.Background(), m)
+	if err == nil || !strings.Contains(err.Error(), "not Ready") || !strings.Contains(err.Error(), "0 of 2 replicas available") {
+		t.Fatalf("err %v; want CoreDNS named not Ready with its count", err)
+	}
+	// Still the fault's to revert: a second Revert waits again.
+	c.stuck = false
+	d := coredns(2)
+	d.Generation = 3
+	d.Status = status(d, false)
+	if err := c.cs.Tracker().Update(appsv1.SchemeGroupVersion.WithResource("deployments"), d, Namespace); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Revert(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.log) != "[record 2 scale 0 scale 2]" || len(m.reverted) != 1 {
+		t.Fatalf("log %v reverted %v: the count is put back once", c.log, m.reverted)
+	}
+}
+
+func TestRepairFromTheUndoAlone(t *testing.T) {
+	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": Namespace, "deployment": "coredns", "replicas": "2"}}
+	c := newCluster(t, 0)
+	r := NewRepairer(&kube.Client{Kubernetes: c.cs}, time.Second)
+	r.poll = 10 * time.Millisecond
+	did, err := r.Repair(context.Background(), u)
+	if err != nil || !strings.Contains(did, "scaled from 0 back to 2 replicas") || !strings.Contains(did, "Ready after") || c.replicas(t) != 2 {
+		t.Fatalf("did %q err %v replicas %d", did, err, c.replicas(t))
+	}
+	did, err = r.Repair(context.Background(), u) // nothing left
+	if err != nil || did != "" || fmt.Sprint(c.log) != "[scale 2]" {
+		t.Fatalf("second repair: did %q err %v log %v", did, err, c.log)
+	}
+	for _, p := range []map[string]string{{"namespace": Namespace, "deployment": "coredns"}, {"namespace": Namespace, "deployment": "coredns", "replicas": "0"}, {"replicas": "2"}} {
+		if _, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: p}); err == nil {
+			t.Errorf("params %v: repaired from a record that does not say what to restore", p)
+		}
+	}
+	if _, err := NewRepairer(&kube.Client{Kubernetes: newCluster(t, -1).cs}, time.Second).Repair(context.Background(), u); err == nil {
+		t.Error("a CoreDNS deployment that does not exist was repaired")
+	}
+}
+
+func TestRepairSaysWhenCoreDNSIsNotReady(t *testing.T) {
+	c := newCluster(t, 0)
+	c.stuck = true
+	r := NewRepairer(&kube.Client{Kubernetes: c.cs}, 200*time.Millisecond)
+	r.poll = 10 * time.Millisecond
+	did, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": Namespace, "deployment": "coredns", "replicas": "2"}})
+	if err == nil || !strings.Contains(err.Error(), "0 of 2 replicas available") || !strings.Contains(did, "back to 2") {
+		t.Fatalf("did %q err %v; want the scale said and the wait's failure", did, err)
+	}
+}
