@@ -75,8 +75,10 @@ func (e Entry) Labels() map[string]string {
 	return map[string]string{"scenario": e.Name, "fault": e.Fault, "set": e.Set}
 }
 
-// Entries lists the catalog in the order the suite runs it: the gentle
-// faults first, the node faults last.
+// Entries lists the catalog in the order the suite runs it: the planned
+// disruptions first, then the faults between the tiers, the node faults
+// last. mysql-crash and mysql-hang are kept apart: a container restarted
+// again soon waits out the kubelet's back-off.
 func Entries() []Entry {
 	return []Entry{
 		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: checkWrites(wpConfigBreak),
@@ -88,28 +90,28 @@ func Entries() []Entry {
 		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll,
 			Breaks: "WordPress is rolled to a new image, then rolled back (two injections)",
 			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
-		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
-		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
 		{Name: "scale-out-in", Fault: "scale", Set: "extra", Build: scaleOutIn, Refuse: scaleRefuses, Breaks: scaleOutInBreaks, Heals: scaleOutInHeals},
 		{Name: "node-drain", Fault: "node", Set: "extra", Build: nodeDrain, Refuse: nodeDrainRefuses, Breaks: nodeDrainBreaks, Heals: nodeDrainHeals},
+		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
 		{Name: "db-partition", Fault: "network", Set: "extra", Build: checkWrites(dbPartition),
 			Breaks: "TCP to and from MySQL's port 3306 is dropped inside each WordPress pod's network namespace (iptables via nsenter) for 30 s",
 			Heals:  "none possible while it holds (readiness takes the pods out); back within 60 s of the lift"},
+		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage,
+			Breaks: "cluster DNS: CoreDNS is scaled to zero for 30 s, then back",
+			Heals:  "none possible while DNS is away (WordPress resolves its database host on every request): not recovered until CoreDNS returns, then back"},
 		{Name: "packet-loss", Fault: "network", Set: "extra", Build: packetLoss,
 			Breaks: "10% of the packets arriving in each WordPress pod are dropped at random (iptables statistic via nsenter) for 30 s",
 			Heals:  "TCP retransmits: slower answers, a few timeouts, no 5xx, no full outage"},
+		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart,
+			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
+			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},
+		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
 		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
 			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
 			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
 		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt),
 			Breaks: "the worker running MySQL is halted (docker kill) for 90 s",
 			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
-		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage,
-			Breaks: "cluster DNS: CoreDNS is scaled to zero for 30 s, then back",
-			Heals:  "none possible while DNS is away (WordPress resolves its database host on every request): not recovered until CoreDNS returns, then back"},
-		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart,
-			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
-			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},
 	}
 }
 

@@ -105,7 +105,7 @@ func TestCellsOfAnUnusableVariant(t *testing.T) {
 		if time.Since(began) > time.Second {
 			t.Errorf("%s took %s: the variant was tried again", c.Name(), time.Since(began))
 		}
-		if res.Run == nil || res.Scenario != "pod-eviction" || res.Repetition != c.Repetition {
+		if res.Run == nil || res.Scenario != c.Scenario() || res.Repetition != c.Repetition {
 			t.Errorf("%s: result names scenario %q repetition %d run %+v", c.Name(), res.Scenario, res.Repetition, res.Run)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "no-pdb", c.FileName())); err != nil {

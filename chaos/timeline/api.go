@@ -37,7 +37,10 @@ func WithAPIProbe(probe func(ctx context.Context) error, every time.Duration) Op
 // watchAPI records when the API server stops answering and when it answers
 // again. While it is away the informers hear nothing; they list and watch
 // again once it is back, so no change is lost, but a quiet timeline must
-// not read as a quiet cluster: the gap is on it, with its length.
+// not read as a quiet cluster: the gap is on it, with its length. A gap
+// takes two unanswered probes in a row (dated from the first): one probe
+// can be slow for other reasons (it shares the client's rate limit with
+// the harness's other requests).
 func (r *Recorder) watchAPI(ctx context.Context) {
 	if r.apiProbe == nil || r.apiEvery <= 0 {
 		return
@@ -47,7 +50,8 @@ func (r *Recorder) watchAPI(ctx context.Context) {
 		defer r.done.Done()
 		tick := time.NewTicker(r.apiEvery)
 		defer tick.Stop()
-		lastOK, down, failed := time.Now(), false, 0
+		var gap apiGap
+		gap.lastOK = time.Now()
 		for {
 			select {
 			case <-ctx.Done():
@@ -61,24 +65,46 @@ func (r *Recorder) watchAPI(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			now := time.Now()
-			switch {
-			case err != nil && !down:
-				down, failed = true, 1
-				r.Add(result.Event{At: sent, Kind: APIKind, Object: APIObject, Reason: APIUnreachable,
-					Message: fmt.Sprintf("the API server does not answer (last answer %s ago): %v", sent.Sub(lastOK).Round(100*time.Millisecond), err)})
-			case err != nil:
-				failed++
-			case down:
-				down = false
-				r.Add(result.Event{At: now, Kind: APIKind, Object: APIObject, Reason: APIReady,
-					Message: fmt.Sprintf("the API server answers again, after %s without an answer (%d failed probes)", now.Sub(lastOK).Round(100*time.Millisecond), failed)})
-				lastOK = now
-			default:
-				lastOK = now
+			if e, ok := gap.probed(sent, time.Now(), err); ok {
+				r.Add(e)
 			}
 		}
 	}()
+}
+
+// apiGap follows the API probes' answers.
+type apiGap struct {
+	lastOK    time.Time // the last answer
+	firstFail time.Time // the first of the unanswered probes in a row
+	firstErr  error
+	failed    int // unanswered probes in a row
+	down      bool
+}
+
+// probed takes the answer (err) to a probe sent at sent, back at now, and
+// returns the event it makes, if any.
+func (g *apiGap) probed(sent, now time.Time, err error) (result.Event, bool) {
+	switch {
+	case err != nil:
+		if g.failed == 0 {
+			g.firstFail, g.firstErr = sent, err
+		}
+		g.failed++
+		if g.failed != 2 {
+			return result.Event{}, false
+		}
+		g.down = true
+		return result.Event{At: g.firstFail, Kind: APIKind, Object: APIObject, Reason: APIUnreachable,
+			Message: fmt.Sprintf("the API server does not answer (last answer %s before): %v", g.firstFail.Sub(g.lastOK).Round(100*time.Millisecond), g.firstErr)}, true
+	case g.down:
+		e := result.Event{At: now, Kind: APIKind, Object: APIObject, Reason: APIReady,
+			Message: fmt.Sprintf("the API server answers again, after %s without an answer (%d failed probes)", now.Sub(g.lastOK).Round(100*time.Millisecond), g.failed)}
+		*g = apiGap{lastOK: now}
+		return e, true
+	default:
+		*g = apiGap{lastOK: now}
+		return result.Event{}, false
+	}
 }
 
 // watchError replaces client-go's handler of an informer's list or watch

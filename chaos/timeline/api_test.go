@@ -3,6 +3,7 @@ package timeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -120,6 +121,49 @@ func TestWatchErrorsWhileTheAPIIsAway(t *testing.T) {
 			r.watchError(context.Background(), refl, tt.err)
 			if (len(printed) > 0) != tt.printed {
 				t.Errorf("printed %v, want printed %v", printed, tt.printed)
+			}
+		})
+	}
+}
+
+// One unanswered probe is no gap (a probe can wait on the client's rate
+// limit); two in a row are, dated from the first.
+func TestAPIGapTakesTwoFailedProbes(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	down := errors.New("connection refused")
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	tests := []struct {
+		name  string
+		fails []bool // probe i (sent at i s) failed
+		want  []string
+	}{
+		{"steady", []bool{false, false, false}, nil},
+		{"one slow probe", []bool{false, true, false, true, false}, nil},
+		{"a gap", []bool{false, true, true, true, false, false}, []string{"1 Unreachable last answer 1s before", "4 Ready after 4s without an answer (3 failed probes)"}},
+		{"still down at the end", []bool{false, true, true}, []string{"1 Unreachable"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := apiGap{lastOK: at(0)}
+			var got []string
+			for i, f := range tt.fails {
+				var err error
+				if f {
+					err = down
+				}
+				if e, ok := g.probed(at(i), at(i), err); ok {
+					got = append(got, fmt.Sprintf("%d %s %s", int(e.At.Sub(t0)/time.Second), e.Reason, e.Message))
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("events %q, want %q", got, tt.want)
+			}
+			for i, w := range tt.want {
+				for _, part := range strings.SplitN(w, " ", 3) {
+					if !strings.Contains(got[i], part) {
+						t.Errorf("event %q lacks %q", got[i], part)
+					}
+				}
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/fixtures/app"
 )
@@ -48,6 +49,9 @@ const (
 	nodeHalt  = "node-halt"
 	mysqlHalt = "mysql-node-halt"
 	mysqlHang = "mysql-hang"
+	// Planned disruptions that go through preStop and the PDB too.
+	scaleOutIn = "scale-out-in"
+	nodeDrain  = "node-drain"
 )
 
 // neverHeals is the deadline of a wp-config break that nothing restarts:
@@ -61,7 +65,7 @@ func Catalog() []Variant {
 	one, four := int32(1), int32(4)
 	return []Variant{
 		{Name: Baseline, Question: "Today's fixture: two replicas, httpGet probes, preStop sleep, PDB, maxSurge 1 / maxUnavailable 0; the reference every variant is compared with.",
-			Scenarios: []string{wpConfig, eviction, imageRoll, nodeHalt, mysqlHalt}, Default: []string{wpConfig, eviction, imageRoll}},
+			Scenarios: catalog.Names(), Default: []string{wpConfig, eviction, imageRoll}},
 		{Name: "statefulset-1", Question: "Does a one-replica StatefulSet with readiness (the write-up's starting point) drop requests on every rollout?",
 			Options:   []app.Option{app.WithWorkload(app.StatefulSet), app.WithReplicas(one), app.WithRollingUpdate(intstr.FromInt32(0), intstr.FromInt32(1))},
 			Scenarios: []string{eviction, imageRoll}, Default: []string{imageRoll}},
@@ -84,10 +88,10 @@ func Catalog() []Variant {
 			Options: []app.Option{app.WithReadiness(app.ReadinessTCP)}, Scenarios: []string{wpConfig, imageRoll}},
 		{Name: "readiness-header", Question: "Does the httpGet readiness probe with a custom header, as another write-up used, behave any differently from the plain one?",
 			Options: []app.Option{app.WithReadiness(app.ReadinessHeader)}, Scenarios: []string{wpConfig, imageRoll}},
-		{Name: "no-prestop", Question: "Without the preStop sleep, do rolls and evictions lose requests to the endpoint-removal race?",
-			Options: []app.Option{app.WithPreStopSleep(0)}, Scenarios: []string{eviction, imageRoll}, Default: []string{eviction, imageRoll}},
-		{Name: "no-pdb", Question: "Without a PodDisruptionBudget, can evicting (draining) both pods leave no replica serving?",
-			Options: []app.Option{app.WithPDB(false)}, Scenarios: []string{eviction}, Default: []string{eviction}},
+		{Name: "no-prestop", Question: "Without the preStop sleep, do rolls, evictions, scale-ins and drains lose requests to the endpoint-removal race?",
+			Options: []app.Option{app.WithPreStopSleep(0)}, Scenarios: []string{eviction, imageRoll, scaleOutIn, nodeDrain}, Default: []string{eviction, imageRoll}},
+		{Name: "no-pdb", Question: "Without a PodDisruptionBudget, can evicting both pods, or draining a node, leave no replica serving?",
+			Options: []app.Option{app.WithPDB(false)}, Scenarios: []string{eviction, nodeDrain}, Default: []string{eviction}},
 		{Name: "replicas-1", Question: "What does a single replica cost in each fault (the fixture of deployment-1-surge, asked of every fault)?",
 			Options: []app.Option{app.WithReplicas(one)}, Scenarios: []string{wpConfig, eviction, imageRoll}},
 		{Name: "replicas-4", Question: "Do four replicas instead of two shrink the impact of a broken pod, a drain, a roll or a lost node?",

@@ -212,19 +212,19 @@ func TestPlan(t *testing.T) {
 		skipped  int
 	}{
 		{"nothing asked: baseline, every scenario, today's layout", Request{},
-			"wp-config-break pod-eviction image-roll node-halt mysql-node-halt", false, 0},
+			"wp-config-break pod-eviction image-roll scale-out-in node-drain mysql-crash db-partition dns-outage packet-loss apiserver-restart mysql-hang node-halt mysql-node-halt", false, 0},
 		{"scenarios only", Request{Scenarios: []string{"image-roll", "wp-config-break"}},
 			"wp-config-break image-roll", false, 0},
 		{"one variant alone runs what it matters to", Request{Variants: []string{"no-prestop"}},
-			"pod-eviction@no-prestop image-roll@no-prestop", true, 0},
+			"pod-eviction@no-prestop image-roll@no-prestop scale-out-in@no-prestop node-drain@no-prestop", true, 0},
 		{"baseline beside a variant runs that variant's scenarios, first if asked first", Request{Variants: []string{"baseline", "no-pdb"}},
-			"pod-eviction pod-eviction@no-pdb", true, 0},
+			"pod-eviction node-drain pod-eviction@no-pdb node-drain@no-pdb", true, 0},
 		{"variants in the order asked, each grouped", Request{Variants: []string{"no-pdb", "baseline", "liveness-tcp"}},
-			"pod-eviction@no-pdb wp-config-break pod-eviction wp-config-break@liveness-tcp", true, 0},
+			"pod-eviction@no-pdb node-drain@no-pdb wp-config-break pod-eviction node-drain wp-config-break@liveness-tcp", true, 0},
 		{"any pair by name", Request{Variants: []string{"no-pdb"}, Scenarios: []string{"image-roll"}},
 			"image-roll@no-pdb", true, 0},
 		{"a name asked twice runs once", Request{Variants: []string{"no-pdb", "no-pdb"}},
-			"pod-eviction@no-pdb", true, 0},
+			"pod-eviction@no-pdb node-drain@no-pdb", true, 0},
 		{"default matrix", Request{Default: true},
 			"wp-config-break pod-eviction image-roll image-roll@statefulset-1 image-roll@deployment-1-surge " +
 				"wp-config-break@liveness-tcp wp-config-break@liveness-none wp-config-break@readiness-none " +
