@@ -119,7 +119,7 @@ func appendID(ids []string, id string) []string {
 
 // Summary says in one line what came of the writes, for the console:
 // "writes: 300 sent, 280 acknowledged, 20 failed; database: 0 acknowledged
-// missing, 0 duplicates, 3 failed but stored".
+// but missing, 0 duplicates, 3 failed but stored".
 func Summary(w *result.Writes) string {
 	s := fmt.Sprintf("writes: %d sent, %d acknowledged, %d failed", w.Sent, w.Acknowledged, w.Failed)
 	if len(w.FailedBy) > 0 {
@@ -128,5 +128,5 @@ func Summary(w *result.Writes) string {
 	if !w.Checked {
 		return s + "; database NOT checked: " + w.CheckError
 	}
-	return s + fmt.Sprintf("; database: %d acknowledged missing, %d duplicates, %d failed but stored", *w.AckedMissing, *w.Duplicates, *w.FailedStored)
+	return s + fmt.Sprintf("; database: %d acknowledged but missing, %d duplicates, %d failed but stored", *w.AckedMissing, *w.Duplicates, *w.FailedStored)
 }
