@@ -23,7 +23,6 @@
 package dbpartition
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -44,66 +43,36 @@ const RepairKind = "db-partition-rules"
 // DefaultPort is MySQL's port, the fixture's Service port and target port.
 const DefaultPort = 3306
 
-// Fault is the partition.
-type Fault struct {
-	*netfilter.Fault
-	port int
-}
-
-type config struct {
-	port int
-	opts []netfilter.Option
-}
-
-// Option configures the fault.
-type Option func(*config)
+// Option configures the fault: WithPort, or netfilter's options
+// (netfilter.WithDocker, netfilter.WithComment: tests).
+type Option = netfilter.Option
 
 // WithPort sets the database port whose traffic is dropped.
-func WithPort(p int) Option { return func(c *config) { c.port = p } }
-
-// WithDocker replaces the docker CLI (tests).
-func WithDocker(d kindnode.Docker) Option {
-	return func(c *config) { c.opts = append(c.opts, netfilter.WithDocker(d)) }
-}
-
-// WithComment sets the iptables comment of the rules (tests).
-func WithComment(s string) Option {
-	return func(c *config) { c.opts = append(c.opts, netfilter.WithComment(s)) }
+func WithPort(p int) Option {
+	return netfilter.WithSpec(func(s *netfilter.Spec) { partition(s, p) })
 }
 
 // New partitions every running pod matching clientSelector in namespace
 // (the WordPress pods) from the database port.
-func New(c *kube.Client, namespace, clientSelector string, opts ...Option) *Fault {
-	cfg := config{port: DefaultPort}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	port := strconv.Itoa(cfg.port)
-	spec := netfilter.Spec{
-		Name: Name, Kind: RepairKind, Namespace: namespace, Selector: clientSelector,
-		Rules: []netfilter.Rule{
-			{Chain: "OUTPUT", Match: []string{"-p", "tcp", "--dport", port}, Jump: "DROP"},
-			{Chain: "INPUT", Match: []string{"-p", "tcp", "--sport", port}, Jump: "DROP"},
-		},
-		What: fmt.Sprintf("TCP to and from the database port %d dropped", cfg.port),
-	}
-	return &Fault{Fault: netfilter.New(c, spec, cfg.opts...), port: cfg.port}
+func New(c *kube.Client, namespace, clientSelector string, opts ...Option) *netfilter.Fault {
+	spec := netfilter.Spec{Name: Name, Kind: RepairKind, Namespace: namespace, Selector: clientSelector}
+	partition(&spec, DefaultPort)
+	return netfilter.New(c, spec, opts...)
 }
 
-// Check refuses a port that is not one, before anything is changed.
-func (f *Fault) Check() error {
-	if f.port < 1 || f.port > 65535 {
-		return fmt.Errorf("%s: database port %d is not a TCP port (1-65535)", Name, f.port)
+// partition sets the rules and words that cut port, and refuses a port
+// that is not one, before anything is changed.
+func partition(s *netfilter.Spec, port int) {
+	p := strconv.Itoa(port)
+	s.Rules = []netfilter.Rule{
+		{Chain: "OUTPUT", Match: []string{"-p", "tcp", "--dport", p}, Jump: "DROP"},
+		{Chain: "INPUT", Match: []string{"-p", "tcp", "--sport", p}, Jump: "DROP"},
 	}
-	return f.Fault.Check()
-}
-
-// Inject implements fault.Fault.
-func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
-	if err := f.Check(); err != nil {
-		return err
+	s.What = fmt.Sprintf("TCP to and from the database port %d dropped", port)
+	s.Invalid = nil
+	if port < 1 || port > 65535 {
+		s.Invalid = fmt.Errorf("%s: database port %d is not a TCP port (1-65535)", Name, port)
 	}
-	return f.Fault.Inject(ctx, m)
 }
 
 // NewRepairer removes the partition's rules a dead run left behind.

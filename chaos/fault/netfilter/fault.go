@@ -31,6 +31,9 @@ type Spec struct {
 	// What says in words what the rules do ("TCP to and from port 3306
 	// dropped").
 	What string
+	// Invalid, when set, is why the fault package's own setting (a port,
+	// a share of packets) cannot be used: Check returns it first.
+	Invalid error
 }
 
 func (s Spec) validate() error {
@@ -75,6 +78,11 @@ type Option func(*Fault)
 // WithDocker replaces the docker CLI (tests).
 func WithDocker(d kindnode.Docker) Option { return func(f *Fault) { f.netns.Docker = d } }
 
+// WithSpec lets a fault package's own options (a port, a share of
+// packets) rewrite the spec New was given: its rules, its words and
+// whether the setting is valid.
+func WithSpec(edit func(*Spec)) Option { return func(f *Fault) { edit(&f.spec) } }
+
 // WithComment sets the iptables comment the rules carry (tests; by default
 // selfheal:<fault name>:<instant the fault was built, base 36 ms>).
 func WithComment(c string) Option { return func(f *Fault) { f.comment = c } }
@@ -98,6 +106,9 @@ func (f *Fault) Comment() string { return f.comment }
 
 // Check refuses a fault that could not be injected or found again.
 func (f *Fault) Check() error {
+	if f.spec.Invalid != nil {
+		return f.spec.Invalid
+	}
 	if err := f.spec.validate(); err != nil {
 		return err
 	}

@@ -8,12 +8,8 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes/fake"
-
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/fault/netfilter"
 	"github.com/selfheal/selfheal/chaos/fault/netfilter/netfiltertest"
 	"github.com/selfheal/selfheal/chaos/kube"
@@ -153,61 +149,41 @@ func TestCheckComment(t *testing.T) {
 	}
 }
 
-// marks is the engine's side of the fault: it keeps the order of what
-// happened, iptables commands included (through the node's log).
-type marks struct {
-	node     *netfiltertest.Node
-	breakErr error
-	order    []string
-	undos    []fault.Undo
-	injected []string
-	reverted []string
-}
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	if m.breakErr != nil {
-		return m.breakErr
-	}
-	m.undos = append(m.undos, u)
-	m.order = append(m.order, fmt.Sprintf("record %s (after %d iptables calls)", u.Params["pod"], len(m.node.Calls())))
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
-
-func pod(name, node string, phase corev1.PodPhase) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: types.UID("uid-" + name), Labels: map[string]string{"app": "wp"}},
-		Spec: corev1.PodSpec{NodeName: node}, Status: corev1.PodStatus{Phase: phase}}
-}
-
 // cluster is two WordPress pods (and a pending one, which is left alone)
 // on two nodes.
 func cluster() (*kube.Client, *netfiltertest.Node) {
-	cs := fake.NewClientset(pod("a", "w1", corev1.PodRunning), pod("b", "w2", corev1.PodRunning), pod("c", "", corev1.PodPending))
-	node := netfiltertest.New()
-	node.AddSandbox("w1", "uid-a", 101)
-	node.AddSandbox("w2", "uid-b", 202)
-	return &kube.Client{Kubernetes: cs}, node
+	return netfiltertest.Cluster("ns", map[string]string{"app": "wp"},
+		netfiltertest.Pod{Name: "a", Node: "w1", PID: 101}, netfiltertest.Pod{Name: "b", Node: "w2", PID: 202}, netfiltertest.Pod{Name: "c"})
 }
 
 var spec = netfilter.Spec{Name: "test-fault", Kind: "test-rules", Namespace: "ns", Selector: "app=wp", What: "port 3306 dropped",
 	Rules: []netfilter.Rule{drop3306, {Chain: "INPUT", Match: []string{"-p", "tcp", "--sport", "3306"}, Jump: "DROP"}}}
 
+// newFault is the spec's fault on the cluster's node, its rules carrying
+// comment.
+func newFault(c *kube.Client, node *netfiltertest.Node) *netfilter.Fault {
+	return netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment(comment))
+}
+
 func TestInjectRecordsEachPodBeforeBreakingIt(t *testing.T) {
 	c, node := cluster()
-	f := netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment(comment))
-	m := &marks{node: node}
+	f := newFault(c, node)
+	// The engine's side keeps the order of what happened, iptables
+	// commands included (through the node's log).
+	var order []string
+	m := &faulttest.Marks{OnRecord: func(u fault.Undo) {
+		order = append(order, fmt.Sprintf("record %s (after %d iptables calls)", u.Params["pod"], len(node.Calls())))
+	}}
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[record a (after 0 iptables calls) record b (after 2 iptables calls)]"; fmt.Sprint(m.order) != want {
-		t.Fatalf("order %q, want %s", m.order, want)
+	if want := "[record a (after 0 iptables calls) record b (after 2 iptables calls)]"; fmt.Sprint(order) != want {
+		t.Fatalf("order %q, want %s", order, want)
 	}
-	if len(m.injected) != 2 || len(node.Rules(101)) != 2 || len(node.Rules(202)) != 2 {
-		t.Fatalf("injected %q, rules %q %q", m.injected, node.Rules(101), node.Rules(202))
+	if len(m.Injections) != 2 || len(node.Rules(101)) != 2 || len(node.Rules(202)) != 2 {
+		t.Fatalf("injected %q, rules %q %q", m.Injections, node.Rules(101), node.Rules(202))
 	}
-	u := m.undos[0]
+	u := m.Undos[0]
 	if u.Kind != "test-rules" || u.Params["node"] != "w1" || u.Params["pod"] != "a" || u.Params["uid"] != "uid-a" || u.Params["comment"] != comment || u.Params["namespace"] != "ns" {
 		t.Errorf("undo %+v", u)
 	}
@@ -216,30 +192,30 @@ func TestInjectRecordsEachPodBeforeBreakingIt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(node.Rules(101))+len(node.Rules(202)) != 0 || len(m.reverted) != 2 {
-		t.Fatalf("after revert: rules %q %q, reverted %q", node.Rules(101), node.Rules(202), m.reverted)
+	if len(node.Rules(101))+len(node.Rules(202)) != 0 || len(m.Reverts) != 2 {
+		t.Fatalf("after revert: rules %q %q, reverted %q", node.Rules(101), node.Rules(202), m.Reverts)
 	}
 }
 
 func TestNothingBrokenWhenItCannotBeRecordedOrFound(t *testing.T) {
 	cases := []struct {
 		name  string
-		setup func(*netfiltertest.Node, *marks)
+		setup func(*netfiltertest.Node, *faulttest.Marks)
 		err   string
 	}{
-		{"record unwritable", func(_ *netfiltertest.Node, m *marks) { m.breakErr = errors.New("record unwritable") }, "record unwritable"},
+		{"record unwritable", func(_ *netfiltertest.Node, m *faulttest.Marks) { m.BreakErr = errors.New("record unwritable") }, "record unwritable"},
 		// The second pod's sandbox cannot be found: the first is not
 		// touched either.
-		{"a pod's namespace not found", func(n *netfiltertest.Node, _ *marks) { n.RemoveSandbox("w2", "uid-b") }, "nothing was changed"},
+		{"a pod's namespace not found", func(n *netfiltertest.Node, _ *faulttest.Marks) { n.RemoveSandbox("w2", "uid-b") }, "nothing was changed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c, node := cluster()
-			m := &marks{node: node}
+			m := &faulttest.Marks{}
 			tc.setup(node, m)
-			err := netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment(comment)).Inject(context.Background(), m)
-			if err == nil || !strings.Contains(err.Error(), tc.err) || len(node.Calls()) != 0 || len(m.injected) != 0 {
-				t.Fatalf("err %v, iptables %q, injected %q; want %q and nothing changed", err, node.Calls(), m.injected, tc.err)
+			err := newFault(c, node).Inject(context.Background(), m)
+			if err == nil || !strings.Contains(err.Error(), tc.err) || len(node.Calls()) != 0 || len(m.Injections) != 0 {
+				t.Fatalf("err %v, iptables %q, injected %q; want %q and nothing changed", err, node.Calls(), m.Injections, tc.err)
 			}
 		})
 	}
@@ -255,16 +231,16 @@ func TestBadInputRefusedBeforeAnything(t *testing.T) {
 	for name, s := range cases {
 		t.Run(name, func(t *testing.T) {
 			c, node := cluster()
-			m := &marks{node: node}
-			if err := netfilter.New(c, s, netfilter.WithDocker(node.Docker)).Inject(context.Background(), m); err == nil || len(m.undos) != 0 {
-				t.Fatalf("err %v undos %v", err, m.undos)
+			m := &faulttest.Marks{}
+			if err := netfilter.New(c, s, netfilter.WithDocker(node.Docker)).Inject(context.Background(), m); err == nil || len(m.Undos) != 0 {
+				t.Fatalf("err %v undos %v", err, m.Undos)
 			}
 		})
 	}
 	c, node := cluster()
-	m := &marks{node: node}
-	if err := netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment("selfheal:with space")).Inject(context.Background(), m); err == nil || len(m.undos) != 0 {
-		t.Fatalf("bad comment: err %v undos %v", err, m.undos)
+	m := &faulttest.Marks{}
+	if err := netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment("selfheal:with space")).Inject(context.Background(), m); err == nil || len(m.Undos) != 0 {
+		t.Fatalf("bad comment: err %v undos %v", err, m.Undos)
 	}
 }
 
@@ -273,10 +249,10 @@ func TestBadInputRefusedBeforeAnything(t *testing.T) {
 func TestRevertAfterPartialInject(t *testing.T) {
 	c, node := cluster()
 	node.FailAdd(202, 2)
-	f := netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment(comment))
-	m := &marks{node: node}
-	if err := f.Inject(context.Background(), m); err == nil || len(m.injected) != 1 || len(m.undos) != 2 {
-		t.Fatalf("err %v injected %q undos %d; want a failure after pod a, both recorded", err, m.injected, len(m.undos))
+	f := newFault(c, node)
+	m := &faulttest.Marks{}
+	if err := f.Inject(context.Background(), m); err == nil || len(m.Injections) != 1 || len(m.Undos) != 2 {
+		t.Fatalf("err %v injected %q undos %d; want a failure after pod a, both recorded", err, m.Injections, len(m.Undos))
 	}
 	node.ResetCalls()
 	if err := f.Revert(context.Background(), m); err != nil {
@@ -299,9 +275,9 @@ func TestRevertAfterPartialInject(t *testing.T) {
 
 func TestRevertWithoutInjectDoesNothing(t *testing.T) {
 	c, node := cluster()
-	m := &marks{node: node}
-	if err := netfilter.New(c, spec, netfilter.WithDocker(node.Docker)).Revert(context.Background(), m); err != nil || len(node.Calls()) != 0 || len(m.reverted) != 0 {
-		t.Fatalf("err %v calls %q reverted %q", err, node.Calls(), m.reverted)
+	m := &faulttest.Marks{}
+	if err := netfilter.New(c, spec, netfilter.WithDocker(node.Docker)).Revert(context.Background(), m); err != nil || len(node.Calls()) != 0 || len(m.Reverts) != 0 {
+		t.Fatalf("err %v calls %q reverted %q", err, node.Calls(), m.Reverts)
 	}
 }
 
@@ -309,8 +285,8 @@ func TestRevertWithoutInjectDoesNothing(t *testing.T) {
 // says so and does not fail.
 func TestRevertWhenAPodWasRecreated(t *testing.T) {
 	c, node := cluster()
-	f := netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment(comment))
-	m := &marks{node: node}
+	f := newFault(c, node)
+	m := &faulttest.Marks{}
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -319,8 +295,8 @@ func TestRevertWhenAPodWasRecreated(t *testing.T) {
 	if err := f.Revert(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.reverted) != 2 || !strings.Contains(m.reverted[0], "created anew") || !strings.Contains(m.reverted[0], "nothing to remove") {
-		t.Fatalf("reverted %q", m.reverted)
+	if len(m.Reverts) != 2 || !strings.Contains(m.Reverts[0], "created anew") || !strings.Contains(m.Reverts[0], "nothing to remove") {
+		t.Fatalf("reverted %q", m.Reverts)
 	}
 	for _, call := range node.Calls() {
 		if strings.HasPrefix(call, "w1 103") {
@@ -339,7 +315,7 @@ func TestRevertRetriesWhatItCouldNotReach(t *testing.T) {
 		return node.Docker(ctx, args...)
 	}
 	f := netfilter.New(c, spec, netfilter.WithDocker(docker), netfilter.WithComment(comment))
-	m := &marks{node: node}
+	m := &faulttest.Marks{}
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -364,22 +340,22 @@ func TestRevertRetriesWhatItCouldNotReach(t *testing.T) {
 
 func TestRepairerFromTheUndoAlone(t *testing.T) {
 	c, node := cluster()
-	f := netfilter.New(c, spec, netfilter.WithDocker(node.Docker), netfilter.WithComment(comment))
-	m := &marks{node: node}
+	f := newFault(c, node)
+	m := &faulttest.Marks{}
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	// A new process: only the records and the cluster.
 	r := netfilter.NewRepairer("test-rules", node.Docker, time.Minute)
-	did, err := r.Repair(context.Background(), m.undos[0])
+	did, err := r.Repair(context.Background(), m.Undos[0])
 	if err != nil || !strings.Contains(did, "removed 2 rule(s)") || len(node.Rules(101)) != 0 || len(node.Rules(202)) != 2 {
 		t.Fatalf("did %q err %v rules %q %q", did, err, node.Rules(101), node.Rules(202))
 	}
-	if did, err := r.Repair(context.Background(), m.undos[0]); err != nil || did != "" {
+	if did, err := r.Repair(context.Background(), m.Undos[0]); err != nil || did != "" {
 		t.Fatalf("already repaired: did %q err %v", did, err)
 	}
 	node.RemoveSandbox("w2", "uid-b")
-	did, err = r.Repair(context.Background(), m.undos[1])
+	did, err = r.Repair(context.Background(), m.Undos[1])
 	if err != nil || !strings.Contains(did, "nothing to remove") {
 		t.Fatalf("pod gone: did %q err %v", did, err)
 	}
@@ -387,7 +363,7 @@ func TestRepairerFromTheUndoAlone(t *testing.T) {
 		t.Error("a record without pod, uid or comment was accepted")
 	}
 	down := netfilter.NewRepairer("test-rules", func(context.Context, ...string) (string, error) { return "", errors.New("docker down") }, time.Minute)
-	if _, err := down.Repair(context.Background(), m.undos[0]); err == nil {
+	if _, err := down.Repair(context.Background(), m.Undos[0]); err == nil {
 		t.Error("a repair that could not reach the node reported success")
 	}
 }

@@ -15,7 +15,6 @@
 package packetloss
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -42,65 +41,35 @@ const RepairKind = "packet-loss-rules"
 // worse than any network a site should run on (1% already hurts).
 const DefaultProbability = 0.1
 
-// Fault is the packet loss.
-type Fault struct {
-	*netfilter.Fault
-	p float64
-}
-
-type config struct {
-	p    float64
-	opts []netfilter.Option
-}
-
-// Option configures the fault.
-type Option func(*config)
+// Option configures the fault: WithProbability, or netfilter's options
+// (netfilter.WithDocker, netfilter.WithComment: tests).
+type Option = netfilter.Option
 
 // WithProbability sets the share of packets dropped, above 0 and below 1.
-func WithProbability(p float64) Option { return func(c *config) { c.p = p } }
-
-// WithDocker replaces the docker CLI (tests).
-func WithDocker(d kindnode.Docker) Option {
-	return func(c *config) { c.opts = append(c.opts, netfilter.WithDocker(d)) }
-}
-
-// WithComment sets the iptables comment of the rule (tests).
-func WithComment(s string) Option {
-	return func(c *config) { c.opts = append(c.opts, netfilter.WithComment(s)) }
+func WithProbability(p float64) Option {
+	return netfilter.WithSpec(func(s *netfilter.Spec) { lose(s, p) })
 }
 
 // New drops a share of the packets to every running pod matching selector
 // in namespace.
-func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	cfg := config{p: DefaultProbability}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	spec := netfilter.Spec{
-		Name: Name, Kind: RepairKind, Namespace: namespace, Selector: selector,
-		Rules: []netfilter.Rule{{Chain: "INPUT",
-			Match: []string{"!", "-i", "lo", "-m", "statistic", "--mode", "random", "--probability", strconv.FormatFloat(cfg.p, 'f', -1, 64)},
-			Jump:  "DROP"}},
-		What: fmt.Sprintf("%.4g%% of the packets arriving dropped at random", cfg.p*100),
-	}
-	return &Fault{Fault: netfilter.New(c, spec, cfg.opts...), p: cfg.p}
+func New(c *kube.Client, namespace, selector string, opts ...Option) *netfilter.Fault {
+	spec := netfilter.Spec{Name: Name, Kind: RepairKind, Namespace: namespace, Selector: selector}
+	lose(&spec, DefaultProbability)
+	return netfilter.New(c, spec, opts...)
 }
 
-// Check refuses a share that is not one, before anything is changed: 0
-// would test nothing, 1 is a partition.
-func (f *Fault) Check() error {
-	if !(f.p > 0 && f.p < 1) {
-		return fmt.Errorf("%s: probability %v must be above 0 and below 1", Name, f.p)
+// lose sets the rule and words that drop the share p, and refuses a
+// share that is not one, before anything is changed: 0 would test
+// nothing, 1 is a partition.
+func lose(s *netfilter.Spec, p float64) {
+	s.Rules = []netfilter.Rule{{Chain: "INPUT",
+		Match: []string{"!", "-i", "lo", "-m", "statistic", "--mode", "random", "--probability", strconv.FormatFloat(p, 'f', -1, 64)},
+		Jump:  "DROP"}}
+	s.What = fmt.Sprintf("%.4g%% of the packets arriving dropped at random", p*100)
+	s.Invalid = nil
+	if !(p > 0 && p < 1) {
+		s.Invalid = fmt.Errorf("%s: probability %v must be above 0 and below 1", Name, p)
 	}
-	return f.Fault.Check()
-}
-
-// Inject implements fault.Fault.
-func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
-	if err := f.Check(); err != nil {
-		return err
-	}
-	return f.Fault.Inject(ctx, m)
 }
 
 // NewRepairer removes the loss rules a dead run left behind.

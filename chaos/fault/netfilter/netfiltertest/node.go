@@ -7,6 +7,10 @@
 // format, the deletions by specification and by position, were checked
 // against the kind node image's iptables v1.8.9 (nf_tables) in a
 // throwaway container with no network, on this machine's kernel.
+//
+// Cluster puts pods on a fake API server beside such a node; WordPress is
+// the scene the network fault packages are tested on, and Shared the
+// checks every fault built on chaos/fault/netfilter must pass there.
 package netfiltertest
 
 import (
