@@ -10,28 +10,9 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
-
-type marks struct {
-	log      *[]string
-	breakErr error
-	undos    []fault.Undo
-	injected []string
-	reverted []string
-}
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	if m.breakErr != nil {
-		return m.breakErr
-	}
-	m.undos = append(m.undos, u)
-	*m.log = append(*m.log, "record "+u.Params["node"]+" "+u.Params["container"]+" "+u.Params["pid"])
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
 
 const cp = "c-control-plane"
 
@@ -126,6 +107,14 @@ func (n *node) ready(context.Context) error {
 	return errors.New("connection refused")
 }
 
+// marks is the engine's side; the record goes to the node's log so that
+// its order against the kill shows.
+func (n *node) marks() *faulttest.Marks {
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) {
+		n.log = append(n.log, "record "+u.Params["node"]+" "+u.Params["container"]+" "+u.Params["pid"])
+	}}
+}
+
 func (n *node) fault(list []kindnode.Node) *Fault {
 	return New(nil, "c", WithDocker(n.docker), WithReady(n.ready), WithPoll(5*time.Millisecond), WithBound(300*time.Millisecond),
 		WithNodes(func(context.Context) ([]kindnode.Node, error) { return list, nil }))
@@ -137,14 +126,14 @@ func TestInjectRecordsBeforeTheKillAndRevertWaitsForTheNewAPIServer(t *testing.T
 	// The stopping API server still answers while it drains: only the
 	// new one's answer counts.
 	f := n.fault(nodes)
-	m := &marks{log: &n.log}
+	m := n.marks()
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[record c-control-plane old 572 ctr -n k8s.io task kill -s SIGTERM old]"; fmt.Sprint(n.log) != want || len(m.injected) != 1 {
-		t.Fatalf("log %v injected %v; want %s", n.log, m.injected, want)
+	if want := "[record c-control-plane old 572 ctr -n k8s.io task kill -s SIGTERM old]"; fmt.Sprint(n.log) != want || len(m.Injections) != 1 {
+		t.Fatalf("log %v injected %v; want %s", n.log, m.Injections, want)
 	}
-	if u := m.undos[0]; u.Kind != RepairKind || u.Params["node"] != cp {
+	if u := m.Undos[0]; u.Kind != RepairKind || u.Params["node"] != cp {
 		t.Errorf("undo %+v", u)
 	}
 	for range 2 { // idempotent
@@ -152,8 +141,8 @@ func TestInjectRecordsBeforeTheKillAndRevertWaitsForTheNewAPIServer(t *testing.T
 			t.Fatal(err)
 		}
 	}
-	if len(m.reverted) != 1 || !strings.Contains(m.reverted[0], "answers /readyz again (PID 900)") {
-		t.Fatalf("reverted %v; want one revert naming the new API server", m.reverted)
+	if len(m.Reverts) != 1 || !strings.Contains(m.Reverts[0], "answers /readyz again (PID 900)") {
+		t.Fatalf("reverted %v; want one revert naming the new API server", m.Reverts)
 	}
 	if len(n.log) != 2 {
 		t.Errorf("log %v: nothing but the kill may be done to the node", n.log)
@@ -182,17 +171,18 @@ func TestRefusedEarly(t *testing.T) {
 			if tt.noTask {
 				n.running["old"] = false
 			}
-			m := &marks{log: &n.log, breakErr: tt.breakErr}
+			m := n.marks()
+			m.BreakErr = tt.breakErr
 			err := n.fault(tt.nodes).Inject(context.Background(), m)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want %q", err, tt.want)
 			}
-			if len(n.log) > 0 || len(m.injected) > 0 {
-				t.Fatalf("log %v injected %v: nothing may be stopped", n.log, m.injected)
+			if len(n.log) > 0 || len(m.Injections) > 0 {
+				t.Fatalf("log %v injected %v: nothing may be stopped", n.log, m.Injections)
 			}
 		})
 	}
-	if err := New(nil, "c").Inject(context.Background(), &marks{}); err == nil || !strings.Contains(err.Error(), "/readyz") {
+	if err := New(nil, "c").Inject(context.Background(), &faulttest.Marks{}); err == nil || !strings.Contains(err.Error(), "/readyz") {
 		t.Errorf("err %v: a fault that cannot await the API server's return must refuse", err)
 	}
 }
@@ -200,9 +190,9 @@ func TestRefusedEarly(t *testing.T) {
 func TestRevertAfterAPartialOrNoInject(t *testing.T) {
 	t.Run("no inject", func(t *testing.T) {
 		n := newNode()
-		m := &marks{log: &n.log}
-		if err := n.fault(nodes).Revert(context.Background(), m); err != nil || len(n.log) > 0 || len(m.reverted) > 0 {
-			t.Fatalf("err %v log %v reverted %v", err, n.log, m.reverted)
+		m := n.marks()
+		if err := n.fault(nodes).Revert(context.Background(), m); err != nil || len(n.log) > 0 || len(m.Reverts) > 0 {
+			t.Fatalf("err %v log %v reverted %v", err, n.log, m.Reverts)
 		}
 	})
 	t.Run("kill failed", func(t *testing.T) {
@@ -211,12 +201,12 @@ func TestRevertAfterAPartialOrNoInject(t *testing.T) {
 		n := newNode()
 		n.killFails = true
 		f := n.fault(nodes)
-		m := &marks{log: &n.log}
-		if err := f.Inject(context.Background(), m); err == nil || len(m.injected) > 0 {
-			t.Fatalf("err %v injected %v", err, m.injected)
+		m := n.marks()
+		if err := f.Inject(context.Background(), m); err == nil || len(m.Injections) > 0 {
+			t.Fatalf("err %v injected %v", err, m.Injections)
 		}
-		if err := f.Revert(context.Background(), m); err != nil || len(m.reverted) != 1 || !strings.Contains(m.reverted[0], "PID 572") {
-			t.Fatalf("err %v reverted %v", err, m.reverted)
+		if err := f.Revert(context.Background(), m); err != nil || len(m.Reverts) != 1 || !strings.Contains(m.Reverts[0], "PID 572") {
+			t.Fatalf("err %v reverted %v", err, m.Reverts)
 		}
 	})
 }
@@ -236,7 +226,7 @@ func TestRevertSaysWhatIsWrongAfterTheBound(t *testing.T) {
 			n := newNode()
 			tt.setup(n)
 			f := n.fault(nodes)
-			m := &marks{log: &n.log}
+			m := n.marks()
 			if err := f.Inject(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
@@ -244,8 +234,8 @@ func TestRevertSaysWhatIsWrongAfterTheBound(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "is not back") {
 				t.Fatalf("err %v, want %q", err, tt.wantErr)
 			}
-			if len(m.reverted) > 0 {
-				t.Errorf("reverted %v: an API server that is not back is not reverted", m.reverted)
+			if len(m.Reverts) > 0 {
+				t.Errorf("reverted %v: an API server that is not back is not reverted", m.Reverts)
 			}
 		})
 	}

@@ -17,29 +17,9 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
-
-// marks is the engine's side: it keeps the order of what the fault did.
-type marks struct {
-	log      *[]string
-	breakErr error
-	undos    []fault.Undo
-	injected []string
-	reverted []string
-}
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	if m.breakErr != nil {
-		return m.breakErr
-	}
-	m.undos = append(m.undos, u)
-	*m.log = append(*m.log, "record "+u.Params["replicas"])
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
 
 // cluster is a fake API server with a CoreDNS Deployment whose scale
 // subresource works as the real one does (the fake clientset's tracker
@@ -126,6 +106,12 @@ func coredns(replicas int32) *appsv1.Deployment {
 	return d
 }
 
+// marks is the engine's side; the record goes to the cluster's log so
+// that its order against the scale shows.
+func (c *cluster) marks() *faulttest.Marks {
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) { c.log = append(c.log, "record "+u.Params["replicas"]) }}
+}
+
 func (c *cluster) fault() *Fault {
 	return New(&kube.Client{Kubernetes: c.cs}, WithPoll(10*time.Millisecond), WithReadyTimeout(300*time.Millisecond))
 }
@@ -141,16 +127,16 @@ func (c *cluster) replicas(t *testing.T) int32 {
 func TestInjectRecordsBeforeScalingAndRevertPutsTheCountBack(t *testing.T) {
 	c := newCluster(t, 2)
 	f := c.fault()
-	m := &marks{log: &c.log}
+	m := c.marks()
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	// The record comes before the scale: a run killed right after it must
 	// leave what it takes to scale back.
-	if want := "[record 2 scale 0]"; fmt.Sprint(c.log) != want || len(m.injected) != 1 || c.replicas(t) != 0 {
-		t.Fatalf("log %v injected %v replicas %d; want %s", c.log, m.injected, c.replicas(t), want)
+	if want := "[record 2 scale 0]"; fmt.Sprint(c.log) != want || len(m.Injections) != 1 || c.replicas(t) != 0 {
+		t.Fatalf("log %v injected %v replicas %d; want %s", c.log, m.Injections, c.replicas(t), want)
 	}
-	u := m.undos[0]
+	u := m.Undos[0]
 	if u.Kind != RepairKind || u.Params["namespace"] != Namespace || u.Params["deployment"] != "coredns" {
 		t.Errorf("undo %+v", u)
 	}
@@ -159,8 +145,8 @@ func TestInjectRecordsBeforeScalingAndRevertPutsTheCountBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if fmt.Sprint(c.log) != "[record 2 scale 0 scale 2]" || len(m.reverted) != 1 || c.replicas(t) != 2 {
-		t.Fatalf("log %v reverted %v replicas %d", c.log, m.reverted, c.replicas(t))
+	if fmt.Sprint(c.log) != "[record 2 scale 0 scale 2]" || len(m.Reverts) != 1 || c.replicas(t) != 2 {
+		t.Fatalf("log %v reverted %v replicas %d", c.log, m.Reverts, c.replicas(t))
 	}
 }
 
@@ -183,17 +169,17 @@ func TestRevertAfterAPartialOrNoInject(t *testing.T) {
 			c := newCluster(t, 2)
 			c.failScale = tt.failScale
 			f := c.fault()
-			m := &marks{log: &c.log}
+			m := c.marks()
 			if tt.inject {
-				if err := f.Inject(context.Background(), m); err == nil || len(m.injected) != 0 {
-					t.Fatalf("inject: err %v injected %v; want the failed scale reported and no injection", err, m.injected)
+				if err := f.Inject(context.Background(), m); err == nil || len(m.Injections) != 0 {
+					t.Fatalf("inject: err %v injected %v; want the failed scale reported and no injection", err, m.Injections)
 				}
 			}
 			if err := f.Revert(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
-			if fmt.Sprint(c.log) != tt.wantLog || len(m.reverted) != tt.wantReverted || c.replicas(t) != 2 {
-				t.Fatalf("log %v reverted %v replicas %d; want %s, %d reverts, 2 replicas", c.log, m.reverted, c.replicas(t), tt.wantLog, tt.wantReverted)
+			if fmt.Sprint(c.log) != tt.wantLog || len(m.Reverts) != tt.wantReverted || c.replicas(t) != 2 {
+				t.Fatalf("log %v reverted %v replicas %d; want %s, %d reverts, 2 replicas", c.log, m.Reverts, c.replicas(t), tt.wantLog, tt.wantReverted)
 			}
 		})
 	}
@@ -218,13 +204,14 @@ func TestRefusedEarly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCluster(t, tt.replicas, tt.objs...)
-			m := &marks{log: &c.log, breakErr: tt.breakErr}
+			m := c.marks()
+			m.BreakErr = tt.breakErr
 			err := c.fault().Inject(context.Background(), m)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want %q", err, tt.want)
 			}
-			if len(c.log) > 0 || len(m.injected) > 0 {
-				t.Fatalf("log %v injected %v: nothing may be scaled", c.log, m.injected)
+			if len(c.log) > 0 || len(m.Injections) > 0 {
+				t.Fatalf("log %v injected %v: nothing may be scaled", c.log, m.Injections)
 			}
 		})
 	}
@@ -233,7 +220,7 @@ func TestRefusedEarly(t *testing.T) {
 func TestRevertSaysWhenCoreDNSIsNotReadyAndTriesAgain(t *testing.T) {
 	c := newCluster(t, 2)
 	f := c.fault()
-	m := &marks{log: &c.log}
+	m := c.marks()
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -253,8 +240,8 @@ func TestRevertSaysWhenCoreDNSIsNotReadyAndTriesAgain(t *testing.T) {
 	if err := f.Revert(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(c.log) != "[record 2 scale 0 scale 2]" || len(m.reverted) != 1 {
-		t.Fatalf("log %v reverted %v: the count is put back once", c.log, m.reverted)
+	if fmt.Sprint(c.log) != "[record 2 scale 0 scale 2]" || len(m.Reverts) != 1 {
+		t.Fatalf("log %v reverted %v: the count is put back once", c.log, m.Reverts)
 	}
 }
 

@@ -15,21 +15,9 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
-
-type marks struct {
-	undos    []fault.Undo
-	injected []string
-}
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	m.undos = append(m.undos, u)
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(string)     {}
-func (m *marks) Logf(string, ...any) {}
 
 func TestEvictsInTurnHonouringThePDB(t *testing.T) {
 	cs := fake.NewClientset(
@@ -53,18 +41,18 @@ func TestEvictsInTurnHonouringThePDB(t *testing.T) {
 		return true, nil, nil
 	})
 	f := New(&kube.Client{Kubernetes: cs}, "ns", "app=wp", WithRetry(10*time.Millisecond))
-	m := &marks{}
+	m := &faulttest.Marks{}
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(attempts, " "); got != "wp-a wp-b wp-b wp-b" {
 		t.Errorf("eviction attempts %q, want wp-a then wp-b three times", got)
 	}
-	if len(m.injected) != 2 || !strings.Contains(m.injected[1], "after 2 refusal(s)") {
-		t.Errorf("injections %q", m.injected)
+	if len(m.Injections) != 2 || !strings.Contains(m.Injections[1], "after 2 refusal(s)") {
+		t.Errorf("injections %q", m.Injections)
 	}
-	if len(m.undos) != 1 || m.undos[0].Params["selector"] != "app=wp" {
-		t.Errorf("undos %+v, want one naming the pods before the first eviction", m.undos)
+	if len(m.Undos) != 1 || m.Undos[0].Params["selector"] != "app=wp" {
+		t.Errorf("undos %+v, want one naming the pods before the first eviction", m.Undos)
 	}
 	if notes := f.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "wp-b 2 time(s)") {
 		t.Errorf("notes %q", notes)
@@ -81,7 +69,7 @@ func TestGivesUpAfterTimeoutAndNeverForces(t *testing.T) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "db-0", nil)
 	})
 	f := New(&kube.Client{Kubernetes: cs}, "ns", "app=db", WithRetry(5*time.Millisecond), WithTimeout(50*time.Millisecond))
-	err := f.Inject(context.Background(), &marks{})
+	err := f.Inject(context.Background(), &faulttest.Marks{})
 	if err == nil || !strings.Contains(err.Error(), "refused it for 50ms") {
 		t.Fatalf("err = %v", err)
 	}

@@ -15,21 +15,9 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
-
-type marks struct {
-	undos    []fault.Undo
-	reverted []string
-}
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	m.undos = append(m.undos, u)
-	return nil
-}
-func (m *marks) Injected(string)     {}
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
 
 // The roll reads and sets the image of whichever kind of workload runs
 // WordPress, and Revert puts the first image back on that same object.
@@ -58,12 +46,12 @@ func TestImageOfEveryKind(t *testing.T) {
 				t.Fatalf("after setImage the %s runs %q, want wp:2", tt.kind, img)
 			}
 			f.from = "wp:1"
-			m := &marks{}
+			m := &faulttest.Marks{}
 			if err := f.Revert(ctx, m); err != nil {
 				t.Fatal(err)
 			}
-			if img, _ := f.image(ctx); img != "wp:1" || len(m.reverted) != 1 {
-				t.Errorf("after Revert the %s runs %q (%d revert marks), want wp:1 and one mark", tt.kind, img, len(m.reverted))
+			if img, _ := f.image(ctx); img != "wp:1" || len(m.Reverts) != 1 {
+				t.Errorf("after Revert the %s runs %q (%d revert marks), want wp:1 and one mark", tt.kind, img, len(m.Reverts))
 			}
 		})
 	}
@@ -102,18 +90,18 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 func TestRecordsTheOriginalImageBeforeRolling(t *testing.T) {
 	cs := fake.NewClientset(deploymentOn("wp:1"))
 	var patchedAfterRecord bool
-	m := &marks{}
+	m := &faulttest.Marks{}
 	f := New(&kube.Client{Kubernetes: cs}, "ns", "wordpress", "wordpress", "wp:2")
 	// Stop the fault after its first roll: the order is what is tested.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		patchedAfterRecord = len(m.undos) == 1
+		patchedAfterRecord = len(m.Undos) == 1
 		cancel()
 		return false, nil, nil
 	})
 	f.Inject(ctx, m)
-	if !patchedAfterRecord || m.undos[0].Params["image"] != "wp:1" || m.undos[0].Params["kind"] != kube.KindDeployment {
-		t.Fatalf("undos %+v, patched after the record %v", m.undos, patchedAfterRecord)
+	if !patchedAfterRecord || m.Undos[0].Params["image"] != "wp:1" || m.Undos[0].Params["kind"] != kube.KindDeployment {
+		t.Fatalf("undos %+v, patched after the record %v", m.Undos, patchedAfterRecord)
 	}
 }

@@ -13,32 +13,16 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
-// marks is the engine's side: it keeps the order of what the fault did.
-type marks struct {
-	log      *[]string
-	breakErr error
-	undos    []fault.Undo
-	injected []string
-	reverted []string
+// marks is the engine's side; the record goes to log so that its order
+// against the docker calls shows.
+func marks(log *[]string) *faulttest.Marks {
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) { *log = append(*log, "record "+u.Params["container"]) }}
 }
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	if m.breakErr != nil {
-		return m.breakErr
-	}
-	m.undos = append(m.undos, u)
-	if m.log != nil {
-		*m.log = append(*m.log, "record "+u.Params["container"])
-	}
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
 
 func pod(name, app, node string) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{"app": app}}, Spec: corev1.PodSpec{NodeName: node}}
@@ -101,7 +85,7 @@ func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
 			var log []string
 			d := newDocker(&log)
 			f := newFault(d, tt.pods...)
-			m := &marks{log: &log}
+			m := marks(&log)
 			err := f.Inject(context.Background(), m)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || len(log) > 0 {
@@ -114,11 +98,11 @@ func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
 			}
 			// The record comes before the halt: a run killed right after
 			// the halt must leave a record behind.
-			if want := []string{"record " + tt.want, "stop " + tt.want}; fmt.Sprint(log) != fmt.Sprint(want) || len(m.injected) != 1 {
-				t.Fatalf("log %v injected %v; want %v", log, m.injected, want)
+			if want := []string{"record " + tt.want, "stop " + tt.want}; fmt.Sprint(log) != fmt.Sprint(want) || len(m.Injections) != 1 {
+				t.Fatalf("log %v injected %v; want %v", log, m.Injections, want)
 			}
-			if m.undos[0].Kind != RepairKind {
-				t.Errorf("undo %+v", m.undos[0])
+			if m.Undos[0].Kind != RepairKind {
+				t.Errorf("undo %+v", m.Undos[0])
 			}
 			if err := f.Revert(context.Background(), m); err != nil {
 				t.Fatal(err)
@@ -126,8 +110,8 @@ func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
 			if err := f.Revert(context.Background(), m); err != nil { // idempotent
 				t.Fatal(err)
 			}
-			if fmt.Sprint(log) != fmt.Sprint([]string{"record " + tt.want, "stop " + tt.want, "start " + tt.want}) || len(m.reverted) != 1 {
-				t.Fatalf("log %v reverted %v", log, m.reverted)
+			if fmt.Sprint(log) != fmt.Sprint([]string{"record " + tt.want, "stop " + tt.want, "start " + tt.want}) || len(m.Reverts) != 1 {
+				t.Fatalf("log %v reverted %v", log, m.Reverts)
 			}
 		})
 	}
@@ -136,7 +120,7 @@ func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
 func TestNoHaltWithoutARecord(t *testing.T) {
 	var log []string
 	f := newFault(newDocker(&log), pod("wp-a", "wp", "c-worker"))
-	err := f.Inject(context.Background(), &marks{breakErr: errors.New("record unwritable")})
+	err := f.Inject(context.Background(), &faulttest.Marks{BreakErr: errors.New("record unwritable")})
 	if err == nil || len(log) > 0 {
 		t.Fatalf("err %v, docker calls %v: a fault that cannot be recorded must not be injected", err, log)
 	}
@@ -144,7 +128,7 @@ func TestNoHaltWithoutARecord(t *testing.T) {
 
 func TestRevertWithoutInjectDoesNothing(t *testing.T) {
 	var log []string
-	if err := newFault(newDocker(&log)).Revert(context.Background(), &marks{}); err != nil || len(log) > 0 {
+	if err := newFault(newDocker(&log)).Revert(context.Background(), &faulttest.Marks{}); err != nil || len(log) > 0 {
 		t.Fatalf("err %v docker %v", err, log)
 	}
 }

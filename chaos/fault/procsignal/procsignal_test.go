@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
 
@@ -28,26 +29,11 @@ const (
 	pid   = 2084
 )
 
-// marks is the engine's side: it keeps the order of what the fault did.
-type marks struct {
-	log      *[]string
-	breakErr error
-	undos    []fault.Undo
-	injected []string
-	reverted []string
+// marks is the engine's side; the record goes to log so that its order
+// against the signals shows.
+func marks(log *[]string) *faulttest.Marks {
+	return &faulttest.Marks{OnRecord: func(u fault.Undo) { *log = append(*log, "record "+u.Kind+" "+u.Params["pid"]) }}
 }
-
-func (m *marks) Breaking(_ context.Context, u fault.Undo) error {
-	if m.breakErr != nil {
-		return m.breakErr
-	}
-	m.undos = append(m.undos, u)
-	*m.log = append(*m.log, "record "+u.Kind+" "+u.Params["pid"])
-	return nil
-}
-func (m *marks) Injected(d string)   { m.injected = append(m.injected, d) }
-func (m *marks) Reverted(d string)   { m.reverted = append(m.reverted, d) }
-func (m *marks) Logf(string, ...any) {}
 
 // proc is a process of the fake node: the container its cgroup names and
 // its state letter.
@@ -151,22 +137,22 @@ func TestInjectRecordsTheProcessBeforeSignalling(t *testing.T) {
 		t.Run(tc.sig, func(t *testing.T) {
 			var log []string
 			n := newNode(&log)
-			m := &marks{log: &log}
+			m := marks(&log)
 			if err := newFault(tc.mode, n, mysqlPod()).Inject(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
 			// The record comes before the signal: a run killed right
 			// after a SIGSTOP must leave what it takes to resume it.
-			if want := fmt.Sprint([]string{"record " + tc.kind + " 2084", "SIG" + tc.sig + " 2084"}); fmt.Sprint(log) != want || len(m.injected) != 1 {
-				t.Fatalf("log %v injected %v; want %s", log, m.injected, want)
+			if want := fmt.Sprint([]string{"record " + tc.kind + " 2084", "SIG" + tc.sig + " 2084"}); fmt.Sprint(log) != want || len(m.Injections) != 1 {
+				t.Fatalf("log %v injected %v; want %s", log, m.Injections, want)
 			}
 			want := map[string]string{"namespace": "ns", "pod": "mysql-0", "container": "mysql", "pod-uid": "uid-1", "statefulset": "mysql",
 				"node": node, "container-id": cid, "pid": "2084"}
-			if fmt.Sprint(m.undos[0].Params) != fmt.Sprint(want) {
-				t.Errorf("undo params %v, want %v", m.undos[0].Params, want)
+			if fmt.Sprint(m.Undos[0].Params) != fmt.Sprint(want) {
+				t.Errorf("undo params %v, want %v", m.Undos[0].Params, want)
 			}
-			if !strings.Contains(m.injected[0], "S (sleeping)") {
-				t.Errorf("injected %q does not say what the process was", m.injected[0])
+			if !strings.Contains(m.Injections[0], "S (sleeping)") {
+				t.Errorf("injected %q does not say what the process was", m.Injections[0])
 			}
 		})
 	}
@@ -174,7 +160,7 @@ func TestInjectRecordsTheProcessBeforeSignalling(t *testing.T) {
 
 func TestNoSignalWithoutARecord(t *testing.T) {
 	var log []string
-	err := newFault(Stop, newNode(&log), mysqlPod()).Inject(context.Background(), &marks{log: &log, breakErr: errors.New("record unwritable")})
+	err := newFault(Stop, newNode(&log), mysqlPod()).Inject(context.Background(), &faulttest.Marks{BreakErr: errors.New("record unwritable")})
 	if err == nil || len(log) > 0 {
 		t.Fatalf("err %v, log %v: a fault that cannot be recorded must not be injected", err, log)
 	}
@@ -211,7 +197,7 @@ func TestRefusesWhatIsNotRunning(t *testing.T) {
 			if tt.node != nil {
 				tt.node(n)
 			}
-			m := &marks{log: &log}
+			m := marks(&log)
 			err := newFault(Stop, n, tt.pod).Inject(context.Background(), m)
 			if err == nil || !strings.Contains(err.Error(), tt.wants) || len(log) > 0 {
 				t.Fatalf("err %v log %v; want %q and nothing recorded or signalled", err, log, tt.wants)
@@ -252,7 +238,7 @@ func TestRevert(t *testing.T) {
 			var log []string
 			n := newNode(&log)
 			f := newFault(tt.mode, n, mysqlPod())
-			m := &marks{log: &log}
+			m := marks(&log)
 			if tt.inject {
 				if tt.failSignal {
 					n.failSignal = errors.New("docker exec: node unreachable")
@@ -269,8 +255,8 @@ func TestRevert(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if fmt.Sprint(log) != fmt.Sprint(tt.wantLog) || len(m.reverted) != tt.reverted {
-				t.Fatalf("log %v reverted %v; want %v and %d revert(s)", log, m.reverted, tt.wantLog, tt.reverted)
+			if fmt.Sprint(log) != fmt.Sprint(tt.wantLog) || len(m.Reverts) != tt.reverted {
+				t.Fatalf("log %v reverted %v; want %v and %d revert(s)", log, m.Reverts, tt.wantLog, tt.reverted)
 			}
 			if notes := f.Notes(); tt.note == "" && len(notes) > 0 || tt.note != "" && (len(notes) != 1 || !strings.Contains(notes[0], tt.note)) {
 				t.Errorf("notes %q, want one saying %q", notes, tt.note)
@@ -288,7 +274,7 @@ func TestRevertFailureIsRetried(t *testing.T) {
 	var log []string
 	n := newNode(&log)
 	f := newFault(Stop, n, mysqlPod())
-	m := &marks{log: &log}
+	m := marks(&log)
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -297,8 +283,8 @@ func TestRevertFailureIsRetried(t *testing.T) {
 		t.Fatal("a failed SIGCONT was reported as reverted")
 	}
 	n.failSignal = nil
-	if err := f.Revert(context.Background(), m); err != nil || len(m.reverted) != 1 {
-		t.Fatalf("err %v reverted %v", err, m.reverted)
+	if err := f.Revert(context.Background(), m); err != nil || len(m.Reverts) != 1 {
+		t.Fatalf("err %v reverted %v", err, m.Reverts)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
 
@@ -132,13 +133,6 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 	}
 }
 
-type marks struct{ err error }
-
-func (m *marks) Breaking(context.Context, fault.Undo) error { return m.err }
-func (m *marks) Injected(string)                            {}
-func (m *marks) Reverted(string)                            {}
-func (m *marks) Logf(string, ...any)                        {}
-
 func TestNoCorruptionWithoutARecord(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wp-config.php")
 	os.WriteFile(path, []byte(officialConfig), 0o644)
@@ -146,7 +140,7 @@ func TestNoCorruptionWithoutARecord(t *testing.T) {
 		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
 	f := New(&kube.Client{Kubernetes: fake.NewClientset(ready)}, "ns", "app=wp")
 	f.execFn = localExec(t, path, false)
-	if err := f.Inject(context.Background(), &marks{err: errors.New("record unwritable")}); err == nil {
+	if err := f.Inject(context.Background(), &faulttest.Marks{BreakErr: errors.New("record unwritable")}); err == nil {
 		t.Fatal("injected without a record")
 	}
 	if got, _ := os.ReadFile(path); string(got) != officialConfig {
