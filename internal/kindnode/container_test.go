@@ -6,6 +6,21 @@ import (
 	"testing"
 )
 
+// ctr is a fake docker CLI over a node's containerd: `ctr containers ls`
+// prints ids, any other command the task table; every call is kept.
+type ctr struct {
+	ids, tasks string
+	calls      [][]string
+}
+
+func (c *ctr) docker(_ context.Context, args ...string) (string, error) {
+	c.calls = append(c.calls, args)
+	if strings.Contains(strings.Join(args, " "), "containers ls") {
+		return c.ids, nil
+	}
+	return c.tasks, nil
+}
+
 func TestContainerPID(t *testing.T) {
 	const tasks = `TASK    PID     STATUS
 aaa     2084    RUNNING
@@ -27,15 +42,8 @@ ddd     917     PAUSED
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var calls [][]string
-			docker := func(_ context.Context, args ...string) (string, error) {
-				calls = append(calls, args)
-				if strings.Contains(strings.Join(args, " "), "containers ls") {
-					return tc.ids, nil
-				}
-				return tasks, nil
-			}
-			got, err := ContainerPID(context.Background(), docker, "n1", "ns", "mysql-0", "mysql")
+			node := &ctr{ids: tc.ids, tasks: tasks}
+			got, err := ContainerPID(context.Background(), node.docker, "n1", "ns", "mysql-0", "mysql")
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err %v, want %q", err, tc.err)
@@ -47,12 +55,12 @@ ddd     917     PAUSED
 			}
 			// The task names the container whose PID it is: the id a
 			// fault checks a PID against before it signals it again.
-			task, err := ContainerTask(context.Background(), docker, "n1", "ns", "mysql-0", "mysql")
+			task, err := ContainerTask(context.Background(), node.docker, "n1", "ns", "mysql-0", "mysql")
 			if err != nil || task.PID != tc.want || !strings.Contains(tasks, task.ID+" ") || !strings.Contains(tc.ids, task.ID) {
 				t.Fatalf("task %+v, %v; want PID %d of one of %q", task, err, tc.want, tc.ids)
 			}
-			if calls[0][0] != "exec" || calls[0][1] != "n1" || !strings.Contains(calls[0][len(calls[0])-1], `"io.kubernetes.pod.name"==mysql-0`) {
-				t.Errorf("first call %q", calls[0])
+			if first := node.calls[0]; first[0] != "exec" || first[1] != "n1" || !strings.Contains(first[len(first)-1], `"io.kubernetes.pod.name"==mysql-0`) {
+				t.Errorf("first call %q", first)
 			}
 		})
 	}

@@ -27,15 +27,8 @@ ccc     716     RUNNING
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var calls [][]string
-			docker := func(_ context.Context, args ...string) (string, error) {
-				calls = append(calls, args)
-				if strings.Contains(strings.Join(args, " "), "containers ls") {
-					return tc.ids, nil
-				}
-				return tasks, nil
-			}
-			got, err := SandboxPID(context.Background(), docker, "n1", "uid-1")
+			node := &ctr{ids: tc.ids, tasks: tasks}
+			got, err := SandboxPID(context.Background(), node.docker, "n1", "uid-1")
 			switch {
 			case tc.gone:
 				if !errors.Is(err, ErrNoSandbox) {
@@ -51,9 +44,10 @@ ccc     716     RUNNING
 			if err != nil || got != tc.want {
 				t.Fatalf("got %d, %v; want %d", got, err, tc.want)
 			}
-			filter := calls[0][len(calls[0])-1]
-			if calls[0][1] != "n1" || !strings.Contains(filter, `"io.kubernetes.pod.uid"==uid-1`) || !strings.Contains(filter, `"io.cri-containerd.kind"==sandbox`) {
-				t.Errorf("first call %q", calls[0])
+			first := node.calls[0]
+			filter := first[len(first)-1]
+			if first[1] != "n1" || !strings.Contains(filter, `"io.kubernetes.pod.uid"==uid-1`) || !strings.Contains(filter, `"io.cri-containerd.kind"==sandbox`) {
+				t.Errorf("first call %q", first)
 			}
 		})
 	}
