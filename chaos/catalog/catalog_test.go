@@ -23,8 +23,18 @@ func TestEveryFaultKindHasOneRepairer(t *testing.T) {
 		}
 		kinds = append(kinds, r.Kind())
 	}
-	for _, k := range []string{wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind, procsignal.KillKind, procsignal.StopKind} {
-		if !slices.Contains(kinds, k) {
+	wantRepairers(t, wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind, procsignal.KillKind, procsignal.StopKind)
+}
+
+// wantRepairers checks that the catalog repairs Undos of each kind.
+func wantRepairers(t *testing.T, kinds ...string) {
+	t.Helper()
+	var have []string
+	for _, r := range Repairers(&kube.Client{}) {
+		have = append(have, r.Kind())
+	}
+	for _, k := range kinds {
+		if !slices.Contains(have, k) {
 			t.Errorf("no repairer for %q", k)
 		}
 	}

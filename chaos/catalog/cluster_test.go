@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,13 +91,5 @@ func TestClusterScenariosRunAgainstEveryVariant(t *testing.T) {
 }
 
 func TestClusterFaultsHaveRepairers(t *testing.T) {
-	var kinds []string
-	for _, r := range Repairers(&kube.Client{}) {
-		kinds = append(kinds, r.Kind())
-	}
-	for _, k := range []string{dnsoutage.RepairKind, apiserver.RepairKind} {
-		if !slices.Contains(kinds, k) {
-			t.Errorf("no repairer for %q", k)
-		}
-	}
+	wantRepairers(t, dnsoutage.RepairKind, apiserver.RepairKind)
 }

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,13 +88,5 @@ func TestScaleAndDrainScenarios(t *testing.T) {
 }
 
 func TestScaleAndDrainHaveRepairers(t *testing.T) {
-	var kinds []string
-	for _, r := range Repairers(&kube.Client{}) {
-		kinds = append(kinds, r.Kind())
-	}
-	for _, k := range []string{scale.RepairKind, drain.RepairKind} {
-		if !slices.Contains(kinds, k) {
-			t.Errorf("no repairer for %q", k)
-		}
-	}
+	wantRepairers(t, scale.RepairKind, drain.RepairKind)
 }
