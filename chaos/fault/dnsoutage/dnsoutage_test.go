@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
@@ -42,41 +41,24 @@ func newCluster(t *testing.T, replicas int32, objs ...runtime.Object) *cluster {
 		objs = append(objs, coredns(replicas))
 	}
 	c := &cluster{cs: fake.NewClientset(objs...)}
-	deploys := appsv1.SchemeGroupVersion.WithResource("deployments")
-	c.cs.PrependReactor("get", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() != "scale" {
-			return false, nil, nil
-		}
-		obj, err := c.cs.Tracker().Get(deploys, a.GetNamespace(), a.(k8stesting.GetAction).GetName())
-		if err != nil {
-			return true, nil, err
-		}
-		d := obj.(*appsv1.Deployment)
-		return true, &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace}, Spec: autoscalingv1.ScaleSpec{Replicas: *d.Spec.Replicas}}, nil
-	})
-	c.cs.PrependReactor("update", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() != "scale" {
-			return false, nil, nil
-		}
-		sc := a.(k8stesting.UpdateAction).GetObject().(*autoscalingv1.Scale)
+	faulttest.Scales(c.cs, "", func(sc *autoscalingv1.Scale) (*autoscalingv1.Scale, error) {
 		if len(c.failScale) > 0 {
 			applied := c.failScale[0]
 			c.failScale = c.failScale[1:]
 			if !applied {
-				return true, nil, errors.New("scale refused")
+				return nil, errors.New("scale refused")
 			}
 			c.apply(t, sc)
-			return true, nil, errors.New("reply lost after the change")
+			return nil, errors.New("reply lost after the change")
 		}
 		c.apply(t, sc)
-		return true, sc, nil
+		return sc, nil
 	})
 	return c
 }
 
 func (c *cluster) apply(t *testing.T, sc *autoscalingv1.Scale) {
-	deploys := appsv1.SchemeGroupVersion.WithResource("deployments")
-	obj, err := c.cs.Tracker().Get(deploys, sc.Namespace, sc.Name)
+	obj, err := c.cs.Tracker().Get(faulttest.Deployments, sc.Namespace, sc.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +66,7 @@ func (c *cluster) apply(t *testing.T, sc *autoscalingv1.Scale) {
 	d.Spec.Replicas = ptr.To(sc.Spec.Replicas)
 	d.Generation++
 	d.Status = status(d, c.stuck)
-	if err := c.cs.Tracker().Update(deploys, d, d.Namespace); err != nil {
+	if err := c.cs.Tracker().Update(faulttest.Deployments, d, d.Namespace); err != nil {
 		t.Fatal(err)
 	}
 	c.log = append(c.log, fmt.Sprintf("scale %d", sc.Spec.Replicas))
@@ -234,7 +216,7 @@ func TestRevertSaysWhenCoreDNSIsNotReadyAndTriesAgain(t *testing.T) {
 	d := coredns(2)
 	d.Generation = 3
 	d.Status = status(d, false)
-	if err := c.cs.Tracker().Update(appsv1.SchemeGroupVersion.WithResource("deployments"), d, Namespace); err != nil {
+	if err := c.cs.Tracker().Update(faulttest.Deployments, d, Namespace); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Revert(context.Background(), m); err != nil {

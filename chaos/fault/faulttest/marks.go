@@ -1,5 +1,7 @@
 // Package faulttest is the engine's side of the fault contract
-// (chaos/fault), for the fault packages' tests.
+// (chaos/fault), for the fault packages' tests: Marks records what a
+// fault tells the engine, Log what a fake cluster changed, and Scales
+// gives a fake clientset the scale subresource its Deployments lack.
 package faulttest
 
 import (

@@ -15,7 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
@@ -37,7 +36,6 @@ type cluster struct {
 	faulttest.Log
 }
 
-var deployments = appsv1.SchemeGroupVersion.WithResource("deployments")
 var slices = discoveryv1.SchemeGroupVersion.WithResource("endpointslices")
 var pods = corev1.SchemeGroupVersion.WithResource("pods")
 
@@ -55,36 +53,21 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 	}
 	c.settle(replicas, false)
 	c.settlePods(replicas, false)
-	c.cs.PrependReactor("get", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() != "scale" {
-			return false, nil, nil
-		}
-		d, err := c.deployment(a.(k8stesting.GetAction).GetName())
-		if err != nil {
-			return true, nil, err
-		}
-		return true, &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: d.Namespace},
-			Spec: autoscalingv1.ScaleSpec{Replicas: *d.Spec.Replicas}, Status: autoscalingv1.ScaleStatus{Selector: "app=wp"}}, nil
-	})
-	c.cs.PrependReactor("update", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() != "scale" {
-			return false, nil, nil
-		}
-		s := a.(k8stesting.UpdateAction).GetObject().(*autoscalingv1.Scale)
+	faulttest.Scales(c.cs, "app=wp", func(s *autoscalingv1.Scale) (*autoscalingv1.Scale, error) {
 		d, err := c.deployment(s.Name)
 		if err != nil {
-			return true, nil, err
+			return nil, err
 		}
 		was, n := *d.Spec.Replicas, s.Spec.Replicas
 		d.Spec.Replicas, d.Generation = ptr.To(n), d.Generation+1
-		if err := c.cs.Tracker().Update(deployments, d, "ns"); err != nil {
-			return true, nil, err
+		if err := c.cs.Tracker().Update(faulttest.Deployments, d, "ns"); err != nil {
+			return nil, err
 		}
 		// Scaled in, the removed pods and their endpoints turn terminating
 		// at once.
 		if n < was {
 			if err := c.cs.Tracker().Update(slices, endpoints(n, was-n), "ns"); err != nil {
-				return true, nil, err
+				return nil, err
 			}
 			for i := n; i < was; i++ {
 				if obj, err := c.cs.Tracker().Get(pods, "ns", fmt.Sprintf("wp-%d", i)); err == nil {
@@ -99,13 +82,13 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 			time.AfterFunc(c.lag, func() { c.settle(n, true) })
 			time.AfterFunc(2*c.lag, func() { c.settlePods(n, true) })
 		}
-		return true, s, nil
+		return s, nil
 	})
 	return c
 }
 
 func (c *cluster) deployment(name string) (*appsv1.Deployment, error) {
-	obj, err := c.cs.Tracker().Get(deployments, "ns", name)
+	obj, err := c.cs.Tracker().Get(faulttest.Deployments, "ns", name)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +103,7 @@ func (c *cluster) settle(n int32, log bool) {
 		return // scaled again meanwhile
 	}
 	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
-	c.cs.Tracker().Update(deployments, d, "ns")
+	c.cs.Tracker().Update(faulttest.Deployments, d, "ns")
 	c.cs.Tracker().Update(slices, endpoints(n, 0), "ns")
 	if log {
 		c.Add(fmt.Sprintf("serving %d", n))
