@@ -1,37 +1,41 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
+	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/fixtures/app"
 )
 
-// networkScenario is the named network scenario built for the baseline
-// fixture; it checks what both share: the extra set, the fault, and a
-// 30 s hold reverted at once (the deadline is the hold).
-func networkScenario(t *testing.T, name, fault string) (Entry, scenario.Scenario) {
+func networkScenario(t *testing.T, name string) Entry {
 	t.Helper()
-	e, s := build(t, name, app.Default())
-	if e.Set != "extra" || e.Fault != "network" {
-		t.Errorf("%s: set %q fault %q", name, e.Set, e.Fault)
+	es, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if s.Fault.Name() != fault {
-		t.Errorf("%s: fault %q", name, s.Fault.Name())
+	if es[0].Set != "extra" || es[0].Fault != "network" {
+		t.Errorf("%s: set %q fault %q", name, es[0].Set, es[0].Fault)
 	}
-	if s.Timing.Hold != 30*time.Second || s.Timing.Deadline != s.Timing.Hold {
-		t.Errorf("%s: timing %+v: want a 30 s hold and the deadline at its end", name, s.Timing)
-	}
-	return e, s
+	return es[0]
 }
 
 func TestDBPartitionAsDescribed(t *testing.T) {
-	e, s := networkScenario(t, "db-partition", dbpartition.Name)
+	e := networkScenario(t, "db-partition")
+	s := e.Build(Env{Client: &kube.Client{}, App: app.Default()})
+	if s.Fault.Name() != dbpartition.Name {
+		t.Errorf("fault %q", s.Fault.Name())
+	}
+	// Timed: held 30 s, then reverted at once (the deadline is the hold),
+	// and not expected to recover before.
+	if s.Timing.Hold != 30*time.Second || s.Timing.Deadline != s.Timing.Hold {
+		t.Errorf("timing %+v: want a 30 s hold and the deadline at its end", s.Timing)
+	}
 	b := s.Budgets
 	if !b.MustNotRecover || b.MustRecover || b.RecoveryAfterRevert == nil || *b.RecoveryAfterRevert != time.Minute {
 		t.Errorf("budgets %+v: want must-not-recover and back within 1 min of the revert", b)
@@ -50,7 +54,14 @@ func TestDBPartitionAsDescribed(t *testing.T) {
 }
 
 func TestPacketLossAsDescribed(t *testing.T) {
-	_, s := networkScenario(t, "packet-loss", packetloss.Name)
+	e := networkScenario(t, "packet-loss")
+	s := e.Build(Env{Client: &kube.Client{}, App: app.Default()})
+	if s.Fault.Name() != packetloss.Name {
+		t.Errorf("fault %q", s.Fault.Name())
+	}
+	if s.Timing.Hold != 30*time.Second || s.Timing.Deadline != s.Timing.Hold {
+		t.Errorf("timing %+v", s.Timing)
+	}
 	b := s.Budgets
 	// Loss slows answers: no 5xx, no full outage, a little downtime, and
 	// clean again soon after the lift; recovery during the hold is not
@@ -66,5 +77,13 @@ func TestPacketLossAsDescribed(t *testing.T) {
 }
 
 func TestNetworkFaultsHaveRepairers(t *testing.T) {
-	wantRepairers(t, dbpartition.RepairKind, packetloss.RepairKind)
+	var kinds []string
+	for _, r := range Repairers(&kube.Client{}) {
+		kinds = append(kinds, r.Kind())
+	}
+	for _, k := range []string{dbpartition.RepairKind, packetloss.RepairKind} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no repairer for %q", k)
+		}
+	}
 }
