@@ -101,7 +101,7 @@ func Entries() []Entry {
 			Heals:  "none possible while DNS is away (WordPress resolves its database host on every request): not recovered until CoreDNS returns, then back"},
 		{Name: "packet-loss", Fault: "network", Set: "extra", Build: packetLoss,
 			Breaks: "10% of the packets arriving in each WordPress pod are dropped at random (iptables statistic via nsenter) for 30 s",
-			Heals:  "TCP retransmits: slower answers, a few timeouts, no 5xx, no full outage"},
+			Heals:  "nothing to heal: TCP retransmits, so answers slow down and many scattered requests time out (MySQL's answers are lost too); the pods must stay in the Service"},
 		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart,
 			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
 			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},

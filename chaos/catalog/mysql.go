@@ -3,6 +3,9 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -19,8 +22,9 @@ const (
 	mysqlCrashBreaks = "the MySQL server is killed (SIGKILL to mysqld, PID 1 of its container, from its node)"
 	mysqlCrashHeals  = "the kubelet restarts the container; MySQL passes readiness again and WordPress reaches it"
 	mysqlHangBreaks  = "the MySQL server is frozen (SIGSTOP to mysqld from its node) and stays frozen"
-	mysqlHangHeals   = "only MySQL's exec liveness probe (mysqladmin ping) sees it: the kubelet restarts the container, SIGKILL after the grace period; " +
-		"with tcpSocket probes (variant mysql-probes-tcp) nothing heals it: not recovered, then resumed (SIGCONT) after 75 s"
+	mysqlHangHeals   = "only MySQL's exec liveness probe sees it, because its command carries a client timeout (mysqladmin --connect-timeout=2 ping): " +
+		"the kubelet restarts the container, SIGKILL after the grace period; with tcpSocket probes (variant mysql-probes-tcp) or the bare mysqladmin ping " +
+		"(variant mysql-probes-bare: the kubelet does not cut a hung exec probe at its timeout) nothing heals it: not recovered, then resumed (SIGCONT) after 75 s"
 )
 
 // The MySQL server faults signal mysqld, the main process (PID 1) of the
@@ -74,14 +78,42 @@ func probeTimes(p *corev1.Probe) (period, timeout time.Duration, failures int) {
 	if p.FailureThreshold > 0 {
 		failures = int(p.FailureThreshold)
 	}
+	if c, ok := clientTimeout(p); ok && c < timeout {
+		// The command gives up first: a probe fails when it does.
+		timeout = c
+	}
 	return period, timeout, failures
 }
 
+// clientTimeoutArg is the MySQL client's own connect timeout in an exec
+// probe's command.
+var clientTimeoutArg = regexp.MustCompile(`--connect-timeout=(\d+)`)
+
+// clientTimeout is the connect timeout an exec probe's MySQL client
+// carries, if any: against a frozen server it is what makes the probe
+// fail (seesHang).
+func clientTimeout(p *corev1.Probe) (time.Duration, bool) {
+	if p == nil || p.Exec == nil {
+		return 0, false
+	}
+	m := clientTimeoutArg.FindStringSubmatch(strings.Join(p.Exec.Command, " "))
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[1])
+	return seconds(int64(n)), err == nil && n > 0
+}
+
 // seesHang says whether the liveness probe notices a frozen server: an
-// exec probe (mysqladmin ping) waits for the server's answer and times
-// out; a tcpSocket probe only needs the kernel to accept the connection,
-// which it does for a stopped process's listening socket.
-func (s mysqlSettings) seesHang() bool { return s.liveness != nil && s.liveness.Exec != nil }
+// exec probe (mysqladmin ping) with a client connect timeout gives up on
+// the greeting that never comes; without one it waits for ever, and the
+// kubelet does not cut it at timeoutSeconds (measured: first failure
+// 127 s after the stop); a tcpSocket probe only needs the kernel to accept
+// the connection, which it does for a stopped process's listening socket.
+func (s mysqlSettings) seesHang() bool {
+	_, ok := clientTimeout(s.liveness)
+	return ok
+}
 
 // hangKill is the earliest a frozen server is gone: the first liveness
 // probe may start right after the stop and fails when its timeout expires,
@@ -182,7 +214,8 @@ func mysqlHang(env Env) scenario.Scenario {
 	const what = "Freeze the MySQL server (SIGSTOP to mysqld, PID 1 of the mysql container of " + mysqlPod + ", sent from its node) and leave it frozen: " +
 		"connections are accepted by the kernel and never answered, so pages that need the database hang and WordPress's readiness takes its pods out of service. "
 	if !s.seesHang() {
-		sc.Description = what + fmt.Sprintf("MySQL's liveness probe only checks that the port accepts connections, which it still does: nothing restarts the server, "+
+		sc.Description = what + fmt.Sprintf("MySQL's liveness probe cannot see it (a tcpSocket probe only checks that the port accepts connections, which it still does; "+
+			"an exec probe with no client timeout waits for the greeting for ever, and the kubelet does not cut it at its timeout): nothing restarts the server, "+
 			"the expected result is 'not recovered'. After %s the server is resumed (SIGCONT) and the app must come back.", mysqlHangHold)
 		sc.Budgets = scenario.Budgets{MustNotRecover: true, RecoveryAfterRevert: scenario.Dur(mysqlResumed)}
 		sc.Bounds = []result.Bound{{Metric: result.KeyRecovery, MS: ms(mysqlHangHold),

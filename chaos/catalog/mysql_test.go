@@ -60,11 +60,14 @@ func TestMySQLScenarios(t *testing.T) {
 			healingBound: 5 * time.Second, deadline: 125 * time.Second, says: []string{"SIGKILL", "mysql-0", "restart"}}},
 		{"crash, tcpSocket probes: the same restart", "mysql-crash", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustRecover: true,
 			recovery: 95 * time.Second, healing: 125 * time.Second, healingBound: 5 * time.Second, deadline: 125 * time.Second}},
-		// 2 more failures 10 s apart after the first one's 5 s timeout,
-		// then 30 s until SIGKILL: 55 s; +5 s before readiness.
-		{"hang, exec liveness heals", "mysql-hang", nil, want{mustRecover: true, recovery: 55*time.Second + 95*time.Second,
-			healing: 55*time.Second + 125*time.Second, recoveryBound: 55 * time.Second, healingBound: 60 * time.Second,
-			deadline: 180 * time.Second, says: []string{"SIGSTOP", "exec liveness", "3 failed probes", "30s grace", "SIGCONT"}}},
+		// 2 more failures 10 s apart after the first one's 2 s client
+		// timeout, then 30 s until SIGKILL: 52 s; +5 s before readiness.
+		{"hang, exec liveness heals", "mysql-hang", nil, want{mustRecover: true, recovery: 52*time.Second + 95*time.Second,
+			healing: 52*time.Second + 125*time.Second, recoveryBound: 52 * time.Second, healingBound: 57 * time.Second,
+			deadline: 177 * time.Second, says: []string{"SIGSTOP", "exec liveness", "3 failed probes", "30s grace", "SIGCONT"}}},
+		{"hang, exec probes with no client timeout never heal", "mysql-hang", []app.Option{app.WithMySQLProbes(app.MySQLExecBare)}, want{mustNot: true,
+			afterRevert: 2 * time.Minute, recoveryBound: 75 * time.Second, hold: 75 * time.Second, deadline: 75 * time.Second,
+			says: []string{"SIGSTOP", "no client timeout", "not recovered", "SIGCONT"}}},
 		{"hang, tcpSocket liveness never heals", "mysql-hang", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustNot: true,
 			afterRevert: 2 * time.Minute, recoveryBound: 75 * time.Second, hold: 75 * time.Second, deadline: 75 * time.Second,
 			says: []string{"SIGSTOP", "not recovered", "After 1m15s", "SIGCONT"}}},

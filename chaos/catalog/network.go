@@ -61,20 +61,23 @@ func dbPartition(env Env) scenario.Scenario {
 }
 
 // lossBudgets are what a healthy fixture shows under packetloss's
-// default 10% loss, at the suite's 10 requests/s with a 2 s timeout: TCP
-// turns most losses into retransmissions (at least 200 ms, 1 s for a
-// SYN), so a request fails only when its losses add up past 2 s (two lost
-// SYNs; a lost SYN and a lost SYN of its database connection; ...): a few
-// per cent of the requests. Each such failure is an isolated one, an
-// outage of one request interval (100 ms). So: downtime 5 s (a sixth of
-// the hold, ten times the expected), no outage of 2 s (that would mean
-// no replica served: readiness took them out), no 5xx (loss slows
-// answers, it never makes WordPress answer an error), and the service
-// clean within 15 s of the lift (a pod readiness took out is back after
-// one 5 s period; three). Not yet measured on this machine.
+// default 10% loss, at the suite's 10 requests/s with a 2 s timeout. The
+// loss hits every packet arriving in the pod, MySQL's answers too, and a
+// page waits on about twenty of them: retransmissions (200 ms and more
+// each, 1 s for a SYN) add up past the 2 s timeout far more often than a
+// single request's losses would. Measured on the 2-core machine
+// (docs/runs/20261201): 99 of about 300 requests during the 30 s hold
+// timed out, 9.9 s of downtime in 57 outages, the longest 700 ms, no 5xx.
+// So the budgets judge what healing there is, not the loss itself: no
+// outage of 2 s (that would mean no replica served: readiness took them
+// both out), downtime at most half the hold (more would mean the pods
+// spent most of it out of the Service), no 5xx (loss slows answers, it
+// never makes WordPress answer an error), and the service clean within
+// 15 s of the lift (a pod readiness took out is back after one 5 s
+// period; three). The figures themselves are for the history to watch.
 func lossBudgets() scenario.Budgets {
 	return scenario.Budgets{
-		Downtime:            scenario.Dur(5 * time.Second),
+		Downtime:            scenario.Dur(netHold / 2),
 		LongestOutage:       scenario.Dur(2 * time.Second),
 		Server5xx:           scenario.Count(0),
 		RecoveryAfterRevert: scenario.Dur(15 * time.Second),
@@ -87,7 +90,7 @@ func packetLoss(env Env) scenario.Scenario {
 		Name: "packet-loss",
 		Description: fmt.Sprintf("Drop %.0f%% of the packets arriving in every WordPress pod's network namespace at random (iptables statistic match through nsenter "+
 			"on the kind node) for %s, then lift it: users' requests, MySQL's answers and the probes alike. TCP retransmits, so the expected result is "+
-			"slower answers and a few timeouts, no 5xx and no full outage. (No latency counterpart: this machine's kernel has no netem.)",
+			"slower answers and many scattered timeouts (a page waits on about twenty database answers, each exposed to the loss), no 5xx and no full outage. (No latency counterpart: this machine's kernel has no netem.)",
 			packetloss.DefaultProbability*100, netHold),
 		Fault:            packetloss.New(env.Client, c.Namespace, app.WordPressLabel),
 		Steady:           steady(env),

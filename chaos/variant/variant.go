@@ -101,6 +101,8 @@ func Catalog() []Variant {
 			Scenarios: []string{imageRoll}},
 		{Name: "mysql-probes-tcp", Question: "Do tcpSocket MySQL probes, instead of exec (mysqladmin ping, SELECT 1), change how the app comes back when MySQL's node returns, and do they ever restart a frozen server?",
 			Options: []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, Scenarios: []string{mysqlHang, mysqlHalt}},
+		{Name: "mysql-probes-bare", Question: "Does the write-ups' exec probe as written (mysqladmin ping, SELECT 1, no client timeout) ever restart a frozen MySQL?",
+			Options: []app.Option{app.WithMySQLProbes(app.MySQLExecBare)}, Scenarios: []string{mysqlHang}},
 	}
 }
 

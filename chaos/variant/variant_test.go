@@ -117,7 +117,8 @@ func TestVariantsProduceWhatTheyClaim(t *testing.T) {
 	const (
 		httpLive  = "httpGet /wp-login.php "
 		httpReady = "httpGet / Host"
-		exec      = "exec sh -c mysqladmin ping -h 127.0.0.1 --silent / exec sh -c mysql -h 127.0.0.1 -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'SELECT 1' >/dev/null"
+		exec      = "exec sh -c mysqladmin --connect-timeout=2 ping -h 127.0.0.1 --silent / exec sh -c mysql --connect-timeout=2 -h 127.0.0.1 -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'SELECT 1' >/dev/null"
+		bareExec  = "exec sh -c mysqladmin ping -h 127.0.0.1 --silent / exec sh -c mysql -h 127.0.0.1 -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'SELECT 1' >/dev/null"
 	)
 	base := facts{kind: "Deployment", replicas: 2, surge: "1", unavailable: "0", liveness: httpLive, readiness: httpReady, preStop: true, pdb: true, mysql: exec, writes: true}
 	with := func(change func(*facts)) facts { f := base; change(&f); return f }
@@ -140,6 +141,7 @@ func TestVariantsProduceWhatTheyClaim(t *testing.T) {
 		"replicas-4":         with(func(f *facts) { f.replicas = 4 }),
 		"surge-25":           with(func(f *facts) { f.replicas, f.surge, f.unavailable = 4, "25%", "25%" }),
 		"mysql-probes-tcp":   with(func(f *facts) { f.mysql = "tcpSocket / tcpSocket" }),
+		"mysql-probes-bare":  with(func(f *facts) { f.mysql = bareExec }),
 	}
 	for _, v := range Catalog() {
 		t.Run(v.Name, func(t *testing.T) {
