@@ -1,41 +1,37 @@
 package catalog
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
-	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/fixtures/app"
 )
 
-func networkScenario(t *testing.T, name string) Entry {
+// networkScenario is the named network scenario built for the baseline
+// fixture; it checks what both share: the extra set, the fault, and a
+// 30 s hold reverted at once (the deadline is the hold).
+func networkScenario(t *testing.T, name, fault string) (Entry, scenario.Scenario) {
 	t.Helper()
-	es, err := Lookup(name)
-	if err != nil {
-		t.Fatal(err)
+	e, s := build(t, name, app.Default())
+	if e.Set != "extra" || e.Fault != "network" {
+		t.Errorf("%s: set %q fault %q", name, e.Set, e.Fault)
 	}
-	if es[0].Set != "extra" || es[0].Fault != "network" {
-		t.Errorf("%s: set %q fault %q", name, es[0].Set, es[0].Fault)
+	if s.Fault.Name() != fault {
+		t.Errorf("%s: fault %q", name, s.Fault.Name())
 	}
-	return es[0]
+	if s.Timing.Hold != 30*time.Second || s.Timing.Deadline != s.Timing.Hold {
+		t.Errorf("%s: timing %+v: want a 30 s hold and the deadline at its end", name, s.Timing)
+	}
+	return e, s
 }
 
 func TestDBPartitionAsDescribed(t *testing.T) {
-	e := networkScenario(t, "db-partition")
-	s := e.Build(Env{Client: &kube.Client{}, App: app.Default()})
-	if s.Fault.Name() != dbpartition.Name {
-		t.Errorf("fault %q", s.Fault.Name())
-	}
-	// Timed: held 30 s, then reverted at once (the deadline is the hold),
-	// and not expected to recover before.
-	if s.Timing.Hold != 30*time.Second || s.Timing.Deadline != s.Timing.Hold {
-		t.Errorf("timing %+v: want a 30 s hold and the deadline at its end", s.Timing)
-	}
+	e, s := networkScenario(t, "db-partition", dbpartition.Name)
 	b := s.Budgets
 	if !b.MustNotRecover || b.MustRecover || b.RecoveryAfterRevert == nil || *b.RecoveryAfterRevert != time.Minute {
 		t.Errorf("budgets %+v: want must-not-recover and back within 1 min of the revert", b)
@@ -54,14 +50,7 @@ func TestDBPartitionAsDescribed(t *testing.T) {
 }
 
 func TestPacketLossAsDescribed(t *testing.T) {
-	e := networkScenario(t, "packet-loss")
-	s := e.Build(Env{Client: &kube.Client{}, App: app.Default()})
-	if s.Fault.Name() != packetloss.Name {
-		t.Errorf("fault %q", s.Fault.Name())
-	}
-	if s.Timing.Hold != 30*time.Second || s.Timing.Deadline != s.Timing.Hold {
-		t.Errorf("timing %+v", s.Timing)
-	}
+	_, s := networkScenario(t, "packet-loss", packetloss.Name)
 	b := s.Budgets
 	// Loss slows answers: no 5xx, no full outage, downtime at most half the hold, and
 	// clean again soon after the lift; recovery during the hold is not
@@ -77,13 +66,5 @@ func TestPacketLossAsDescribed(t *testing.T) {
 }
 
 func TestNetworkFaultsHaveRepairers(t *testing.T) {
-	var kinds []string
-	for _, r := range Repairers(&kube.Client{}) {
-		kinds = append(kinds, r.Kind())
-	}
-	for _, k := range []string{dbpartition.RepairKind, packetloss.RepairKind} {
-		if !slices.Contains(kinds, k) {
-			t.Errorf("no repairer for %q", k)
-		}
-	}
+	wantRepairers(t, dbpartition.RepairKind, packetloss.RepairKind)
 }
