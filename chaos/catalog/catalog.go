@@ -326,7 +326,7 @@ func nodeHalt(env Env) scenario.Scenario {
 			"so the injection instant is exact). Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; " +
 			"the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
 		Prepare:          spread(env),
-		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel), nodehalt.WithKill(true)),
+		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel), nodehalt.WithKill(true), nodehalt.WithSurvivor(true)),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords + " (on the remaining nodes; the halted node's return is checked after the revert)",

@@ -5,25 +5,64 @@ import (
 	"fmt"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
+// Spread bounds: how many rollout restarts it tries, and how long each
+// rollout may take.
+const (
+	spreadAttempts = 3
+	spreadRollout  = 3 * time.Minute
+)
+
 // Spread makes sure a Deployment's pods run on as many different nodes as
 // they can (its replica count, at most the schedulable workers). After a
-// node halt both replicas end up on the surviving node and stay there;
-// the next node halt then has no worker to halt that leaves the app alive.
-// A rollout restart lets the scheduler spread them again (the fixture's
-// topologySpreadConstraints). It returns whether it restarted anything.
+// node halt or a drain every replica can end up on one node and stay
+// there; the next node halt then has no worker to halt that leaves the app
+// alive. A rollout restart lets the scheduler spread them again, but the
+// fixture's topologySpreadConstraints are ScheduleAnyway (a node halt must
+// still be able to reschedule onto the surviving node), so one restart
+// may land both on one node again, as a real suite run showed: Spread
+// waits for each rollout and checks, restarting up to spreadAttempts
+// times. It returns whether it restarted anything, and an error when the
+// pods are still not spread.
 func (c *Client) Spread(ctx context.Context, namespace, deployment, selector string) (bool, error) {
+	restarted := false
+	for attempt := 0; ; attempt++ {
+		got, want, err := c.spread(ctx, namespace, deployment, selector)
+		if err != nil {
+			return restarted, err
+		}
+		if got >= want {
+			return restarted, nil
+		}
+		if attempt == spreadAttempts {
+			return restarted, fmt.Errorf("the pods of Deployment %s/%s are on %d node(s) of the %d they could use, after %d rollout restarts", namespace, deployment, got, want, attempt)
+		}
+		patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"selfheal.dev/spread-at":%q}}}}}`, time.Now().UTC().Format(time.RFC3339Nano))
+		if _, err := c.Kubernetes.AppsV1().Deployments(namespace).Patch(ctx, deployment, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: "selfheal"}); err != nil {
+			return restarted, fmt.Errorf("restarting Deployment %s to spread its pods: %w", deployment, err)
+		}
+		restarted = true
+		if err := WaitFor(ctx, c.rolledOut(namespace, deployment, selector), time.Second, spreadRollout); err != nil {
+			return restarted, fmt.Errorf("restarting Deployment %s to spread its pods: %w", deployment, err)
+		}
+	}
+}
+
+// spread counts the nodes the Deployment's live pods run on, and how many
+// they could run on.
+func (c *Client) spread(ctx context.Context, namespace, deployment, selector string) (got, want int, err error) {
 	d, err := c.Kubernetes.AppsV1().Deployments(namespace).Get(ctx, deployment, metav1.GetOptions{})
 	if err != nil {
-		return false, fmt.Errorf("reading Deployment %s/%s: %w", namespace, deployment, err)
+		return 0, 0, fmt.Errorf("reading Deployment %s/%s: %w", namespace, deployment, err)
 	}
 	nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return false, fmt.Errorf("listing nodes: %w", err)
+		return 0, 0, fmt.Errorf("listing nodes: %w", err)
 	}
 	workers := 0
 	for _, n := range nodes.Items {
@@ -31,28 +70,40 @@ func (c *Client) Spread(ctx context.Context, namespace, deployment, selector str
 			workers++
 		}
 	}
-	want := int(*d.Spec.Replicas)
-	if workers < want {
-		want = workers
-	}
-	pods, err := c.Kubernetes.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	on, err := c.PodsByNode(ctx, namespace, selector)
 	if err != nil {
-		return false, fmt.Errorf("listing pods of %s: %w", deployment, err)
+		return 0, 0, err
 	}
-	on := map[string]bool{}
-	for _, p := range pods.Items {
-		if p.DeletionTimestamp == nil && p.Spec.NodeName != "" {
-			on[p.Spec.NodeName] = true
+	return len(on), min(int(replicas(d)), workers), nil
+}
+
+// rolledOut holds once the Deployment's rollout is complete and no pod of
+// it is left terminating: only then do its pods' nodes say where it runs.
+func (c *Client) rolledOut(namespace, deployment, selector string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		d, err := c.Kubernetes.AppsV1().Deployments(namespace).Get(ctx, deployment, metav1.GetOptions{})
+		if err != nil {
+			return false, "", err
 		}
+		if !RolloutComplete(d) {
+			return false, "rollout in progress", nil
+		}
+		pods, err := c.Kubernetes.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return false, "", err
+		}
+		if n := len(pods.Items); n > int(replicas(d)) {
+			return false, fmt.Sprintf("%d pods, %d wanted: old ones still terminating", n, replicas(d)), nil
+		}
+		return true, "", nil
 	}
-	if len(on) >= want {
-		return false, nil
+}
+
+func replicas(d *appsv1.Deployment) int32 {
+	if d.Spec.Replicas == nil {
+		return 1
 	}
-	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"selfheal.dev/spread-at":%q}}}}}`, time.Now().UTC().Format(time.RFC3339))
-	if _, err := c.Kubernetes.AppsV1().Deployments(namespace).Patch(ctx, deployment, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: "selfheal"}); err != nil {
-		return false, fmt.Errorf("restarting Deployment %s to spread its pods: %w", deployment, err)
-	}
-	return true, nil
+	return *d.Spec.Replicas
 }
 
 func hasNoScheduleTaint(taints []corev1.Taint) bool {

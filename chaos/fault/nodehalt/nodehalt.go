@@ -38,6 +38,7 @@ type Fault struct {
 	victim    string // label selector: the node must run such a pod
 	avoid     string // label selector: the node must not run such a pod
 	kill      bool
+	keepOne   bool // a victim pod must keep running on another node
 	docker    kindnode.Docker
 	nodes     func(ctx context.Context) ([]kindnode.Node, error)
 
@@ -53,6 +54,12 @@ func WithVictim(selector string) Option { return func(f *Fault) { f.victim = sel
 
 // WithAvoid skips workers running a pod that matches selector ("" to allow any).
 func WithAvoid(selector string) Option { return func(f *Fault) { f.avoid = selector } }
+
+// WithSurvivor refuses to halt a node unless a pod matching the victim
+// selector keeps running on another one: the scenario measures a replica
+// taking over, and a halt of every replica would measure something else
+// under its name.
+func WithSurvivor(on bool) Option { return func(f *Fault) { f.keepOne = on } }
 
 // WithKill uses docker kill (no shutdown at all) instead of docker stop.
 func WithKill(kill bool) Option { return func(f *Fault) { f.kill = kill } }
@@ -128,7 +135,27 @@ func (f *Fault) choose(ctx context.Context) (string, []string, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("no worker of cluster %s to halt: %w", f.cluster, err)
 	}
+	if f.keepOne {
+		if err := f.survivorBesides(ctx, node); err != nil {
+			return "", nil, err
+		}
+	}
 	return node, hosted, nil
+}
+
+// survivorBesides checks that a victim pod runs on a node other than node.
+func (f *Fault) survivorBesides(ctx context.Context, node string) error {
+	on, err := f.client.PodsByNode(ctx, f.namespace, f.victim)
+	if err != nil {
+		return err
+	}
+	for n, pods := range on {
+		if n != node && len(pods) > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("every pod matching %q runs on %s (%s): halting it would leave none serving, not the take-over this scenario measures; nothing was halted",
+		f.victim, node, strings.Join(on[node], ", "))
 }
 
 // Revert starts the halted node's container again. Waiting for the node

@@ -117,6 +117,37 @@ func TestChoosesWorkerWithVictimAndWithoutAvoided(t *testing.T) {
 	}
 }
 
+// With a survivor required, a node that runs every victim pod is not
+// halted (a real suite run halted both WordPress replicas at once under
+// node-halt's name); with one elsewhere it is.
+func TestSurvivorRequired(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		pods []*corev1.Pod
+		err  string
+	}{
+		{"both replicas on the one node without the db", []*corev1.Pod{pod("wp-a", "wp", "c-worker2"), pod("wp-b", "wp", "c-worker2"), pod("db-0", "db", "c-worker")},
+			`every pod matching "app=wp" runs on c-worker2 (wp-a, wp-b)`},
+		{"a replica beside the db survives", []*corev1.Pod{pod("wp-a", "wp", "c-worker"), pod("wp-b", "wp", "c-worker2"), pod("db-0", "db", "c-worker")}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var log []string
+			f := newFault(newDocker(&log), tt.pods...)
+			WithSurvivor(true)(f)
+			err := f.Inject(context.Background(), marks(&log))
+			if tt.err == "" {
+				if err != nil || len(log) != 2 {
+					t.Fatalf("err %v log %v; want the halt", err, log)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) || len(log) > 0 {
+				t.Fatalf("err %v log %v; want %q, no record and no docker call", err, log, tt.err)
+			}
+		})
+	}
+}
+
 func TestNoHaltWithoutARecord(t *testing.T) {
 	var log []string
 	f := newFault(newDocker(&log), pod("wp-a", "wp", "c-worker"))

@@ -108,14 +108,24 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	return nil
 }
 
-// pick returns the first Ready, running pod by name: any would do, a
-// stable choice makes runs comparable.
+// pick returns the Ready, running pod whose container restarted longest
+// ago (never is longest), the first by name among equals. The kubelet's
+// restart back-off (10 s, doubling up to 5 min, forgotten after 10 min
+// of running) follows a container: breaking the same pod again within
+// minutes measures that back-off, not the liveness probe (a real matrix
+// repetition waited 1 min 20 s for it and missed its healing budget).
 func (f *Fault) pick(ctx context.Context) (*corev1.Pod, error) {
 	pods, err := f.client.Kubernetes.CoreV1().Pods(f.namespace).List(ctx, metav1.ListOptions{LabelSelector: f.selector})
 	if err != nil {
 		return nil, fmt.Errorf("listing pods %s in %s: %w", f.selector, f.namespace, err)
 	}
-	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })
+	sort.SliceStable(pods.Items, func(i, j int) bool {
+		a, b := lastRestart(&pods.Items[i], f.container), lastRestart(&pods.Items[j], f.container)
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return pods.Items[i].Name < pods.Items[j].Name
+	})
 	for i := range pods.Items {
 		p := &pods.Items[i]
 		if p.DeletionTimestamp == nil && kube.PodReady(p) {
@@ -280,6 +290,17 @@ func (f *Fault) note(s string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.notes = append(f.notes, s)
+}
+
+// lastRestart is when the container's previous run ended; zero when it
+// never restarted.
+func lastRestart(p *corev1.Pod, container string) time.Time {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name == container && cs.LastTerminationState.Terminated != nil {
+			return cs.LastTerminationState.Terminated.FinishedAt.Time
+		}
+	}
+	return time.Time{}
 }
 
 func restartCount(p *corev1.Pod, container string) int32 {

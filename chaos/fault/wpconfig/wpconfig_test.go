@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -145,5 +146,47 @@ func TestNoCorruptionWithoutARecord(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(path); string(got) != officialConfig {
 		t.Errorf("the file was corrupted although the record could not be written:\n%s", got)
+	}
+}
+
+// The pod broken is the one whose container restarted longest ago, so a
+// repetition does not wait out the kubelet's back-off of the last one.
+func TestPicksThePodRestartedLongestAgo(t *testing.T) {
+	now := time.Now()
+	pod := func(name string, restarted time.Time, ready bool) *corev1.Pod {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{"app": "wp"}}}
+		if ready {
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+		}
+		cs := corev1.ContainerStatus{Name: "wordpress"}
+		if !restarted.IsZero() {
+			cs.RestartCount = 1
+			cs.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{FinishedAt: metav1.NewTime(restarted)}
+		}
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{cs}
+		return p
+	}
+	tests := []struct {
+		name string
+		pods []*corev1.Pod
+		want string
+	}{
+		{"never restarted first", []*corev1.Pod{pod("wp-a", now.Add(-time.Minute), true), pod("wp-b", time.Time{}, true)}, "wp-b"},
+		{"the older restart first", []*corev1.Pod{pod("wp-a", now.Add(-time.Minute), true), pod("wp-b", now.Add(-5*time.Minute), true)}, "wp-b"},
+		{"by name among equals", []*corev1.Pod{pod("wp-b", time.Time{}, true), pod("wp-a", time.Time{}, true)}, "wp-a"},
+		{"only Ready pods", []*corev1.Pod{pod("wp-a", now.Add(-time.Minute), true), pod("wp-b", time.Time{}, false)}, "wp-a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := fake.NewClientset()
+			for _, p := range tt.pods {
+				cs.Tracker().Add(p)
+			}
+			f := New(&kube.Client{Kubernetes: cs}, "ns", "app=wp")
+			got, err := f.pick(context.Background())
+			if err != nil || got.Name != tt.want {
+				t.Fatalf("picked %v (%v), want %s", got, err, tt.want)
+			}
+		})
 	}
 }
