@@ -114,8 +114,27 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if _, err := f.docker(ctx, verb, node); err != nil {
 		return fmt.Errorf("halting node %s: %w", node, err)
 	}
-	m.Injected(fmt.Sprintf("node %s halted (docker %s); it ran %s", node, verb, strings.Join(hosted, ", ")))
+	detail := fmt.Sprintf("node %s halted (docker %s); it ran %s", node, verb, strings.Join(hosted, ", "))
+	m.Injected(detail + f.clusterDNSOn(ctx, node))
 	return nil
+}
+
+// clusterDNSSelector finds the cluster DNS pods (CoreDNS, as kubeadm
+// labels them).
+const clusterDNSSelector = "k8s-app=kube-dns"
+
+// clusterDNSOn names the cluster DNS replicas the halted node ran, for the
+// timeline: until the node is NotReady their endpoints stay in the DNS
+// Service, so lookups sent to them time out, and WordPress, which resolves
+// its database host on every request, stalls on the surviving nodes too (a
+// real run: a 44 s full outage with a replica left, once dns-outage had
+// rescheduled CoreDNS onto the workers).
+func (f *Fault) clusterDNSOn(ctx context.Context, node string) string {
+	on, err := f.client.PodsByNode(ctx, metav1.NamespaceSystem, clusterDNSSelector)
+	if err != nil || len(on[node]) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; also cluster DNS replica(s) %s, whose endpoints stay in the DNS Service until the node is NotReady", strings.Join(on[node], ", "))
 }
 
 // choose picks the first worker, by name, that runs a victim pod and no

@@ -148,6 +148,36 @@ func TestSurvivorRequired(t *testing.T) {
 	}
 }
 
+// A halted node's cluster DNS replicas are named in the injection: they
+// explain failures on the surviving nodes.
+func TestNamesClusterDNSOnTheHaltedNode(t *testing.T) {
+	dns := func(name, node string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}}, Spec: corev1.PodSpec{NodeName: node}}
+	}
+	for _, tt := range []struct {
+		name string
+		dns  []*corev1.Pod
+		want string
+	}{
+		{"a replica on the halted node", []*corev1.Pod{dns("coredns-a", "c-worker"), dns("coredns-b", "c-worker2")}, "also cluster DNS replica(s) coredns-b"},
+		{"none there", []*corev1.Pod{dns("coredns-a", "c-control-plane")}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var log []string
+			pods := append([]*corev1.Pod{pod("wp-a", "wp", "c-worker"), pod("wp-b", "wp", "c-worker2"), pod("db-0", "db", "c-worker")}, tt.dns...)
+			f := newFault(newDocker(&log), pods...)
+			m := marks(&log)
+			if err := f.Inject(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			got := m.Injections[0]
+			if tt.want == "" && strings.Contains(got, "cluster DNS") || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("injected %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestNoHaltWithoutARecord(t *testing.T) {
 	var log []string
 	f := newFault(newDocker(&log), pod("wp-a", "wp", "c-worker"))
