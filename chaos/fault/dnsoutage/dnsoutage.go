@@ -19,7 +19,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
@@ -104,7 +103,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
 	f.target = &t // before the call: a scale cut short must still be reverted
 	f.mu.Unlock()
-	if _, err := setReplicas(ctx, f.client, t.namespace, t.name, 0); err != nil {
+	if _, err := f.client.SetReplicas(ctx, t.namespace, kube.KindDeployment, t.name, 0); err != nil {
 		return fmt.Errorf("scaling CoreDNS %s to zero: %w", t, err)
 	}
 	m.Injected(fmt.Sprintf("CoreDNS %s scaled from %d to 0 replicas", t, t.replicas))
@@ -121,7 +120,7 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if t == nil {
 		return nil
 	}
-	was, err := setReplicas(ctx, f.client, t.namespace, t.name, t.replicas)
+	was, err := f.client.SetReplicas(ctx, t.namespace, kube.KindDeployment, t.name, t.replicas)
 	if err != nil {
 		return fmt.Errorf("scaling CoreDNS %s back to %d replicas: %w (by hand: kubectl -n %s scale deployment %s --replicas=%d)", t, t.replicas, err, t.namespace, t.name, t.replicas)
 	}
@@ -156,28 +155,6 @@ func find(ctx context.Context, c *kube.Client, namespace, selector string) (*app
 		names = append(names, d.Name)
 	}
 	return nil, fmt.Errorf("%d Deployments labelled %s in namespace %s (%v): which one serves cluster DNS is not clear", len(names), selector, namespace, names)
-}
-
-// setReplicas sets the Deployment's replica count through the scale
-// subresource (what kubectl scale does: the spec is not rewritten) and
-// returns the count it had.
-func setReplicas(ctx context.Context, c *kube.Client, namespace, name string, n int32) (int32, error) {
-	deploys := c.Kubernetes.AppsV1().Deployments(namespace)
-	var was int32
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		sc, err := deploys.GetScale(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		was = sc.Spec.Replicas
-		if was == n {
-			return nil
-		}
-		sc.Spec.Replicas = n
-		_, err = deploys.UpdateScale(ctx, name, sc, metav1.UpdateOptions{})
-		return err
-	})
-	return was, err
 }
 
 // Ready holds when the CoreDNS Deployment's rollout is complete: every
@@ -221,7 +198,7 @@ func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
 		return "", fmt.Errorf("the record does not say which CoreDNS deployment to scale back to how many replicas: %v", u.Params)
 	}
 	start := time.Now()
-	was, err := setReplicas(ctx, r.client, ns, name, int32(n))
+	was, err := r.client.SetReplicas(ctx, ns, kube.KindDeployment, name, int32(n))
 	if err != nil {
 		return "", fmt.Errorf("scaling CoreDNS %s/%s back to %d replicas: %w", ns, name, n, err)
 	}

@@ -15,9 +15,7 @@ import (
 	"sync"
 	"time"
 
-	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
@@ -77,7 +75,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err := Scalable(f.kind); err != nil {
 		return err
 	}
-	s, err := getScale(ctx, f.client, f.namespace, f.kind, f.name)
+	s, err := f.client.Scale(ctx, f.namespace, f.kind, f.name)
 	if err != nil {
 		return err
 	}
@@ -109,7 +107,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 // until the workload is steady at the new count: rollout complete, every
 // replica Ready and the Service listing exactly those, none terminating.
 func (f *Fault) step(ctx context.Context, m fault.Marker, what string, from, to int32) error {
-	if _, err := setReplicas(ctx, f.client, f.namespace, f.kind, f.name, to); err != nil {
+	if _, err := f.client.SetReplicas(ctx, f.namespace, f.kind, f.name, to); err != nil {
 		return err
 	}
 	m.Injected(fmt.Sprintf("%s: %s %s %d → %d replicas", what, strings.ToLower(f.kind), f.name, from, to))
@@ -125,7 +123,7 @@ func (f *Fault) step(ctx context.Context, m fault.Marker, what string, from, to 
 // a StatefulSet's scale-in, which removes them one after the other.
 func (f *Fault) podCount(n int32) kube.Check {
 	return func(ctx context.Context) (bool, string, error) {
-		s, err := getScale(ctx, f.client, f.namespace, f.kind, f.name)
+		s, err := f.client.Scale(ctx, f.namespace, f.kind, f.name)
 		if err != nil {
 			return false, "", err
 		}
@@ -156,7 +154,7 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if from == 0 {
 		return nil
 	}
-	was, err := setReplicas(ctx, f.client, f.namespace, f.kind, f.name, from)
+	was, err := f.client.SetReplicas(ctx, f.namespace, f.kind, f.name, from)
 	if err != nil {
 		return err
 	}
@@ -178,52 +176,6 @@ func Scalable(kind string) error {
 	return fmt.Errorf("cannot scale a %q: only a Deployment or a StatefulSet has a scale subresource here", kind)
 }
 
-func getScale(ctx context.Context, c *kube.Client, namespace, kind, name string) (*autoscalingv1.Scale, error) {
-	var s *autoscalingv1.Scale
-	var err error
-	switch kind {
-	case kube.KindDeployment:
-		s, err = c.Kubernetes.AppsV1().Deployments(namespace).GetScale(ctx, name, metav1.GetOptions{})
-	case kube.KindStatefulSet:
-		s, err = c.Kubernetes.AppsV1().StatefulSets(namespace).GetScale(ctx, name, metav1.GetOptions{})
-	default:
-		return nil, Scalable(kind)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the scale of %s %s/%s: %w", kind, namespace, name, err)
-	}
-	return s, nil
-}
-
-// setReplicas sets the workload's replica count to n through its scale
-// subresource and returns the count it had; it writes nothing when the
-// count already is n.
-func setReplicas(ctx context.Context, c *kube.Client, namespace, kind, name string, n int32) (int32, error) {
-	var was int32
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		s, err := getScale(ctx, c, namespace, kind, name)
-		if err != nil {
-			return err
-		}
-		was = s.Spec.Replicas
-		if was == n {
-			return nil
-		}
-		s.Spec.Replicas = n
-		opts := metav1.UpdateOptions{FieldManager: "selfheal"}
-		if kind == kube.KindStatefulSet {
-			_, err = c.Kubernetes.AppsV1().StatefulSets(namespace).UpdateScale(ctx, name, s, opts)
-		} else {
-			_, err = c.Kubernetes.AppsV1().Deployments(namespace).UpdateScale(ctx, name, s, opts)
-		}
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("scaling %s %s/%s to %d replicas: %w", kind, namespace, name, n, err)
-	}
-	return was, nil
-}
-
 // NewRepairer puts back the replica count a dead run left changed,
 // through c, giving up after timeout. It sets the count and returns: the
 // next run's steady-state check waits for the removed pods to be gone.
@@ -240,7 +192,7 @@ func repair(ctx context.Context, c *kube.Client, u fault.Undo) (string, error) {
 	if err := Scalable(kind); err != nil {
 		return "", err
 	}
-	was, err := setReplicas(ctx, c, ns, kind, name, int32(n))
+	was, err := c.SetReplicas(ctx, ns, kind, name, int32(n))
 	if err != nil || was == int32(n) {
 		return "", err
 	}
