@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
@@ -24,23 +26,21 @@ func Check(ctx context.Context, store Store, prefix string, every, timeout time.
 	if store == nil {
 		return nil, errNoStore
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	var rows map[string]int
+	var last error
 	attempts := 0
-	for {
+	err := wait.PollUntilContextTimeout(ctx, every, timeout, true, func(ctx context.Context) (bool, error) {
 		attempts++
-		rows, err := store.Rows(ctx, prefix)
-		if err == nil {
-			return rows, nil
+		rows, last = store.Rows(ctx, prefix)
+		return last == nil, nil
+	})
+	if err != nil {
+		if last == nil {
+			last = err // ended before any attempt
 		}
-		t := time.NewTimer(every)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("reading the writes from the database (%d attempts in %s): %w", attempts, timeout, err)
-		case <-t.C:
-		}
+		return nil, fmt.Errorf("reading the writes from the database (%d attempts in %s): %w", attempts, timeout, last)
 	}
+	return rows, nil
 }
 
 // Tally counts the writes against the rows the database holds per id.
