@@ -39,26 +39,15 @@ type Task struct {
 func ContainerTask(ctx context.Context, docker Docker, node, namespace, pod, container string) (Task, error) {
 	what := fmt.Sprintf("container %s of pod %s/%s on node %s", container, namespace, pod, node)
 	filter := fmt.Sprintf(`labels."io.kubernetes.pod.namespace"==%s,labels."io.kubernetes.pod.name"==%s,labels."io.kubernetes.container.name"==%s`, namespace, pod, container)
-	ids, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "containers", "ls", "-q", filter)
+	found, ids, err := tasksOf(ctx, docker, node, filter, what)
 	if err != nil {
-		return Task{}, fmt.Errorf("listing %s: %w", what, err)
-	}
-	tasks, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "task", "ls")
-	if err != nil {
-		return Task{}, fmt.Errorf("listing the tasks on node %s: %w", node, err)
-	}
-	running := runningTasks(tasks)
-	var found []Task
-	for _, id := range strings.Fields(ids) {
-		if pid, ok := running[id]; ok {
-			found = append(found, Task{ID: id, PID: pid})
-		}
+		return Task{}, err
 	}
 	switch len(found) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return Task{}, fmt.Errorf("%s: no running task (containers: %q)", what, strings.Fields(ids))
+		return Task{}, fmt.Errorf("%s: no running task (containers: %q)", what, ids)
 	default:
 		var pids []int
 		for _, t := range found {
@@ -66,6 +55,32 @@ func ContainerTask(ctx context.Context, docker Docker, node, namespace, pod, con
 		}
 		return Task{}, fmt.Errorf("%s: %d running tasks %v, expected one", what, len(pids), pids)
 	}
+}
+
+// tasksOf lists the containers matching the ctr label filter on node
+// and returns the running tasks among them, with every matching
+// container's id; what names them in errors.
+func tasksOf(ctx context.Context, docker Docker, node, filter, what string) ([]Task, []string, error) {
+	out, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "containers", "ls", "-q", filter)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing %s: %w", what, err)
+	}
+	ids := strings.Fields(out)
+	if len(ids) == 0 {
+		return nil, ids, nil
+	}
+	tasks, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "task", "ls")
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing the tasks on node %s: %w", node, err)
+	}
+	running := runningTasks(tasks)
+	var found []Task
+	for _, id := range ids {
+		if pid, ok := running[id]; ok {
+			found = append(found, Task{ID: id, PID: pid})
+		}
+	}
+	return found, ids, nil
 }
 
 // runningTasks parses `ctr task ls` (TASK PID STATUS) into the PIDs of the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // ErrNoSandbox is returned by SandboxPID when no sandbox of the pod runs
@@ -22,32 +21,25 @@ var ErrNoSandbox = errors.New("no running sandbox")
 func SandboxPID(ctx context.Context, docker Docker, node, uid string) (int, error) {
 	what := fmt.Sprintf("the sandbox of pod UID %s on node %s", uid, node)
 	filter := fmt.Sprintf(`labels."io.kubernetes.pod.uid"==%s,labels."io.cri-containerd.kind"==sandbox`, uid)
-	ids, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "containers", "ls", "-q", filter)
+	found, ids, err := tasksOf(ctx, docker, node, filter, what)
 	if err != nil {
-		return 0, fmt.Errorf("listing %s: %w", what, err)
+		return 0, err
 	}
-	if len(strings.Fields(ids)) == 0 {
+	if len(ids) == 0 {
 		return 0, fmt.Errorf("%s: %w (no sandbox container)", what, ErrNoSandbox)
 	}
-	tasks, err := Exec(ctx, docker, node, "ctr", "-n", "k8s.io", "task", "ls")
-	if err != nil {
-		return 0, fmt.Errorf("listing the tasks on node %s: %w", node, err)
-	}
-	running := runningTasks(tasks)
-	var pids []int
-	for _, id := range strings.Fields(ids) {
-		if pid, ok := running[id]; ok {
-			pids = append(pids, pid)
-		}
-	}
-	switch len(pids) {
+	switch len(found) {
 	case 1:
-		return pids[0], nil
+		return found[0].PID, nil
 	case 0:
 		// A sandbox that died (its node restarted) is replaced by a new one
 		// with a new namespace: the old one's rules are gone with it.
-		return 0, fmt.Errorf("%s: %w (sandboxes: %q)", what, ErrNoSandbox, strings.Fields(ids))
+		return 0, fmt.Errorf("%s: %w (sandboxes: %q)", what, ErrNoSandbox, ids)
 	default:
+		var pids []int
+		for _, t := range found {
+			pids = append(pids, t.PID)
+		}
 		return 0, fmt.Errorf("%s: %d running sandboxes %v, expected one", what, len(pids), pids)
 	}
 }
