@@ -266,8 +266,7 @@ func (x *run) faultPhases(ctx context.Context) (err error) {
 
 // observe waits until the service recovered and the workload healed, or
 // the deadline after the last injection passes; never before the fault's
-// Hold is over. Not recovering is a
-// finding, not an error.
+// Hold is over. Not recovering is a finding, not an error.
 func (x *run) observe(ctx context.Context, m *marker) error {
 	x.phase.set("observing")
 	deadline := m.last().Add(x.t.Deadline)

@@ -33,12 +33,12 @@ const Name = "packet-loss"
 const RepairKind = "packet-loss-rules"
 
 // DefaultProbability is the share of packets dropped: 10%. TCP hides a
-// loss as a retransmission after at least 200 ms (1 s for a lost SYN), so
-// at 10% most requests only get slower; at 30% a WordPress page, which
-// waits on some twenty MySQL answers each subject to the loss, would
-// mostly outlast the load's 2 s timeout and readiness would take the pods
-// out: an outage, which db-partition already measures. 10% is still far
-// worse than any network a site should run on (1% already hurts).
+// loss as a retransmission after at least 200 ms (1 s for a lost SYN),
+// but a WordPress page waits on some twenty MySQL answers, each subject
+// to the loss: on the 2-core machine a third of the requests outlasted
+// the load's 2 s timeout, and once readiness took both pods out for 10 s
+// (docs/runs/20261201). A higher share would only be a slower
+// db-partition. 10% is far worse than any network a site should run on.
 const DefaultProbability = 0.1
 
 // Option configures the fault: WithProbability, or netfilter's options
