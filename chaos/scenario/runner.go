@@ -273,7 +273,8 @@ func (x *run) observe(ctx context.Context, m *marker) error {
 	timeout := x.gen.Settings().TimeoutMS
 	// A request sent before now may still be in flight and fail: only a
 	// success run older than the window plus the request timeout is sure.
-	margin := x.t.Confirmation + time.Duration(timeout*float64(time.Millisecond)) + 500*time.Millisecond
+	inFlight := time.Duration(timeout*float64(time.Millisecond)) + 500*time.Millisecond
+	margin := x.t.Confirmation + inFlight
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -291,7 +292,10 @@ func (x *run) observe(ctx context.Context, m *marker) error {
 			if recovered && (healed || (!seenBroken && now.Sub(m.last()) > margin)) {
 				return nil
 			}
-			if now.After(deadline) {
+			// Revert only once the requests sent before the deadline have
+			// been answered: the analysis judges them as the fault's, so
+			// none may be served by the reverted app.
+			if now.After(deadline.Add(inFlight)) {
 				x.notes = append(x.notes, fmt.Sprintf("Observation stopped at the deadline, %s after the last injection (recovered: %v, healed: %v).", x.t.Deadline, recovered, healed))
 				return nil
 			}

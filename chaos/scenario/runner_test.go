@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,15 +18,19 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
-// app is a server the test breaks: while broken it answers 503.
+// app is a server the test breaks: while broken it answers 503. With a
+// lag it looks at its state that long after a request arrived, as a busy
+// server does.
 type app struct {
 	broken atomic.Bool
+	lag    time.Duration
 	srv    *httptest.Server
 }
 
 func newApp(t *testing.T) *app {
 	a := &app{}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(a.lag)
 		if a.broken.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -171,6 +176,28 @@ func TestRunnerHoldsATimedFault(t *testing.T) {
 	}
 	if !res.Recovered {
 		t.Errorf("not recovered; the app healed after 300 ms: %+v", res)
+	}
+}
+
+// The revert at the deadline waits for the requests sent before it: a
+// request sent within the deadline but served by the reverted app would
+// read as a recovery within the deadline of a fault that never healed.
+func TestRunnerRevertsAfterInFlightRequests(t *testing.T) {
+	a := newApp(t)
+	a.lag = 300 * time.Millisecond
+	f := &breakFor{app: a} // never heals by itself
+	tm := fastTiming()
+	tm.Deadline = 2 * time.Second
+	s := Scenario{Name: "stuck", Fault: f, Steady: a.steady, Timing: tm, Budgets: Budgets{MustRecover: true}}
+	res, err := runner(a, nil).Run(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Recovered || res.Verdict != result.VerdictFail {
+		t.Errorf("recovered %v (%s) verdict %s: the app never healed before its revert", res.Recovered, msText(res.RecoveryMS), res.Verdict)
+	}
+	if held := f.revertAt.Sub(f.injectAt); held < tm.Deadline+500*time.Millisecond {
+		t.Errorf("reverted %s after the injection; the requests sent before the %s deadline were still in flight", held, tm.Deadline)
 	}
 }
 
@@ -390,4 +417,11 @@ func (p *panicSink) Record(o measure.Outcome) {
 		panic("sink exploded")
 	}
 	p.Sink.Record(o)
+}
+
+func msText(v *float64) string {
+	if v == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%.0f ms", *v)
 }
