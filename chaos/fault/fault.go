@@ -14,6 +14,8 @@ package fault
 import (
 	"context"
 	"time"
+
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Fault breaks one thing and puts it back.
@@ -41,6 +43,13 @@ type Marker interface {
 	Breaking(ctx context.Context, u Undo) error
 	Injected(detail string)
 	Reverted(detail string)
+	// Proved records evidence, read from the system after an injection,
+	// that the fault took effect (Held true), or that it did not (Held
+	// false): the rule listed with its counters, the process state, the
+	// node seen NotReady. The engine fills in At and Fault when they are
+	// empty. A fault that proves nothing ends its scenario as an error,
+	// never a pass (result.Result.Unproven), so every fault must call it.
+	Proved(e result.Evidence)
 	// Logf reports progress to the person watching (never to the result).
 	Logf(format string, args ...any)
 }

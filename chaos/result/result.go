@@ -63,6 +63,10 @@ type Result struct {
 
 	Injections []Injection `json:"injections"` // contract
 	Reverts    []Injection `json:"reverts"`
+	// Evidence is what the fault read back from the system to show that
+	// it took effect (Result.Unproven); a scenario whose fault proved
+	// nothing is an error.
+	Evidence []Evidence `json:"evidence,omitempty"`
 
 	// TimeToFirstErrorMS is from the first injection to the first failed
 	// request sent after it; null when none failed, and null without

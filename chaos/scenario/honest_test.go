@@ -95,6 +95,7 @@ func (f *holdUntilRevert) Name() string { return "hold" }
 func (f *holdUntilRevert) Inject(ctx context.Context, m fault.Marker) error {
 	f.app.broken.Store(true)
 	m.Injected("503 until reverted")
+	m.Proved(result.Evidence{Check: "the test app's broken flag", Observed: "set", Held: f.app.broken.Load()})
 	return nil
 }
 

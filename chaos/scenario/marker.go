@@ -59,6 +59,22 @@ func (m *marker) Reverted(detail string) {
 	m.console.Logf("[%s] reverted: %s", m.s.Name, detail)
 }
 
+func (m *marker) Proved(e result.Evidence) {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	if e.Fault == "" {
+		e.Fault = m.fault
+	}
+	m.proof.add(e)
+	reason := "Proved"
+	if !e.Held {
+		reason = "NotProved"
+	}
+	m.event(e.At, reason, e.Check+": "+e.Observed)
+	m.console.Logf("[%s] evidence: %s", m.s.Name, e)
+}
+
 func (m *marker) Logf(format string, args ...any) {
 	m.console.Logf("[%s] %s", m.s.Name, fmt.Sprintf(format, args...))
 }
@@ -67,6 +83,25 @@ func (m *marker) event(at time.Time, reason, detail string) {
 	if m.events != nil {
 		m.events.Add(result.Event{At: at, Kind: "fault", Object: m.fault, Reason: reason, Message: detail})
 	}
+}
+
+// proof is the evidence a run's fault recorded; safe for concurrent use
+// (a fault may prove itself from its own goroutines).
+type proof struct {
+	mu       sync.Mutex
+	evidence []result.Evidence
+}
+
+func (p *proof) add(e result.Evidence) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.evidence = append(p.evidence, e)
+}
+
+func (p *proof) all() []result.Evidence {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]result.Evidence(nil), p.evidence...)
 }
 
 func (m *marker) count() int {

@@ -34,6 +34,7 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	res.Healing = x.healing.result(first, x.s.HealingCondition)
 	res.LowerBounds = x.s.Bounds
 	res.Writes = x.writes
+	res.Evidence = x.proof.all()
 	res.Budgets = x.s.Budgets.Check(res)
 	res.Verdict = result.Judge(res.Budgets)
 	res.Notes = append(res.Notes, x.notes...)
@@ -42,6 +43,9 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	}
 	if x.loadErr != nil {
 		res.Notes = append(res.Notes, "The load ended with an error: "+x.loadErr.Error())
+	}
+	if why := res.Unproven(); why != "" && runErr == nil {
+		runErr = fmt.Errorf("scenario %s: %s", x.s.Name, why)
 	}
 	if runErr != nil {
 		res.Verdict, res.Error = result.VerdictError, runErr.Error()

@@ -147,6 +147,8 @@ type run struct {
 	healing healing
 	notes   []string
 	hostRec *host.Recording
+	// proof is what the fault read back to show it took effect.
+	proof proof
 	// The write stream: its writes once it stopped, and what the check
 	// made of them.
 	stream     *writes.Stream

@@ -55,6 +55,9 @@ type breakFor struct {
 	heal      time.Duration
 	injectErr error
 	block     bool // Inject waits for ctx to end
+	// unproven leaves out the evidence a real fault reads back; bit false
+	// with it unset records evidence that the fault did not take effect.
+	unproven bool
 	mu        sync.Mutex
 	reverts   int
 	healedAt  time.Time
@@ -70,6 +73,9 @@ func (f *breakFor) Inject(ctx context.Context, m fault.Marker) error {
 	f.injectAt = time.Now()
 	f.mu.Unlock()
 	m.Injected("503 for " + f.heal.String())
+	if !f.unproven {
+		m.Proved(result.Evidence{Check: "the test app's broken flag", Observed: "set", Held: f.app.broken.Load()})
+	}
 	if f.heal > 0 {
 		time.AfterFunc(f.heal, func() {
 			f.mu.Lock()

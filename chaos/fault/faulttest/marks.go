@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Marks records what a fault tells the engine.
@@ -25,6 +26,7 @@ type Marks struct {
 	Undos      []fault.Undo
 	Injections []string
 	Reverts    []string
+	Evidence   []result.Evidence
 }
 
 // Breaking implements fault.Marker.
@@ -53,6 +55,13 @@ func (m *Marks) Reverted(detail string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.Reverts = append(m.Reverts, detail)
+}
+
+// Proved implements fault.Marker.
+func (m *Marks) Proved(e result.Evidence) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Evidence = append(m.Evidence, e)
 }
 
 // Logf implements fault.Marker; progress is not recorded.
