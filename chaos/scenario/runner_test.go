@@ -58,11 +58,11 @@ type breakFor struct {
 	// unproven leaves out the evidence a real fault reads back; bit false
 	// with it unset records evidence that the fault did not take effect.
 	unproven bool
-	mu        sync.Mutex
-	reverts   int
-	healedAt  time.Time
-	injectAt  time.Time
-	revertAt  time.Time
+	mu       sync.Mutex
+	reverts  int
+	healedAt time.Time
+	injectAt time.Time
+	revertAt time.Time
 }
 
 func (f *breakFor) Name() string { return "break" }
