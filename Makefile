@@ -46,8 +46,12 @@ bin/kind: fixtures/images/versions.env
 	GOBIN=$(CURDIR)/bin $(GO) install sigs.k8s.io/kind@$(KIND_VERSION)
 	@touch $@
 
-images: docker ## build every offline image (base, kube, apps, flannel, node); cached by inputs
+images: docker ## build every offline image (base, kube, apps, agent, flannel, node); cached by inputs
 	fixtures/images/build-all.sh
+
+.PHONY: agent-image
+agent-image: docker ## the node agent's image alone (both modes; chaos/fault/nodeagent)
+	fixtures/images/agent/build.sh
 
 cluster: docker kind build ## create the kind cluster "selfheal" (offline: builds missing images first); CLUSTER_FLAGS=-reuse etc.
 	bin/selfheal cluster up $(CLUSTER_FLAGS)

@@ -10,6 +10,9 @@
 // worker is down).
 //
 // The node containers are listed and started through internal/kindnode.
+// A Door (WithDoor) halts the node another way instead: chaos/fault/
+// nodeagent's stops its kubelet and container runtime and isolates its
+// network, on any cluster.
 package nodehalt
 
 import (
@@ -41,10 +44,28 @@ type Fault struct {
 	keepOne   bool // a victim pod must keep running on another node
 	docker    kindnode.Docker
 	nodes     func(ctx context.Context) ([]kindnode.Node, error)
+	door      Door
 
 	mu      sync.Mutex
 	stopped string
 }
+
+// Door halts a node and starts it again by another way than docker (the
+// node agent, chaos/fault/nodeagent).
+type Door interface {
+	// Workers are the nodes that may be halted, by name.
+	Workers(ctx context.Context) ([]string, error)
+	// Halt halts node. It calls m.Breaking with its own Undo before it
+	// breaks anything, and breaks nothing when that fails; it returns
+	// once the node is halted, saying how.
+	Halt(ctx context.Context, m fault.Marker, node string) (string, error)
+	// Start puts node back, saying what it did ("" when nothing was
+	// halted). It is idempotent, and safe after a Halt cut short.
+	Start(ctx context.Context, m fault.Marker, node string) (string, error)
+}
+
+// WithDoor halts the node through door instead of docker.
+func WithDoor(door Door) Option { return func(f *Fault) { f.door = door } }
 
 // Option configures the fault.
 type Option func(*Fault)
@@ -99,6 +120,9 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err != nil {
 		return err
 	}
+	if f.door != nil {
+		return f.injectThroughDoor(ctx, m, node, hosted)
+	}
 	verb := "stop"
 	if f.kill {
 		verb = "kill"
@@ -116,6 +140,19 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	}
 	detail := fmt.Sprintf("node %s halted (docker %s); it ran %s", node, verb, strings.Join(hosted, ", "))
 	m.Injected(detail + f.clusterDNSOn(ctx, node))
+	return nil
+}
+
+func (f *Fault) injectThroughDoor(ctx context.Context, m fault.Marker, node string, hosted []string) error {
+	m.Logf("halt node %s (it runs %s)", node, strings.Join(hosted, ", "))
+	f.mu.Lock()
+	f.stopped = node // before the call: a halt cut short must still be reverted
+	f.mu.Unlock()
+	how, err := f.door.Halt(ctx, m, node)
+	if err != nil {
+		return fmt.Errorf("halting node %s: %w", node, err)
+	}
+	m.Injected(fmt.Sprintf("node %s halted: %s; it ran %s", node, how, strings.Join(hosted, ", ")) + f.clusterDNSOn(ctx, node))
 	return nil
 }
 
@@ -140,15 +177,9 @@ func (f *Fault) clusterDNSOn(ctx context.Context, node string) string {
 // choose picks the first worker, by name, that runs a victim pod and no
 // pod to avoid.
 func (f *Fault) choose(ctx context.Context) (string, []string, error) {
-	nodes, err := f.nodes(ctx)
+	workers, err := f.workers(ctx)
 	if err != nil {
 		return "", nil, err
-	}
-	var workers []string
-	for _, n := range nodes {
-		if n.Role == kindnode.RoleWorker {
-			workers = append(workers, n.Name)
-		}
 	}
 	node, hosted, err := f.client.ChooseNode(ctx, workers, f.namespace, f.victim, f.avoid)
 	if err != nil {
@@ -160,6 +191,25 @@ func (f *Fault) choose(ctx context.Context) (string, []string, error) {
 		}
 	}
 	return node, hosted, nil
+}
+
+// workers are the nodes the fault may halt: the door's, or the kind
+// cluster's worker containers.
+func (f *Fault) workers(ctx context.Context) ([]string, error) {
+	if f.door != nil {
+		return f.door.Workers(ctx)
+	}
+	nodes, err := f.nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var workers []string
+	for _, n := range nodes {
+		if n.Role == kindnode.RoleWorker {
+			workers = append(workers, n.Name)
+		}
+	}
+	return workers, nil
 }
 
 // survivorBesides checks that a victim pod runs on a node other than node.
@@ -184,6 +234,19 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	node := f.stopped
 	f.mu.Unlock()
 	if node == "" {
+		return nil
+	}
+	if f.door != nil {
+		did, err := f.door.Start(ctx, m, node)
+		if err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.stopped = ""
+		f.mu.Unlock()
+		if did != "" {
+			m.Reverted(did)
+		}
 		return nil
 	}
 	did, err := kindnode.Start(ctx, f.docker, node)
