@@ -64,6 +64,14 @@ func (m *Marks) Proved(e result.Evidence) {
 	m.Evidence = append(m.Evidence, e)
 }
 
+// Proofs is a copy of the evidence recorded so far, for a test that reads
+// it while a fault's own goroutine may still prove something.
+func (m *Marks) Proofs() []result.Evidence {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]result.Evidence(nil), m.Evidence...)
+}
+
 // Logf implements fault.Marker; progress is not recorded.
 func (m *Marks) Logf(string, ...any) {}
 
