@@ -18,6 +18,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/drain"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
+	"github.com/selfheal/selfheal/chaos/fault/nodeagent"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
@@ -38,6 +39,10 @@ type Env struct {
 	App     app.Config
 	// NextImage is the WordPress image an image roll goes to.
 	NextImage string
+	// NodeFaults is the door node faults go through (default docker);
+	// Agent is the node agent, set when that is NodeFaultsAgent.
+	NodeFaults NodeFaults
+	Agent      *nodeagent.Agent
 }
 
 // Entry is a scenario of the catalog.
@@ -56,6 +61,11 @@ type Entry struct {
 	// configuration (nil when it can): a variant paired with it is then
 	// never planned.
 	Refuse func(app.Config) error
+	// NodeAgent says the scenario halts a node, through the node agent
+	// when node faults go through it (NodeFaults): it needs the agent,
+	// and the pre-flight (Entry.Preflight) refuses it where the agent
+	// cannot run.
+	NodeAgent bool
 }
 
 // Supports says whether the scenario can run against fixture c, and if
@@ -106,11 +116,11 @@ func Entries() []Entry {
 			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
 			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},
 		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
-		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
-			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
+		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses, NodeAgent: true,
+			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node; with --node-faults agent, its kubelet and container runtime stopped and its network isolated by selfheal's node agent)",
 			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
-		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt),
-			Breaks: "the worker running MySQL is halted (docker kill) for 90 s",
+		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt), NodeAgent: true,
+			Breaks: "the worker running MySQL is halted (docker kill, or the node agent with --node-faults agent) for 90 s",
 			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
 	}
 }
@@ -190,6 +200,7 @@ func Repairers(c *kube.Client) []fault.Repairer {
 		procsignal.NewRepairer(procsignal.StopKind, c, kindnode.CLI, RepairTimeout),
 		dnsoutage.NewRepairer(c, RepairTimeout),
 		apiserver.NewRepairer(c, kindnode.CLI, RepairTimeout),
+		nodeagent.NewRepairer(nodeagent.New(c.Kubernetes, c), RepairTimeout),
 	}
 }
 
@@ -322,11 +333,11 @@ func nodeHalt(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
 		Name: "node-halt",
-		Description: "Halt the kind node container of a worker that runs WordPress but not MySQL (docker kill: the node dies at once, as in a power cut, " +
-			"so the injection instant is exact). Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; " +
+		Description: "A worker that runs WordPress but not MySQL is " + haltWords(env) + ". Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; " +
 			"the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
-		Prepare:          spread(env),
-		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel), nodehalt.WithKill(true), nodehalt.WithSurvivor(true)),
+		Prepare: spread(env),
+		Fault: nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel),
+			nodehalt.WithKill(env.NodeFaults != NodeFaultsAgent), nodehalt.WithSurvivor(true), nodehalt.WithDoor(nodeDoor(env))),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords + " (on the remaining nodes; the halted node's return is checked after the revert)",
@@ -363,9 +374,10 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
 		Name: "mysql-node-halt",
-		Description: "Halt the kind node that runs MySQL (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is " +
+		Description: "The worker that runs MySQL is " + haltWords(env) + ". Its data is on a node-local volume, so the database cannot move: the expected result is " +
 			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
-		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid(""), nodehalt.WithKill(true)),
+		Fault: nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid(""),
+			nodehalt.WithKill(env.NodeFaults != NodeFaultsAgent), nodehalt.WithDoor(nodeDoor(env))),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords,

@@ -19,13 +19,16 @@ type Kind struct {
 	Rate      float64
 	KeepAlive bool
 	Timeout   string
+	// NodeFaults is the door a node fault went through (result.RunInfo):
+	// a halt through the node agent is not a docker kill.
+	NodeFaults string
 }
 
 // KindOf is r's kind.
 func KindOf(r *result.Result) Kind {
 	k := Kind{Scenario: r.Scenario, Rate: r.Load.Rate, KeepAlive: r.Load.KeepAlive, Timeout: r.Load.Timeout}
 	if r.Run != nil {
-		k.Fixture, k.ImageMode, k.Variant = r.Run.Fixture, r.Run.ImageMode, r.Run.Variant
+		k.Fixture, k.ImageMode, k.Variant, k.NodeFaults = r.Run.Fixture, r.Run.ImageMode, r.Run.Variant, r.Run.NodeFaults
 	}
 	if k.Variant == "" && k.ImageMode != "" {
 		// Suite results from before variants ran against the baseline
@@ -51,6 +54,9 @@ func (k Kind) String() string {
 	if k.Fixture != "" {
 		parts = append(parts, k.Fixture)
 	}
+	if k.NodeFaults != "" {
+		parts = append(parts, "node faults through the "+k.NodeFaults)
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -75,6 +81,7 @@ func (k Kind) Compare(o Kind) []Difference {
 	differ("timeout", k.Timeout, o.Timeout)
 	differ("image mode", k.ImageMode, o.ImageMode)
 	differ("fixture", k.Fixture, o.Fixture)
+	differ("node faults", nodeFaults(k.NodeFaults), nodeFaults(o.NodeFaults))
 	return d
 }
 
@@ -90,6 +97,15 @@ func (k Kind) Differences(o Kind) []string {
 		out = append(out, fmt.Sprintf("%s %s, not %s", d.Field, d.Theirs, d.Ours))
 	}
 	return out
+}
+
+// nodeFaults names a door; results from before the node agent went
+// through docker.
+func nodeFaults(door string) string {
+	if door == "" {
+		return "docker"
+	}
+	return door
 }
 
 func quoteEmpty(s string) string {

@@ -155,6 +155,10 @@ type RunInfo struct {
 	// (chaos/variant); empty in results from before variants, which ran
 	// against the baseline.
 	Variant string `json:"variant,omitempty"`
+	// NodeFaults is "agent" when the scenario's node fault went through
+	// selfheal's node agent (chaos/fault/nodeagent) rather than docker;
+	// empty otherwise.
+	NodeFaults string `json:"node_faults,omitempty"`
 }
 
 // Load is how the load was driven. Everything that bends a measurement is

@@ -61,6 +61,11 @@ type Config struct {
 	AllowNonKind bool
 	// Images are the app images (fixtures.Images of the cluster's mode).
 	Images fixtures.ImageSet
+	// NodeFaults is the door node faults go through (default docker);
+	// through the agent, AgentImage is its image (default Images.Agent,
+	// built and loaded into the nodes on the kind cluster).
+	NodeFaults catalog.NodeFaults
+	AgentImage string
 	// App are extra fixture settings (replicas, probes...).
 	App []app.Option
 	// Variant is the fixture variant deployed first, on top of App (zero:
@@ -140,6 +145,7 @@ type Session struct {
 	// steady state, with why: their other cells are not tried again.
 	unusable map[string]error
 	progress *plan.Progress
+	agent    agentSetup
 }
 
 // Open connects, guards (kind check, run lease, repair of what the
@@ -161,6 +167,8 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		s.release(cfg.Console)
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
+	// Before any work: what the cluster refuses is said now, by name.
+	s.preflight(ctx)
 	if err := s.prepare(ctx); err != nil {
 		s.release(cfg.Console)
 		return nil, err
@@ -279,7 +287,8 @@ func (s *Session) writes() scenario.Writes {
 }
 
 func (s *Session) catalogEnv() catalog.Env {
-	return catalog.Env{Client: s.client, Cluster: s.cfg.Cluster, App: s.app, NextImage: s.cfg.Images.WordPressNext}
+	return catalog.Env{Client: s.client, Cluster: s.cfg.Cluster, App: s.app, NextImage: s.cfg.Images.WordPressNext,
+		NodeFaults: s.cfg.NodeFaults, Agent: s.agent.agent}
 }
 
 func (s *Session) runInfo(ctx context.Context) result.RunInfo {
@@ -359,6 +368,9 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 		return nil, fmt.Errorf("%s not run: this run lost the cluster's run lease to another run", c.Name())
 	default:
 	}
+	if refused := s.refusal(ctx, c.Entry); refused != nil {
+		return s.refuse(c, refused)
+	}
 	sc, err := s.Scenario(c.Entry)
 	if err != nil {
 		return nil, err
@@ -388,6 +400,7 @@ func (s *Session) record(c plan.Cell, res *result.Result) error {
 		res.Repetition, res.Repetitions = c.Repetition, c.Repetitions
 	}
 	res.AggregateBudgets = s.cfg.Aggregate.For(c.Entry.Name)
+	s.stampDoor(c.Entry, res)
 	s.judgeHistory(res)
 	s.results = append(s.results, res)
 	path := filepath.Join(s.runDir, s.resultName(c))

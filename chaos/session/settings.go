@@ -58,6 +58,11 @@ type Settings struct {
 	// FailStarved whether a budget missed on a starved machine fails.
 	HostThresholds []result.HostThreshold
 	FailStarved    bool
+	// NodeFaults is the door node-halt and mysql-node-halt go through,
+	// AgentImage the node agent's image when that is the agent ("" for
+	// the one built here, versions.env's AGENT_IMAGE).
+	NodeFaults catalog.NodeFaults
+	AgentImage string
 
 	// from records where each setting came from ("SELFHEAL_RATE=0.01",
 	// "--rate 0.01"), for messages about settings that clash.
@@ -208,6 +213,19 @@ func SettingsTable() []Setting {
 				s.History, err = history.Parse(v)
 				return err
 			}},
+		{Env: "SELFHEAL_NODE_FAULTS", Flag: "node-faults", Usage: "how node-halt and mysql-node-halt halt a node: docker (kill the kind node's container; the default) or agent (selfheal's node agent stops its kubelet and container runtime and isolates its network; any cluster)",
+			set: func(s *Settings, v string) (err error) {
+				s.NodeFaults, err = catalog.ParseNodeFaults(v)
+				return err
+			}},
+		{Env: "SELFHEAL_AGENT_IMAGE", Flag: "agent-image", Usage: "the node agent's image, where the cluster's nodes can pull it (default: the one built here and loaded into the kind nodes)",
+			set: func(s *Settings, v string) error {
+				if strings.TrimSpace(v) == "" || strings.ContainsAny(v, " \t\n") {
+					return errors.New("want an image reference, e.g. registry.example/selfheal-agent:1")
+				}
+				s.AgentImage = v
+				return nil
+			}},
 		{Env: "SELFHEAL_ALLOW_NON_KIND", Flag: "allow-non-kind", Bool: true,
 			Usage: "inject faults even into a cluster that is not the kind cluster (refused otherwise)",
 			set: func(s *Settings, v string) (err error) {
@@ -225,7 +243,7 @@ func DefaultSettings() Settings {
 		Cluster: cluster.DefaultName, Mode: fixtures.ModeAuto, KeepCluster: KeepNever,
 		Rate: DefaultRate, Timeout: load.DefaultTimeout, KeepAlive: DefaultKeepAlive,
 		Budgets: scenario.Overrides{}, Aggregate: scenario.AggregateBudgets{}, Repeat: 1,
-		History: defaultHistory, FailStarved: true,
+		History: defaultHistory, FailStarved: true, NodeFaults: catalog.NodeFaultsDocker,
 	}
 }
 

@@ -135,7 +135,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Timing: st.Timing(),
+		Images: images, NodeFaults: st.NodeFaults, AgentImage: st.AgentImage, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Timing: st.Timing(),
 		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
 		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
 		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
