@@ -188,6 +188,15 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: []string{"cluster", "down", "-name", "../../x"}, code: 2, stderr: []string{`cluster name "../../x" is not a DNS-1123 label`}},
 		{args: []string{"cluster", "status", "-name", "Selfheal"}, code: 2, stderr: []string{"not a DNS-1123 label"}},
 		{args: []string{"cluster", "down", "extra"}, code: 2, stderr: []string{"unexpected arguments"}},
+		{args: []string{"agent"}, code: 2, stderr: []string{"missing action: want install, status or remove"}},
+		{args: []string{"agent", "reboot"}, code: 2, stderr: []string{`unknown action "reboot"`}},
+		{args: []string{"agent", "install", "--wait", "0s"}, code: 2, stderr: []string{"--wait must be positive"}},
+		{args: []string{"agent", "remove", "--cluster", "../x"}, code: 2, stderr: []string{"--cluster", "not a DNS-1123 label"}},
+		{args: []string{"agent", "status", "--kubeconfig", "{fx}/missing"}, code: 2, stderr: []string{"--kubeconfig", "not a kubeconfig file"}},
+		{args: []string{"agent", "status", "extra"}, code: 2, stderr: []string{`unexpected argument "extra"`}},
+		{args: []string{"run", "--node-faults", "ssh"}, code: 2, stderr: []string{"-node-faults", `unknown node-fault door "ssh"`}},
+		{args: []string{"run", "--list"}, env: map[string]string{"SELFHEAL_NODE_FAULTS": "sideways"}, code: 2, stderr: []string{`SELFHEAL_NODE_FAULTS="sideways"`, "want docker"}},
+		{args: []string{"run", "--agent-image", " "}, code: 2, stderr: []string{"-agent-image", "want an image reference"}},
 
 		// selfheal report.
 		{args: []string{"report"}, code: 2, stderr: []string{"no result files given"}},

@@ -256,3 +256,54 @@ func (a *Agent) deleteNamespace(ctx context.Context) error {
 	}
 	return kube.WaitFor(ctx, gone, a.poll, a.wait)
 }
+
+// Status is what the agent is doing, per node.
+type Status struct {
+	// Installed says the agent's namespace exists.
+	Installed bool
+	// Nodes maps each node an agent pod is on to its faults ("ID STATE"
+	// lines, or "no fault") or why its pod is not ready.
+	Nodes map[string]string
+	// Lease says which fault the renewal lease holds and when it was last
+	// renewed ("" when there is none).
+	Lease string
+}
+
+// Status reads the agent's pods, asks each ready one for its faults, and
+// reads the renewal lease.
+func (a *Agent) Status(ctx context.Context) (Status, error) {
+	st := Status{Nodes: map[string]string{}}
+	if _, err := a.cs.CoreV1().Namespaces().Get(ctx, Namespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+		return st, nil
+	} else if err != nil {
+		return st, fmt.Errorf("reading namespace %s: %w", Namespace, err)
+	}
+	st.Installed = true
+	pods, err := a.cs.CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: podLabel})
+	if err != nil {
+		return st, fmt.Errorf("listing the node agent's pods: %w", err)
+	}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp != nil || !kube.PodReady(&p) {
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s: %s", p.Name, podState(&p))
+			continue
+		}
+		out, err := a.Run(ctx, p.Spec.NodeName, "list")
+		switch {
+		case err != nil:
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s ready; listing its faults: %v", p.Name, err)
+		case strings.TrimSpace(out) == "":
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s ready; no fault", p.Name)
+		default:
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s ready; faults: %s", p.Name, strings.Join(strings.Fields(strings.ReplaceAll(strings.TrimSpace(out), "\n", ";")), " "))
+		}
+	}
+	l, err := a.cs.CoordinationV1().Leases(Namespace).Get(ctx, RenewLease, metav1.GetOptions{})
+	if err == nil {
+		st.Lease = "held for fault " + holderOf(l)
+		if l.Spec.RenewTime != nil {
+			st.Lease += fmt.Sprintf(", renewed %s ago", time.Since(l.Spec.RenewTime.Time).Round(time.Second))
+		}
+	}
+	return st, nil
+}
