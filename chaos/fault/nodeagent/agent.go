@@ -130,6 +130,14 @@ var ErrNoAgent = errors.New("no node agent ready there")
 
 // PodOn is the name of the agent pod that runs, ready, on node.
 func (a *Agent) PodOn(ctx context.Context, node string) (string, error) {
+	return a.podOn(ctx, node, true)
+}
+
+// podOn finds the agent pod on node: a ready one, or with ready false any
+// that runs. A node whose kubelet is stopped has its pods marked not
+// ready, and they keep running: exec reaches them again as soon as the
+// kubelet is back, before it reports them ready.
+func (a *Agent) podOn(ctx context.Context, node string, ready bool) (string, error) {
 	pods, err := a.cs.CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: podLabel})
 	if err != nil {
 		return "", fmt.Errorf("listing the node agent's pods: %w", err)
@@ -139,7 +147,7 @@ func (a *Agent) PodOn(ctx context.Context, node string) (string, error) {
 		if p.Spec.NodeName != node {
 			continue
 		}
-		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning && kube.PodReady(&p) {
+		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning && (!ready || kube.PodReady(&p)) {
 			return p.Name, nil
 		}
 		seen = append(seen, fmt.Sprintf("%s (%s)", p.Name, podState(&p)))
@@ -167,9 +175,10 @@ func podState(p *corev1.Pod) string {
 }
 
 // Run runs the agent's command with args in its pod on node, bounded in
-// time, and returns what it printed.
+// time, and returns what it printed. The pod need only run: one on a node
+// whose kubelet was just started again is not reported ready yet.
 func (a *Agent) Run(ctx context.Context, node string, args ...string) (string, error) {
-	pod, err := a.PodOn(ctx, node)
+	pod, err := a.podOn(ctx, node, false)
 	if err != nil {
 		return "", err
 	}

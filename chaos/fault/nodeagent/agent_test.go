@@ -392,6 +392,33 @@ func TestHaltThatCannotBeRecordedBreaksNothing(t *testing.T) {
 	}
 }
 
+func TestStatusListsTheFaultsOnEachNode(t *testing.T) {
+	f := newHaltFixture(t, true)
+	door := NewDoor(f.agent, WithDelay(time.Second), WithGrace(30*time.Second), WithDeadline(time.Minute), WithActions(ActionNetwork))
+	ctx := context.Background()
+	m := &faulttest.Marks{}
+	if _, err := door.Halt(ctx, m, "w2"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.agent.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := m.Undos[0].Params["id"]
+	if !st.Installed || !strings.Contains(st.Nodes["w1"], "no fault") || !strings.Contains(st.Nodes["w2"], "faults: "+id+" broken") ||
+		!strings.Contains(st.Lease, "held for fault "+id) {
+		t.Errorf("status %+v", st)
+	}
+	if _, err := door.Start(ctx, m, "w2"); err != nil {
+		t.Fatal(err)
+	}
+	// Only the network was isolated: exec reached the agent throughout,
+	// and its rules are gone.
+	if len(f.nodes["w2"].rules("INPUT")) != 0 || f.nodes["w2"].read("units/kubelet") != "active" {
+		t.Errorf("after the revert: %q", f.nodes["w2"].rules("INPUT"))
+	}
+}
+
 func TestRemoveRevertsOnEveryNodeThenDeletesTheNamespace(t *testing.T) {
 	f := newHaltFixture(t, true)
 	door := NewDoor(f.agent, WithDelay(time.Second), WithGrace(2*time.Second), WithDeadline(time.Minute))

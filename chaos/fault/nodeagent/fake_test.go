@@ -209,6 +209,13 @@ func (n *nodeSim) tick() {
 		nd.Status.Conditions[0].Status = want
 		nd.Status.Conditions[0].Reason = map[corev1.ConditionStatus]string{corev1.ConditionTrue: "KubeletReady", corev1.ConditionUnknown: "NodeStatusUnknown"}[want]
 		_, _ = n.cs.CoreV1().Nodes().UpdateStatus(ctx, nd, metav1.UpdateOptions{})
+		// The node controller marks the node's pods not ready; the
+		// restarted kubelet marks them ready again (later, in a real
+		// cluster: exec reaches the agent before that).
+		if p, err := n.cs.CoreV1().Pods(Namespace).Get(ctx, agentPod(n.name).Name, metav1.GetOptions{}); err == nil {
+			p.Status.Conditions[0].Status = map[bool]corev1.ConditionStatus{true: corev1.ConditionTrue, false: corev1.ConditionFalse}[want == corev1.ConditionTrue]
+			_, _ = n.cs.CoreV1().Pods(Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		}
 	}
 }
 

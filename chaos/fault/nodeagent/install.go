@@ -284,18 +284,22 @@ func (a *Agent) Status(ctx context.Context) (Status, error) {
 		return st, fmt.Errorf("listing the node agent's pods: %w", err)
 	}
 	for _, p := range pods.Items {
-		if p.DeletionTimestamp != nil || !kube.PodReady(&p) {
-			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s: %s", p.Name, podState(&p))
+		state := "ready"
+		if !kube.PodReady(&p) {
+			state = podState(&p)
+		}
+		if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s: %s", p.Name, state)
 			continue
 		}
 		out, err := a.Run(ctx, p.Spec.NodeName, "list")
 		switch {
 		case err != nil:
-			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s ready; listing its faults: %v", p.Name, err)
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s %s; listing its faults: %v", p.Name, state, err)
 		case strings.TrimSpace(out) == "":
-			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s ready; no fault", p.Name)
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s %s; no fault", p.Name, state)
 		default:
-			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s ready; faults: %s", p.Name, strings.Join(strings.Fields(strings.ReplaceAll(strings.TrimSpace(out), "\n", ";")), " "))
+			st.Nodes[p.Spec.NodeName] = fmt.Sprintf("pod %s %s; faults: %s", p.Name, state, strings.ReplaceAll(strings.TrimSpace(out), "\n", "; "))
 		}
 	}
 	l, err := a.cs.CoordinationV1().Leases(Namespace).Get(ctx, RenewLease, metav1.GetOptions{})
