@@ -324,6 +324,31 @@ func TestRevertPutsBackExactlyWhatTheBreakChanged(t *testing.T) {
 	}
 }
 
+// A revert that cannot finish does every step it can, says what failed,
+// and leaves the fault to be tried again rather than marked reverted.
+func TestRevertThatFailsIsTriedAgain(t *testing.T) {
+	s := newSandbox(t)
+	s.arm("f1")
+	s.fire("selfheal-agent-break-f1.timer")
+	s.write("fail-start-kubelet", "")
+	out, err := s.agent("revert", "f1", "first try")
+	if err == nil || !strings.Contains(out, "revert incomplete") || !strings.Contains(out, "systemctl start containerd kubelet failed") {
+		t.Fatalf("err %v, %q", err, out)
+	}
+	if len(s.rules("INPUT")) != 0 || s.read("units/containerd") != "active" {
+		t.Errorf("the steps that could be done were not: INPUT %q, containerd %s", s.rules("INPUT"), s.read("units/containerd"))
+	}
+	if st := s.faultFile("f1", ".state"); st != "broken" {
+		t.Errorf("state %s after an incomplete revert, want broken (to be tried again)", st)
+	}
+	if err := os.Remove(filepath.Join(s.state, "fail-start-kubelet")); err != nil {
+		t.Fatal(err)
+	}
+	if out := s.mustAgent("revert", "f1", "second try"); !strings.Contains(out, "reverted") || s.read("units/kubelet") != "active" {
+		t.Errorf("second try: %q, kubelet %s", out, s.read("units/kubelet"))
+	}
+}
+
 func TestRevertBeforeTheBreakKeepsTheBreakFromRunning(t *testing.T) {
 	s := newSandbox(t)
 	s.arm("f1")
