@@ -190,11 +190,11 @@ func (s *Sequential) unclear(l Look) string {
 		case !c.Tested:
 			parts = append(parts, m.Name+" not tested (the same value everywhere, or too few values)")
 		case c.Need > 0:
-			parts = append(parts, fmt.Sprintf("%s p = %.2g; a difference of the size seen would need %d repetitions a side", m.Name, c.P, c.Need))
+			parts = append(parts, fmt.Sprintf("%s p = %.2g; a difference of the size seen would need %d repetitions %s", m.Name, c.P, c.Need, s.sides()))
 		case min(c.Above, 1-c.Above) >= 0.5-1e-9:
 			parts = append(parts, fmt.Sprintf("%s p = %.2g; the two sides do not separate at all", m.Name, c.P))
 		default:
-			parts = append(parts, fmt.Sprintf("%s p = %.2g; a difference of the size seen would need more than %d repetitions a side", m.Name, c.P, stats.NeedLimit))
+			parts = append(parts, fmt.Sprintf("%s p = %.2g; a difference of the size seen would need more than %d repetitions %s", m.Name, c.P, stats.NeedLimit, s.sides()))
 		}
 	}
 	return strings.Join(parts, "; ")
