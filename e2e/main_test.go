@@ -66,7 +66,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
-	st, err := readSettings(os.Getenv)
+	st, err := readSettings(os.Getenv, repeatOverride()...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: bad settings, nothing was started: %v\n", err)
 		os.Exit(2)
@@ -247,10 +247,10 @@ type settings struct {
 }
 
 // readSettings reads the SELFHEAL_* variables with the reader `selfheal
-// run` shares, and checks that results can be written, all before
-// anything touches Docker, a cluster or the network.
-func readSettings(getenv func(string) string) (settings, error) {
-	ss, err := session.SettingsFromEnv(getenv)
+// run` shares (the overrides over them), and checks that results can be
+// written, all before anything touches Docker, a cluster or the network.
+func readSettings(getenv func(string) string, overrides ...session.Override) (settings, error) {
+	ss, err := session.SettingsFromEnv(getenv, overrides...)
 	st := settings{Settings: ss}
 	if err != nil {
 		return st, err
@@ -285,22 +285,20 @@ func planMatrix(st settings, labels map[string][]string) (variant.Matrix, error)
 	return m, nil
 }
 
+// repeatOverride is -repeat, which wins over SELFHEAL_REPEAT.
+func repeatOverride() []session.Override {
+	if *repeatFlag == "" {
+		return nil
+	}
+	return []session.Override{{Env: "SELFHEAL_REPEAT", Value: *repeatFlag, From: "-repeat " + *repeatFlag}}
+}
+
 // planCells repeats the matrix's cells (-repeat, else SELFHEAL_REPEAT;
 // with auto, the first batch) and keeps those the framework's -labels,
 // -skip-labels, -feature and -skip-features select, so that the
 // time-left estimate counts only what will run. The rounds of -repeat
 // auto pass through the same selection (TestScenarios).
 func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, *plan.Auto, error) {
-	if *repeatFlag != "" {
-		r, err := plan.ParseRepeat(*repeatFlag)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-repeat: %w", err)
-		}
-		st.Repeat = r
-		if err := st.Check(); err != nil {
-			return nil, nil, fmt.Errorf("-repeat %s: %w", r, err)
-		}
-	}
 	p, a, err := st.Plan(m)
 	if err != nil {
 		return nil, nil, err

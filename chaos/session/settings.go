@@ -251,9 +251,10 @@ func DefaultSettings() Settings {
 	}
 }
 
-// SettingsFromEnv reads every SELFHEAL_* variable over the defaults and
-// checks the result. An error names the variable and its value.
-func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+// SettingsFromEnv reads every SELFHEAL_* variable over the defaults,
+// then the overrides over them (the suite's -repeat flag), and checks the
+// result. An error names the variable, or the override, and its value.
+func SettingsFromEnv(getenv func(string) string, overrides ...Override) (Settings, error) {
 	s := DefaultSettings()
 	for _, st := range SettingsTable() {
 		v := getenv(st.Env)
@@ -265,7 +266,31 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		}
 		s.note(st, fmt.Sprintf("%s=%s", st.Env, v))
 	}
+	for _, o := range overrides {
+		if err := s.override(o); err != nil {
+			return s, err
+		}
+	}
 	return s, s.Check()
+}
+
+// Override sets the setting of variable Env to Value from another source
+// that wins over the variable; From names that source in messages
+// ("-repeat auto").
+type Override struct{ Env, Value, From string }
+
+func (s *Settings) override(o Override) error {
+	for _, st := range SettingsTable() {
+		if st.Env != o.Env {
+			continue
+		}
+		if err := st.set(s, o.Value); err != nil {
+			return fmt.Errorf("%s: %w", o.From, err)
+		}
+		s.note(st, o.From)
+		return nil
+	}
+	return fmt.Errorf("%s: no setting is read from %s", o.From, o.Env)
 }
 
 // RegisterFlags adds the settings that have a flag to fs; parsing fs then

@@ -137,6 +137,14 @@ func TestSettingsRepeatAuto(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "SELFHEAL_REPEAT_MAX=3, downtime,5xx,errors: with at most 3 repetitions a side no difference can be called") || !strings.Contains(err.Error(), "allow at least 5") {
 		t.Errorf("a maximum of 3: %v", err)
 	}
+	// The suite's -repeat wins over SELFHEAL_REPEAT, and is named when wrong.
+	env := envOf(map[string]string{"SELFHEAL_REPEAT": "3", "SELFHEAL_REPEAT_MAX": "12"})
+	if s, err := SettingsFromEnv(env, Override{Env: "SELFHEAL_REPEAT", Value: "auto", From: "-repeat auto"}); err != nil || !s.Repeat.Auto || s.RepeatMax != 12 {
+		t.Errorf("-repeat auto over SELFHEAL_REPEAT=3: %+v, %v", s.Repeat, err)
+	}
+	if _, err := SettingsFromEnv(env, Override{Env: "SELFHEAL_REPEAT", Value: "x", From: "-repeat x"}); err == nil || !strings.HasPrefix(err.Error(), `-repeat x: "x" is not a whole number`) {
+		t.Errorf("-repeat x: %v", err)
+	}
 	d := DefaultSettings()
 	if d.Repeat.Auto || d.Repeat.N != 1 || d.RepeatMax != DefaultRepeatMax || len(d.RepeatMetrics) != 3 {
 		t.Errorf("defaults %+v", d)
