@@ -188,11 +188,7 @@ func (s *Session) reference(name string, seq *result.Sequential, own []*result.R
 	if len(runs) > 0 {
 		seq.Reference += fmt.Sprintf(" (runs %s)", strings.Join(runs, ", "))
 	}
-	canCall := false
-	for _, l := range seq.Design.Looks() {
-		canCall = canCall || l.CanCall
-	}
-	if len(earlier) < 2 || !canCall {
+	if _, canCall := seq.Design.FirstCall(); len(earlier) < 2 || !canCall {
 		seq.Stop = result.StopNoReference
 		seq.Why = fmt.Sprintf("no baseline in this run and %s of this kind in %s, too few for any look up to %d repetitions to call a difference: nothing to compare with yet",
 			plural(len(earlier), "earlier result", "earlier results"), s.cfg.ReportDir, seq.Design.Max)

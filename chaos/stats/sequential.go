@@ -112,17 +112,26 @@ func FirstLook(alpha float64, max, family int) (int, error) {
 	if err := d.Check(); err != nil {
 		return 0, err
 	}
-	for _, l := range d.Looks() {
-		if l.CanCall {
-			return l.N, nil
-		}
+	if n, ok := d.FirstCall(); ok {
+		return n, nil
 	}
 	for m := max + 1; m <= NeedLimit; m++ {
-		if _, err := FirstLook(alpha, m, family); err == nil {
+		if _, ok := (Sequential{Alpha: alpha, Max: m, Family: family, Start: 2}).FirstCall(); ok {
 			return 0, fmt.Errorf("with at most %d repetitions a side no difference can be called at α = %g across %d figure(s) (the exact test's smallest p at %d a side is %.2g): allow at least %d", max, alpha, family, max, MinP(max, max), m)
 		}
 	}
 	return 0, fmt.Errorf("with at most %d repetitions a side no difference can be called at α = %g across %d figure(s)", max, alpha, family)
+}
+
+// FirstCall is the first look of d that can call anything; false when
+// none can.
+func (d Sequential) FirstCall() (int, bool) {
+	for _, l := range d.Looks() {
+		if l.CanCall {
+			return l.N, true
+		}
+	}
+	return 0, false
 }
 
 // reference is the size of the side compared with n repetitions.
