@@ -157,7 +157,7 @@ type Session struct {
 	sequential map[string]*result.Sequential
 	seqOrder   []string
 	earlier    map[string][]*result.Result
-	agent    agentSetup
+	agent      agentSetup
 }
 
 // Open connects, guards (kind check, run lease, repair of what the
