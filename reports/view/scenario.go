@@ -24,7 +24,7 @@ type Scenario struct {
 	// ErrorLead introduces Error: "The scenario could not run to its
 	// end:", or that its fault did not take effect.
 	ErrorLead string `json:",omitempty"`
-	When        string
+	When      string
 	// OffsetLabel heads the tables' relative-time column: offsets count
 	// from the first injection, or from the start without one.
 	OffsetLabel string
@@ -50,7 +50,7 @@ type Scenario struct {
 	// when a fault recorded none.
 	Evidence     []EvidenceRow `json:",omitempty"`
 	EvidenceNote string        `json:",omitempty"`
-	Events  []EventRow `json:",omitempty"`
+	Events       []EventRow    `json:",omitempty"`
 	// Log is Faults and Events in one list by time, as the table shows it.
 	Log    []EventRow `json:",omitempty"`
 	Bounds []Fact     `json:",omitempty"`
