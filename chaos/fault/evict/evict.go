@@ -40,7 +40,7 @@ type Fault struct {
 
 // New evicts the pods matching selector in namespace.
 func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	return &Fault{Evictor: NewEvictor(c, opts...), namespace: namespace, selector: selector, proofTimeout: 30 * time.Second}
+	return &Fault{Evictor: NewEvictor(c, opts...), namespace: namespace, selector: selector, proofTimeout: 2 * time.Minute}
 }
 
 // Name implements fault.Fault.

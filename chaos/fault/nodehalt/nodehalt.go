@@ -43,8 +43,9 @@ type Fault struct {
 	docker    kindnode.Docker
 	nodes     func(ctx context.Context) ([]kindnode.Node, error)
 	// every is how often the node's Ready condition is read while the
-	// fault holds.
-	every time.Duration
+	// fault holds; exitWithin bounds the wait for docker to show the
+	// container exited.
+	every, exitWithin time.Duration
 
 	mu      sync.Mutex
 	stopped string
@@ -81,7 +82,7 @@ func WithNodes(list func(ctx context.Context) ([]kindnode.Node, error)) Option {
 // New halts a worker of kind cluster `cluster`, choosing it by the pods it
 // runs in namespace.
 func New(c *kube.Client, cluster, namespace string, opts ...Option) *Fault {
-	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: kindnode.CLI, every: time.Second}
+	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: kindnode.CLI, every: time.Second, exitWithin: 10 * time.Second}
 	for _, o := range opts {
 		o(f)
 	}
@@ -130,16 +131,26 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	return nil
 }
 
-// proveHalted reads the node container's state back from docker: the
-// exit status of docker kill says nothing about the container.
+// proveHalted reads the node container's state back from docker until it
+// is exited, within 10 s: the exit status of docker kill says nothing about
+// the container, which docker marks exited a moment after the signal.
 func (f *Fault) proveHalted(ctx context.Context, m fault.Marker, node, verb string) {
 	e := result.Evidence{Check: fmt.Sprintf("docker inspect of node container %s, after docker %s", node, verb)}
-	state, err := kindnode.State(ctx, f.docker, node)
+	var state string
+	exited := func(ctx context.Context) (bool, string, error) {
+		s, err := kindnode.State(ctx, f.docker, node)
+		if err != nil {
+			return false, "", err
+		}
+		state = s
+		return s == "exited", "", nil
+	}
+	err := kube.WaitFor(ctx, exited, f.exitWithin/50, f.exitWithin)
 	switch {
-	case err != nil:
-		e.Observed = "its state could not be read: " + err.Error()
-	case state == "exited":
+	case err == nil:
 		e.Held, e.Observed = true, "the container is exited"
+	case state == "":
+		e.Observed = "its state could not be read: " + err.Error()
 	default:
 		e.Observed = "the container is " + state + ", not exited"
 	}

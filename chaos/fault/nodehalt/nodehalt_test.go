@@ -209,7 +209,7 @@ func TestProvesTheNodeWentDown(t *testing.T) {
 			if _, err := f.client.Kubernetes.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			f.every = 5 * time.Millisecond
+			f.every, f.exitWithin = 5*time.Millisecond, 50*time.Millisecond
 			m := marks(&log)
 			if err := f.Inject(context.Background(), m); err != nil {
 				t.Fatal(err)
