@@ -103,6 +103,10 @@ type Result struct {
 	// AfterRevert is the service after the fault was reverted, measured
 	// from the last revert; nil when nothing was reverted (a probe).
 	AfterRevert *AfterRevert `json:"after_revert,omitempty"`
+	// Observed is what the fault's figures rest on: the requests sent in
+	// the fault window and how many a verdict needs (Result.Unobserved);
+	// nil without injection.
+	Observed *Observation `json:"observed,omitempty"`
 
 	// Healing is Kubernetes' side of recovery, measured from the API.
 	Healing *Healing `json:"healing,omitempty"`
@@ -238,6 +242,19 @@ type AfterRevert struct {
 	// State is "recovered".
 	RecoveryMS  *float64   `json:"recovery_ms"`
 	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
+}
+
+// Observation counts the requests a result's fault window holds
+// (docs/measurement.md, "Not observed"): sent from the first injection
+// to the last revert (to the end of the run when nothing was reverted),
+// whatever their outcome (an answer, an error or a timeout). Fewer than
+// Needed, one second's worth at the load's rate, and the fault was not
+// observed.
+type Observation struct {
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Requests int       `json:"requests"`
+	Needed   int       `json:"needed"`
 }
 
 // Healing is injection to the workload back at its desired state, seen

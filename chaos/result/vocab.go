@@ -1,6 +1,7 @@
 package result
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -67,16 +68,50 @@ func (r *Result) Recovery() RecoveryState {
 // NotObservedWhy says why r's recovery was not observed, for every
 // renderer alike: "no request was sent after the injection".
 func (r *Result) NotObservedWhy() string {
+	o := r.Observed
 	switch {
 	case r.Requests.Total == 0:
 		return "no request was sent"
-	case r.AfterRevert != nil && r.AfterRevert.State != RecoveryNotObserved:
+	case r.AfterRevert != nil && r.AfterRevert.State != RecoveryNotObserved && (o == nil || o.Requests == 0):
 		// Requests after the revert, none after the injection before it.
 		return "no request was sent while the fault was in place (the load side stalled)"
+	case o != nil && o.Requests < o.Needed:
+		return fmt.Sprintf("%s sent in the fault window (%s from the first injection to %s), fewer than the %d of one second at %s/s",
+			plural(o.Requests, "request was", "requests were"), o.To.Sub(o.From).Round(time.Millisecond), o.until(r), o.Needed,
+			strconv.FormatFloat(r.Load.Rate, 'f', -1, 64))
 	case len(r.Injections) > 1:
 		return "no request was sent after the last injection"
 	}
 	return "no request was sent after the injection"
+}
+
+// until names the end of the fault window o counted.
+func (o *Observation) until(r *Result) string {
+	if len(r.Reverts) > 0 {
+		return "the last revert"
+	}
+	return "the end of the run"
+}
+
+// plural writes n with its noun: "1 request was", "3 requests were".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// Unobserved says why r's verdict cannot rest on what its load saw, ""
+// when it can: recovery not observed (no request, or fewer than a
+// second's worth in the fault window: docs/measurement.md, "Not
+// observed"). Nothing seen is no evidence either way, so the engine makes
+// such a result an error (chaos/scenario), and the claims (chaos/expect)
+// and aggregates (chaos/aggregate) do not count it as a pass.
+func (r *Result) Unobserved() string {
+	if r.Recovery() != RecoveryNotObserved {
+		return ""
+	}
+	return "the load observed nothing of the fault: " + r.NotObservedWhy()
 }
 
 // Unit is what a metric's value counts.
