@@ -72,13 +72,13 @@ func (r *Result) NotObservedWhy() string {
 	switch {
 	case r.Requests.Total == 0:
 		return "no request was sent"
-	case r.AfterRevert != nil && r.AfterRevert.State != RecoveryNotObserved && (o == nil || o.Requests == 0):
-		// Requests after the revert, none after the injection before it.
-		return "no request was sent while the fault was in place (the load side stalled)"
-	case o != nil && o.Requests < o.Needed:
+	case o != nil && o.Requests > 0 && o.Requests < o.Needed:
 		return fmt.Sprintf("%s sent in the fault window (%s from the first injection to %s), fewer than the %d of one second at %s/s",
 			plural(o.Requests, "request was", "requests were"), o.To.Sub(o.From).Round(time.Millisecond), o.until(r), o.Needed,
 			strconv.FormatFloat(r.Load.Rate, 'f', -1, 64))
+	case r.AfterRevert != nil && r.AfterRevert.State != RecoveryNotObserved:
+		// Requests after the revert, none after the injection before it.
+		return "no request was sent while the fault was in place (the load side stalled)"
 	case len(r.Injections) > 1:
 		return "no request was sent after the last injection"
 	}
@@ -270,7 +270,12 @@ func Metrics() []Metric {
 				return r.Latency.Impact.P99, true
 			}},
 		{Key: KeyWritesAckedMissing, Short: "acked_missing", Name: "acknowledged writes missing", Unit: UnitCount,
-			Value: func(r *Result) (float64, bool) { return writeFigure(r, func(w *Writes) *int { return w.AckedMissing }) }},
+			Value: func(r *Result) (float64, bool) {
+				if r.AckedMissingWhy() != "" {
+					return 0, false
+				}
+				return writeFigure(r, func(w *Writes) *int { return w.AckedMissing })
+			}},
 		{Key: KeyWritesDuplicates, Short: "write_duplicates", Name: "duplicate writes", Unit: UnitCount,
 			Value: func(r *Result) (float64, bool) { return writeFigure(r, func(w *Writes) *int { return w.Duplicates }) }},
 		{Key: KeyWritesFailed, Short: "writes_failed", Name: "failed writes", Unit: UnitCount,

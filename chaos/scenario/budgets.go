@@ -178,7 +178,9 @@ func unknownWhy(m result.Metric, r *result.Result) string {
 		return "the fault was not reverted"
 	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert.State == result.RecoveryNotObserved:
 		return "not observed: no request was sent after the revert"
-	case r.WritesUnchecked() != "" && (m.Key == result.KeyWritesAckedMissing || m.Key == result.KeyWritesDuplicates):
+	case m.Key == result.KeyWritesAckedMissing && r.AckedMissingWhy() != "":
+		return r.AckedMissingWhy()
+	case r.WritesUnchecked() != "" && m.Key == result.KeyWritesDuplicates:
 		return r.WritesUnchecked()
 	}
 	return "not measured"

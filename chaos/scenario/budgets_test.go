@@ -180,6 +180,11 @@ func TestBudgetAckedMissing(t *testing.T) {
 		{"none missing", checked(0), 1, true, false, "acknowledged writes missing 0 within budget 0"},
 		{"one missing", checked(1), 1, false, false, "acknowledged writes missing 1 exceeds budget 0"},
 		{"not checked", &result.Result{Writes: &result.Writes{Sent: 10, CheckError: "exec: timeout"}}, 1, false, true, "no value (not checked: exec: timeout)"},
+		// Nothing acknowledged, nothing could go missing: no figure, not 0.
+		{"none acknowledged", &result.Result{Writes: &result.Writes{Sent: 15, Failed: 15, FailedBy: map[string]int{"404": 15}, Checked: true,
+			Stored: n(0), AckedMissing: n(0), Duplicates: n(0), FailedStored: n(0)}}, 1, false, true, "no value (no write was acknowledged, of 15 sent (404 ×15))"},
+		{"none sent", &result.Result{Writes: &result.Writes{Checked: true, Stored: n(0), AckedMissing: n(0), Duplicates: n(0), FailedStored: n(0)}},
+			1, false, true, "no value (no write was acknowledged, of 0 sent)"},
 		{"no write stream", &result.Result{}, 0, false, false, ""},
 	}
 	for _, tt := range tests {

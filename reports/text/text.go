@@ -96,6 +96,7 @@ func writeWrites(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 	for _, f := range v.IDs {
 		fmt.Fprintf(tw, "  %s\t%s\n", strings.ToLower(f.Label), f.Value)
 	}
+	fmt.Fprintf(tw, "  verdict rests on\t%s\n", v.Basis)
 	tw.Flush()
 }
 
