@@ -260,9 +260,13 @@ type Observation struct {
 // Healing is injection to the workload back at its desired state, seen
 // from the API (all replicas Ready, endpoints complete, nodes Ready).
 type Healing struct {
-	Healed bool       `json:"healed"`
-	At     *time.Time `json:"at,omitempty"`
-	MS     *float64   `json:"ms"` // null when not healed
+	// State is healed, not healed, or never seen broken (Kubernetes never
+	// saw the workload leave its desired state: no healing to time).
+	// Results written before it existed have none: see Healing.Of.
+	State  HealingState `json:"state,omitempty"`
+	Healed bool         `json:"healed"` // State is healed
+	At     *time.Time   `json:"at,omitempty"`
+	MS     *float64     `json:"ms"` // null unless healed
 	// Condition says what "desired state" was checked, in words.
 	Condition string `json:"condition,omitempty"`
 }

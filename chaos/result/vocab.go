@@ -50,6 +50,48 @@ const (
 	RecoveryNotObserved RecoveryState = "not_observed"
 )
 
+// HealingState is whether Kubernetes saw the workload back at its
+// desired state after a fault (Result.Healing).
+type HealingState string
+
+// Healing states.
+const (
+	HealingHealed    HealingState = "healed"     // seen broken, then back: Healing.MS times it
+	HealingNotHealed HealingState = "not_healed" // seen broken, not back while watched
+	// HealingNeverBroken: Kubernetes never saw the workload leave its
+	// desired state, so there is no healing to time. Not a 0: a healing
+	// budget over it is missed, as a missing figure is.
+	HealingNeverBroken HealingState = "never_broken"
+)
+
+// Words says s as a reader would: "healed", "not healed", "never seen
+// broken".
+func (s HealingState) Words() string {
+	if s == HealingNeverBroken {
+		return "never seen broken"
+	}
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
+// neverSaw is what the condition of a healing never seen broken said in
+// results written before HealingState.
+const neverSaw = "Kubernetes never saw the workload leave its desired state"
+
+// Of is h's state, derived for results written before State existed
+// (which gave a healing never seen broken as healed in 0 ms, saying so
+// in its condition).
+func (h *Healing) Of() HealingState {
+	switch {
+	case h.State != "":
+		return h.State
+	case h.Healed && strings.Contains(h.Condition, neverSaw):
+		return HealingNeverBroken
+	case h.Healed:
+		return HealingHealed
+	}
+	return HealingNotHealed
+}
+
 // Words says s as a reader would: "recovered", "not recovered", "not observed".
 func (s RecoveryState) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
 
@@ -148,6 +190,10 @@ type Metric struct {
 	// Verb is what a yes/no metric says happened, for its budget: "must
 	// recover" (a limit of 1) or "must not recover" (a limit of 0).
 	Verb string
+	// OfLoad marks a figure of the load's requests around the fault:
+	// none at all when the fault window was not observed
+	// (Result.Unobserved), however many requests the run had elsewhere.
+	OfLoad bool
 }
 
 // Title is the metric's name as a heading: "Longest outage".
@@ -206,18 +252,35 @@ const (
 
 // Metrics lists every metric, in the order reports show them.
 func Metrics() []Metric {
+	ms := metrics()
+	for i := range ms {
+		if v := ms[i].Value; ms[i].OfLoad {
+			// Nothing seen of the fault is no figure: "downtime 0" of a
+			// window no request looked at would be a pass on nothing.
+			ms[i].Value = func(r *Result) (float64, bool) {
+				if r.Recovery() == RecoveryNotObserved {
+					return 0, false
+				}
+				return v(r)
+			}
+		}
+	}
+	return ms
+}
+
+func metrics() []Metric {
 	return []Metric{
-		{Key: KeyDowntime, Short: "downtime", Name: "downtime", Unit: UnitMS,
+		{OfLoad: true, Key: KeyDowntime, Short: "downtime", Name: "downtime", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) { return r.DowntimeMS, true }},
-		{Key: KeyLongestOutage, Short: "longest_outage", Name: "longest outage", Unit: UnitMS,
+		{OfLoad: true, Key: KeyLongestOutage, Short: "longest_outage", Name: "longest outage", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) { return r.LongestOutageMS, true }},
-		{Key: Key5xx, Short: "5xx", Name: "5xx answers", Unit: UnitCount,
+		{OfLoad: true, Key: Key5xx, Short: "5xx", Name: "5xx answers", Unit: UnitCount,
 			Value: func(r *Result) (float64, bool) { return float64(r.Server5xx), true }},
-		{Key: KeyTransportErrors, Short: "errors", Name: "transport errors", Unit: UnitCount,
+		{OfLoad: true, Key: KeyTransportErrors, Short: "errors", Name: "transport errors", Unit: UnitCount,
 			Value: func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
-		{Key: KeyTimeToFirstError, Short: "first_error", Name: "time to first error", Unit: UnitMS,
+		{OfLoad: true, Key: KeyTimeToFirstError, Short: "first_error", Name: "time to first error", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
-		{Key: KeyRecovery, Short: "recovery", Name: "recovery", Unit: UnitMS,
+		{OfLoad: true, Key: KeyRecovery, Short: "recovery", Name: "recovery", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) {
 				if r.Recovery() != RecoveryRecovered {
 					return 0, false
@@ -232,14 +295,14 @@ func Metrics() []Metric {
 			Missed: "not recovered"},
 		{Key: KeyHealing, Short: "healing", Name: "healing", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) {
-				if r.Healing == nil || !r.Healing.Healed {
+				if r.Healing == nil || r.Healing.Of() != HealingHealed {
 					return 0, false
 				}
 				return deref(r.Healing.MS)
 			},
-			Never:  func(r *Result) bool { return r.Healing != nil && !r.Healing.Healed },
+			Never:  func(r *Result) bool { return r.Healing != nil && r.Healing.Of() == HealingNotHealed },
 			Missed: "not healed"},
-		{Key: KeyRecovered, Short: "recovered", Name: "recovered", Unit: UnitBool, Verb: "recover",
+		{OfLoad: true, Key: KeyRecovered, Short: "recovered", Name: "recovered", Unit: UnitBool, Verb: "recover",
 			Value: func(r *Result) (float64, bool) {
 				switch r.Recovery() {
 				case RecoveryRecovered:
@@ -260,7 +323,7 @@ func Metrics() []Metric {
 			// after it is no figure at all.
 			Never:  func(r *Result) bool { return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotRecovered },
 			Missed: "not back after the revert"},
-		{Key: KeyImpactP99, Short: "p99_impact", Name: "p99 latency, impact", Unit: UnitMS,
+		{OfLoad: true, Key: KeyImpactP99, Short: "p99_impact", Name: "p99 latency, impact", Unit: UnitMS,
 			// Without failures after the injection the impact window is
 			// empty: there is nothing to compare, rather than a zero.
 			Value: func(r *Result) (float64, bool) {
@@ -289,16 +352,42 @@ func Metrics() []Metric {
 }
 
 // NotObserved says whether m has no value in r because no request was
-// sent when it could have been seen (recovery after an injection or a
-// revert the load never saw): unknown, neither a figure nor "never".
+// sent when it could have been seen (a figure of the load around a fault
+// window the load did not observe, recovery after a revert it never
+// saw): unknown, neither a figure nor "never".
 func (m Metric) NotObserved(r *Result) bool {
-	switch m.Key {
-	case KeyRecovery, KeyRecovered:
+	switch {
+	case m.OfLoad:
 		return r.Recovery() == RecoveryNotObserved
-	case KeyRecoveryAfterRevert:
+	case m.Key == KeyRecoveryAfterRevert:
 		return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotObserved
 	}
 	return false
+}
+
+// UnknownWhy says why m has no value in r where r should have one, ""
+// when it has one, when the thing it times never came (Never), or when it
+// does not apply to r (no healing check, no write stream): not observed,
+// a workload Kubernetes never saw broken, no write acknowledged, a
+// database not read. Unknown is never within a limit: a budget over it is
+// missed, and a median over repetitions counts it as never.
+func (m Metric) UnknownWhy(r *Result) string {
+	if _, ok := m.Value(r); ok || (m.Never != nil && m.Never(r)) {
+		return ""
+	}
+	switch {
+	case m.NotObserved(r) && m.Key == KeyRecoveryAfterRevert:
+		return "not observed: no request was sent after the revert"
+	case m.NotObserved(r):
+		return "not observed: " + r.NotObservedWhy()
+	case m.Key == KeyHealing && r.Healing != nil && r.Healing.Of() == HealingNeverBroken:
+		return "Kubernetes never saw the workload leave its desired state"
+	case m.Key == KeyWritesAckedMissing && r.Writes != nil:
+		return r.AckedMissingWhy()
+	case m.Key == KeyWritesDuplicates && r.Writes != nil:
+		return r.WritesUnchecked()
+	}
+	return ""
 }
 
 // MetricByKey finds a metric by its Key or its Short name.

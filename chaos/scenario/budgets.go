@@ -172,16 +172,12 @@ func unknownWhy(m result.Metric, r *result.Result) string {
 	switch {
 	case m.Missed != "" && m.Never != nil && m.Never(r):
 		return m.Missed
-	case m.Key == result.KeyRecovery && r.Recovery() == result.RecoveryNotObserved:
-		return "not observed: " + r.NotObservedWhy()
+	case m.UnknownWhy(r) != "":
+		return m.UnknownWhy(r)
 	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil:
 		return "the fault was not reverted"
-	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert.State == result.RecoveryNotObserved:
-		return "not observed: no request was sent after the revert"
-	case m.Key == result.KeyWritesAckedMissing && r.AckedMissingWhy() != "":
-		return r.AckedMissingWhy()
-	case r.WritesUnchecked() != "" && m.Key == result.KeyWritesDuplicates:
-		return r.WritesUnchecked()
+	case m.Key == result.KeyHealing && r.Healing == nil:
+		return "healing was not checked"
 	}
 	return "not measured"
 }

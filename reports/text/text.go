@@ -108,9 +108,12 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 	}
 	fmt.Fprintln(w)
 	if h := r.Healing; h != nil {
-		if h.Healed && h.MS != nil {
+		switch {
+		case h.Of() == result.HealingHealed && h.MS != nil:
 			fmt.Fprintf(tw, "Healing\t%s after the injection (%s)\n", msText(*h.MS), h.Condition)
-		} else {
+		case h.Of() == result.HealingNeverBroken:
+			fmt.Fprintf(tw, "Healing\tNEVER SEEN BROKEN, no healing to time (%s)\n", h.Condition)
+		default:
 			fmt.Fprintf(tw, "Healing\tNOT HEALED (%s)\n", h.Condition)
 		}
 	}
