@@ -140,6 +140,10 @@ func sameKind(r *result.Result, kind Kind, history []*result.Result) ([]*run, *e
 			// (docs/measurement.md "Host conditions").
 			ex.add("measured on a starved machine", id)
 			continue
+		case h.Conditions != nil && h.Conditions.Verdict == result.HostUnknown:
+			// Sampled, but no sample came: as likely starved as clean.
+			ex.add("measured on a machine whose load is unknown (no host sample)", id)
+			continue
 		}
 		if k := KindOf(h); k != kind {
 			ex.add(kind.Differences(k)[0], id)

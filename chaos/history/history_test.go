@@ -138,11 +138,15 @@ func TestJudgeLeavesOutOtherKinds(t *testing.T) {
 	starved := res(25, 1, 0)
 	starved.Run.ID = "night-25s"
 	starved.Conditions = &result.Conditions{Verdict: result.HostStarved}
+	// Sampled without a sample: unknown is not clean, and is left out.
+	unsampled := res(25, 1, 0)
+	unsampled.Run.ID = "night-25u"
+	unsampled.Conditions = &result.Conditions{Verdict: result.HostUnknown}
 	r := res(26, 5, 0)
 	sameRun := res(25, 1, 0)
 	sameRun.Run.ID = r.Run.ID
 	later := res(27, 1, 0)
-	hist = append(hist, fast, kept, online, broken, other, starved, sameRun, later)
+	hist = append(hist, fast, kept, online, broken, other, starved, unsampled, sameRun, later)
 
 	o := Judge(r, hist, only(result.KeyRecovery))
 	want := []result.HistoryExclusion{
@@ -151,6 +155,7 @@ func TestJudgeLeavesOutOtherKinds(t *testing.T) {
 		{Reason: "image mode online, not offline", Runs: []string{"night-22"}},
 		{Reason: "could not run to the end", Runs: []string{"night-23"}},
 		{Reason: "measured on a starved machine", Runs: []string{"night-25s"}},
+		{Reason: "measured on a machine whose load is unknown (no host sample)", Runs: []string{"night-25u"}},
 		{Reason: "ran after this one", Runs: []string{"night-27"}},
 	}
 	if !reflect.DeepEqual(o.Note.Excluded, want) {

@@ -116,3 +116,32 @@ func TestPhasesOf(t *testing.T) {
 		})
 	}
 }
+
+// No sample is no evidence that the machine was quiet: the verdict is
+// unknown, said as such, never clean. Before, zero samples read clean.
+func TestNoSampleIsUnknown(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p := Phases{FaultFrom: t0.Add(3 * time.Second), FaultTo: t0.Add(6 * time.Second)}
+	for _, tt := range []struct {
+		name    string
+		samples []Sample
+	}{
+		{"no sample at all", nil},
+		// Samples after the fault window only: warm-up and fault window,
+		// the phases judged, had none.
+		{"only after the fault window", []Sample{sampleAt(t0.Add(9*time.Second), 0, 1)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Summarize(tt.samples, p, time.Second, 2, nil, DefaultThresholds())
+			if c.Verdict != result.HostUnknown || c.Verdict == result.HostClean {
+				t.Errorf("verdict %q; want unknown", c.Verdict)
+			}
+			if len(c.Reasons) != 1 || !strings.Contains(c.Reasons[0], "no sample of the host was taken") {
+				t.Errorf("reasons %q; want them to say no sample was taken", c.Reasons)
+			}
+			if !result.HostUnknown.Worse(result.HostStarved) {
+				t.Error("unknown must rank above starved: whatever leaves out a loaded machine leaves it out")
+			}
+		})
+	}
+}

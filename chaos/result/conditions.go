@@ -24,7 +24,8 @@ type Conditions struct {
 	Missing map[string]string `json:"missing,omitempty"`
 	// Thresholds are the ones Verdict was judged with.
 	Thresholds []HostThreshold `json:"thresholds"`
-	// Verdict is the worst of the warm-up's and the fault window's.
+	// Verdict is the worst of the warm-up's and the fault window's;
+	// unknown when neither had a sample.
 	Verdict HostVerdict `json:"verdict"` // contract
 	// Reasons say which signal crossed which threshold in which phase.
 	Reasons []string `json:"reasons,omitempty"`
@@ -218,8 +219,17 @@ func (c *Conditions) worstMedian(signal string) (float64, bool) {
 // Judge sets every phase's verdict, Verdict and Reasons from the phase
 // medians and Thresholds. Warm-up and the fault window are judged; after
 // is reported but does not count, since no figure is measured there.
+// Without a sample in either, the verdict is unknown, never clean.
 func (c *Conditions) Judge() {
-	c.Verdict, c.Reasons = HostClean, nil
+	c.Verdict, c.Reasons = HostUnknown, nil
+	for _, p := range c.Phases { // a phase is listed only with samples
+		if p.Phase != PhaseAfter {
+			c.Verdict = HostClean
+		}
+	}
+	if c.Verdict == HostUnknown {
+		c.Reasons = []string{"no sample of the host was taken while it measured: its load is unknown"}
+	}
 	for i := range c.Phases {
 		p := &c.Phases[i]
 		p.Verdict = HostClean
@@ -242,7 +252,7 @@ func (c *Conditions) Judge() {
 			s, _ := HostSignalByKey(t.Signal)
 			c.Reasons = append(c.Reasons, fmt.Sprintf("%s %s (median of the %s; %s from %s)", s.Name, s.Format(st.Median), p.Phase.Words(), v, s.Format(limit)))
 		}
-		if p.Phase != PhaseAfter && p.Verdict.Worse(c.Verdict) {
+		if p.Phase != PhaseAfter && c.Verdict != HostUnknown && p.Verdict.Worse(c.Verdict) {
 			c.Verdict = p.Verdict
 		}
 	}

@@ -514,6 +514,10 @@ const (
 	HostClean     HostVerdict = "clean"     // no signal crossed its contended threshold
 	HostContended HostVerdict = "contended" // a signal crossed its contended threshold
 	HostStarved   HostVerdict = "starved"   // a signal crossed its starved threshold: the numbers may be the machine's
+	// HostUnknown: no sample of the host was taken while it measured.
+	// Never read as clean: it ranks above starved, so whatever leaves out
+	// a loaded machine leaves it out too.
+	HostUnknown HostVerdict = "unknown"
 )
 
 // Worse reports whether v is a worse verdict than w.
@@ -525,13 +529,15 @@ func (v HostVerdict) rank() int {
 		return 1
 	case HostStarved:
 		return 2
+	case HostUnknown:
+		return 3
 	}
 	return 0
 }
 
 // Words says v as a reader would: "a clean machine", "a starved machine".
 func (v HostVerdict) Words() string {
-	if v == "" {
+	if v == "" || v == HostUnknown {
 		return "an unknown machine"
 	}
 	return "a " + string(v) + " machine"
