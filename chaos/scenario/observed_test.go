@@ -79,7 +79,7 @@ func TestRunnerErrorsWhenTheLoadSawNothingOfTheFault(t *testing.T) {
 			r := runner(a, nil)
 			r.wrapSink = func(s load.Sink) load.Sink { blind.Sink = s; return blind }
 			s := Scenario{Name: "apiserver-like", Fault: &quiet{blind: blind}, Steady: a.steady, Timing: fastTiming(),
-				Budgets: Budgets{Downtime: Dur(0), Server5xx: Count(0), TransportErrors: Count(0)}}
+				Budgets: Budgets{Downtime: Dur(0), Server5xx: Requests(0), TransportErrors: Requests(0)}}
 			res, err := r.Run(context.Background(), s)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v; want it to say %q", err, tt.want)
