@@ -8,11 +8,12 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
+// sampleAt is a sample with CPU steal and CPU pressure from outside.
 func sampleAt(at time.Time, steal, cpu float64) Sample {
 	var s Sample
 	s.At = at
 	s.set(sigSteal, steal)
-	s.set(sigCPUPressure, cpu)
+	s.set(sigOutsidePressure, cpu)
 	return s
 }
 
@@ -29,13 +30,13 @@ func TestSummarizePhases(t *testing.T) {
 	}{
 		{"quiet", []float64{1, 2, 3, 2, 4, 3, 1, 1, 1}, result.HostClean, result.SignalStat{Median: 3, Max: 4}, ""},
 		{"starved fault window", []float64{1, 2, 3, 45, 40, 90, 1, 1, 1}, result.HostStarved, result.SignalStat{Median: 45, Max: 90},
-			"CPU pressure 45 % (median of the fault window; starved from 40 %)"},
+			"CPU pressure from outside 45 % (median of the fault window; starved from 40 %)"},
 		// One bad second is not a contended window: the median judges.
 		{"one spike", []float64{1, 2, 3, 2, 95, 3, 1, 1, 1}, result.HostClean, result.SignalStat{Median: 3, Max: 95}, ""},
 		// After the fault window no figure is measured: not judged.
 		{"loaded after", []float64{1, 2, 3, 2, 4, 3, 80, 80, 80}, result.HostClean, result.SignalStat{Median: 3, Max: 4}, ""},
 		{"contended warm-up", []float64{25, 30, 20, 2, 4, 3, 1, 1, 1}, result.HostContended, result.SignalStat{Median: 3, Max: 4},
-			"CPU pressure 25 % (median of the warm-up; contended from 20 %)"},
+			"CPU pressure from outside 25 % (median of the warm-up; contended from 20 %)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +56,7 @@ func TestSummarizePhases(t *testing.T) {
 					t.Errorf("%s has %d samples, want 3", ph.Phase, ph.Samples)
 				}
 			}
-			if got := c.Phase(result.PhaseFault).Signals[result.SignalCPUPressure]; got != tt.wantFault {
+			if got := c.Phase(result.PhaseFault).Signals[result.SignalOutsidePressure]; got != tt.wantFault {
 				t.Errorf("fault window CPU pressure %+v, want %+v", got, tt.wantFault)
 			}
 			if got := strings.Join(c.Reasons, "; "); got != tt.wantReasons {
