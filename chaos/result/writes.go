@@ -114,17 +114,16 @@ func (r *Result) AckedMissingWhy() string {
 }
 
 // Basis says how many writes a verdict on acknowledged writes rests on:
-// "280 acknowledged writes (of 300 sent)", "no acknowledged write (15
-// sent)".
+// "280 acknowledged writes of 300 sent", "no acknowledged write of 15
+// sent".
 func (w *Writes) Basis() string {
-	if w.Acknowledged == 0 {
-		return fmt.Sprintf("no acknowledged write (%d sent)", w.Sent)
+	switch w.Acknowledged {
+	case 0:
+		return fmt.Sprintf("no acknowledged write of %d sent", w.Sent)
+	case 1:
+		return fmt.Sprintf("1 acknowledged write of %d sent", w.Sent)
 	}
-	noun := "acknowledged writes"
-	if w.Acknowledged == 1 {
-		noun = "acknowledged write"
-	}
-	return fmt.Sprintf("%d %s (of %d sent)", w.Acknowledged, noun, w.Sent)
+	return fmt.Sprintf("%d acknowledged writes of %d sent", w.Acknowledged, w.Sent)
 }
 
 // Causes lists why writes failed, the most frequent first:

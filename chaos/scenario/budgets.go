@@ -176,7 +176,7 @@ func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	// Only where there was a write stream: "*.acked_missing=0" does not
 	// fail the scenarios that write nothing.
 	if b.AckedMissing != nil && r.Writes != nil {
-		limit(result.KeyWritesAckedMissing, float64(*b.AckedMissing), "")
+		limit(result.KeyWritesAckedMissing, float64(*b.AckedMissing), " (the verdict rests on "+r.Writes.Basis()+")")
 	}
 	// A yes/no budget's limit is the value required: 1 must recover, 0
 	// must not.

@@ -177,7 +177,7 @@ func TestBudgetAckedMissing(t *testing.T) {
 		missing bool
 		say     string
 	}{
-		{"none missing", checked(0), 1, true, false, "acknowledged writes missing 0 within budget 0"},
+		{"none missing", checked(0), 1, true, false, "acknowledged writes missing 0 within budget 0 (the verdict rests on 10 acknowledged writes of 10 sent)"},
 		{"one missing", checked(1), 1, false, false, "acknowledged writes missing 1 exceeds budget 0"},
 		{"not checked", &result.Result{Writes: &result.Writes{Sent: 10, CheckError: "exec: timeout"}}, 1, false, true, "no value (not checked: exec: timeout)"},
 		// Nothing acknowledged, nothing could go missing: no figure, not 0.

@@ -129,7 +129,7 @@ func TestWritesSayWhatTheVerdictRestsOn(t *testing.T) {
 	r := &result.Result{Started: honestEpoch, Writes: &result.Writes{Rate: 1, Target: "http://x/", Sent: 15, Failed: 15,
 		FailedBy: map[string]int{"404": 15}, Checked: true, Stored: n(0), AckedMissing: n(0), Duplicates: n(0), FailedStored: n(0)}}
 	v := Writes(r, nil)
-	if v.Basis != "no acknowledged write (15 sent)" || !strings.Contains(v.Text(), "the verdict rests on no acknowledged write (15 sent)") {
+	if v.Basis != "no acknowledged write of 15 sent" || !strings.Contains(v.Text(), "the verdict rests on no acknowledged write of 15 sent") {
 		t.Errorf("basis %q, text %q", v.Basis, v.Text())
 	}
 	for _, row := range v.Rows {
@@ -138,7 +138,7 @@ func TestWritesSayWhatTheVerdictRestsOn(t *testing.T) {
 		}
 	}
 	r.Writes.Acknowledged, r.Writes.Failed = 14, 1
-	if v := Writes(r, nil); v.Basis != "14 acknowledged writes (of 15 sent)" {
+	if v := Writes(r, nil); v.Basis != "14 acknowledged writes of 15 sent" {
 		t.Errorf("basis %q", v.Basis)
 	}
 }

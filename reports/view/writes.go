@@ -19,7 +19,7 @@ type WritesView struct {
 	// the acknowledged writes survived is unknown; "" when it was read.
 	NotChecked string `json:",omitempty"`
 	// Basis says how many writes the verdict on acknowledged writes
-	// rests on: "280 acknowledged writes (of 300 sent)".
+	// rests on: "280 acknowledged writes of 300 sent".
 	Basis string
 	// IDs name the writes behind the database's figures: "Missing: a, b".
 	IDs []Fact `json:",omitempty"`
@@ -101,7 +101,7 @@ func Writes(r *result.Result, loc *time.Location) *WritesView {
 }
 
 // Text is the panel in one line: "writes: 90 sent, 80 acknowledged, 10
-// failed; the verdict rests on 80 acknowledged writes (of 90 sent);
+// failed; the verdict rests on 80 acknowledged writes of 90 sent;
 // database: 0 acknowledged but missing, 0 duplicates, 2 failed but
 // stored".
 func (v *WritesView) Text() string {
