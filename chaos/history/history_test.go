@@ -301,3 +301,20 @@ func TestKindVariant(t *testing.T) {
 		t.Errorf("variants: %q", d)
 	}
 }
+
+// A healing Kubernetes never saw broken is no figure: it misses its
+// history budget, as a missing figure does, instead of passing as 0 ms
+// (before) or going unjudged.
+func TestUnknownFigureMissesItsHistoryBudget(t *testing.T) {
+	hist := nights(1, 20, 10)
+	for i, h := range hist {
+		ms := float64(30000 + i*1000)
+		h.Healing = &result.Healing{State: result.HealingHealed, Healed: true, MS: &ms}
+	}
+	r := res(21, 10, 0)
+	r.Healing = &result.Healing{State: result.HealingNeverBroken, Condition: "every replica Ready; Kubernetes never saw the workload leave its desired state"}
+	c := find(Judge(r, hist, only(result.KeyHealing)).Checks, result.KeyHealing)
+	if c == nil || c.Pass || !c.Missing || !strings.Contains(c.Message, "Kubernetes never saw the workload leave its desired state") {
+		t.Errorf("healing check %+v; want missed, saying Kubernetes never saw it broken", c)
+	}
+}
