@@ -4,8 +4,8 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/load"
@@ -15,8 +15,8 @@ import (
 
 // quiet is a fault the app never notices, as apiserver-restart's: it
 // proves it took effect, and while it is in place the load's sink lets
-// only the first `let` requests through (blind counts them), as a load
-// side that stalled through the fault would.
+// only the first `let` requests sent through, as a load side that
+// stalled through the fault would.
 type quiet struct {
 	blind *blindSink
 }
@@ -24,38 +24,51 @@ type quiet struct {
 func (q *quiet) Name() string { return "quiet" }
 
 func (q *quiet) Inject(_ context.Context, m fault.Marker) error {
-	q.blind.on.Store(true)
+	q.blind.window(true)
 	m.Injected("nothing the app sees")
 	m.Proved(result.Evidence{Check: "the test's flag", Observed: "set", Held: true})
 	return nil
 }
 
 func (q *quiet) Revert(_ context.Context, m fault.Marker) error {
-	q.blind.on.Store(false)
+	q.blind.window(false)
 	m.Reverted("flag cleared")
 	return nil
 }
 
-// blindSink drops every request completed while on, after the first let.
+// blindSink drops every request sent while the fault is in place (from
+// the injection to the revert, by send time) after the first let.
 type blindSink struct {
 	load.Sink
-	on   atomic.Bool
-	let  int
-	mu   sync.Mutex
-	seen int
+	let         int
+	mu          sync.Mutex
+	from, until time.Time
+	seen        int
+}
+
+// window opens (at the injection) or closes (at the revert) the stretch
+// of send times the sink is blind to.
+func (b *blindSink) window(open bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if open {
+		b.from = time.Now()
+		return
+	}
+	b.until = time.Now()
 }
 
 func (b *blindSink) Record(o measure.Outcome) {
-	if b.on.Load() {
-		b.mu.Lock()
+	b.mu.Lock()
+	in := !b.from.IsZero() && !o.Sent.Before(b.from) && (b.until.IsZero() || o.Sent.Before(b.until))
+	if in {
 		b.seen++
-		drop := b.seen > b.let
-		b.mu.Unlock()
-		if drop {
-			return
-		}
 	}
-	b.Sink.Record(o)
+	drop := in && b.seen > b.let
+	b.mu.Unlock()
+	if !drop {
+		b.Sink.Record(o)
+	}
 }
 
 // A verdict that rests on the fault window needs requests in it: with

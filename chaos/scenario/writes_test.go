@@ -289,7 +289,7 @@ func TestRunnerRefusesAWriteStreamThatNeverWorked(t *testing.T) {
 func TestWarmupWithoutACompletedRequestIsNoBaseline(t *testing.T) {
 	a := newApp(t)
 	blind := &blindSink{let: 0}
-	blind.on.Store(true)
+	blind.window(true) // from before the load began, for good
 	r := runner(a, nil)
 	r.wrapSink = func(s load.Sink) load.Sink { blind.Sink = s; return blind }
 	f := &breakFor{app: a, heal: time.Second}
