@@ -10,11 +10,7 @@ import (
 	"sync"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/selfheal/selfheal/chaos/fault"
-	"github.com/selfheal/selfheal/chaos/kube"
-	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // What an agent fault does on its node.
@@ -45,9 +41,6 @@ type Door struct {
 	max     time.Duration
 	delay   time.Duration
 	back    time.Duration
-	// notReadyBy is how long after the break a node must have been seen
-	// NotReady, or the fault is said not to have taken effect.
-	notReadyBy time.Duration
 
 	mu   sync.Mutex
 	held map[string]*held
@@ -55,12 +48,9 @@ type Door struct {
 
 // held is one fault in place.
 type held struct {
-	id      string
-	broke   time.Time
-	renew   *renewal
-	stop    context.CancelFunc
-	watched chan struct{}
-	seen    bool // the node was seen NotReady
+	id    string
+	broke time.Time
+	renew *renewal
 }
 
 // DoorOption configures a Door.
@@ -90,7 +80,7 @@ func WithBack(back time.Duration) DoorOption { return func(d *Door) { d.back = b
 // NewDoor halts nodes through agent a.
 func NewDoor(a *Agent, opts ...DoorOption) *Door {
 	d := &Door{agent: a, actions: []string{ActionNetwork, ActionKubelet}, grace: 30 * time.Second, max: 15 * time.Minute,
-		delay: 2 * time.Second, back: 3 * time.Minute, notReadyBy: 90 * time.Second, held: map[string]*held{}}
+		delay: 2 * time.Second, back: 3 * time.Minute, held: map[string]*held{}}
 	for _, o := range opts {
 		o(d)
 	}
@@ -181,45 +171,10 @@ func (d *Door) Halt(ctx context.Context, m fault.Marker, node string) (string, e
 		return "", ctx.Err()
 	case <-time.After(d.delay):
 	}
+	d.mu.Lock()
 	h.broke = time.Now()
-	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	h.stop, h.watched = stop, make(chan struct{})
-	go d.watch(wctx, m, node, h)
+	d.mu.Unlock()
 	return fmt.Sprintf("%s (fault %s)", d.What(), id), nil
-}
-
-// watch proves the halt from the API: the node's Ready condition turns
-// False or Unknown once the node lifecycle controller misses the
-// kubelet's heartbeats.
-func (d *Door) watch(ctx context.Context, m fault.Marker, node string, h *held) {
-	defer close(h.watched)
-	t := time.NewTicker(d.agent.poll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n, err := d.agent.cs.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
-		if err != nil {
-			continue
-		}
-		ready, cond := kube.NodeReadyCondition(n)
-		if ready {
-			continue
-		}
-		observed := "no Ready condition"
-		if cond != nil {
-			observed = fmt.Sprintf("Ready %s (%s: %s)", cond.Status, cond.Reason, cond.Message)
-		}
-		d.mu.Lock()
-		h.seen = true
-		d.mu.Unlock()
-		m.Proved(result.Evidence{Check: fmt.Sprintf("node %s's Ready condition, read from the API", node),
-			Observed: fmt.Sprintf("%s, seen %s after the break", observed, time.Since(h.broke).Round(100*time.Millisecond)), Held: true})
-		return
-	}
 }
 
 // Start implements nodehalt.Door: it stops the renewals, deletes the lease
@@ -234,17 +189,9 @@ func (d *Door) Start(ctx context.Context, m fault.Marker, node string) (string, 
 		return "", nil
 	}
 	h.renew.Stop()
-	if h.stop != nil {
-		h.stop()
-		<-h.watched
-	}
 	d.mu.Lock()
-	seen := h.seen
+	broke := !h.broke.IsZero()
 	d.mu.Unlock()
-	if !seen && !h.broke.IsZero() && time.Since(h.broke) > d.notReadyBy && slices.Contains(d.actions, ActionKubelet) {
-		m.Proved(result.Evidence{Check: fmt.Sprintf("node %s's Ready condition, read from the API", node),
-			Observed: fmt.Sprintf("still Ready %s after its kubelet was stopped", time.Since(h.broke).Round(time.Second))})
-	}
 	if err := d.agent.deleteRenewal(ctx, h.id); err != nil {
 		return "", err
 	}
@@ -267,7 +214,7 @@ func (d *Door) Start(ctx context.Context, m fault.Marker, node string) (string, 
 	if rep.State != "reverted" {
 		return "", fmt.Errorf("node %s: fault %s is %q after its revert: %s", node, h.id, rep.State, status)
 	}
-	if !h.broke.IsZero() {
+	if broke {
 		for _, e := range rep.evidence(node, h.id, d.actions) {
 			m.Proved(e)
 		}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
@@ -45,9 +46,15 @@ type Fault struct {
 	docker    kindnode.Docker
 	nodes     func(ctx context.Context) ([]kindnode.Node, error)
 	door      Door
+	// every is how often the node's Ready condition is read while the
+	// fault holds; exitWithin bounds the wait for docker to show the
+	// container exited.
+	every, exitWithin time.Duration
 
 	mu      sync.Mutex
 	stopped string
+	// notReady watches for the node seen NotReady from the API.
+	notReady *fault.Watcher
 }
 
 // Door halts a node and starts it again by another way than docker (the
@@ -96,7 +103,7 @@ func WithNodes(list func(ctx context.Context) ([]kindnode.Node, error)) Option {
 // New halts a worker of kind cluster `cluster`, choosing it by the pods it
 // runs in namespace.
 func New(c *kube.Client, cluster, namespace string, opts ...Option) *Fault {
-	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: kindnode.CLI}
+	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: kindnode.CLI, every: time.Second, exitWithin: 10 * time.Second}
 	for _, o := range opts {
 		o(f)
 	}
@@ -140,9 +147,14 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	}
 	detail := fmt.Sprintf("node %s halted (docker %s); it ran %s", node, verb, strings.Join(hosted, ", "))
 	m.Injected(detail + f.clusterDNSOn(ctx, node))
+	f.proveHalted(ctx, m, node, verb)
+	f.watchNotReady(ctx, m, node)
 	return nil
 }
 
+// injectThroughDoor halts node through the door, which records its own
+// Undo and proves what it did on the node; the node seen NotReady from
+// the API is proved here, as for docker.
 func (f *Fault) injectThroughDoor(ctx context.Context, m fault.Marker, node string, hosted []string) error {
 	m.Logf("halt node %s (it runs %s)", node, strings.Join(hosted, ", "))
 	f.mu.Lock()
@@ -153,7 +165,68 @@ func (f *Fault) injectThroughDoor(ctx context.Context, m fault.Marker, node stri
 		return fmt.Errorf("halting node %s: %w", node, err)
 	}
 	m.Injected(fmt.Sprintf("node %s halted: %s; it ran %s", node, how, strings.Join(hosted, ", ")) + f.clusterDNSOn(ctx, node))
+	f.watchNotReady(ctx, m, node)
 	return nil
+}
+
+// watchNotReady proves the halt from the API while it holds: the node's
+// Ready condition turns Unknown once the node controller stops hearing
+// from the kubelet (Revert stops the watch).
+func (f *Fault) watchNotReady(ctx context.Context, m fault.Marker, node string) {
+	w := fault.Watch(ctx, m, fmt.Sprintf("the Ready condition of node %s, read from the API", node), f.every, f.nodeNotReady(node))
+	f.mu.Lock()
+	f.notReady = w
+	f.mu.Unlock()
+}
+
+// proveHalted reads the node container's state back from docker until it
+// is exited, within 10 s: the exit status of docker kill says nothing about
+// the container, which docker marks exited a moment after the signal.
+func (f *Fault) proveHalted(ctx context.Context, m fault.Marker, node, verb string) {
+	e := result.Evidence{Check: fmt.Sprintf("docker inspect of node container %s, after docker %s", node, verb)}
+	var state string
+	exited := func(ctx context.Context) (bool, string, error) {
+		s, err := kindnode.State(ctx, f.docker, node)
+		if err != nil {
+			return false, "", err
+		}
+		state = s
+		return s == "exited", "", nil
+	}
+	err := kube.WaitFor(ctx, exited, f.exitWithin/50, f.exitWithin)
+	switch {
+	case err == nil:
+		e.Held, e.Observed = true, "the container is exited"
+	case state == "":
+		e.Observed = "its state could not be read: " + err.Error()
+	default:
+		e.Observed = "the container is " + state + ", not exited"
+	}
+	m.Proved(e)
+}
+
+// nodeNotReady sees the node NotReady: its Ready condition other than True
+// (Unknown once the node controller stops hearing from the kubelet, about
+// 40 s after the halt).
+func (f *Fault) nodeNotReady(node string) fault.Look {
+	return func(ctx context.Context) (bool, string, error) {
+		n, err := f.client.Kubernetes.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading node %s: %w", node, err)
+		}
+		ready, c := kube.NodeReadyCondition(n)
+		if c == nil {
+			return false, "no Ready condition", nil
+		}
+		words := fmt.Sprintf("Ready=%s", c.Status)
+		if c.Reason != "" {
+			words += " (" + c.Reason + ")"
+		}
+		if !ready {
+			words = "NotReady: " + words
+		}
+		return !ready, words, nil
+	}
 }
 
 // clusterDNSSelector finds the cluster DNS pods (CoreDNS, as kubeadm
@@ -231,8 +304,9 @@ func (f *Fault) survivorBesides(ctx context.Context, node string) error {
 // to be Ready is the scenario's restored check.
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
-	node := f.stopped
+	node, w := f.stopped, f.notReady
 	f.mu.Unlock()
+	w.Stop() // before the node starts: it must be seen NotReady while halted
 	if node == "" {
 		return nil
 	}
