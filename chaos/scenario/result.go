@@ -20,6 +20,9 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	if err != nil {
 		return nil, errors.Join(runErr, fmt.Errorf("analysing scenario %s: %w", x.s.Name, err))
 	}
+	if err := x.vantages(res, in); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("scenario %s: %w", x.s.Name, err))
+	}
 	res.Description = x.s.Description
 	res.Run = x.run
 	if x.events != nil {

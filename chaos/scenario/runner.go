@@ -58,6 +58,7 @@ type Runner struct {
 	// wrapSink lets a test stand between the load and the recorder.
 	wrapSink func(load.Sink) load.Sink
 	writes   *Writes
+	vantages []Vantage
 }
 
 // Writes is where the write stream of a scenario that asks for one
@@ -155,6 +156,10 @@ type run struct {
 	sent       []writes.Write
 	writesDone chan struct{}
 	writes     *result.Writes
+	// The vantage points beside the outside load: running until the
+	// load stopped, then what they saw.
+	running []Running
+	seen    []Seen
 }
 
 type phaseText struct {
@@ -193,6 +198,11 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	if err := x.newStream(); err != nil {
 		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
 	}
+	if err := x.startVantages(ctx); err != nil {
+		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
+	}
+	// Whatever ends the run, no loader is left sending.
+	defer x.stopVantages(ctx)
 	// A panic in one of the run's goroutines ends ctx with the panic as
 	// its cause: the fault phases stop and the revert still runs.
 	ctx, x.crash = context.WithCancelCause(ctx)
@@ -234,6 +244,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	stopLoad()
 	<-loadDone
 	stopStatus()
+	x.stopVantages(ctx)
 	x.checkWrites(ctx)
 	return x.result(runErr)
 }
