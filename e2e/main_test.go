@@ -152,7 +152,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	var err error
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
+		Images: images, Load: st.Load(), Vantages: st.Vantages(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
 		Variant: first, VariantDirs: matrix.Explicit, Aggregate: st.Aggregate, Plan: cells, Auto: auto, AutoMetrics: st.RepeatMetrics,
 		ReportDir: st.ReportDir, RunID: st.RunID, Console: s.con,
 		Command: "go test ./e2e", Tracker: s.tracker,

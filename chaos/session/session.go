@@ -81,6 +81,10 @@ type Config struct {
 	// fully or not at all; a new connection per request is balanced across
 	// the ready pods the way many independent visitors are.
 	Load []load.Option
+	// Vantages are the vantage points measured beside the outside load:
+	// loaders inside the cluster, the control probe, reused connections
+	// beside new ones (default: the outside alone).
+	Vantages Vantages
 	// Writes are the write stream's options (rate, timeout) for the
 	// scenarios that check acknowledged writes (default 1 write a second).
 	Writes []writes.Option
@@ -152,6 +156,8 @@ type Session struct {
 	sequential map[string]*result.Sequential
 	seqOrder   []string
 	earlier    map[string][]*result.Result
+	// vantages are measured beside the outside load in every scenario.
+	vantages []scenario.Vantage
 }
 
 // Open connects, guards (kind check, run lease, repair of what the
@@ -263,6 +269,11 @@ func (s *Session) prepare(ctx context.Context) error {
 		return err
 	}
 	s.events, s.cancelTL = rec, cancel
+	if s.vantages, err = s.setUpVantages(ctx); err != nil {
+		s.events.Stop()
+		cancel()
+		return err
+	}
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
 	s.loadHistory(ctx)
@@ -276,7 +287,7 @@ func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
 		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
-		scenario.WithWrites(s.writes()),
+		scenario.WithWrites(s.writes()), scenario.WithVantages(s.vantages...),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)

@@ -13,10 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/loader"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
@@ -44,6 +47,15 @@ type Settings struct {
 	Rate         float64
 	Timeout      time.Duration
 	KeepAlive    bool
+	// BothConnections measures with new and reused connections apart
+	// (SELFHEAL_KEEPALIVE=both); KeepAlive is then false, the top level's.
+	BothConnections bool
+	// Loaders, LoaderRate, LoaderNodes and ControlProbe are the vantage
+	// points beside the outside load (Vantages).
+	Loaders      int
+	LoaderRate   float64
+	LoaderNodes  []string
+	ControlProbe bool
 	// Warmup is the load before each injection; 0 keeps the scenario's.
 	Warmup time.Duration
 	// WarmupLimit is how long the warm-up waits for a clean baseline; 0
@@ -151,9 +163,46 @@ func SettingsTable() []Setting {
 				return nil
 			}},
 		{Env: "SELFHEAL_KEEPALIVE", Flag: "keep-alive", Bool: true,
-			Usage: "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)",
+			Usage: "reuse connections (a kept-alive connection stays on one pod; the default opens one per request); both: measure each way apart, the top-level figures with new ones",
 			set: func(s *Settings, v string) (err error) {
+				s.BothConnections = strings.EqualFold(strings.TrimSpace(v), loader.KeepAliveBoth)
+				if s.BothConnections {
+					s.KeepAlive = false
+					return nil
+				}
 				if s.KeepAlive, err = strconv.ParseBool(v); err != nil {
+					return errors.New("want true, false or both")
+				}
+				return nil
+			}},
+		{Env: "SELFHEAL_LOADERS", Flag: "loaders", Usage: "loader pods that load the app's Service from inside the cluster, a vantage point of their own (default 0: none)",
+			set: func(s *Settings, v string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil || n < 0 || n > MaxLoaders {
+					return fmt.Errorf("want a whole number of loaders from 0 to %d, e.g. 4", MaxLoaders)
+				}
+				s.Loaders = n
+				return nil
+			}},
+		{Env: "SELFHEAL_LOADER_RATE", Flag: "loader-rate", Usage: "requests per second of each loader, all targets together (default: the rate)",
+			set: func(s *Settings, v string) error {
+				r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
+					return errors.New("want requests per second above 0, e.g. 50")
+				}
+				s.LoaderRate = r
+				return nil
+			}},
+		{Env: "SELFHEAL_LOADER_NODES", Flag: "loader-nodes", Usage: "nodes the loaders run on, in turn, e.g. selfheal-worker,selfheal-worker2 (default: every node but the control plane)",
+			set: func(s *Settings, v string) error {
+				nodes, err := parseNodes(v)
+				s.LoaderNodes = nodes
+				return err
+			}},
+		{Env: "SELFHEAL_CONTROL_PROBE", Flag: "control-probe", Bool: true,
+			Usage: "also load a static server on the control-plane node through its own NodePort (127.0.0.1:30081), so that a failure of the harness's path is not charged to the app",
+			set: func(s *Settings, v string) (err error) {
+				if s.ControlProbe, err = strconv.ParseBool(v); err != nil {
 					return errors.New("want true or false")
 				}
 				return nil
@@ -338,6 +387,9 @@ func (s *Settings) Check() error {
 	if err := s.checkRepeat(); err != nil {
 		return err
 	}
+	if err := s.checkVantages(); err != nil {
+		return err
+	}
 	if _, err := load.New([]string{"http://127.0.0.1/"}, s.Load()...); err != nil {
 		// The setters checked everything but the load's own limits.
 		return fmt.Errorf("%s: %w", s.source("SELFHEAL_RATE", fmt.Sprintf("rate %v", s.Rate)), err)
@@ -363,6 +415,57 @@ func durationWords(ns float64) string {
 		return fmt.Sprintf("%.3g hours", ns/float64(time.Hour))
 	}
 	return time.Duration(ns).Round(time.Millisecond).String()
+}
+
+// MaxLoaders is the most loader pods a run may ask for.
+const MaxLoaders = 64
+
+// parseNodes reads a list of node names: DNS-1123 subdomains, each once.
+func parseNodes(v string) ([]string, error) {
+	var nodes []string
+	for _, n := range strings.Split(v, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
+			return nil, fmt.Errorf("%q is not a node name: %s", n, strings.Join(errs, "; "))
+		}
+		if slices.Contains(nodes, n) {
+			return nil, fmt.Errorf("node %s named twice (loaders take the nodes in turn: set SELFHEAL_LOADERS for more per node)", n)
+		}
+		nodes = append(nodes, n)
+	}
+	if len(nodes) == 0 {
+		return nil, errors.New("want node names, e.g. selfheal-worker,selfheal-worker2")
+	}
+	return nodes, nil
+}
+
+// Vantages are the vantage points of the settings.
+func (s *Settings) Vantages() Vantages {
+	return Vantages{Loaders: s.Loaders, LoaderRate: s.LoaderRate, LoaderNodes: s.LoaderNodes,
+		Control: s.ControlProbe, BothConnections: s.BothConnections}
+}
+
+// checkVantages refuses loader settings without loaders, and a loader
+// rate the load could not pace.
+func (s *Settings) checkVantages() error {
+	if s.Loaders == 0 {
+		for _, env := range []string{"SELFHEAL_LOADER_RATE", "SELFHEAL_LOADER_NODES"} {
+			if from := s.from[env]; from != "" {
+				return fmt.Errorf("%s: there are no loaders to apply it to (%s)", from, s.source("SELFHEAL_LOADERS", "SELFHEAL_LOADERS is 0"))
+			}
+		}
+		return nil
+	}
+	if s.LoaderRate == 0 {
+		return nil
+	}
+	if _, err := load.New([]string{"http://127.0.0.1/"}, load.Rate(s.LoaderRate)); err != nil {
+		return fmt.Errorf("%s: %w", s.source("SELFHEAL_LOADER_RATE", fmt.Sprintf("loader rate %v", s.LoaderRate)), err)
+	}
+	return nil
 }
 
 // Load are the load options of the settings.

@@ -58,7 +58,17 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_TIMEOUT", "0s", `SELFHEAL_TIMEOUT="0s": want a duration above 0`},
 		{"SELFHEAL_WARMUP", "soon", `SELFHEAL_WARMUP="soon"`},
 		{"SELFHEAL_WARMUP", "-1s", `SELFHEAL_WARMUP="-1s"`},
-		{"SELFHEAL_KEEPALIVE", "yes", `SELFHEAL_KEEPALIVE="yes": want true or false`},
+		{"SELFHEAL_KEEPALIVE", "yes", `SELFHEAL_KEEPALIVE="yes": want true, false or both`},
+		{"SELFHEAL_LOADERS", "-1", `SELFHEAL_LOADERS="-1": want a whole number of loaders from 0 to 64`},
+		{"SELFHEAL_LOADERS", "65", `SELFHEAL_LOADERS="65"`},
+		{"SELFHEAL_LOADERS", "two", `SELFHEAL_LOADERS="two"`},
+		{"SELFHEAL_LOADER_RATE", "0", `SELFHEAL_LOADER_RATE="0": want requests per second above 0`},
+		{"SELFHEAL_LOADER_RATE", "50", "SELFHEAL_LOADER_RATE=50: there are no loaders to apply it to (SELFHEAL_LOADERS is 0)"},
+		{"SELFHEAL_LOADER_NODES", "selfheal-worker", "SELFHEAL_LOADER_NODES=selfheal-worker: there are no loaders"},
+		{"SELFHEAL_LOADER_NODES", "Worker_1", `SELFHEAL_LOADER_NODES="Worker_1": "Worker_1" is not a node name`},
+		{"SELFHEAL_LOADER_NODES", "a,b,a", "node a named twice"},
+		{"SELFHEAL_LOADER_NODES", " , ", "want node names"},
+		{"SELFHEAL_CONTROL_PROBE", "on", `SELFHEAL_CONTROL_PROBE="on": want true or false`},
 		{"SELFHEAL_ALLOW_NON_KIND", "yes", `SELFHEAL_ALLOW_NON_KIND="yes"`},
 		{"SELFHEAL_KEEP_CLUSTER", "sometimes", "want never, always or on-failure"},
 		{"SELFHEAL_IMAGE_MODE", "airgap", "unknown image mode"},
@@ -78,6 +88,41 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 				t.Fatalf("err = %v; want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The vantage points' settings: loaders, their rate and nodes, the
+// control probe, both connection modes.
+func TestSettingsVantages(t *testing.T) {
+	s, err := SettingsFromEnv(envOf(map[string]string{"SELFHEAL_LOADERS": "4", "SELFHEAL_LOADER_RATE": "50",
+		"SELFHEAL_LOADER_NODES": "selfheal-worker, selfheal-worker2", "SELFHEAL_CONTROL_PROBE": "true", "SELFHEAL_KEEPALIVE": "both"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := s.Vantages()
+	if v.Loaders != 4 || v.LoaderRate != 50 || len(v.LoaderNodes) != 2 || v.LoaderNodes[1] != "selfheal-worker2" ||
+		!v.Control || !v.BothConnections || s.KeepAlive || !v.Any() {
+		t.Errorf("vantages %+v (keep-alive %v)", v, s.KeepAlive)
+	}
+	if d := DefaultSettings(); d.Vantages().Any() {
+		t.Errorf("the defaults ask for vantage points: %+v", d.Vantages())
+	}
+	// A flag clash names the flag.
+	s = DefaultSettings()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.RegisterFlags(fs)
+	if err := fs.Parse([]string{"--loader-rate", "20"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(); err == nil || !strings.Contains(err.Error(), "--loader-rate 20: there are no loaders") {
+		t.Errorf("a loader rate without loaders: %v", err)
+	}
+	if err := fs.Parse([]string{"--keep-alive=both", "--loaders", "2", "--control-probe"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(); err != nil || !s.BothConnections || s.Loaders != 2 || !s.ControlProbe {
+		t.Errorf("flags: %+v, %v", s.Vantages(), err)
 	}
 }
 

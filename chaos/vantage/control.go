@@ -105,7 +105,7 @@ func waitAnswer(ctx context.Context, url string, timeout time.Duration) error {
 func NewControl(url string, keepAlive bool, opts ...load.Option) (*Harness, error) {
 	point := result.VantagePoint{Name: string(result.VantageControl), Kind: result.VantageControl,
 		Connections: result.ConnectionsOf(keepAlive),
-		From:        "the harness, to " + hostOf([]string{url}) + " (a static server on the control-plane node, not the app)"}
+		From:        "the harness, to " + hostOf([]string{url}) + ": a static server on the control-plane node, not the app"}
 	return NewHarness(point, []string{url}, append(opts, load.KeepAlive(keepAlive))...)
 }
 

@@ -138,7 +138,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
 		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Auto: o.auto, AutoMetrics: st.RepeatMetrics, Timing: st.Timing(),
 		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
-		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
+		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(), Vantages: st.Vantages(),
 		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
 		Command: "selfheal run", Tracker: env.faults,
 	})

@@ -83,6 +83,22 @@ type Spec struct {
 	KeepAlive bool
 	// Writes scripts a write stream beside the load; nil for none.
 	Writes *Writes
+	// Vantages script other vantage points, analysed from the same fault
+	// instants (chaos/measure.Vantage); a control one charges the
+	// downtime (chaos/measure.Charge).
+	Vantages []VantageSpec
+}
+
+// VantageSpec scripts one vantage point: its requests meet Phases, at
+// Rate, from the same start.
+type VantageSpec struct {
+	Point   result.VantagePoint
+	Rate    float64
+	Seed    uint64
+	Targets []string
+	Phases  []Phase
+	Loaders []result.Loader
+	Error   string
 }
 
 // Writes scripts a write stream: one write every 1/Rate from the start,
@@ -126,6 +142,7 @@ func Build(s Spec) *result.Result {
 	if err != nil {
 		panic(fmt.Sprintf("sample %s: %v", s.Scenario, err))
 	}
+	vantages(s, in, r)
 	r.Description = s.Description
 	r.Run = s.Run
 	for _, e := range s.Events {
@@ -280,4 +297,31 @@ func (w *Writes) tally(s Spec) *result.Writes {
 	}
 	settings := result.Writes{Target: "http://127.0.0.1:30080/?rest_route=/selfheal/v1/writes", Rate: w.Rate, TimeoutMS: 5000, Prefix: prefix + "."}
 	return writes.Tally(settings, ws, rows, nil, s.Start.Add(s.Duration))
+}
+
+// vantages analyses the scripted vantage points as a scenario run does
+// (chaos/scenario's vantages): the same fault instants and parameters.
+func vantages(s Spec, main measure.Input, r *result.Result) {
+	if len(s.Vantages) == 0 {
+		return
+	}
+	top := r.TopVantage()
+	top.From = "the harness, to 127.0.0.1:30080"
+	r.Vantage = &top
+	for _, v := range s.Vantages {
+		vs := s
+		vs.Rate, vs.Seed, vs.Phases, vs.Targets = v.Rate, v.Seed, v.Phases, v.Targets
+		in := main
+		in.Samples = simulate(vs)
+		in.Load.Rate, in.Load.Targets, in.Load.KeepAlive = v.Rate, v.Targets, v.Point.Connections == result.ConnectionsReused
+		x, err := measure.Vantage(v.Point, in)
+		if err != nil {
+			panic(fmt.Sprintf("sample %s, vantage %s: %v", s.Scenario, v.Point.Name, err))
+		}
+		x.Loaders, x.Error = v.Loaders, v.Error
+		r.Vantages = append(r.Vantages, x)
+		if v.Point.Kind == result.VantageControl {
+			r.Charged = measure.Charge(r.Outages, x)
+		}
+	}
 }

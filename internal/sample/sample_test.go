@@ -25,6 +25,7 @@ func TestTestdataUpToDate(t *testing.T) {
 		}
 	}
 	files[filepath.Join("probe", "probe.json")] = Probe()
+	files[filepath.Join("vantages", "node-halt.json")] = Vantages()
 	for _, r := range Repeated() {
 		files[filepath.Join("repeated", fmt.Sprintf("%s.r%d.json", r.Scenario, r.Repetition))] = r
 	}

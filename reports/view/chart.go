@@ -27,7 +27,10 @@ type Chart struct {
 	TimeLabel string
 	Markers   []Marker
 	Outages   []Span
-	Lanes     []Lane
+	// Vantages are the vantage points' outages, a row each under the
+	// latency, the outside first; nil when measured from there alone.
+	Vantages []VantageLane `json:",omitempty"`
+	Lanes    []Lane
 	// Host is the host's verdict over time, a thin lane under the events.
 	Host []HostSpan `json:",omitempty"`
 	// Alt is the chart's text alternative, for screen readers and for a
@@ -107,6 +110,7 @@ func buildChart(r *result.Result, cfg *config) *Chart {
 	c.TimeTicks = timeTicks(r.Started, dur, loc)
 	c.Markers = markers(r, loc)
 	c.Outages = outageSpans(r, loc)
+	c.Vantages = vantageLanes(r, loc)
 	c.Lanes = lanes(r, dur, loc)
 	c.Host = hostLane(r, loc)
 	c.Alt = chartAlt(r, c, loc)
@@ -440,6 +444,13 @@ func chartAlt(r *result.Result, c *Chart, loc *time.Location) string {
 		s += ". Marked: " + strings.Join(ms, "; ")
 	}
 	s += fmt.Sprintf(". %s shaded", plural(len(c.Outages), "outage", "outages"))
+	if len(c.Vantages) > 0 {
+		var names []string
+		for _, v := range c.Vantages {
+			names = append(names, v.Name)
+		}
+		s += fmt.Sprintf("; the outages seen from each vantage point (%s) in a row each under the latency", strings.Join(names, ", "))
+	}
 	if len(r.Events) > 0 {
 		s += fmt.Sprintf("; %s from Kubernetes in %d lanes under the chart, listed in the table below", plural(len(r.Events), "event", "events"), len(c.Lanes))
 	}
