@@ -21,8 +21,8 @@ test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
-bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history
-	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history
+bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history, a loader's CPU and RSS, the harness merging loaders
+	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history ./chaos/loader ./chaos/vantage
 
 # --- host and images (fixtures) --------------------------------------------------
 .PHONY: docker base-image verify-app-images
@@ -48,6 +48,10 @@ bin/kind: fixtures/images/versions.env
 
 images: docker ## build every offline image (base, kube, apps, flannel, node); cached by inputs
 	fixtures/images/build-all.sh
+
+.PHONY: loader-image
+loader-image: docker ## the loader's image (SELFHEAL_LOADERS builds and loads it when needed); cached by inputs
+	fixtures/images/loader/build.sh
 
 cluster: docker kind build ## create the kind cluster "selfheal" (offline: builds missing images first); CLUSTER_FLAGS=-reuse etc.
 	bin/selfheal cluster up $(CLUSTER_FLAGS)
