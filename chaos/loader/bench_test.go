@@ -131,7 +131,7 @@ func BenchmarkLoader100rps(b *testing.B) {
 // rate achieved is a lower bound of what a loader pod sustains.
 func BenchmarkLoaderSustain(b *testing.B) {
 	srv := pageServer(b)
-	for _, rate := range []float64{100, 200, 400, 800} {
+	for _, rate := range []float64{100, 200, 400, 800, 1600} {
 		b.Run(fmt.Sprintf("rate=%g", rate), func(b *testing.B) {
 			var r loaderRun
 			for b.Loop() {

@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -107,17 +106,4 @@ func NewControl(url string, keepAlive bool, opts ...load.Option) (*Harness, erro
 		Connections: result.ConnectionsOf(keepAlive),
 		From:        "the harness, to " + hostOf([]string{url}) + ": a static server on the control-plane node, not the app"}
 	return NewHarness(point, []string{url}, append(opts, load.KeepAlive(keepAlive))...)
-}
-
-// Remove deletes every loader and the control server, and the namespace
-// they run in: everything this package creates.
-func Remove(ctx context.Context, cs kubernetes.Interface) error {
-	if err := removeLoaders(ctx, cs, Namespace, ""); err != nil {
-		return err
-	}
-	err := cs.CoreV1().Namespaces().Delete(ctx, Namespace, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting namespace %s: %w", Namespace, err)
-	}
-	return nil
 }
