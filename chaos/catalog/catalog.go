@@ -178,7 +178,7 @@ const RepairTimeout = 5 * time.Minute
 // its package's repairer here.
 func Repairers(c *kube.Client) []fault.Repairer {
 	return []fault.Repairer{
-		wpconfig.NewRepairer(c),
+		wpconfig.NewRepairer(c, RepairTimeout),
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),

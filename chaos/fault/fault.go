@@ -76,7 +76,8 @@ type Repairer interface {
 }
 
 // RepairFunc makes a Repairer of kind from repair, which gets a context
-// that ends after timeout: the bound every repair must keep.
+// that ends after timeout: the bound every repair must keep. Every fault
+// package's NewRepairer is one: the one shape of a repairer.
 func RepairFunc(kind string, timeout time.Duration, repair func(ctx context.Context, u Undo) (string, error)) Repairer {
 	return repairFunc{kind: kind, timeout: timeout, repair: repair}
 }

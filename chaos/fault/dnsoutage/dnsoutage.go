@@ -173,25 +173,25 @@ func Ready(c *kube.Client, namespace, name string) kube.Check {
 	}
 }
 
-// Repairer scales back a CoreDNS a dead run left at zero, and waits for it
-// to be Ready.
-type Repairer struct {
+// NewRepairer scales back a CoreDNS a dead run left at zero, through c,
+// and waits for it to be Ready; all within timeout.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return newRepairer(c, timeout, time.Second)
+}
+
+// newRepairer is NewRepairer checking every poll.
+func newRepairer(c *kube.Client, timeout, poll time.Duration) fault.Repairer {
+	r := repairer{client: c, timeout: timeout, poll: poll}
+	return fault.RepairFunc(RepairKind, timeout, r.repair)
+}
+
+type repairer struct {
 	client  *kube.Client
 	timeout time.Duration
 	poll    time.Duration
 }
 
-// NewRepairer waits up to timeout for CoreDNS to be Ready after scaling it
-// back.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout, poll: time.Second}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	ns, name := u.Params["namespace"], u.Params["deployment"]
 	n, err := strconv.Atoi(u.Params["replicas"])
 	if ns == "" || name == "" || err != nil || n < 1 {

@@ -230,8 +230,7 @@ func TestRevertSaysWhenCoreDNSIsNotReadyAndTriesAgain(t *testing.T) {
 func TestRepairFromTheUndoAlone(t *testing.T) {
 	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": Namespace, "deployment": "coredns", "replicas": "2"}}
 	c := newCluster(t, 0)
-	r := NewRepairer(&kube.Client{Kubernetes: c.cs}, time.Second)
-	r.poll = 10 * time.Millisecond
+	r := newRepairer(&kube.Client{Kubernetes: c.cs}, time.Second, 10*time.Millisecond)
 	did, err := r.Repair(context.Background(), u)
 	if err != nil || !strings.Contains(did, "scaled from 0 back to 2 replicas") || !strings.Contains(did, "Ready after") || c.replicas(t) != 2 {
 		t.Fatalf("did %q err %v replicas %d", did, err, c.replicas(t))
@@ -253,8 +252,7 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 func TestRepairSaysWhenCoreDNSIsNotReady(t *testing.T) {
 	c := newCluster(t, 0)
 	c.stuck = true
-	r := NewRepairer(&kube.Client{Kubernetes: c.cs}, 200*time.Millisecond)
-	r.poll = 10 * time.Millisecond
+	r := newRepairer(&kube.Client{Kubernetes: c.cs}, 200*time.Millisecond, 10*time.Millisecond)
 	did, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": Namespace, "deployment": "coredns", "replicas": "2"}})
 	if err == nil || !strings.Contains(err.Error(), "0 of 2 replicas available") || !strings.Contains(did, "back to 2") {
 		t.Fatalf("did %q err %v; want the scale said and the wait's failure", did, err)

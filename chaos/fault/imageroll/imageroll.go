@@ -220,30 +220,21 @@ func (f *Fault) image(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
 }
 
-// Repairer rolls a workload a dead run left on the other image back, and
-// waits for the rollout.
-type Repairer struct {
-	client  *kube.Client
-	timeout time.Duration
+// NewRepairer rolls a workload a dead run left on the other image back,
+// through c, and waits for the rollout; all within timeout. A workload
+// already on its image is still waited for: a run killed during its
+// rollback leaves it rolling.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, timeout, u) })
 }
 
-// NewRepairer repairs through c, waiting up to timeout for the rollout.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer. A workload already on its image is
-// still waited for: a run killed during its rollback leaves it rolling.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func repair(ctx context.Context, c *kube.Client, timeout time.Duration, u fault.Undo) (string, error) {
 	p := u.Params
 	want := p["image"]
 	if p["namespace"] == "" || p["name"] == "" || p["container"] == "" || want == "" {
 		return "", fmt.Errorf("the record does not name the workload and its image: %v", p)
 	}
-	f := New(r.client, p["namespace"], p["name"], p["container"], "", WithKind(p["kind"]), WithRolloutTimeout(r.timeout))
+	f := New(c, p["namespace"], p["name"], p["container"], "", WithKind(p["kind"]), WithRolloutTimeout(timeout))
 	cur, err := f.image(ctx)
 	if err != nil {
 		return "", err

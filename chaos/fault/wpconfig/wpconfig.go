@@ -242,23 +242,26 @@ func (f *Fault) exec(ctx context.Context, pod string, cmd ...string) (string, er
 	return f.target(pod).run(ctx, cmd...)
 }
 
-// Repairer puts back a wp-config.php a dead run left corrupted.
-type Repairer struct {
+// NewRepairer puts back a wp-config.php a dead run left corrupted, through
+// c, within timeout: nothing to do when the pod is gone or its file is
+// good (a liveness restart healed it); else the original line is written
+// back, and when that cannot be done the pod is deleted, so its
+// Deployment replaces it with a fresh file.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return newRepairer(c, c.Exec, timeout)
+}
+
+func newRepairer(c *kube.Client, exec execFunc, timeout time.Duration) fault.Repairer {
+	r := repairer{client: c, exec: exec}
+	return fault.RepairFunc(RepairKind, timeout, r.repair)
+}
+
+type repairer struct {
 	client *kube.Client
 	exec   execFunc
 }
 
-// NewRepairer repairs through c.
-func NewRepairer(c *kube.Client) *Repairer { return &Repairer{client: c, exec: c.Exec} }
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer: nothing to do when the pod is gone or
-// its file is good (a liveness restart healed it); else the original line
-// is written back, and when that cannot be done the pod is deleted, so its
-// Deployment replaces it with a fresh file.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	p := u.Params
 	t := target{exec: r.exec, namespace: p["namespace"], pod: p["pod"], ctnr: p["container"]}
 	if t.namespace == "" || t.pod == "" || t.ctnr == "" {

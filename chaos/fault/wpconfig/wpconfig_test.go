@@ -113,7 +113,7 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 			if tt.pod {
 				cs.Tracker().Add(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns"}})
 			}
-			r := &Repairer{client: &kube.Client{Kubernetes: cs}, exec: localExec(t, path, tt.execFails)}
+			r := newRepairer(&kube.Client{Kubernetes: cs}, localExec(t, path, tt.execFails), time.Minute)
 			did, err := r.Repair(context.Background(), undo)
 			if err != nil {
 				t.Fatal(err)
