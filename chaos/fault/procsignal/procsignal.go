@@ -25,6 +25,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/fault"
@@ -324,6 +325,9 @@ func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := r.podLeft(ctx, p); err != nil {
+		return "", err
+	}
 	var did []string
 	if r.kind == StopKind {
 		state, err := Signal(ctx, r.docker, p, "CONT")
@@ -344,6 +348,24 @@ func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 		return strings.Join(did, "; "), err
 	}
 	return strings.Join(append(did, fmt.Sprintf("pod %s/%s Ready again after %s", p.Namespace, p.Pod, time.Since(start).Round(100*time.Millisecond))), "; "), nil
+}
+
+// podLeft is fault.Gone when the pod that ran p no longer exists: deleted,
+// or created anew under its name (another uid, as a StatefulSet does). Its
+// processes went with it, and the workload's own controller, not this
+// repair, brings it back (the next run waits for the steady state).
+func (r repairer) podLeft(ctx context.Context, p Process) error {
+	name := fmt.Sprintf("pod %s/%s", p.Namespace, p.Pod)
+	pod, err := r.client.Kubernetes.CoreV1().Pods(p.Namespace).Get(ctx, p.Pod, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return fault.Gone(name)
+	case err != nil:
+		return fmt.Errorf("reading %s: %w", name, err)
+	case p.PodUID != "" && string(pod.UID) != p.PodUID:
+		return fault.Gone(fmt.Sprintf("%s of uid %s (the pod of that name now is another, uid %s)", name, p.PodUID, pod.UID))
+	}
+	return nil
 }
 
 // ready holds when the pod is Ready and not being deleted, and its

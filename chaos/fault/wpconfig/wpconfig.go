@@ -268,7 +268,7 @@ func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 		return "", fmt.Errorf("the record does not name the pod: %v", p)
 	}
 	if _, err := r.client.Kubernetes.CoreV1().Pods(t.namespace).Get(ctx, t.pod, metav1.GetOptions{}); apierrors.IsNotFound(err) {
-		return "", nil
+		return "", fault.Gone(fmt.Sprintf("pod %s/%s", t.namespace, t.pod)) // its file went with it
 	} else if err != nil {
 		return "", fmt.Errorf("reading pod %s/%s: %w", t.namespace, t.pod, err)
 	}

@@ -96,11 +96,12 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 		execFails bool
 		want      string // in what the repair says; "" for nothing done
 		deleted   bool
+		gone      string // the nothing-to-repair error
 	}{
-		{"pod gone", false, true, false, "", false},
-		{"healed by a restart", true, false, false, "", false},
-		{"still corrupted", true, true, false, "original DB_HOST line written back", false},
-		{"container not reachable", true, true, true, "pod wp-a deleted", true},
+		{"pod gone", false, true, false, "", false, "pod ns/wp-a no longer exists"},
+		{"healed by a restart", true, false, false, "", false, ""},
+		{"still corrupted", true, true, false, "original DB_HOST line written back", false, ""},
+		{"container not reachable", true, true, true, "pod wp-a deleted", true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,7 +116,11 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 			}
 			r := newRepairer(&kube.Client{Kubernetes: cs}, localExec(t, path, tt.execFails), time.Minute)
 			did, err := r.Repair(context.Background(), undo)
-			if err != nil {
+			if tt.gone != "" {
+				if !errors.Is(err, fault.ErrNothingToRepair) || !strings.Contains(err.Error(), tt.gone) {
+					t.Fatalf("err %v, want nothing to repair: %s", err, tt.gone)
+				}
+			} else if err != nil {
 				t.Fatal(err)
 			}
 			if (tt.want == "") != (did == "") || !strings.Contains(did, tt.want) {
