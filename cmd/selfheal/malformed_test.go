@@ -72,6 +72,8 @@ func TestMalformedInvocations(t *testing.T) {
 	writeFixture(t, filepath.Join(fx, "probe.json"), string(probeJSON))
 	writeFixture(t, filepath.Join(fx, "truncated", "good.json"), string(probeJSON))
 	writeFixture(t, filepath.Join(fx, "truncated", "cut.json"), string(probeJSON[:len(probeJSON)/3]))
+	writeFixture(t, filepath.Join(fx, "twodocs.json"), string(probeJSON)+string(probeJSON[:len(probeJSON)/2]))
+	writeFixture(t, filepath.Join(fx, "garbage.kubeconfig"), "hello: [")
 	writeFixture(t, filepath.Join(fx, "notes.json"), "hello")
 	writeFixture(t, filepath.Join(fx, "metrics.json"), `{"latencies": {}}`)
 	writeFixture(t, filepath.Join(fx, "mixed", "probe.json"), string(probeJSON))
@@ -120,6 +122,10 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: run("--bogus"), code: 2, stderr: []string{"flag provided but not defined: -bogus"}},
 		{args: []string{"run", "--kubeconfig", "{fx}/missing"}, code: 2, stderr: []string{"--kubeconfig", "not a kubeconfig file"}},
 		{args: []string{"run", "--kubeconfig", "{fx}/adir"}, code: 2, stderr: []string{"not a kubeconfig file (a directory)"}},
+		{args: []string{"run", "--kubeconfig", "{fx}/garbage.kubeconfig"}, code: 2, stderr: []string{"--kubeconfig: reading kubeconfig {fx}/garbage.kubeconfig"}},
+		{args: []string{"run", "--kubeconfig", "{fx}/notes.json"}, code: 2, stderr: []string{"--kubeconfig: reading kubeconfig {fx}/notes.json"}},
+		{args: run("--context", "elsewhere"), code: 2, stderr: []string{`--kubeconfig: reading kubeconfig {kubeconfig}`, `context "elsewhere" does not exist`}},
+		{args: []string{"run"}, env: map[string]string{"KUBECONFIG": "{fx}/garbage.kubeconfig"}, code: 2, stderr: []string{"KUBECONFIG: reading kubeconfig {fx}/garbage.kubeconfig"}},
 		{args: run("--report-dir", "{fx}/afile/sub"), code: 2, stderr: []string{"report directory", "afile/sub"}},
 
 		// selfheal run: the suite's variables, and flags over them.
@@ -193,6 +199,8 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: []string{"report"}, code: 2, stderr: []string{"no result files given"}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/truncated"}, code: 2, stderr: []string{"cut.json", "cut short"}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/notes.json"}, code: 2, stderr: []string{"notes.json", "not JSON"}},
+		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/twodocs.json"}, code: 2, stderr: []string{"{fx}/twodocs.json: more than one document"}},
+		{args: []string{"compare", "{fx}/probe.json", "{fx}/twodocs.json"}, code: 2, stderr: []string{"NEW: reading result {fx}/twodocs.json: more than one document"}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/metrics.json"}, code: 2, stderr: []string{"metrics.json", `no "schema" field`}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/nope.json"}, code: 2, stderr: []string{"nope.json", "name an existing result file"}},
 		{args: []string{"report", "--out", "{fx}/adir", "{fx}/probe.json"}, code: 2, stderr: []string{"is a directory"}},

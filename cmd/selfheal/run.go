@@ -228,8 +228,20 @@ func verdictOf(res *result.Result, err error) string {
 }
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or
-// the file `make cluster` writes.
+// the file `make cluster` writes; and checks that it is one, with the
+// context asked for, before any work starts.
 func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
+	path, from, err := findKubeconfig(env, o)
+	if err != nil {
+		return "", err
+	}
+	if _, err := session.RestConfig(path, o.kubeContext); err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return path, nil
+}
+
+func findKubeconfig(env *cliEnv, o runOptions) (path, from string, err error) {
 	for _, c := range []struct{ path, from string }{
 		{o.kubeconfig, "--kubeconfig"},
 		{strings.Split(env.env("KUBECONFIG"), string(os.PathListSeparator))[0], "KUBECONFIG"},
@@ -238,15 +250,15 @@ func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
 			continue
 		}
 		if st, err := os.Stat(c.path); err != nil || st.IsDir() {
-			return "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
+			return "", "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
 		}
-		return c.path, nil
+		return c.path, c.from, nil
 	}
 	p := cluster.KubeconfigPath(".", o.settings.Cluster)
 	if _, err := os.Stat(p); err != nil {
-		return "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
+		return "", "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
 	}
-	return p, nil
+	return p, "make cluster's kubeconfig", nil
 }
 
 // excused reports whether res missed a budget on a starved machine and
