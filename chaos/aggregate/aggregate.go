@@ -55,6 +55,26 @@ type Scenario struct {
 // N is the number of repetitions.
 func (s Scenario) N() int { return len(s.Results) }
 
+// Label names the scenario for people, with its variant unless baseline
+// (result.Result.Label): "pod-eviction", "pod-eviction@no-pdb".
+func (s Scenario) Label() string {
+	if len(s.Results) == 0 {
+		return s.Scenario
+	}
+	return s.Results[0].Label()
+}
+
+// Missed are the aggregate budgets the repetitions missed: the gate.
+func (s Scenario) Missed() []result.BudgetCheck {
+	var out []result.BudgetCheck
+	for _, b := range s.Budgets {
+		if !b.Pass {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // PassRate is the share of repetitions that passed their own budgets.
 func (s Scenario) PassRate() float64 {
 	if s.N() == 0 {

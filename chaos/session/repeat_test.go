@@ -51,3 +51,32 @@ func TestErrorResult(t *testing.T) {
 		t.Errorf("recovery %s: nothing was measured, so nothing was observed", r.Recovery())
 	}
 }
+
+// TestRepeatsIsTheGate: a cell's repetitions taken together come from
+// chaos/aggregate, whose missed budgets are what the suite and selfheal run
+// fail on; other scenarios and variants of the session are left out.
+func TestRepeatsIsTheGate(t *testing.T) {
+	base, _ := variant.Find(variant.Baseline)
+	e, _ := catalog.Lookup("pod-eviction")
+	p, err := plan.New(variant.Matrix{Cells: []variant.Cell{{Variant: base, Entry: e[0]}}}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := func(scenario, v string, n int, verdict result.Verdict) *result.Result {
+		return &result.Result{Scenario: scenario, Run: &result.RunInfo{Variant: v}, Repetition: n, Repetitions: 2, Verdict: verdict,
+			AggregateBudgets: []result.AggregateBudget{{Stat: result.StatPassRate, Limit: 1}}}
+	}
+	s := &Session{results: []*result.Result{
+		rep("pod-eviction", variant.Baseline, 1, result.VerdictPass),
+		rep("pod-eviction", "no-pdb", 1, result.VerdictPass),
+		rep("node-halt", variant.Baseline, 1, result.VerdictPass),
+		rep("pod-eviction", variant.Baseline, 2, result.VerdictFail),
+	}}
+	agg, ok := s.Repeats(p[1])
+	if !ok || agg.N() != 2 || agg.Label() != "pod-eviction" {
+		t.Fatalf("repeats %+v (found %v); want pod-eviction's two baseline repetitions", agg, ok)
+	}
+	if missed := agg.Missed(); len(missed) != 1 || missed[0].Metric != result.StatPassRate {
+		t.Errorf("missed %+v; want the pass rate (1 of 2 passed, at least 1 wanted)", missed)
+	}
+}

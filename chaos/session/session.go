@@ -412,19 +412,20 @@ func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, e
 }
 
 // Repeats takes the repetitions of c's scenario against c's variant in
-// this session together (chaos/aggregate through the report's view, so
-// that the suite, the CLI and the report say the same).
-func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
+// this session together (chaos/aggregate, which the report's view reads
+// too, so that the suite, the CLI and the report say the same). Its
+// Budgets are the gate; reports/view.RepeatsFrom shows it.
+func (s *Session) Repeats(c plan.Cell) (aggregate.Scenario, bool) {
 	var rs []*result.Result
 	for _, r := range s.results {
 		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
 			rs = append(rs, r)
 		}
 	}
-	for _, rp := range view.RepeatsOf(rs) {
-		return rp, true
+	for _, agg := range aggregate.Of(rs) {
+		return agg, true
 	}
-	return view.Repeats{}, false
+	return aggregate.Scenario{}, false
 }
 
 // Results are the results of this session so far.

@@ -22,6 +22,7 @@ import (
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports/text"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
 const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
@@ -154,7 +155,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		if res != nil {
 			text.Summary(env.stdout, res)
 		}
-		if err != nil || res == nil || (res.Verdict != result.VerdictPass && !excused(res)) {
+		if err != nil || res == nil || res.FailsRun() {
 			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
 		}
 		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
@@ -177,16 +178,14 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 // repeatsSummary prints the repetitions of c's scenario and variant taken
 // together and returns its missed aggregate budgets.
 func repeatsSummary(env *cliEnv, s *session.Session, c plan.Cell) []string {
-	rp, ok := s.Repeats(c)
+	agg, ok := s.Repeats(c)
 	if !ok {
 		return nil
 	}
-	text.Repeats(env.stdout, rp)
+	text.Repeats(env.stdout, view.RepeatsFrom(agg))
 	var missed []string
-	for _, b := range rp.Budgets {
-		if !b.Pass {
-			missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", rp.Label, b.Key, b.Message))
-		}
+	for _, b := range agg.Missed() {
+		missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", agg.Label(), b.Metric, b.Message))
 	}
 	return missed
 }
@@ -259,10 +258,4 @@ func findKubeconfig(env *cliEnv, o runOptions) (path, from string, err error) {
 		return "", "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
 	}
 	return p, "make cluster's kubeconfig", nil
-}
-
-// excused reports whether res missed a budget on a starved machine and
-// the run was told not to fail for it (--fail-starved=false).
-func excused(res *result.Result) bool {
-	return res.Verdict == result.VerdictFail && res.Conditions != nil && res.Conditions.Excused
 }

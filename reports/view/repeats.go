@@ -150,39 +150,52 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 	}
 	var out []Repeats
 	for _, agg := range aggregate.Of(repeated) {
-		label := agg.Scenario
-		if agg.Variant != "" && agg.Variant != baselineVariant {
-			label += "@" + agg.Variant
-		}
-		v := Repeats{
-			Anchor: unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(label)+"-repeats", "-")),
-			Name:   agg.Scenario, Variant: agg.Variant, Label: label,
-			N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
-		}
-		v.VerdictText = v.Verdict.Words()
-		for i, r := range agg.Results {
-			n := r.Repetition
-			if n == 0 {
-				n = i + 1
-			}
-			v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
-		}
-		history := cfg.history
-		if history == nil {
-			history = bandsOf(agg.Results)
-		}
-		for _, m := range agg.Metrics {
-			if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
-				continue // measured in no repetition (no healing check)
-			}
-			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
-		}
-		for _, b := range agg.Budgets {
-			v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
-		}
+		v := repeatsOf(agg, cfg, anchorOf)
+		v.Anchor = unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(v.Label)+"-repeats", "-"))
 		out = append(out, v)
 	}
 	return out
+}
+
+// RepeatsFrom shows one scenario's repetitions taken together (the
+// session's gate, chaos/session.Repeats) as the report does, for the text
+// summary (its anchors are empty). Options are Build's.
+func RepeatsFrom(agg aggregate.Scenario, opts ...Option) Repeats {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return repeatsOf(agg, &cfg, nil)
+}
+
+// repeatsOf is the view of agg; anchorOf gives the repetitions' sections.
+func repeatsOf(agg aggregate.Scenario, cfg *config, anchorOf map[*result.Result]string) Repeats {
+	v := Repeats{
+		Name: agg.Scenario, Variant: agg.Variant, Label: agg.Label(),
+		N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
+	}
+	v.VerdictText = v.Verdict.Words()
+	for i, r := range agg.Results {
+		n := r.Repetition
+		if n == 0 {
+			n = i + 1
+		}
+		v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
+	}
+	history := cfg.history
+	if history == nil {
+		history = bandsOf(agg.Results)
+	}
+	for _, m := range agg.Metrics {
+		if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
+			continue // measured in no repetition (no healing check)
+		}
+		v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
+	}
+	for _, b := range agg.Budgets {
+		v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
+	}
+	return v
 }
 
 func repeatRow(scenario, variant string, m aggregate.Metric, history History) RepeatRow {
