@@ -38,8 +38,8 @@ const Confidence = 0.95
 // Scenario is one scenario's repetitions taken together.
 type Scenario struct {
 	Scenario string
-	// Variant is the fixture variant the repetitions ran against (the
-	// results' run.variant; "" for results that name none).
+	// Variant is the fixture variant the repetitions ran against
+	// (result.Result.VariantName: baseline for results that name none).
 	Variant string
 	// Results are the repetitions in the order they ran.
 	Results []*result.Result
@@ -163,7 +163,7 @@ func Of(results []*result.Result) []Scenario {
 	var order []key
 	by := map[key][]*result.Result{}
 	for _, r := range results {
-		k := key{r.Scenario, VariantOf(r)}
+		k := key{r.Scenario, r.VariantName()}
 		if _, ok := by[k]; !ok {
 			order = append(order, k)
 		}
@@ -174,14 +174,6 @@ func Of(results []*result.Result) []Scenario {
 		out = append(out, Summarize(by[k]))
 	}
 	return out
-}
-
-// VariantOf is the fixture variant r ran against; "" when it names none.
-func VariantOf(r *result.Result) string {
-	if r.Run == nil {
-		return ""
-	}
-	return r.Run.Variant
 }
 
 // Summarize takes one scenario's repetitions together.
@@ -195,7 +187,7 @@ func Summarize(results []*result.Result) Scenario {
 	})
 	s := Scenario{Results: rs}
 	if len(rs) > 0 {
-		s.Scenario, s.Variant = rs[0].Scenario, VariantOf(rs[0])
+		s.Scenario, s.Variant = rs[0].Scenario, rs[0].VariantName()
 	}
 	for _, r := range rs {
 		switch r.Outcome() {

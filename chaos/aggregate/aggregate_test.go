@@ -223,12 +223,19 @@ func TestOfGroupsByScenarioInOrder(t *testing.T) {
 	}
 }
 
+// Variants are kept apart; a result that names no variant ran against
+// the baseline (result.BaselineVariant), and is taken with those that
+// name it.
 func TestOfKeepsVariantsApart(t *testing.T) {
-	rs := results(rep{downtime: 1}, rep{downtime: 2}, rep{downtime: 3})
+	rs := results(rep{downtime: 1}, rep{downtime: 2}, rep{downtime: 3}, rep{downtime: 4})
 	rs[1].Run = &result.RunInfo{Variant: "no-pdb"}
+	rs[3].Run = &result.RunInfo{Variant: result.BaselineVariant}
 	got := Of(rs)
-	if len(got) != 2 || got[0].N() != 2 || got[0].Variant != "" || got[1].N() != 1 || got[1].Variant != "no-pdb" {
+	if len(got) != 2 || got[0].N() != 3 || got[0].Variant != result.BaselineVariant || got[1].N() != 1 || got[1].Variant != "no-pdb" {
 		t.Fatalf("groups %+v", got)
+	}
+	if got[0].Label() != got[0].Scenario || got[1].Label() != got[1].Scenario+"@no-pdb" {
+		t.Errorf("labels %q %q", got[0].Label(), got[1].Label())
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Every kind of Undo the catalog's faults write has exactly one repairer:
@@ -82,6 +83,22 @@ func TestEntriesDescribeThemselves(t *testing.T) {
 		}
 		if s := e.Defaults(); s.Name != e.Name {
 			t.Errorf("entry %s builds scenario %q", e.Name, s.Name)
+		}
+	}
+}
+
+// Each scenario has one name, chaos/result's, which the variants and the
+// write-ups' claims use too; the suite runs them in this order.
+func TestNamesAreResultsNames(t *testing.T) {
+	want := []string{result.ScenarioWPConfigBreak, result.ScenarioPodEviction, result.ScenarioImageRoll, result.ScenarioScaleOutIn,
+		result.ScenarioNodeDrain, result.ScenarioMySQLCrash, result.ScenarioDBPartition, result.ScenarioDNSOutage, result.ScenarioPacketLoss,
+		result.ScenarioAPIServerRestart, result.ScenarioMySQLHang, result.ScenarioNodeHalt, result.ScenarioMySQLNodeHalt}
+	if got := Names(); !slices.Equal(got, want) {
+		t.Errorf("names %v\nwant  %v", got, want)
+	}
+	for _, e := range Entries() {
+		if s := e.Build(Env{Client: &kube.Client{}}); s.Name != e.Name {
+			t.Errorf("entry %s builds a scenario named %s", e.Name, s.Name)
 		}
 	}
 }

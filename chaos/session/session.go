@@ -418,7 +418,7 @@ func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, e
 func (s *Session) Repeats(c plan.Cell) (aggregate.Scenario, bool) {
 	var rs []*result.Result
 	for _, r := range s.results {
-		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
+		if r.Scenario == c.Scenario() && r.VariantName() == c.Variant.Name {
 			rs = append(rs, r)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 type Repeats struct {
 	Anchor string
 	Name   string
-	// Variant is the fixture variant they ran against ("" or baseline:
+	// Variant is the fixture variant they ran against (baseline:
 	// today's fixture); Label is the name with it: "node-halt@no-pdb".
 	Variant     string `json:",omitempty"`
 	Label       string
@@ -116,10 +116,6 @@ func bandsOf(rs []*result.Result) History {
 		return HistoryBand{}, false
 	}
 }
-
-// baselineVariant is chaos/variant.Baseline, today's fixture, which
-// names need not mention (the reports do not import the engine).
-const baselineVariant = "baseline"
 
 // intervalMethod is said once per repeated scenario.
 const intervalMethod = "The interval is the exact order-statistic confidence interval of the median (from the binomial distribution, no assumption about the shape of the values); it needs at least 6 repetitions at 95 %, so fewer give none rather than a made-up one. Repetitions that did not recover (or heal) are counted apart, not given a number; repetitions that could not run are left out."
