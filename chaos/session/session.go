@@ -72,14 +72,7 @@ type Config struct {
 	// BaseURL is where the load enters (default http://127.0.0.1:30080,
 	// the NodePort on the control-plane node).
 	BaseURL string
-	// Load options (rate, timeout, keep-alive). The rate defaults to
-	// DefaultRate, not the probe's 50/s: two of the three targets are PHP
-	// pages that query MySQL, and a small machine that also runs the whole
-	// cluster cannot serve 33 of them a second. Keep-alive defaults to off:
-	// a kept-alive connection through the NodePort stays pinned to one pod
-	// by conntrack, so a handful of connections would see one pod's fault
-	// fully or not at all; a new connection per request is balanced across
-	// the ready pods the way many independent visitors are.
+	// Load options (rate, timeout, keep-alive), over DefaultSettings'.
 	Load []load.Option
 	// Writes are the write stream's options (rate, timeout) for the
 	// scenarios that check acknowledged writes (default 1 write a second).
@@ -182,14 +175,22 @@ func Repair(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// DefaultRate is the scenarios' request rate, all targets together.
+// DefaultRate is the scenarios' request rate, all targets together: not
+// the probe's 50/s (load.DefaultRate), because two of the three targets
+// are PHP pages that query MySQL, and a small machine that also runs the
+// whole cluster cannot serve 33 of them a second.
 const DefaultRate = 10.0
 
-// DefaultKeepAlive is whether the scenarios' load reuses connections.
+// DefaultKeepAlive is whether the scenarios' load reuses connections: no.
+// A kept-alive connection through the NodePort stays pinned to one pod by
+// conntrack, so a handful of connections would see one pod's fault fully
+// or not at all; a new connection per request is balanced across the
+// ready pods the way many independent visitors are.
 const DefaultKeepAlive = false
 
 func withDefaults(c Config) Config {
-	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
+	d := DefaultSettings()
+	c.Load = append(d.Load(), c.Load...)
 	if c.Cluster == "" {
 		c.Cluster = fixtures.ClusterName
 	}

@@ -107,7 +107,7 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: run("--rate", "Inf"), code: 2, stderr: []string{`invalid value "Inf" for flag -rate`}},
 		{args: run("--rate", "-1"), code: 2, stderr: []string{`invalid value "-1" for flag -rate`}},
 		{args: run("--rate", "0"), code: 2, stderr: []string{`invalid value "0" for flag -rate`}},
-		{args: run("--rate", "2e6"), code: 2, stderr: []string{"--rate 2e6: rate 2e+06 is beyond"}},
+		{args: run("--rate", "2e6"), code: 2, stderr: []string{`invalid value "2e6" for flag -rate: rate 2e+06 is beyond`}},
 		{args: run("--rate", "0.01"), code: 2, stderr: []string{"--rate 0.01: one request every 1m40s, longer than the 15s warm-up"}},
 		{args: run("--timeout", "0s"), code: 2, stderr: []string{`invalid value "0s" for flag -timeout`}},
 		{args: run("--timeout", "soon"), code: 2, stderr: []string{`invalid value "soon" for flag -timeout`}},
@@ -149,7 +149,7 @@ func TestMalformedInvocations(t *testing.T) {
 
 		// selfheal probe.
 		{args: []string{"probe"}, code: 2, stderr: []string{"at least one --url is required"}},
-		{args: probe("--rate", "NaN"), code: 2, stderr: []string{"--rate must be a number of requests per second above 0, got NaN"}},
+		{args: probe("--rate", "NaN"), code: 2, stderr: []string{"--rate: rate must be a number of requests per second above 0, got NaN"}},
 		{args: probe("--rate", "Inf"), code: 2, stderr: []string{"got +Inf"}},
 		{args: probe("--rate", "1e-9"), code: 2, stderr: []string{"rate 1e-09 requests per second sends one request every", "longer than the duration 1m0s"}},
 		{args: probe("--rate", "1e-6"), code: 2, stderr: []string{"rate 1e-06 requests per second sends one request every 277h46m40s, longer than the duration 1m0s"}},

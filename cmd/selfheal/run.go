@@ -18,7 +18,6 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/chaos/variant"
-	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports/text"
@@ -121,27 +120,16 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := session.CheckReportDir(reportDir); err != nil {
 		return usageError{err.Error()}
 	}
-	mode := st.Mode
-	if mode == fixtures.ModeAuto {
-		if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
-			mode = state.Mode
-		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, env.stderr); err != nil {
-			return err
-		}
-	}
-	images, err := fixtures.Images(mode)
-	if err != nil {
+	cfg := st.Config(host.WithInterval(o.hostEvery))
+	if cfg.Images, err = st.Images(ctx, env.stderr); err != nil {
 		return err
 	}
 	con := console.New(env.stdout, env.isTerminal)
-	s, err := session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Timing: st.Timing(),
-		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
-		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
-		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
-		Command: "selfheal run", Tracker: env.faults,
-	})
+	cfg.Kubeconfig, cfg.Context, cfg.ReportDir = kubeconfig, o.kubeContext, reportDir
+	cfg.Plan, cfg.Variant, cfg.VariantDirs = cells, cells[0].Variant, o.explicit
+	cfg.Console, cfg.StatusEvery, cfg.StatusLine = con, con.DefaultInterval(), console.StatusLine
+	cfg.Command, cfg.Tracker = "selfheal run", env.faults
+	s, err := session.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
