@@ -314,7 +314,7 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 		c.Message = fmt.Sprintf("%s: no repetition has a value (%s), budget %s", label, m.missingText(), m.Metric.Format(b.Limit))
 		return c
 	}
-	med := MedianNever(xs)
+	med := stats.Median(xs)
 	over := fmt.Sprintf("over %d of %d repetitions", len(xs), s.N())
 	if math.IsInf(med, 1) {
 		c.Missing = true
@@ -344,26 +344,6 @@ func (m Metric) missingText() string {
 		parts = append(parts, fmt.Sprintf("%d without it", m.Absent))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// MedianNever is the median of xs where +Inf stands for "never": with an
-// even count the two middle values are averaged, and the median is never
-// when either is (the cautious reading).
-func MedianNever(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n == 0 {
-		return math.NaN()
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	a, b := s[n/2-1], s[n/2]
-	if math.IsInf(b, 1) {
-		return b
-	}
-	return (a + b) / 2
 }
 
 // pct writes a share in whole percents: "67%".

@@ -238,20 +238,3 @@ func TestOfKeepsVariantsApart(t *testing.T) {
 		t.Errorf("labels %q %q", got[0].Label(), got[1].Label())
 	}
 }
-
-func TestMedianNever(t *testing.T) {
-	inf := math.Inf(1)
-	for _, tt := range []struct {
-		xs   []float64
-		want float64
-	}{
-		{[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}, {[]float64{1, inf, 2}, 2}, {[]float64{1, inf}, inf}, {[]float64{inf, 1, inf}, inf}, {[]float64{5}, 5},
-	} {
-		if got := MedianNever(tt.xs); got != tt.want {
-			t.Errorf("MedianNever(%v) = %v, want %v", tt.xs, got, tt.want)
-		}
-	}
-	if !math.IsNaN(MedianNever(nil)) {
-		t.Error("the median of nothing is not a number")
-	}
-}
