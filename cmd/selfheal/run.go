@@ -24,7 +24,7 @@ import (
 	"github.com/selfheal/selfheal/reports/view"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
+const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N|auto] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
 	"A flag marked ($SELFHEAL_...) takes that variable as its default, as `go test ./e2e` does; the flag wins."
 
 type runOptions struct {
@@ -38,6 +38,7 @@ type runOptions struct {
 	matrix       bool
 	listVariants bool
 	cells        plan.Plan
+	auto         *plan.Auto
 	skipped      []string
 	explicit     bool
 }
@@ -85,7 +86,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if err != nil {
 		return o, usagef("--variant: %v", err)
 	}
-	if o.cells, err = plan.New(matrix, o.settings.Repeat); err != nil {
+	if o.cells, o.auto, err = o.settings.Plan(matrix); err != nil {
 		return o, usagef("--repeat: %v", err)
 	}
 	o.skipped, o.explicit = matrix.Skipped, matrix.Explicit
@@ -126,7 +127,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	con := console.New(env.stdout, env.isTerminal)
 	cfg.Kubeconfig, cfg.Context, cfg.ReportDir = kubeconfig, o.kubeContext, reportDir
-	cfg.Plan, cfg.Variant, cfg.VariantDirs = cells, cells[0].Variant, o.explicit
+	cfg.Plan, cfg.Auto, cfg.Variant, cfg.VariantDirs = cells, o.auto, cells[0].Variant, o.explicit
 	cfg.Console, cfg.StatusEvery, cfg.StatusLine = con, con.DefaultInterval(), console.StatusLine
 	cfg.Command, cfg.Tracker = "selfheal run", env.faults
 	s, err := session.Open(ctx, cfg)
@@ -135,10 +136,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer s.Close()
 	var failed []string
-	for i, c := range cells {
-		if ctx.Err() != nil {
-			break
-		}
+	ran := 0
+	run := func(ctx context.Context, c plan.Cell) {
+		ran++
 		res, err := s.RunCell(ctx, c)
 		if res != nil {
 			text.Summary(env.stdout, res)
@@ -146,10 +146,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil || res == nil || res.FailsRun() {
 			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
 		}
-		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
-			failed = append(failed, repeatsSummary(env, s, c)...)
-		}
 	}
+	// With --repeat auto, later rounds follow the looks (session.Rounds).
+	session.Rounds(ctx, s, cells, run, func(c plan.Cell) { failed = append(failed, repeatsSummary(env, s, c)...) })
 	// The report is written even after Ctrl-C: what ran is worth reading.
 	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -158,7 +157,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return errors.New(guard.AfterInterrupt(context.Cause(ctx), s.Left()))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), ran, strings.Join(failed, ", "))
 	}
 	return nil
 }
