@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -35,6 +37,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/writes"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/internal/kindnode"
 	"github.com/selfheal/selfheal/reports/publish"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -276,11 +279,23 @@ func (s *Session) prepare(ctx context.Context) error {
 func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
-		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
+		scenario.WithHost(s.hostPolicy()), scenario.WithRecord(s.active),
 		scenario.WithWrites(s.writes()),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+}
+
+// hostPolicy is the configured one, with the kind node containers as the
+// system under test: their CPU, and the pressure it causes, is the
+// cluster's own, not a neighbour's (docs/measurement.md, "Host
+// conditions"). A cluster with no node container here (not kind) has
+// none, and all but selfheal counts as from outside.
+func (s *Session) hostPolicy() scenario.HostPolicy {
+	h := s.cfg.Host
+	nodes := func(ctx context.Context) ([]int, error) { return kindnode.PIDs(ctx, kindnode.CLI, s.cfg.Cluster) }
+	h.Sampling = append(slices.Clone(h.Sampling), host.WithSystemUnderTest(nodes))
+	return h
 }
 
 // writes sends the write stream to the fixture's endpoint, through the
