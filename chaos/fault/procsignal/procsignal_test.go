@@ -185,8 +185,8 @@ func TestProvesTheSignalTookEffect(t *testing.T) {
 	}{
 		{name: "stopped", mode: Stop, held: true, observed: "T (stopped)"},
 		{name: "killed", mode: Kill, held: true, observed: "gone"},
-		{name: "still sleeping after SIGSTOP", mode: Stop, deaf: true, observed: "S (sleeping) 300ms after SIGSTOP, never T (stopped)"},
-		{name: "still sleeping after SIGKILL", mode: Kill, deaf: true, observed: "S (sleeping) 300ms after SIGKILL, never gone"},
+		{name: "still sleeping after SIGSTOP", mode: Stop, deaf: true, observed: "S (sleeping) | after SIGSTOP, never T (stopped)"},
+		{name: "still sleeping after SIGKILL", mode: Kill, deaf: true, observed: "S (sleeping) | after SIGKILL, never gone"},
 		{name: "state unreadable", mode: Stop, stateFail: true, observed: "could not be read"},
 	}
 	for _, tt := range tests {
@@ -211,7 +211,13 @@ func TestProvesTheSignalTookEffect(t *testing.T) {
 				t.Fatalf("evidence %+v, want one piece", m.Evidence)
 			}
 			e := m.Evidence[0]
-			if e.Held != tt.held || !strings.Contains(e.Observed, tt.observed) || !strings.Contains(e.Check, "/proc/2084/status on node c-worker") {
+			// How long it waited depends on the machine's load: only the
+			// words around it are checked.
+			said := true
+			for _, part := range strings.Split(tt.observed, " | ") {
+				said = said && strings.Contains(e.Observed, part)
+			}
+			if e.Held != tt.held || !said || !strings.Contains(e.Check, "/proc/2084/status on node c-worker") {
 				t.Errorf("evidence %+v, want held %v saying %q", e, tt.held, tt.observed)
 			}
 		})
