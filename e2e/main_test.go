@@ -135,11 +135,8 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 		s.cluster, kubeconfig, images = c, c.Kubeconfig, c.Images
 		cfg.WithKubeconfigFile(kubeconfig)
 	} else {
-		mode, err := existingMode(ctx, st)
-		if err != nil {
-			return ctx, err
-		}
-		if images, err = fixtures.Images(mode); err != nil {
+		var err error
+		if images, err = st.Images(ctx, os.Stdout); err != nil {
 			return ctx, err
 		}
 	}
@@ -149,16 +146,13 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	if len(cells) > 0 {
 		first = cells[0].Variant
 	}
+	sc := st.Config()
+	sc.Kubeconfig, sc.Context, sc.Images = kubeconfig, cfg.KubeContext(), images
+	sc.Plan, sc.Auto, sc.Variant, sc.VariantDirs = cells, auto, first, matrix.Explicit
+	sc.Console, sc.StatusEvery, sc.StatusLine = s.con, 5*time.Second, console.StatusLine
+	sc.Command, sc.Tracker = "go test ./e2e", s.tracker
 	var err error
-	s.session, err = session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Load: st.Load(), Vantages: st.Vantages(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
-		Variant: first, VariantDirs: matrix.Explicit, Aggregate: st.Aggregate, Plan: cells, Auto: auto, AutoMetrics: st.RepeatMetrics,
-		ReportDir: st.ReportDir, RunID: st.RunID, Console: s.con,
-		Command: "go test ./e2e", Tracker: s.tracker,
-		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
-	})
-	if err != nil {
+	if s.session, err = session.Open(ctx, sc); err != nil {
 		return ctx, err
 	}
 	return ctx, nil
@@ -182,8 +176,9 @@ func (s *suite) repairBeforeReuse(ctx context.Context) error {
 		s.con.Logf("warning: cluster %s exists but its kubeconfig cannot be exported (%v); leaving it to cluster up", st.Cluster, err)
 		return nil
 	}
-	err = session.Repair(ctx, session.Config{Kubeconfig: kubeconfig, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		RunID: st.RunID, Command: "go test ./e2e", Console: s.con})
+	sc := st.Config()
+	sc.Kubeconfig, sc.Command, sc.Console = kubeconfig, "go test ./e2e", s.con
+	err = session.Repair(ctx, sc)
 	if errors.Is(err, guard.ErrBusy) {
 		return err
 	}
@@ -191,19 +186,6 @@ func (s *suite) repairBeforeReuse(ctx context.Context) error {
 		s.con.Logf("warning: repairing cluster %s before reusing it: %v", st.Cluster, err)
 	}
 	return nil
-}
-
-// existingMode is the image mode of a cluster given by kubeconfig: as
-// asked, or else the one its node image belongs to, or else what the
-// registries' reachability says.
-func existingMode(ctx context.Context, st settings) (fixtures.Mode, error) {
-	if st.Mode != fixtures.ModeAuto {
-		return st.Mode, nil
-	}
-	if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
-		return state.Mode, nil
-	}
-	return cluster.ResolveMode(ctx, fixtures.ModeAuto, nil, nil, os.Stdout)
 }
 
 // finish writes the report, and deletes the cluster if this suite created

@@ -113,7 +113,7 @@ func checkBudgets(ctx context.Context, t *testing.T, _ *envconf.Config) context.
 	for _, b := range res.Budgets {
 		switch {
 		case b.Pass:
-		case res.Conditions != nil && res.Conditions.Excused:
+		case res.Excused():
 			t.Logf("%s: budget missed: %s; not failed: %s, and SELFHEAL_FAIL_STARVED=false", res.Scenario, b.Message, caveat)
 		case caveat != "":
 			suiteFrom(ctx).failed = true
@@ -132,16 +132,14 @@ func checkRepeats(c plan.Cell) features.Func {
 		if s.session == nil {
 			t.Fatal("the suite's setup did not finish; see the log above")
 		}
-		rp, ok := s.session.Repeats(c)
+		agg, ok := s.session.Repeats(c)
 		if !ok {
 			t.Skipf("%s: no repetition ran", c.Cell.Name())
 		}
-		text.Repeats(os.Stdout, rp)
-		for _, b := range rp.Budgets {
-			if !b.Pass {
-				s.failed = true
-				t.Errorf("%s: aggregate budget missed: %s", rp.Label, b.Message)
-			}
+		text.Repeats(os.Stdout, view.RepeatsFrom(agg))
+		for _, b := range agg.Missed() {
+			s.failed = true
+			t.Errorf("%s: aggregate budget missed: %s", agg.Label(), b.Message)
 		}
 		return ctx
 	}

@@ -144,4 +144,3 @@ func BenchmarkLoaderSustain(b *testing.B) {
 		})
 	}
 }
-

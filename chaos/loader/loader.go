@@ -86,21 +86,9 @@ func (c Config) withDefaults() Config {
 // be written.
 func Run(ctx context.Context, cfg Config, out io.Writer) (End, error) {
 	cfg = cfg.withDefaults()
-	if len(cfg.Streams) > 2 {
-		return End{}, fmt.Errorf("at most two streams (new and reused connections), got %d", len(cfg.Streams))
-	}
-	var gens []*load.Generator
-	for _, keepAlive := range cfg.Streams {
-		opts := []load.Option{load.Rate(cfg.Rate), load.Timeout(cfg.Timeout), load.KeepAlive(keepAlive),
-			load.Duration(cfg.MaxDuration), load.Name(cfg.Name)}
-		if cfg.Host != "" {
-			opts = append(opts, load.Header("Host", cfg.Host))
-		}
-		g, err := load.New(cfg.Targets, opts...)
-		if err != nil {
-			return End{}, err
-		}
-		gens = append(gens, g)
+	gens, err := cfg.generators()
+	if err != nil {
+		return End{}, err
 	}
 	w := &writer{out: out, offset: cfg.ClockOffset}
 	w.header(Header{V: Version, Began: w.now().UnixMicro(), Rate: cfg.Rate, Targets: cfg.Targets,
@@ -132,6 +120,34 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (End, error) {
 		end.Ended = w.now().UnixMicro()
 	}
 	return w.end(end)
+}
+
+// Check refuses a configuration the load would refuse (no target, a
+// rate that cannot be paced...), before anything is sent.
+func (c Config) Check() error {
+	_, err := c.withDefaults().generators()
+	return err
+}
+
+// generators are the loads of c's streams.
+func (c Config) generators() ([]*load.Generator, error) {
+	if len(c.Streams) > 2 {
+		return nil, fmt.Errorf("at most two streams (new and reused connections), got %d", len(c.Streams))
+	}
+	var gens []*load.Generator
+	for _, keepAlive := range c.Streams {
+		opts := []load.Option{load.Rate(c.Rate), load.Timeout(c.Timeout), load.KeepAlive(keepAlive),
+			load.Duration(c.MaxDuration), load.Name(c.Name)}
+		if c.Host != "" {
+			opts = append(opts, load.Header("Host", c.Host))
+		}
+		g, err := load.New(c.Targets, opts...)
+		if err != nil {
+			return nil, err
+		}
+		gens = append(gens, g)
+	}
+	return gens, nil
 }
 
 // writer buffers lines and writes whole lines only, so that the

@@ -223,13 +223,13 @@ func TestMainRefusesBadArguments(t *testing.T) {
 		{[]string{"run"}, "--target: at least one URL"},
 		{[]string{"run", "--target", "http://a/", "--keep-alive", "sometimes"}, `keep-alive "sometimes"`},
 		{[]string{"run", "--target", "ftp://a/"}, "http:// or https://"},
-		{[]string{"run", "--target", "http://a/", "--rate", "0"}, "rate must be above 0"},
+		{[]string{"run", "--target", "http://a/", "--rate", "0"}, "rate must be a number of requests per second above 0"},
 		{[]string{"run", "--target", "http://a/", "extra"}, "unexpected arguments extra"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := loader.Main(tc.args, strings.NewReader(""), &stdout, &stderr)
-		if code == 0 || !strings.Contains(stderr.String(), tc.want) {
-			t.Errorf("Main(%q) = %d, stderr %q; want a failure saying %q", tc.args, code, stderr.String(), tc.want)
+		if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("Main(%q) = %d, stderr %q; want 2 (a usage error) saying %q", tc.args, code, stderr.String(), tc.want)
 		}
 	}
 }

@@ -130,7 +130,7 @@ func ParseRun(args []string, stderr io.Writer) (Config, error) {
 	if cfg.Streams, err = StreamsOf(keepAlive); err != nil {
 		return cfg, fmt.Errorf("--keep-alive: %w", err)
 	}
-	return cfg, nil
+	return cfg, cfg.Check()
 }
 
 type multi []string

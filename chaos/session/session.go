@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -35,6 +37,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/writes"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/internal/kindnode"
 	"github.com/selfheal/selfheal/reports/publish"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -72,14 +75,7 @@ type Config struct {
 	// BaseURL is where the load enters (default http://127.0.0.1:30080,
 	// the NodePort on the control-plane node).
 	BaseURL string
-	// Load options (rate, timeout, keep-alive). The rate defaults to
-	// DefaultRate, not the probe's 50/s: two of the three targets are PHP
-	// pages that query MySQL, and a small machine that also runs the whole
-	// cluster cannot serve 33 of them a second. Keep-alive defaults to off:
-	// a kept-alive connection through the NodePort stays pinned to one pod
-	// by conntrack, so a handful of connections would see one pod's fault
-	// fully or not at all; a new connection per request is balanced across
-	// the ready pods the way many independent visitors are.
+	// Load options (rate, timeout, keep-alive), over DefaultSettings'.
 	Load []load.Option
 	// Vantages are the vantage points measured beside the outside load:
 	// loaders inside the cluster, the control probe, reused connections
@@ -200,14 +196,22 @@ func Repair(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// DefaultRate is the scenarios' request rate, all targets together.
+// DefaultRate is the scenarios' request rate, all targets together: not
+// the probe's 50/s (load.DefaultRate), because two of the three targets
+// are PHP pages that query MySQL, and a small machine that also runs the
+// whole cluster cannot serve 33 of them a second.
 const DefaultRate = 10.0
 
-// DefaultKeepAlive is whether the scenarios' load reuses connections.
+// DefaultKeepAlive is whether the scenarios' load reuses connections: no.
+// A kept-alive connection through the NodePort stays pinned to one pod by
+// conntrack, so a handful of connections would see one pod's fault fully
+// or not at all; a new connection per request is balanced across the
+// ready pods the way many independent visitors are.
 const DefaultKeepAlive = false
 
 func withDefaults(c Config) Config {
-	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
+	d := DefaultSettings()
+	c.Load = append(d.Load(), c.Load...)
 	if c.Cluster == "" {
 		c.Cluster = fixtures.ClusterName
 	}
@@ -286,11 +290,23 @@ func (s *Session) prepare(ctx context.Context) error {
 func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
-		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
+		scenario.WithHost(s.hostPolicy()), scenario.WithRecord(s.active),
 		scenario.WithWrites(s.writes()), scenario.WithVantages(s.vantages...),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+}
+
+// hostPolicy is the configured one, with the kind node containers as the
+// system under test: their CPU, and the pressure it causes, is the
+// cluster's own, not a neighbour's (docs/measurement.md, "Host
+// conditions"). A cluster with no node container here (not kind) has
+// none, and all but selfheal counts as from outside.
+func (s *Session) hostPolicy() scenario.HostPolicy {
+	h := s.cfg.Host
+	nodes := func(ctx context.Context) ([]int, error) { return kindnode.PIDs(ctx, kindnode.CLI, s.cfg.Cluster) }
+	h.Sampling = append(slices.Clone(h.Sampling), host.WithSystemUnderTest(nodes))
+	return h
 }
 
 // writes sends the write stream to the fixture's endpoint, through the
@@ -445,19 +461,20 @@ func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, e
 }
 
 // Repeats takes the repetitions of c's scenario against c's variant in
-// this session together (chaos/aggregate through the report's view, so
-// that the suite, the CLI and the report say the same).
-func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
+// this session together (chaos/aggregate, which the report's view reads
+// too, so that the suite, the CLI and the report say the same). Its
+// Budgets are the gate; reports/view.RepeatsFrom shows it.
+func (s *Session) Repeats(c plan.Cell) (aggregate.Scenario, bool) {
 	var rs []*result.Result
 	for _, r := range s.results {
-		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
+		if r.Scenario == c.Scenario() && r.VariantName() == c.Variant.Name {
 			rs = append(rs, r)
 		}
 	}
-	for _, rp := range view.RepeatsOf(rs) {
-		return rp, true
+	for _, agg := range aggregate.Of(rs) {
+		return agg, true
 	}
-	return view.Repeats{}, false
+	return aggregate.Scenario{}, false
 }
 
 // Results are the results of this session so far.

@@ -52,10 +52,12 @@ func (s Spec) Check() error {
 	case s.Image == "":
 		return errors.New("loaders: no image")
 	}
-	if _, err := loader.StreamsOf(s.KeepAlive); err != nil {
+	streams, err := loader.StreamsOf(s.KeepAlive)
+	if err != nil {
 		return fmt.Errorf("loaders: %w", err)
 	}
-	if _, err := load.New(s.Targets, load.Rate(s.Rate), load.Timeout(cmp.Or(s.Timeout, load.DefaultTimeout))); err != nil {
+	cfg := loader.Config{Targets: s.Targets, Rate: s.Rate, Timeout: s.Timeout, Streams: streams, Host: s.Host}
+	if err := cfg.Check(); err != nil {
 		return fmt.Errorf("loaders: %w", err)
 	}
 	return nil
