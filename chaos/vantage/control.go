@@ -61,8 +61,14 @@ func DeployControl(ctx context.Context, cs kubernetes.Interface, image, url stri
 	if err := kube.WaitFor(ctx, kc.DeploymentSteady(Namespace, ControlName, ControlName), time.Second, timeout); err != nil {
 		return fmt.Errorf("the control server (%s/%s) is not ready: %w", Namespace, ControlName, err)
 	}
-	return waitAnswer(ctx, url, timeout)
+	// Ready, and in the Service's endpoints: kube-proxy needs a moment to
+	// program the NodePort, no more. A refusal that lasts is the port.
+	return waitAnswer(ctx, url, controlAnswerTimeout)
 }
+
+// controlAnswerTimeout is how long the control server, once ready, may
+// take to answer from the harness.
+const controlAnswerTimeout = 20 * time.Second
 
 func applyOptions() metav1.PatchOptions {
 	force := true
