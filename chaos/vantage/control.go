@@ -86,7 +86,9 @@ func waitAnswer(ctx context.Context, url string, timeout time.Duration) error {
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			last = err
+			if ctx.Err() == nil { // not the poll's own deadline
+				last = err
+			}
 			return false, nil
 		}
 		resp.Body.Close()
