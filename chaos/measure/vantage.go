@@ -26,7 +26,11 @@ func Merge(parts []Part) Input {
 	if len(parts) == 0 {
 		return out
 	}
-	out.Epoch = parts[0].Input.Epoch
+	// Wall-clock arithmetic throughout: a source's send times are read
+	// on another clock, so its offsets from its epoch were taken on the
+	// wall clock, and the monotonic reading of the epochs would differ
+	// from it by whatever the wall clock was slewed by meanwhile.
+	out.Epoch = parts[0].Input.Epoch.Round(0)
 	n := 0
 	for _, p := range parts {
 		n += len(p.Input.Samples)
@@ -35,7 +39,7 @@ func Merge(parts []Part) Input {
 	for _, p := range parts {
 		// Offsets are from each part's epoch: re-base them on the
 		// merged one, then take the clock's offset away.
-		shift := p.Input.Epoch.Sub(out.Epoch) - p.Offset
+		shift := p.Input.Epoch.Round(0).Sub(out.Epoch) - p.Offset
 		for _, s := range p.Input.Samples {
 			s.Sent += shift
 			out.Samples = append(out.Samples, s)
