@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/remotecommand"
 
 	"github.com/selfheal/selfheal/chaos/kube"
@@ -44,6 +43,3 @@ func (a API) Logs(ctx context.Context, namespace, pod, container string, since t
 func (a API) Exec(ctx context.Context, namespace, pod, container string, stdin io.Reader, stdout io.Writer, command ...string) error {
 	return a.Client.Stream(ctx, namespace, pod, container, remotecommand.StreamOptions{Stdin: stdin, Stdout: stdout}, command...)
 }
-
-// Kubernetes is the typed client of a cluster.
-func (a API) Kubernetes() kubernetes.Interface { return a.Client.Kubernetes }

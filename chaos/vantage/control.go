@@ -34,28 +34,17 @@ func DeployControl(ctx context.Context, cs kubernetes.Interface, image, url stri
 		return err
 	}
 	svc, dep := controlObjects(Namespace, image)
-	for _, o := range []struct {
-		kind  string
-		name  string
-		apply func(data []byte) error
-		obj   any
-	}{
-		{"Deployment", dep.Name, func(d []byte) error {
-			_, err := cs.AppsV1().Deployments(Namespace).Patch(ctx, dep.Name, types.ApplyPatchType, d, applyOptions())
-			return err
-		}, dep},
-		{"Service", svc.Name, func(d []byte) error {
-			_, err := cs.CoreV1().Services(Namespace).Patch(ctx, svc.Name, types.ApplyPatchType, d, applyOptions())
-			return err
-		}, svc},
-	} {
-		data, err := json.Marshal(o.obj)
-		if err != nil {
-			return fmt.Errorf("encoding the control %s: %w", o.kind, err)
-		}
-		if err := o.apply(data); err != nil {
-			return fmt.Errorf("applying the control %s %s/%s: %w", o.kind, Namespace, o.name, err)
-		}
+	if err := apply("Deployment", dep.Name, dep, func(d []byte) error {
+		_, err := cs.AppsV1().Deployments(Namespace).Patch(ctx, dep.Name, types.ApplyPatchType, d, applyOptions())
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := apply("Service", svc.Name, svc, func(d []byte) error {
+		_, err := cs.CoreV1().Services(Namespace).Patch(ctx, svc.Name, types.ApplyPatchType, d, applyOptions())
+		return err
+	}); err != nil {
+		return err
 	}
 	kc := &kube.Client{Kubernetes: cs}
 	if err := kube.WaitFor(ctx, kc.DeploymentSteady(Namespace, ControlName, ControlName), time.Second, timeout); err != nil {
@@ -69,6 +58,19 @@ func DeployControl(ctx context.Context, cs kubernetes.Interface, image, url stri
 // controlAnswerTimeout is how long the control server, once ready, may
 // take to answer from the harness.
 const controlAnswerTimeout = 20 * time.Second
+
+// apply server-side applies obj (a typed object with its TypeMeta) through
+// patch.
+func apply(kind, name string, obj any, patch func(data []byte) error) error {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("encoding the control %s: %w", kind, err)
+	}
+	if err := patch(data); err != nil {
+		return fmt.Errorf("applying the control %s %s/%s: %w", kind, Namespace, name, err)
+	}
+	return nil
+}
 
 func applyOptions() metav1.PatchOptions {
 	force := true
