@@ -26,7 +26,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
@@ -35,7 +35,7 @@ type Env struct {
 	Client *kube.Client
 	// Cluster is the kind cluster's name (node faults stop its containers).
 	Cluster string
-	App     app.Config
+	App     wordpress.Config
 	// NextImage is the WordPress image an image roll goes to.
 	NextImage string
 }
@@ -55,12 +55,12 @@ type Entry struct {
 	// Refuse, when set, says why the scenario cannot run against a fixture
 	// configuration (nil when it can): a variant paired with it is then
 	// never planned.
-	Refuse func(app.Config) error
+	Refuse func(wordpress.Config) error
 }
 
 // Supports says whether the scenario can run against fixture c, and if
 // not, why.
-func (e Entry) Supports(c app.Config) error {
+func (e Entry) Supports(c wordpress.Config) error {
 	if e.Refuse == nil {
 		return nil
 	}
@@ -152,7 +152,7 @@ func Lookup(names ...string) ([]Entry, error) {
 // Defaults is the scenario as built against the baseline fixture, for
 // listing its budgets and timing; it is never run.
 func (e Entry) Defaults() scenario.Scenario {
-	return e.Build(Env{Client: &kube.Client{}, App: app.Default(), NextImage: "the next image"})
+	return e.Build(Env{Client: &kube.Client{}, App: wordpress.Default(), NextImage: "the next image"})
 }
 
 // LongestRevert is the longest any scenario of the catalog may take to
@@ -197,7 +197,7 @@ func Repairers(c *kube.Client) []fault.Repairer {
 // Ready, the Service's endpoints complete, and MySQL Ready.
 func steady(env Env) kube.Check {
 	ns := env.App.Namespace
-	return kube.All(env.Client.WorkloadSteady(ns, string(env.App.Workload), app.WordPress, app.WordPress), env.Client.StatefulSetSteady(ns, app.MySQL))
+	return kube.All(env.Client.WorkloadSteady(ns, string(env.App.Workload), wordpress.WordPress, wordpress.WordPress), env.Client.StatefulSetSteady(ns, wordpress.MySQL))
 }
 
 const steadyWords = "WordPress rollout complete with every replica Ready and in the Service's endpoints, MySQL Ready"
@@ -221,7 +221,7 @@ func wpConfigBreak(env Env) scenario.Scenario {
 		Name: "wp-config-break",
 		Description: "Corrupt DB_HOST in wp-config.php inside one WordPress pod; its pages answer 500 until the liveness probe restarts the container, " +
 			"which starts with a fresh wp-config.php.",
-		Fault:            wpconfig.New(env.Client, c.Namespace, app.WordPressLabel),
+		Fault:            wpconfig.New(env.Client, c.Namespace, wordpress.WordPressLabel),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 		Budgets: scenario.Budgets{
@@ -241,12 +241,12 @@ func wpConfigBreak(env Env) scenario.Scenario {
 // wpConfigBounds: readiness takes the broken pod out of the Service after
 // (failureThreshold-1) periods at best; liveness restarts it after
 // (failureThreshold-1) periods at best, and it must pass readiness again.
-func wpConfigBounds(c app.Config) []result.Bound {
+func wpConfigBounds(c wordpress.Config) []result.Bound {
 	var b []result.Bound
 	if c.Readiness.SeesPage() && c.Replicas > 1 {
 		b = append(b, result.Bound{Metric: result.KeyRecovery, MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
 	}
-	if c.Liveness == app.ProbeHTTP {
+	if c.Liveness == wordpress.ProbeHTTP {
 		b = append(b, result.Bound{Metric: result.KeyHealing, MS: 20000, Reason: "liveness probe every 10 s, failureThreshold 3: the restart comes after 3 failed probes, at best 20 s after the first"})
 	}
 	return b
@@ -276,7 +276,7 @@ func podEviction(env Env) scenario.Scenario {
 		Name: "pod-eviction",
 		Description: "Evict every WordPress pod in turn through the Eviction API, as a node drain does; the PodDisruptionBudget decides when the next one may go " +
 			"(429s are retried, never bypassed).",
-		Fault:            evict.New(env.Client, c.Namespace, app.WordPressLabel),
+		Fault:            evict.New(env.Client, c.Namespace, wordpress.WordPressLabel),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 		Budgets:          plannedBudgets(3 * time.Minute),
@@ -289,7 +289,7 @@ func imageRoll(env Env) scenario.Scenario {
 		Name: "image-roll",
 		Description: fmt.Sprintf("Roll the WordPress %s to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
 			c.Workload, env.NextImage, c.MaxSurge.String(), c.MaxUnavailable.String(), c.PreStopSleep),
-		Fault:            imageroll.New(env.Client, c.Namespace, app.WordPress, "wordpress", env.NextImage, imageroll.WithKind(string(c.Workload))),
+		Fault:            imageroll.New(env.Client, c.Namespace, wordpress.WordPress, "wordpress", env.NextImage, imageroll.WithKind(string(c.Workload))),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 		Budgets:          plannedBudgets(5 * time.Minute),
@@ -300,7 +300,7 @@ func imageRoll(env Env) scenario.Scenario {
 // worker can be halted with WordPress still running on the other.
 func spread(env Env) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		_, err := env.Client.Spread(ctx, env.App.Namespace, app.WordPress, app.WordPressLabel)
+		_, err := env.Client.Spread(ctx, env.App.Namespace, wordpress.WordPress, wordpress.WordPressLabel)
 		return err
 	}
 }
@@ -308,9 +308,9 @@ func spread(env Env) func(ctx context.Context) error {
 // nodeHaltRefuses: the scenario halts a worker that runs WordPress but
 // not MySQL while a replica keeps serving on the other, and spreads the
 // replicas with a rollout restart of the Deployment beforehand.
-func nodeHaltRefuses(c app.Config) error {
+func nodeHaltRefuses(c wordpress.Config) error {
 	switch {
-	case c.Workload != app.Deployment:
+	case c.Workload != wordpress.Deployment:
 		return fmt.Errorf("it expects the lost pod to be replaced on the other worker by a Deployment; a %s pod is not (a DaemonSet pod belongs to its node, a StatefulSet pod waits for its node to return)", c.Workload)
 	case c.Replicas < 2:
 		return fmt.Errorf("it needs a WordPress replica on a worker without MySQL and another left serving; %d replica(s) cannot give both", c.Replicas)
@@ -326,7 +326,7 @@ func nodeHalt(env Env) scenario.Scenario {
 			"so the injection instant is exact). Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; " +
 			"the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
 		Prepare:          spread(env),
-		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel), nodehalt.WithKill(true), nodehalt.WithSurvivor(true)),
+		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(wordpress.WordPressLabel), nodehalt.WithAvoid(wordpress.MySQLLabel), nodehalt.WithKill(true), nodehalt.WithSurvivor(true)),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords + " (on the remaining nodes; the halted node's return is checked after the revert)",
@@ -365,7 +365,7 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 		Name: "mysql-node-halt",
 		Description: "Halt the kind node that runs MySQL (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is " +
 			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
-		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid(""), nodehalt.WithKill(true)),
+		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(wordpress.MySQLLabel), nodehalt.WithAvoid(""), nodehalt.WithKill(true)),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
 		HealingCondition: steadyWords,

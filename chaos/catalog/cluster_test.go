@@ -10,10 +10,10 @@ import (
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
-func build(t *testing.T, name string, c app.Config) (Entry, scenario.Scenario) {
+func build(t *testing.T, name string, c wordpress.Config) (Entry, scenario.Scenario) {
 	t.Helper()
 	es, err := Lookup(name)
 	if err != nil {
@@ -25,7 +25,7 @@ func build(t *testing.T, name string, c app.Config) (Entry, scenario.Scenario) {
 // dns-outage: DNS down for the hold, the app expected down with it, and
 // back within the budget once DNS is.
 func TestDNSOutageScenario(t *testing.T) {
-	e, s := build(t, "dns-outage", app.Default())
+	e, s := build(t, "dns-outage", wordpress.Default())
 	if e.Set != "extra" || s.Fault.Name() != "dns-outage" {
 		t.Errorf("set %q fault %q", e.Set, s.Fault.Name())
 	}
@@ -50,7 +50,7 @@ func TestDNSOutageScenario(t *testing.T) {
 
 // apiserver-restart: not one failed request, of any kind.
 func TestAPIServerRestartScenario(t *testing.T) {
-	e, s := build(t, "apiserver-restart", app.Default())
+	e, s := build(t, "apiserver-restart", wordpress.Default())
 	if e.Set != "extra" || s.Fault.Name() != "apiserver-restart" || s.Timing.Hold != 0 {
 		t.Errorf("set %q fault %q hold %s", e.Set, s.Fault.Name(), s.Timing.Hold)
 	}
@@ -74,14 +74,14 @@ func TestAPIServerRestartScenario(t *testing.T) {
 
 // Both break the same thing under every fixture variant: none is refused.
 func TestClusterScenariosRunAgainstEveryVariant(t *testing.T) {
-	configs := []app.Config{app.Default()}
-	for _, o := range []app.Option{app.WithLiveness(app.ProbeNone), app.WithReadiness(app.ReadinessTCP), app.WithWorkload(app.StatefulSet), app.WithReplicas(1), app.WithPDB(false)} {
-		c := app.Default()
+	configs := []wordpress.Config{wordpress.Default()}
+	for _, o := range []wordpress.Option{wordpress.WithLiveness(wordpress.ProbeNone), wordpress.WithReadiness(wordpress.ReadinessTCP), wordpress.WithWorkload(wordpress.StatefulSet), wordpress.WithReplicas(1), wordpress.WithPDB(false)} {
+		c := wordpress.Default()
 		o(&c)
 		configs = append(configs, c)
 	}
 	for _, name := range []string{"dns-outage", "apiserver-restart"} {
-		e, _ := build(t, name, app.Default())
+		e, _ := build(t, name, wordpress.Default())
 		for _, c := range configs {
 			if err := e.Supports(c); err != nil {
 				t.Errorf("%s: %v", name, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/drain"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 // mysqlStays is why the drain never evicts MySQL.
@@ -16,9 +16,9 @@ const mysqlStays = "MySQL's data is on a node-local volume: evicted, it could no
 
 // nodeDrainRefuses: the drain must leave a WordPress replica serving on
 // the other worker while it moves the drained node's pods there.
-func nodeDrainRefuses(c app.Config) error {
+func nodeDrainRefuses(c wordpress.Config) error {
 	switch {
-	case c.Workload == app.DaemonSet:
+	case c.Workload == wordpress.DaemonSet:
 		return fmt.Errorf("a drain leaves DaemonSet pods where they are (as kubectl drain --ignore-daemonsets does), so it would disrupt no WordPress pod")
 	case c.Replicas < 2:
 		// Not bounded and reported instead: with maxUnavailable 1 the
@@ -37,7 +37,7 @@ func nodeDrain(env Env) scenario.Scenario {
 	// does, so that one runs on a worker without MySQL; a StatefulSet is
 	// left as it is.
 	var prepare func(context.Context) error
-	if c.Workload == app.Deployment {
+	if c.Workload == wordpress.Deployment {
 		prepare = spread(env)
 	}
 	return scenario.Scenario{
@@ -46,7 +46,7 @@ func nodeDrain(env Env) scenario.Scenario {
 			"(a PodDisruptionBudget's 429 is waited out and retried, never bypassed) and wait until they are gone; the controller replaces them on the other worker. " +
 			"The node is uncordoned afterwards. MySQL is never evicted (" + mysqlStays + "): when every WordPress pod shares its node, the scenario stops without draining.",
 		Prepare:          prepare,
-		Fault:            drain.New(env.Client, c.Namespace, app.WordPressLabel, drain.WithAvoid(app.MySQLLabel, mysqlStays)),
+		Fault:            drain.New(env.Client, c.Namespace, wordpress.WordPressLabel, drain.WithAvoid(wordpress.MySQLLabel, mysqlStays)),
 		Steady:           steady(env),
 		HealingCondition: steadyWords + " (the evicted pods replaced on the other worker)",
 		// Healing: the eviction, the replacement's start on the other

@@ -13,7 +13,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 // What the MySQL server faults break and the healing they expect, for the
@@ -29,11 +29,11 @@ const (
 
 // The MySQL server faults signal mysqld, the main process (PID 1) of the
 // mysql container of the StatefulSet's only pod, from its node.
-const mysqlPod = app.MySQL + "-0"
+const mysqlPod = wordpress.MySQL + "-0"
 
 // mysqlSettings are the MySQL pod's settings that decide how a server
 // fault heals, read from the pod template the fixture deploys
-// (app.Config.MySQLPod), so the bounds follow the manifests and the
+// (wordpress.Config.MySQLPod), so the bounds follow the manifests and the
 // variant rather than restate them.
 type mysqlSettings struct {
 	liveness, readiness *corev1.Probe
@@ -42,13 +42,13 @@ type mysqlSettings struct {
 	grace time.Duration
 }
 
-func readMySQL(c app.Config) (mysqlSettings, error) {
+func readMySQL(c wordpress.Config) (mysqlSettings, error) {
 	spec, err := c.MySQLPod(context.Background())
 	if err != nil {
 		return mysqlSettings{}, fmt.Errorf("reading MySQL's pod template: %w", err)
 	}
 	for _, ctr := range spec.Containers {
-		if ctr.Name != app.MySQLContainer {
+		if ctr.Name != wordpress.MySQLContainer {
 			continue
 		}
 		s := mysqlSettings{liveness: ctr.LivenessProbe, readiness: ctr.ReadinessProbe, grace: 30 * time.Second}
@@ -60,7 +60,7 @@ func readMySQL(c app.Config) (mysqlSettings, error) {
 		}
 		return s, nil
 	}
-	return mysqlSettings{}, fmt.Errorf("MySQL's pod template has no container %q", app.MySQLContainer)
+	return mysqlSettings{}, fmt.Errorf("MySQL's pod template has no container %q", wordpress.MySQLContainer)
 }
 
 func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
@@ -168,7 +168,7 @@ const mysqlResumed = 2 * time.Minute
 
 // mysqlRefuses: the bounds come from MySQL's pod template; a fixture whose
 // template cannot be read has none to give.
-func mysqlRefuses(c app.Config) error {
+func mysqlRefuses(c wordpress.Config) error {
 	_, err := readMySQL(c)
 	return err
 }
@@ -186,7 +186,7 @@ func mysqlCrash(env Env) scenario.Scenario {
 		Name: "mysql-crash",
 		Description: "Kill the MySQL server (SIGKILL to mysqld, PID 1 of the mysql container of " + mysqlPod + ", sent from its node): pages that need the database fail " +
 			"until the kubelet has restarted the container (restartPolicy Always), the server has recovered and is Ready, and WordPress reaches it again.",
-		Fault:            procsignal.New(env.Client, procsignal.Kill, c.Namespace, mysqlPod, app.MySQLContainer),
+		Fault:            procsignal.New(env.Client, procsignal.Kill, c.Namespace, mysqlPod, wordpress.MySQLContainer),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 		Budgets: scenario.Budgets{
@@ -207,7 +207,7 @@ func mysqlHang(env Env) scenario.Scenario {
 	s, _ := readMySQL(c) // mysqlRefuses keeps an unreadable template from running
 	sc := scenario.Scenario{
 		Name:             "mysql-hang",
-		Fault:            procsignal.New(env.Client, procsignal.Stop, c.Namespace, mysqlPod, app.MySQLContainer),
+		Fault:            procsignal.New(env.Client, procsignal.Stop, c.Namespace, mysqlPod, wordpress.MySQLContainer),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 	}

@@ -9,12 +9,12 @@ import (
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
-func fixture(t *testing.T, opts ...app.Option) app.Config {
+func fixture(t *testing.T, opts ...wordpress.Option) wordpress.Config {
 	t.Helper()
-	c, err := app.New(append([]app.Option{app.WithImages("wp:1", "db:1")}, opts...)...)
+	c, err := wordpress.New(append([]wordpress.Option{wordpress.WithImages("wp:1", "db:1")}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,22 +53,22 @@ func TestMySQLScenarios(t *testing.T) {
 	tests := []struct {
 		name     string
 		scenario string
-		opts     []app.Option
+		opts     []wordpress.Option
 		want     want
 	}{
 		{"crash", "mysql-crash", nil, want{mustRecover: true, recovery: 95 * time.Second, healing: 125 * time.Second,
 			healingBound: 5 * time.Second, deadline: 125 * time.Second, says: []string{"SIGKILL", "mysql-0", "restart"}}},
-		{"crash, tcpSocket probes: the same restart", "mysql-crash", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustRecover: true,
+		{"crash, tcpSocket probes: the same restart", "mysql-crash", []wordpress.Option{wordpress.WithMySQLProbes(wordpress.MySQLTCP)}, want{mustRecover: true,
 			recovery: 95 * time.Second, healing: 125 * time.Second, healingBound: 5 * time.Second, deadline: 125 * time.Second}},
 		// 2 more failures 10 s apart after the first one's 2 s client
 		// timeout, then 30 s until SIGKILL: 52 s; +5 s before readiness.
 		{"hang, exec liveness heals", "mysql-hang", nil, want{mustRecover: true, recovery: 52*time.Second + 95*time.Second,
 			healing: 52*time.Second + 125*time.Second, recoveryBound: 52 * time.Second, healingBound: 57 * time.Second,
 			deadline: 177 * time.Second, says: []string{"SIGSTOP", "exec liveness", "3 failed probes", "30s grace", "SIGCONT"}}},
-		{"hang, exec probes with no client timeout never heal", "mysql-hang", []app.Option{app.WithMySQLProbes(app.MySQLExecBare)}, want{mustNot: true,
+		{"hang, exec probes with no client timeout never heal", "mysql-hang", []wordpress.Option{wordpress.WithMySQLProbes(wordpress.MySQLExecBare)}, want{mustNot: true,
 			afterRevert: 2 * time.Minute, recoveryBound: 75 * time.Second, hold: 75 * time.Second, deadline: 75 * time.Second,
 			says: []string{"SIGSTOP", "no client timeout", "not recovered", "SIGCONT"}}},
-		{"hang, tcpSocket liveness never heals", "mysql-hang", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustNot: true,
+		{"hang, tcpSocket liveness never heals", "mysql-hang", []wordpress.Option{wordpress.WithMySQLProbes(wordpress.MySQLTCP)}, want{mustNot: true,
 			afterRevert: 2 * time.Minute, recoveryBound: 75 * time.Second, hold: 75 * time.Second, deadline: 75 * time.Second,
 			says: []string{"SIGSTOP", "not recovered", "After 1m15s", "SIGCONT"}}},
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 // netHold is how long the network faults stay in place: long enough for
@@ -46,7 +46,7 @@ func dbPartition(env Env) scenario.Scenario {
 			"takes the pods out of the Service and the liveness probe may restart them (the rules survive a container restart: they belong to the pod). "+
 			"Expected: no recovery while the partition holds, and the service back soon after it is lifted.",
 			dbpartition.DefaultPort, netHold),
-		Fault:            dbpartition.New(env.Client, c.Namespace, app.WordPressLabel),
+		Fault:            dbpartition.New(env.Client, c.Namespace, wordpress.WordPressLabel),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 		// Nothing in the cluster can heal a partition: every page but the
@@ -92,7 +92,7 @@ func packetLoss(env Env) scenario.Scenario {
 			"on the kind node) for %s, then lift it: users' requests, MySQL's answers and the probes alike. TCP retransmits, so the expected result is "+
 			"slower answers and many scattered timeouts (a page waits on about twenty database answers, each exposed to the loss), no 5xx and no full outage. (No latency counterpart: this machine's kernel has no netem.)",
 			packetloss.DefaultProbability*100, netHold),
-		Fault:            packetloss.New(env.Client, c.Namespace, app.WordPressLabel),
+		Fault:            packetloss.New(env.Client, c.Namespace, wordpress.WordPressLabel),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,
 		Budgets:          lossBudgets(),

@@ -9,7 +9,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 // networkScenario is the named network scenario built for the baseline
@@ -17,7 +17,7 @@ import (
 // 30 s hold reverted at once (the deadline is the hold).
 func networkScenario(t *testing.T, name, fault string) (Entry, scenario.Scenario) {
 	t.Helper()
-	e, s := build(t, name, app.Default())
+	e, s := build(t, name, wordpress.Default())
 	if e.Set != "extra" || e.Fault != "network" {
 		t.Errorf("%s: set %q fault %q", name, e.Set, e.Fault)
 	}
@@ -44,7 +44,7 @@ func TestDBPartitionAsDescribed(t *testing.T) {
 			t.Errorf("description lacks %q: %s", words, s.Description)
 		}
 	}
-	if e.Supports(app.Default()) != nil {
+	if e.Supports(wordpress.Default()) != nil {
 		t.Error("refuses the baseline fixture")
 	}
 }

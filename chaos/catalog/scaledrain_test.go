@@ -9,29 +9,29 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/scale"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 // The planned disruptions keep the budgets of a planned disruption and
 // the healing bounds their descriptions give.
 func TestScaleAndDrainScenarios(t *testing.T) {
-	base := app.Default()
+	base := wordpress.Default()
 	tests := []struct {
 		name       string
 		healing    time.Duration
 		boundMS    float64
 		inWords    []string
-		refusedFor []app.Option
-		runsFor    []app.Option
+		refusedFor []wordpress.Option
+		runsFor    []wordpress.Option
 	}{
 		{"scale-out-in", 3 * time.Minute, 20000,
 			[]string{"from 2 to 4 replicas", "preStop sleep (10s)", "readiness probe passed", "leaves the endpoints"},
-			[]app.Option{app.WithWorkload(app.DaemonSet)},
-			[]app.Option{app.WithReplicas(1), app.WithWorkload(app.StatefulSet), app.WithPDB(false), app.WithPreStopSleep(0)}},
+			[]wordpress.Option{wordpress.WithWorkload(wordpress.DaemonSet)},
+			[]wordpress.Option{wordpress.WithReplicas(1), wordpress.WithWorkload(wordpress.StatefulSet), wordpress.WithPDB(false), wordpress.WithPreStopSleep(0)}},
 		{"node-drain", 3 * time.Minute, 10000,
 			[]string{"not MySQL", "Eviction API", "429", "uncordoned", "MySQL is never evicted"},
-			[]app.Option{app.WithWorkload(app.DaemonSet), app.WithReplicas(1)},
-			[]app.Option{app.WithWorkload(app.StatefulSet), app.WithPDB(false), app.WithReplicas(4)}},
+			[]wordpress.Option{wordpress.WithWorkload(wordpress.DaemonSet), wordpress.WithReplicas(1)},
+			[]wordpress.Option{wordpress.WithWorkload(wordpress.StatefulSet), wordpress.WithPDB(false), wordpress.WithReplicas(4)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,14 +74,14 @@ func TestScaleAndDrainScenarios(t *testing.T) {
 	}
 	// The description claims only what the fixture has.
 	bare := base
-	app.WithPreStopSleep(0)(&bare)
-	app.WithReadiness(app.ReadinessNone)(&bare)
+	wordpress.WithPreStopSleep(0)(&bare)
+	wordpress.WithReadiness(wordpress.ReadinessNone)(&bare)
 	if d := scaleOutIn(Env{Client: &kube.Client{}, App: bare}).Description; !strings.Contains(d, "without a preStop sleep") || !strings.Contains(d, "without a readiness probe") || strings.Contains(d, "must cost nothing") {
 		t.Errorf("description for a fixture without preStop and readiness: %s", d)
 	}
 	// The bound follows the fixture's preStop sleep.
 	c := base
-	app.WithPreStopSleep(3 * time.Second)(&c)
+	wordpress.WithPreStopSleep(3 * time.Second)(&c)
 	if b := scaleBounds(c); b[0].MS != 13000 {
 		t.Errorf("scale bound with a 3 s preStop sleep: %+v", b)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/variant"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/wordpress.golden.json")
@@ -34,7 +34,7 @@ type built struct {
 func TestWordPressGolden(t *testing.T) {
 	var got []built
 	for _, v := range variant.Catalog() {
-		cfg, err := v.Config(app.WithImages("wp:1", "db:1"))
+		cfg, err := v.Config(wordpress.WithImages("wp:1", "db:1"))
 		if err != nil {
 			t.Fatal(err)
 		}

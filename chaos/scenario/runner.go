@@ -63,7 +63,7 @@ type Runner struct {
 // Writes is where the write stream of a scenario that asks for one
 // (Scenario.Writes) goes, and the database it is checked against.
 type Writes struct {
-	// URL is the write endpoint (fixtures/app.WritesURL).
+	// URL is the write endpoint (fixtures/wordpress.WritesURL).
 	URL   string
 	Store writes.Store
 	// Options are the stream's (rate, timeout).

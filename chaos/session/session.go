@@ -34,7 +34,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/chaos/writes"
 	"github.com/selfheal/selfheal/fixtures"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 	"github.com/selfheal/selfheal/reports/publish"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -62,7 +62,7 @@ type Config struct {
 	// Images are the app images (fixtures.Images of the cluster's mode).
 	Images fixtures.ImageSet
 	// App are extra fixture settings (replicas, probes...).
-	App []app.Option
+	App []wordpress.Option
 	// Variant is the fixture variant deployed first, on top of App (zero:
 	// baseline); RunCell switches to the variant of its cell.
 	Variant variant.Variant
@@ -126,7 +126,7 @@ type Session struct {
 	cfg Config
 	guarded
 	res      *resources.Resources
-	app      app.Config
+	app      wordpress.Config
 	events   *timeline.Recorder
 	runner   *scenario.Runner
 	info     result.RunInfo
@@ -197,7 +197,7 @@ func withDefaults(c Config) Config {
 		c.LeaseWait = guard.DefaultWait
 	}
 	if c.BaseURL == "" {
-		c.BaseURL = fmt.Sprintf("http://127.0.0.1:%d", app.WordPressNodePort)
+		c.BaseURL = fmt.Sprintf("http://127.0.0.1:%d", wordpress.WordPressNodePort)
 	}
 	if c.ReportDir == "" {
 		c.ReportDir = filepath.Join("_out", "report")
@@ -238,7 +238,7 @@ func (s *Session) prepare(ctx context.Context) error {
 		return err
 	}
 	con.Logf("app ready in %s; installing WordPress through %s", time.Since(start).Round(time.Second), s.cfg.BaseURL)
-	if err := app.Install(ctx, s.cfg.BaseURL, app.DefaultSite(), 5*time.Minute); err != nil {
+	if err := wordpress.Install(ctx, s.cfg.BaseURL, wordpress.DefaultSite(), 5*time.Minute); err != nil {
 		return err
 	}
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -264,16 +264,16 @@ func (s *Session) newRunner() *scenario.Runner {
 		scenario.WithWrites(s.writes()),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
-	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+	return scenario.NewRunner(wordpress.Targets(s.cfg.BaseURL), opts...)
 }
 
 // writes sends the write stream to the fixture's endpoint, through the
 // same entry as the load, and reads the database in the MySQL pod.
 func (s *Session) writes() scenario.Writes {
 	return scenario.Writes{
-		URL: app.WritesURL(s.cfg.BaseURL),
-		Store: writes.MySQL{Exec: s.client, Namespace: s.app.Namespace, Pod: app.MySQLPodName,
-			Container: app.MySQLContainer, Table: app.WritesTable},
+		URL: wordpress.WritesURL(s.cfg.BaseURL),
+		Store: writes.MySQL{Exec: s.client, Namespace: s.app.Namespace, Pod: wordpress.MySQLPodName,
+			Container: wordpress.MySQLContainer, Table: wordpress.WritesTable},
 		Options: s.cfg.Writes,
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/variant"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 	"github.com/selfheal/selfheal/reports/html"
 	"github.com/selfheal/selfheal/reports/text"
 	"github.com/selfheal/selfheal/reports/view"
@@ -24,8 +24,8 @@ import (
 
 // fixture is the app configuration of variant v: the cluster's images,
 // the session's settings, then the variant's changes.
-func (s *Session) fixture(v variant.Variant) (app.Config, error) {
-	base := append([]app.Option{app.WithImages(s.cfg.Images.WordPress, s.cfg.Images.MySQL)}, s.cfg.App...)
+func (s *Session) fixture(v variant.Variant) (wordpress.Config, error) {
+	base := append([]wordpress.Option{wordpress.WithImages(s.cfg.Images.WordPress, s.cfg.Images.MySQL)}, s.cfg.App...)
 	return v.Config(base...)
 }
 
@@ -33,7 +33,7 @@ func (s *Session) fixture(v variant.Variant) (app.Config, error) {
 // workload kind, and MySQL.
 func (s *Session) steady() kube.Check {
 	ns := s.app.Namespace
-	return kube.All(s.client.WorkloadSteady(ns, string(s.app.Workload), app.WordPress, app.WordPress), s.client.StatefulSetSteady(ns, app.MySQL))
+	return kube.All(s.client.WorkloadSteady(ns, string(s.app.Workload), wordpress.WordPress, wordpress.WordPress), s.client.StatefulSetSteady(ns, wordpress.MySQL))
 }
 
 func (s *Session) waitApp(ctx context.Context) error {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/expect"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 // facts are what a variant changes, read back from the objects the
@@ -52,7 +52,7 @@ func probeKind(p *corev1.Probe) string {
 
 func factsOf(t *testing.T, v Variant) facts {
 	t.Helper()
-	cfg, err := v.Config(app.WithImages("wp", "db"))
+	cfg, err := v.Config(wordpress.WithImages("wp", "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func factsOf(t *testing.T, v Variant) facts {
 			pluginsMap = true
 		}
 	}
-	wordpress := func(spec corev1.PodSpec) {
+	wpPod := func(spec corev1.PodSpec) {
 		plugins := map[string]bool{}
 		for _, v := range spec.Volumes {
 			if v.ConfigMap != nil && v.ConfigMap.Name == "wordpress-mu-plugins" {
@@ -91,19 +91,19 @@ func factsOf(t *testing.T, v Variant) facts {
 		case *appsv1.Deployment:
 			f.kind, f.replicas = "Deployment", *w.Spec.Replicas
 			f.surge, f.unavailable = w.Spec.Strategy.RollingUpdate.MaxSurge.String(), w.Spec.Strategy.RollingUpdate.MaxUnavailable.String()
-			wordpress(w.Spec.Template.Spec)
+			wpPod(w.Spec.Template.Spec)
 		case *appsv1.DaemonSet:
 			f.kind, f.replicas = "DaemonSet", -1
 			f.surge, f.unavailable = w.Spec.UpdateStrategy.RollingUpdate.MaxSurge.String(), w.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable.String()
-			wordpress(w.Spec.Template.Spec)
+			wpPod(w.Spec.Template.Spec)
 		case *appsv1.StatefulSet:
-			if w.Name == app.MySQL {
+			if w.Name == wordpress.MySQL {
 				f.mysql = probeKind(w.Spec.Template.Spec.Containers[0].LivenessProbe) + " / " + probeKind(w.Spec.Template.Spec.Containers[0].ReadinessProbe)
 				continue
 			}
 			f.kind, f.replicas = "StatefulSet", *w.Spec.Replicas
 			f.surge, f.unavailable = "-", string(w.Spec.UpdateStrategy.Type)
-			wordpress(w.Spec.Template.Spec)
+			wpPod(w.Spec.Template.Spec)
 		case *policyv1.PodDisruptionBudget:
 			f.pdb = true
 		}
@@ -134,7 +134,7 @@ func TestVariantsProduceWhatTheyClaim(t *testing.T) {
 		"readiness-none":     with(func(f *facts) { f.readiness = "none" }),
 		"no-probes":          with(func(f *facts) { f.liveness, f.readiness = "none", "none" }),
 		"readiness-tcp":      with(func(f *facts) { f.readiness = "tcpSocket" }),
-		"readiness-header":   with(func(f *facts) { f.readiness = httpReady + "," + app.ProbeHeader }),
+		"readiness-header":   with(func(f *facts) { f.readiness = httpReady + "," + wordpress.ProbeHeader }),
 		"no-prestop":         with(func(f *facts) { f.preStop = false }),
 		"no-pdb":             with(func(f *facts) { f.pdb = false }),
 		"replicas-1":         with(func(f *facts) { f.replicas = 1 }),
@@ -302,7 +302,7 @@ func TestPlanRefuses(t *testing.T) {
 // A pair the plan chose itself (not asked by name) that the scenario
 // refuses is left out with its reason rather than failing the run.
 func TestPlanSkipsRefusedPairsItChose(t *testing.T) {
-	v := Variant{Name: "ds", Options: []app.Option{app.WithWorkload(app.DaemonSet), app.WithRollingUpdate(intstr.FromInt32(0), intstr.FromInt32(1))},
+	v := Variant{Name: "ds", Options: []wordpress.Option{wordpress.WithWorkload(wordpress.DaemonSet), wordpress.WithRollingUpdate(intstr.FromInt32(0), intstr.FromInt32(1))},
 		Scenarios: []string{"image-roll", "node-halt"}}
 	m, err := Matrix{}.add([]Variant{v}, func(v Variant) []string { return v.Scenarios }, false)
 	if err != nil {

@@ -19,12 +19,12 @@ type Execer interface {
 // MySQL reads the write endpoint's table with the mysql client inside the
 // database's own container, as root (MYSQL_ROOT_PASSWORD and
 // MYSQL_DATABASE are the container's environment, see
-// fixtures/app/manifests/mysql.yaml): no port-forward, no client on the
+// fixtures/wordpress/manifests/mysql.yaml): no port-forward, no client on the
 // host.
 type MySQL struct {
 	Exec                      Execer
 	Namespace, Pod, Container string
-	// Table is the endpoint's table (fixtures/app.WritesTable).
+	// Table is the endpoint's table (fixtures/wordpress.WritesTable).
 	Table string
 	// AttemptTimeout bounds one read (default 20 s): exec into a pod on a
 	// node that is down hangs until its deadline.
