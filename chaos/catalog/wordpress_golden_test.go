@@ -33,19 +33,25 @@ type built struct {
 
 func TestWordPressGolden(t *testing.T) {
 	var got []built
-	for _, v := range variant.Catalog() {
-		cfg, err := v.Config(wordpress.WithImages("wp:1", "db:1"))
+	cfg, err := wordpress.New(wordpress.WithImages("wp:1", "db:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := cfg.App("wp:2")
+	for _, v := range wordpress.Variants() {
+		shape, err := variant.Shape(t.Context(), base, v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range catalog.Entries() {
-			b := built{Variant: v.Name, Name: e.Name, FaultFamily: e.Fault, Set: e.Set, Breaks: e.Breaks, Heals: e.Heals}
-			if e.Supports(cfg) != nil {
+			b := built{Variant: v.Name, Name: e.Name, FaultFamily: e.Fault, Set: e.Set}
+			b.Breaks, b.Heals = e.Words(*shape)
+			if e.Supports(*shape) != nil {
 				b.Refused = true
 				got = append(got, b)
 				continue
 			}
-			s := e.Build(catalog.Env{Client: &kube.Client{}, Cluster: "selfheal", App: cfg, NextImage: "wp:2"})
+			s := e.Build(catalog.Env{Client: &kube.Client{}, Cluster: "selfheal", App: *shape})
 			b.Description, b.HealingCondition = s.Description, s.HealingCondition
 			b.Fault, b.FaultType = s.Fault.Name(), fmt.Sprintf("%T", s.Fault)
 			b.Budgets, b.Bounds, b.Timing = s.Budgets.String(), s.Bounds, s.Timing

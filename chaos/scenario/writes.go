@@ -69,6 +69,6 @@ func (x *run) checkWrites(ctx context.Context) {
 	x.writes = writes.Tally(x.stream.Settings(), x.sent, rows, err, time.Now())
 	x.console.Logf("[%s] %s", x.s.Name, writes.Summary(x.writes))
 	if x.writes.Sent > 0 && x.writes.Acknowledged == 0 {
-		x.notes = append(x.notes, fmt.Sprintf("No write was acknowledged (%s): is the write endpoint deployed (fixtures/wordpress/manifests/wordpress-mu-plugins.yaml)?", x.writes.Causes()))
+		x.notes = append(x.notes, fmt.Sprintf("No write was acknowledged (%s): is the app's write endpoint (writes.path of its description) deployed and answering?", x.writes.Causes()))
 	}
 }

@@ -17,7 +17,7 @@ import (
 // TestStatusLineSaysTheCell: the runner's status line gets where the plan
 // is appended: the cell, its repetition and the time left.
 func TestStatusLineSaysTheCell(t *testing.T) {
-	base, _ := variant.Find(variant.Baseline)
+	base := variant.Base()
 	e, _ := catalog.Lookup("pod-eviction")
 	p, err := plan.New(variant.Matrix{Cells: []variant.Cell{{Variant: base, Entry: e[0]}}}, 3)
 	if err != nil {
