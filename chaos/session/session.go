@@ -516,6 +516,7 @@ func (s *Session) Publish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
+	s.cfg.Console.Logf("summary: %s", result.Tally(s.results))
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
 	if spent := s.Overheads(); spent != "" {
 		s.cfg.Console.Logf("time: %s", spent)
