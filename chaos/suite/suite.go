@@ -19,16 +19,18 @@
 //		cfg, _ := envconf.NewFromFlags()
 //		a, err := app.ReadFile("app.yaml")
 //		...
-//		chaos, err = suite.New(cfg, a, suite.WithScenarios("pod-eviction", "image-roll"), suite.WithBudgets("*.downtime=2s"))
+//		chaos, err = suite.New(cfg, a, suite.WithScenarios("pod-eviction", "image-roll"),
+//			suite.WithBudgets("*.downtime=2s"), suite.WithKindCluster("shop"))
 //		...
 //		testenv = env.NewWithConfig(cfg)
-//		testenv.Setup(envfuncs.CreateCluster(kind.NewProvider(), "chaos"), chaos.Setup)
-//		testenv.Finish(chaos.Finish, envfuncs.DestroyCluster("chaos"))
+//		testenv.Setup(envfuncs.CreateCluster(kind.NewProvider(), "shop"), chaos.Setup)
+//		testenv.Finish(chaos.Finish, envfuncs.DestroyCluster("shop"))
 //		os.Exit(testenv.Run(m))
 //	}
 //
 //	func TestChaos(t *testing.T) { testenv.Test(t, chaos.Features()...) }
 //
+// (Example has it whole.)
 // Faults that act through the cluster's nodes (node halts, process
 // signals, network rules, the API server's restart) need the local kind
 // cluster's node containers; on another cluster the pre-flight refuses
@@ -111,6 +113,12 @@ func WithBudgets(spec string) Option { return func(o *options) { o.budgets = spe
 // budgets, history, report directory, run id...), as `go test ./e2e`
 // reads them from the SELFHEAL_* variables: session.SettingsFromEnv.
 func WithSettings(s session.Settings) Option { return func(o *options) { o.settings = s } }
+
+// WithKindCluster names the kind cluster the environment runs (default
+// "selfheal"): the node, process and network faults act through its node
+// containers, and only there. Give it after WithSettings, which sets it
+// too.
+func WithKindCluster(name string) Option { return func(o *options) { o.settings.Cluster = name } }
 
 // WithOutput sends the progress to w (default os.Stdout).
 func WithOutput(w io.Writer) Option { return func(o *options) { o.out = w } }
