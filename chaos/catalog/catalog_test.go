@@ -1,7 +1,9 @@
 package catalog_test
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +80,26 @@ func TestEntriesDescribeThemselves(t *testing.T) {
 		}
 		if sc := e.Defaults(s); sc.Name != e.Name {
 			t.Errorf("entry %s builds scenario %q", e.Name, sc.Name)
+		}
+	}
+}
+
+// The README's table of what each scenario needs is the catalog's.
+func TestREADMESaysWhatEachScenarioNeeds(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range catalog.Entries() {
+		var needs []string
+		for _, n := range e.Needs {
+			needs = append(needs, string(n.Capability))
+		}
+		if len(needs) == 0 {
+			needs = []string{"nothing beyond the description's required fields"}
+		}
+		if row := "| `" + e.Name + "` | " + strings.Join(needs, "; ") + " |"; !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no row %s", row)
 		}
 	}
 }

@@ -276,15 +276,16 @@ func (s *Suite) Setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	if kubeconfig == "" {
 		return ctx, errors.New("suite: no cluster: create one in an env.Func before Setup (envfuncs.CreateCluster), or pass -kubeconfig")
 	}
+	if len(s.cells) == 0 {
+		s.con.Logf("nothing to run: the selection keeps no feature; the app is not deployed")
+		return ctx, nil
+	}
 	a, mode := s.app, ""
 	if s.o.deployed != nil {
 		var err error
 		if a, mode, err = s.o.deployed(ctx, cfg); err != nil {
 			return ctx, err
 		}
-	}
-	if len(s.cells) == 0 {
-		return ctx, errors.New("suite: nothing to run: the selection keeps no feature")
 	}
 	st := s.o.settings
 	reportDir := st.ReportDir
