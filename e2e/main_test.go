@@ -24,7 +24,6 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/guard"
-	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/chaos/suite"
 	"github.com/selfheal/selfheal/chaos/variant"
@@ -38,8 +37,9 @@ import (
 // package-level Environment that TestMain sets up and the tests use.
 var testenv env.Environment
 
-// repeatFlag is -repeat N after -args; it wins over SELFHEAL_REPEAT.
-var repeatFlag = flag.Int("repeat", 0, "run each selected cell N times in a row (default: SELFHEAL_REPEAT, else 1)")
+// repeatFlag is -repeat N (or auto) after -args; it wins over
+// SELFHEAL_REPEAT.
+var repeatFlag = flag.String("repeat", "", "run each selected cell N times in a row, or auto: until its comparison is clear, up to SELFHEAL_REPEAT_MAX (default: SELFHEAL_REPEAT, else 1)")
 
 // chaos is the planned suite: its features, Setup and Finish; set once
 // with testenv.
@@ -58,16 +58,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
-	st, err := readSettings(os.Getenv)
+	st, err := readSettings(os.Getenv, repeatOverride()...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: bad settings, nothing was started: %v\n", err)
 		os.Exit(2)
-	}
-	if *repeatFlag != 0 {
-		if err := plan.CheckRepeat(*repeatFlag); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: -repeat: %v\n", err)
-			os.Exit(2)
-		}
 	}
 	h := &harness{settings: st, out: os.Stdout}
 	chaos, err = suite.New(cfg, plannedApp(), h.options()...)
@@ -88,16 +82,14 @@ func TestMain(m *testing.M) {
 }
 
 // options are the suite's choices from the SELFHEAL_* variables and the
-// flags: the WordPress fixture's variants, the repetitions, the settings.
+// flags: the WordPress fixture's variants and the settings (repetitions
+// among them).
 func (h *harness) options() []suite.Option {
 	st := h.settings
 	opts := []suite.Option{suite.WithSettings(st.Settings), suite.WithVariants(wordpress.Variants(), st.variants...),
 		suite.WithApp(h.deployedApp), suite.WithCommand("go test ./e2e"), suite.WithOutput(h.out)}
 	if st.defaultMatrix {
 		opts = append(opts, suite.WithDefaultMatrix())
-	}
-	if *repeatFlag != 0 {
-		opts = append(opts, suite.WithRepeat(*repeatFlag))
 	}
 	return opts
 }
@@ -234,10 +226,10 @@ type settings struct {
 }
 
 // readSettings reads the SELFHEAL_* variables with the reader `selfheal
-// run` shares, and checks that results can be written, all before
-// anything touches Docker, a cluster or the network.
-func readSettings(getenv func(string) string) (settings, error) {
-	ss, err := session.SettingsFromEnv(getenv)
+// run` shares (the overrides over them), and checks that results can be
+// written, all before anything touches Docker, a cluster or the network.
+func readSettings(getenv func(string) string, overrides ...session.Override) (settings, error) {
+	ss, err := session.SettingsFromEnv(getenv, overrides...)
 	st := settings{Settings: ss}
 	if err != nil {
 		return st, err
@@ -254,4 +246,12 @@ func readSettings(getenv func(string) string) (settings, error) {
 		st.ReportDir = filepath.Join(filepath.Dir(wd), "_out", "report")
 	}
 	return st, session.CheckReportDir(st.ReportDir)
+}
+
+// repeatOverride is -repeat, which wins over SELFHEAL_REPEAT.
+func repeatOverride() []session.Override {
+	if *repeatFlag == "" {
+		return nil
+	}
+	return []session.Override{{Env: "SELFHEAL_REPEAT", Value: *repeatFlag, From: "-repeat " + *repeatFlag}}
 }

@@ -10,8 +10,10 @@ import "testing"
 // fault=<family>, set=<core|extra>, variant=<name>, repetition=<i>: run
 // one scenario with `go test ./e2e -args -labels scenario=node-halt`.
 // After the last repetition of a repeated cell, a feature takes its
-// repetitions together and judges the aggregate budgets. The features are
-// chaos/suite's, the public API any e2e suite builds on.
+// repetitions together and judges the aggregate budgets. With -repeat
+// auto the cells are the first batch, and each further round the looks
+// ask for runs as features of its own. The features are chaos/suite's,
+// the public API any e2e suite builds on.
 func TestScenarios(t *testing.T) {
-	testenv.Test(t, chaos.Features()...)
+	chaos.Test(t, testenv)
 }

@@ -307,3 +307,20 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// Earlier are the earlier results r is compared with when its run
+// repeats until a comparison is clear (--repeat auto, chaos/session):
+// those of r's kind that Judge would use (not from r's run, not after
+// it, not errors, not measured on a starved machine), the newest k, and
+// the runs they came from, newest first.
+func Earlier(r *result.Result, history []*result.Result, k int) ([]*result.Result, []string) {
+	used, _ := sameKind(r, KindOf(r), history)
+	kept, _ := lastResults(used, k)
+	var out []*result.Result
+	var runs []string
+	for _, u := range kept {
+		out = append(out, u.results...)
+		runs = append(runs, u.id)
+	}
+	return out, runs
+}

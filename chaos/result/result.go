@@ -34,6 +34,11 @@ type Result struct {
 	// this is, from 1; both are 0 in a result of an unrepeated run.
 	Repetition  int `json:"repetition,omitempty"`
 	Repetitions int `json:"repetitions,omitempty"`
+	// Sequential is how --repeat auto decided the number of repetitions
+	// of this scenario against this variant, as it stood after this
+	// repetition's look; nil in a run with a fixed count, and in the
+	// baseline's repetitions that variants were compared with.
+	Sequential *Sequential `json:"sequential,omitempty"`
 	// AggregateBudgets are limits on the scenario's repetitions taken
 	// together (the median of a metric, the share that passed); every
 	// repetition carries them so that the results alone can be judged

@@ -94,6 +94,11 @@ type Config struct {
 	// Plan is the cells the caller will run, in order: it numbers them in
 	// the status line and estimates the time left (plan.Progress).
 	Plan plan.Plan
+	// Auto plans the rounds of a --repeat auto run after Plan, its first
+	// batch (Session.Look), deciding on the figures AutoMetrics names;
+	// nil for a fixed number of repetitions.
+	Auto        *plan.Auto
+	AutoMetrics []result.MetricKey
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
 	// History says how budgets are derived from the earlier runs in
@@ -144,6 +149,13 @@ type Session struct {
 	// steady state, with why: their other cells are not tried again.
 	unusable map[string]error
 	progress *plan.Progress
+	// paths are where each result's file was written.
+	paths map[*result.Result]string
+	// sequential are the --repeat auto comparisons by cell name, in
+	// seqOrder; earlier the history results a cell is compared with.
+	sequential map[string]*result.Sequential
+	seqOrder   []string
+	earlier    map[string][]*result.Result
 }
 
 // Open connects, guards (kind check, run lease, repair of what the
@@ -214,6 +226,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Variant.Name == "" {
 		c.Variant = variant.Base()
+	}
+	if c.Auto != nil && len(c.AutoMetrics) == 0 {
+		c.AutoMetrics = DefaultRepeatMetrics()
 	}
 	if !c.History.Off && c.History.Quantile == 0 {
 		c.History = history.Defaults()
@@ -440,7 +455,10 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 	s.progress.Start(i, time.Now())
 	defer func() { s.progress.Finish(i, time.Now()) }()
 	tag := c.Name()
-	if c.Repeated() {
+	switch {
+	case c.Auto:
+		s.cfg.Console.Logf("[%s] repetition %d (of up to %d: --repeat auto)", c.Cell.Name(), c.Repetition, c.Repetitions)
+	case c.Repeated():
 		s.cfg.Console.Logf("[%s] repetition %d of %d", c.Cell.Name(), c.Repetition, c.Repetitions)
 	}
 	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
@@ -463,6 +481,10 @@ func (s *Session) record(c plan.Cell, res *result.Result) error {
 	s.judgeHistory(res)
 	s.results = append(s.results, res)
 	path := filepath.Join(s.runDir, s.resultName(c))
+	if s.paths == nil {
+		s.paths = map[*result.Result]string{}
+	}
+	s.paths[res] = path
 	if err := result.WriteFile(path, res); err != nil {
 		return err
 	}
@@ -520,6 +542,9 @@ func (s *Session) Publish(ctx context.Context) error {
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
 	if spent := s.Overheads(); spent != "" {
 		s.cfg.Console.Logf("time: %s", spent)
+	}
+	if d := s.Decisions(); len(d) > 0 {
+		s.cfg.Console.Logf("--repeat auto, how many repetitions each comparison took and why it stopped:\n  %s", strings.Join(d, "\n  "))
 	}
 	if err := s.checkClaims(); err != nil {
 		return err

@@ -28,7 +28,7 @@
 //		os.Exit(testenv.Run(m))
 //	}
 //
-//	func TestChaos(t *testing.T) { testenv.Test(t, chaos.Features()...) }
+//	func TestChaos(t *testing.T) { chaos.Test(t, testenv) }
 //
 // (Example has it whole.)
 // Faults that act through the cluster's nodes (node halts, process
@@ -49,6 +49,7 @@ import (
 	"testing"
 	"time"
 
+	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
@@ -73,7 +74,7 @@ type options struct {
 	variants      variant.Set
 	variantNames  []string
 	defaultMatrix bool
-	repeat        int
+	repeat        *plan.Repeat
 	budgets       string
 	settings      session.Settings
 	out           io.Writer
@@ -103,7 +104,12 @@ func WithDefaultMatrix() Option { return func(o *options) { o.defaultMatrix = tr
 // WithRepeat runs each cell n times in a row (1 to plan.MaxRepeat), and
 // after the last repetition a feature "<cell> repetitions" judges them
 // taken together.
-func WithRepeat(n int) Option { return func(o *options) { o.repeat = n } }
+func WithRepeat(n int) Option { return func(o *options) { o.repeat = &plan.Repeat{N: n} } }
+
+// WithRepeatAuto repeats each cell until its comparison (against
+// baseline, or against the history) is clear or at the settings' maximum
+// (--repeat auto; Suite.Test runs the rounds).
+func WithRepeatAuto() Option { return func(o *options) { o.repeat = &plan.Repeat{Auto: true} } }
 
 // WithBudgets overrides budgets, as SELFHEAL_BUDGETS does
 // ("node-halt.recovery=2m,*.5xx=0", "pod-eviction.downtime.p50=1s").
@@ -137,10 +143,15 @@ func WithCommand(c string) Option { return func(o *options) { o.command = c } }
 
 // Suite is a planned run of scenarios against one app.
 type Suite struct {
-	app     app.App
-	o       options
-	matrix  variant.Matrix
-	cells   plan.Plan
+	app    app.App
+	o      options
+	matrix variant.Matrix
+	cells  plan.Plan
+	// auto plans the rounds after cells, the first batch, with repeat
+	// auto; filter keeps the features of each round the environment
+	// selects.
+	auto    *plan.Auto
+	filter  plan.Filter
 	con     *console.Console
 	tracker *guard.Tracker
 
@@ -170,6 +181,14 @@ func New(cfg *envconf.Config, a app.App, opts ...Option) (*Suite, error) {
 	if err := o.applyBudgets(); err != nil {
 		return nil, err
 	}
+	if o.repeat != nil {
+		if !o.repeat.Auto {
+			if err := plan.CheckRepeat(o.repeat.N); err != nil {
+				return nil, err
+			}
+		}
+		o.settings.Repeat = *o.repeat
+	}
 	if len(o.variants) == 0 {
 		o.variants = variant.Set{variant.Base()}
 	}
@@ -178,16 +197,13 @@ func New(cfg *envconf.Config, a app.App, opts ...Option) (*Suite, error) {
 	if s.matrix, err = s.plan(cfg); err != nil {
 		return nil, err
 	}
-	n := o.settings.Repeat
-	if o.repeat != 0 {
-		n = o.repeat
-	}
-	p, err := plan.New(s.matrix, n)
+	p, auto, err := s.o.settings.Plan(s.matrix)
 	if err != nil {
 		return nil, err
 	}
-	f := plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
-	s.cells = p.Select(f, plan.Cell.Name)
+	s.auto = auto
+	s.filter = plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
+	s.cells = p.Select(s.filter, plan.Cell.Name)
 	return s, nil
 }
 
@@ -295,7 +311,7 @@ func (s *Suite) Setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	sess, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
 		App: a, ImageMode: mode, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
-		Variant: s.cells[0].Variant, VariantDirs: s.matrix.Explicit, Aggregate: st.Aggregate, Plan: s.cells,
+		Variant: s.cells[0].Variant, VariantDirs: s.matrix.Explicit, Aggregate: st.Aggregate, Plan: s.cells, Auto: s.auto, AutoMetrics: st.RepeatMetrics,
 		ReportDir: reportDir, RunID: st.RunID, Console: s.con, Command: s.o.command, Tracker: s.tracker,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
 	})
@@ -375,16 +391,43 @@ func (s *Suite) fail() {
 
 // Features are the planned cells as features, in order, each followed,
 // after the last repetition of a repeated cell, by the feature that
-// judges its repetitions together (labelled repetition=all).
+// judges its repetitions together (labelled repetition=all). With repeat
+// auto they are the first batch: Test runs the rounds after it.
 func (s *Suite) Features() []features.Feature {
 	var out []features.Feature
 	for i, c := range s.cells {
 		out = append(out, s.cellFeature(c))
-		if c.Repeated() && s.cells.Last(i) {
+		if !c.Auto && c.Repeated() && s.cells.Last(i) {
 			out = append(out, s.repeatsFeature(c))
 		}
 	}
 	return out
+}
+
+// Test runs the features in e (e.Test), and, with repeat auto, after
+// each round the looks at every comparison still open
+// (session.Session.Look) and the round they ask for, as features of its
+// own, until every comparison is clear or at its maximum.
+func (s *Suite) Test(t *testing.T, e env.Environment) {
+	ctx := e.Test(t, s.Features()...)
+	for s.auto != nil {
+		sess := s.current()
+		if sess == nil || ctx.Err() != nil {
+			return
+		}
+		next, finished := sess.Look()
+		var feats []features.Feature
+		for _, c := range finished {
+			feats = append(feats, s.repeatsFeature(c))
+		}
+		for _, c := range next.Select(s.filter, plan.Cell.Name) {
+			feats = append(feats, s.cellFeature(c))
+		}
+		if len(feats) == 0 {
+			return
+		}
+		ctx = e.Test(t, feats...)
+	}
 }
 
 // resultKey carries a cell's result from its first assessment to the

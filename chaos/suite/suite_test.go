@@ -166,3 +166,22 @@ func TestSetupWithoutACluster(t *testing.T) {
 		t.Errorf("Finish without a session: %v", err)
 	}
 }
+
+// With repeat auto the features are the first batch of each cell, and
+// no feature judges the repetitions yet: Test runs the rounds the looks
+// ask for.
+func TestRepeatAutoPlansTheFirstBatch(t *testing.T) {
+	s, err := suite.New(nil, shop(t), suite.WithScenarios("pod-eviction"), suite.WithRepeatAuto(), suite.WithOutput(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := summary(s.Features())
+	if len(got) < 2 || strings.Contains(names(got), "repetitions") || got[0].labels["repetition"] != "1" {
+		t.Errorf("first batch %s", names(got))
+	}
+	for _, c := range s.Cells() {
+		if !c.Auto {
+			t.Errorf("%s is not an auto cell", c.Name())
+		}
+	}
+}

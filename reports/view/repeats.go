@@ -31,6 +31,9 @@ type Repeats struct {
 	Rows        []RepeatRow
 	// Budgets are the aggregate budgets' checks.
 	Budgets []BudgetRow `json:",omitempty"`
+	// Decision says, for repetitions --repeat auto decided, how many they
+	// were and why they stopped, then the rule (result.Sequential).
+	Decision []string `json:",omitempty"`
 }
 
 // RepetitionLink is one repetition in the list above the strips.
@@ -180,6 +183,7 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 		for _, b := range agg.Budgets {
 			v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
 		}
+		v.Decision = decisionLines(agg.Results)
 		out = append(out, v)
 	}
 	return out
@@ -301,4 +305,40 @@ func aggregateBudgetRow(b result.BudgetCheck) BudgetRow {
 		row.Limit = MetricText(m, b.Limit)
 	}
 	return row
+}
+
+// decisionLines say how --repeat auto decided the number of repetitions
+// of rs (the newest record among them, which the last look wrote): the
+// decision, then the rule. None for a fixed count.
+func decisionLines(rs []*result.Result) []string {
+	seq := sequentialOf(rs)
+	if seq == nil {
+		return nil
+	}
+	return []string{
+		fmt.Sprintf("--repeat auto, against %s: %s.", seq.Reference, seq.Decision()),
+		fmt.Sprintf("Rule: %s; figures %s. The chance of any false \"clear\" over every look stays at or below α (docs/measurement.md, \"Repeating until clear\").", seq.Design, metricNames(seq.Metrics)),
+	}
+}
+
+// sequentialOf is the record of the latest repetition that carries one.
+func sequentialOf(rs []*result.Result) *result.Sequential {
+	var best *result.Result
+	for _, r := range rs {
+		if r.Sequential != nil && (best == nil || r.Repetition > best.Repetition) {
+			best = r
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.Sequential
+}
+
+func metricNames(keys []result.MetricKey) string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, result.BudgetCheck{Metric: k}.Definition().Name)
+	}
+	return strings.Join(out, ", ")
 }
