@@ -20,7 +20,7 @@ import (
 // description, the scenarios it wants, a budget of its own, a variant of
 // its own (fewer replicas), on a kind cluster the framework creates. In a
 // real suite the body is TestMain's, ending in os.Exit(testenv.Run(m)),
-// and a test runs the features: testenv.Test(t, chaos.Features()...).
+// and a test runs the features: chaos.Test(t, testenv).
 // `go test ./... -args -labels scenario=pod-eviction` then runs one.
 func Example() {
 	cfg, err := envconf.NewFromFlags()
