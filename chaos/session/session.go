@@ -280,17 +280,22 @@ func (s *Session) prepare(ctx context.Context, desc app.App) error {
 // deploy applies desc (nothing for an app deployed already), finds its
 // workloads, and waits for its desired state.
 func (s *Session) deploy(ctx context.Context, desc app.App, timeout time.Duration) (app.Shape, error) {
-	verb := "deploying"
-	if desc.Deploy.Existing {
-		verb = "checking"
+	var shape app.Shape
+	var err error
+	if !desc.Deploy.Existing {
+		if shape, err = s.resolve(ctx, desc); err != nil {
+			return shape, err
+		}
+		s.cfg.Console.Logf("deploying %s in namespace %s: %s", desc.Name, desc.Namespace, shape.Describe())
 	}
-	s.cfg.Console.Logf("%s %s in namespace %s", verb, desc.Name, desc.Namespace)
 	if err := desc.Apply(ctx, s.res); err != nil {
-		return app.Shape{}, err
-	}
-	shape, err := s.resolve(ctx, desc)
-	if err != nil {
 		return shape, err
+	}
+	if desc.Deploy.Existing {
+		if shape, err = s.resolve(ctx, desc); err != nil {
+			return shape, err
+		}
+		s.cfg.Console.Logf("%s is deployed already in namespace %s: %s", desc.Name, desc.Namespace, shape.Describe())
 	}
 	if err := kube.WaitFor(ctx, shape.Steady(s.client), time.Second, timeout); err != nil {
 		return shape, fmt.Errorf("waiting for %s: %w", shape.SteadyWords(), err)
