@@ -410,10 +410,17 @@ func (v HostVerdict) Words() string {
 }
 
 // Tally says in one line how results came out, in the order of the
-// verdicts' severity: "5 results: 3 passed, 1 failed, 1 could not run".
+// verdicts' severity: "5 results: 3 passed, 1 failed, 1 could not run";
+// errors whose fault did not take effect are counted apart ("1 whose
+// fault did not take effect").
 func Tally(results []*Result) string {
 	counts := map[Verdict]int{}
+	unproven := 0
 	for _, r := range results {
+		if r.FaultDidNotTakeEffect() {
+			unproven++
+			continue
+		}
 		counts[r.Outcome()]++
 	}
 	parts := []string{}
@@ -421,6 +428,9 @@ func Tally(results []*Result) string {
 		if counts[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v.Words()))
 		}
+	}
+	if unproven > 0 {
+		parts = append(parts, fmt.Sprintf("%d whose fault did not take effect", unproven))
 	}
 	noun := "results"
 	if len(results) == 1 {
