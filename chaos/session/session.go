@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -38,6 +40,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/chaos/writes"
 	"github.com/selfheal/selfheal/fixtures"
+	"github.com/selfheal/selfheal/internal/kindnode"
 	"github.com/selfheal/selfheal/reports/publish"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -316,6 +319,18 @@ func (s *Session) resolve(ctx context.Context, desc app.App) (app.Shape, error) 
 	return app.Resolve(desc, objs)
 }
 
+// hostPolicy is the configured one, with the kind node containers as the
+// system under test: their CPU, and the pressure it causes, is the
+// cluster's own, not a neighbour's (docs/measurement.md, "Host
+// conditions"). A cluster with no node container here (not kind) has
+// none, and all but selfheal counts as from outside.
+func (s *Session) hostPolicy() scenario.HostPolicy {
+	h := s.cfg.Host
+	nodes := func(ctx context.Context) ([]int, error) { return kindnode.PIDs(ctx, kindnode.CLI, s.cfg.Cluster) }
+	h.Sampling = append(slices.Clone(h.Sampling), host.WithSystemUnderTest(nodes))
+	return h
+}
+
 // clusterFacts is what the cluster offers the scenarios: the local kind
 // cluster's node containers, and how many workers can take pods.
 func (s *Session) clusterFacts(ctx context.Context) (catalog.Cluster, error) {
@@ -332,7 +347,7 @@ func (s *Session) newRunner() *scenario.Runner {
 	a := s.app.App
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
-		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active), scenario.WithFailOn4xx(a.Load.FailOn4xx),
+		scenario.WithHost(s.hostPolicy()), scenario.WithRecord(s.active), scenario.WithFailOn4xx(a.Load.FailOn4xx),
 	}
 	if w, ok := s.writes(); ok {
 		opts = append(opts, scenario.WithWrites(w))

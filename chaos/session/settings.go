@@ -176,7 +176,7 @@ func SettingsTable() []Setting {
 				s.WarmupLimit = d
 				return nil
 			}},
-		{Env: "SELFHEAL_HOST_THRESHOLDS", Flag: "host-thresholds", Usage: "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,cpu_pressure=20/40",
+		{Env: "SELFHEAL_HOST_THRESHOLDS", Flag: "host-thresholds", Usage: "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,outside_pressure=20/40",
 			set: func(s *Settings, v string) (err error) {
 				s.HostThresholds, err = host.ParseThresholds(v)
 				return err

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 )
@@ -76,10 +77,32 @@ func TestRunList(t *testing.T) {
 				t.Errorf("--list lacks %q:\n%s", want, out.String())
 			}
 		}
-		if !strings.Contains(string(readme), "| `"+e.Name+"` |") {
+		row := tableRow(string(readme), e.Name)
+		if row == "" {
 			t.Errorf("README.md's scenario table has no row for %s", e.Name)
 		}
+		// A count budget that follows the rate is said the same way in
+		// both: "5xx ≤ 100 s of load".
+		b := e.Defaults(*shape).Budgets
+		for _, c := range []struct {
+			name string
+			b    *scenario.RequestBudget
+		}{{"5xx", b.Server5xx}, {"transport errors", b.TransportErrors}} {
+			if c.b != nil && strings.HasSuffix(c.b.String(), "of load") && !strings.Contains(row, c.name+" ≤ "+c.b.String()) {
+				t.Errorf("README.md's row for %s does not say %q", e.Name, c.name+" ≤ "+c.b.String())
+			}
+		}
 	}
+}
+
+// tableRow is the README's scenario table row of name, "" when none.
+func tableRow(readme, name string) string {
+	for line := range strings.Lines(readme) {
+		if strings.HasPrefix(line, "| `"+name+"` |") {
+			return line
+		}
+	}
+	return ""
 }
 
 func TestRunListVariants(t *testing.T) {

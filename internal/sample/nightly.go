@@ -91,7 +91,7 @@ func eviction(run *result.RunInfo, start time.Time, night int) Spec {
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "endpoint removal", MS: 1000, Reason: "kube-proxy sync after the pod is deleted; about one second on kind"}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(5 * time.Second), LongestOutage: scenario.Dur(2 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(5 * time.Second), LongestOutage: scenario.Dur(2 * time.Second), Server5xx: scenario.Requests(10), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
 	}
 }
 
@@ -147,7 +147,7 @@ func wpConfig(run *result.RunInfo, start time.Time, night int) Spec {
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "liveness restart", MS: 30000 + delay*1000, Reason: fmt.Sprintf("liveness period 10 s x failureThreshold %d before the container is restarted", 3+int(delay/10))}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(45 * time.Second), LongestOutage: scenario.Dur(45 * time.Second), Server5xx: scenario.Count(400), Recovery: scenario.Dur(time.Minute), MustRecover: true, AckedMissing: scenario.Count(0)},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(45 * time.Second), LongestOutage: scenario.Dur(45 * time.Second), Server5xx: scenario.Requests(400), Recovery: scenario.Dur(time.Minute), MustRecover: true, AckedMissing: scenario.Count(0)},
 		Writes:      wpConfigWrites(night, readyA),
 	}
 }
@@ -201,7 +201,7 @@ func imageRoll(run *result.RunInfo, start time.Time, night int) Spec {
 		},
 		HealedAfter: &heal,
 		HealCond:    "rollout complete: 2/2 updated and available",
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Second), LongestOutage: scenario.Dur(time.Second), Server5xx: scenario.Count(0), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Second), LongestOutage: scenario.Dur(time.Second), Server5xx: scenario.Requests(0), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
 	}
 }
 
@@ -233,7 +233,7 @@ func nodeHalt(run *result.RunInfo, start time.Time, night int) Spec {
 		HealedAfter: &heal,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Requests(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
 	}
 }
 
@@ -294,7 +294,7 @@ func nodeHaltDB(run *result.RunInfo, start time.Time) Spec {
 		Events:      ev,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available, statefulset mysql 1/1 ready",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Requests(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
 	}
 }
 

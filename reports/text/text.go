@@ -102,6 +102,7 @@ func writeWrites(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 	for _, f := range v.IDs {
 		fmt.Fprintf(tw, "  %s\t%s\n", strings.ToLower(f.Label), f.Value)
 	}
+	fmt.Fprintf(tw, "  verdict rests on\t%s\n", v.Basis)
 	tw.Flush()
 }
 
@@ -113,9 +114,12 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 	}
 	fmt.Fprintln(w)
 	if h := r.Healing; h != nil {
-		if h.Healed && h.MS != nil {
+		switch {
+		case h.Of() == result.HealingHealed && h.MS != nil:
 			fmt.Fprintf(tw, "Healing\t%s after the injection (%s)\n", msText(*h.MS), h.Condition)
-		} else {
+		case h.Of() == result.HealingNeverBroken:
+			fmt.Fprintf(tw, "Healing\tNEVER SEEN BROKEN, no healing to time (%s)\n", h.Condition)
+		default:
 			fmt.Fprintf(tw, "Healing\tNOT HEALED (%s)\n", h.Condition)
 		}
 	}

@@ -165,3 +165,25 @@ func TestViewSaysWhenTheFaultDidNotTakeEffect(t *testing.T) {
 		t.Errorf("evidence %+v note %q", sc.Evidence, sc.EvidenceNote)
 	}
 }
+
+// A write stream with nothing acknowledged has no figure of acknowledged
+// writes missing, not a 0, and every renderer says what the verdict on
+// writes rests on.
+func TestWritesSayWhatTheVerdictRestsOn(t *testing.T) {
+	n := func(x int) *int { return &x }
+	r := &result.Result{Started: honestEpoch, Writes: &result.Writes{Rate: 1, Target: "http://x/", Sent: 15, Failed: 15,
+		FailedBy: map[string]int{"404": 15}, Checked: true, Stored: n(0), AckedMissing: n(0), Duplicates: n(0), FailedStored: n(0)}}
+	v := Writes(r, nil)
+	if v.Basis != "no acknowledged write of 15 sent" || !strings.Contains(v.Text(), "the verdict rests on no acknowledged write of 15 sent") {
+		t.Errorf("basis %q, text %q", v.Basis, v.Text())
+	}
+	for _, row := range v.Rows {
+		if row.Label == "Acknowledged but missing" && (row.Value != "no figure" || !strings.Contains(row.Detail, "no write was acknowledged")) {
+			t.Errorf("row %+v; want no figure, saying no write was acknowledged", row)
+		}
+	}
+	r.Writes.Acknowledged, r.Writes.Failed = 14, 1
+	if v := Writes(r, nil); v.Basis != "14 acknowledged writes of 15 sent" {
+		t.Errorf("basis %q", v.Basis)
+	}
+}

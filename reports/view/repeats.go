@@ -175,7 +175,7 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 			history = bandsOf(agg.Results)
 		}
 		for _, m := range agg.Metrics {
-			if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
+			if m.Summary.N == 0 && m.Never == 0 && m.Unknown == 0 && m.Absent > 0 {
 				continue // measured in no repetition (no healing check)
 			}
 			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
@@ -242,8 +242,8 @@ func repeatRowOn(scenario, variant string, m aggregate.Metric, history History, 
 	seen := map[float64]int{}
 	for _, v := range m.Values {
 		switch {
-		case v.Excluded, v.Absent:
-			continue
+		case !v.HasNumber() && !v.Never:
+			continue // could not run, unknown, does not apply: no dot
 		case v.Never:
 			row.Dots = append(row.Dots, Dot{Repetition: v.Repetition, X: 1, Never: true, Stack: seen[math.Inf(1)], Title: fmt.Sprintf("#%d: %s", v.Repetition, def.Missed)})
 			seen[math.Inf(1)]++
@@ -278,6 +278,9 @@ func apartText(m aggregate.Metric) string {
 	var parts []string
 	if m.Never > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s", m.Never, m.Metric.Missed))
+	}
+	if m.Unknown > 0 {
+		parts = append(parts, fmt.Sprintf("%d unknown", m.Unknown))
 	}
 	if m.Absent > 0 {
 		parts = append(parts, fmt.Sprintf("%d without a value", m.Absent))

@@ -371,7 +371,9 @@ func healingFigure(r *result.Result) Figure {
 	switch {
 	case r.Healing == nil:
 		f.Value, f.Detail = "—", "not checked"
-	case r.Healing.MS != nil:
+	case r.Healing.Of() == result.HealingNeverBroken:
+		f.Value, f.Detail = result.HealingNeverBroken.Words(), r.Healing.Condition
+	case r.Healing.Of() == result.HealingHealed && r.Healing.MS != nil:
 		f.Value, f.Detail = Duration(*r.Healing.MS), r.Healing.Condition+boundsText(r, result.KeyHealing)
 	default:
 		f.Value, f.Detail = "not healed", r.Healing.Condition

@@ -343,7 +343,10 @@ func healingSentence(r *result.Result, loc *time.Location) []string {
 	if h.Condition != "" {
 		cond = " (" + h.Condition + ")"
 	}
-	if h.Healed && h.At != nil && h.MS != nil {
+	if h.Of() == result.HealingNeverBroken {
+		return []string{"Kubernetes never saw the workload leave its desired state" + cond + ": there was no healing to time."}
+	}
+	if h.Of() == result.HealingHealed && h.At != nil && h.MS != nil {
 		s := fmt.Sprintf("Kubernetes had the workload back at its desired state%s at %s, %s after the injection", cond, clock(*h.At, loc), Duration(*h.MS))
 		if r.RecoveryMS != nil && *r.RecoveryMS > 0 {
 			d := *h.MS - *r.RecoveryMS

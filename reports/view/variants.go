@@ -435,8 +435,10 @@ func evidence(r *result.Result, n int) []string {
 	case len(r.Injections) > 0:
 		lines = append(lines, "It did not recover while watched.")
 	}
-	if h := r.Healing; h != nil && h.MS != nil {
+	if h := r.Healing; h != nil && h.Of() == result.HealingHealed && h.MS != nil {
 		lines = append(lines, fmt.Sprintf("It healed (%s) %s after the fault.", h.Condition, Duration(*h.MS)))
+	} else if h != nil && h.Of() == result.HealingNeverBroken {
+		lines = append(lines, fmt.Sprintf("Kubernetes never saw it broken (%s): no healing to time.", h.Condition))
 	} else if h != nil {
 		lines = append(lines, fmt.Sprintf("It did not heal while watched (%s).", h.Condition))
 	}
