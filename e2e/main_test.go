@@ -148,11 +148,7 @@ func (h *harness) images(ctx context.Context) (fixtures.ImageSet, error) {
 	if h.cluster != nil {
 		return h.cluster.Images, nil
 	}
-	mode, err := existingMode(ctx, h.settings, h.out)
-	if err != nil {
-		return fixtures.ImageSet{}, err
-	}
-	return fixtures.Images(mode)
+	return h.settings.Images(ctx, h.out)
 }
 
 // repairBeforeReuse repairs what the active-fault record of an existing
@@ -174,8 +170,9 @@ func (h *harness) repairBeforeReuse(ctx context.Context) error {
 		return nil
 	}
 	con := console.New(h.out, false)
-	err = session.Repair(ctx, session.Config{Kubeconfig: kubeconfig, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		RunID: st.RunID, Command: "go test ./e2e", Console: con})
+	sc := st.Config()
+	sc.Kubeconfig, sc.Command, sc.Console = kubeconfig, "go test ./e2e", con
+	err = session.Repair(ctx, sc)
 	if errors.Is(err, guard.ErrBusy) {
 		return err
 	}
@@ -183,19 +180,6 @@ func (h *harness) repairBeforeReuse(ctx context.Context) error {
 		con.Logf("warning: repairing cluster %s before reusing it: %v", st.Cluster, err)
 	}
 	return nil
-}
-
-// existingMode is the image mode of a cluster given by kubeconfig: as
-// asked, or else the one its node image belongs to, or else what the
-// registries' reachability says.
-func existingMode(ctx context.Context, st settings, out io.Writer) (fixtures.Mode, error) {
-	if st.Mode != fixtures.ModeAuto {
-		return st.Mode, nil
-	}
-	if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
-		return state.Mode, nil
-	}
-	return cluster.ResolveMode(ctx, fixtures.ModeAuto, nil, nil, out)
 }
 
 // clusterDown deletes the cluster if this suite created it and was not

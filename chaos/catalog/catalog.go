@@ -89,30 +89,30 @@ func (e Entry) Labels() map[string]string {
 // again soon waits out the kubelet's back-off.
 func Entries() []Entry {
 	return []Entry{
-		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: checkWrites(configBreak), Words: configBreakWords,
+		{Name: result.ScenarioWPConfigBreak, Fault: "wp-config", Set: "core", Build: checkWrites(configBreak), Words: configBreakWords,
 			Needs: []Need{{Capability: ConfigBreak}}},
-		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction, Words: func(s app.Shape) (string, string) {
+		{Name: result.ScenarioPodEviction, Fault: "eviction", Set: "core", Build: podEviction, Words: func(s app.Shape) (string, string) {
 			return fmt.Sprintf("every %s pod is evicted in turn through the Eviction API (429s from the PDB are retried, never bypassed)", s.App.Name),
 				"the workload replaces each pod; the PDB keeps one serving"
 		}},
-		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll, Words: imageRollWords,
+		{Name: result.ScenarioImageRoll, Fault: "image", Set: "core", Build: imageRoll, Words: imageRollWords,
 			Needs: []Need{{Capability: NextImage, Why: "the roll goes to it and back"}}},
-		{Name: "scale-out-in", Fault: "scale", Set: "extra", Build: scaleOutIn, Words: scaleOutInWords,
+		{Name: result.ScenarioScaleOutIn, Fault: "scale", Set: "extra", Build: scaleOutIn, Words: scaleOutInWords,
 			Needs: []Need{{Capability: Scalable, Why: "a DaemonSet runs one pod on each node it may run on, with no replica count to scale"}}},
-		{Name: "node-drain", Fault: "node", Set: "extra", Build: nodeDrain, Words: nodeDrainWords, Needs: nodeDrainNeeds},
-		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Words: mysqlCrashWords, Needs: databaseProcessNeeds},
-		{Name: "db-partition", Fault: "network", Set: "extra", Build: checkWrites(dbPartition), Words: dbPartitionWords,
+		{Name: result.ScenarioNodeDrain, Fault: "node", Set: "extra", Build: nodeDrain, Words: nodeDrainWords, Needs: nodeDrainNeeds},
+		{Name: result.ScenarioMySQLCrash, Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Words: mysqlCrashWords, Needs: databaseProcessNeeds},
+		{Name: result.ScenarioDBPartition, Fault: "network", Set: "extra", Build: checkWrites(dbPartition), Words: dbPartitionWords,
 			Needs: []Need{{Capability: Database, Why: "it cuts the app from its database's port"}, {Capability: KindNodes, Why: "the rules go into the pods' network namespaces through their nodes"}}},
-		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage, Words: dnsOutageWords},
-		{Name: "packet-loss", Fault: "network", Set: "extra", Build: packetLoss, Words: packetLossWords,
+		{Name: result.ScenarioDNSOutage, Fault: "dns", Set: "extra", Build: dnsOutage, Words: dnsOutageWords},
+		{Name: result.ScenarioPacketLoss, Fault: "network", Set: "extra", Build: packetLoss, Words: packetLossWords,
 			Needs: []Need{{Capability: KindNodes, Why: "the rules go into the pods' network namespaces through their nodes"}}},
-		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart, Words: func(app.Shape) (string, string) {
+		{Name: result.ScenarioAPIServerRestart, Fault: "apiserver", Set: "extra", Build: apiserverRestart, Words: func(app.Shape) (string, string) {
 			return "the API server's container is stopped (SIGTERM in the control-plane node)",
 				"the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"
 		}, Needs: []Need{{Capability: KindNodes, Why: "the API server's container is stopped in the control-plane node"}}},
-		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Words: mysqlHangWords, Needs: databaseProcessNeeds},
-		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Words: nodeHaltWords, Needs: nodeHaltNeeds},
-		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt), Words: mysqlNodeHaltWords,
+		{Name: result.ScenarioMySQLHang, Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Words: mysqlHangWords, Needs: databaseProcessNeeds},
+		{Name: result.ScenarioNodeHalt, Fault: "node", Set: "core", Build: nodeHalt, Words: nodeHaltWords, Needs: nodeHaltNeeds},
+		{Name: result.ScenarioMySQLNodeHalt, Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt), Words: mysqlNodeHaltWords,
 			Needs: []Need{{Capability: Database, Why: "it halts the database's node"}, {Capability: KindNodes, Why: "a node is halted by stopping its container"}}},
 	}
 }
@@ -196,7 +196,7 @@ const RepairTimeout = 5 * time.Minute
 // its package's repairer here.
 func Repairers(c *kube.Client) []fault.Repairer {
 	return []fault.Repairer{
-		configbreak.NewRepairer(c),
+		configbreak.NewRepairer(c, RepairTimeout),
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
@@ -241,9 +241,9 @@ func configBreak(env Env) scenario.Scenario {
 			a.Name, strings.Join(cb.Break, " "), container)
 	}
 	return scenario.Scenario{
-		Name:        "wp-config-break",
+		Name:        result.ScenarioWPConfigBreak,
 		Description: desc,
-		Fault: configbreak.New(env.Client, configbreak.Spec{Name: "wp-config-break", Namespace: a.Namespace, Selector: s.Pods, Container: container,
+		Fault: configbreak.New(env.Client, configbreak.Spec{Name: result.ScenarioWPConfigBreak, Namespace: a.Namespace, Selector: s.Pods, Container: container,
 			Break: cb.Break, Broken: cb.Broken, Restore: cb.Restore, What: cb.What}),
 		Steady:           steady(env),
 		HealingCondition: env.App.SteadyWords(),
@@ -321,7 +321,7 @@ func plannedBudgets(healing time.Duration) scenario.Budgets {
 func podEviction(env Env) scenario.Scenario {
 	a := env.App.App
 	return scenario.Scenario{
-		Name: "pod-eviction",
+		Name: result.ScenarioPodEviction,
 		Description: "Evict every " + a.Name + " pod in turn through the Eviction API, as a node drain does; the PodDisruptionBudget decides when the next one may go " +
 			"(429s are retried, never bypassed).",
 		Fault:            evict.New(env.Client, a.Namespace, env.App.Serving.Pods),
@@ -334,7 +334,7 @@ func podEviction(env Env) scenario.Scenario {
 func imageRoll(env Env) scenario.Scenario {
 	a, s := env.App.App, env.App.Serving
 	return scenario.Scenario{
-		Name: "image-roll",
+		Name: result.ScenarioImageRoll,
 		Description: fmt.Sprintf("Roll the %s %s to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
 			a.Name, s.Kind, a.NextImage, s.MaxSurge, s.MaxUnavailable, s.PreStopSleep()),
 		Fault:            imageroll.New(env.Client, a.Namespace, s.Name, s.Container.Name, a.NextImage, imageroll.WithKind(string(s.Kind))),
@@ -402,7 +402,7 @@ func nodeHalt(env Env) scenario.Scenario {
 		where += " but not " + a.Database.Name
 	}
 	return scenario.Scenario{
-		Name: "node-halt",
+		Name: result.ScenarioNodeHalt,
 		Description: fmt.Sprintf("Halt the kind node container of %s (docker kill: the node dies at once, as in a power cut, "+
 			"so the injection instant is exact). Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; "+
 			"the pod is replaced on the other worker after its %s toleration. The node is started again afterwards.", where, secs(toleration)),
@@ -453,7 +453,7 @@ func mysqlNodeHalt(env Env) scenario.Scenario {
 	a := env.App.App
 	db := a.Database.Name
 	return scenario.Scenario{
-		Name: "mysql-node-halt",
+		Name: result.ScenarioMySQLNodeHalt,
 		Description: fmt.Sprintf("Halt the kind node that runs %s (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is "+
 			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.", db),
 		Fault:            nodehalt.New(env.Client, env.Cluster, a.Namespace, nodehalt.WithVictim(env.App.Database.Pods), nodehalt.WithAvoid(""), nodehalt.WithKill(true)),

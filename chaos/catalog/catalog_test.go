@@ -14,6 +14,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Every kind of Undo the catalog's faults write has exactly one repairer:
@@ -100,6 +101,22 @@ func TestREADMESaysWhatEachScenarioNeeds(t *testing.T) {
 		}
 		if row := "| `" + e.Name + "` | " + strings.Join(needs, "; ") + " |"; !strings.Contains(string(readme), row) {
 			t.Errorf("README.md has no row %s", row)
+		}
+	}
+}
+
+// Each scenario has one name, chaos/result's, which the variants and the
+// write-ups' claims use too; the suite runs them in this order.
+func TestNamesAreResultsNames(t *testing.T) {
+	want := []string{result.ScenarioWPConfigBreak, result.ScenarioPodEviction, result.ScenarioImageRoll, result.ScenarioScaleOutIn,
+		result.ScenarioNodeDrain, result.ScenarioMySQLCrash, result.ScenarioDBPartition, result.ScenarioDNSOutage, result.ScenarioPacketLoss,
+		result.ScenarioAPIServerRestart, result.ScenarioMySQLHang, result.ScenarioNodeHalt, result.ScenarioMySQLNodeHalt}
+	if got := catalog.Names(); !slices.Equal(got, want) {
+		t.Errorf("names %v\nwant  %v", got, want)
+	}
+	for _, e := range catalog.Entries() {
+		if s := e.Defaults(wordpressShape(t)); s.Name != e.Name {
+			t.Errorf("entry %s builds a scenario named %s", e.Name, s.Name)
 		}
 	}
 }

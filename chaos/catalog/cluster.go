@@ -37,7 +37,7 @@ const dnsBackAfterRevert = time.Minute
 func dnsOutage(env Env) scenario.Scenario {
 	a := env.App.App
 	sc := scenario.Scenario{
-		Name:             "dns-outage",
+		Name:             result.ScenarioDNSOutage,
 		Description:      fmt.Sprintf("Scale CoreDNS (kube-system, k8s-app=kube-dns) to zero for %s, then back to its replica count. ", dnsHold),
 		Fault:            dnsoutage.New(env.Client),
 		Steady:           steady(env),
@@ -88,7 +88,7 @@ func dnsOutageWords(s app.Shape) (string, string) {
 
 func apiserverRestart(env Env) scenario.Scenario {
 	return scenario.Scenario{
-		Name: "apiserver-restart",
+		Name: result.ScenarioAPIServerRestart,
 		Description: "Stop the API server (SIGTERM to its container's process in the control-plane node); the kubelet restarts it as a static pod, which takes " +
 			"tens of seconds. The API server is not on the request path: the app must not notice (not one failed request). The harness rides it out: " +
 			"the timeline marks when the API stopped and started answering, its informers list and watch again, the run lease is renewed once the API is back.",

@@ -54,7 +54,7 @@ func nodeDrain(env Env) scenario.Scenario {
 	}
 	preStop := s.PreStopSleep()
 	return scenario.Scenario{
-		Name:             "node-drain",
+		Name:             result.ScenarioNodeDrain,
 		Description:      what,
 		Prepare:          prepare,
 		Fault:            drain.New(env.Client, a.Namespace, s.Pods, opts...),

@@ -231,7 +231,7 @@ func mysqlCrash(env Env) scenario.Scenario {
 			Reason: fmt.Sprintf("the restarted %s container is probed for readiness no sooner than initialDelaySeconds (%s) after it starts, and %s Ready is part of the steady state", db, d, db)})
 	}
 	return scenario.Scenario{
-		Name: "mysql-crash",
+		Name: result.ScenarioMySQLCrash,
 		Description: fmt.Sprintf("Kill the %s server (SIGKILL to %s, PID 1 of the %s container of %s, sent from its node): pages that need the database fail "+
 			"until the kubelet has restarted the container (restartPolicy Always), the server has recovered and is Ready, and %s reaches it again.",
 			db, proc, env.App.Database.Container.Name, pod, a.Name),
@@ -257,7 +257,7 @@ func mysqlHang(env Env) scenario.Scenario {
 	_, pod := dbPod(env)
 	s := readDatabase(env.App)
 	sc := scenario.Scenario{
-		Name:             "mysql-hang",
+		Name:             result.ScenarioMySQLHang,
 		Fault:            processFault(env, procsignal.Stop),
 		Steady:           steady(env),
 		HealingCondition: env.App.SteadyWords(),

@@ -41,7 +41,7 @@ func dbPartition(env Env) scenario.Scenario {
 	a := env.App.App
 	db := a.Database
 	return scenario.Scenario{
-		Name: "db-partition",
+		Name: result.ScenarioDBPartition,
 		Description: fmt.Sprintf("Drop TCP to and from %s's port %d inside every %s pod's network namespace (iptables through nsenter on the kind node; "+
 			"established connections are cut too) for %s, then lift it. %s itself and DNS are untouched. Pages that need the database hang (the connection to %s is retried, not refused): readiness "+
 			"takes the pods out of the Service and the liveness probe may restart them (the rules survive a container restart: they belong to the pod). "+
@@ -102,7 +102,7 @@ func packetLoss(env Env) scenario.Scenario {
 		waits = " (a page waits on " + db.Name + "'s answers too, each exposed to the loss)"
 	}
 	return scenario.Scenario{
-		Name: "packet-loss",
+		Name: result.ScenarioPacketLoss,
 		Description: fmt.Sprintf("Drop %.0f%% of the packets arriving in every %s pod's network namespace at random (iptables statistic match through nsenter "+
 			"on the kind node) for %s, then lift it: users' requests%s and the probes alike. TCP retransmits, so the expected result is "+
 			"slower answers and many scattered timeouts%s, no 5xx and no full outage. (No latency counterpart: this machine's kernel has no netem.)",

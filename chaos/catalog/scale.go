@@ -17,7 +17,7 @@ const scaleSettle = 10 * time.Second
 func scaleOutIn(env Env) scenario.Scenario {
 	a, s := env.App.App, env.App.Serving
 	return scenario.Scenario{
-		Name: "scale-out-in",
+		Name: result.ScenarioScaleOutIn,
 		Description: fmt.Sprintf("Scale %s (%s) from %d to %d replicas through its scale subresource, wait until the new pods are Ready and in the Service's endpoints, "+
 			"then %s later scale back to %d; each scale call is an injection. %s %s",
 			a.Name, s.Kind, s.Replicas, 2*s.Replicas, scaleSettle, s.Replicas, scaleOutWords(env.App), scaleInWords(s)),

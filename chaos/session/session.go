@@ -77,14 +77,7 @@ type Config struct {
 	// VariantDirs puts each result in a directory named after its
 	// variant (a matrix that asked for variants; see variant.Matrix).
 	VariantDirs bool
-	// Load options (rate, timeout, keep-alive). The rate defaults to
-	// DefaultRate, not the probe's 50/s: two of the three targets are PHP
-	// pages that query MySQL, and a small machine that also runs the whole
-	// cluster cannot serve 33 of them a second. Keep-alive defaults to off:
-	// a kept-alive connection through the NodePort stays pinned to one pod
-	// by conntrack, so a handful of connections would see one pod's fault
-	// fully or not at all; a new connection per request is balanced across
-	// the ready pods the way many independent visitors are.
+	// Load options (rate, timeout, keep-alive), over DefaultSettings'.
 	Load []load.Option
 	// Writes are the write stream's options (rate, timeout) for the
 	// scenarios that check acknowledged writes (default 1 write a second).
@@ -204,14 +197,22 @@ func Repair(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// DefaultRate is the scenarios' request rate, all targets together.
+// DefaultRate is the scenarios' request rate, all targets together: not
+// the probe's 50/s (load.DefaultRate), because two of the three targets
+// are PHP pages that query MySQL, and a small machine that also runs the
+// whole cluster cannot serve 33 of them a second.
 const DefaultRate = 10.0
 
-// DefaultKeepAlive is whether the scenarios' load reuses connections.
+// DefaultKeepAlive is whether the scenarios' load reuses connections: no.
+// A kept-alive connection through the NodePort stays pinned to one pod by
+// conntrack, so a handful of connections would see one pod's fault fully
+// or not at all; a new connection per request is balanced across the
+// ready pods the way many independent visitors are.
 const DefaultKeepAlive = false
 
 func withDefaults(c Config) Config {
-	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
+	d := DefaultSettings()
+	c.Load = append(d.Load(), c.Load...)
 	if c.Cluster == "" {
 		c.Cluster = fixtures.ClusterName
 	}
@@ -526,19 +527,20 @@ func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, e
 }
 
 // Repeats takes the repetitions of c's scenario against c's variant in
-// this session together (chaos/aggregate through the report's view, so
-// that the suite, the CLI and the report say the same).
-func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
+// this session together (chaos/aggregate, which the report's view reads
+// too, so that the suite, the CLI and the report say the same). Its
+// Budgets are the gate; reports/view.RepeatsFrom shows it.
+func (s *Session) Repeats(c plan.Cell) (aggregate.Scenario, bool) {
 	var rs []*result.Result
 	for _, r := range s.results {
-		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
+		if r.Scenario == c.Scenario() && r.VariantName() == c.Variant.Name {
 			rs = append(rs, r)
 		}
 	}
-	for _, rp := range view.RepeatsOf(rs) {
-		return rp, true
+	for _, agg := range aggregate.Of(rs) {
+		return agg, true
 	}
-	return view.Repeats{}, false
+	return aggregate.Scenario{}, false
 }
 
 // Results are the results of this session so far.

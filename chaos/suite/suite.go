@@ -304,17 +304,16 @@ func (s *Suite) Setup(ctx context.Context, cfg *envconf.Config) (context.Context
 		}
 	}
 	st := s.o.settings
-	reportDir := st.ReportDir
-	if reportDir == "" {
-		reportDir = filepath.Join("_out", "report")
+	sc := st.Config()
+	if sc.ReportDir == "" {
+		sc.ReportDir = filepath.Join("_out", "report")
 	}
-	sess, err := session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		App: a, ImageMode: mode, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
-		Variant: s.cells[0].Variant, VariantDirs: s.matrix.Explicit, Aggregate: st.Aggregate, Plan: s.cells, Auto: s.auto, AutoMetrics: st.RepeatMetrics,
-		ReportDir: reportDir, RunID: st.RunID, Console: s.con, Command: s.o.command, Tracker: s.tracker,
-		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
-	})
+	sc.App, sc.ImageMode = a, mode
+	sc.Kubeconfig, sc.Context = kubeconfig, cfg.KubeContext()
+	sc.Plan, sc.Auto, sc.Variant, sc.VariantDirs = s.cells, s.auto, s.cells[0].Variant, s.matrix.Explicit
+	sc.Console, sc.StatusEvery, sc.StatusLine = s.con, 5*time.Second, console.StatusLine
+	sc.Command, sc.Tracker = s.o.command, s.tracker
+	sess, err := session.Open(ctx, sc)
 	if err != nil {
 		return ctx, err
 	}
@@ -500,7 +499,7 @@ func (s *Suite) checkBudgets(ctx context.Context, t *testing.T, _ *envconf.Confi
 	for _, b := range res.Budgets {
 		switch {
 		case b.Pass:
-		case res.Conditions != nil && res.Conditions.Excused:
+		case res.Excused():
 			t.Logf("%s: budget missed: %s; not failed: %s, and failing on a starved machine is off", res.Scenario, b.Message, caveat)
 		case caveat != "":
 			s.fail()
@@ -519,16 +518,14 @@ func (s *Suite) checkRepeats(c plan.Cell) features.Func {
 		if sess == nil {
 			t.Fatal("the suite's Setup did not finish; see the log above")
 		}
-		rp, ok := sess.Repeats(c)
+		agg, ok := sess.Repeats(c)
 		if !ok {
 			t.Skipf("%s: no repetition ran", c.Cell.Name())
 		}
-		text.Repeats(s.o.out, rp)
-		for _, b := range rp.Budgets {
-			if !b.Pass {
-				s.fail()
-				t.Errorf("%s: aggregate budget missed: %s", rp.Label, b.Message)
-			}
+		text.Repeats(s.o.out, view.RepeatsFrom(agg))
+		for _, b := range agg.Missed() {
+			s.fail()
+			t.Errorf("%s: aggregate budget missed: %s", agg.Label(), b.Message)
 		}
 		return ctx
 	}

@@ -19,12 +19,14 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 )
 
 // Baseline is the name of the app as described, the variant every other
-// one is compared with.
-const Baseline = "baseline"
+// one is compared with (chaos/result spells it once, for results that
+// name none).
+const Baseline = result.BaselineVariant
 
 // Variant is a named change to the app.
 type Variant struct {

@@ -24,6 +24,7 @@ import (
 	"github.com/selfheal/selfheal/fixtures/wordpress"
 	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports/text"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
 const runSynopsis = "[--app FILE] [--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N|auto] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
@@ -160,21 +161,19 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := session.CheckReportDir(reportDir); err != nil {
 		return usageError{err.Error()}
 	}
-	a, mode := o.app, ""
+	cfg := st.Config(host.WithInterval(o.hostEvery))
+	cfg.App = o.app
 	if o.appFile == "" {
-		if a, mode, err = fixtureForCluster(ctx, env, st); err != nil {
+		if cfg.App, cfg.ImageMode, err = fixtureForCluster(ctx, env, st); err != nil {
 			return err
 		}
 	}
 	con := console.New(env.stdout, env.isTerminal)
-	s, err := session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		App: a, ImageMode: mode, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Auto: o.auto, AutoMetrics: st.RepeatMetrics, Timing: st.Timing(),
-		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
-		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
-		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
-		Command: "selfheal run", Tracker: env.faults,
-	})
+	cfg.Kubeconfig, cfg.Context, cfg.ReportDir = kubeconfig, o.kubeContext, reportDir
+	cfg.Plan, cfg.Auto, cfg.Variant, cfg.VariantDirs = cells, o.auto, cells[0].Variant, o.explicit
+	cfg.Console, cfg.StatusEvery, cfg.StatusLine = con, con.DefaultInterval(), console.StatusLine
+	cfg.Command, cfg.Tracker = "selfheal run", env.faults
+	s, err := session.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -199,7 +198,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		if res != nil {
 			text.Summary(env.stdout, res)
 		}
-		if err != nil || res == nil || (res.Verdict != result.VerdictPass && !excused(res)) {
+		if err != nil || res == nil || res.FailsRun() {
 			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
 		}
 	}
@@ -221,37 +220,27 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 // repeatsSummary prints the repetitions of c's scenario and variant taken
 // together and returns its missed aggregate budgets.
 func repeatsSummary(env *cliEnv, s *session.Session, c plan.Cell) []string {
-	rp, ok := s.Repeats(c)
+	agg, ok := s.Repeats(c)
 	if !ok {
 		return nil
 	}
-	text.Repeats(env.stdout, rp)
+	text.Repeats(env.stdout, view.RepeatsFrom(agg))
 	var missed []string
-	for _, b := range rp.Budgets {
-		if !b.Pass {
-			missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", rp.Label, b.Key, b.Message))
-		}
+	for _, b := range agg.Missed() {
+		missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", agg.Label(), b.Metric, b.Message))
 	}
 	return missed
 }
 
 // fixtureForCluster is the WordPress fixture with the images of the
-// cluster's mode.
+// cluster's mode (Settings.Images).
 func fixtureForCluster(ctx context.Context, env *cliEnv, st session.Settings) (app.App, string, error) {
-	mode := st.Mode
-	if mode == fixtures.ModeAuto {
-		if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
-			mode = state.Mode
-		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, env.stderr); err != nil {
-			return app.App{}, "", err
-		}
-	}
-	images, err := fixtures.Images(mode)
+	images, err := st.Images(ctx, env.stderr)
 	if err != nil {
 		return app.App{}, "", err
 	}
 	a, err := wordpressApp(images)
-	return a, string(mode), err
+	return a, string(images.Mode), err
 }
 
 // listScenarios prints each scenario: what it breaks in the app, the
@@ -318,8 +307,20 @@ func verdictOf(res *result.Result, err error) string {
 }
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or
-// the file `make cluster` writes.
+// the file `make cluster` writes; and checks that it is one, with the
+// context asked for, before any work starts.
 func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
+	path, from, err := findKubeconfig(env, o)
+	if err != nil {
+		return "", err
+	}
+	if _, err := session.RestConfig(path, o.kubeContext); err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return path, nil
+}
+
+func findKubeconfig(env *cliEnv, o runOptions) (path, from string, err error) {
 	for _, c := range []struct{ path, from string }{
 		{o.kubeconfig, "--kubeconfig"},
 		{strings.Split(env.env("KUBECONFIG"), string(os.PathListSeparator))[0], "KUBECONFIG"},
@@ -328,19 +329,13 @@ func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
 			continue
 		}
 		if st, err := os.Stat(c.path); err != nil || st.IsDir() {
-			return "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
+			return "", "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
 		}
-		return c.path, nil
+		return c.path, c.from, nil
 	}
 	p := cluster.KubeconfigPath(".", o.settings.Cluster)
 	if _, err := os.Stat(p); err != nil {
-		return "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
+		return "", "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
 	}
-	return p, nil
-}
-
-// excused reports whether res missed a budget on a starved machine and
-// the run was told not to fail for it (--fail-starved=false).
-func excused(res *result.Result) bool {
-	return res.Verdict == result.VerdictFail && res.Conditions != nil && res.Conditions.Excused
+	return p, "make cluster's kubeconfig", nil
 }

@@ -19,7 +19,7 @@ func TestRunBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--scenario", "node-hlat"}, `unknown scenario(s) node-hlat; known: wp-config-break, pod-eviction`},
-		{[]string{"--rate", "0"}, `invalid value "0" for flag -rate: want requests per second above 0`},
+		{[]string{"--rate", "0"}, `invalid value "0" for flag -rate: rate must be a number of requests per second above 0`},
 		{[]string{"--timeout", "-1s"}, `invalid value "-1s" for flag -timeout: want a duration above 0`},
 		{[]string{"--mode", "cloud"}, `invalid value "cloud" for flag -mode: unknown image mode "cloud"`},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},

@@ -280,21 +280,25 @@ func (t target) putBack(ctx context.Context, c *kube.Client, brokenCmd, restore 
 	return fmt.Sprintf("pod %s deleted (%s); its controller replaces it", t.pod, why), nil
 }
 
-// Repairer puts back a container a dead run left broken.
-type Repairer struct {
+// NewRepairer puts back, through c and within timeout, a container a
+// dead run left broken: nothing to do when the pod is gone (fault.Gone)
+// or no longer broken (a liveness restart healed it); else as Revert
+// does.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return newRepairer(c, c.Exec, timeout)
+}
+
+func newRepairer(c *kube.Client, exec execFunc, timeout time.Duration) fault.Repairer {
+	r := repairer{client: c, exec: exec}
+	return fault.RepairFunc(RepairKind, timeout, r.repair)
+}
+
+type repairer struct {
 	client *kube.Client
 	exec   execFunc
 }
 
-// NewRepairer repairs through c.
-func NewRepairer(c *kube.Client) *Repairer { return &Repairer{client: c, exec: c.Exec} }
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer: nothing to do when the pod is gone or
-// no longer broken (a liveness restart healed it); else as Revert.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	p := u.Params
 	t := target{exec: r.exec, namespace: p["namespace"], pod: p["pod"], ctnr: p["container"]}
 	var brokenCmd, restore []string
@@ -307,7 +311,7 @@ func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
 		}
 	}
 	if _, err := r.client.Kubernetes.CoreV1().Pods(t.namespace).Get(ctx, t.pod, metav1.GetOptions{}); apierrors.IsNotFound(err) {
-		return "", nil
+		return "", fault.Gone(fmt.Sprintf("pod %s/%s", t.namespace, t.pod)) // its broken container went with it
 	} else if err != nil {
 		return "", fmt.Errorf("reading pod %s/%s: %w", t.namespace, t.pod, err)
 	}
