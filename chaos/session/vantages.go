@@ -11,12 +11,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/loader"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/chaos/vantage"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 )
 
@@ -58,10 +59,11 @@ func (s *Session) setUpVantages(ctx context.Context) ([]scenario.Vantage, error)
 		return nil, nil
 	}
 	var out []scenario.Vantage
+	outside := s.app.App.Load
 	if v.BothConnections {
 		h, err := vantage.NewHarness(result.VantagePoint{Name: result.VantageName(result.VantageOutside, result.ConnectionsReused, true),
-			Kind: result.VantageOutside, Connections: result.ConnectionsReused, From: "the harness, to " + hostOf(s.cfg.BaseURL)},
-			app.Targets(s.cfg.BaseURL), append(slices.Clone(s.cfg.Load), load.KeepAlive(true))...)
+			Kind: result.VantageOutside, Connections: result.ConnectionsReused, From: "the harness, to " + hostOf(outside.Base)},
+			outside.URLs(), append(slices.Clone(s.cfg.Load), load.KeepAlive(true))...)
 		if err != nil {
 			return nil, err
 		}
@@ -90,12 +92,27 @@ func (s *Session) setUpControl(ctx context.Context) (scenario.Vantage, error) {
 	con := s.cfg.Console
 	start := time.Now()
 	con.Logf("control probe: deploying a static server on the control-plane node behind NodePort %d (namespace %s)", vantage.ControlNodePort, vantage.Namespace)
-	if err := vantage.DeployControl(ctx, s.client.Kubernetes, s.cfg.Images.Busybox, vantage.ControlURL(), vantageSetUpTimeout); err != nil {
+	images, err := s.vantageImages()
+	if err != nil {
+		return nil, err
+	}
+	if err := vantage.DeployControl(ctx, s.client.Kubernetes, images.Busybox, vantage.ControlURL(), vantageSetUpTimeout); err != nil {
 		return nil, fmt.Errorf("the control probe (SELFHEAL_CONTROL_PROBE): %w", err)
 	}
 	con.Logf("control probe: %s answers (%s)", vantage.ControlURL(), time.Since(start).Round(100*time.Millisecond))
 	keepAlive := outsideKeepAlive(s.cfg.Load)
 	return vantage.NewControl(vantage.ControlURL(), keepAlive, s.cfg.Load...)
+}
+
+// vantageImages are the images of the cluster's mode: the control
+// server's busybox and the loader (built here in both modes). A cluster
+// of no known mode pulls busybox as online clusters do.
+func (s *Session) vantageImages() (fixtures.ImageSet, error) {
+	mode := fixtures.ModeOnline
+	if fixtures.Mode(s.cfg.ImageMode) == fixtures.ModeOffline {
+		mode = fixtures.ModeOffline
+	}
+	return fixtures.Images(mode)
 }
 
 // outsideKeepAlive is the keep-alive of the outside load's options.
@@ -113,8 +130,12 @@ func (s *Session) setUpLoaders(ctx context.Context) (scenario.Vantage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the loaders (SELFHEAL_LOADER_NODES): %w", err)
 	}
-	image := s.cfg.Images.Loader
-	if s.kind {
+	images, err := s.vantageImages()
+	if err != nil {
+		return nil, err
+	}
+	image := images.Loader
+	if s.isKind {
 		lctx, cancel := context.WithTimeout(ctx, 2*vantageSetUpTimeout)
 		defer cancel()
 		if _, err := cluster.LoadBuilt(lctx, s.cfg.Cluster, image, "loader", cluster.WithLog(consoleWriter{con})); err != nil {
@@ -137,8 +158,13 @@ func (s *Session) setUpLoaders(ctx context.Context) (scenario.Vantage, error) {
 	case out.KeepAlive:
 		keepAlive = loader.KeepAliveOn
 	}
+	base, err := s.serviceBase(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the loaders' target: %w", err)
+	}
+	outside := s.app.App.Load
 	spec := vantage.Spec{Count: v.Loaders, Nodes: nodes, Rate: rate, Timeout: time.Duration(out.TimeoutMS * float64(time.Millisecond)),
-		KeepAlive: keepAlive, Targets: app.Targets(s.serviceURL()), Host: hostOf(s.cfg.BaseURL), Image: image}
+		KeepAlive: keepAlive, Targets: app.Load{Base: base, Paths: outside.Paths}.URLs(), Host: hostOf(outside.Base), Image: image}
 	l, err := vantage.NewLoaders(s.client.Kubernetes, vantage.API{Client: s.client}, spec, vantage.WithLog(con.Logf))
 	if err != nil {
 		return nil, err
@@ -146,15 +172,32 @@ func (s *Session) setUpLoaders(ctx context.Context) (scenario.Vantage, error) {
 	if err := l.Prepare(ctx); err != nil {
 		return nil, err
 	}
-	con.Logf("loaders: %d at %g requests/s each on %s, to %s (from each scenario's start to its end)", v.Loaders, rate, strings.Join(nodes, ", "), s.serviceURL())
+	con.Logf("loaders: %d at %g requests/s each on %s, to %s (from each scenario's start to its end)", v.Loaders, rate, strings.Join(nodes, ", "), base)
 	return l, nil
 }
 
-// serviceURL is the app's Service by its cluster DNS name, written
-// absolute (the trailing dot) so that a lookup does not walk the pod's
-// search domains first.
-func (s *Session) serviceURL() string {
-	return fmt.Sprintf("http://%s.%s.svc.cluster.local.", app.WordPress, s.app.Namespace)
+// serviceBase is where the loaders enter: the app's Service by its
+// cluster DNS name, written absolute (the trailing dot) so that a lookup
+// does not walk the pod's search domains first, on the Service port whose
+// NodePort the outside load enters by (else its first port).
+func (s *Session) serviceBase(ctx context.Context) (string, error) {
+	a := s.app.App
+	svc, err := s.client.Kubernetes.CoreV1().Services(a.Namespace).Get(ctx, a.Serving.Service, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("reading Service %s/%s: %w", a.Namespace, a.Serving.Service, err)
+	}
+	if len(svc.Spec.Ports) == 0 {
+		return "", fmt.Errorf("Service %s/%s has no port", a.Namespace, a.Serving.Service)
+	}
+	port := svc.Spec.Ports[0].Port
+	if u, err := url.Parse(a.Load.Base); err == nil {
+		for _, p := range svc.Spec.Ports {
+			if fmt.Sprint(p.NodePort) == u.Port() {
+				port = p.Port
+			}
+		}
+	}
+	return fmt.Sprintf("http://%s.%s.svc.cluster.local.:%d", a.Serving.Service, a.Namespace, port), nil
 }
 
 // loaderNodes are the nodes asked for, each checked to exist, or every

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -23,6 +24,23 @@ func node(name string, controlPlane bool) *corev1.Node {
 		n.Labels["node-role.kubernetes.io/control-plane"] = ""
 	}
 	return n
+}
+
+// The loaders enter by the app's Service, by its cluster DNS name, on the
+// port whose NodePort the outside load enters by.
+func TestServiceBase(t *testing.T) {
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "metrics", Port: 9090, NodePort: 30999}, {Name: "http", Port: 8080, NodePort: 30080}}}}
+	s := &Session{guarded: guarded{client: &kube.Client{Kubernetes: fake.NewClientset(svc)}}}
+	s.app.App = app.App{Namespace: "shop", Serving: app.Serving{Service: "web"}, Load: app.Load{Base: "http://127.0.0.1:30080", Paths: []string{"/"}}}
+	got, err := s.serviceBase(context.Background())
+	if err != nil || got != "http://web.shop.svc.cluster.local.:8080" {
+		t.Errorf("service base %q, %v", got, err)
+	}
+	s.app.App.Serving.Service = "gone"
+	if _, err := s.serviceBase(context.Background()); err == nil || !strings.Contains(err.Error(), "shop/gone") {
+		t.Errorf("a missing Service: %v", err)
+	}
 }
 
 // The loaders run on every node but the control plane unless told, and a
@@ -52,7 +70,8 @@ func TestLoaderNodes(t *testing.T) {
 func TestBothConnectionsAddsTheReusedOutside(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
-	s := &Session{cfg: withDefaults(Config{BaseURL: srv.URL, Vantages: Vantages{BothConnections: true}, Load: []load.Option{load.Rate(50)}})}
+	s := &Session{cfg: withDefaults(Config{Vantages: Vantages{BothConnections: true}, Load: []load.Option{load.Rate(50)}})}
+	s.app.App.Load = app.Load{Base: srv.URL, Paths: []string{"/", "/?p=1"}}
 	vs, err := s.setUpVantages(context.Background())
 	if err != nil || len(vs) != 1 {
 		t.Fatalf("vantage points %v, %v; want one", vs, err)
