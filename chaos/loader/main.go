@@ -92,12 +92,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return 2
 	}
-	end, err := Run(ctx, cfg, stdout)
-	if err != nil {
+	// The end line says how it ended; stderr, which the container's log
+	// mixes in, carries errors only.
+	if _, err := Run(ctx, cfg, stdout); err != nil {
 		fmt.Fprintln(stderr, "selfheal-loader:", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "selfheal-loader: %d requests, stopped by %s\n", end.Received, end.Why)
 	return 0
 }
 

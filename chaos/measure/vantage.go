@@ -2,6 +2,7 @@ package measure
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -86,9 +87,10 @@ func Vantage(p result.VantagePoint, in Input) (result.Vantage, error) {
 // so it is charged.
 func Charge(outside []result.Outage, control result.Vantage) *result.Charge {
 	c := &result.Charge{Control: control.Name, ControlDowntimeMS: control.DowntimeMS, Excused: []result.Span{}}
-	var charged, excused time.Duration
+	var total float64
+	var excused time.Duration
 	for _, o := range outside {
-		d := o.End.Sub(o.Start)
+		total += o.DurationMS
 		var over time.Duration
 		for _, k := range control.Outages {
 			lo, hi := later(o.Start, k.Start), earlier(o.End, k.End)
@@ -97,11 +99,13 @@ func Charge(outside []result.Outage, control result.Vantage) *result.Charge {
 				c.Excused = append(c.Excused, result.Span{Start: lo, End: hi})
 			}
 		}
-		charged += d - over
 		excused += over
 	}
 	slices.SortFunc(c.Excused, func(a, b result.Span) int { return a.Start.Compare(b.Start) })
-	c.DowntimeMS, c.ExcusedMS = ms(charged), ms(excused)
+	// Charged and excused add up to the outside downtime as the result
+	// has it (the sum of its outages' durations, each to the µs).
+	c.ExcusedMS = ms(excused)
+	c.DowntimeMS = math.Round((total-c.ExcusedMS)*1000) / 1000
 	return c
 }
 

@@ -1,6 +1,7 @@
 package measure_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -128,5 +129,30 @@ func TestReadingKeepsTheShortestRoundTrip(t *testing.T) {
 	}
 	if _, ok := measure.Reading(nil); ok {
 		t.Error("a reading from no exchange")
+	}
+}
+
+// A rate below the one asked for says the load side fell behind, unless
+// sources were lost: then that loss is the reason, said elsewhere.
+func TestPartialSilencesTheRateNote(t *testing.T) {
+	for _, partial := range []bool{false, true} {
+		rec := measure.NewRecorder()
+		for i := range 200 { // 20/s for 10 s, of the 40/s asked
+			rec.Record(measure.Outcome{Sent: rec.Epoch().Add(time.Duration(i) * 50 * time.Millisecond), Code: 200})
+		}
+		in := rec.Input(rec.Epoch().Add(10 * time.Second))
+		in.Load = result.Load{Rate: 40}
+		in.Params.Partial = partial
+		v, err := measure.Vantage(result.VantagePoint{Name: "inside"}, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		said := false
+		for _, n := range v.Notes {
+			said = said || strings.Contains(n, "could not keep up")
+		}
+		if said == partial {
+			t.Errorf("partial %v: notes %q", partial, v.Notes)
+		}
 	}
 }

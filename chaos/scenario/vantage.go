@@ -37,9 +37,11 @@ type Seen struct {
 	// settings (Input.Load).
 	Input   measure.Input
 	Loaders []result.Loader
-	// Error says what the vantage point could not measure.
-	Error string
-	Notes []string
+	// Error says what the vantage point could not measure; Partial that
+	// some of its sources stopped before the end (Error says which).
+	Error   string
+	Partial bool
+	Notes   []string
 }
 
 // WithVantages measures every scenario from these vantage points too.
@@ -99,6 +101,7 @@ func (x *run) vantages(res *result.Result, main measure.Input) error {
 	for _, s := range x.seen {
 		in := s.Input
 		in.Scenario, in.Injections, in.Reverts, in.Params = main.Scenario, main.Injections, main.Reverts, main.Params
+		in.Params.Partial = s.Partial
 		v, err := measure.Vantage(s.Point, in)
 		if err != nil {
 			errs = append(errs, err)

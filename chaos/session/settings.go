@@ -57,6 +57,7 @@ type Settings struct {
 	Loaders      int
 	LoaderRate   float64
 	LoaderNodes  []string
+	LoaderPaths  []string
 	ControlProbe bool
 	// Warmup is the load before each injection; 0 keeps the scenario's.
 	Warmup time.Duration
@@ -199,6 +200,12 @@ func SettingsTable() []Setting {
 			set: func(s *Settings, v string) error {
 				nodes, err := parseNodes(v)
 				s.LoaderNodes = nodes
+				return err
+			}},
+		{Env: "SELFHEAL_LOADER_PATHS", Flag: "loader-paths", Usage: "the paths the loaders ask for, e.g. a static one, /wp-includes/css/dist/block-library/style.min.css (default: the outside load's)",
+			set: func(s *Settings, v string) error {
+				paths, err := parsePaths(v)
+				s.LoaderPaths = paths
 				return err
 			}},
 		{Env: "SELFHEAL_CONTROL_PROBE", Flag: "control-probe", Bool: true,
@@ -444,9 +451,31 @@ func parseNodes(v string) ([]string, error) {
 	return nodes, nil
 }
 
+// parsePaths reads a list of URL paths: each from "/", each once.
+func parsePaths(v string) ([]string, error) {
+	var paths []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t") {
+			return nil, fmt.Errorf("%q is not a URL path: want one from /, e.g. /wp-includes/css/dist/block-library/style.min.css", p)
+		}
+		if slices.Contains(paths, p) {
+			return nil, fmt.Errorf("path %s named twice", p)
+		}
+		paths = append(paths, p)
+	}
+	if len(paths) == 0 {
+		return nil, errors.New("want paths, e.g. /,/?p=1")
+	}
+	return paths, nil
+}
+
 // Vantages are the vantage points of the settings.
 func (s *Settings) Vantages() Vantages {
-	return Vantages{Loaders: s.Loaders, LoaderRate: s.LoaderRate, LoaderNodes: s.LoaderNodes,
+	return Vantages{Loaders: s.Loaders, LoaderRate: s.LoaderRate, LoaderNodes: s.LoaderNodes, LoaderPaths: s.LoaderPaths,
 		Control: s.ControlProbe, BothConnections: s.BothConnections}
 }
 
@@ -454,7 +483,7 @@ func (s *Settings) Vantages() Vantages {
 // rate the load could not pace.
 func (s *Settings) checkVantages() error {
 	if s.Loaders == 0 {
-		for _, env := range []string{"SELFHEAL_LOADER_RATE", "SELFHEAL_LOADER_NODES"} {
+		for _, env := range []string{"SELFHEAL_LOADER_RATE", "SELFHEAL_LOADER_NODES", "SELFHEAL_LOADER_PATHS"} {
 			if from := s.from[env]; from != "" {
 				return fmt.Errorf("%s: there are no loaders to apply it to (%s)", from, s.source("SELFHEAL_LOADERS", "SELFHEAL_LOADERS is 0"))
 			}

@@ -71,6 +71,8 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_LOADER_NODES", "a,b,a", "node a named twice"},
 		{"SELFHEAL_LOADER_NODES", " , ", "want node names"},
 		{"SELFHEAL_CONTROL_PROBE", "on", `SELFHEAL_CONTROL_PROBE="on": want true or false`},
+		{"SELFHEAL_LOADER_PATHS", "style.css", `"style.css" is not a URL path`},
+		{"SELFHEAL_LOADER_PATHS", "/", "SELFHEAL_LOADER_PATHS=/: there are no loaders"},
 		{"SELFHEAL_ALLOW_NON_KIND", "yes", `SELFHEAL_ALLOW_NON_KIND="yes"`},
 		{"SELFHEAL_KEEP_CLUSTER", "sometimes", "want never, always or on-failure"},
 		{"SELFHEAL_IMAGE_MODE", "airgap", "unknown image mode"},
@@ -97,13 +99,14 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 // control probe, both connection modes.
 func TestSettingsVantages(t *testing.T) {
 	s, err := SettingsFromEnv(envOf(map[string]string{"SELFHEAL_LOADERS": "4", "SELFHEAL_LOADER_RATE": "50",
-		"SELFHEAL_LOADER_NODES": "selfheal-worker, selfheal-worker2", "SELFHEAL_CONTROL_PROBE": "true", "SELFHEAL_KEEPALIVE": "both"}))
+		"SELFHEAL_LOADER_NODES": "selfheal-worker, selfheal-worker2", "SELFHEAL_CONTROL_PROBE": "true", "SELFHEAL_KEEPALIVE": "both",
+		"SELFHEAL_LOADER_PATHS": "/static.css,/"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := s.Vantages()
 	if v.Loaders != 4 || v.LoaderRate != 50 || len(v.LoaderNodes) != 2 || v.LoaderNodes[1] != "selfheal-worker2" ||
-		!v.Control || !v.BothConnections || s.KeepAlive || !v.Any() {
+		!v.Control || !v.BothConnections || s.KeepAlive || !v.Any() || len(v.LoaderPaths) != 2 || v.LoaderPaths[0] != "/static.css" {
 		t.Errorf("vantages %+v (keep-alive %v)", v, s.KeepAlive)
 	}
 	if d := DefaultSettings(); d.Vantages().Any() {

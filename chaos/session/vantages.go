@@ -34,6 +34,10 @@ type Vantages struct {
 	// LoaderNodes are the nodes the loaders run on, in turn (default:
 	// every node without the control-plane role).
 	LoaderNodes []string
+	// LoaderPaths are the paths the loaders ask for (default: the outside
+	// load's). A static path lets loaders send far more than the app's
+	// pages could serve beside the outside load.
+	LoaderPaths []string
 	// Control loads a static server on the control-plane node from the
 	// harness, through its own NodePort: the control probe.
 	Control bool
@@ -163,8 +167,12 @@ func (s *Session) setUpLoaders(ctx context.Context) (scenario.Vantage, error) {
 		return nil, fmt.Errorf("the loaders' target: %w", err)
 	}
 	outside := s.app.App.Load
+	paths := v.LoaderPaths
+	if len(paths) == 0 {
+		paths = outside.Paths
+	}
 	spec := vantage.Spec{Count: v.Loaders, Nodes: nodes, Rate: rate, Timeout: time.Duration(out.TimeoutMS * float64(time.Millisecond)),
-		KeepAlive: keepAlive, Targets: app.Load{Base: base, Paths: outside.Paths}.URLs(), Host: hostOf(outside.Base), Image: image}
+		KeepAlive: keepAlive, Targets: app.Load{Base: base, Paths: paths}.URLs(), Host: hostOf(outside.Base), Image: image}
 	l, err := vantage.NewLoaders(s.client.Kubernetes, vantage.API{Client: s.client}, spec, vantage.WithLog(con.Logf))
 	if err != nil {
 		return nil, err

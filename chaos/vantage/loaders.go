@@ -284,7 +284,7 @@ func (f *fleet) readClocks(ctx context.Context, atStart bool) {
 			continue // its load is over: no clock left to read
 		}
 		wg.Go(func() {
-			r, err := readClock(ctx, f.access, f.namespace, fl.pod, f.Loaders.cfg.exchanges)
+			r, err := readClockWell(ctx, f.access, f.namespace, fl.pod, f.Loaders.cfg.exchanges)
 			fl.mu.Lock()
 			defer fl.mu.Unlock()
 			if err != nil {
@@ -396,6 +396,7 @@ func (f *fleet) seen() []scenario.Seen {
 			seen.Input.Load = settings.Settings()
 		}
 		seen.Error = lostWords(seen.Loaders)
+		seen.Partial = seen.Error != ""
 		out = append(out, seen)
 	}
 	return out

@@ -114,7 +114,11 @@ type svgMarker struct {
 // svgVantage is one vantage point's row: its outages, and on the
 // outside's the stretches the control probe excused.
 type svgVantage struct {
+	// Label is the vantage point's kind, Sub the rest of its name
+	// ("reused"), on a second line: the plot's left margin holds only
+	// about ten characters.
 	Label   string
+	Sub     string
 	Title   string
 	Y       float64
 	Outages []svgRect
@@ -333,7 +337,8 @@ func vantageRows(c *view.Chart, x func(float64) float64) []svgVantage {
 	}
 	for i, v := range c.Vantages {
 		y := lanesTop + laneH*float64(i) + laneH/2
-		row := svgVantage{Label: v.Label, Title: v.Title, Y: r2(y)}
+		label, sub, _ := strings.Cut(v.Label, "-")
+		row := svgVantage{Label: label, Sub: sub, Title: v.Title, Y: r2(y)}
 		for _, o := range v.Outages {
 			row.Outages = append(row.Outages, rect(o, y))
 		}
