@@ -16,8 +16,9 @@ build: ## build bin/selfheal
 # The e2e package is the scenario suite (it brings up a cluster): not a unit test.
 UNIT_PKGS = $$($(GO) list ./... | grep -v '/e2e$$')
 
-test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium if missing
+test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium and promtool if missing
 	hack/install-browser.sh
+	hack/need.sh promtool=prometheus
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
