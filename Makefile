@@ -16,11 +16,21 @@ build: ## build bin/selfheal
 # The e2e package is the scenario suite (it brings up a cluster): not a unit test.
 UNIT_PKGS = $$($(GO) list ./... | grep -v '/e2e$$')
 
-test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium and promtool if missing
+test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium, promtool and redis-server if missing
 	hack/install-browser.sh
-	hack/need.sh promtool=prometheus
+	hack/need.sh promtool=prometheus redis-server=redis-server
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PKGS)
+	$(MAKE) example-test
+
+# The examples are modules of their own (they import selfheal as a
+# dependency would): their unit tests, not their suites (e2e/, a cluster).
+.PHONY: example-test example-images
+example-test: ## the guestbook example's unit tests (a real Redis: redis-server)
+	cd examples/guestbook && $(GO) vet ./... && $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
+
+example-images: docker kind ## build the guestbook example's images and load them into the cluster
+	examples/guestbook/images/build.sh --load $${SELFHEAL_CLUSTER:-selfheal}
 
 bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history
 	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history
