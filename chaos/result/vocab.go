@@ -1,6 +1,7 @@
 package result
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -406,4 +407,27 @@ func (v HostVerdict) Words() string {
 		return "an unknown machine"
 	}
 	return "a " + string(v) + " machine"
+}
+
+// Tally says in one line how results came out, in the order of the
+// verdicts' severity: "5 results: 3 passed, 1 failed, 1 could not run".
+func Tally(results []*Result) string {
+	counts := map[Verdict]int{}
+	for _, r := range results {
+		counts[r.Outcome()]++
+	}
+	parts := []string{}
+	for _, v := range []Verdict{VerdictPass, VerdictFail, VerdictError, VerdictNone} {
+		if counts[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v.Words()))
+		}
+	}
+	noun := "results"
+	if len(results) == 1 {
+		noun = "result"
+	}
+	if len(parts) == 0 {
+		return "no results"
+	}
+	return fmt.Sprintf("%d %s: %s", len(results), noun, strings.Join(parts, ", "))
 }

@@ -445,6 +445,7 @@ func (s *Session) Publish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
+	s.cfg.Console.Logf("summary: %s", result.Tally(s.results))
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
 	s.cfg.Console.Logf("for dashboards: %s", strings.Join(w.Dashboards, "  "))
 	if spent := s.Overheads(); spent != "" {
