@@ -29,7 +29,9 @@ test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs
 example-test: ## the guestbook example's unit tests (a real Redis: redis-server)
 	cd examples/guestbook && $(GO) vet ./... && $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
 
-example-images: docker kind ## build the guestbook example's images and load them into the cluster
+example-images: docker kind ## build the guestbook example's images, check them in Docker, load them into the cluster
+	examples/guestbook/images/build.sh
+	examples/guestbook/images/verify.sh
 	examples/guestbook/images/build.sh --load $${SELFHEAL_CLUSTER:-selfheal}
 
 bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history
