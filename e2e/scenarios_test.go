@@ -26,16 +26,38 @@ type resultKey struct{}
 // fault=<family>, set=<core|extra>, variant=<name>, repetition=<i>: run
 // one scenario with `go test ./e2e -args -labels scenario=node-halt`.
 // After the last repetition of a repeated cell, a feature takes its
-// repetitions together and judges the aggregate budgets.
+// repetitions together and judges the aggregate budgets. With -repeat
+// auto the cells are the first batch; after it, and after each further
+// round, the session takes the looks (session.Session.Look) and the next
+// round runs as features of its own, until every comparison is clear or
+// at its maximum.
 func TestScenarios(t *testing.T) {
 	var feats []features.Feature
 	for i, c := range cells {
 		feats = append(feats, cellFeature(c))
-		if c.Repeated() && cells.Last(i) {
+		if !c.Auto && c.Repeated() && cells.Last(i) {
 			feats = append(feats, repeatsFeature(c))
 		}
 	}
-	testenv.Test(t, feats...)
+	ctx := testenv.Test(t, feats...)
+	for auto != nil {
+		s := suiteFrom(ctx)
+		if s.session == nil || ctx.Err() != nil {
+			return
+		}
+		next, finished := s.session.Look()
+		feats = nil
+		for _, c := range finished {
+			feats = append(feats, repeatsFeature(c))
+		}
+		for _, c := range next.Select(filter, plan.Cell.Name) {
+			feats = append(feats, cellFeature(c))
+		}
+		if len(feats) == 0 {
+			return
+		}
+		ctx = testenv.Test(t, feats...)
+	}
 }
 
 func cellFeature(c plan.Cell) features.Feature {
@@ -91,7 +113,7 @@ func checkBudgets(ctx context.Context, t *testing.T, _ *envconf.Config) context.
 	for _, b := range res.Budgets {
 		switch {
 		case b.Pass:
-		case res.Conditions != nil && res.Conditions.Excused:
+		case res.Excused():
 			t.Logf("%s: budget missed: %s; not failed: %s, and SELFHEAL_FAIL_STARVED=false", res.Scenario, b.Message, caveat)
 		case caveat != "":
 			suiteFrom(ctx).failed = true
@@ -110,16 +132,14 @@ func checkRepeats(c plan.Cell) features.Func {
 		if s.session == nil {
 			t.Fatal("the suite's setup did not finish; see the log above")
 		}
-		rp, ok := s.session.Repeats(c)
+		agg, ok := s.session.Repeats(c)
 		if !ok {
 			t.Skipf("%s: no repetition ran", c.Cell.Name())
 		}
-		text.Repeats(os.Stdout, rp)
-		for _, b := range rp.Budgets {
-			if !b.Pass {
-				s.failed = true
-				t.Errorf("%s: aggregate budget missed: %s", rp.Label, b.Message)
-			}
+		text.Repeats(os.Stdout, view.RepeatsFrom(agg))
+		for _, b := range agg.Missed() {
+			s.failed = true
+			t.Errorf("%s: aggregate budget missed: %s", agg.Label(), b.Message)
 		}
 		return ctx
 	}

@@ -15,11 +15,18 @@
 //     given a number: the median, range and interval are over the
 //     repetitions that have a value. Averaging "did not recover" as the
 //     observation time would invent a recovery time.
+//   - A repetition where the figure was due but is unknown (the fault
+//     window not observed, a workload Kubernetes never saw broken, no
+//     write acknowledged: result.Metric.UnknownWhy) is counted apart as
+//     unknown.
 //   - A repetition where the metric does not apply (no failed request, so
 //     no time to first error; no healing check) is counted as absent.
-//   - An aggregate budget on the median counts never-happened repetitions
-//     as longer than any time, so that two of three not recovering fails a
-//     recovery median whatever the third did.
+//   - An aggregate budget on the median counts every repetition without a
+//     figure as never (longer than any time): never happened, unknown,
+//     could not run. Only "does not apply" is left out. So two of three
+//     not recovering, or not observed, fails a recovery median whatever
+//     the third did: a median budget never passes on fewer repetitions
+//     than it names.
 package aggregate
 
 import (
@@ -38,8 +45,8 @@ const Confidence = 0.95
 // Scenario is one scenario's repetitions taken together.
 type Scenario struct {
 	Scenario string
-	// Variant is the fixture variant the repetitions ran against (the
-	// results' run.variant; "" for results that name none).
+	// Variant is the fixture variant the repetitions ran against
+	// (result.Result.VariantName: baseline for results that name none).
 	Variant string
 	// Results are the repetitions in the order they ran.
 	Results []*result.Result
@@ -54,6 +61,26 @@ type Scenario struct {
 
 // N is the number of repetitions.
 func (s Scenario) N() int { return len(s.Results) }
+
+// Label names the scenario for people, with its variant unless baseline
+// (result.Result.Label): "pod-eviction", "pod-eviction@no-pdb".
+func (s Scenario) Label() string {
+	if len(s.Results) == 0 {
+		return s.Scenario
+	}
+	return s.Results[0].Label()
+}
+
+// Missed are the aggregate budgets the repetitions missed: the gate.
+func (s Scenario) Missed() []result.BudgetCheck {
+	var out []result.BudgetCheck
+	for _, b := range s.Budgets {
+		if !b.Pass {
+			out = append(out, b)
+		}
+	}
+	return out
+}
 
 // PassRate is the share of repetitions that passed their own budgets.
 func (s Scenario) PassRate() float64 {
@@ -105,19 +132,26 @@ type Value struct {
 	V          float64
 	// Never: the thing did not happen while watched (not recovered).
 	Never bool
+	// Unknown says why the figure was due but is unknown (not observed,
+	// never seen broken); "" when it is not.
+	Unknown string
 	// Absent: the metric does not apply to this repetition.
 	Absent bool
 	// Excluded: the repetition could not run to its end.
 	Excluded bool
 }
 
+// HasNumber reports whether the repetition has a figure of its own.
+func (v Value) HasNumber() bool { return !v.Never && v.Unknown == "" && !v.Absent && !v.Excluded }
+
 // Metric is one metric over the repetitions.
 type Metric struct {
 	Metric result.Metric
 	// Values has one entry per repetition, in run order.
 	Values []Value
-	// Never, Absent and Excluded count the repetitions without a number.
-	Never, Absent, Excluded int
+	// Never, Unknown, Absent and Excluded count the repetitions without
+	// a number.
+	Never, Unknown, Absent, Excluded int
 	// Summary is over the repetitions with a number (Summary.N of them);
 	// N is 0 when none has one.
 	Summary stats.Summary
@@ -127,7 +161,7 @@ type Metric struct {
 func (m Metric) Numbers() []float64 {
 	var xs []float64
 	for _, v := range m.Values {
-		if !v.Never && !v.Absent && !v.Excluded {
+		if v.HasNumber() {
 			xs = append(xs, v.V)
 		}
 	}
@@ -143,7 +177,7 @@ func Of(results []*result.Result) []Scenario {
 	var order []key
 	by := map[key][]*result.Result{}
 	for _, r := range results {
-		k := key{r.Scenario, VariantOf(r)}
+		k := key{r.Scenario, r.VariantName()}
 		if _, ok := by[k]; !ok {
 			order = append(order, k)
 		}
@@ -154,14 +188,6 @@ func Of(results []*result.Result) []Scenario {
 		out = append(out, Summarize(by[k]))
 	}
 	return out
-}
-
-// VariantOf is the fixture variant r ran against; "" when it names none.
-func VariantOf(r *result.Result) string {
-	if r.Run == nil {
-		return ""
-	}
-	return r.Run.Variant
 }
 
 // Summarize takes one scenario's repetitions together.
@@ -175,7 +201,7 @@ func Summarize(results []*result.Result) Scenario {
 	})
 	s := Scenario{Results: rs}
 	if len(rs) > 0 {
-		s.Scenario, s.Variant = rs[0].Scenario, VariantOf(rs[0])
+		s.Scenario, s.Variant = rs[0].Scenario, rs[0].VariantName()
 	}
 	for _, r := range rs {
 		switch r.Outcome() {
@@ -216,6 +242,9 @@ func metric(m result.Metric, rs []*result.Result) Metric {
 		case m.Never != nil && m.Never(r):
 			v.Never = true
 			out.Never++
+		case m.UnknownWhy(r) != "":
+			v.Unknown = m.UnknownWhy(r)
+			out.Unknown++
 		default:
 			v.Absent = true
 			out.Absent++
@@ -291,10 +320,10 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 	var xs []float64
 	for _, v := range m.Values {
 		switch {
-		case v.Never:
-			xs = append(xs, math.Inf(1))
-		case !v.Absent && !v.Excluded:
+		case v.HasNumber():
 			xs = append(xs, v.V)
+		case !v.Absent:
+			xs = append(xs, math.Inf(1)) // no figure: never, unknown, could not run
 		}
 	}
 	if len(xs) == 0 {
@@ -302,11 +331,12 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 		c.Message = fmt.Sprintf("%s: no repetition has a value (%s), budget %s", label, m.missingText(), m.Metric.Format(b.Limit))
 		return c
 	}
-	med := MedianNever(xs)
+	med := stats.Median(xs)
 	over := fmt.Sprintf("over %d of %d repetitions", len(xs), s.N())
+	never := m.Never + m.Unknown + m.Excluded
 	if math.IsInf(med, 1) {
 		c.Missing = true
-		c.Message = fmt.Sprintf("%s: %s in %d of %d repetitions, so the median is %s; budget %s", label, m.Metric.Missed, m.Never, len(xs), m.Metric.Missed, m.Metric.Format(b.Limit))
+		c.Message = fmt.Sprintf("%s: no figure in %d of %d repetitions (%s), so the median is never; budget %s", label, never, len(xs), m.missingText(), m.Metric.Format(b.Limit))
 		return c
 	}
 	c.Value = med
@@ -316,15 +346,29 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 		word = "exceeds"
 	}
 	c.Message = fmt.Sprintf("%s %s %s budget %s (%s)", label, m.Metric.Format(med), word, m.Metric.Format(b.Limit), over)
-	if m.Never > 0 {
-		c.Message = strings.TrimSuffix(c.Message, ")") + fmt.Sprintf("; %d %s, counted as longer than any time)", m.Never, m.Metric.Missed)
+	if never > 0 {
+		c.Message = strings.TrimSuffix(c.Message, ")") + fmt.Sprintf("; %s, counted as longer than any time)", m.missingText())
 	}
 	return c
 }
 
-// missingText says why a metric has no number in any repetition.
+// missingText says why repetitions have no number: "1 not recovered, 1
+// unknown (not observed: ...), 2 could not run".
 func (m Metric) missingText() string {
 	var parts []string
+	if m.Never > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", m.Never, m.Metric.Missed))
+	}
+	if m.Unknown > 0 {
+		why := ""
+		for _, v := range m.Values {
+			if v.Unknown != "" {
+				why = v.Unknown
+				break
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d unknown (%s)", m.Unknown, why))
+	}
 	if m.Excluded > 0 {
 		parts = append(parts, fmt.Sprintf("%d could not run", m.Excluded))
 	}
@@ -332,26 +376,6 @@ func (m Metric) missingText() string {
 		parts = append(parts, fmt.Sprintf("%d without it", m.Absent))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// MedianNever is the median of xs where +Inf stands for "never": with an
-// even count the two middle values are averaged, and the median is never
-// when either is (the cautious reading).
-func MedianNever(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n == 0 {
-		return math.NaN()
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	a, b := s[n/2-1], s[n/2]
-	if math.IsInf(b, 1) {
-		return b
-	}
-	return (a + b) / 2
 }
 
 // pct writes a share in whole percents: "67%".

@@ -81,35 +81,35 @@ func (e Entry) Labels() map[string]string {
 // again soon waits out the kubelet's back-off.
 func Entries() []Entry {
 	return []Entry{
-		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: checkWrites(wpConfigBreak),
+		{Name: result.ScenarioWPConfigBreak, Fault: "wp-config", Set: "core", Build: checkWrites(wpConfigBreak),
 			Breaks: "DB_HOST in one WordPress pod's wp-config.php is corrupted (exec)",
 			Heals:  "readiness takes the pod out of the Service; liveness restarts the container with a fresh config"},
-		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction,
+		{Name: result.ScenarioPodEviction, Fault: "eviction", Set: "core", Build: podEviction,
 			Breaks: "every WordPress pod is evicted in turn through the Eviction API (429s from the PDB are retried, never bypassed)",
 			Heals:  "the workload replaces each pod; the PDB keeps one serving"},
-		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll,
+		{Name: result.ScenarioImageRoll, Fault: "image", Set: "core", Build: imageRoll,
 			Breaks: "WordPress is rolled to a new image, then rolled back (two injections)",
 			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
-		{Name: "scale-out-in", Fault: "scale", Set: "extra", Build: scaleOutIn, Refuse: scaleRefuses, Breaks: scaleOutInBreaks, Heals: scaleOutInHeals},
-		{Name: "node-drain", Fault: "node", Set: "extra", Build: nodeDrain, Refuse: nodeDrainRefuses, Breaks: nodeDrainBreaks, Heals: nodeDrainHeals},
-		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
-		{Name: "db-partition", Fault: "network", Set: "extra", Build: checkWrites(dbPartition),
+		{Name: result.ScenarioScaleOutIn, Fault: "scale", Set: "extra", Build: scaleOutIn, Refuse: scaleRefuses, Breaks: scaleOutInBreaks, Heals: scaleOutInHeals},
+		{Name: result.ScenarioNodeDrain, Fault: "node", Set: "extra", Build: nodeDrain, Refuse: nodeDrainRefuses, Breaks: nodeDrainBreaks, Heals: nodeDrainHeals},
+		{Name: result.ScenarioMySQLCrash, Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
+		{Name: result.ScenarioDBPartition, Fault: "network", Set: "extra", Build: checkWrites(dbPartition),
 			Breaks: "TCP to and from MySQL's port 3306 is dropped inside each WordPress pod's network namespace (iptables via nsenter) for 30 s",
 			Heals:  "none possible while it holds (readiness takes the pods out); back within 60 s of the lift"},
-		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage,
+		{Name: result.ScenarioDNSOutage, Fault: "dns", Set: "extra", Build: dnsOutage,
 			Breaks: "cluster DNS: CoreDNS is scaled to zero for 30 s, then back",
 			Heals:  "none possible while DNS is away (WordPress resolves its database host on every request): not recovered until CoreDNS returns, then back"},
-		{Name: "packet-loss", Fault: "network", Set: "extra", Build: packetLoss,
+		{Name: result.ScenarioPacketLoss, Fault: "network", Set: "extra", Build: packetLoss,
 			Breaks: "10% of the packets arriving in each WordPress pod are dropped at random (iptables statistic via nsenter) for 30 s",
 			Heals:  "nothing to heal: TCP retransmits, so answers slow down and many scattered requests time out (MySQL's answers are lost too); the pods must stay in the Service"},
-		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart,
+		{Name: result.ScenarioAPIServerRestart, Fault: "apiserver", Set: "extra", Build: apiserverRestart,
 			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
 			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},
-		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
-		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
+		{Name: result.ScenarioMySQLHang, Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
+		{Name: result.ScenarioNodeHalt, Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses,
 			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node)",
 			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
-		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt),
+		{Name: result.ScenarioMySQLNodeHalt, Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt),
 			Breaks: "the worker running MySQL is halted (docker kill) for 90 s",
 			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
 	}
@@ -178,7 +178,7 @@ const RepairTimeout = 5 * time.Minute
 // its package's repairer here.
 func Repairers(c *kube.Client) []fault.Repairer {
 	return []fault.Repairer{
-		wpconfig.NewRepairer(c),
+		wpconfig.NewRepairer(c, RepairTimeout),
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
@@ -218,7 +218,7 @@ func checkWrites(build func(Env) scenario.Scenario) func(Env) scenario.Scenario 
 func wpConfigBreak(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "wp-config-break",
+		Name: result.ScenarioWPConfigBreak,
 		Description: "Corrupt DB_HOST in wp-config.php inside one WordPress pod; its pages answer 500 until the liveness probe restarts the container, " +
 			"which starts with a fresh wp-config.php.",
 		Fault:            wpconfig.New(env.Client, c.Namespace, app.WordPressLabel),
@@ -228,7 +228,10 @@ func wpConfigBreak(env Env) scenario.Scenario {
 			MustRecover: true,
 			Recovery:    scenario.Dur(30 * time.Second),
 			Healing:     scenario.Dur(90 * time.Second),
-			Server5xx:   scenario.Count(int(50 * c.Replicas * 10)),
+			// 50 s of load per replica, at the run's rate (1,000 at 10/s
+			// with 2 replicas): a count budget follows the rate it is
+			// measured at (scenario.RequestBudget).
+			Server5xx: scenario.SecondsOfLoad(time.Duration(50*c.Replicas) * time.Second),
 		},
 		Bounds: wpConfigBounds(c),
 		// Past the healing budget nothing changes the verdict: watching
@@ -265,7 +268,7 @@ func plannedBudgets(healing time.Duration) scenario.Budgets {
 		MustRecover:   true,
 		Downtime:      scenario.Dur(5 * time.Second),
 		LongestOutage: scenario.Dur(time.Second),
-		Server5xx:     scenario.Count(0),
+		Server5xx:     scenario.Requests(0),
 		Healing:       scenario.Dur(healing),
 	}
 }
@@ -273,7 +276,7 @@ func plannedBudgets(healing time.Duration) scenario.Budgets {
 func podEviction(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "pod-eviction",
+		Name: result.ScenarioPodEviction,
 		Description: "Evict every WordPress pod in turn through the Eviction API, as a node drain does; the PodDisruptionBudget decides when the next one may go " +
 			"(429s are retried, never bypassed).",
 		Fault:            evict.New(env.Client, c.Namespace, app.WordPressLabel),
@@ -286,7 +289,7 @@ func podEviction(env Env) scenario.Scenario {
 func imageRoll(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "image-roll",
+		Name: result.ScenarioImageRoll,
 		Description: fmt.Sprintf("Roll the WordPress %s to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
 			c.Workload, env.NextImage, c.MaxSurge.String(), c.MaxUnavailable.String(), c.PreStopSleep),
 		Fault:            imageroll.New(env.Client, c.Namespace, app.WordPress, "wordpress", env.NextImage, imageroll.WithKind(string(c.Workload))),
@@ -321,7 +324,7 @@ func nodeHaltRefuses(c app.Config) error {
 func nodeHalt(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "node-halt",
+		Name: result.ScenarioNodeHalt,
 		Description: "Halt the kind node container of a worker that runs WordPress but not MySQL (docker kill: the node dies at once, as in a power cut, " +
 			"so the injection instant is exact). Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; " +
 			"the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
@@ -334,7 +337,7 @@ func nodeHalt(env Env) scenario.Scenario {
 			MustRecover: true,
 			Recovery:    scenario.Dur(90 * time.Second),
 			Healing:     scenario.Dur(3 * time.Minute),
-			Server5xx:   scenario.Count(0),
+			Server5xx:   scenario.Requests(0),
 		},
 		Bounds: []result.Bound{
 			{Metric: result.KeyRecovery, MS: 40000, Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},
@@ -362,7 +365,7 @@ const mysqlBackAfterRevert = 2 * time.Minute
 func mysqlNodeHalt(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "mysql-node-halt",
+		Name: result.ScenarioMySQLNodeHalt,
 		Description: "Halt the kind node that runs MySQL (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is " +
 			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
 		Fault:            nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid(""), nodehalt.WithKill(true)),

@@ -11,6 +11,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Every kind of Undo the catalog's faults write has exactly one repairer:
@@ -83,5 +84,43 @@ func TestEntriesDescribeThemselves(t *testing.T) {
 		if s := e.Defaults(); s.Name != e.Name {
 			t.Errorf("entry %s builds scenario %q", e.Name, s.Name)
 		}
+	}
+}
+
+// Each scenario has one name, chaos/result's, which the variants and the
+// write-ups' claims use too; the suite runs them in this order.
+func TestNamesAreResultsNames(t *testing.T) {
+	want := []string{result.ScenarioWPConfigBreak, result.ScenarioPodEviction, result.ScenarioImageRoll, result.ScenarioScaleOutIn,
+		result.ScenarioNodeDrain, result.ScenarioMySQLCrash, result.ScenarioDBPartition, result.ScenarioDNSOutage, result.ScenarioPacketLoss,
+		result.ScenarioAPIServerRestart, result.ScenarioMySQLHang, result.ScenarioNodeHalt, result.ScenarioMySQLNodeHalt}
+	if got := Names(); !slices.Equal(got, want) {
+		t.Errorf("names %v\nwant  %v", got, want)
+	}
+	for _, e := range Entries() {
+		if s := e.Build(Env{Client: &kube.Client{}}); s.Name != e.Name {
+			t.Errorf("entry %s builds a scenario named %s", e.Name, s.Name)
+		}
+	}
+}
+
+// wp-config-break's 5xx budget is load, not a count: 50 s of it per
+// replica at the run's rate, 1,000 at 10/s with 2 replicas and 2,000 at
+// 20/s. Before, it was 1,000 whatever --rate was.
+func TestWPConfigBreak5xxFollowsTheRate(t *testing.T) {
+	e, err := Lookup("wp-config-break")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e[0].Defaults().Budgets
+	for _, tt := range []struct {
+		rate  float64
+		limit int
+	}{{10, 1000}, {20, 2000}, {5, 500}} {
+		if got := b.Server5xx.Limit(tt.rate); got != tt.limit {
+			t.Errorf("at %v/s the 5xx budget is %d, want %d", tt.rate, got, tt.limit)
+		}
+	}
+	if got := b.Server5xx.String(); got != "100 s of load" {
+		t.Errorf("5xx budget %q", got)
 	}
 }

@@ -37,7 +37,7 @@ const dnsBackAfterRevert = time.Minute
 
 func dnsOutage(env Env) scenario.Scenario {
 	return scenario.Scenario{
-		Name: "dns-outage",
+		Name: result.ScenarioDNSOutage,
 		Description: fmt.Sprintf("Scale CoreDNS (kube-system, k8s-app=kube-dns) to zero for %s, then back to its replica count. "+
 			"WordPress finds MySQL by name (WORDPRESS_DB_HOST=mysql) on every request and nothing in its pods caches lookups, so once the last CoreDNS pod "+
 			"has stopped (5 s lameduck) pages answer 500 'Error establishing a database connection' until readiness takes the pods out of the Service "+
@@ -58,7 +58,7 @@ func dnsOutage(env Env) scenario.Scenario {
 
 func apiserverRestart(env Env) scenario.Scenario {
 	return scenario.Scenario{
-		Name: "apiserver-restart",
+		Name: result.ScenarioAPIServerRestart,
 		Description: "Stop the API server (SIGTERM to its container's process in the control-plane node); the kubelet restarts it as a static pod, which takes " +
 			"tens of seconds. The API server is not on the request path: the app must not notice (not one failed request). The harness rides it out: " +
 			"the timeline marks when the API stopped and started answering, its informers list and watch again, the run lease is renewed once the API is back.",
@@ -69,7 +69,7 @@ func apiserverRestart(env Env) scenario.Scenario {
 		// and kube-proxy's rules stay as they are while it is away, so any
 		// failed request at all is a finding (Downtime 0 catches every
 		// kind; 5xx and transport errors say which).
-		Budgets: scenario.Budgets{Downtime: scenario.Dur(0), Server5xx: scenario.Count(0), TransportErrors: scenario.Count(0)},
+		Budgets: scenario.Budgets{Downtime: scenario.Dur(0), Server5xx: scenario.Requests(0), TransportErrors: scenario.Requests(0)},
 		// The observation ends once the service is confirmed unharmed;
 		// the revert then waits (apiserver.DefaultBound) for the API
 		// server, with the load still on.

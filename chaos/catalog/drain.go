@@ -41,7 +41,7 @@ func nodeDrain(env Env) scenario.Scenario {
 		prepare = spread(env)
 	}
 	return scenario.Scenario{
-		Name: "node-drain",
+		Name: result.ScenarioNodeDrain,
 		Description: "Drain a worker that runs WordPress but not MySQL, as kubectl drain --ignore-daemonsets does: cordon it, evict its pods through the Eviction API " +
 			"(a PodDisruptionBudget's 429 is waited out and retried, never bypassed) and wait until they are gone; the controller replaces them on the other worker. " +
 			"The node is uncordoned afterwards. MySQL is never evicted (" + mysqlStays + "): when every WordPress pod shares its node, the scenario stops without draining.",

@@ -183,7 +183,7 @@ func mysqlCrash(env Env) scenario.Scenario {
 			Reason: fmt.Sprintf("the restarted MySQL container is probed for readiness no sooner than initialDelaySeconds (%s) after it starts, and MySQL Ready is part of the steady state", d)})
 	}
 	return scenario.Scenario{
-		Name: "mysql-crash",
+		Name: result.ScenarioMySQLCrash,
 		Description: "Kill the MySQL server (SIGKILL to mysqld, PID 1 of the mysql container of " + mysqlPod + ", sent from its node): pages that need the database fail " +
 			"until the kubelet has restarted the container (restartPolicy Always), the server has recovered and is Ready, and WordPress reaches it again.",
 		Fault:            procsignal.New(env.Client, procsignal.Kill, c.Namespace, mysqlPod, app.MySQLContainer),
@@ -206,7 +206,7 @@ func mysqlHang(env Env) scenario.Scenario {
 	c := env.App
 	s, _ := readMySQL(c) // mysqlRefuses keeps an unreadable template from running
 	sc := scenario.Scenario{
-		Name:             "mysql-hang",
+		Name:             result.ScenarioMySQLHang,
 		Fault:            procsignal.New(env.Client, procsignal.Stop, c.Namespace, mysqlPod, app.MySQLContainer),
 		Steady:           steady(env),
 		HealingCondition: steadyWords,

@@ -40,7 +40,7 @@ const partitionBackAfterRevert = 60 * time.Second
 func dbPartition(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "db-partition",
+		Name: result.ScenarioDBPartition,
 		Description: fmt.Sprintf("Drop TCP to and from MySQL's port %d inside every WordPress pod's network namespace (iptables through nsenter on the kind node; "+
 			"established connections are cut too) for %s, then lift it. MySQL itself and DNS are untouched. Pages that need the database hang (the connection to MySQL is retried, not refused): readiness "+
 			"takes the pods out of the Service and the liveness probe may restart them (the rules survive a container restart: they belong to the pod). "+
@@ -79,7 +79,7 @@ func lossBudgets() scenario.Budgets {
 	return scenario.Budgets{
 		Downtime:            scenario.Dur(netHold / 2),
 		LongestOutage:       scenario.Dur(2 * time.Second),
-		Server5xx:           scenario.Count(0),
+		Server5xx:           scenario.Requests(0),
 		RecoveryAfterRevert: scenario.Dur(15 * time.Second),
 	}
 }
@@ -87,7 +87,7 @@ func lossBudgets() scenario.Budgets {
 func packetLoss(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "packet-loss",
+		Name: result.ScenarioPacketLoss,
 		Description: fmt.Sprintf("Drop %.0f%% of the packets arriving in every WordPress pod's network namespace at random (iptables statistic match through nsenter "+
 			"on the kind node) for %s, then lift it: users' requests, MySQL's answers and the probes alike. TCP retransmits, so the expected result is "+
 			"slower answers and many scattered timeouts (a page waits on about twenty database answers, each exposed to the loss), no 5xx and no full outage. (No latency counterpart: this machine's kernel has no netem.)",

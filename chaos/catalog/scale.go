@@ -21,7 +21,7 @@ func scaleRefuses(c app.Config) error { return scale.Scalable(string(c.Workload)
 func scaleOutIn(env Env) scenario.Scenario {
 	c := env.App
 	return scenario.Scenario{
-		Name: "scale-out-in",
+		Name: result.ScenarioScaleOutIn,
 		Description: fmt.Sprintf("Scale WordPress (%s) from %d to %d replicas through its scale subresource, wait until the new pods are Ready and in the Service's endpoints, "+
 			"then %s later scale back to %d; each scale call is an injection. %s %s",
 			c.Workload, c.Replicas, 2*c.Replicas, scaleSettle, c.Replicas, scaleOutWords(c), scaleInWords(c)),

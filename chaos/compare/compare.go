@@ -100,15 +100,16 @@ func WithLeaveOut(why func(*result.Result) string) Option {
 }
 
 // WithoutHost leaves out the results measured on a machine at least as
-// loaded as level (result.HostContended or result.HostStarved): their
-// figures may be the machine's rather than the service's.
+// loaded as level (result.HostContended or result.HostStarved), and those
+// whose host's load is unknown: their figures may be the machine's rather
+// than the service's.
 func WithoutHost(level result.HostVerdict) Option {
 	return WithLeaveOut(func(r *result.Result) string {
 		if r.Conditions == nil {
 			return ""
 		}
 		if v := r.Conditions.Verdict; v == level || v.Worse(level) {
-			return "measured on a " + string(v) + " machine"
+			return "measured on " + v.Words() // unknown ranks above starved
 		}
 		return ""
 	})
@@ -325,12 +326,7 @@ func kindDifferences(base, new []*result.Result) []string {
 // A cell is a scenario against a fixture variant: "image-roll", or
 // "image-roll@no-prestop" for a variant other than the baseline. Results
 // of different cells are never pooled.
-func cellOf(r *result.Result) string {
-	if v := history.KindOf(r).Variant; v != "" && v != "baseline" {
-		return r.Scenario + "@" + v
-	}
-	return r.Scenario
-}
+func cellOf(r *result.Result) string { return r.Label() }
 
 func scenarioOf(cell string) string {
 	s, _, _ := strings.Cut(cell, "@")
@@ -403,7 +399,7 @@ func variantOf(cell string) string {
 	if _, v, ok := strings.Cut(cell, "@"); ok {
 		return v
 	}
-	return "baseline"
+	return result.BaselineVariant
 }
 
 func containsKey(keys []result.MetricKey, k result.MetricKey) bool {

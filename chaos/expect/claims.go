@@ -9,11 +9,12 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
-// The scenarios the claims are about (chaos/catalog).
+// The scenarios the claims are about, short for the catalog's names
+// (chaos/result spells each once).
 const (
-	wpConfig  = "wp-config-break"
-	eviction  = "pod-eviction"
-	imageRoll = "image-roll"
+	wpConfig  = result.ScenarioWPConfigBreak
+	eviction  = result.ScenarioPodEviction
+	imageRoll = result.ScenarioImageRoll
 )
 
 // Slack the claims allow, from the fixture's settings and the measuring
@@ -46,31 +47,31 @@ func Claims() []Expectation {
 		{ID: "liveness-tcp-never-heals", Scenario: wpConfig, Variant: "liveness-tcp", Over: Every,
 			Claim: "with tcpSocket liveness, a broken wp-config never heals either (port 80 stays open: no restart)",
 			Check: neverHealed},
-		{ID: "liveness-http-heals", Scenario: wpConfig, Variant: Baseline, Over: Every,
+		{ID: "liveness-http-heals", Scenario: wpConfig, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with httpGet liveness, a broken wp-config heals (the container is restarted and every replica is Ready again)",
 			Check: healedByRestart},
 		{ID: "readiness-none-errors-until-restart", Scenario: wpConfig, Variant: "readiness-none", Over: Every,
 			Claim: fmt.Sprintf("without readiness, the broken pod keeps serving errors until its restart (failures go on to within %s of the restart)", untilRestart),
 			Check: errorsUntilRestart},
-		{ID: "readiness-stops-errors", Scenario: wpConfig, Variant: Baseline, Over: Every,
+		{ID: "readiness-stops-errors", Scenario: wpConfig, Variant: result.BaselineVariant, Over: Every,
 			Claim: fmt.Sprintf("with readiness, only the requests sent before the probe notices fail (no failure later than %s after the pod is NotReady, none near the restart)", propagation),
 			Check: errorsUntilNotReady},
 		{ID: "no-pdb-can-leave-none", Scenario: eviction, Variant: "no-pdb", Over: Some,
 			Claim: "without a PodDisruptionBudget, evicting both pods can leave no replica serving (a second with no success)",
 			Check: fullOutage},
-		{ID: "pdb-never-leaves-none", Scenario: eviction, Variant: Baseline, Over: Every,
+		{ID: "pdb-never-leaves-none", Scenario: eviction, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with the PodDisruptionBudget, evicting both pods never leaves no replica serving (no second without a success)",
 			Check: not(fullOutage)},
 		{ID: "no-prestop-roll-loses", Scenario: imageRoll, Variant: "no-prestop", Over: Some,
 			Claim: "without preStop, a roll loses requests to the endpoint-removal race (refused, reset, EOF, 502 or 503; on 2 cores the difference may be small)",
 			Check: raceFailures},
-		{ID: "prestop-roll-clean", Scenario: imageRoll, Variant: Baseline, Over: Every,
+		{ID: "prestop-roll-clean", Scenario: imageRoll, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with the preStop sleep, a roll loses no request to the endpoint-removal race",
 			Check: not(raceFailures)},
 		{ID: "no-prestop-eviction-loses", Scenario: eviction, Variant: "no-prestop", Over: Some,
 			Claim: "without preStop, an eviction loses requests to the endpoint-removal race (refused, reset, EOF, 502 or 503; on 2 cores the difference may be small)",
 			Check: raceFailures},
-		{ID: "prestop-eviction-clean", Scenario: eviction, Variant: Baseline, Over: Every,
+		{ID: "prestop-eviction-clean", Scenario: eviction, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with the preStop sleep, an eviction loses no request to the endpoint-removal race",
 			Check: not(raceFailures)},
 	}
@@ -100,19 +101,21 @@ func noLossBeyondOneInterval(r *result.Result) (bool, string) {
 
 func neverHealed(r *result.Result) (bool, string) {
 	restart, restarted := firstAfterInjection(r, "container", "Restarted")
-	healed := r.Healing != nil && r.Healing.Healed
+	// Never seen broken is not "never healed": the claim is about a
+	// fault Kubernetes saw and left unhealed.
+	unhealed := r.Healing != nil && r.Healing.Of() == result.HealingNotHealed
 	why := healingWords(r) + "; " + recoveryWords(r)
 	if restarted {
 		why += fmt.Sprintf("; a container was restarted %s after the injection (%s)", since(r, restart.At), restart.Object)
 	} else {
 		why += "; no container restart"
 	}
-	return !healed && !restarted, why
+	return unhealed && !restarted, why
 }
 
 func healedByRestart(r *result.Result) (bool, string) {
 	restart, restarted := firstAfterInjection(r, "container", "Restarted")
-	healed := r.Healing != nil && r.Healing.Healed
+	healed := r.Healing != nil && r.Healing.Of() == result.HealingHealed
 	why := healingWords(r)
 	if restarted {
 		why += fmt.Sprintf("; %s restarted %s after the injection", restart.Object, since(r, restart.At))
@@ -240,9 +243,11 @@ func healingWords(r *result.Result) string {
 	switch {
 	case r.Healing == nil:
 		return "healing not checked"
-	case r.Healing.Healed && r.Healing.MS != nil:
+	case r.Healing.Of() == result.HealingNeverBroken:
+		return "Kubernetes never saw it broken"
+	case r.Healing.Of() == result.HealingHealed && r.Healing.MS != nil:
 		return "healed in " + ms(*r.Healing.MS)
-	case r.Healing.Healed:
+	case r.Healing.Of() == result.HealingHealed:
 		return "healed"
 	}
 	return "not healed: " + r.Healing.Condition

@@ -40,9 +40,6 @@ const (
 	Some Quantifier = "some run"
 )
 
-// Baseline is the variant of a result that names none.
-const Baseline = "baseline"
-
 // Expectation is one claim, checked on each result of its scenario and
 // variant.
 type Expectation struct {
@@ -86,27 +83,25 @@ func (f Finding) String() string {
 	return b.String()
 }
 
-// VariantOf is the variant a result was measured against.
-func VariantOf(r *result.Result) string {
-	if r.Run == nil || r.Run.Variant == "" {
-		return Baseline
-	}
-	return r.Run.Variant
-}
-
 // Evaluate checks every expectation against the results of its scenario
 // and variant. A result whose run ended in error is left out (its figures
-// cover only part of the fault) and said so.
+// cover only part of the fault) and said so; so is one that observed
+// nothing of the fault (no request, or too few in the fault window:
+// result.Result.Unobserved), which is no evidence for any claim.
 func Evaluate(exps []Expectation, results []*result.Result) []Finding {
 	var out []Finding
 	for _, x := range exps {
 		f := Finding{ID: x.ID, Claim: x.Claim, Scenario: x.Scenario, Variant: x.Variant, Over: x.Over, Status: NotRun}
 		for _, r := range results {
-			if r.Scenario != x.Scenario || VariantOf(r) != x.Variant {
+			if r.Scenario != x.Scenario || r.VariantName() != x.Variant {
 				continue
 			}
 			if r.Verdict == result.VerdictError {
 				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: left out, the run ended in error (%s)", runName(r), r.Error))
+				continue
+			}
+			if why := r.Unobserved(); why != "" {
+				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: left out, %s", runName(r), why))
 				continue
 			}
 			shown, why := x.Check(r)

@@ -8,17 +8,19 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // DefaultThresholds are where a phase median makes the machine contended
-// or starved (docs/measurement.md, "Host conditions"). Load per CPU is
-// judged only on a kernel without PSI, where it stands in for CPU
-// pressure; iowait only without IO pressure. selfheal's own CPU is
-// reported, not judged.
+// or starved (docs/measurement.md, "Host conditions"). CPU pressure is
+// judged from outside the system under test only: the cluster's own load
+// on its machine is reported, not judged. Load per CPU is judged only on
+// a kernel without PSI, where it stands in for CPU pressure; iowait only
+// without IO pressure. selfheal's own CPU is reported, not judged.
 func DefaultThresholds() []result.HostThreshold {
 	return []result.HostThreshold{
 		{Signal: result.SignalSteal, Contended: 10, Starved: 30},
-		{Signal: result.SignalCPUPressure, Contended: 20, Starved: 40},
+		{Signal: result.SignalOutsidePressure, Contended: 20, Starved: 40},
 		{Signal: result.SignalMemoryPressure, Contended: 10, Starved: 30},
 		{Signal: result.SignalIOPressure, Contended: 30, Starved: 60},
 		{Signal: result.SignalIOWait, Contended: 20, Starved: 40, OnlyWithout: result.SignalIOPressure},
@@ -28,7 +30,7 @@ func DefaultThresholds() []result.HostThreshold {
 
 // ParseThresholds overlays overrides on the defaults. The syntax is a
 // comma-separated list of SIGNAL=CONTENDED/STARVED with the signals'
-// short names, e.g. "steal=5/20,cpu_pressure=30/60"; 0 turns a level off.
+// short names, e.g. "steal=5/20,outside_pressure=30/60"; 0 turns a level off.
 func ParseThresholds(s string) ([]result.HostThreshold, error) {
 	th := DefaultThresholds()
 	if strings.TrimSpace(s) == "" {
@@ -166,19 +168,9 @@ func summarizePhase(ph result.HostPhase, ss []Sample, interval time.Duration) re
 		if len(vals) == 0 {
 			continue
 		}
-		slices.Sort(vals)
-		pc.Signals[k] = result.SignalStat{Median: round2(median(vals)), Max: round2(vals[len(vals)-1])}
+		pc.Signals[k] = result.SignalStat{Median: round2(stats.Median(vals)), Max: round2(slices.Max(vals))}
 	}
 	return pc
-}
-
-// median of sorted values: the middle one, or the mean of the middle two.
-func median(v []float64) float64 {
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }

@@ -22,10 +22,12 @@ const (
 // they can (its replica count, at most the schedulable workers). After a
 // node halt or a drain every replica can end up on one node and stay
 // there; the next node halt then has no worker to halt that leaves the app
-// alive. A rollout restart lets the scheduler spread them again, but the
-// fixture's topologySpreadConstraints are ScheduleAnyway (a node halt must
-// still be able to reschedule onto the surviving node), so one restart
-// may land both on one node again, as a real suite run showed: Spread
+// alive. A rollout restart lets the scheduler spread them again: the
+// fixture's spread counts each ReplicaSet on its own (matchLabelKeys
+// pod-template-hash, fixtures/app/manifests/wordpress.yaml), so the old
+// ReplicaSet's pods do not skew where a surge puts the new ones. It is
+// still ScheduleAnyway (a node halt must be able to reschedule onto the
+// surviving node), a preference other scores can outweigh, so Spread
 // waits for each rollout and checks, restarting up to spreadAttempts
 // times. It returns whether it restarted anything, and an error when the
 // pods are still not spread.

@@ -3,9 +3,10 @@ package plan
 import (
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 	"time"
+
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // Progress follows a plan as it runs and estimates how long the rest will
@@ -29,6 +30,17 @@ type Progress struct {
 // NewProgress follows p.
 func NewProgress(p Plan) *Progress {
 	return &Progress{plan: p, started: make([]time.Time, len(p)), took: make([]time.Duration, len(p)), done: make([]bool, len(p)), current: -1}
+}
+
+// Extend adds the cells of a further round (--repeat auto) to the plan
+// followed.
+func (p *Progress) Extend(more Plan) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.plan = append(p.plan, more...)
+	p.started = append(p.started, make([]time.Time, len(more))...)
+	p.took = append(p.took, make([]time.Duration, len(more))...)
+	p.done = append(p.done, make([]bool, len(more))...)
 }
 
 // Start marks cell i as running from at.
@@ -92,7 +104,9 @@ func (p *Progress) left(now time.Time) (time.Duration, bool) {
 }
 
 // Line says where the plan is: "node-halt 2/3 · cell 5 of 15 · about
-// 12 min left".
+// 12 min left"; with --repeat auto, "node-halt 6/≤10 · cell 12 of 14 so
+// far · ...": later rounds may add cells, and the time left is that of
+// the cells planned so far.
 func (p *Progress) Line(now time.Time) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -106,10 +120,16 @@ func (p *Progress) Line(now time.Time) string {
 	if p.current >= 0 {
 		c := p.plan[p.current]
 		s = c.Cell.Name()
-		if c.Repeated() {
+		switch {
+		case c.Auto:
+			s += fmt.Sprintf(" %d/≤%d", c.Repetition, c.Repetitions)
+		case c.Repeated():
 			s += fmt.Sprintf(" %d/%d", c.Repetition, c.Repetitions)
 		}
 		s += fmt.Sprintf(" · cell %d of %d", p.current+1, len(p.plan))
+		if c.Auto {
+			s += " so far"
+		}
 	} else {
 		s = fmt.Sprintf("%d of %d cells done", done, len(p.plan))
 	}
@@ -134,12 +154,11 @@ func Approx(d time.Duration) string {
 	return fmt.Sprintf("%d h %02d min", m/60, m%60)
 }
 
+// median is stats.Median of durations.
 func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
+	xs := make([]float64, len(ds))
+	for i, d := range ds {
+		xs[i] = float64(d)
 	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return time.Duration(stats.Median(xs))
 }

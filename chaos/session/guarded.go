@@ -25,16 +25,28 @@ type guarded struct {
 	active *guard.Record
 }
 
+// RestConfig is the client configuration of kubeconfig's context (its
+// current one when context is ""). It reads the file and contacts no
+// cluster, so an entry point checks a kubeconfig with it among its other
+// inputs, before any work starts.
+func RestConfig(kubeconfig, context string) (*rest.Config, error) {
+	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig},
+		&clientcmd.ConfigOverrides{CurrentContext: context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("reading kubeconfig %s: %w", kubeconfig, err)
+	}
+	return rc, nil
+}
+
 // openGuarded connects and guards; on error nothing is held.
 func openGuarded(ctx context.Context, cfg Config) (*guarded, error) {
 	if cfg.Kubeconfig == "" {
 		return nil, errors.New("no kubeconfig: create a cluster with `make cluster` (it writes _out/selfheal.kubeconfig) or pass one")
 	}
-	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: cfg.Kubeconfig},
-		&clientcmd.ConfigOverrides{CurrentContext: cfg.Context}).ClientConfig()
+	rc, err := RestConfig(cfg.Kubeconfig, cfg.Context)
 	if err != nil {
-		return nil, fmt.Errorf("reading kubeconfig %s: %w", cfg.Kubeconfig, err)
+		return nil, err
 	}
 	client, err := kube.NewClient(rc)
 	if err != nil {

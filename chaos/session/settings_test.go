@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/host"
+	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/fixtures"
 )
 
@@ -48,12 +51,12 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_BUDGETS", "*.5xx=-1", `5xx="-1": want a count`},
 		{"SELFHEAL_BUDGETS", "*.recovered=maybe", `recovered="maybe": want true, false or any`},
 		{"SELFHEAL_BUDGETS", "nod-halt.downtime=30s", "no scenario named nod-halt; known: wp-config-break"},
-		{"SELFHEAL_RATE", "NaN", `SELFHEAL_RATE="NaN": want requests per second above 0`},
+		{"SELFHEAL_RATE", "NaN", `SELFHEAL_RATE="NaN": rate must be a number of requests per second above 0, got NaN`},
 		{"SELFHEAL_RATE", "+Inf", `SELFHEAL_RATE="+Inf"`},
 		{"SELFHEAL_RATE", "0", `SELFHEAL_RATE="0"`},
-		{"SELFHEAL_RATE", "2e6", "SELFHEAL_RATE=2e6: rate 2e+06 is beyond"},
+		{"SELFHEAL_RATE", "2e6", `SELFHEAL_RATE="2e6": rate 2e+06 is beyond`},
 		{"SELFHEAL_RATE", "0.01", "SELFHEAL_RATE=0.01: one request every 1m40s, longer than the 15s warm-up"},
-		{"SELFHEAL_RATE", "1e-12", "SELFHEAL_RATE=1e-12: rate 1e-12 requests per second is too low"},
+		{"SELFHEAL_RATE", "1e-12", `SELFHEAL_RATE="1e-12": rate 1e-12 requests per second is too low`},
 		{"SELFHEAL_TIMEOUT", "0s", `SELFHEAL_TIMEOUT="0s": want a duration above 0`},
 		{"SELFHEAL_WARMUP", "soon", `SELFHEAL_WARMUP="soon"`},
 		{"SELFHEAL_WARMUP", "-1s", `SELFHEAL_WARMUP="-1s"`},
@@ -65,6 +68,10 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_RUN_ID", "../../x", "not a plain directory name"},
 		{"SELFHEAL_RUN_ID", "..", "not a plain directory name"},
 		{"SELFHEAL_REPORT_DIR", " ", "want a directory"},
+		{"SELFHEAL_REPEAT", "some", `SELFHEAL_REPEAT="some": "some" is not a whole number of repetitions (e.g. 3) nor "auto"`},
+		{"SELFHEAL_REPEAT_MAX", "12", "SELFHEAL_REPEAT_MAX=12: only --repeat auto (SELFHEAL_REPEAT=auto) uses it, and the repetitions are 1"},
+		{"SELFHEAL_REPEAT_METRICS", "downtime,downtime", "downtime named twice"},
+		{"SELFHEAL_REPEAT_METRICS", " , ", "want at least one figure, e.g. downtime,5xx,errors"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -114,6 +121,38 @@ func TestSettingsFlagsOverrideEnv(t *testing.T) {
 	}
 }
 
+// --repeat auto takes its maximum and its figures; a maximum at which
+// nothing could ever be called is refused, naming how many it needs, and
+// the first batch is the first look that can call anything.
+func TestSettingsRepeatAuto(t *testing.T) {
+	s, err := SettingsFromEnv(envOf(map[string]string{"SELFHEAL_REPEAT": "auto", "SELFHEAL_REPEAT_MAX": "12", "SELFHEAL_REPEAT_METRICS": "downtime,errors"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Repeat.Auto || s.RepeatMax != 12 || len(s.RepeatMetrics) != 2 || s.RepeatMetrics[1] != result.KeyTransportErrors {
+		t.Errorf("settings %+v", s)
+	}
+	if n, err := s.FirstLook(); err != nil || n != 5 {
+		t.Errorf("first look %d, %v; want 5", n, err)
+	}
+	_, err = SettingsFromEnv(envOf(map[string]string{"SELFHEAL_REPEAT": "auto", "SELFHEAL_REPEAT_MAX": "3"}))
+	if err == nil || !strings.Contains(err.Error(), "SELFHEAL_REPEAT_MAX=3, downtime,5xx,errors: with at most 3 repetitions a side no difference can be called") || !strings.Contains(err.Error(), "allow at least 5") {
+		t.Errorf("a maximum of 3: %v", err)
+	}
+	// The suite's -repeat wins over SELFHEAL_REPEAT, and is named when wrong.
+	env := envOf(map[string]string{"SELFHEAL_REPEAT": "3", "SELFHEAL_REPEAT_MAX": "12"})
+	if s, err := SettingsFromEnv(env, Override{Env: "SELFHEAL_REPEAT", Value: "auto", From: "-repeat auto"}); err != nil || !s.Repeat.Auto || s.RepeatMax != 12 {
+		t.Errorf("-repeat auto over SELFHEAL_REPEAT=3: %+v, %v", s.Repeat, err)
+	}
+	if _, err := SettingsFromEnv(env, Override{Env: "SELFHEAL_REPEAT", Value: "x", From: "-repeat x"}); err == nil || !strings.HasPrefix(err.Error(), `-repeat x: "x" is not a whole number`) {
+		t.Errorf("-repeat x: %v", err)
+	}
+	d := DefaultSettings()
+	if d.Repeat.Auto || d.Repeat.N != 1 || d.RepeatMax != DefaultRepeatMax || len(d.RepeatMetrics) != 3 {
+		t.Errorf("defaults %+v", d)
+	}
+}
+
 func TestCheckReportDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
 	if err := CheckReportDir(dir); err != nil {
@@ -129,4 +168,40 @@ func TestCheckReportDir(t *testing.T) {
 	if err := CheckReportDir(filepath.Join(file, "sub")); err == nil {
 		t.Error("a directory under a file was accepted")
 	}
+}
+
+// Settings.Config is the one path from the settings to a session: every
+// setting arrives, and a session given none has the settings' defaults.
+func TestSettingsConfig(t *testing.T) {
+	s, err := SettingsFromEnv(envOf(map[string]string{
+		"SELFHEAL_CLUSTER": "ci-7", "SELFHEAL_REPORT_DIR": "/tmp/r", "SELFHEAL_RUN_ID": "nightly-42", "SELFHEAL_RATE": "2.5",
+		"SELFHEAL_TIMEOUT": "1s", "SELFHEAL_KEEPALIVE": "true", "SELFHEAL_WARMUP": "20s", "SELFHEAL_WARMUP_LIMIT": "3m",
+		"SELFHEAL_BUDGETS": "node-halt.recovery=2m,node-halt.recovery.p50=1m", "SELFHEAL_ALLOW_NON_KIND": "1",
+		"SELFHEAL_FAIL_STARVED": "false", "SELFHEAL_HISTORY": "off",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Config(host.WithInterval(time.Minute))
+	if c.Cluster != "ci-7" || c.ReportDir != "/tmp/r" || c.RunID != "nightly-42" || !c.AllowNonKind ||
+		c.Timing.Warmup != 20*time.Second || c.Timing.WarmupLimit != 3*time.Minute || c.Budgets["node-halt"]["recovery"] != "2m" ||
+		len(c.Aggregate) == 0 || !c.Host.ExcuseStarved || len(c.Host.Sampling) != 1 || !c.History.Off {
+		t.Errorf("config %+v", c)
+	}
+	if got := loadOf(t, c.Load); got.Rate != 2.5 || got.Timeout != "1s" || !got.KeepAlive {
+		t.Errorf("load %+v, want 2.5/s, 1s, keep-alive", got)
+	}
+	d := DefaultSettings()
+	if got := loadOf(t, withDefaults(Config{}).Load); got.Rate != d.Rate || got.KeepAlive != d.KeepAlive || got.Rate != DefaultRate {
+		t.Errorf("a session given no load runs %+v, want the settings' defaults (%v/s, keep-alive %v)", got, d.Rate, d.KeepAlive)
+	}
+}
+
+func loadOf(t *testing.T, opts []load.Option) result.Load {
+	t.Helper()
+	g, err := load.New([]string{"http://127.0.0.1/"}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.Settings()
 }

@@ -63,6 +63,11 @@ type Comparison struct {
 	Confidence float64 `json:"confidence,omitempty"`
 	HasCI      bool    `json:"has_ci"`
 	Method     string  `json:"method"` // of the interval
+	// Above is the share of the n₁·n₂ pairs (base, new) in which NEW is
+	// above BASE, a tie counting half: U/(n₁·n₂), how far apart the two
+	// sides are whatever their units (1 or 0: every value of one side
+	// above every value of the other; ½: no separation).
+	Above float64 `json:"above"`
 
 	// Tested is false when no test could be made: fewer than two values on
 	// a side, or every value on both sides the same. P is then 1.
@@ -224,22 +229,15 @@ func (c *Comparison) shift(base, new []float64, confidence float64) {
 	}
 	slices.Sort(d)
 	c.newHigher = above > below
-	c.Shift = quantileMiddle(d)
+	pairs := float64(len(d))
+	c.Above = (float64(above) + (pairs-float64(above+below))/2) / pairs
+	c.Shift = Median(d)
 	k, conf := shiftRank(len(base), len(new), confidence)
 	if k < 1 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d+%d values: too few for a %g%% interval of the difference", len(base), len(new), 100*confidence))
 		return
 	}
 	c.Lo, c.Hi, c.Confidence, c.HasCI = d[k-1], d[len(d)-k], conf, true
-}
-
-// quantileMiddle is the median of sorted d (the mean of the middle two).
-func quantileMiddle(d []float64) float64 {
-	n := len(d)
-	if n%2 == 1 {
-		return d[n/2]
-	}
-	return (d[n/2-1] + d[n/2]) / 2
 }
 
 // shiftRank is C of the Hodges-Lehmann interval [d(C), d(n1·n2+1−C)]: the

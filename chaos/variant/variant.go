@@ -16,13 +16,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
 	"github.com/selfheal/selfheal/fixtures/app"
 )
 
 // Baseline is the name of today's fixture, the variant every other one is
-// compared with.
-const Baseline = "baseline"
+// compared with (chaos/result spells it once, for results that name none).
+const Baseline = result.BaselineVariant
 
 // Variant is a named set of changes to the fixture.
 type Variant struct {
@@ -41,17 +42,18 @@ type Variant struct {
 	Timing map[string]scenario.Timing
 }
 
-// The scenarios variants refer to, by name (chaos/catalog).
+// The scenarios variants refer to, short for the catalog's names
+// (chaos/result spells each once).
 const (
-	wpConfig  = "wp-config-break"
-	eviction  = "pod-eviction"
-	imageRoll = "image-roll"
-	nodeHalt  = "node-halt"
-	mysqlHalt = "mysql-node-halt"
-	mysqlHang = "mysql-hang"
+	wpConfig  = result.ScenarioWPConfigBreak
+	eviction  = result.ScenarioPodEviction
+	imageRoll = result.ScenarioImageRoll
+	nodeHalt  = result.ScenarioNodeHalt
+	mysqlHalt = result.ScenarioMySQLNodeHalt
+	mysqlHang = result.ScenarioMySQLHang
 	// Planned disruptions that go through preStop and the PDB too.
-	scaleOutIn = "scale-out-in"
-	nodeDrain  = "node-drain"
+	scaleOutIn = result.ScenarioScaleOutIn
+	nodeDrain  = result.ScenarioNodeDrain
 )
 
 // neverHeals is the deadline of a wp-config break that nothing restarts:

@@ -18,13 +18,13 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/chaos/variant"
-	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports/text"
+	"github.com/selfheal/selfheal/reports/view"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
+const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N|auto] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
 	"A flag marked ($SELFHEAL_...) takes that variable as its default, as `go test ./e2e` does; the flag wins."
 
 type runOptions struct {
@@ -38,6 +38,7 @@ type runOptions struct {
 	matrix       bool
 	listVariants bool
 	cells        plan.Plan
+	auto         *plan.Auto
 	skipped      []string
 	explicit     bool
 }
@@ -85,7 +86,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if err != nil {
 		return o, usagef("--variant: %v", err)
 	}
-	if o.cells, err = plan.New(matrix, o.settings.Repeat); err != nil {
+	if o.cells, o.auto, err = o.settings.Plan(matrix); err != nil {
 		return o, usagef("--repeat: %v", err)
 	}
 	o.skipped, o.explicit = matrix.Skipped, matrix.Explicit
@@ -120,47 +121,34 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := session.CheckReportDir(reportDir); err != nil {
 		return usageError{err.Error()}
 	}
-	mode := st.Mode
-	if mode == fixtures.ModeAuto {
-		if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
-			mode = state.Mode
-		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, env.stderr); err != nil {
-			return err
-		}
-	}
-	images, err := fixtures.Images(mode)
-	if err != nil {
+	cfg := st.Config(host.WithInterval(o.hostEvery))
+	if cfg.Images, err = st.Images(ctx, env.stderr); err != nil {
 		return err
 	}
 	con := console.New(env.stdout, env.isTerminal)
-	s, err := session.Open(ctx, session.Config{
-		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Timing: st.Timing(),
-		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
-		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
-		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
-		Command: "selfheal run", Tracker: env.faults,
-	})
+	cfg.Kubeconfig, cfg.Context, cfg.ReportDir = kubeconfig, o.kubeContext, reportDir
+	cfg.Plan, cfg.Auto, cfg.Variant, cfg.VariantDirs = cells, o.auto, cells[0].Variant, o.explicit
+	cfg.Console, cfg.StatusEvery, cfg.StatusLine = con, con.DefaultInterval(), console.StatusLine
+	cfg.Command, cfg.Tracker = "selfheal run", env.faults
+	s, err := session.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	var failed []string
-	for i, c := range cells {
-		if ctx.Err() != nil {
-			break
-		}
+	ran := 0
+	run := func(ctx context.Context, c plan.Cell) {
+		ran++
 		res, err := s.RunCell(ctx, c)
 		if res != nil {
 			text.Summary(env.stdout, res)
 		}
-		if err != nil || res == nil || (res.Verdict != result.VerdictPass && !excused(res)) {
+		if err != nil || res == nil || res.FailsRun() {
 			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
 		}
-		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
-			failed = append(failed, repeatsSummary(env, s, c)...)
-		}
 	}
+	// With --repeat auto, later rounds follow the looks (session.Rounds).
+	session.Rounds(ctx, s, cells, run, func(c plan.Cell) { failed = append(failed, repeatsSummary(env, s, c)...) })
 	// The report is written even after Ctrl-C: what ran is worth reading.
 	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -169,7 +157,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return errors.New(guard.AfterInterrupt(context.Cause(ctx), s.Left()))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), ran, strings.Join(failed, ", "))
 	}
 	return nil
 }
@@ -177,16 +165,14 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 // repeatsSummary prints the repetitions of c's scenario and variant taken
 // together and returns its missed aggregate budgets.
 func repeatsSummary(env *cliEnv, s *session.Session, c plan.Cell) []string {
-	rp, ok := s.Repeats(c)
+	agg, ok := s.Repeats(c)
 	if !ok {
 		return nil
 	}
-	text.Repeats(env.stdout, rp)
+	text.Repeats(env.stdout, view.RepeatsFrom(agg))
 	var missed []string
-	for _, b := range rp.Budgets {
-		if !b.Pass {
-			missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", rp.Label, b.Key, b.Message))
-		}
+	for _, b := range agg.Missed() {
+		missed = append(missed, fmt.Sprintf("%s aggregate %s (%s)", agg.Label(), b.Metric, b.Message))
 	}
 	return missed
 }
@@ -228,8 +214,20 @@ func verdictOf(res *result.Result, err error) string {
 }
 
 // runKubeconfig finds the cluster's kubeconfig: the flag, $KUBECONFIG, or
-// the file `make cluster` writes.
+// the file `make cluster` writes; and checks that it is one, with the
+// context asked for, before any work starts.
 func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
+	path, from, err := findKubeconfig(env, o)
+	if err != nil {
+		return "", err
+	}
+	if _, err := session.RestConfig(path, o.kubeContext); err != nil {
+		return "", usagef("%s: %v", from, err)
+	}
+	return path, nil
+}
+
+func findKubeconfig(env *cliEnv, o runOptions) (path, from string, err error) {
 	for _, c := range []struct{ path, from string }{
 		{o.kubeconfig, "--kubeconfig"},
 		{strings.Split(env.env("KUBECONFIG"), string(os.PathListSeparator))[0], "KUBECONFIG"},
@@ -238,19 +236,13 @@ func runKubeconfig(env *cliEnv, o runOptions) (string, error) {
 			continue
 		}
 		if st, err := os.Stat(c.path); err != nil || st.IsDir() {
-			return "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
+			return "", "", usagef("%s %s: not a kubeconfig file (%v)", c.from, c.path, cmp.Or(err, errors.New("a directory")))
 		}
-		return c.path, nil
+		return c.path, c.from, nil
 	}
 	p := cluster.KubeconfigPath(".", o.settings.Cluster)
 	if _, err := os.Stat(p); err != nil {
-		return "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
+		return "", "", errors.New("no cluster to run against: create one with `make cluster` (it writes " + p + "), or pass --kubeconfig")
 	}
-	return p, nil
-}
-
-// excused reports whether res missed a budget on a starved machine and
-// the run was told not to fail for it (--fail-starved=false).
-func excused(res *result.Result) bool {
-	return res.Verdict == result.VerdictFail && res.Conditions != nil && res.Conditions.Excused
+	return p, "make cluster's kubeconfig", nil
 }

@@ -98,3 +98,12 @@ func runningTasks(out string) map[string]int {
 	}
 	return tasks
 }
+
+// ShortID is a containerd container id cut to the 12 characters docker
+// and crictl print, for messages.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

@@ -16,7 +16,7 @@ import (
 type Repeats struct {
 	Anchor string
 	Name   string
-	// Variant is the fixture variant they ran against ("" or baseline:
+	// Variant is the fixture variant they ran against (baseline:
 	// today's fixture); Label is the name with it: "node-halt@no-pdb".
 	Variant     string `json:",omitempty"`
 	Label       string
@@ -31,6 +31,9 @@ type Repeats struct {
 	Rows        []RepeatRow
 	// Budgets are the aggregate budgets' checks.
 	Budgets []BudgetRow `json:",omitempty"`
+	// Decision says, for repetitions --repeat auto decided, how many they
+	// were and why they stopped, then the rule (result.Sequential).
+	Decision []string `json:",omitempty"`
 }
 
 // RepetitionLink is one repetition in the list above the strips.
@@ -117,10 +120,6 @@ func bandsOf(rs []*result.Result) History {
 	}
 }
 
-// baselineVariant is chaos/variant.Baseline, today's fixture, which
-// names need not mention (the reports do not import the engine).
-const baselineVariant = "baseline"
-
 // intervalMethod is said once per repeated scenario.
 const intervalMethod = "The interval is the exact order-statistic confidence interval of the median (from the binomial distribution, no assumption about the shape of the values); it needs at least 6 repetitions at 95 %, so fewer give none rather than a made-up one. Repetitions that did not recover (or heal) are counted apart, not given a number; repetitions that could not run are left out."
 
@@ -150,39 +149,53 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 	}
 	var out []Repeats
 	for _, agg := range aggregate.Of(repeated) {
-		label := agg.Scenario
-		if agg.Variant != "" && agg.Variant != baselineVariant {
-			label += "@" + agg.Variant
-		}
-		v := Repeats{
-			Anchor: unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(label)+"-repeats", "-")),
-			Name:   agg.Scenario, Variant: agg.Variant, Label: label,
-			N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
-		}
-		v.VerdictText = v.Verdict.Words()
-		for i, r := range agg.Results {
-			n := r.Repetition
-			if n == 0 {
-				n = i + 1
-			}
-			v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
-		}
-		history := cfg.history
-		if history == nil {
-			history = bandsOf(agg.Results)
-		}
-		for _, m := range agg.Metrics {
-			if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
-				continue // measured in no repetition (no healing check)
-			}
-			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
-		}
-		for _, b := range agg.Budgets {
-			v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
-		}
+		v := repeatsOf(agg, cfg, anchorOf)
+		v.Anchor = unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(v.Label)+"-repeats", "-"))
 		out = append(out, v)
 	}
 	return out
+}
+
+// RepeatsFrom shows one scenario's repetitions taken together (the
+// session's gate, chaos/session.Repeats) as the report does, for the text
+// summary (its anchors are empty). Options are Build's.
+func RepeatsFrom(agg aggregate.Scenario, opts ...Option) Repeats {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return repeatsOf(agg, &cfg, nil)
+}
+
+// repeatsOf is the view of agg; anchorOf gives the repetitions' sections.
+func repeatsOf(agg aggregate.Scenario, cfg *config, anchorOf map[*result.Result]string) Repeats {
+	v := Repeats{
+		Name: agg.Scenario, Variant: agg.Variant, Label: agg.Label(),
+		N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
+	}
+	v.VerdictText = v.Verdict.Words()
+	for i, r := range agg.Results {
+		n := r.Repetition
+		if n == 0 {
+			n = i + 1
+		}
+		v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
+	}
+	history := cfg.history
+	if history == nil {
+		history = bandsOf(agg.Results)
+	}
+	for _, m := range agg.Metrics {
+		if m.Summary.N == 0 && m.Never == 0 && m.Unknown == 0 && m.Absent > 0 {
+			continue // measured in no repetition (no healing check)
+		}
+		v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
+	}
+	for _, b := range agg.Budgets {
+		v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
+	}
+	v.Decision = decisionLines(agg.Results)
+	return v
 }
 
 func repeatRow(scenario, variant string, m aggregate.Metric, history History) RepeatRow {
@@ -238,8 +251,8 @@ func repeatRowOn(scenario, variant string, m aggregate.Metric, history History, 
 	seen := map[float64]int{}
 	for _, v := range m.Values {
 		switch {
-		case v.Excluded, v.Absent:
-			continue
+		case !v.HasNumber() && !v.Never:
+			continue // could not run, unknown, does not apply: no dot
 		case v.Never:
 			row.Dots = append(row.Dots, Dot{Repetition: v.Repetition, X: 1, Never: true, Stack: seen[math.Inf(1)], Title: fmt.Sprintf("#%d: %s", v.Repetition, def.Missed)})
 			seen[math.Inf(1)]++
@@ -275,6 +288,9 @@ func apartText(m aggregate.Metric) string {
 	if m.Never > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s", m.Never, m.Metric.Missed))
 	}
+	if m.Unknown > 0 {
+		parts = append(parts, fmt.Sprintf("%d unknown", m.Unknown))
+	}
 	if m.Absent > 0 {
 		parts = append(parts, fmt.Sprintf("%d without a value", m.Absent))
 	}
@@ -301,4 +317,40 @@ func aggregateBudgetRow(b result.BudgetCheck) BudgetRow {
 		row.Limit = MetricText(m, b.Limit)
 	}
 	return row
+}
+
+// decisionLines say how --repeat auto decided the number of repetitions
+// of rs (the newest record among them, which the last look wrote): the
+// decision, then the rule. None for a fixed count.
+func decisionLines(rs []*result.Result) []string {
+	seq := sequentialOf(rs)
+	if seq == nil {
+		return nil
+	}
+	return []string{
+		fmt.Sprintf("--repeat auto, against %s: %s.", seq.Reference, seq.Decision()),
+		fmt.Sprintf("Rule: %s; figures %s. The chance of any false \"clear\" over every look stays at or below α (docs/measurement.md, \"Repeating until clear\").", seq.Design, metricNames(seq.Metrics)),
+	}
+}
+
+// sequentialOf is the record of the latest repetition that carries one.
+func sequentialOf(rs []*result.Result) *result.Sequential {
+	var best *result.Result
+	for _, r := range rs {
+		if r.Sequential != nil && (best == nil || r.Repetition > best.Repetition) {
+			best = r
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.Sequential
+}
+
+func metricNames(keys []result.MetricKey) string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, result.BudgetCheck{Metric: k}.Definition().Name)
+	}
+	return strings.Join(out, ", ")
 }

@@ -8,22 +8,27 @@ package imageroll
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // RepairKind is the Undo kind of a rolled workload: Params namespace,
-// kind, name, container and image (the one to go back to).
+// kind, name, container, image (the one to go back to) and to (the one the
+// fault rolls to; absent from the records of older versions).
 const RepairKind = "workload-image"
 
 // Fault is the image roll.
@@ -36,6 +41,8 @@ type Fault struct {
 	to         string
 	// rollTimeout bounds each rollout.
 	rollTimeout time.Duration
+	// settle is the pause between the roll and the rollback.
+	settle time.Duration
 
 	mu   sync.Mutex
 	from string
@@ -59,7 +66,7 @@ func WithRolloutTimeout(d time.Duration) Option { return func(f *Fault) { f.roll
 // New rolls container of deployment in namespace to image `to`.
 func New(c *kube.Client, namespace, deployment, container, to string, opts ...Option) *Fault {
 	f := &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to,
-		kind: kube.KindDeployment, rollTimeout: 5 * time.Minute}
+		kind: kube.KindDeployment, rollTimeout: 5 * time.Minute, settle: settle}
 	for _, o := range opts {
 		o(f)
 	}
@@ -79,7 +86,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("%s %s already runs %s: nothing to roll to (pick the other image)", f.kind, f.deployment, f.to)
 	}
 	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("%s %s rolled from %s to %s", f.kind, f.deployment, from, f.to),
-		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.deployment, "container": f.container, "image": from}}); err != nil {
+		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.deployment, "container": f.container, "image": from, "to": f.to}}); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -88,11 +95,11 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err := f.roll(ctx, m, from, f.to, m.Injected, "roll"); err != nil {
 		return err
 	}
-	m.Logf("rollout to %s complete; rolling back in %s", f.to, settle)
+	m.Logf("rollout to %s complete; rolling back in %s", f.to, f.settle)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(settle):
+	case <-time.After(f.settle):
 	}
 	return f.roll(ctx, m, f.to, from, m.Injected, "rollback")
 }
@@ -107,7 +114,79 @@ func (f *Fault) roll(ctx context.Context, m fault.Marker, from, to string, mark 
 	if err := f.waitRollout(ctx); err != nil {
 		return fmt.Errorf("%s to %s: %w", what, to, err)
 	}
+	f.proveRolled(ctx, m, to, what)
 	return nil
+}
+
+// proveRolled reads the workload's pods once its controller says the
+// rollout is complete: the pods its selector matches, not terminating,
+// whose container runs img and is Ready, and the ReplicaSet (or
+// controller revision) that made them. A status alone does not show the
+// image served.
+func (f *Fault) proveRolled(ctx context.Context, m fault.Marker, img, what string) {
+	e := result.Evidence{Check: fmt.Sprintf("the pods of %s %s/%s and their container %s, read from the API after the %s", strings.ToLower(f.kind), f.namespace, f.deployment, f.container, what)}
+	sel, _, err := f.template(ctx)
+	if err == nil && sel == "" {
+		err = fmt.Errorf("%s %s has no pod selector", f.kind, f.deployment)
+	}
+	var pods *corev1.PodList
+	if err == nil {
+		pods, err = f.client.Kubernetes.CoreV1().Pods(f.namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	}
+	if err != nil {
+		e.Observed = "could not be read: " + err.Error()
+		m.Proved(e)
+		return
+	}
+	running, ready, other := 0, 0, 0
+	var owners []string
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if p.DeletionTimestamp != nil {
+			continue // leaving: the old ReplicaSet's, past their preStop
+		}
+		if containerImage(p.Spec, f.container) != img {
+			other++
+			continue
+		}
+		running++
+		if kube.PodReady(p) {
+			ready++
+			if o := maker(p); o != "" && !slices.Contains(owners, o) {
+				owners = append(owners, o)
+			}
+		}
+	}
+	e.Held = ready > 0
+	e.Observed = fmt.Sprintf("%d pod(s) run %s, %d of them Ready", running, img, ready)
+	if len(owners) > 0 {
+		e.Observed += " (" + strings.Join(owners, ", ") + ")"
+	}
+	if other > 0 {
+		e.Observed += fmt.Sprintf("; %d other pod(s) run another image", other)
+	}
+	m.Proved(e)
+}
+
+// maker names what made a pod from the new template: its ReplicaSet, or
+// the controller revision a StatefulSet or DaemonSet labels it with.
+func maker(p *corev1.Pod) string {
+	if o := metav1.GetControllerOf(p); o != nil && o.Kind == "ReplicaSet" {
+		return "ReplicaSet " + o.Name
+	}
+	if h := p.Labels[appsv1.ControllerRevisionHashLabelKey]; h != "" {
+		return "revision " + h
+	}
+	return ""
+}
+
+func containerImage(spec corev1.PodSpec, container string) string {
+	for _, c := range spec.Containers {
+		if c.Name == container {
+			return c.Image
+		}
+	}
+	return ""
 }
 
 func (f *Fault) setImage(ctx context.Context, img string) error {
@@ -166,7 +245,8 @@ func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
 	return kube.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 }
 
-// Revert puts the original image back if the Deployment is not on it.
+// Revert puts the original image back while the workload runs the one
+// the fault set (setBack).
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
 	from := f.from
@@ -174,86 +254,115 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if from == "" {
 		return nil
 	}
-	cur, err := f.image(ctx)
-	if err != nil || cur == from {
+	did, err := f.setBack(ctx, from)
+	switch {
+	case errors.Is(err, fault.ErrNothingToRepair):
+		m.Logf("%v", err)
+		return nil
+	case err != nil:
 		return err
+	case did != "":
+		m.Reverted(did)
+	}
+	return nil
+}
+
+// setBack sets the image back to from while the workload runs f.to, the
+// image the fault set (any other, when f.to is "": a record of an older
+// version); one that runs a third image was changed by someone since. It
+// says what it did, "" when the workload runs from already.
+func (f *Fault) setBack(ctx context.Context, from string) (string, error) {
+	what := fmt.Sprintf("%s %s/%s", strings.ToLower(f.kind), f.namespace, f.deployment)
+	cur, err := f.image(ctx)
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", fault.Gone(what)
+	case err != nil:
+		return "", err
+	case cur == from:
+		return "", nil
+	case f.to != "" && cur != f.to:
+		return "", fault.Changed(what+"'s image", cur, f.to)
 	}
 	if err := f.setImage(ctx, from); err != nil {
-		return err
+		return "", err
 	}
-	m.Reverted(fmt.Sprintf("%s %s image set back to %s", strings.ToLower(f.kind), f.deployment, from))
-	return nil
+	return fmt.Sprintf("%s image set back from %s to %s", what, cur, from), nil
 }
 
 // image reads the container's image from the workload's pod template.
 func (f *Fault) image(ctx context.Context) (string, error) {
+	_, spec, err := f.template(ctx)
+	if err != nil {
+		return "", err
+	}
+	if img := containerImage(spec, f.container); img != "" {
+		return img, nil
+	}
+	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
+}
+
+// template reads the workload's pod selector ("" when it has none) and
+// pod template.
+func (f *Fault) template(ctx context.Context) (string, corev1.PodSpec, error) {
 	apps := f.client.Kubernetes.AppsV1()
+	var sel *metav1.LabelSelector
 	var spec corev1.PodSpec
 	var err error
 	switch f.kind {
 	case kube.KindStatefulSet:
 		var s *appsv1.StatefulSet
 		if s, err = apps.StatefulSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
-			spec = s.Spec.Template.Spec
+			sel, spec = s.Spec.Selector, s.Spec.Template.Spec
 		}
 	case kube.KindDaemonSet:
 		var d *appsv1.DaemonSet
 		if d, err = apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
-			spec = d.Spec.Template.Spec
+			sel, spec = d.Spec.Selector, d.Spec.Template.Spec
 		}
 	case kube.KindDeployment:
 		var d *appsv1.Deployment
 		if d, err = apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
-			spec = d.Spec.Template.Spec
+			sel, spec = d.Spec.Selector, d.Spec.Template.Spec
 		}
 	default:
-		return "", fmt.Errorf("image roll: cannot roll a %s", f.kind)
+		return "", spec, fmt.Errorf("image roll: cannot roll a %s", f.kind)
 	}
 	if err != nil {
-		return "", fmt.Errorf("reading %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
+		return "", spec, fmt.Errorf("reading %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
 	}
-	for _, c := range spec.Containers {
-		if c.Name == f.container {
-			return c.Image, nil
-		}
+	if sel == nil {
+		return "", spec, nil
 	}
-	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
+	selector, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return "", spec, fmt.Errorf("the pod selector of %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
+	}
+	return selector.String(), spec, nil
 }
 
-// Repairer rolls a workload a dead run left on the other image back, and
-// waits for the rollout.
-type Repairer struct {
-	client  *kube.Client
-	timeout time.Duration
+// NewRepairer rolls a workload a dead run left on the other image back
+// (setBack), through c, and waits for the rollout; all within timeout. A
+// workload already on its image is still waited for: a run killed during
+// its rollback leaves it rolling.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, timeout, u) })
 }
 
-// NewRepairer repairs through c, waiting up to timeout for the rollout.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer. A workload already on its image is
-// still waited for: a run killed during its rollback leaves it rolling.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func repair(ctx context.Context, c *kube.Client, timeout time.Duration, u fault.Undo) (string, error) {
 	p := u.Params
 	want := p["image"]
 	if p["namespace"] == "" || p["name"] == "" || p["container"] == "" || want == "" {
 		return "", fmt.Errorf("the record does not name the workload and its image: %v", p)
 	}
-	f := New(r.client, p["namespace"], p["name"], p["container"], "", WithKind(p["kind"]), WithRolloutTimeout(r.timeout))
-	cur, err := f.image(ctx)
+	f := New(c, p["namespace"], p["name"], p["container"], p["to"], WithKind(p["kind"]), WithRolloutTimeout(timeout))
+	set, err := f.setBack(ctx, want)
 	if err != nil {
 		return "", err
 	}
 	var did []string
-	if cur != want {
-		if err := f.setImage(ctx, want); err != nil {
-			return "", err
-		}
-		did = append(did, fmt.Sprintf("%s %s image set back from %s to %s", strings.ToLower(f.kind), f.deployment, cur, want))
+	if set != "" {
+		did = append(did, set)
 	}
 	start := time.Now()
 	if err := f.waitRollout(ctx); err != nil {

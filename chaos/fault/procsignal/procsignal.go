@@ -25,10 +25,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
@@ -109,6 +111,10 @@ type Fault struct {
 	container      string
 	docker         kindnode.Docker
 
+	// proofTimeout bounds, and proofEvery paces, the reading of the
+	// process's state after the signal.
+	proofTimeout, proofEvery time.Duration
+
 	mu        sync.Mutex
 	stopped   *Process  // a stopped process not resumed yet
 	stoppedAt time.Time // when it was stopped
@@ -124,7 +130,8 @@ func WithDocker(d kindnode.Docker) Option { return func(f *Fault) { f.docker = d
 // New signals the main process of container `container` of pod
 // namespace/pod.
 func New(c *kube.Client, mode Mode, namespace, pod, container string, opts ...Option) *Fault {
-	f := &Fault{client: c, mode: mode, namespace: namespace, pod: pod, container: container, docker: kindnode.CLI}
+	f := &Fault{client: c, mode: mode, namespace: namespace, pod: pod, container: container, docker: kindnode.CLI,
+		proofTimeout: 10 * time.Second, proofEvery: 100 * time.Millisecond}
 	for _, o := range opts {
 		o(f)
 	}
@@ -167,7 +174,52 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("sending SIG%s to %s: the process exited before it could be signalled", sig, p)
 	}
 	m.Injected(fmt.Sprintf("SIG%s to %s, which was %s", sig, p, state))
+	f.prove(ctx, m, p)
 	return nil
+}
+
+// prove reads the process's state from its node, as the signal was sent,
+// until it shows the signal took effect: stopped (T) after SIGSTOP, gone
+// or a zombie after SIGKILL. A stop shows at once, a kill once the process
+// has exited, within moments; what was last read is recorded when the
+// bound passes first.
+func (f *Fault) prove(ctx context.Context, m fault.Marker, p Process) {
+	sig := f.mode.signal()
+	want := "T (stopped)"
+	took := stopped
+	if f.mode == Kill {
+		want = "gone"
+		took = func(state string) bool {
+			return state == "" || strings.HasPrefix(state, "Z") || strings.HasPrefix(state, "X")
+		}
+	}
+	var state string
+	read := false
+	look := func(ctx context.Context) (bool, string, error) {
+		s, err := State(ctx, f.docker, p)
+		if err != nil {
+			return false, "", err
+		}
+		state, read = s, true
+		return took(s), "", nil
+	}
+	start := time.Now()
+	err := kube.WaitFor(ctx, look, f.proofEvery, f.proofTimeout)
+	after := time.Since(start).Round(100 * time.Millisecond)
+	words := state
+	if state == "" {
+		words = "gone (no process of the container at that PID)"
+	}
+	e := result.Evidence{Check: fmt.Sprintf("State: in /proc/%d/status on node %s, while its cgroup names container %s", p.PID, p.Node, kindnode.ShortID(p.ContainerID))}
+	switch {
+	case err == nil:
+		e.Held, e.Observed = true, fmt.Sprintf("%s, %s after SIG%s", words, after, sig)
+	case !read:
+		e.Observed = fmt.Sprintf("the state could not be read in the %s after SIG%s: %v", after, sig, err)
+	default:
+		e.Observed = fmt.Sprintf("%s %s after SIG%s, never %s", words, after, sig, want)
+	}
+	m.Proved(e)
 }
 
 // Revert resumes a stopped process, if it still exists: one the kubelet
@@ -288,6 +340,22 @@ const signalScript = `grep -qF -- "$1" "/proc/$2/cgroup" 2>/dev/null || exit 0
 s=$(grep '^State:' "/proc/$2/status" | cut -f2)
 kill -"$3" "$2" && echo "$s"`
 
+// stateScript prints the state of PID $2 ("T (stopped)") if the process's
+// cgroup is that of container $1, and nothing when the process is gone or
+// is another container's: the signal script's check, without the signal.
+const stateScript = `grep -qF -- "$1" "/proc/$2/cgroup" 2>/dev/null || exit 0
+grep '^State:' "/proc/$2/status" | cut -f2`
+
+// State reads the state of p's process from its node, as Signal does
+// before it signals; "" means the process no longer exists.
+func State(ctx context.Context, docker kindnode.Docker, p Process) (string, error) {
+	out, err := kindnode.Exec(ctx, docker, p.Node, "sh", "-c", stateScript, "sh", p.ContainerID, strconv.Itoa(p.PID))
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
+}
+
 // Signal sends SIG`sig` (KILL, STOP, CONT) to p's process from its node
 // if the process is still p's container's, and returns its state before
 // the signal; "" means the process no longer exists (nothing signalled).
@@ -303,29 +371,28 @@ func Signal(ctx context.Context, docker kindnode.Docker, p Process, sig string) 
 // (stopped)"; "t (tracing stop)" is a debugger's, and not ours to resume).
 func stopped(state string) bool { return strings.HasPrefix(state, "T") }
 
-// Repairer puts back what a dead run left: it resumes a stopped process
-// that is still there (never another process that took its PID), then
-// waits until the pod, and its StatefulSet if it has one, are Ready again.
-type Repairer struct {
+// NewRepairer puts back what a dead run left, for Undos of kind (KillKind
+// or StopKind): it resumes a stopped process that is still there (never
+// another process that took its PID), then waits until the pod, and its
+// StatefulSet if it has one, are Ready again; all within timeout.
+func NewRepairer(kind string, c *kube.Client, docker kindnode.Docker, timeout time.Duration) fault.Repairer {
+	r := repairer{kind: kind, client: c, docker: docker, timeout: timeout}
+	return fault.RepairFunc(kind, timeout, r.repair)
+}
+
+type repairer struct {
 	kind    string
 	client  *kube.Client
 	docker  kindnode.Docker
 	timeout time.Duration
 }
 
-// NewRepairer repairs Undos of kind (KillKind or StopKind); it waits up
-// to timeout for the workload to be Ready.
-func NewRepairer(kind string, c *kube.Client, docker kindnode.Docker, timeout time.Duration) *Repairer {
-	return &Repairer{kind: kind, client: c, docker: docker, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return r.kind }
-
-// Repair implements fault.Repairer.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	p, err := processFrom(u)
 	if err != nil {
+		return "", err
+	}
+	if err := r.podLeft(ctx, p); err != nil {
 		return "", err
 	}
 	var did []string
@@ -350,9 +417,27 @@ func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
 	return strings.Join(append(did, fmt.Sprintf("pod %s/%s Ready again after %s", p.Namespace, p.Pod, time.Since(start).Round(100*time.Millisecond))), "; "), nil
 }
 
+// podLeft is fault.Gone when the pod that ran p no longer exists: deleted,
+// or created anew under its name (another uid, as a StatefulSet does). Its
+// processes went with it, and the workload's own controller, not this
+// repair, brings it back (the next run waits for the steady state).
+func (r repairer) podLeft(ctx context.Context, p Process) error {
+	name := fmt.Sprintf("pod %s/%s", p.Namespace, p.Pod)
+	pod, err := r.client.Kubernetes.CoreV1().Pods(p.Namespace).Get(ctx, p.Pod, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return fault.Gone(name)
+	case err != nil:
+		return fmt.Errorf("reading %s: %w", name, err)
+	case p.PodUID != "" && string(pod.UID) != p.PodUID:
+		return fault.Gone(fmt.Sprintf("%s of uid %s (the pod of that name now is another, uid %s)", name, p.PodUID, pod.UID))
+	}
+	return nil
+}
+
 // ready holds when the pod is Ready and not being deleted, and its
 // StatefulSet, if any, has every replica Ready and updated.
-func (r *Repairer) ready(p Process) kube.Check {
+func (r repairer) ready(p Process) kube.Check {
 	pod := func(ctx context.Context) (bool, string, error) {
 		got, err := r.client.Kubernetes.CoreV1().Pods(p.Namespace).Get(ctx, p.Pod, metav1.GetOptions{})
 		if err != nil {

@@ -32,6 +32,9 @@ import (
 type cluster struct {
 	cs  *fake.Clientset
 	lag time.Duration // < 0: the pods never settle
+	// undone: every scale update is answered and then undone at once,
+	// as an autoscaler holding the count would.
+	undone bool
 
 	faulttest.Log
 }
@@ -57,6 +60,10 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 		d, err := c.deployment(s.Name)
 		if err != nil {
 			return nil, err
+		}
+		if c.undone {
+			c.Add(fmt.Sprintf("scale %d undone", s.Spec.Replicas))
+			return s, nil
 		}
 		was, n := *d.Spec.Replicas, s.Spec.Replicas
 		d.Spec.Replicas, d.Generation = ptr.To(n), d.Generation+1
@@ -192,6 +199,35 @@ func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
 	}
 }
 
+// Each step is read back: the scale subresource reads the new count and
+// the pods follow (held); a count answered but undone at once is evidence
+// that did not hold, and the fault stops there.
+func TestProvesTheCountAndThePods(t *testing.T) {
+	c := newCluster(t, 2, 100*time.Millisecond)
+	m := c.marks()
+	if err := c.fault().Inject(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"reads 4 replicas; 4 pods (want 4), 0 terminating, every one Ready and in the endpoints of Service wp", "reads 2 replicas; 2 pods (want 2), 0 terminating"}
+	if len(m.Evidence) != 2 {
+		t.Fatalf("evidence %+v, want one piece per step", m.Evidence)
+	}
+	for i, e := range m.Evidence {
+		if !e.Held || !strings.Contains(e.Observed, want[i]) || !strings.Contains(e.Check, "the scale subresource of deployment ns/wp") {
+			t.Errorf("evidence %d: %+v, want it held, saying %q", i, e, want[i])
+		}
+	}
+
+	c = newCluster(t, 2, 100*time.Millisecond)
+	c.undone = true
+	m = c.marks()
+	err := c.fault().Inject(context.Background(), m)
+	if err == nil || !strings.Contains(err.Error(), "did not take") || len(m.Evidence) != 1 || m.Evidence[0].Held ||
+		!strings.Contains(m.Evidence[0].Observed, "reads 2 replicas right after it was set to 4") {
+		t.Fatalf("err %v evidence %+v; want evidence that did not hold and the fault stopped", err, m.Evidence)
+	}
+}
+
 func TestRevertAfterAPartialInject(t *testing.T) {
 	// The new pods never get Ready: the fault gives up scaled out, and
 	// the revert scales back, once.
@@ -208,7 +244,7 @@ func TestRevertAfterAPartialInject(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.replicas(t) != 2 || fmt.Sprint(m.Reverts) != "[deployment wp scaled back from 4 to 2 replicas]" {
+	if c.replicas(t) != 2 || fmt.Sprint(m.Reverts) != "[deployment ns/wp scaled back from 4 to 2 replicas]" {
 		t.Errorf("replicas %d, reverted %q", c.replicas(t), m.Reverts)
 	}
 }
@@ -278,5 +314,37 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 		if _, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: bad}); err == nil {
 			t.Errorf("repaired from %v", bad)
 		}
+	}
+}
+
+// TestRepairLeavesWhatIsNotTheFaults: a workload that no longer exists, or
+// whose count someone changed since, is nothing to repair (the record's
+// entry goes, chaos/guard); the count someone else set stays.
+func TestRepairLeavesWhatIsNotTheFaults(t *testing.T) {
+	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "kind": kube.KindDeployment, "name": "wp", "replicas": "2"}}
+	tests := []struct {
+		name     string
+		replicas int32 // what the cluster has; 0: the Deployment is gone
+		want     string
+	}{
+		{"gone", 0, "deployment ns/wp no longer exists"},
+		{"changed by someone", 3, "deployment ns/wp's replica count is 3, not the 4 the fault left"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, max(tt.replicas, 1), -1)
+			if tt.replicas == 0 {
+				if err := c.cs.Tracker().Delete(faulttest.Deployments, "ns", "wp"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			did, err := NewRepairer(&kube.Client{Kubernetes: c.cs}, time.Minute).Repair(context.Background(), u)
+			if !errors.Is(err, fault.ErrNothingToRepair) || !strings.Contains(err.Error(), tt.want) || did != "" {
+				t.Fatalf("did %q err %v; want nothing to repair: %s", did, err, tt.want)
+			}
+			if c.String() != "" {
+				t.Errorf("the repair changed the cluster: %q", c.String())
+			}
+		})
 	}
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 const (
@@ -80,7 +81,7 @@ func (f *Fault) Notes() []string {
 
 // Inject corrupts DB_HOST in one Ready pod and confirms it by reading the
 // file back (an exec whose connection drops can report success without
-// having run).
+// having run): its evidence that the fault took effect.
 func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	pod, err := f.pick(ctx)
 	if err != nil {
@@ -102,8 +103,19 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("corrupting %s in %s: %w", Path, pod.Name, err)
 	}
 	m.Injected(fmt.Sprintf("pod %s on %s: DB_HOST in wp-config.php set to %s", pod.Name, pod.Spec.NodeName, BadHost))
-	if n, err := f.target(pod.Name).markerCount(ctx); err != nil || n != 1 {
-		return fmt.Errorf("the corruption of %s in %s could not be confirmed (marker lines %d): %v", Path, pod.Name, n, err)
+	n, err := f.target(pod.Name).markerCount(ctx)
+	e := result.Evidence{Check: fmt.Sprintf("grep -c %s %s in pod %s (exec), after the injection", Marker, Path, pod.Name)}
+	switch {
+	case err != nil:
+		e.Observed = "the file could not be read: " + err.Error()
+	case n == 1:
+		e.Held, e.Observed = true, fmt.Sprintf("1 corrupted DB_HOST line (%s)", BadHost)
+	default:
+		e.Observed = fmt.Sprintf("%d corrupted DB_HOST lines, want 1", n)
+	}
+	m.Proved(e)
+	if !e.Held {
+		return fmt.Errorf("the corruption of %s in %s could not be confirmed: %s", Path, pod.Name, e.Observed)
 	}
 	return nil
 }
@@ -242,30 +254,33 @@ func (f *Fault) exec(ctx context.Context, pod string, cmd ...string) (string, er
 	return f.target(pod).run(ctx, cmd...)
 }
 
-// Repairer puts back a wp-config.php a dead run left corrupted.
-type Repairer struct {
+// NewRepairer puts back a wp-config.php a dead run left corrupted, through
+// c, within timeout: nothing to do when the pod is gone or its file is
+// good (a liveness restart healed it); else the original line is written
+// back, and when that cannot be done the pod is deleted, so its
+// Deployment replaces it with a fresh file.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return newRepairer(c, c.Exec, timeout)
+}
+
+func newRepairer(c *kube.Client, exec execFunc, timeout time.Duration) fault.Repairer {
+	r := repairer{client: c, exec: exec}
+	return fault.RepairFunc(RepairKind, timeout, r.repair)
+}
+
+type repairer struct {
 	client *kube.Client
 	exec   execFunc
 }
 
-// NewRepairer repairs through c.
-func NewRepairer(c *kube.Client) *Repairer { return &Repairer{client: c, exec: c.Exec} }
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer: nothing to do when the pod is gone or
-// its file is good (a liveness restart healed it); else the original line
-// is written back, and when that cannot be done the pod is deleted, so its
-// Deployment replaces it with a fresh file.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	p := u.Params
 	t := target{exec: r.exec, namespace: p["namespace"], pod: p["pod"], ctnr: p["container"]}
 	if t.namespace == "" || t.pod == "" || t.ctnr == "" {
 		return "", fmt.Errorf("the record does not name the pod: %v", p)
 	}
 	if _, err := r.client.Kubernetes.CoreV1().Pods(t.namespace).Get(ctx, t.pod, metav1.GetOptions{}); apierrors.IsNotFound(err) {
-		return "", nil
+		return "", fault.Gone(fmt.Sprintf("pod %s/%s", t.namespace, t.pod)) // its file went with it
 	} else if err != nil {
 		return "", fmt.Errorf("reading pod %s/%s: %w", t.namespace, t.pod, err)
 	}

@@ -96,11 +96,12 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 		execFails bool
 		want      string // in what the repair says; "" for nothing done
 		deleted   bool
+		gone      string // the nothing-to-repair error
 	}{
-		{"pod gone", false, true, false, "", false},
-		{"healed by a restart", true, false, false, "", false},
-		{"still corrupted", true, true, false, "original DB_HOST line written back", false},
-		{"container not reachable", true, true, true, "pod wp-a deleted", true},
+		{"pod gone", false, true, false, "", false, "pod ns/wp-a no longer exists"},
+		{"healed by a restart", true, false, false, "", false, ""},
+		{"still corrupted", true, true, false, "original DB_HOST line written back", false, ""},
+		{"container not reachable", true, true, true, "pod wp-a deleted", true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,9 +114,13 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 			if tt.pod {
 				cs.Tracker().Add(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns"}})
 			}
-			r := &Repairer{client: &kube.Client{Kubernetes: cs}, exec: localExec(t, path, tt.execFails)}
+			r := newRepairer(&kube.Client{Kubernetes: cs}, localExec(t, path, tt.execFails), time.Minute)
 			did, err := r.Repair(context.Background(), undo)
-			if err != nil {
+			if tt.gone != "" {
+				if !errors.Is(err, fault.ErrNothingToRepair) || !strings.Contains(err.Error(), tt.gone) {
+					t.Fatalf("err %v, want nothing to repair: %s", err, tt.gone)
+				}
+			} else if err != nil {
 				t.Fatal(err)
 			}
 			if (tt.want == "") != (did == "") || !strings.Contains(did, tt.want) {
@@ -146,6 +151,45 @@ func TestNoCorruptionWithoutARecord(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(path); string(got) != officialConfig {
 		t.Errorf("the file was corrupted although the record could not be written:\n%s", got)
+	}
+}
+
+// The file is read back after the corruption: one corrupted line is
+// evidence that held; an exec that answered without running sed (a
+// dropped connection) leaves none, evidence that did not hold, and the
+// injection fails.
+func TestProvesTheLineWasCorrupted(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		dropSed  bool
+		held     bool
+		observed string
+	}{
+		{"corrupted", false, true, "1 corrupted DB_HOST line (127.0.0.1:1)"},
+		{"sed never ran", true, false, "0 corrupted DB_HOST lines, want 1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "wp-config.php")
+			os.WriteFile(path, []byte(officialConfig), 0o644)
+			ready := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns", Labels: map[string]string{"app": "wp"}},
+				Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+			f := New(&kube.Client{Kubernetes: fake.NewClientset(ready)}, "ns", "app=wp")
+			local := localExec(t, path, false)
+			f.execFn = func(ctx context.Context, ns, pod, c string, command ...string) (kube.ExecResult, error) {
+				if tt.dropSed && command[0] == "sed" {
+					return kube.ExecResult{}, nil
+				}
+				return local(ctx, ns, pod, c, command...)
+			}
+			m := &faulttest.Marks{}
+			err := f.Inject(context.Background(), m)
+			if (err == nil) != tt.held || len(m.Evidence) != 1 {
+				t.Fatalf("err %v evidence %+v", err, m.Evidence)
+			}
+			if e := m.Evidence[0]; e.Held != tt.held || e.Observed != tt.observed || e.Check != "grep -c selfheal-fault /var/www/html/wp-config.php in pod wp-a (exec), after the injection" {
+				t.Errorf("evidence %+v, want held %v saying %q", e, tt.held, tt.observed)
+			}
+		})
 	}
 }
 
