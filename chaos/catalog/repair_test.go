@@ -9,13 +9,13 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/selfheal/selfheal/chaos/fault"
+	"github.com/selfheal/selfheal/chaos/fault/configbreak"
 	"github.com/selfheal/selfheal/chaos/fault/dnsoutage"
 	"github.com/selfheal/selfheal/chaos/fault/drain"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/scale"
-	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
@@ -37,7 +37,8 @@ func TestStaleRecordIsCleared(t *testing.T) {
 			"container": "wordpress", "image": "wp:1", "to": "wp:2"}},
 		{Kind: scale.RepairKind, Detail: "scaled", Params: map[string]string{"namespace": "selfheal", "kind": kube.KindDeployment, "name": "wordpress", "replicas": "2"}},
 		{Kind: dnsoutage.RepairKind, Detail: "CoreDNS at zero", Params: map[string]string{"namespace": "kube-system", "deployment": "coredns", "replicas": "2"}},
-		{Kind: wpconfig.RepairKind, Detail: "DB_HOST corrupted", Params: map[string]string{"namespace": "selfheal", "pod": "wordpress-a", "container": "wordpress"}},
+		{Kind: configbreak.RepairKind, Detail: "DB_HOST corrupted", Params: map[string]string{"namespace": "selfheal", "pod": "wordpress-a", "container": "wordpress",
+			"broken": `["grep","-q","selfheal-fault","/var/www/html/wp-config.php"]`}},
 		{Kind: drain.RepairKind, Detail: "node cordoned", Params: map[string]string{"node": "selfheal-worker2"}},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -18,7 +18,7 @@ const (
 )
 
 // Slack the claims allow, from the fixture's settings and the measuring
-// path (fixtures/app/manifests/wordpress.yaml, docs/measurement.md).
+// path (fixtures/wordpress/manifests/wordpress.yaml, docs/measurement.md).
 const (
 	// untilRestart: a broken pod that no probe removes serves errors until
 	// its container stops, which the timeline sees as the restart a moment

@@ -1,5 +1,5 @@
 // Package fault defines what a fault injector is. The injectors live in
-// subpackages, one per fault: wpconfig, nodehalt, imageroll, evict, procsignal,
+// subpackages, one per fault: configbreak, nodehalt, imageroll, evict, procsignal,
 // dbpartition and packetloss (the network faults, on netfilter), dnsoutage
 // and apiserver (the cluster's own components).
 //

@@ -62,9 +62,24 @@ func (c *Client) spread(ctx context.Context, namespace, deployment, selector str
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading Deployment %s/%s: %w", namespace, deployment, err)
 	}
+	workers, err := c.SchedulableWorkers(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	on, err := c.PodsByNode(ctx, namespace, selector)
+	if err != nil {
+		return 0, 0, err
+	}
+	return len(on), min(int(replicas(d)), workers), nil
+}
+
+// SchedulableWorkers counts the nodes a pod without tolerations can be
+// scheduled on: Ready, not cordoned, without a NoSchedule or NoExecute
+// taint (kind's control-plane node has one).
+func (c *Client) SchedulableWorkers(ctx context.Context) (int, error) {
 	nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return 0, 0, fmt.Errorf("listing nodes: %w", err)
+		return 0, fmt.Errorf("listing nodes: %w", err)
 	}
 	workers := 0
 	for _, n := range nodes.Items {
@@ -72,11 +87,7 @@ func (c *Client) spread(ctx context.Context, namespace, deployment, selector str
 			workers++
 		}
 	}
-	on, err := c.PodsByNode(ctx, namespace, selector)
-	if err != nil {
-		return 0, 0, err
-	}
-	return len(on), min(int(replicas(d)), workers), nil
+	return workers, nil
 }
 
 // rolledOut holds once the Deployment's rollout is complete and no pod of

@@ -23,6 +23,9 @@ type guarded struct {
 	rest   *rest.Config
 	lease  *guard.Lease
 	active *guard.Record
+	// isKind says the cluster is the local kind cluster: the faults that
+	// act through its node containers can run.
+	isKind bool
 }
 
 // RestConfig is the client configuration of kubeconfig's context (its
@@ -57,6 +60,7 @@ func openGuarded(ctx context.Context, cfg Config) (*guarded, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.isKind = isKind
 	me := guard.Me(cfg.Command, cfg.RunID)
 	g.lease, err = guard.Acquire(ctx, client.Kubernetes, me, guard.WithWait(cfg.LeaseWait), guard.WithLog(cfg.Console.Logf))
 	if err != nil {

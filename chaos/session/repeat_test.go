@@ -74,7 +74,7 @@ func TestRepeatsIsTheGate(t *testing.T) {
 // podEvictions plans pod-eviction against the baseline, n times.
 func podEvictions(t *testing.T, n int) plan.Plan {
 	t.Helper()
-	base, _ := variant.Find(variant.Baseline)
+	base := variant.Base()
 	e, _ := catalog.Lookup(result.ScenarioPodEviction)
 	p, err := plan.New(variant.Matrix{Cells: []variant.Cell{{Variant: base, Entry: e[0]}}}, n)
 	if err != nil {

@@ -650,7 +650,7 @@ func settingChange(base, variant string) string {
 	return strings.Join(out, ", ")
 }
 
-// settingParts splits a fixture's description (fixtures/app Config.Describe)
+// settingParts splits a fixture's description (fixtures/wordpress Config.Describe)
 // into its settings: at each ", " or "; " outside parentheses, so that
 // "exec probes (mysqladmin ping, SELECT 1)" stays one setting.
 func settingParts(desc string) []string {
