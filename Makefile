@@ -25,7 +25,7 @@ test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs
 
 # The examples are modules of their own (they import selfheal as a
 # dependency would): their unit tests, not their suites (e2e/, a cluster).
-.PHONY: example-test example-images
+.PHONY: example-test example-images example-e2e
 example-test: ## the guestbook example's unit tests (a real Redis: redis-server)
 	cd examples/guestbook && $(GO) vet ./... && $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
 
@@ -33,6 +33,11 @@ example-images: docker kind ## build the guestbook example's images, check them 
 	examples/guestbook/images/build.sh
 	examples/guestbook/images/verify.sh
 	examples/guestbook/images/build.sh --load $${SELFHEAL_CLUSTER:-selfheal}
+
+EXAMPLE_FLAGS ?=
+example-e2e: ## the guestbook example's suite on the running cluster (after example-images; EXAMPLE_FLAGS='-labels set=core')
+	cd examples/guestbook && SELFHEAL_REPORT_DIR=$(REPORT_DIR)/guestbook $(GO) test ./e2e -count=1 -timeout $(E2E_TIMEOUT) -v -args \
+		-kubeconfig $(CURDIR)/_out/selfheal.kubeconfig $(EXAMPLE_FLAGS)
 
 bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history
 	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history
