@@ -124,18 +124,16 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 			return ctx, err
 		}
 		s.con.Logf("no -kubeconfig given: bringing up kind cluster %q (%s mode)", st.Cluster, st.Mode)
-		c, err := cluster.Up(ctx, cluster.WithName(st.Cluster), cluster.WithMode(st.Mode), cluster.WithReuse(true), cluster.WithLog(os.Stdout))
+		c, err := cluster.Up(ctx, cluster.WithName(st.Cluster), cluster.WithMode(st.Mode), cluster.WithRegistry(st.Registry),
+			cluster.WithReuse(true), cluster.WithLog(os.Stdout))
 		if err != nil {
 			return ctx, fmt.Errorf("bringing up the cluster: %w", err)
 		}
 		s.cluster, kubeconfig, images = c, c.Kubeconfig, c.Images
 		cfg.WithKubeconfigFile(kubeconfig)
 	} else {
-		mode, err := existingMode(ctx, st)
-		if err != nil {
-			return ctx, err
-		}
-		if images, err = fixtures.Images(mode); err != nil {
+		var err error
+		if images, err = cluster.ImagesFor(ctx, st.Cluster, st.Mode, st.Registry.Name, os.Stdout); err != nil {
 			return ctx, err
 		}
 	}
@@ -187,19 +185,6 @@ func (s *suite) repairBeforeReuse(ctx context.Context) error {
 		s.con.Logf("warning: repairing cluster %s before reusing it: %v", st.Cluster, err)
 	}
 	return nil
-}
-
-// existingMode is the image mode of a cluster given by kubeconfig: as
-// asked, or else the one its node image belongs to, or else what the
-// registries' reachability says.
-func existingMode(ctx context.Context, st settings) (fixtures.Mode, error) {
-	if st.Mode != fixtures.ModeAuto {
-		return st.Mode, nil
-	}
-	if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
-		return state.Mode, nil
-	}
-	return cluster.ResolveMode(ctx, fixtures.ModeAuto, nil, nil, os.Stdout)
 }
 
 // finish writes the report, and deletes the cluster if this suite created

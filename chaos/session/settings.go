@@ -30,6 +30,9 @@ import (
 type Settings struct {
 	Cluster string
 	Mode    fixtures.Mode
+	// Registry is where the cluster pulls the project's images from (the
+	// zero Registry: none); Check sets it from the two variables.
+	Registry cluster.Registry
 	// ReportDir is where results go; "" leaves the front end's default.
 	ReportDir string
 	// RunID names the run's directory; "" is the start time.
@@ -58,6 +61,10 @@ type Settings struct {
 	// FailStarved whether a budget missed on a starved machine fails.
 	HostThresholds []result.HostThreshold
 	FailStarved    bool
+
+	// registry and endpoint are SELFHEAL_REGISTRY and
+	// SELFHEAL_REGISTRY_ENDPOINT as given, read together by Check.
+	registry, endpoint string
 
 	// from records where each setting came from ("SELFHEAL_RATE=0.01",
 	// "--rate 0.01"), for messages about settings that clash.
@@ -95,10 +102,20 @@ func SettingsTable() []Setting {
 				s.Cluster = v
 				return cluster.CheckName(v)
 			}},
-		{Env: cluster.ModeEnv, Flag: "mode", Usage: "image mode of the cluster: auto, online or offline",
+		{Env: cluster.ModeEnv, Flag: "mode", Usage: "image mode of the cluster: auto (= offline), offline or online (stock images, never run here)",
 			set: func(s *Settings, v string) (err error) {
 				s.Mode, err = fixtures.ParseMode(v)
 				return err
+			}},
+		{Env: cluster.RegistryEnv, Usage: "registry the project's images were pushed to (selfheal images push): the cluster pulls them from it, HOST[:PORT][/PATH]",
+			set: func(s *Settings, v string) (err error) {
+				s.registry, err = fixtures.ParseRegistry(v)
+				return err
+			}},
+		{Env: cluster.RegistryEndpointEnv, Usage: "URL the nodes reach that registry at, e.g. http://selfheal-registry:5000 (needed for one on localhost)",
+			set: func(s *Settings, v string) error {
+				s.endpoint = v
+				return nil
 			}},
 		{Env: "SELFHEAL_REPORT_DIR", Flag: "report-dir", Usage: "where results and reports go, a directory per run (default _out/report)",
 			set: func(s *Settings, v string) error {
@@ -288,6 +305,11 @@ func (s *Settings) source(env, fallback string) string {
 // and load settings the load generator would refuse later, after the
 // cluster was prepared. It touches nothing outside the process.
 func (s *Settings) Check() error {
+	r, err := cluster.ParseRegistry(s.registry, s.endpoint)
+	if err != nil {
+		return fmt.Errorf("%s=%q, %s=%q: %w", cluster.RegistryEnv, s.registry, cluster.RegistryEndpointEnv, s.endpoint, err)
+	}
+	s.Registry = r
 	if _, err := load.New([]string{"http://127.0.0.1/"}, s.Load()...); err != nil {
 		// The setters checked everything but the load's own limits.
 		return fmt.Errorf("%s: %w", s.source("SELFHEAL_RATE", fmt.Sprintf("rate %v", s.Rate)), err)

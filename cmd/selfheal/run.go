@@ -18,7 +18,6 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/session"
 	"github.com/selfheal/selfheal/chaos/variant"
-	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 	"github.com/selfheal/selfheal/internal/console"
 	"github.com/selfheal/selfheal/reports/text"
@@ -120,15 +119,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := session.CheckReportDir(reportDir); err != nil {
 		return usageError{err.Error()}
 	}
-	mode := st.Mode
-	if mode == fixtures.ModeAuto {
-		if state, err := cluster.Status(ctx, st.Cluster); err == nil && state.Mode != "" {
-			mode = state.Mode
-		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, env.stderr); err != nil {
-			return err
-		}
-	}
-	images, err := fixtures.Images(mode)
+	images, err := cluster.ImagesFor(ctx, st.Cluster, st.Mode, st.Registry.Name, env.stderr)
 	if err != nil {
 		return err
 	}
