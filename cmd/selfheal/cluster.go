@@ -66,9 +66,11 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "cluster up", "[flags]")
 	var cf clusterFlags
 	cf.register(fs)
-	mode := fs.String("mode", "", "image mode: auto, online or offline (default $"+cluster.ModeEnv+", else auto)")
+	mode := fs.String("mode", "", "image mode: auto (= offline), offline, or online: stock images, never run here (default $"+cluster.ModeEnv+", else auto)")
+	registry := fs.String("registry", "", "pull the node and app images from this registry, HOST[:PORT][/PATH] (selfheal images push); default $"+cluster.RegistryEnv)
+	endpoint := fs.String("registry-endpoint", "", "the URL the nodes reach that registry at (needed for one on localhost); default $"+cluster.RegistryEndpointEnv)
 	reuse := fs.Bool("reuse", false, "keep an existing healthy cluster with the wanted node image instead of replacing it")
-	noBuild := fs.Bool("no-build", false, "offline: do not run the image recipes; fail if an image is missing")
+	noBuild := fs.Bool("no-build", false, "offline: do not run the image recipes; fail unless the current images are in Docker")
 	timeout := fs.Duration("ready-timeout", 5*time.Minute, "how long to wait for Ready nodes and Running kube-system pods")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -91,6 +93,13 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 			return usagef("-mode: %v", err)
 		}
 		opts = append(opts, cluster.WithMode(m))
+	}
+	if *registry != "" || *endpoint != "" {
+		r, err := cluster.ParseRegistry(*registry, *endpoint)
+		if err != nil {
+			return usagef("-registry %q, -registry-endpoint %q: %v", *registry, *endpoint, err)
+		}
+		opts = append(opts, cluster.WithRegistry(r))
 	}
 	if *reuse {
 		if err := repairBeforeReuse(ctx, env, cf); err != nil {
