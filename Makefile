@@ -94,10 +94,11 @@ E2E_FLAGS ?=
 E2E_TIMEOUT ?= 120m
 REPORT_DIR ?= $(CURDIR)/_out/report
 
-# The images (Go compiles, apt, Docker) and the suite's own compile run at
-# once: on a fresh machine each leaves the cores idle while it downloads.
-e2e: kind ## the scenario suite and its report (brings up the cluster if needed): go test ./e2e
-	@$(MAKE) --no-print-directory -j2 e2e-prepare-images e2e-prepare-suite
+# The images (Go compiles, apt, Docker), kind and the suite's own compile
+# run at once: on a fresh machine each leaves the cores idle while it
+# downloads.
+e2e: ## the scenario suite and its report (brings up the cluster if needed): go test ./e2e
+	@$(MAKE) --no-print-directory -j3 kind e2e-prepare-images e2e-prepare-suite
 	SELFHEAL_REPORT_DIR=$(REPORT_DIR) $(GO) test ./e2e -count=1 -timeout $(E2E_TIMEOUT) -v -args $(E2E_FLAGS)
 
 .PHONY: e2e-prepare-images e2e-prepare-suite

@@ -112,6 +112,9 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "cluster %s is up (%s images, node image %s)\nexport KUBECONFIG=%s\n",
 		cl.Name, cl.Images.Mode, cl.Images.Node, cl.Kubeconfig)
+	if cl.Images.Registry != "" {
+		fmt.Fprintf(env.stdout, "its nodes pull the app images from %s\n", cl.Images.Registry)
+	}
 	return nil
 }
 
@@ -192,7 +195,11 @@ func clusterStatus(ctx context.Context, env *cliEnv, args []string) error {
 	if !st.Exists {
 		return fmt.Errorf("cluster %s does not exist (selfheal cluster up, or make cluster)", cf.name)
 	}
-	fmt.Fprintf(env.stdout, "cluster %s (mode %s, kubeconfig %s)\n", st.Name, orDash(string(st.Mode)), st.Kubeconfig)
+	from := ""
+	if st.Images.Registry != "" {
+		from = ", images from registry " + st.Images.Registry
+	}
+	fmt.Fprintf(env.stdout, "cluster %s (mode %s%s, kubeconfig %s)\n", st.Name, orDash(string(st.Mode)), from, st.Kubeconfig)
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tROLE\tCONTAINER\tREADY\tIMAGE")
 	for _, n := range st.Nodes {
