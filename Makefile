@@ -89,7 +89,7 @@ cluster-test: ## prove the running cluster works: nodes, kube-system, storage, p
 
 
 # --- scenario suite (e2e) ---------------------------------------------------------
-.PHONY: e2e smoke run report
+.PHONY: e2e e2e-core smoke run report
 E2E_FLAGS ?=
 E2E_TIMEOUT ?= 120m
 REPORT_DIR ?= $(CURDIR)/_out/report
@@ -107,6 +107,9 @@ e2e-prepare-images: # what cluster up would build; nothing for an existing clust
 		fixtures/images/build-all.sh; fi
 e2e-prepare-suite:
 	$(GO) test -c -o /dev/null ./e2e
+
+e2e-core: ## the five core scenarios in suite order, through make e2e (what CI runs): the cluster is brought up or reused
+	$(MAKE) e2e E2E_FLAGS='-labels set=core $(E2E_FLAGS)'
 
 smoke: ## one scenario (wp-config-break) against the running cluster: the real thing, short
 	SELFHEAL_REPORT_DIR=$(REPORT_DIR) $(GO) test ./e2e -count=1 -timeout 30m -v -args \

@@ -32,15 +32,19 @@ import (
 // package-level Environment that TestMain sets up and the tests use.
 var testenv env.Environment
 
-// repeatFlag is -repeat N after -args; it wins over SELFHEAL_REPEAT.
-var repeatFlag = flag.Int("repeat", 0, "run each selected cell N times in a row (default: SELFHEAL_REPEAT, else 1)")
+// repeatFlag is -repeat N (or auto) after -args; it wins over
+// SELFHEAL_REPEAT.
+var repeatFlag = flag.String("repeat", "", "run each selected cell N times in a row, or auto: until its comparison is clear, up to SELFHEAL_REPEAT_MAX (default: SELFHEAL_REPEAT, else 1)")
 
 // matrix is the scenario × variant cells TestMain planned, and cells
 // their repetitions that the framework's selection flags keep, which
-// TestScenarios makes features of; set once with testenv.
+// TestScenarios makes features of; with -repeat auto, cells is the first
+// batch and auto plans the rounds after it. Set once with testenv.
 var (
 	matrix variant.Matrix
 	cells  plan.Plan
+	auto   *plan.Auto
+	filter plan.Filter
 )
 
 // suiteKey is where the suite's state travels in the framework's context.
@@ -62,7 +66,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
-	st, err := readSettings(os.Getenv)
+	st, err := readSettings(os.Getenv, repeatOverride()...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: bad settings, nothing was started: %v\n", err)
 		os.Exit(2)
@@ -71,7 +75,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
-	if cells, err = planCells(matrix, st, cfg); err != nil {
+	if cells, auto, err = planCells(matrix, st, cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
@@ -147,7 +151,7 @@ func (s *suite) setup(ctx context.Context, cfg *envconf.Config) (context.Context
 	s.session, err = session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: cfg.KubeContext(), Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
 		Images: images, Load: st.Load(), Budgets: st.Budgets, Timing: st.Timing(), Host: st.Host(), History: st.History,
-		Variant: first, VariantDirs: matrix.Explicit, Aggregate: st.Aggregate, Plan: cells,
+		Variant: first, VariantDirs: matrix.Explicit, Aggregate: st.Aggregate, Plan: cells, Auto: auto, AutoMetrics: st.RepeatMetrics,
 		ReportDir: st.ReportDir, RunID: st.RunID, Console: s.con,
 		Command: "go test ./e2e", Tracker: s.tracker,
 		StatusEvery: 5 * time.Second, StatusLine: console.StatusLine,
@@ -228,10 +232,10 @@ type settings struct {
 }
 
 // readSettings reads the SELFHEAL_* variables with the reader `selfheal
-// run` shares, and checks that results can be written, all before
-// anything touches Docker, a cluster or the network.
-func readSettings(getenv func(string) string) (settings, error) {
-	ss, err := session.SettingsFromEnv(getenv)
+// run` shares (the overrides over them), and checks that results can be
+// written, all before anything touches Docker, a cluster or the network.
+func readSettings(getenv func(string) string, overrides ...session.Override) (settings, error) {
+	ss, err := session.SettingsFromEnv(getenv, overrides...)
 	st := settings{Settings: ss}
 	if err != nil {
 		return st, err
@@ -266,22 +270,24 @@ func planMatrix(st settings, labels map[string][]string) (variant.Matrix, error)
 	return m, nil
 }
 
-// planCells repeats the matrix's cells (-repeat, else SELFHEAL_REPEAT)
-// and keeps those the framework's -labels, -skip-labels, -feature and
-// -skip-features select, so that the time-left estimate counts only what
-// will run.
-func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, error) {
-	n := st.Repeat
-	if *repeatFlag != 0 {
-		if err := plan.CheckRepeat(*repeatFlag); err != nil {
-			return nil, fmt.Errorf("-repeat: %w", err)
-		}
-		n = *repeatFlag
+// repeatOverride is -repeat, which wins over SELFHEAL_REPEAT.
+func repeatOverride() []session.Override {
+	if *repeatFlag == "" {
+		return nil
 	}
-	p, err := plan.New(m, n)
+	return []session.Override{{Env: "SELFHEAL_REPEAT", Value: *repeatFlag, From: "-repeat " + *repeatFlag}}
+}
+
+// planCells repeats the matrix's cells (-repeat, else SELFHEAL_REPEAT;
+// with auto, the first batch) and keeps those the framework's -labels,
+// -skip-labels, -feature and -skip-features select, so that the
+// time-left estimate counts only what will run. The rounds of -repeat
+// auto pass through the same selection (TestScenarios).
+func planCells(m variant.Matrix, st settings, cfg *envconf.Config) (plan.Plan, *plan.Auto, error) {
+	p, a, err := st.Plan(m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	f := plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
-	return p.Select(f, plan.Cell.Name), nil
+	filter = plan.Filter{Labels: cfg.Labels(), SkipLabels: cfg.SkipLabels(), Feature: cfg.FeatureRegex(), SkipFeature: cfg.SkipFeatureRegex()}
+	return p.Select(filter, plan.Cell.Name), a, nil
 }

@@ -26,16 +26,38 @@ type resultKey struct{}
 // fault=<family>, set=<core|extra>, variant=<name>, repetition=<i>: run
 // one scenario with `go test ./e2e -args -labels scenario=node-halt`.
 // After the last repetition of a repeated cell, a feature takes its
-// repetitions together and judges the aggregate budgets.
+// repetitions together and judges the aggregate budgets. With -repeat
+// auto the cells are the first batch; after it, and after each further
+// round, the session takes the looks (session.Session.Look) and the next
+// round runs as features of its own, until every comparison is clear or
+// at its maximum.
 func TestScenarios(t *testing.T) {
 	var feats []features.Feature
 	for i, c := range cells {
 		feats = append(feats, cellFeature(c))
-		if c.Repeated() && cells.Last(i) {
+		if !c.Auto && c.Repeated() && cells.Last(i) {
 			feats = append(feats, repeatsFeature(c))
 		}
 	}
-	testenv.Test(t, feats...)
+	ctx := testenv.Test(t, feats...)
+	for auto != nil {
+		s := suiteFrom(ctx)
+		if s.session == nil || ctx.Err() != nil {
+			return
+		}
+		next, finished := s.session.Look()
+		feats = nil
+		for _, c := range finished {
+			feats = append(feats, repeatsFeature(c))
+		}
+		for _, c := range next.Select(filter, plan.Cell.Name) {
+			feats = append(feats, cellFeature(c))
+		}
+		if len(feats) == 0 {
+			return
+		}
+		ctx = testenv.Test(t, feats...)
+	}
 }
 
 func cellFeature(c plan.Cell) features.Feature {

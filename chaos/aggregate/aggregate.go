@@ -15,11 +15,18 @@
 //     given a number: the median, range and interval are over the
 //     repetitions that have a value. Averaging "did not recover" as the
 //     observation time would invent a recovery time.
+//   - A repetition where the figure was due but is unknown (the fault
+//     window not observed, a workload Kubernetes never saw broken, no
+//     write acknowledged: result.Metric.UnknownWhy) is counted apart as
+//     unknown.
 //   - A repetition where the metric does not apply (no failed request, so
 //     no time to first error; no healing check) is counted as absent.
-//   - An aggregate budget on the median counts never-happened repetitions
-//     as longer than any time, so that two of three not recovering fails a
-//     recovery median whatever the third did.
+//   - An aggregate budget on the median counts every repetition without a
+//     figure as never (longer than any time): never happened, unknown,
+//     could not run. Only "does not apply" is left out. So two of three
+//     not recovering, or not observed, fails a recovery median whatever
+//     the third did: a median budget never passes on fewer repetitions
+//     than it names.
 package aggregate
 
 import (
@@ -105,19 +112,26 @@ type Value struct {
 	V          float64
 	// Never: the thing did not happen while watched (not recovered).
 	Never bool
+	// Unknown says why the figure was due but is unknown (not observed,
+	// never seen broken); "" when it is not.
+	Unknown string
 	// Absent: the metric does not apply to this repetition.
 	Absent bool
 	// Excluded: the repetition could not run to its end.
 	Excluded bool
 }
 
+// HasNumber reports whether the repetition has a figure of its own.
+func (v Value) HasNumber() bool { return !v.Never && v.Unknown == "" && !v.Absent && !v.Excluded }
+
 // Metric is one metric over the repetitions.
 type Metric struct {
 	Metric result.Metric
 	// Values has one entry per repetition, in run order.
 	Values []Value
-	// Never, Absent and Excluded count the repetitions without a number.
-	Never, Absent, Excluded int
+	// Never, Unknown, Absent and Excluded count the repetitions without
+	// a number.
+	Never, Unknown, Absent, Excluded int
 	// Summary is over the repetitions with a number (Summary.N of them);
 	// N is 0 when none has one.
 	Summary stats.Summary
@@ -127,7 +141,7 @@ type Metric struct {
 func (m Metric) Numbers() []float64 {
 	var xs []float64
 	for _, v := range m.Values {
-		if !v.Never && !v.Absent && !v.Excluded {
+		if v.HasNumber() {
 			xs = append(xs, v.V)
 		}
 	}
@@ -216,6 +230,9 @@ func metric(m result.Metric, rs []*result.Result) Metric {
 		case m.Never != nil && m.Never(r):
 			v.Never = true
 			out.Never++
+		case m.UnknownWhy(r) != "":
+			v.Unknown = m.UnknownWhy(r)
+			out.Unknown++
 		default:
 			v.Absent = true
 			out.Absent++
@@ -291,10 +308,10 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 	var xs []float64
 	for _, v := range m.Values {
 		switch {
-		case v.Never:
-			xs = append(xs, math.Inf(1))
-		case !v.Absent && !v.Excluded:
+		case v.HasNumber():
 			xs = append(xs, v.V)
+		case !v.Absent:
+			xs = append(xs, math.Inf(1)) // no figure: never, unknown, could not run
 		}
 	}
 	if len(xs) == 0 {
@@ -304,9 +321,10 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 	}
 	med := MedianNever(xs)
 	over := fmt.Sprintf("over %d of %d repetitions", len(xs), s.N())
+	never := m.Never + m.Unknown + m.Excluded
 	if math.IsInf(med, 1) {
 		c.Missing = true
-		c.Message = fmt.Sprintf("%s: %s in %d of %d repetitions, so the median is %s; budget %s", label, m.Metric.Missed, m.Never, len(xs), m.Metric.Missed, m.Metric.Format(b.Limit))
+		c.Message = fmt.Sprintf("%s: no figure in %d of %d repetitions (%s), so the median is never; budget %s", label, never, len(xs), m.missingText(), m.Metric.Format(b.Limit))
 		return c
 	}
 	c.Value = med
@@ -316,15 +334,29 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 		word = "exceeds"
 	}
 	c.Message = fmt.Sprintf("%s %s %s budget %s (%s)", label, m.Metric.Format(med), word, m.Metric.Format(b.Limit), over)
-	if m.Never > 0 {
-		c.Message = strings.TrimSuffix(c.Message, ")") + fmt.Sprintf("; %d %s, counted as longer than any time)", m.Never, m.Metric.Missed)
+	if never > 0 {
+		c.Message = strings.TrimSuffix(c.Message, ")") + fmt.Sprintf("; %s, counted as longer than any time)", m.missingText())
 	}
 	return c
 }
 
-// missingText says why a metric has no number in any repetition.
+// missingText says why repetitions have no number: "1 not recovered, 1
+// unknown (not observed: ...), 2 could not run".
 func (m Metric) missingText() string {
 	var parts []string
+	if m.Never > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", m.Never, m.Metric.Missed))
+	}
+	if m.Unknown > 0 {
+		why := ""
+		for _, v := range m.Values {
+			if v.Unknown != "" {
+				why = v.Unknown
+				break
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d unknown (%s)", m.Unknown, why))
+	}
 	if m.Excluded > 0 {
 		parts = append(parts, fmt.Sprintf("%d could not run", m.Excluded))
 	}

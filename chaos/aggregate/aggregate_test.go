@@ -16,6 +16,8 @@ type rep struct {
 	healing  float64 // < 0: not healed; 0: no healing check
 	verdict  result.Verdict
 	errorsN  int
+	// unobserved: no request after the injection (recovery not observed)
+	unobserved bool
 }
 
 func results(reps ...rep) []*result.Result {
@@ -34,6 +36,9 @@ func results(reps ...rep) []*result.Result {
 		if r.recovery >= 0 {
 			v := r.recovery
 			res.RecoveryMS, res.Recovered = &v, true
+		}
+		if r.unobserved {
+			res.RecoveryState = result.RecoveryNotObserved
 		}
 		switch {
 		case r.healing > 0:
@@ -161,13 +166,20 @@ func TestAggregateBudgets(t *testing.T) {
 		{"one never", []rep{{recovery: 30000}, {recovery: -1, verdict: result.VerdictFail}, {recovery: 50000}}, p50(result.KeyRecovery, 60000), true, false, 50000,
 			"recovery p50 50s within budget 1m0s (over 3 of 3 repetitions; 1 not recovered, counted as longer than any time)"},
 		{"two never", []rep{{recovery: 30000}, {recovery: -1, verdict: result.VerdictFail}, {recovery: -1, verdict: result.VerdictFail}}, p50(result.KeyRecovery, 60000), false, true, 0,
-			"recovery p50: not recovered in 2 of 3 repetitions, so the median is not recovered; budget 1m0s"},
+			"recovery p50: no figure in 2 of 3 repetitions (2 not recovered), so the median is never; budget 1m0s"},
 		// n = 2 with one never: the two middle values are 30 s and never.
 		{"even with never", []rep{{recovery: 30000}, {recovery: -1, verdict: result.VerdictFail}}, p50(result.KeyRecovery, 60000), false, true, 0, ""},
-		{"errored left out", []rep{{downtime: 1000, recovery: 1}, {downtime: 9000, recovery: 1, verdict: result.VerdictError}, {downtime: 3000, recovery: 1}}, p50(result.KeyDowntime, 2500), true, false, 2000,
-			"downtime p50 2s within budget 2.5s (over 2 of 3 repetitions)"},
+		// A repetition that could not run has no figure: counted as never,
+		// so the budget is not met on the two that ran.
+		{"errored counted as never", []rep{{downtime: 1000, recovery: 1}, {downtime: 9000, recovery: 1, verdict: result.VerdictError}, {downtime: 3000, recovery: 1}}, p50(result.KeyDowntime, 2500), false, false, 3000,
+			"downtime p50 3s exceeds budget 2.5s (over 3 of 3 repetitions; 1 could not run, counted as longer than any time)"},
+		// Not observed (a result from before unobserved results were
+		// errors): no figure, counted as never. Before, the median was
+		// over the one observed repetition, and passed.
+		{"two not observed", []rep{{recovery: 30000}, {recovery: -1, unobserved: true}, {recovery: -1, unobserved: true}}, p50(result.KeyRecovery, 60000), false, true, 0,
+			"recovery p50: no figure in 2 of 3 repetitions (2 unknown (not observed: no request was sent after the injection)), so the median is never; budget 1m0s"},
 		{"all errored", []rep{{verdict: result.VerdictError}, {verdict: result.VerdictError}}, p50(result.KeyDowntime, 2500), false, true, 0,
-			"downtime p50: no repetition has a value (2 could not run), budget 2.5s"},
+			"downtime p50: no figure in 2 of 2 repetitions (2 could not run), so the median is never; budget 2.5s"},
 		{"5xx count", []rep{{errorsN: 3, recovery: 1}, {errorsN: 4, recovery: 1}}, p50(result.KeyTransportErrors, 3), false, false, 3.5,
 			"transport errors p50 3.5 exceeds budget 3 (over 2 of 2 repetitions)"},
 		{"pass rate all", []rep{{}, {}, {}}, rate(1), true, false, 1, "pass rate 100% (3/3 passed) meets the required 100%"},

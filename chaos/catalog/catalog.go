@@ -228,7 +228,10 @@ func wpConfigBreak(env Env) scenario.Scenario {
 			MustRecover: true,
 			Recovery:    scenario.Dur(30 * time.Second),
 			Healing:     scenario.Dur(90 * time.Second),
-			Server5xx:   scenario.Count(int(50 * c.Replicas * 10)),
+			// 50 s of load per replica, at the run's rate (1,000 at 10/s
+			// with 2 replicas): a count budget follows the rate it is
+			// measured at (scenario.RequestBudget).
+			Server5xx: scenario.SecondsOfLoad(time.Duration(50*c.Replicas) * time.Second),
 		},
 		Bounds: wpConfigBounds(c),
 		// Past the healing budget nothing changes the verdict: watching
@@ -265,7 +268,7 @@ func plannedBudgets(healing time.Duration) scenario.Budgets {
 		MustRecover:   true,
 		Downtime:      scenario.Dur(5 * time.Second),
 		LongestOutage: scenario.Dur(time.Second),
-		Server5xx:     scenario.Count(0),
+		Server5xx:     scenario.Requests(0),
 		Healing:       scenario.Dur(healing),
 	}
 }
@@ -334,7 +337,7 @@ func nodeHalt(env Env) scenario.Scenario {
 			MustRecover: true,
 			Recovery:    scenario.Dur(90 * time.Second),
 			Healing:     scenario.Dur(3 * time.Minute),
-			Server5xx:   scenario.Count(0),
+			Server5xx:   scenario.Requests(0),
 		},
 		Bounds: []result.Bound{
 			{Metric: result.KeyRecovery, MS: 40000, Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},

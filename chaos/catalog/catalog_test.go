@@ -85,3 +85,25 @@ func TestEntriesDescribeThemselves(t *testing.T) {
 		}
 	}
 }
+
+// wp-config-break's 5xx budget is load, not a count: 50 s of it per
+// replica at the run's rate, 1,000 at 10/s with 2 replicas and 2,000 at
+// 20/s. Before, it was 1,000 whatever --rate was.
+func TestWPConfigBreak5xxFollowsTheRate(t *testing.T) {
+	e, err := Lookup("wp-config-break")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e[0].Defaults().Budgets
+	for _, tt := range []struct {
+		rate  float64
+		limit int
+	}{{10, 1000}, {20, 2000}, {5, 500}} {
+		if got := b.Server5xx.Limit(tt.rate); got != tt.limit {
+			t.Errorf("at %v/s the 5xx budget is %d, want %d", tt.rate, got, tt.limit)
+		}
+	}
+	if got := b.Server5xx.String(); got != "100 s of load" {
+		t.Errorf("5xx budget %q", got)
+	}
+}

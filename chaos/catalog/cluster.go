@@ -69,7 +69,7 @@ func apiserverRestart(env Env) scenario.Scenario {
 		// and kube-proxy's rules stay as they are while it is away, so any
 		// failed request at all is a finding (Downtime 0 catches every
 		// kind; 5xx and transport errors say which).
-		Budgets: scenario.Budgets{Downtime: scenario.Dur(0), Server5xx: scenario.Count(0), TransportErrors: scenario.Count(0)},
+		Budgets: scenario.Budgets{Downtime: scenario.Dur(0), Server5xx: scenario.Requests(0), TransportErrors: scenario.Requests(0)},
 		// The observation ends once the service is confirmed unharmed;
 		// the revert then waits (apiserver.DefaultBound) for the API
 		// server, with the load still on.

@@ -79,7 +79,7 @@ func lossBudgets() scenario.Budgets {
 	return scenario.Budgets{
 		Downtime:            scenario.Dur(netHold / 2),
 		LongestOutage:       scenario.Dur(2 * time.Second),
-		Server5xx:           scenario.Count(0),
+		Server5xx:           scenario.Requests(0),
 		RecoveryAfterRevert: scenario.Dur(15 * time.Second),
 	}
 }

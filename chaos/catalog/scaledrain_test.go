@@ -42,7 +42,7 @@ func TestScaleAndDrainScenarios(t *testing.T) {
 			e := entries[0]
 			s := e.Build(Env{Client: &kube.Client{}, App: base})
 			b := s.Budgets
-			if !b.MustRecover || *b.Server5xx != 0 || *b.Downtime != 5*time.Second || *b.LongestOutage != time.Second || *b.Healing != tt.healing || b.Recovery != nil {
+			if !b.MustRecover || b.Server5xx.Limit(10) != 0 || *b.Downtime != 5*time.Second || *b.LongestOutage != time.Second || *b.Healing != tt.healing || b.Recovery != nil {
 				t.Errorf("budgets %+v are not the planned-disruption budgets with %s of healing", b, tt.healing)
 			}
 			if len(s.Bounds) != 1 || s.Bounds[0].Metric != result.KeyHealing || s.Bounds[0].MS != tt.boundMS {

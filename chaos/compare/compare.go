@@ -100,15 +100,16 @@ func WithLeaveOut(why func(*result.Result) string) Option {
 }
 
 // WithoutHost leaves out the results measured on a machine at least as
-// loaded as level (result.HostContended or result.HostStarved): their
-// figures may be the machine's rather than the service's.
+// loaded as level (result.HostContended or result.HostStarved), and those
+// whose host's load is unknown: their figures may be the machine's rather
+// than the service's.
 func WithoutHost(level result.HostVerdict) Option {
 	return WithLeaveOut(func(r *result.Result) string {
 		if r.Conditions == nil {
 			return ""
 		}
 		if v := r.Conditions.Verdict; v == level || v.Worse(level) {
-			return "measured on a " + string(v) + " machine"
+			return "measured on " + v.Words() // unknown ranks above starved
 		}
 		return ""
 	})

@@ -100,19 +100,21 @@ func noLossBeyondOneInterval(r *result.Result) (bool, string) {
 
 func neverHealed(r *result.Result) (bool, string) {
 	restart, restarted := firstAfterInjection(r, "container", "Restarted")
-	healed := r.Healing != nil && r.Healing.Healed
+	// Never seen broken is not "never healed": the claim is about a
+	// fault Kubernetes saw and left unhealed.
+	unhealed := r.Healing != nil && r.Healing.Of() == result.HealingNotHealed
 	why := healingWords(r) + "; " + recoveryWords(r)
 	if restarted {
 		why += fmt.Sprintf("; a container was restarted %s after the injection (%s)", since(r, restart.At), restart.Object)
 	} else {
 		why += "; no container restart"
 	}
-	return !healed && !restarted, why
+	return unhealed && !restarted, why
 }
 
 func healedByRestart(r *result.Result) (bool, string) {
 	restart, restarted := firstAfterInjection(r, "container", "Restarted")
-	healed := r.Healing != nil && r.Healing.Healed
+	healed := r.Healing != nil && r.Healing.Of() == result.HealingHealed
 	why := healingWords(r)
 	if restarted {
 		why += fmt.Sprintf("; %s restarted %s after the injection", restart.Object, since(r, restart.At))
@@ -240,9 +242,11 @@ func healingWords(r *result.Result) string {
 	switch {
 	case r.Healing == nil:
 		return "healing not checked"
-	case r.Healing.Healed && r.Healing.MS != nil:
+	case r.Healing.Of() == result.HealingNeverBroken:
+		return "Kubernetes never saw it broken"
+	case r.Healing.Of() == result.HealingHealed && r.Healing.MS != nil:
 		return "healed in " + ms(*r.Healing.MS)
-	case r.Healing.Healed:
+	case r.Healing.Of() == result.HealingHealed:
 		return "healed"
 	}
 	return "not healed: " + r.Healing.Condition

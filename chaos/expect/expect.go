@@ -96,7 +96,9 @@ func VariantOf(r *result.Result) string {
 
 // Evaluate checks every expectation against the results of its scenario
 // and variant. A result whose run ended in error is left out (its figures
-// cover only part of the fault) and said so.
+// cover only part of the fault) and said so; so is one that observed
+// nothing of the fault (no request, or too few in the fault window:
+// result.Result.Unobserved), which is no evidence for any claim.
 func Evaluate(exps []Expectation, results []*result.Result) []Finding {
 	var out []Finding
 	for _, x := range exps {
@@ -107,6 +109,10 @@ func Evaluate(exps []Expectation, results []*result.Result) []Finding {
 			}
 			if r.Verdict == result.VerdictError {
 				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: left out, the run ended in error (%s)", runName(r), r.Error))
+				continue
+			}
+			if why := r.Unobserved(); why != "" {
+				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: left out, %s", runName(r), why))
 				continue
 			}
 			shown, why := x.Check(r)

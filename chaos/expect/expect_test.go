@@ -70,6 +70,7 @@ type run struct {
 	events            []event
 	healedAt          time.Duration // 0: not healed
 	verdict           result.Verdict
+	noRequests        bool // the load sent nothing
 }
 
 func (x run) result(t *testing.T) *result.Result {
@@ -80,7 +81,7 @@ func (x run) result(t *testing.T) *result.Result {
 	if length == 0 {
 		length = 90 * time.Second
 	}
-	for i := 0; time.Duration(i)*interval < length; i++ {
+	for i := 0; time.Duration(i)*interval < length && !x.noRequests; i++ {
 		sent := time.Duration(i) * interval
 		code, class := x.requests(sent, i)
 		if class != measure.ClassNone {
@@ -227,6 +228,34 @@ func TestEvaluate(t *testing.T) {
 			}
 			if tt.name == "a run in error is left out, not counted" && !strings.Contains(strings.Join(got[0].Evidence, "\n"), "left out, the run ended in error") {
 				t.Errorf("evidence does not say the errored run was left out: %q", got[0].Evidence)
+			}
+		})
+	}
+}
+
+// A run that observed nothing of the fault (no request at all, or fewer
+// than a second's worth after the injection) is no evidence for a claim:
+// it is left out and said so, never counted as showing it. Before, a
+// "never" claim held on such runs (no second without a success when
+// nothing was sent), even with a pass verdict on the result.
+func TestEvaluateLeavesOutRunsThatObservedNothing(t *testing.T) {
+	pdb := claim(t, "pdb-never-leaves-none")
+	for _, tt := range []struct {
+		name string
+		run  run
+		why  string
+	}{
+		{"no request", run{requests: ok, length: time.Nanosecond, noRequests: true}, "no request was sent"},
+		{"half a second after the injection", run{requests: ok, length: injectAt + 500*time.Millisecond}, "5 requests were sent in the fault window"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run.scenario, tt.run.variant, tt.run.verdict = pdb.Scenario, pdb.Variant, result.VerdictPass
+			f := Evaluate([]Expectation{pdb}, []*result.Result{tt.run.result(t)})[0]
+			if f.Status != NotRun || f.Runs != 0 {
+				t.Errorf("%s, %d of %d runs; want not run: the run observed nothing\n%s", f.Status, f.Shown, f.Runs, f)
+			}
+			if ev := strings.Join(f.Evidence, "\n"); !strings.Contains(ev, "left out, the load observed nothing of the fault") || !strings.Contains(ev, tt.why) {
+				t.Errorf("evidence %q; want it to say the run was left out because %s", ev, tt.why)
 			}
 		})
 	}

@@ -140,6 +140,10 @@ func sameKind(r *result.Result, kind Kind, history []*result.Result) ([]*run, *e
 			// (docs/measurement.md "Host conditions").
 			ex.add("measured on a starved machine", id)
 			continue
+		case h.Conditions != nil && h.Conditions.Verdict == result.HostUnknown:
+			// Sampled, but no sample came: as likely starved as clean.
+			ex.add("measured on a machine whose load is unknown (no host sample)", id)
+			continue
 		}
 		if k := KindOf(h); k != kind {
 			ex.add(kind.Differences(k)[0], id)
@@ -198,12 +202,18 @@ func check(r *result.Result, key result.MetricKey, used []*run, s Settings) (res
 	c := result.BudgetCheck{Metric: key, Limit: limit, History: b}
 	v, known := m.Value(r)
 	switch {
-	case !known && (m.Never == nil || !m.Never(r)):
-		return c, false // does not apply to r
-	case !known:
+	case !known && m.Never != nil && m.Never(r):
 		c.Missing = true
 		c.Message = fmt.Sprintf("%s: %s, against %s", m.Name, m.Missed, describe(m, b, s))
 		return c, true
+	case !known && m.UnknownWhy(r) != "":
+		// Due but unknown (never seen broken, not observed): missed, as a
+		// missing figure is, never a pass.
+		c.Missing, c.NotObserved = true, m.NotObserved(r)
+		c.Message = fmt.Sprintf("%s: no value (%s), against %s", m.Name, m.UnknownWhy(r), describe(m, b, s))
+		return c, true
+	case !known:
+		return c, false // does not apply to r
 	}
 	c.Value, c.Pass = v, v <= limit
 	op := "≤"
@@ -306,4 +316,21 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// Earlier are the earlier results r is compared with when its run
+// repeats until a comparison is clear (--repeat auto, chaos/session):
+// those of r's kind that Judge would use (not from r's run, not after
+// it, not errors, not measured on a starved machine), the newest k, and
+// the runs they came from, newest first.
+func Earlier(r *result.Result, history []*result.Result, k int) ([]*result.Result, []string) {
+	used, _ := sameKind(r, KindOf(r), history)
+	kept, _ := lastResults(used, k)
+	var out []*result.Result
+	var runs []string
+	for _, u := range kept {
+		out = append(out, u.results...)
+		runs = append(runs, u.id)
+	}
+	return out, runs
 }

@@ -138,11 +138,15 @@ func TestJudgeLeavesOutOtherKinds(t *testing.T) {
 	starved := res(25, 1, 0)
 	starved.Run.ID = "night-25s"
 	starved.Conditions = &result.Conditions{Verdict: result.HostStarved}
+	// Sampled without a sample: unknown is not clean, and is left out.
+	unsampled := res(25, 1, 0)
+	unsampled.Run.ID = "night-25u"
+	unsampled.Conditions = &result.Conditions{Verdict: result.HostUnknown}
 	r := res(26, 5, 0)
 	sameRun := res(25, 1, 0)
 	sameRun.Run.ID = r.Run.ID
 	later := res(27, 1, 0)
-	hist = append(hist, fast, kept, online, broken, other, starved, sameRun, later)
+	hist = append(hist, fast, kept, online, broken, other, starved, unsampled, sameRun, later)
 
 	o := Judge(r, hist, only(result.KeyRecovery))
 	want := []result.HistoryExclusion{
@@ -151,6 +155,7 @@ func TestJudgeLeavesOutOtherKinds(t *testing.T) {
 		{Reason: "image mode online, not offline", Runs: []string{"night-22"}},
 		{Reason: "could not run to the end", Runs: []string{"night-23"}},
 		{Reason: "measured on a starved machine", Runs: []string{"night-25s"}},
+		{Reason: "measured on a machine whose load is unknown (no host sample)", Runs: []string{"night-25u"}},
 		{Reason: "ran after this one", Runs: []string{"night-27"}},
 	}
 	if !reflect.DeepEqual(o.Note.Excluded, want) {
@@ -294,5 +299,22 @@ func TestKindVariant(t *testing.T) {
 	}
 	if d := KindOf(base).Differences(KindOf(other)); len(d) != 1 || d[0] != "variant no-pdb, not baseline" {
 		t.Errorf("variants: %q", d)
+	}
+}
+
+// A healing Kubernetes never saw broken is no figure: it misses its
+// history budget, as a missing figure does, instead of passing as 0 ms
+// (before) or going unjudged.
+func TestUnknownFigureMissesItsHistoryBudget(t *testing.T) {
+	hist := nights(1, 20, 10)
+	for i, h := range hist {
+		ms := float64(30000 + i*1000)
+		h.Healing = &result.Healing{State: result.HealingHealed, Healed: true, MS: &ms}
+	}
+	r := res(21, 10, 0)
+	r.Healing = &result.Healing{State: result.HealingNeverBroken, Condition: "every replica Ready; Kubernetes never saw the workload leave its desired state"}
+	c := find(Judge(r, hist, only(result.KeyHealing)).Checks, result.KeyHealing)
+	if c == nil || c.Pass || !c.Missing || !strings.Contains(c.Message, "Kubernetes never saw the workload leave its desired state") {
+		t.Errorf("healing check %+v; want missed, saying Kubernetes never saw it broken", c)
 	}
 }

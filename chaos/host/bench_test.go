@@ -1,6 +1,8 @@
 package host
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -10,7 +12,17 @@ import (
 // under 1 % of a core (docs/measurement.md); "%core" is the share it
 // implies.
 func BenchmarkSample(b *testing.B) {
-	s := NewSampler()
+	benchmarkSample(b, NewSampler(context.Background()))
+}
+
+// BenchmarkSampleWithCluster adds the CPU counters of three node
+// containers' cgroups (the recorded kind-own tree): nine files a sample.
+func BenchmarkSampleWithCluster(b *testing.B) {
+	dir := filepath.Join("testdata", "kind-own", "t0")
+	benchmarkSample(b, NewSampler(context.Background(), WithProc(dir), WithRoot(dir), WithSystemUnderTest(nodePIDs)))
+}
+
+func benchmarkSample(b *testing.B, s *Sampler) {
 	at := time.Now()
 	s.Sample(at)
 	b.ReportAllocs()

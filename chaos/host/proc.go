@@ -27,14 +27,28 @@ type counters struct {
 	// self is the process's user + system clock ticks.
 	self    uint64
 	selfErr error
+	// sut is the CPU nanoseconds of each of the system under test's
+	// cgroups, in the order of the sampler's files; sutErr says why one
+	// could not be read (a halted node has no cgroup).
+	sut    []uint64
+	sutErr []error
 }
 
 // Indices of counters.cpu.
 const (
-	cpuIdle   = 3
-	cpuIOWait = 4
-	cpuSteal  = 7
+	cpuUser    = 0
+	cpuNice    = 1
+	cpuSystem  = 2
+	cpuIdle    = 3
+	cpuIOWait  = 4
+	cpuIRQ     = 5
+	cpuSoftIRQ = 6
+	cpuSteal   = 7
 )
+
+// busyFields are the columns of /proc/stat in which a CPU ran something:
+// tasks (user, nice, system; guest time is inside user) and interrupts.
+var busyFields = [...]int{cpuUser, cpuNice, cpuSystem, cpuIRQ, cpuSoftIRQ}
 
 var psiFiles = [3]string{"pressure/cpu", "pressure/memory", "pressure/io"}
 
@@ -45,11 +59,12 @@ const clockTicks = 100
 // reader reads /proc under root into counters, reusing one buffer so a
 // reading allocates only what opening a file does.
 type reader struct {
-	root string
+	root string // the proc file system
+	fs   string // what cgroup mount points are under ("/")
 	buf  []byte
 }
 
-func (r *reader) read() counters {
+func (r *reader) read(sut []cgroupFile) counters {
 	var c counters
 	if b, err := r.file("stat"); err != nil {
 		c.cpuErr = err
@@ -73,12 +88,20 @@ func (r *reader) read() counters {
 	} else {
 		c.self, c.selfErr = parseSelf(b)
 	}
+	for _, f := range sut {
+		v, err := r.readCPU(f)
+		c.sut, c.sutErr = append(c.sut, v), append(c.sutErr, err)
+	}
 	return c
 }
 
 // file reads root/name whole into r.buf.
 func (r *reader) file(name string) ([]byte, error) {
-	path := filepath.Join(r.root, name)
+	return r.absolute(filepath.Join(r.root, name))
+}
+
+// absolute reads the file at path whole into r.buf.
+func (r *reader) absolute(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -21,8 +21,8 @@ type Recording struct {
 // Start primes a sampler now and samples every interval until ctx ends or
 // Stop is called.
 func Start(ctx context.Context, opts ...Option) *Recording {
+	s := NewSampler(ctx, opts...)
 	c := newConfig(opts)
-	s := &Sampler{r: reader{root: c.proc}}
 	s.Sample(time.Now())
 	ctx, cancel := context.WithCancel(ctx)
 	rec := &Recording{interval: c.interval, stop: cancel, done: make(chan struct{}), missing: cloneMissing(s.Missing()), cpus: s.CPUs()}

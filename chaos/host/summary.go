@@ -11,14 +11,15 @@ import (
 )
 
 // DefaultThresholds are where a phase median makes the machine contended
-// or starved (docs/measurement.md, "Host conditions"). Load per CPU is
-// judged only on a kernel without PSI, where it stands in for CPU
-// pressure; iowait only without IO pressure. selfheal's own CPU is
-// reported, not judged.
+// or starved (docs/measurement.md, "Host conditions"). CPU pressure is
+// judged from outside the system under test only: the cluster's own load
+// on its machine is reported, not judged. Load per CPU is judged only on
+// a kernel without PSI, where it stands in for CPU pressure; iowait only
+// without IO pressure. selfheal's own CPU is reported, not judged.
 func DefaultThresholds() []result.HostThreshold {
 	return []result.HostThreshold{
 		{Signal: result.SignalSteal, Contended: 10, Starved: 30},
-		{Signal: result.SignalCPUPressure, Contended: 20, Starved: 40},
+		{Signal: result.SignalOutsidePressure, Contended: 20, Starved: 40},
 		{Signal: result.SignalMemoryPressure, Contended: 10, Starved: 30},
 		{Signal: result.SignalIOPressure, Contended: 30, Starved: 60},
 		{Signal: result.SignalIOWait, Contended: 20, Starved: 40, OnlyWithout: result.SignalIOPressure},
@@ -28,7 +29,7 @@ func DefaultThresholds() []result.HostThreshold {
 
 // ParseThresholds overlays overrides on the defaults. The syntax is a
 // comma-separated list of SIGNAL=CONTENDED/STARVED with the signals'
-// short names, e.g. "steal=5/20,cpu_pressure=30/60"; 0 turns a level off.
+// short names, e.g. "steal=5/20,outside_pressure=30/60"; 0 turns a level off.
 func ParseThresholds(s string) ([]result.HostThreshold, error) {
 	th := DefaultThresholds()
 	if strings.TrimSpace(s) == "" {

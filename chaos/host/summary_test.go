@@ -8,11 +8,12 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
+// sampleAt is a sample with CPU steal and CPU pressure from outside.
 func sampleAt(at time.Time, steal, cpu float64) Sample {
 	var s Sample
 	s.At = at
 	s.set(sigSteal, steal)
-	s.set(sigCPUPressure, cpu)
+	s.set(sigOutsidePressure, cpu)
 	return s
 }
 
@@ -29,13 +30,13 @@ func TestSummarizePhases(t *testing.T) {
 	}{
 		{"quiet", []float64{1, 2, 3, 2, 4, 3, 1, 1, 1}, result.HostClean, result.SignalStat{Median: 3, Max: 4}, ""},
 		{"starved fault window", []float64{1, 2, 3, 45, 40, 90, 1, 1, 1}, result.HostStarved, result.SignalStat{Median: 45, Max: 90},
-			"CPU pressure 45 % (median of the fault window; starved from 40 %)"},
+			"CPU pressure from outside 45 % (median of the fault window; starved from 40 %)"},
 		// One bad second is not a contended window: the median judges.
 		{"one spike", []float64{1, 2, 3, 2, 95, 3, 1, 1, 1}, result.HostClean, result.SignalStat{Median: 3, Max: 95}, ""},
 		// After the fault window no figure is measured: not judged.
 		{"loaded after", []float64{1, 2, 3, 2, 4, 3, 80, 80, 80}, result.HostClean, result.SignalStat{Median: 3, Max: 4}, ""},
 		{"contended warm-up", []float64{25, 30, 20, 2, 4, 3, 1, 1, 1}, result.HostContended, result.SignalStat{Median: 3, Max: 4},
-			"CPU pressure 25 % (median of the warm-up; contended from 20 %)"},
+			"CPU pressure from outside 25 % (median of the warm-up; contended from 20 %)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +56,7 @@ func TestSummarizePhases(t *testing.T) {
 					t.Errorf("%s has %d samples, want 3", ph.Phase, ph.Samples)
 				}
 			}
-			if got := c.Phase(result.PhaseFault).Signals[result.SignalCPUPressure]; got != tt.wantFault {
+			if got := c.Phase(result.PhaseFault).Signals[result.SignalOutsidePressure]; got != tt.wantFault {
 				t.Errorf("fault window CPU pressure %+v, want %+v", got, tt.wantFault)
 			}
 			if got := strings.Join(c.Reasons, "; "); got != tt.wantReasons {
@@ -112,6 +113,35 @@ func TestPhasesOf(t *testing.T) {
 			p := PhasesOf(r)
 			if !p.FaultFrom.Equal(tt.from) || !p.FaultTo.Equal(tt.to) {
 				t.Errorf("fault window %s – %s, want %s – %s", p.FaultFrom, p.FaultTo, tt.from, tt.to)
+			}
+		})
+	}
+}
+
+// No sample is no evidence that the machine was quiet: the verdict is
+// unknown, said as such, never clean. Before, zero samples read clean.
+func TestNoSampleIsUnknown(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p := Phases{FaultFrom: t0.Add(3 * time.Second), FaultTo: t0.Add(6 * time.Second)}
+	for _, tt := range []struct {
+		name    string
+		samples []Sample
+	}{
+		{"no sample at all", nil},
+		// Samples after the fault window only: warm-up and fault window,
+		// the phases judged, had none.
+		{"only after the fault window", []Sample{sampleAt(t0.Add(9*time.Second), 0, 1)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Summarize(tt.samples, p, time.Second, 2, nil, DefaultThresholds())
+			if c.Verdict != result.HostUnknown || c.Verdict == result.HostClean {
+				t.Errorf("verdict %q; want unknown", c.Verdict)
+			}
+			if len(c.Reasons) != 1 || !strings.Contains(c.Reasons[0], "no sample of the host was taken") {
+				t.Errorf("reasons %q; want them to say no sample was taken", c.Reasons)
+			}
+			if !result.HostUnknown.Worse(result.HostStarved) {
+				t.Error("unknown must rank above starved: whatever leaves out a loaded machine leaves it out")
 			}
 		})
 	}

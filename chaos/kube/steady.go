@@ -135,18 +135,16 @@ func (c *Client) StatefulSetSteady(namespace, name string) Check {
 // count against it: its pod cannot finish terminating until the node comes
 // back, and it serves nothing meanwhile (a node halt's replaced pod).
 func (c *Client) endpointsComplete(ctx context.Context, namespace, service string, want int) (bool, string, error) {
-	list, err := c.Kubernetes.DiscoveryV1().EndpointSlices(namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: discoveryv1.LabelServiceName + "=" + service,
-	})
+	list, err := c.endpointSlices(ctx, namespace, service)
 	if err != nil {
-		return false, "", fmt.Errorf("reading endpoints of Service %s/%s: %w", namespace, service, err)
+		return false, "", err
 	}
 	var lost []string // read once, and only when a terminating endpoint needs it
 	ready, other := 0, 0
 	for _, s := range list.Items {
 		for _, ep := range s.Endpoints {
 			switch {
-			case ep.Conditions.Ready == nil || *ep.Conditions.Ready:
+			case endpointReady(ep):
 				ready++
 			case ep.Conditions.Terminating != nil && *ep.Conditions.Terminating && ep.NodeName != nil:
 				if lost == nil {
@@ -166,6 +164,42 @@ func (c *Client) endpointsComplete(ctx context.Context, namespace, service strin
 		return false, fmt.Sprintf("service %s: %d ready endpoints (want %d), %d not ready or terminating", service, ready, want, other), nil
 	}
 	return true, "", nil
+}
+
+// ServiceEndpoints counts the endpoints the Service's EndpointSlices list:
+// ready ones (what kube-proxy sends traffic to) and the others (not
+// ready, terminating).
+func (c *Client) ServiceEndpoints(ctx context.Context, namespace, service string) (ready, other int, err error) {
+	list, err := c.endpointSlices(ctx, namespace, service)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, s := range list.Items {
+		for _, ep := range s.Endpoints {
+			if endpointReady(ep) {
+				ready++
+			} else {
+				other++
+			}
+		}
+	}
+	return ready, other, nil
+}
+
+func (c *Client) endpointSlices(ctx context.Context, namespace, service string) (*discoveryv1.EndpointSliceList, error) {
+	list, err := c.Kubernetes.DiscoveryV1().EndpointSlices(namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: discoveryv1.LabelServiceName + "=" + service,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading endpoints of Service %s/%s: %w", namespace, service, err)
+	}
+	return list, nil
+}
+
+// endpointReady is the EndpointSlice API's rule: a nil Ready condition
+// means ready.
+func endpointReady(ep discoveryv1.Endpoint) bool {
+	return ep.Conditions.Ready == nil || *ep.Conditions.Ready
 }
 
 // notReadyNodes names the nodes that are not Ready; never nil.

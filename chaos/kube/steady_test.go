@@ -120,3 +120,15 @@ func TestWorkloadSteady(t *testing.T) {
 		t.Error("an unknown kind must be an error, not a state")
 	}
 }
+
+func TestServiceEndpoints(t *testing.T) {
+	unset := slice(ep{"w1", true, false})
+	unset.Name, unset.Endpoints[0].Conditions.Ready = "wordpress-def", nil // nil means ready
+	other := slice(ep{"w1", true, false})
+	other.Name, other.Labels = "mysql-abc", map[string]string{discoveryv1.LabelServiceName: "mysql"}
+	c := &Client{Kubernetes: fake.NewClientset(slice(ep{"w1", true, false}, ep{"w2", false, true}, ep{"w2", false, false}), unset, other)}
+	ready, notReady, err := c.ServiceEndpoints(context.Background(), "ns", "wordpress")
+	if err != nil || ready != 2 || notReady != 2 {
+		t.Fatalf("ready %d, other %d, err %v; want 2 and 2", ready, notReady, err)
+	}
+}

@@ -100,9 +100,17 @@ func Analyze(in Input) (*result.Result, error) {
 	return res, nil
 }
 
+// OneSecondOf is the fewest requests a fault window must hold to be
+// observed: one second's worth at rate, ⌈rate × 1 s⌉, and at least one.
+// The warm-up asks as much of its baseline (chaos/scenario).
+func OneSecondOf(rate float64) int {
+	return max(1, int(math.Ceil(rate)))
+}
+
 // nothingObserved is the recovery of a run without a request: not
 // observed, from the injection and from the revert alike.
 func (a *analysis) nothingObserved(res *result.Result) {
+	a.observation(res)
 	res.RecoveryState = result.RecoveryNotObserved
 	if len(a.inj) > 0 {
 		res.RecoveryFrom = result.FromInjection
@@ -592,10 +600,12 @@ func (a *analysis) fault(res *result.Result) {
 	if r.failed && from == result.FromInjection {
 		res.TimeToFirstErrorMS = msPtr(r.firstError - ref)
 	}
-	if a.index(notBefore) == len(a.s) || a.unseenUntilRevert(notBefore) {
-		// No request went out after the (last) injection, or none before
-		// the fault was undone (the load side stalled through it): whether
-		// the service broke or recovered is unknown, not "nothing failed".
+	obs := a.observation(res)
+	if a.index(notBefore) == len(a.s) || a.unseenUntilRevert(notBefore) || (obs != nil && obs.Requests < obs.Needed) {
+		// No request went out after the (last) injection, none before the
+		// fault was undone (the load side stalled through it), or fewer
+		// than a second's worth in the whole fault window: whether the
+		// service broke or recovered is unknown, not "nothing failed".
 		// What came after the revert is measured from the revert.
 		res.RecoveryState = result.RecoveryNotObserved
 		res.Latency.Baseline = a.latency(0, a.index(ref))
@@ -611,6 +621,27 @@ func (a *analysis) fault(res *result.Result) {
 		windowEnd = r.at
 	}
 	a.window(res, ref, windowEnd, r.recovered)
+}
+
+// observation counts the requests sent in the fault window, from the
+// first injection to the last revert, or to the run's end when nothing
+// was reverted (then a request sent at the end counts); nil without
+// injection.
+func (a *analysis) observation(res *result.Result) *result.Observation {
+	if len(a.inj) == 0 {
+		return nil
+	}
+	from, to, hi := a.inj[0], a.end, len(a.s)
+	if len(a.s) == 0 && !a.in.End.IsZero() {
+		to = a.in.End.Sub(a.in.Epoch)
+	}
+	if n := len(a.in.Reverts); n > 0 {
+		to = a.in.Reverts[n-1].At.Sub(a.in.Epoch)
+		hi = a.index(to)
+	}
+	o := &result.Observation{From: a.at(from), To: a.at(max(to, from)), Requests: max(0, hi-a.index(from)), Needed: OneSecondOf(a.in.Load.Rate)}
+	res.Observed = o
+	return o
 }
 
 // reference is the instant recovery is measured from: the first injection,

@@ -60,10 +60,14 @@
 // reference.
 //
 // When no request was sent at or after the last injection (or none at
-// all), recovery is not observed (recovery_state "not_observed"): not
-// recovered, no recovery time, no impact, no error ratio, no observed_ms.
-// Whatever the service did after an instant no request saw is unknown, and
-// "nothing failed" would be a claim about it.
+// all), or the fault window holds fewer than one second's worth of
+// requests (OneSecondOf the rate; the window runs from the first
+// injection to the last revert, to the run's end without a revert, and
+// result.Observation counts it), recovery is not observed
+// (recovery_state "not_observed"): not recovered, no recovery time, no
+// impact, no error ratio, no observed_ms. Whatever the service did while
+// too few requests looked is unknown, and "nothing failed" would be a
+// claim about it (result.Result.Unobserved: never a pass).
 //
 // Recovery after the revert (after_revert) applies the same search from
 // the last revert, with no deadline: its first failure at or after the

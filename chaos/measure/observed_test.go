@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,8 +29,10 @@ func TestNotObserved(t *testing.T) {
 			result.RecoveryNotObserved, []result.RecoveryState{result.RecoveryNotObserved}},
 		{"no request after the second injection", stream(ok(10), code(5, 503), ok(10)), 0, []Mark{mark(1), mark(3)},
 			result.RecoveryNotObserved, []result.RecoveryState{result.RecoveryNotRecovered, result.RecoveryNotObserved}},
-		{"a request at the injection instant is observed", stream(ok(20)), 0, []Mark{mark(1.9)},
+		{"a second's worth of requests from the injection instant is observed", stream(ok(29)), 0, []Mark{mark(1.9)},
 			result.RecoveryRecovered, []result.RecoveryState{result.RecoveryRecovered}},
+		{"a request at the injection instant alone is not observed", stream(ok(20)), 0, []Mark{mark(1.9)},
+			result.RecoveryNotObserved, []result.RecoveryState{result.RecoveryRecovered}},
 		{"nothing injected, nothing failed", stream(ok(20)), 0, nil, result.RecoveryRecovered, nil},
 		{"nothing sent, nothing injected", nil, 3, nil, result.RecoveryNotObserved, nil},
 	}
@@ -87,11 +90,68 @@ func TestStalledThroughTheFault(t *testing.T) {
 	if why := res.NotObservedWhy(); !strings.Contains(why, "while the fault was in place") {
 		t.Errorf("why %q", why)
 	}
-	// One request between the injection and the revert is an observation.
-	mid := Sample{Sent: 2 * time.Second, Code: 200, LatencyUS: 10000}
-	in.Samples = append(append(append([]Sample{}, before...), mid), after...)
+	// A second's worth of requests between the injection and the revert
+	// is an observation.
+	var mid []Sample
+	for i := range 10 {
+		mid = append(mid, Sample{Sent: 2*time.Second + time.Duration(i)*interval, Code: 200, LatencyUS: 10000})
+	}
+	in.Samples = append(append(append([]Sample{}, before...), mid...), after...)
 	if res := analyze(t, in); res.RecoveryState == result.RecoveryNotObserved {
-		t.Errorf("a request sent during the fault, yet not observed")
+		t.Errorf("a second's worth of requests sent during the fault, yet not observed: %s", res.NotObservedWhy())
+	}
+}
+
+// A fault window (first injection to last revert) with fewer than one
+// second's worth of requests at the load's rate is not observed, whatever
+// those requests answered: the verdict of apiserver-restart (downtime 0,
+// no 5xx, no error) passed on such a window. Before, one request was
+// enough. The count is in the result, and the reason names it.
+func TestFewerThanASecondOfRequestsIsNotObserved(t *testing.T) {
+	// 100 ms apart from 0: requests at 1.0, 1.1, ... before the revert.
+	tests := []struct {
+		name     string
+		rate     float64
+		revert   float64
+		requests int
+		needed   int
+		observed bool
+	}{
+		{"9 requests at 10/s", 10, 1.9, 9, 10, false},
+		{"10 requests at 10/s", 10, 2.0, 10, 10, true},
+		{"10 requests at 20/s", 20, 2.0, 10, 20, false},
+		{"no request before the revert", 10, 1.0, 0, 10, false},
+		{"a fractional rate rounds up", 2.5, 1.2, 2, 3, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Input{Samples: stream(ok(40)), Injections: []Mark{mark(1)}, Reverts: []Mark{mark(tt.revert)},
+				Load: result.Load{Rate: tt.rate}, Params: Params{ConfirmationWindow: time.Second}}
+			res := analyze(t, in)
+			o := res.Observed
+			if o == nil || o.Requests != tt.requests || o.Needed != tt.needed || !o.From.Equal(off(1)) || !o.To.Equal(off(tt.revert)) {
+				t.Fatalf("observed %+v; want %d requests of %d needed, from the injection to the revert", o, tt.requests, tt.needed)
+			}
+			if got := res.Recovery() != result.RecoveryNotObserved; got != tt.observed {
+				t.Errorf("recovery %q; want observed %v", res.Recovery(), tt.observed)
+			}
+			why := res.Unobserved()
+			if tt.observed != (why == "") {
+				t.Errorf("Unobserved() = %q; want it empty only when observed", why)
+			}
+			if !tt.observed && tt.requests > 0 && !strings.Contains(why, fmt.Sprintf("%d requests were sent in the fault window", tt.requests)) {
+				t.Errorf("Unobserved() = %q; want the count named", why)
+			}
+		})
+	}
+	// Without a revert the window runs to the end of the run.
+	res := analyze(t, Input{Samples: stream(ok(15)), Injections: []Mark{mark(1)}, Params: Params{ConfirmationWindow: time.Second}})
+	if o := res.Observed; o == nil || o.Requests != 5 || res.Recovery() != result.RecoveryNotObserved || !strings.Contains(res.Unobserved(), "to the end of the run") {
+		t.Errorf("observed %+v, recovery %q, why %q; want 5 requests to the end of the run, not observed", o, res.Recovery(), res.Unobserved())
+	}
+	// Without an injection there is no fault window to count.
+	if res := analyze(t, Input{Samples: stream(ok(15))}); res.Observed != nil || res.Unobserved() != "" {
+		t.Errorf("observed %+v without injection", res.Observed)
 	}
 }
 

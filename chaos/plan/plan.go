@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/selfheal/selfheal/chaos/variant"
 )
@@ -24,6 +25,9 @@ type Cell struct {
 	variant.Cell
 	// Repetition counts from 1 up to Repetitions.
 	Repetition, Repetitions int
+	// Auto says the number of repetitions is decided as they run
+	// (--repeat auto, Auto): Repetitions is then the most there can be.
+	Auto bool
 }
 
 // Scenario is the cell's scenario name.
@@ -88,13 +92,35 @@ func CheckRepeat(n int) error {
 	return nil
 }
 
-// ParseRepeat reads a repetition count as a user writes it ("3").
-func ParseRepeat(s string) (int, error) {
+// Repeat is how often each cell runs: N times, or, with Auto, until its
+// comparison is clear or a maximum is reached (see Auto).
+type Repeat struct {
+	N    int
+	Auto bool
+}
+
+// RepeatAuto is how a user asks for Repeat.Auto.
+const RepeatAuto = "auto"
+
+// String says r as a user writes it: "3" or "auto".
+func (r Repeat) String() string {
+	if r.Auto {
+		return RepeatAuto
+	}
+	return strconv.Itoa(r.N)
+}
+
+// ParseRepeat reads a repetition count as a user writes it: "3", or
+// "auto".
+func ParseRepeat(s string) (Repeat, error) {
+	if strings.TrimSpace(s) == RepeatAuto {
+		return Repeat{Auto: true}, nil
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a whole number of repetitions (e.g. 3)", s)
+		return Repeat{}, fmt.Errorf("%q is not a whole number of repetitions (e.g. 3) nor %q", s, RepeatAuto)
 	}
-	return n, CheckRepeat(n)
+	return Repeat{N: n}, CheckRepeat(n)
 }
 
 // Index is the position of c in p, or -1.

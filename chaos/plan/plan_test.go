@@ -102,10 +102,13 @@ func equal(a, b []bool) bool {
 }
 
 func TestParseRepeat(t *testing.T) {
-	for in, want := range map[string]string{"3": "", "1": "", "0": "between 1 and 100", "x": "not a whole number", "2.5": "not a whole number", "-1": "between 1 and 100"} {
-		_, err := ParseRepeat(in)
+	for in, want := range map[string]string{"3": "", "1": "", "auto": "", "0": "between 1 and 100", "x": "not a whole number", "2.5": "not a whole number", "-1": "between 1 and 100", "Auto": `nor "auto"`} {
+		r, err := ParseRepeat(in)
 		if (err == nil) != (want == "") || err != nil && !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseRepeat(%q) err = %v, want %q", in, err, want)
+		}
+		if err == nil && r.String() != in {
+			t.Errorf("ParseRepeat(%q) says itself as %q", in, r)
 		}
 	}
 }

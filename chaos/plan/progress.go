@@ -31,6 +31,17 @@ func NewProgress(p Plan) *Progress {
 	return &Progress{plan: p, started: make([]time.Time, len(p)), took: make([]time.Duration, len(p)), done: make([]bool, len(p)), current: -1}
 }
 
+// Extend adds the cells of a further round (--repeat auto) to the plan
+// followed.
+func (p *Progress) Extend(more Plan) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.plan = append(p.plan, more...)
+	p.started = append(p.started, make([]time.Time, len(more))...)
+	p.took = append(p.took, make([]time.Duration, len(more))...)
+	p.done = append(p.done, make([]bool, len(more))...)
+}
+
 // Start marks cell i as running from at.
 func (p *Progress) Start(i int, at time.Time) {
 	p.mu.Lock()
@@ -92,7 +103,9 @@ func (p *Progress) left(now time.Time) (time.Duration, bool) {
 }
 
 // Line says where the plan is: "node-halt 2/3 · cell 5 of 15 · about
-// 12 min left".
+// 12 min left"; with --repeat auto, "node-halt 6/≤10 · cell 12 of 14 so
+// far · ...": later rounds may add cells, and the time left is that of
+// the cells planned so far.
 func (p *Progress) Line(now time.Time) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -106,10 +119,16 @@ func (p *Progress) Line(now time.Time) string {
 	if p.current >= 0 {
 		c := p.plan[p.current]
 		s = c.Cell.Name()
-		if c.Repeated() {
+		switch {
+		case c.Auto:
+			s += fmt.Sprintf(" %d/≤%d", c.Repetition, c.Repetitions)
+		case c.Repeated():
 			s += fmt.Sprintf(" %d/%d", c.Repetition, c.Repetitions)
 		}
 		s += fmt.Sprintf(" · cell %d of %d", p.current+1, len(p.plan))
+		if c.Auto {
+			s += " so far"
+		}
 	} else {
 		s = fmt.Sprintf("%d of %d cells done", done, len(p.plan))
 	}

@@ -24,7 +24,8 @@ type Conditions struct {
 	Missing map[string]string `json:"missing,omitempty"`
 	// Thresholds are the ones Verdict was judged with.
 	Thresholds []HostThreshold `json:"thresholds"`
-	// Verdict is the worst of the warm-up's and the fault window's.
+	// Verdict is the worst of the warm-up's and the fault window's;
+	// unknown when neither had a sample.
 	Verdict HostVerdict `json:"verdict"` // contract
 	// Reasons say which signal crossed which threshold in which phase.
 	Reasons []string `json:"reasons,omitempty"`
@@ -113,6 +114,15 @@ const (
 	SignalIOPressure     = "io_pressure_pct"
 	SignalLoad           = "load1_per_cpu"
 	SignalSelfCPU        = "self_cpu_pct"
+	// The CPU's attribution (docs/measurement.md "Host conditions"):
+	// the system under test's share of all CPUs (the kind node
+	// containers' cgroups), everything else's, and CPU pressure split
+	// between them in proportion to the CPU time each used. Only the
+	// pressure from outside is judged by default.
+	SignalClusterCPU      = "cluster_cpu_pct"
+	SignalOtherCPU        = "other_cpu_pct"
+	SignalOutsidePressure = "outside_cpu_pressure_pct"
+	SignalClusterPressure = "cluster_cpu_pressure_pct"
 )
 
 // HostSignal is one host signal, named once for the sampler, the
@@ -137,7 +147,11 @@ func (s HostSignal) Format(v float64) string {
 func HostSignals() []HostSignal {
 	return []HostSignal{
 		{SignalSteal, "steal", "CPU steal", true},
+		{SignalOutsidePressure, "outside_pressure", "CPU pressure from outside", true},
 		{SignalCPUPressure, "cpu_pressure", "CPU pressure", true},
+		{SignalClusterPressure, "cluster_pressure", "CPU pressure from the cluster", true},
+		{SignalClusterCPU, "cluster_cpu", "the cluster's CPU (of all CPUs)", true},
+		{SignalOtherCPU, "other_cpu", "others' CPU (of all CPUs)", true},
 		{SignalMemoryPressure, "memory_pressure", "memory pressure", true},
 		{SignalIOPressure, "io_pressure", "IO pressure", true},
 		{SignalIOWait, "iowait", "iowait", true},
@@ -167,14 +181,14 @@ func (c *Conditions) Phase(p HostPhase) *PhaseConditions {
 }
 
 // Figures says the figures behind the verdict: the worst judged phase
-// median of CPU steal and CPU pressure (always, when the host has them)
-// and of every other signal that crossed a threshold, e.g.
-// "CPU steal 50 %, CPU pressure 42 %".
+// median of CPU steal and CPU pressure from outside (always, when the
+// host has them) and of every other signal that crossed a threshold,
+// e.g. "CPU steal 50 %, CPU pressure from outside 42 %".
 func (c *Conditions) Figures() string {
 	if c == nil {
 		return ""
 	}
-	crossed := map[string]bool{SignalSteal: true, SignalCPUPressure: true}
+	crossed := map[string]bool{SignalSteal: true, SignalOutsidePressure: true}
 	for _, t := range c.Thresholds {
 		if v, ok := c.worstMedian(t.Signal); ok && t.Judge(v) != HostClean && c.judged(t) {
 			crossed[t.Signal] = true
@@ -218,8 +232,17 @@ func (c *Conditions) worstMedian(signal string) (float64, bool) {
 // Judge sets every phase's verdict, Verdict and Reasons from the phase
 // medians and Thresholds. Warm-up and the fault window are judged; after
 // is reported but does not count, since no figure is measured there.
+// Without a sample in either, the verdict is unknown, never clean.
 func (c *Conditions) Judge() {
-	c.Verdict, c.Reasons = HostClean, nil
+	c.Verdict, c.Reasons = HostUnknown, nil
+	for _, p := range c.Phases { // a phase is listed only with samples
+		if p.Phase != PhaseAfter {
+			c.Verdict = HostClean
+		}
+	}
+	if c.Verdict == HostUnknown {
+		c.Reasons = []string{"no sample of the host was taken while it measured: its load is unknown"}
+	}
 	for i := range c.Phases {
 		p := &c.Phases[i]
 		p.Verdict = HostClean
@@ -242,7 +265,7 @@ func (c *Conditions) Judge() {
 			s, _ := HostSignalByKey(t.Signal)
 			c.Reasons = append(c.Reasons, fmt.Sprintf("%s %s (median of the %s; %s from %s)", s.Name, s.Format(st.Median), p.Phase.Words(), v, s.Format(limit)))
 		}
-		if p.Phase != PhaseAfter && p.Verdict.Worse(c.Verdict) {
+		if p.Phase != PhaseAfter && c.Verdict != HostUnknown && p.Verdict.Worse(c.Verdict) {
 			c.Verdict = p.Verdict
 		}
 	}

@@ -59,3 +59,20 @@ func (r *Result) Unproven() string {
 	}
 	return ""
 }
+
+// FaultDidNotTakeEffect says whether r is an error because its fault did
+// not take effect (Unproven): it ran, but measured a fault that was not
+// there, rather than could not run.
+func (r *Result) FaultDidNotTakeEffect() bool {
+	why := r.Unproven()
+	return r.Outcome() == VerdictError && why != "" && strings.Contains(r.Error, why)
+}
+
+// OutcomeWords says r's outcome as a reader would (Verdict.Words), with
+// "no verdict: the fault did not take effect" for an error that is one.
+func (r *Result) OutcomeWords() string {
+	if r.FaultDidNotTakeEffect() {
+		return "no verdict: the fault did not take effect"
+	}
+	return r.Outcome().Words()
+}

@@ -31,3 +31,33 @@ func TestUnproven(t *testing.T) {
 		})
 	}
 }
+
+// An error because the fault did not take effect is told apart from one
+// that could not run, and from an older result that never recorded
+// evidence (its error says something else).
+func TestFaultDidNotTakeEffect(t *testing.T) {
+	injected := []Injection{{At: time.Unix(1, 0), Fault: "packet-loss"}}
+	notHeld := []Evidence{{Check: "iptables -v -S at the revert", Observed: "no rule left", Held: false}}
+	tests := []struct {
+		name  string
+		r     Result
+		want  bool
+		words string
+	}{
+		{"unproven", Result{Scenario: "packet-loss", Injections: injected, Evidence: notHeld, Verdict: VerdictError,
+			Error: "scenario packet-loss: the fault did not take effect: iptables -v -S at the revert: no rule left"}, true, "no verdict: the fault did not take effect"},
+		{"could not run", Result{Injections: injected, Verdict: VerdictError, Error: "scenario x: the load did not start"}, false, "could not run"},
+		{"passed with evidence", Result{Injections: injected, Verdict: VerdictPass, Evidence: []Evidence{{Held: true}}}, false, "passed"},
+		{"an older pass without evidence", Result{Injections: injected, Verdict: VerdictPass}, false, "passed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.r.FaultDidNotTakeEffect(); got != tt.want {
+				t.Errorf("FaultDidNotTakeEffect() = %v, want %v", got, tt.want)
+			}
+			if got := tt.r.OutcomeWords(); got != tt.words {
+				t.Errorf("OutcomeWords() = %q, want %q", got, tt.words)
+			}
+		})
+	}
+}

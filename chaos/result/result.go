@@ -34,6 +34,11 @@ type Result struct {
 	// this is, from 1; both are 0 in a result of an unrepeated run.
 	Repetition  int `json:"repetition,omitempty"`
 	Repetitions int `json:"repetitions,omitempty"`
+	// Sequential is how --repeat auto decided the number of repetitions
+	// of this scenario against this variant, as it stood after this
+	// repetition's look; nil in a run with a fixed count, and in the
+	// baseline's repetitions that variants were compared with.
+	Sequential *Sequential `json:"sequential,omitempty"`
 	// AggregateBudgets are limits on the scenario's repetitions taken
 	// together (the median of a metric, the share that passed); every
 	// repetition carries them so that the results alone can be judged
@@ -103,6 +108,10 @@ type Result struct {
 	// AfterRevert is the service after the fault was reverted, measured
 	// from the last revert; nil when nothing was reverted (a probe).
 	AfterRevert *AfterRevert `json:"after_revert,omitempty"`
+	// Observed is what the fault's figures rest on: the requests sent in
+	// the fault window and how many a verdict needs (Result.Unobserved);
+	// nil without injection.
+	Observed *Observation `json:"observed,omitempty"`
 
 	// Healing is Kubernetes' side of recovery, measured from the API.
 	Healing *Healing `json:"healing,omitempty"`
@@ -240,12 +249,29 @@ type AfterRevert struct {
 	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
 }
 
+// Observation counts the requests a result's fault window holds
+// (docs/measurement.md, "Not observed"): sent from the first injection
+// to the last revert (to the end of the run when nothing was reverted),
+// whatever their outcome (an answer, an error or a timeout). Fewer than
+// Needed, one second's worth at the load's rate, and the fault was not
+// observed.
+type Observation struct {
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Requests int       `json:"requests"`
+	Needed   int       `json:"needed"`
+}
+
 // Healing is injection to the workload back at its desired state, seen
 // from the API (all replicas Ready, endpoints complete, nodes Ready).
 type Healing struct {
-	Healed bool       `json:"healed"`
-	At     *time.Time `json:"at,omitempty"`
-	MS     *float64   `json:"ms"` // null when not healed
+	// State is healed, not healed, or never seen broken (Kubernetes never
+	// saw the workload leave its desired state: no healing to time).
+	// Results written before it existed have none: see Healing.Of.
+	State  HealingState `json:"state,omitempty"`
+	Healed bool         `json:"healed"` // State is healed
+	At     *time.Time   `json:"at,omitempty"`
+	MS     *float64     `json:"ms"` // null unless healed
 	// Condition says what "desired state" was checked, in words.
 	Condition string `json:"condition,omitempty"`
 }

@@ -1,6 +1,7 @@
 package result
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,48 @@ const (
 	RecoveryNotObserved RecoveryState = "not_observed"
 )
 
+// HealingState is whether Kubernetes saw the workload back at its
+// desired state after a fault (Result.Healing).
+type HealingState string
+
+// Healing states.
+const (
+	HealingHealed    HealingState = "healed"     // seen broken, then back: Healing.MS times it
+	HealingNotHealed HealingState = "not_healed" // seen broken, not back while watched
+	// HealingNeverBroken: Kubernetes never saw the workload leave its
+	// desired state, so there is no healing to time. Not a 0: a healing
+	// budget over it is missed, as a missing figure is.
+	HealingNeverBroken HealingState = "never_broken"
+)
+
+// Words says s as a reader would: "healed", "not healed", "never seen
+// broken".
+func (s HealingState) Words() string {
+	if s == HealingNeverBroken {
+		return "never seen broken"
+	}
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
+// neverSaw is what the condition of a healing never seen broken said in
+// results written before HealingState.
+const neverSaw = "Kubernetes never saw the workload leave its desired state"
+
+// Of is h's state, derived for results written before State existed
+// (which gave a healing never seen broken as healed in 0 ms, saying so
+// in its condition).
+func (h *Healing) Of() HealingState {
+	switch {
+	case h.State != "":
+		return h.State
+	case h.Healed && strings.Contains(h.Condition, neverSaw):
+		return HealingNeverBroken
+	case h.Healed:
+		return HealingHealed
+	}
+	return HealingNotHealed
+}
+
 // Words says s as a reader would: "recovered", "not recovered", "not observed".
 func (s RecoveryState) Words() string { return strings.ReplaceAll(string(s), "_", " ") }
 
@@ -67,9 +110,14 @@ func (r *Result) Recovery() RecoveryState {
 // NotObservedWhy says why r's recovery was not observed, for every
 // renderer alike: "no request was sent after the injection".
 func (r *Result) NotObservedWhy() string {
+	o := r.Observed
 	switch {
 	case r.Requests.Total == 0:
 		return "no request was sent"
+	case o != nil && o.Requests > 0 && o.Requests < o.Needed:
+		return fmt.Sprintf("%s sent in the fault window (%s from the first injection to %s), fewer than the %d of one second at %s/s",
+			plural(o.Requests, "request was", "requests were"), o.To.Sub(o.From).Round(time.Millisecond), o.until(r), o.Needed,
+			strconv.FormatFloat(r.Load.Rate, 'f', -1, 64))
 	case r.AfterRevert != nil && r.AfterRevert.State != RecoveryNotObserved:
 		// Requests after the revert, none after the injection before it.
 		return "no request was sent while the fault was in place (the load side stalled)"
@@ -77,6 +125,35 @@ func (r *Result) NotObservedWhy() string {
 		return "no request was sent after the last injection"
 	}
 	return "no request was sent after the injection"
+}
+
+// until names the end of the fault window o counted.
+func (o *Observation) until(r *Result) string {
+	if len(r.Reverts) > 0 {
+		return "the last revert"
+	}
+	return "the end of the run"
+}
+
+// plural writes n with its noun: "1 request was", "3 requests were".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// Unobserved says why r's verdict cannot rest on what its load saw, ""
+// when it can: recovery not observed (no request, or fewer than a
+// second's worth in the fault window: docs/measurement.md, "Not
+// observed"). Nothing seen is no evidence either way, so the engine makes
+// such a result an error (chaos/scenario), and the claims (chaos/expect)
+// and aggregates (chaos/aggregate) do not count it as a pass.
+func (r *Result) Unobserved() string {
+	if r.Recovery() != RecoveryNotObserved {
+		return ""
+	}
+	return "the load observed nothing of the fault: " + r.NotObservedWhy()
 }
 
 // Unit is what a metric's value counts.
@@ -113,6 +190,10 @@ type Metric struct {
 	// Verb is what a yes/no metric says happened, for its budget: "must
 	// recover" (a limit of 1) or "must not recover" (a limit of 0).
 	Verb string
+	// OfLoad marks a figure of the load's requests around the fault:
+	// none at all when the fault window was not observed
+	// (Result.Unobserved), however many requests the run had elsewhere.
+	OfLoad bool
 }
 
 // Title is the metric's name as a heading: "Longest outage".
@@ -171,18 +252,35 @@ const (
 
 // Metrics lists every metric, in the order reports show them.
 func Metrics() []Metric {
+	ms := metrics()
+	for i := range ms {
+		if v := ms[i].Value; ms[i].OfLoad {
+			// Nothing seen of the fault is no figure: "downtime 0" of a
+			// window no request looked at would be a pass on nothing.
+			ms[i].Value = func(r *Result) (float64, bool) {
+				if r.Recovery() == RecoveryNotObserved {
+					return 0, false
+				}
+				return v(r)
+			}
+		}
+	}
+	return ms
+}
+
+func metrics() []Metric {
 	return []Metric{
-		{Key: KeyDowntime, Short: "downtime", Name: "downtime", Unit: UnitMS,
+		{OfLoad: true, Key: KeyDowntime, Short: "downtime", Name: "downtime", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) { return r.DowntimeMS, true }},
-		{Key: KeyLongestOutage, Short: "longest_outage", Name: "longest outage", Unit: UnitMS,
+		{OfLoad: true, Key: KeyLongestOutage, Short: "longest_outage", Name: "longest outage", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) { return r.LongestOutageMS, true }},
-		{Key: Key5xx, Short: "5xx", Name: "5xx answers", Unit: UnitCount,
+		{OfLoad: true, Key: Key5xx, Short: "5xx", Name: "5xx answers", Unit: UnitCount,
 			Value: func(r *Result) (float64, bool) { return float64(r.Server5xx), true }},
-		{Key: KeyTransportErrors, Short: "errors", Name: "transport errors", Unit: UnitCount,
+		{OfLoad: true, Key: KeyTransportErrors, Short: "errors", Name: "transport errors", Unit: UnitCount,
 			Value: func(r *Result) (float64, bool) { return float64(r.TransportErrors()), true }},
-		{Key: KeyTimeToFirstError, Short: "first_error", Name: "time to first error", Unit: UnitMS,
+		{OfLoad: true, Key: KeyTimeToFirstError, Short: "first_error", Name: "time to first error", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) { return deref(r.TimeToFirstErrorMS) }},
-		{Key: KeyRecovery, Short: "recovery", Name: "recovery", Unit: UnitMS,
+		{OfLoad: true, Key: KeyRecovery, Short: "recovery", Name: "recovery", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) {
 				if r.Recovery() != RecoveryRecovered {
 					return 0, false
@@ -197,14 +295,14 @@ func Metrics() []Metric {
 			Missed: "not recovered"},
 		{Key: KeyHealing, Short: "healing", Name: "healing", Unit: UnitMS,
 			Value: func(r *Result) (float64, bool) {
-				if r.Healing == nil || !r.Healing.Healed {
+				if r.Healing == nil || r.Healing.Of() != HealingHealed {
 					return 0, false
 				}
 				return deref(r.Healing.MS)
 			},
-			Never:  func(r *Result) bool { return r.Healing != nil && !r.Healing.Healed },
+			Never:  func(r *Result) bool { return r.Healing != nil && r.Healing.Of() == HealingNotHealed },
 			Missed: "not healed"},
-		{Key: KeyRecovered, Short: "recovered", Name: "recovered", Unit: UnitBool, Verb: "recover",
+		{OfLoad: true, Key: KeyRecovered, Short: "recovered", Name: "recovered", Unit: UnitBool, Verb: "recover",
 			Value: func(r *Result) (float64, bool) {
 				switch r.Recovery() {
 				case RecoveryRecovered:
@@ -225,7 +323,7 @@ func Metrics() []Metric {
 			// after it is no figure at all.
 			Never:  func(r *Result) bool { return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotRecovered },
 			Missed: "not back after the revert"},
-		{Key: KeyImpactP99, Short: "p99_impact", Name: "p99 latency, impact", Unit: UnitMS,
+		{OfLoad: true, Key: KeyImpactP99, Short: "p99_impact", Name: "p99 latency, impact", Unit: UnitMS,
 			// Without failures after the injection the impact window is
 			// empty: there is nothing to compare, rather than a zero.
 			Value: func(r *Result) (float64, bool) {
@@ -235,7 +333,12 @@ func Metrics() []Metric {
 				return r.Latency.Impact.P99, true
 			}},
 		{Key: KeyWritesAckedMissing, Short: "acked_missing", Name: "acknowledged writes missing", Unit: UnitCount,
-			Value: func(r *Result) (float64, bool) { return writeFigure(r, func(w *Writes) *int { return w.AckedMissing }) }},
+			Value: func(r *Result) (float64, bool) {
+				if r.AckedMissingWhy() != "" {
+					return 0, false
+				}
+				return writeFigure(r, func(w *Writes) *int { return w.AckedMissing })
+			}},
 		{Key: KeyWritesDuplicates, Short: "write_duplicates", Name: "duplicate writes", Unit: UnitCount,
 			Value: func(r *Result) (float64, bool) { return writeFigure(r, func(w *Writes) *int { return w.Duplicates }) }},
 		{Key: KeyWritesFailed, Short: "writes_failed", Name: "failed writes", Unit: UnitCount,
@@ -249,16 +352,42 @@ func Metrics() []Metric {
 }
 
 // NotObserved says whether m has no value in r because no request was
-// sent when it could have been seen (recovery after an injection or a
-// revert the load never saw): unknown, neither a figure nor "never".
+// sent when it could have been seen (a figure of the load around a fault
+// window the load did not observe, recovery after a revert it never
+// saw): unknown, neither a figure nor "never".
 func (m Metric) NotObserved(r *Result) bool {
-	switch m.Key {
-	case KeyRecovery, KeyRecovered:
+	switch {
+	case m.OfLoad:
 		return r.Recovery() == RecoveryNotObserved
-	case KeyRecoveryAfterRevert:
+	case m.Key == KeyRecoveryAfterRevert:
 		return r.AfterRevert != nil && r.AfterRevert.State == RecoveryNotObserved
 	}
 	return false
+}
+
+// UnknownWhy says why m has no value in r where r should have one, ""
+// when it has one, when the thing it times never came (Never), or when it
+// does not apply to r (no healing check, no write stream): not observed,
+// a workload Kubernetes never saw broken, no write acknowledged, a
+// database not read. Unknown is never within a limit: a budget over it is
+// missed, and a median over repetitions counts it as never.
+func (m Metric) UnknownWhy(r *Result) string {
+	if _, ok := m.Value(r); ok || (m.Never != nil && m.Never(r)) {
+		return ""
+	}
+	switch {
+	case m.NotObserved(r) && m.Key == KeyRecoveryAfterRevert:
+		return "not observed: no request was sent after the revert"
+	case m.NotObserved(r):
+		return "not observed: " + r.NotObservedWhy()
+	case m.Key == KeyHealing && r.Healing != nil && r.Healing.Of() == HealingNeverBroken:
+		return "Kubernetes never saw the workload leave its desired state"
+	case m.Key == KeyWritesAckedMissing && r.Writes != nil:
+		return r.AckedMissingWhy()
+	case m.Key == KeyWritesDuplicates && r.Writes != nil:
+		return r.WritesUnchecked()
+	}
+	return ""
 }
 
 // MetricByKey finds a metric by its Key or its Short name.
@@ -385,6 +514,10 @@ const (
 	HostClean     HostVerdict = "clean"     // no signal crossed its contended threshold
 	HostContended HostVerdict = "contended" // a signal crossed its contended threshold
 	HostStarved   HostVerdict = "starved"   // a signal crossed its starved threshold: the numbers may be the machine's
+	// HostUnknown: no sample of the host was taken while it measured.
+	// Never read as clean: it ranks above starved, so whatever leaves out
+	// a loaded machine leaves it out too.
+	HostUnknown HostVerdict = "unknown"
 )
 
 // Worse reports whether v is a worse verdict than w.
@@ -396,14 +529,49 @@ func (v HostVerdict) rank() int {
 		return 1
 	case HostStarved:
 		return 2
+	case HostUnknown:
+		return 3
 	}
 	return 0
 }
 
 // Words says v as a reader would: "a clean machine", "a starved machine".
 func (v HostVerdict) Words() string {
-	if v == "" {
+	if v == "" || v == HostUnknown {
 		return "an unknown machine"
 	}
 	return "a " + string(v) + " machine"
+}
+
+// Tally says in one line how results came out, in the order of the
+// verdicts' severity: "5 results: 3 passed, 1 failed, 1 could not run";
+// errors whose fault did not take effect are counted apart ("1 whose
+// fault did not take effect").
+func Tally(results []*Result) string {
+	counts := map[Verdict]int{}
+	unproven := 0
+	for _, r := range results {
+		if r.FaultDidNotTakeEffect() {
+			unproven++
+			continue
+		}
+		counts[r.Outcome()]++
+	}
+	parts := []string{}
+	for _, v := range []Verdict{VerdictPass, VerdictFail, VerdictError, VerdictNone} {
+		if counts[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v.Words()))
+		}
+	}
+	if unproven > 0 {
+		parts = append(parts, fmt.Sprintf("%d whose fault did not take effect", unproven))
+	}
+	noun := "results"
+	if len(results) == 1 {
+		noun = "result"
+	}
+	if len(parts) == 0 {
+		return "no results"
+	}
+	return fmt.Sprintf("%d %s: %s", len(results), noun, strings.Join(parts, ", "))
 }

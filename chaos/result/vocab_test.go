@@ -73,3 +73,25 @@ func TestDefinitions(t *testing.T) {
 		t.Errorf("label %q, want the metric's title", got)
 	}
 }
+
+func TestTally(t *testing.T) {
+	pass := &Result{Verdict: VerdictPass}
+	fail := &Result{Verdict: VerdictFail}
+	broke := &Result{Error: "the fault did not take effect"}
+	unproven := &Result{Injections: []Injection{{Fault: "packet-loss"}}, Verdict: VerdictError,
+		Error: "scenario packet-loss: the fault did not take effect: it recorded no evidence, read from the system, that it bit"}
+	tests := []struct {
+		results []*Result
+		want    string
+	}{
+		{nil, "no results"},
+		{[]*Result{pass}, "1 result: 1 passed"},
+		{[]*Result{broke, pass, fail, pass}, "4 results: 2 passed, 1 failed, 1 could not run"},
+		{[]*Result{unproven, broke, pass}, "3 results: 1 passed, 1 could not run, 1 whose fault did not take effect"},
+	}
+	for _, tc := range tests {
+		if got := Tally(tc.results); got != tc.want {
+			t.Errorf("Tally = %q, want %q", got, tc.want)
+		}
+	}
+}

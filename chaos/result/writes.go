@@ -95,6 +95,37 @@ func (r *Result) WritesUnchecked() string {
 	return ""
 }
 
+// AckedMissingWhy says why r has no figure of acknowledged writes
+// missing, "" when it has one: no write stream, the database not read,
+// or no write acknowledged. With none acknowledged none can go missing,
+// and "0 missing" would be a pass resting on no write at all.
+func (r *Result) AckedMissingWhy() string {
+	if why := r.WritesUnchecked(); why != "" {
+		return why
+	}
+	if w := r.Writes; w.Acknowledged == 0 {
+		s := fmt.Sprintf("no write was acknowledged, of %d sent", w.Sent)
+		if c := w.Causes(); c != "" {
+			s += " (" + c + ")"
+		}
+		return s
+	}
+	return ""
+}
+
+// Basis says how many writes a verdict on acknowledged writes rests on:
+// "280 acknowledged writes of 300 sent", "no acknowledged write of 15
+// sent".
+func (w *Writes) Basis() string {
+	switch w.Acknowledged {
+	case 0:
+		return fmt.Sprintf("no acknowledged write of %d sent", w.Sent)
+	case 1:
+		return fmt.Sprintf("1 acknowledged write of %d sent", w.Sent)
+	}
+	return fmt.Sprintf("%d acknowledged writes of %d sent", w.Acknowledged, w.Sent)
+}
+
 // Causes lists why writes failed, the most frequent first:
 // "503 ×12, timeout ×3".
 func (w *Writes) Causes() string {

@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,11 +19,11 @@ import (
 type Budgets struct {
 	Downtime      *time.Duration
 	LongestOutage *time.Duration
-	Server5xx     *int
+	Server5xx     *RequestBudget
 	// TransportErrors limits the requests that got no HTTP answer at all
 	// (refused, reset, timed out): with Server5xx 0 and Downtime 0 it
 	// says "not one request failed, of any kind".
-	TransportErrors *int
+	TransportErrors *RequestBudget
 	Recovery        *time.Duration
 	Healing         *time.Duration
 	// MustRecover fails the scenario when the service did not recover
@@ -81,8 +83,52 @@ func budgetKey(name string) result.MetricKey {
 // Dur is a helper for budget literals.
 func Dur(d time.Duration) *time.Duration { return &d }
 
-// Count is a helper for budget literals.
+// Count is a helper for budget literals on counts that do not follow the
+// load's rate (acknowledged writes missing).
 func Count(n int) *int { return &n }
+
+// RequestBudget is a limit on a number of the load's requests (5xx
+// answers, transport errors). Written as seconds of load, it is that
+// many seconds' worth of requests at the rate the result was measured
+// at, ⌈seconds × rate⌉, so that it means the same at any --rate: 100 s of
+// load is 1,000 requests at 10/s and 2,000 at 20/s. Written as a number,
+// it is that number at any rate; 0 is 0 either way.
+type RequestBudget struct {
+	n    int
+	load time.Duration
+}
+
+// Requests is a budget of at most n requests, whatever the rate.
+func Requests(n int) *RequestBudget { return &RequestBudget{n: n} }
+
+// SecondsOfLoad is a budget of d's worth of the load's requests at the
+// rate of the run.
+func SecondsOfLoad(d time.Duration) *RequestBudget { return &RequestBudget{load: d} }
+
+// Limit is the budget in requests at rate (requests per second).
+func (b RequestBudget) Limit(rate float64) int {
+	if b.load > 0 {
+		return int(math.Ceil(b.load.Seconds() * rate))
+	}
+	return b.n
+}
+
+// String says the budget as written: "0", "100 s of load".
+func (b RequestBudget) String() string {
+	if b.load > 0 {
+		return strconv.FormatFloat(b.load.Seconds(), 'f', -1, 64) + " s of load"
+	}
+	return strconv.Itoa(b.n)
+}
+
+// at says the budget at rate when it follows it: " (100 s of load at
+// 10/s)"; "" for a plain number.
+func (b RequestBudget) at(rate float64) string {
+	if b.load <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s at %s/s)", b, strconv.FormatFloat(rate, 'f', -1, 64))
+}
 
 // Check compares r's figures with the budgets, reading each figure
 // through the metric table. A missing figure (recovery of a run that did
@@ -90,47 +136,47 @@ func Count(n int) *int { return &n }
 // not within a limit.
 func (b Budgets) Check(r *result.Result) []result.BudgetCheck {
 	var out []result.BudgetCheck
-	limit := func(k result.MetricKey, lim float64) {
+	limit := func(k result.MetricKey, lim float64, basis string) {
 		m := metric(k)
 		v, known := m.Value(r)
 		c := result.BudgetCheck{Metric: k, Limit: lim, Value: v, Pass: known && v <= lim}
 		switch {
 		case !known:
 			c.Value, c.Missing, c.NotObserved = 0, true, m.NotObserved(r)
-			c.Message = fmt.Sprintf("%s: no value (%s), budget %s", m.Name, unknownWhy(m, r), m.Format(lim))
+			c.Message = fmt.Sprintf("%s: no value (%s), budget %s%s", m.Name, unknownWhy(m, r), m.Format(lim), basis)
 		case c.Pass:
-			c.Message = fmt.Sprintf("%s %s within budget %s", m.Name, m.Format(v), m.Format(lim))
+			c.Message = fmt.Sprintf("%s %s within budget %s%s", m.Name, m.Format(v), m.Format(lim), basis)
 		default:
-			c.Message = fmt.Sprintf("%s %s exceeds budget %s", m.Name, m.Format(v), m.Format(lim))
+			c.Message = fmt.Sprintf("%s %s exceeds budget %s%s", m.Name, m.Format(v), m.Format(lim), basis)
 		}
 		out = append(out, c)
 	}
 	ms := func(d *time.Duration) float64 { return float64(*d) / float64(time.Millisecond) }
 	if b.Downtime != nil {
-		limit(result.KeyDowntime, ms(b.Downtime))
+		limit(result.KeyDowntime, ms(b.Downtime), "")
 	}
 	if b.LongestOutage != nil {
-		limit(result.KeyLongestOutage, ms(b.LongestOutage))
+		limit(result.KeyLongestOutage, ms(b.LongestOutage), "")
 	}
 	if b.Server5xx != nil {
-		limit(result.Key5xx, float64(*b.Server5xx))
+		limit(result.Key5xx, float64(b.Server5xx.Limit(r.Load.Rate)), b.Server5xx.at(r.Load.Rate))
 	}
 	if b.TransportErrors != nil {
-		limit(result.KeyTransportErrors, float64(*b.TransportErrors))
+		limit(result.KeyTransportErrors, float64(b.TransportErrors.Limit(r.Load.Rate)), b.TransportErrors.at(r.Load.Rate))
 	}
 	if b.Recovery != nil {
-		limit(result.KeyRecovery, ms(b.Recovery))
+		limit(result.KeyRecovery, ms(b.Recovery), "")
 	}
 	if b.Healing != nil {
-		limit(result.KeyHealing, ms(b.Healing))
+		limit(result.KeyHealing, ms(b.Healing), "")
 	}
 	if b.RecoveryAfterRevert != nil {
-		limit(result.KeyRecoveryAfterRevert, ms(b.RecoveryAfterRevert))
+		limit(result.KeyRecoveryAfterRevert, ms(b.RecoveryAfterRevert), "")
 	}
 	// Only where there was a write stream: "*.acked_missing=0" does not
 	// fail the scenarios that write nothing.
 	if b.AckedMissing != nil && r.Writes != nil {
-		limit(result.KeyWritesAckedMissing, float64(*b.AckedMissing))
+		limit(result.KeyWritesAckedMissing, float64(*b.AckedMissing), " (the verdict rests on "+r.Writes.Basis()+")")
 	}
 	// A yes/no budget's limit is the value required: 1 must recover, 0
 	// must not.
@@ -172,14 +218,12 @@ func unknownWhy(m result.Metric, r *result.Result) string {
 	switch {
 	case m.Missed != "" && m.Never != nil && m.Never(r):
 		return m.Missed
-	case m.Key == result.KeyRecovery && r.Recovery() == result.RecoveryNotObserved:
-		return "not observed: " + r.NotObservedWhy()
+	case m.UnknownWhy(r) != "":
+		return m.UnknownWhy(r)
 	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert == nil:
 		return "the fault was not reverted"
-	case m.Key == result.KeyRecoveryAfterRevert && r.AfterRevert.State == result.RecoveryNotObserved:
-		return "not observed: no request was sent after the revert"
-	case r.WritesUnchecked() != "" && (m.Key == result.KeyWritesAckedMissing || m.Key == result.KeyWritesDuplicates):
-		return r.WritesUnchecked()
+	case m.Key == result.KeyHealing && r.Healing == nil:
+		return "healing was not checked"
 	}
 	return "not measured"
 }
@@ -298,7 +342,7 @@ func (b *Budgets) set(metric, value string) error {
 			return fmt.Errorf("%s=%q: want true, false or any", metric, value)
 		}
 		return nil
-	case result.Key5xx, result.KeyTransportErrors, result.KeyWritesAckedMissing:
+	case result.KeyWritesAckedMissing:
 		var n *int
 		if value != "none" {
 			v, err := strconv.Atoi(value)
@@ -307,13 +351,17 @@ func (b *Budgets) set(metric, value string) error {
 			}
 			n = &v
 		}
-		switch key {
-		case result.Key5xx:
+		b.AckedMissing = n
+		return nil
+	case result.Key5xx, result.KeyTransportErrors:
+		n, err := parseRequestBudget(value)
+		if err != nil {
+			return fmt.Errorf("%s=%q: %w", metric, value, err)
+		}
+		if key == result.Key5xx {
 			b.Server5xx = n
-		case result.KeyTransportErrors:
+		} else {
 			b.TransportErrors = n
-		default:
-			b.AckedMissing = n
 		}
 		return nil
 	}
@@ -340,6 +388,21 @@ func (b *Budgets) set(metric, value string) error {
 	return nil
 }
 
+// parseRequestBudget reads a budget on requests: a count ("10"), seconds
+// of load ("50s": that long's worth at the run's rate), or none (nil).
+func parseRequestBudget(value string) (*RequestBudget, error) {
+	if value == "none" {
+		return nil, nil
+	}
+	if v, err := strconv.Atoi(value); err == nil && v >= 0 {
+		return Requests(v), nil
+	}
+	if d, err := time.ParseDuration(value); err == nil && d >= 0 {
+		return SecondsOfLoad(d), nil
+	}
+	return nil, errors.New("want a count >= 0 (such as 0 or 10), seconds of the run's load (such as 50s: 500 requests at 10/s), or none")
+}
+
 // String describes the budgets, for logs and docs.
 func (b Budgets) String() string {
 	var parts []string
@@ -350,10 +413,10 @@ func (b Budgets) String() string {
 		parts = append(parts, "longest outage ≤ "+b.LongestOutage.String())
 	}
 	if b.Server5xx != nil {
-		parts = append(parts, fmt.Sprintf("5xx ≤ %d", *b.Server5xx))
+		parts = append(parts, "5xx ≤ "+b.Server5xx.String())
 	}
 	if b.TransportErrors != nil {
-		parts = append(parts, fmt.Sprintf("transport errors ≤ %d", *b.TransportErrors))
+		parts = append(parts, "transport errors ≤ "+b.TransportErrors.String())
 	}
 	if b.Recovery != nil {
 		parts = append(parts, "recovery ≤ "+b.Recovery.String())

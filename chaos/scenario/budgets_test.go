@@ -12,7 +12,7 @@ import (
 func TestBudgetsCheck(t *testing.T) {
 	rec := 3000.0
 	r := &result.Result{DowntimeMS: 2500, LongestOutageMS: 2000, Server5xx: 4, Errors: map[string]int{"refused": 2, "timeout": 1}, RecoveryMS: &rec, Recovered: true}
-	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(4), TransportErrors: Count(2), Recovery: Dur(2 * time.Second), MustRecover: true}
+	b := Budgets{Downtime: Dur(3 * time.Second), LongestOutage: Dur(time.Second), Server5xx: Requests(4), TransportErrors: Requests(2), Recovery: Dur(2 * time.Second), MustRecover: true}
 	checks := b.Check(r)
 	got := map[result.MetricKey]bool{}
 	for _, c := range checks {
@@ -51,7 +51,7 @@ func TestBudgetsMissingFigureFailsAndEncodes(t *testing.T) {
 }
 
 func TestOverrides(t *testing.T) {
-	base := Budgets{Downtime: Dur(time.Minute), Server5xx: Count(10)}
+	base := Budgets{Downtime: Dur(time.Minute), Server5xx: Requests(10)}
 	tests := []struct {
 		in      string
 		scen    string
@@ -177,9 +177,14 @@ func TestBudgetAckedMissing(t *testing.T) {
 		missing bool
 		say     string
 	}{
-		{"none missing", checked(0), 1, true, false, "acknowledged writes missing 0 within budget 0"},
+		{"none missing", checked(0), 1, true, false, "acknowledged writes missing 0 within budget 0 (the verdict rests on 10 acknowledged writes of 10 sent)"},
 		{"one missing", checked(1), 1, false, false, "acknowledged writes missing 1 exceeds budget 0"},
 		{"not checked", &result.Result{Writes: &result.Writes{Sent: 10, CheckError: "exec: timeout"}}, 1, false, true, "no value (not checked: exec: timeout)"},
+		// Nothing acknowledged, nothing could go missing: no figure, not 0.
+		{"none acknowledged", &result.Result{Writes: &result.Writes{Sent: 15, Failed: 15, FailedBy: map[string]int{"404": 15}, Checked: true,
+			Stored: n(0), AckedMissing: n(0), Duplicates: n(0), FailedStored: n(0)}}, 1, false, true, "no value (no write was acknowledged, of 15 sent (404 ×15))"},
+		{"none sent", &result.Result{Writes: &result.Writes{Checked: true, Stored: n(0), AckedMissing: n(0), Duplicates: n(0), FailedStored: n(0)}},
+			1, false, true, "no value (no write was acknowledged, of 0 sent)"},
 		{"no write stream", &result.Result{}, 0, false, false, ""},
 	}
 	for _, tt := range tests {
@@ -254,5 +259,53 @@ func TestOverridesCheckScenarios(t *testing.T) {
 	err = o.CheckScenarios(known)
 	if err == nil || !strings.Contains(err.Error(), "nod-halt.downtime=30s") || !strings.Contains(err.Error(), "known: node-halt, image-roll") {
 		t.Errorf("misspelt scope: %v; want an error naming nod-halt.downtime=30s and the known names", err)
+	}
+}
+
+// A budget on requests written as seconds of load follows the rate the
+// result was measured at; a plain number does not. Before, a count was a
+// count whatever --rate was: wp-config-break allowed 1,000 5xx at 20/s as
+// at 10/s.
+func TestRequestBudgetFollowsTheRate(t *testing.T) {
+	b := Budgets{Server5xx: SecondsOfLoad(100 * time.Second), TransportErrors: Requests(3)}
+	for _, tt := range []struct {
+		rate         float64
+		n5xx, errs   int
+		pass5xx      bool
+		say5xx       string
+		passE        bool
+		limit5xx     float64
+		limitErrorsN float64
+	}{
+		{10, 1500, 3, false, "5xx answers 1500 exceeds budget 1000 (100 s of load at 10/s)", true, 1000, 3},
+		{20, 1500, 3, true, "5xx answers 1500 within budget 2000 (100 s of load at 20/s)", true, 2000, 3},
+		{2.5, 250, 4, true, "5xx answers 250 within budget 250 (100 s of load at 2.5/s)", false, 250, 3},
+	} {
+		r := &result.Result{Load: result.Load{Rate: tt.rate}, Server5xx: tt.n5xx, Errors: map[string]int{"refused": tt.errs}}
+		checks := b.Check(r)
+		if len(checks) != 2 {
+			t.Fatalf("checks %+v", checks)
+		}
+		if c := checks[0]; c.Pass != tt.pass5xx || c.Limit != tt.limit5xx || c.Message != tt.say5xx {
+			t.Errorf("at %v/s: 5xx check %+v; want pass %v, limit %v, %q", tt.rate, c, tt.pass5xx, tt.limit5xx, tt.say5xx)
+		}
+		if c := checks[1]; c.Pass != tt.passE || c.Limit != tt.limitErrorsN {
+			t.Errorf("at %v/s: errors check %+v; want pass %v, limit %v whatever the rate", tt.rate, c, tt.passE, tt.limitErrorsN)
+		}
+	}
+	if got := b.String(); got != "5xx ≤ 100 s of load, transport errors ≤ 3" {
+		t.Errorf("String() = %q", got)
+	}
+	// Overrides take either form.
+	o, err := ParseOverrides("x.5xx=50s,x.errors=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.Apply("x", Budgets{})
+	if err != nil || got.Server5xx.Limit(10) != 500 || got.Server5xx.Limit(20) != 1000 || got.TransportErrors.Limit(20) != 2 {
+		t.Errorf("overrides gave %s (%v)", got, err)
+	}
+	if _, err := ParseOverrides("x.5xx=-5s"); err == nil || !strings.Contains(err.Error(), "seconds of the run's load") {
+		t.Errorf("x.5xx=-5s: %v", err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 func TestBudgetsSpeakTheTable(t *testing.T) {
 	rec, heal := 1000.0, 2000.0
 	r := &result.Result{Recovered: true, RecoveryMS: &rec, Healing: &result.Healing{Healed: true, MS: &heal}}
-	b := Budgets{Downtime: Dur(time.Second), LongestOutage: Dur(time.Second), Server5xx: Count(0),
+	b := Budgets{Downtime: Dur(time.Second), LongestOutage: Dur(time.Second), Server5xx: Requests(0),
 		Recovery: Dur(time.Second), Healing: Dur(time.Second), MustRecover: true}
 	for _, c := range b.Check(r) {
 		m, ok := result.MetricByKey(c.Metric)

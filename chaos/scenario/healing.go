@@ -88,22 +88,22 @@ func (h *healing) result(first time.Time, condition string) *result.Healing {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r := &result.Healing{Condition: condition}
+	r := &result.Healing{Condition: condition, State: result.HealingNotHealed}
 	switch {
 	case first.IsZero():
 		r.Condition += " (no injection happened)"
 	case !h.seenBroken:
-		// Kubernetes never saw anything wrong: healed at once, which is
-		// the finding when the users did see errors.
-		zero := 0.0
-		r.Healed, r.MS, r.At = true, &zero, &first
+		// Kubernetes never saw anything wrong: there is no healing to
+		// time, which is the finding when the users did see errors. Not
+		// a 0: a healing budget over it is missed.
+		r.State = result.HealingNeverBroken
 		r.Condition += "; Kubernetes never saw the workload leave its desired state"
 	case h.broken:
 		r.Condition += "; still not at the desired state when observation ended: " + h.lastWhy
 	default:
 		ms := float64(h.healedAt.Sub(first)) / float64(time.Millisecond)
 		at := h.healedAt
-		r.Healed, r.MS, r.At = true, &ms, &at
+		r.State, r.Healed, r.MS, r.At = result.HealingHealed, true, &ms, &at
 	}
 	return r
 }

@@ -57,8 +57,8 @@ func (x *run) warmupHost() string {
 		return ""
 	}
 	c := x.hostRec.Conditions(host.Phases{}, x.host.thresholds())
-	if c.Samples == 0 || c.Verdict == result.HostClean {
-		return ""
+	if c.Verdict != result.HostContended && c.Verdict != result.HostStarved {
+		return "" // clean, or no sample yet
 	}
 	return fmt.Sprintf("the host was %s meanwhile (%s)", c.Verdict, c.Figures())
 }

@@ -53,7 +53,7 @@ func TestRunnerRecordsHostConditions(t *testing.T) {
 	for _, excuse := range []bool{false, true} {
 		a := newApp(t)
 		f := &breakFor{app: a, heal: time.Second}
-		s := Scenario{Name: "break", Fault: f, Steady: a.steady, Timing: fastTiming(), Budgets: Budgets{Server5xx: Count(0)}}
+		s := Scenario{Name: "break", Fault: f, Steady: a.steady, Timing: fastTiming(), Budgets: Budgets{Server5xx: Requests(0)}}
 		r := NewRunner([]string{a.srv.URL}, WithLoad(load.Rate(50), load.Timeout(500*time.Millisecond)), WithPoll(50*time.Millisecond),
 			WithHost(HostPolicy{Thresholds: starvedByAnything, ExcuseStarved: excuse, Sampling: []host.Option{host.WithInterval(200 * time.Millisecond)}}))
 		res, err := r.Run(context.Background(), s)

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -44,7 +45,7 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	if x.loadErr != nil {
 		res.Notes = append(res.Notes, "The load ended with an error: "+x.loadErr.Error())
 	}
-	if why := res.Unproven(); why != "" && runErr == nil {
+	if why := noEvidence(res); why != "" && runErr == nil {
 		runErr = fmt.Errorf("scenario %s: %s", x.s.Name, why)
 	}
 	if runErr != nil {
@@ -52,6 +53,19 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	}
 	x.addConditions(res)
 	return res, runErr
+}
+
+// noEvidence says why res cannot be judged, "" when it can: a fault that
+// did not prove it took effect, a fault window the load did not observe.
+// Either makes the scenario an error: no evidence is never a pass.
+func noEvidence(res *result.Result) string {
+	var why []string
+	for _, w := range []string{res.Unproven(), res.Unobserved()} {
+		if w != "" {
+			why = append(why, w)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // deadline is the analysis deadline, counted from the first injection: the

@@ -127,7 +127,7 @@ func TestRunnerMeasuresRecoveryAndHealing(t *testing.T) {
 	f := &breakFor{app: a, heal: 2 * time.Second}
 	ev := &events{}
 	s := Scenario{Name: "break", Fault: f, Steady: a.steady, Timing: fastTiming(),
-		Budgets: Budgets{Recovery: Dur(5 * time.Second), Server5xx: Count(0), MustRecover: true}}
+		Budgets: Budgets{Recovery: Dur(5 * time.Second), Server5xx: Requests(0), MustRecover: true}}
 	res, err := runner(a, ev).Run(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)

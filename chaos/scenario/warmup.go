@@ -2,17 +2,23 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// warmUp loads the app until the last Warmup of requests failed at most
-// maxBaselineFailures of the time, waiting up to WarmupLimit for such a
-// clean baseline: a pod that restarted a moment ago, or a machine that
-// was briefly starved, settles, and the fault is injected into a serving
-// app. An app that never settles is not measured: the error says so, and
-// names the host's pressure when it was high, so the reader knows whether
-// to fix the app or the machine.
+// warmUp loads the app until the last Warmup of requests is a clean
+// baseline, waiting up to WarmupLimit for one: a pod that restarted a
+// moment ago, or a machine that was briefly starved, settles, and the
+// fault is injected into a serving app. A clean baseline needs completed
+// requests, at most maxBaselineFailures of them failed, and, for a
+// scenario with a write stream, at least one acknowledged
+// write: a stream that never worked (the write endpoint missing) would
+// make "no acknowledged write lost" a pass on nothing. An app that never
+// settles is not measured: the error says why, and names the host's
+// pressure when it was high, so the reader knows whether to fix the app
+// or the machine.
 func (x *run) warmUp(ctx context.Context) error {
 	x.phase.set("warm-up")
 	start := time.Now()
@@ -41,32 +47,61 @@ func (x *run) warmUp(ctx context.Context) error {
 				i++
 			}
 			window = window[i:]
-			done, ok := st.Done-window[0].done, st.OK-window[0].ok
-			failed := 0.0
-			if done > 0 {
-				failed = 1 - float64(ok)/float64(done)
-			}
-			if failed <= x.maxBaselineFailures {
+			problems := x.baselineProblems(st.Done-window[0].done, st.OK-window[0].ok)
+			if len(problems) == 0 {
 				if waited := now.Sub(start) - x.t.Warmup; waited >= time.Second {
 					x.notes = append(x.notes, fmt.Sprintf("The warm-up waited %s for a clean %s baseline (at most %.0f%% of requests failed) before injecting.",
 						waited.Round(time.Second), x.t.Warmup, 100*x.maxBaselineFailures))
 				}
 				return nil
 			}
-			why := fmt.Sprintf("%.1f%% of requests failed in the last %s", 100*failed, x.t.Warmup)
 			hostText := x.warmupHost()
 			if now.Sub(start) >= x.t.WarmupLimit {
-				msg := fmt.Sprintf("the app failed %.1f%% of requests in the last %s of warm-up, before any fault, and found no clean %s baseline in %s (SELFHEAL_WARMUP_LIMIT, --warmup-limit): fix the app (or the load targets) first",
-					100*failed, x.t.Warmup, x.t.Warmup, x.t.WarmupLimit)
-				if hostText != "" {
-					msg += "; but " + hostText + ": the machine may be the cause, not the app"
-				}
-				return fmt.Errorf("%s", msg)
+				return x.warmupError(problems, hostText)
 			}
+			why := strings.Join(problems, "; ")
 			if hostText != "" {
 				why += "; " + hostText
 			}
 			x.phase.set(fmt.Sprintf("warm-up: waiting for a clean baseline (%s; gives up after %s)", why, x.t.WarmupLimit))
 		}
 	}
+}
+
+// baselineProblems says what keeps the last warm-up's done requests, ok
+// of them successes, and the write stream so far from being a clean
+// baseline; none when they are one.
+func (x *run) baselineProblems(done, ok uint64) []string {
+	var out []string
+	switch {
+	case done == 0:
+		// Nothing completed is no baseline, not a 0 % failed one.
+		out = append(out, fmt.Sprintf("no request completed in the last %s", x.t.Warmup))
+	case 1-float64(ok)/float64(done) > x.maxBaselineFailures:
+		out = append(out, fmt.Sprintf("%.1f%% of requests failed in the last %s", 100*(1-float64(ok)/float64(done)), x.t.Warmup))
+	}
+	if x.stream != nil {
+		if p := x.stream.Progress(); p.Acknowledged == 0 {
+			out = append(out, fmt.Sprintf("the write stream never worked in the warm-up: %d sent, 0 acknowledged (%s)", p.Answered, p.Failures()))
+		}
+	}
+	return out
+}
+
+// warmupError is the error of a warm-up that found no clean baseline in
+// its limit: each problem, what to fix, and the host's pressure when it
+// was high.
+func (x *run) warmupError(problems []string, hostText string) error {
+	msg := fmt.Sprintf("no clean %s baseline in %s of warm-up (SELFHEAL_WARMUP_LIMIT, --warmup-limit), before any fault: %s",
+		x.t.Warmup, x.t.WarmupLimit, strings.Join(problems, "; "))
+	switch {
+	case strings.Contains(msg, "write stream"):
+		msg += ": is the write endpoint deployed (fixtures/app/manifests/wordpress-mu-plugins.yaml)?"
+	default:
+		msg += ": fix the app (or the load targets) first"
+	}
+	if hostText != "" {
+		msg += "; but " + hostText + ": the machine may be the cause, not the app"
+	}
+	return errors.New(msg)
 }

@@ -239,3 +239,67 @@ func TestRunnerWithoutWrites(t *testing.T) {
 		}
 	}
 }
+
+// A write stream that never worked in the warm-up (the write plugin
+// missing: 404, or nothing answering) ends the scenario as an error
+// naming the stream and its failures, before any fault: "no acknowledged
+// write missing" would otherwise pass on writes never made. Before, both
+// passed with acked_missing 0.
+func TestRunnerRefusesAWriteStreamThatNeverWorked(t *testing.T) {
+	s := newSite(t, 0)
+	gone := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(gone.Close)
+	for _, tt := range []struct {
+		name, url string
+		want      []string
+	}{
+		{"the write plugin missing", gone.URL + "/?rest_route=" + writeRoute,
+			[]string{"the write stream never worked in the warm-up: ", " sent, 0 acknowledged (404 ×", "is the write endpoint deployed"}},
+		{"nothing answers", "http://127.0.0.1:1/?rest_route=" + writeRoute,
+			[]string{"the write stream never worked in the warm-up: ", " sent, 0 acknowledged (refused ×"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := s.runner(s)
+			r.writes.URL = tt.url
+			sc := writeScenario(s)
+			f := sc.Fault.(*breakFor)
+			sc.Timing.WarmupLimit = 2 * time.Second
+			res, err := r.Run(context.Background(), sc)
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Fatalf("err = %v; want it to say %q", err, w)
+				}
+			}
+			if res.Verdict != result.VerdictError {
+				t.Errorf("verdict %s; want error", res.Verdict)
+			}
+			if !f.injectAt.IsZero() {
+				t.Error("the fault was injected although the write stream never worked")
+			}
+			if w := res.Writes; w == nil || w.Sent == 0 || w.Acknowledged != 0 {
+				t.Errorf("writes %+v; want the writes sent and none acknowledged in the result", w)
+			}
+		})
+	}
+}
+
+// The warm-up's baseline needs completed requests: a window in which
+// none completed is no baseline, not a 0 % failed one. Before, it was
+// clean and the fault was injected.
+func TestWarmupWithoutACompletedRequestIsNoBaseline(t *testing.T) {
+	a := newApp(t)
+	blind := &blindSink{let: 0}
+	blind.window(true) // from before the load began, for good
+	r := runner(a, nil)
+	r.wrapSink = func(s load.Sink) load.Sink { blind.Sink = s; return blind }
+	f := &breakFor{app: a, heal: time.Second}
+	tm := fastTiming()
+	tm.WarmupLimit = 2 * time.Second
+	res, err := r.Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: a.steady, Timing: tm})
+	if err == nil || !strings.Contains(err.Error(), "no request completed in the last 1s") {
+		t.Fatalf("err = %v; want the warm-up refused for want of completed requests", err)
+	}
+	if !f.injectAt.IsZero() || res.Verdict != result.VerdictError {
+		t.Errorf("injected at %v, verdict %s; want no injection and an error", f.injectAt, res.Verdict)
+	}
+}

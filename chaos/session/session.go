@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
+	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
@@ -35,6 +37,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/writes"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/internal/kindnode"
 	"github.com/selfheal/selfheal/reports/publish"
 	"github.com/selfheal/selfheal/reports/view"
 )
@@ -92,6 +95,11 @@ type Config struct {
 	// Plan is the cells the caller will run, in order: it numbers them in
 	// the status line and estimates the time left (plan.Progress).
 	Plan plan.Plan
+	// Auto plans the rounds of a --repeat auto run after Plan, its first
+	// batch (Session.Look), deciding on the figures AutoMetrics names;
+	// nil for a fixed number of repetitions.
+	Auto        *plan.Auto
+	AutoMetrics []result.MetricKey
 	// Timing overrides every scenario's timing where set.
 	Timing scenario.Timing
 	// History says how budgets are derived from the earlier runs in
@@ -140,6 +148,13 @@ type Session struct {
 	// steady state, with why: their other cells are not tried again.
 	unusable map[string]error
 	progress *plan.Progress
+	// paths are where each result's file was written.
+	paths map[*result.Result]string
+	// sequential are the --repeat auto comparisons by cell name, in
+	// seqOrder; earlier the history results a cell is compared with.
+	sequential map[string]*result.Sequential
+	seqOrder   []string
+	earlier    map[string][]*result.Result
 }
 
 // Open connects, guards (kind check, run lease, repair of what the
@@ -211,6 +226,9 @@ func withDefaults(c Config) Config {
 	if c.Variant.Name == "" {
 		c.Variant, _ = variant.Find(variant.Baseline)
 	}
+	if c.Auto != nil && len(c.AutoMetrics) == 0 {
+		c.AutoMetrics = DefaultRepeatMetrics()
+	}
 	if !c.History.Off && c.History.Quantile == 0 {
 		c.History = history.Defaults()
 	}
@@ -260,11 +278,23 @@ func (s *Session) prepare(ctx context.Context) error {
 func (s *Session) newRunner() *scenario.Runner {
 	opts := []scenario.Option{
 		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
-		scenario.WithHost(s.cfg.Host), scenario.WithRecord(s.active),
+		scenario.WithHost(s.hostPolicy()), scenario.WithRecord(s.active),
 		scenario.WithWrites(s.writes()),
 	}
 	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
 	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+}
+
+// hostPolicy is the configured one, with the kind node containers as the
+// system under test: their CPU, and the pressure it causes, is the
+// cluster's own, not a neighbour's (docs/measurement.md, "Host
+// conditions"). A cluster with no node container here (not kind) has
+// none, and all but selfheal counts as from outside.
+func (s *Session) hostPolicy() scenario.HostPolicy {
+	h := s.cfg.Host
+	nodes := func(ctx context.Context) ([]int, error) { return kindnode.PIDs(ctx, kindnode.CLI, s.cfg.Cluster) }
+	h.Sampling = append(slices.Clone(h.Sampling), host.WithSystemUnderTest(nodes))
+	return h
 }
 
 // writes sends the write stream to the fixture's endpoint, through the
@@ -368,7 +398,10 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 	s.progress.Start(i, time.Now())
 	defer func() { s.progress.Finish(i, time.Now()) }()
 	tag := c.Name()
-	if c.Repeated() {
+	switch {
+	case c.Auto:
+		s.cfg.Console.Logf("[%s] repetition %d (of up to %d: --repeat auto)", c.Cell.Name(), c.Repetition, c.Repetitions)
+	case c.Repeated():
 		s.cfg.Console.Logf("[%s] repetition %d of %d", c.Cell.Name(), c.Repetition, c.Repetitions)
 	}
 	s.cfg.Console.Logf("[%s] budgets: %s", tag, sc.Budgets)
@@ -391,6 +424,10 @@ func (s *Session) record(c plan.Cell, res *result.Result) error {
 	s.judgeHistory(res)
 	s.results = append(s.results, res)
 	path := filepath.Join(s.runDir, s.resultName(c))
+	if s.paths == nil {
+		s.paths = map[*result.Result]string{}
+	}
+	s.paths[res] = path
 	if err := result.WriteFile(path, res); err != nil {
 		return err
 	}
@@ -444,9 +481,13 @@ func (s *Session) Publish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("writing the run's report: %w", err)
 	}
+	s.cfg.Console.Logf("summary: %s", result.Tally(s.results))
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
 	if spent := s.Overheads(); spent != "" {
 		s.cfg.Console.Logf("time: %s", spent)
+	}
+	if d := s.Decisions(); len(d) > 0 {
+		s.cfg.Console.Logf("--repeat auto, how many repetitions each comparison took and why it stopped:\n  %s", strings.Join(d, "\n  "))
 	}
 	if err := s.checkClaims(); err != nil {
 		return err

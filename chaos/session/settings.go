@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/chaos/stats"
+	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/fixtures"
 	"github.com/selfheal/selfheal/fixtures/cluster"
 )
@@ -53,8 +56,12 @@ type Settings struct {
 	// taken together, every value and scenario name checked.
 	Budgets   scenario.Overrides
 	Aggregate scenario.AggregateBudgets
-	// Repeat is how many times each cell runs.
-	Repeat int
+	// Repeat is how many times each cell runs, or auto: until its
+	// comparison is clear or RepeatMax is reached, judged on the figures
+	// RepeatMetrics names (plan.Auto, chaos/stats.Sequential).
+	Repeat        plan.Repeat
+	RepeatMax     int
+	RepeatMetrics []result.MetricKey
 	// History derives budgets from earlier runs.
 	History history.Settings
 	// HostThresholds are the host thresholds over the defaults, and
@@ -186,7 +193,7 @@ func SettingsTable() []Setting {
 				s.WarmupLimit = d
 				return nil
 			}},
-		{Env: "SELFHEAL_HOST_THRESHOLDS", Flag: "host-thresholds", Usage: "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,cpu_pressure=20/40",
+		{Env: "SELFHEAL_HOST_THRESHOLDS", Flag: "host-thresholds", Usage: "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,outside_pressure=20/40",
 			set: func(s *Settings, v string) (err error) {
 				s.HostThresholds, err = host.ParseThresholds(v)
 				return err
@@ -215,9 +222,23 @@ func SettingsTable() []Setting {
 				s.Budgets, s.Aggregate = o, agg
 				return nil
 			}},
-		{Env: "SELFHEAL_REPEAT", Flag: "repeat", Usage: "run each selected cell N times in a row, then take the repetitions together (default 1)",
+		{Env: "SELFHEAL_REPEAT", Flag: "repeat", Usage: "run each selected cell N times in a row, then take the repetitions together (default 1); auto: until its comparison with baseline (or with earlier runs) is clear, up to --repeat-max",
 			set: func(s *Settings, v string) (err error) {
 				s.Repeat, err = plan.ParseRepeat(v)
+				return err
+			}},
+		{Env: "SELFHEAL_REPEAT_MAX", Flag: "repeat-max", Usage: fmt.Sprintf("with --repeat auto, the most repetitions a cell takes (default %d)", DefaultRepeatMax),
+			set: func(s *Settings, v string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a whole number of repetitions (e.g. %d)", v, DefaultRepeatMax)
+				}
+				s.RepeatMax = n
+				return plan.CheckRepeat(n)
+			}},
+		{Env: "SELFHEAL_REPEAT_METRICS", Flag: "repeat-metrics", Usage: "with --repeat auto, the figures whose comparison decides, e.g. downtime,errors (default " + strings.Join(metricShorts(DefaultRepeatMetrics()), ",") + ")",
+			set: func(s *Settings, v string) (err error) {
+				s.RepeatMetrics, err = parseMetrics(v)
 				return err
 			}},
 		{Env: "SELFHEAL_HISTORY", Flag: "history", Usage: "budgets from the earlier runs in the report directory: " + history.SpecHelp + " (default p=0.95,last=30,min=19,floor=1s)",
@@ -241,14 +262,16 @@ func DefaultSettings() Settings {
 	return Settings{
 		Cluster: cluster.DefaultName, Mode: fixtures.ModeAuto, KeepCluster: KeepNever,
 		Rate: DefaultRate, Timeout: load.DefaultTimeout, KeepAlive: DefaultKeepAlive,
-		Budgets: scenario.Overrides{}, Aggregate: scenario.AggregateBudgets{}, Repeat: 1,
+		Budgets: scenario.Overrides{}, Aggregate: scenario.AggregateBudgets{}, Repeat: plan.Repeat{N: 1},
+		RepeatMax: DefaultRepeatMax, RepeatMetrics: DefaultRepeatMetrics(),
 		History: defaultHistory, FailStarved: true,
 	}
 }
 
-// SettingsFromEnv reads every SELFHEAL_* variable over the defaults and
-// checks the result. An error names the variable and its value.
-func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+// SettingsFromEnv reads every SELFHEAL_* variable over the defaults,
+// then the overrides over them (the suite's -repeat flag), and checks the
+// result. An error names the variable, or the override, and its value.
+func SettingsFromEnv(getenv func(string) string, overrides ...Override) (Settings, error) {
 	s := DefaultSettings()
 	for _, st := range SettingsTable() {
 		v := getenv(st.Env)
@@ -260,7 +283,31 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		}
 		s.note(st, fmt.Sprintf("%s=%s", st.Env, v))
 	}
+	for _, o := range overrides {
+		if err := s.override(o); err != nil {
+			return s, err
+		}
+	}
 	return s, s.Check()
+}
+
+// Override sets the setting of variable Env to Value from another source
+// that wins over the variable; From names that source in messages
+// ("-repeat auto").
+type Override struct{ Env, Value, From string }
+
+func (s *Settings) override(o Override) error {
+	for _, st := range SettingsTable() {
+		if st.Env != o.Env {
+			continue
+		}
+		if err := st.set(s, o.Value); err != nil {
+			return fmt.Errorf("%s: %w", o.From, err)
+		}
+		s.note(st, o.From)
+		return nil
+	}
+	return fmt.Errorf("%s: no setting is read from %s", o.From, o.Env)
 }
 
 // RegisterFlags adds the settings that have a flag to fs; parsing fs then
@@ -310,6 +357,9 @@ func (s *Settings) Check() error {
 		return fmt.Errorf("%s=%q, %s=%q: %w", cluster.RegistryEnv, s.registry, cluster.RegistryEndpointEnv, s.endpoint, err)
 	}
 	s.Registry = r
+	if err := s.checkRepeat(); err != nil {
+		return err
+	}
 	if _, err := load.New([]string{"http://127.0.0.1/"}, s.Load()...); err != nil {
 		// The setters checked everything but the load's own limits.
 		return fmt.Errorf("%s: %w", s.source("SELFHEAL_RATE", fmt.Sprintf("rate %v", s.Rate)), err)
@@ -375,4 +425,101 @@ func CheckReportDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(filepath.Join(dir, filepath.Base(f.Name())))
+}
+
+// DefaultRepeatMax is the most repetitions a cell takes with --repeat
+// auto unless told.
+const DefaultRepeatMax = 10
+
+// DefaultRepeatMetrics are the figures --repeat auto decides on unless
+// told: what users saw (downtime, and the failed requests as 5xx answers
+// and transport errors). A small family keeps the correction small: with
+// three, a difference like statefulset-1's is called at 5 a side.
+func DefaultRepeatMetrics() []result.MetricKey {
+	return []result.MetricKey{result.KeyDowntime, result.Key5xx, result.KeyTransportErrors}
+}
+
+// parseMetrics reads a family of figures as a user writes it:
+// "downtime,errors" (the short names of the metric table, or its keys).
+func parseMetrics(v string) ([]result.MetricKey, error) {
+	var out []result.MetricKey
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		m, ok := result.MetricByKey(f)
+		if !ok {
+			return nil, fmt.Errorf("no figure named %q; known: %s", f, strings.Join(metricShorts(allMetricKeys()), ", "))
+		}
+		if slices.Contains(out, m.Key) {
+			return nil, fmt.Errorf("%s named twice", f)
+		}
+		out = append(out, m.Key)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("want at least one figure, e.g. %s", strings.Join(metricShorts(DefaultRepeatMetrics()), ","))
+	}
+	return out, nil
+}
+
+func allMetricKeys() []result.MetricKey {
+	var out []result.MetricKey
+	for _, m := range result.Metrics() {
+		out = append(out, m.Key)
+	}
+	return out
+}
+
+func metricShorts(keys []result.MetricKey) []string {
+	var out []string
+	for _, k := range keys {
+		if m, ok := result.MetricByKey(k); ok {
+			out = append(out, m.Short)
+		}
+	}
+	return out
+}
+
+// checkRepeat refuses --repeat-max and --repeat-metrics without --repeat
+// auto (they would be ignored), and a maximum at which the sequential
+// rule could never call anything.
+func (s *Settings) checkRepeat() error {
+	if !s.Repeat.Auto {
+		for _, env := range []string{"SELFHEAL_REPEAT_MAX", "SELFHEAL_REPEAT_METRICS"} {
+			if from := s.from[env]; from != "" {
+				return fmt.Errorf("%s: only --repeat auto (SELFHEAL_REPEAT=auto) uses it, and the repetitions are %s", from, s.source("SELFHEAL_REPEAT", s.Repeat.String()))
+			}
+		}
+		return nil
+	}
+	if _, err := s.FirstLook(); err != nil {
+		return fmt.Errorf("%s, %s: %w", s.source("SELFHEAL_REPEAT_MAX", fmt.Sprintf("at most %d repetitions", s.RepeatMax)),
+			s.source("SELFHEAL_REPEAT_METRICS", strings.Join(metricShorts(s.RepeatMetrics), ",")), err)
+	}
+	return nil
+}
+
+// FirstLook is the first batch of --repeat auto: the first number of
+// repetitions a side at which anything can be called (chaos/stats).
+func (s *Settings) FirstLook() (int, error) {
+	return stats.FirstLook(stats.DefaultAlpha, s.RepeatMax, len(s.RepeatMetrics))
+}
+
+// Plan is the cells of a run over m: each cell Repeat.N times, or with
+// --repeat auto the first batch and the plan of the rounds after it.
+func (s *Settings) Plan(m variant.Matrix) (plan.Plan, *plan.Auto, error) {
+	if !s.Repeat.Auto {
+		p, err := plan.New(m, s.Repeat.N)
+		return p, nil, err
+	}
+	start, err := s.FirstLook()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := plan.NewAuto(m, start, s.RepeatMax)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.First(), a, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/fixtures"
 )
 
@@ -72,6 +73,10 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_REGISTRY", "http://localhost:5001", "without a scheme"},
 		{"SELFHEAL_REGISTRY", "localhost:5001", `SELFHEAL_REGISTRY="localhost:5001", SELFHEAL_REGISTRY_ENDPOINT="": registry localhost:5001 is on this machine's localhost`},
 		{"SELFHEAL_REGISTRY_ENDPOINT", "http://selfheal-registry:5000", "without a registry"},
+		{"SELFHEAL_REPEAT", "some", `SELFHEAL_REPEAT="some": "some" is not a whole number of repetitions (e.g. 3) nor "auto"`},
+		{"SELFHEAL_REPEAT_MAX", "12", "SELFHEAL_REPEAT_MAX=12: only --repeat auto (SELFHEAL_REPEAT=auto) uses it, and the repetitions are 1"},
+		{"SELFHEAL_REPEAT_METRICS", "downtime,downtime", "downtime named twice"},
+		{"SELFHEAL_REPEAT_METRICS", " , ", "want at least one figure, e.g. downtime,5xx,errors"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -118,6 +123,38 @@ func TestSettingsFlagsOverrideEnv(t *testing.T) {
 	}
 	if err := fs.Parse([]string{"--rate", "NaN"}); err == nil || !strings.Contains(err.Error(), `invalid value "NaN" for flag -rate`) {
 		t.Errorf("--rate NaN: %v", err)
+	}
+}
+
+// --repeat auto takes its maximum and its figures; a maximum at which
+// nothing could ever be called is refused, naming how many it needs, and
+// the first batch is the first look that can call anything.
+func TestSettingsRepeatAuto(t *testing.T) {
+	s, err := SettingsFromEnv(envOf(map[string]string{"SELFHEAL_REPEAT": "auto", "SELFHEAL_REPEAT_MAX": "12", "SELFHEAL_REPEAT_METRICS": "downtime,errors"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Repeat.Auto || s.RepeatMax != 12 || len(s.RepeatMetrics) != 2 || s.RepeatMetrics[1] != result.KeyTransportErrors {
+		t.Errorf("settings %+v", s)
+	}
+	if n, err := s.FirstLook(); err != nil || n != 5 {
+		t.Errorf("first look %d, %v; want 5", n, err)
+	}
+	_, err = SettingsFromEnv(envOf(map[string]string{"SELFHEAL_REPEAT": "auto", "SELFHEAL_REPEAT_MAX": "3"}))
+	if err == nil || !strings.Contains(err.Error(), "SELFHEAL_REPEAT_MAX=3, downtime,5xx,errors: with at most 3 repetitions a side no difference can be called") || !strings.Contains(err.Error(), "allow at least 5") {
+		t.Errorf("a maximum of 3: %v", err)
+	}
+	// The suite's -repeat wins over SELFHEAL_REPEAT, and is named when wrong.
+	env := envOf(map[string]string{"SELFHEAL_REPEAT": "3", "SELFHEAL_REPEAT_MAX": "12"})
+	if s, err := SettingsFromEnv(env, Override{Env: "SELFHEAL_REPEAT", Value: "auto", From: "-repeat auto"}); err != nil || !s.Repeat.Auto || s.RepeatMax != 12 {
+		t.Errorf("-repeat auto over SELFHEAL_REPEAT=3: %+v, %v", s.Repeat, err)
+	}
+	if _, err := SettingsFromEnv(env, Override{Env: "SELFHEAL_REPEAT", Value: "x", From: "-repeat x"}); err == nil || !strings.HasPrefix(err.Error(), `-repeat x: "x" is not a whole number`) {
+		t.Errorf("-repeat x: %v", err)
+	}
+	d := DefaultSettings()
+	if d.Repeat.Auto || d.Repeat.N != 1 || d.RepeatMax != DefaultRepeatMax || len(d.RepeatMetrics) != 3 {
+		t.Errorf("defaults %+v", d)
 	}
 }
 

@@ -63,6 +63,11 @@ type Comparison struct {
 	Confidence float64 `json:"confidence,omitempty"`
 	HasCI      bool    `json:"has_ci"`
 	Method     string  `json:"method"` // of the interval
+	// Above is the share of the n₁·n₂ pairs (base, new) in which NEW is
+	// above BASE, a tie counting half: U/(n₁·n₂), how far apart the two
+	// sides are whatever their units (1 or 0: every value of one side
+	// above every value of the other; ½: no separation).
+	Above float64 `json:"above"`
 
 	// Tested is false when no test could be made: fewer than two values on
 	// a side, or every value on both sides the same. P is then 1.
@@ -224,6 +229,8 @@ func (c *Comparison) shift(base, new []float64, confidence float64) {
 	}
 	slices.Sort(d)
 	c.newHigher = above > below
+	pairs := float64(len(d))
+	c.Above = (float64(above) + (pairs-float64(above+below))/2) / pairs
 	c.Shift = quantileMiddle(d)
 	k, conf := shiftRank(len(base), len(new), confidence)
 	if k < 1 {

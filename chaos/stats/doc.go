@@ -55,4 +55,35 @@
 // more), where Holm would demand each of them to pass α/m alone. Its
 // false-discovery guarantee holds for positively dependent tests
 // (Benjamini & Yekutieli 2001), which these metrics are.
+//
+// # Repetitions until clear
+//
+// --repeat auto runs repetitions until a comparison is clear or a maximum
+// is reached, looking after each one. Testing every look at α would
+// raise false alarms far above α (in the tests: 11.6 % for α = 5 %), so
+// Sequential spends α across looks with a Pocock-type spending function
+// (Lan & DeMets 1983: α·ln(1 + (e−1)·n/Max) may be spent by n
+// repetitions a side) and tests a small family of figures at each look
+// with Holm's step-down procedure at the look's share. A group-sequential
+// boundary from the normal approximation was not chosen: at 5 to 10
+// values a side, with ties, the exact test's p-values are few and far
+// apart, and nothing here has normal increments. Instead the looks are
+// joined by the union bound (Bonferroni across looks and figures), which
+// holds whatever the correlation between figures and between looks, and
+// the exact test's discreteness is used, not ignored: a look at which the
+// smallest possible p (2/C(n₁+n₂, n₁), which ties cannot lower) is above
+// its threshold can call nothing, so it spends nothing and its share
+// carries to the next. The design is fixed before any value is seen.
+// Pocock-type spending rather than O'Brien-Fleming's, because the exact
+// test cannot call anything before 5 a side at these levels, and a
+// difference as large as statefulset-1's should end at the first look
+// that can call it, not wait for the last.
+//
+// Real level: for values without ties, Sequential.Bound sums, over the
+// looks that can call, m × the largest p the exact test can give at or
+// below the look's threshold: 3.9 % for the default design (α = 5 %,
+// three figures, at most 10 a side). Simulated (sequential_test.go), the
+// chance of any false call over all looks was 3.0 % for independent
+// figures, 1.8 % for correlated ones and 0.3 % for mostly-zero values
+// with ties.
 package stats

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -71,6 +72,49 @@ type Stream struct {
 	cfg    config
 	target *url.URL
 	prefix string
+	// far is what Run has seen answered so far, for Progress.
+	mu  sync.Mutex
+	far Progress
+}
+
+// Progress is what a running stream has seen so far: writes answered
+// (or timed out), acknowledged, and the causes of the others.
+type Progress struct {
+	Answered, Acknowledged int
+	FailedBy               map[string]int
+}
+
+// Failures says why the writes so far failed, the most frequent first:
+// "404 ×15"; "none answered yet" when none was.
+func (p Progress) Failures() string {
+	if p.Answered == 0 {
+		return "none answered yet"
+	}
+	return (&result.Writes{FailedBy: p.FailedBy}).Causes()
+}
+
+// Progress is what the stream has seen so far; Run may be running.
+func (s *Stream) Progress() Progress {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.far
+	p.FailedBy = maps.Clone(p.FailedBy)
+	return p
+}
+
+// saw counts w for Progress.
+func (s *Stream) saw(w Write) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.far.Answered++
+	if w.Acked {
+		s.far.Acknowledged++
+		return
+	}
+	if s.far.FailedBy == nil {
+		s.far.FailedBy = map[string]int{}
+	}
+	s.far.FailedBy[w.Cause]++
 }
 
 // New checks the target, prefix and options. Each write posts to target
@@ -184,7 +228,9 @@ func (s *Stream) Run(ctx context.Context) ([]Write, error) {
 	})
 	var out []Write
 	for r := range results {
-		out = append(out, s.write(r))
+		w := s.write(r)
+		s.saw(w)
+		out = append(out, w)
 	}
 	close(finished)
 	wg.Wait()

@@ -20,7 +20,7 @@ type hostFlags struct {
 // register adds the flags. (selfheal run reads its host settings with the
 // suite's, chaos/session.Settings.)
 func (h *hostFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&h.spec, "host-thresholds", "", "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,cpu_pressure=20/40")
+	fs.StringVar(&h.spec, "host-thresholds", "", "host thresholds over the defaults, SIGNAL=CONTENDED/STARVED, e.g. steal=10/30,outside_pressure=20/40")
 	fs.DurationVar(&h.every, "host-every", host.DefaultInterval, "how often the host's conditions are sampled")
 }
 

@@ -123,17 +123,18 @@ func TestProbeMeasuresTheServer(t *testing.T) {
 func TestProbeMarksFromStdin(t *testing.T) {
 	srv := flakytest.Start(t, "1m ok")
 	out := filepath.Join(t.TempDir(), "r.json")
-	// The revert comes 200 ms after the injection: requests go out while
-	// the "fault" is in place (marked together, nothing would observe it).
+	// The revert comes 1.3 s after the injection: more than a second's
+	// worth of requests go out while the "fault" is in place (marked
+	// together, or closer, nothing would observe it: docs/measurement.md).
 	stdin, typing := io.Pipe()
 	go func() {
 		io.WriteString(typing, "killed the pod\n")
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(1300 * time.Millisecond)
 		io.WriteString(typing, "r\n")
 		typing.Close()
 	}()
 	code, stdout, _ := runWith(t.Context(), stdin, "probe",
-		"--url", srv.URL(), "--rate", "20", "--duration", "500ms", "--confirm", "100ms", "--out", out)
+		"--url", srv.URL(), "--rate", "20", "--duration", "1800ms", "--confirm", "100ms", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stdout)
 	}
@@ -187,7 +188,7 @@ func TestProbeSummaryNotRecovered(t *testing.T) {
 	srv := flakytest.Start(t, "200ms ok, 1h 503")
 	out := filepath.Join(t.TempDir(), "r.json")
 	code, stdout, _ := runWith(t.Context(), strings.NewReader(""), "probe", "--url", srv.URL(), "--rate", "50",
-		"--duration", "800ms", "--inject-at", "100ms", "--out", out)
+		"--duration", "1500ms", "--inject-at", "100ms", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/selfheal/selfheal/reports/text"
 )
 
-const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
+const runSynopsis = "[--scenario NAME ...] [--variant NAME,... | --matrix] [--repeat N|auto] [--kubeconfig FILE] [--rate 10] [--timeout 2s] [--budgets SCENARIO.METRIC=VALUE,...] [--report-dir _out/report]\n\n" +
 	"A flag marked ($SELFHEAL_...) takes that variable as its default, as `go test ./e2e` does; the flag wins."
 
 type runOptions struct {
@@ -37,6 +37,7 @@ type runOptions struct {
 	matrix       bool
 	listVariants bool
 	cells        plan.Plan
+	auto         *plan.Auto
 	skipped      []string
 	explicit     bool
 }
@@ -84,7 +85,7 @@ func parseRunFlags(env *cliEnv, args []string) (runOptions, error) {
 	if err != nil {
 		return o, usagef("--variant: %v", err)
 	}
-	if o.cells, err = plan.New(matrix, o.settings.Repeat); err != nil {
+	if o.cells, o.auto, err = o.settings.Plan(matrix); err != nil {
 		return o, usagef("--repeat: %v", err)
 	}
 	o.skipped, o.explicit = matrix.Skipped, matrix.Explicit
@@ -126,7 +127,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	con := console.New(env.stdout, env.isTerminal)
 	s, err := session.Open(ctx, session.Config{
 		Kubeconfig: kubeconfig, Context: o.kubeContext, Cluster: st.Cluster, AllowNonKind: st.AllowNonKind,
-		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Timing: st.Timing(),
+		Images: images, Budgets: st.Budgets, Aggregate: st.Aggregate, Plan: cells, Auto: o.auto, AutoMetrics: st.RepeatMetrics, Timing: st.Timing(),
 		Host: st.Host(host.WithInterval(o.hostEvery)), History: st.History,
 		Variant: cells[0].Variant, VariantDirs: o.explicit, Load: st.Load(),
 		ReportDir: reportDir, RunID: st.RunID, Console: con, StatusEvery: con.DefaultInterval(), StatusLine: console.StatusLine,
@@ -137,10 +138,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer s.Close()
 	var failed []string
-	for i, c := range cells {
-		if ctx.Err() != nil {
-			break
-		}
+	ran := 0
+	run := func(ctx context.Context, c plan.Cell) {
+		ran++
 		res, err := s.RunCell(ctx, c)
 		if res != nil {
 			text.Summary(env.stdout, res)
@@ -148,10 +148,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil || res == nil || (res.Verdict != result.VerdictPass && !excused(res)) {
 			failed = append(failed, fmt.Sprintf("%s (%s)", c.Name(), verdictOf(res, err)))
 		}
-		if c.Repeated() && cells.Last(i) && ctx.Err() == nil {
-			failed = append(failed, repeatsSummary(env, s, c)...)
-		}
 	}
+	// With --repeat auto, later rounds follow the looks (session.Rounds).
+	session.Rounds(ctx, s, cells, run, func(c plan.Cell) { failed = append(failed, repeatsSummary(env, s, c)...) })
 	// The report is written even after Ctrl-C: what ran is worth reading.
 	if err := s.Publish(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -160,7 +159,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return errors.New(guard.AfterInterrupt(context.Cause(ctx), s.Left()))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), len(cells), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d scenario run(s) or aggregate budget(s) did not pass: %s", len(failed), ran, strings.Join(failed, ", "))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/scenario"
 )
 
 func TestRunBadFlags(t *testing.T) {
@@ -24,6 +25,10 @@ func TestRunBadFlags(t *testing.T) {
 		{[]string{"node-halt"}, `unexpected argument "node-halt": scenarios are chosen with --scenario`},
 		{[]string{"--repeat", "0"}, `invalid value "0" for flag -repeat: repetitions must be between 1 and 100 (got 0)`},
 		{[]string{"--repeat", "three"}, `invalid value "three" for flag -repeat`},
+		{[]string{"--repeat", "auto", "--repeat-max", "4"}, "--repeat-max 4, downtime,5xx,errors: with at most 4 repetitions a side no difference can be called at α = 0.05 across 3 figure(s)"},
+		{[]string{"--repeat", "auto", "--repeat-max", "ten"}, `invalid value "ten" for flag -repeat-max: "ten" is not a whole number`},
+		{[]string{"--repeat", "auto", "--repeat-metrics", "downtime,uptime"}, `invalid value "downtime,uptime" for flag -repeat-metrics: no figure named "uptime"`},
+		{[]string{"--repeat", "3", "--repeat-max", "12"}, "--repeat-max 12: only --repeat auto (SELFHEAL_REPEAT=auto) uses it, and the repetitions are --repeat 3"},
 		{[]string{"--budgets", "node-halt.recovery.p95=60s"}, `unknown statistic "p95" after recovery`},
 		{[]string{"--budgets", "*.pass_rate=2"}, "want the least share of repetitions that must pass"},
 		{[]string{"--budgets", "nodehalt.pass_rate=1"}, `invalid value "nodehalt.pass_rate=1" for flag -budgets: aggregate budgets: unknown scenario(s) nodehalt`},
@@ -60,10 +65,32 @@ func TestRunList(t *testing.T) {
 				t.Errorf("--list lacks %q:\n%s", want, out.String())
 			}
 		}
-		if !strings.Contains(string(readme), "| `"+e.Name+"` |") {
+		row := tableRow(string(readme), e.Name)
+		if row == "" {
 			t.Errorf("README.md's scenario table has no row for %s", e.Name)
 		}
+		// A count budget that follows the rate is said the same way in
+		// both: "5xx ≤ 100 s of load".
+		b := e.Defaults().Budgets
+		for _, c := range []struct {
+			name string
+			b    *scenario.RequestBudget
+		}{{"5xx", b.Server5xx}, {"transport errors", b.TransportErrors}} {
+			if c.b != nil && strings.HasSuffix(c.b.String(), "of load") && !strings.Contains(row, c.name+" ≤ "+c.b.String()) {
+				t.Errorf("README.md's row for %s does not say %q", e.Name, c.name+" ≤ "+c.b.String())
+			}
+		}
 	}
+}
+
+// tableRow is the README's scenario table row of name, "" when none.
+func tableRow(readme, name string) string {
+	for line := range strings.Lines(readme) {
+		if strings.HasPrefix(line, "| `"+name+"` |") {
+			return line
+		}
+	}
+	return ""
 }
 
 func TestRunListVariants(t *testing.T) {

@@ -108,3 +108,12 @@ func Images(ctx context.Context, docker Docker, node string) ([]string, error) {
 	}
 	return strings.Fields(out), nil
 }
+
+// ShortID is a containerd container id cut to the 12 characters docker
+// and crictl print, for messages.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

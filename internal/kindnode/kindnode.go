@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kind/pkg/cluster/constants"
@@ -79,6 +80,31 @@ func List(ctx context.Context, docker Docker, cluster string) ([]Node, error) {
 		return nil, fmt.Errorf("inspecting the node containers of kind cluster %s: %w", cluster, err)
 	}
 	return parse(out), nil
+}
+
+// PIDs are the host PIDs of the first processes of the running node
+// containers of kind cluster `cluster`: what chaos/host reads their
+// cgroups from, to tell the cluster's own CPU from a neighbour's. None
+// (no such cluster, every node halted) is not an error.
+func PIDs(ctx context.Context, docker Docker, cluster string) ([]int, error) {
+	ids, err := docker(ctx, "ps", "-q", "--filter", "label="+ClusterLabel+"="+cluster)
+	if err != nil {
+		return nil, fmt.Errorf("listing the node containers of kind cluster %s: %w", cluster, err)
+	}
+	if strings.TrimSpace(ids) == "" {
+		return nil, nil
+	}
+	out, err := docker(ctx, append([]string{"inspect", "--format", "{{.State.Pid}}"}, strings.Fields(ids)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("the PIDs of the node containers of kind cluster %s: %w", cluster, err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(out) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
 
 func parse(out string) []Node {

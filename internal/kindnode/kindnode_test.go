@@ -144,3 +144,31 @@ func TestParse(t *testing.T) {
 		t.Error("Running() does not follow the state")
 	}
 }
+
+// PIDs asks docker for the running node containers of the cluster by
+// kind's label, and their first processes' PIDs; a halted one (PID 0) is
+// left out.
+func TestPIDs(t *testing.T) {
+	var calls [][]string
+	docker := func(_ context.Context, args ...string) (string, error) {
+		calls = append(calls, args)
+		if args[0] == "ps" {
+			return "id1\nid2\nid3\n", nil
+		}
+		return "4242\n0\n4444\n", nil
+	}
+	got, err := PIDs(context.Background(), docker, "selfheal")
+	if err != nil || fmt.Sprint(got) != "[4242 4444]" {
+		t.Fatalf("PIDs = %v, %v; want [4242 4444]", got, err)
+	}
+	if want := "ps -q --filter label=io.x-k8s.kind.cluster=selfheal"; strings.Join(calls[0], " ") != want {
+		t.Errorf("first call %q, want %q", calls[0], want)
+	}
+	if want := "inspect --format {{.State.Pid}} id1 id2 id3"; strings.Join(calls[1], " ") != want {
+		t.Errorf("second call %q, want %q", calls[1], want)
+	}
+	none := func(context.Context, ...string) (string, error) { return "", nil }
+	if got, err := PIDs(context.Background(), none, "gone"); err != nil || len(got) != 0 {
+		t.Errorf("no cluster: %v, %v", got, err)
+	}
+}

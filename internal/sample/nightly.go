@@ -75,6 +75,9 @@ func eviction(run *result.RunInfo, start time.Time, night int) Spec {
 			{From: sec(60.1 + refused), To: sec(62 + refused), FailP: 0.12, Fail: "reset"},
 		},
 		Injections: []Mark{{At: sec(60), Fault: "pod-eviction", Detail: "evicted " + wpA}},
+		Proofs: []Proof{{At: sec(60.4), Held: true,
+			Check:    "pod " + wpA + " (uid 0c6f1e2a-4d1b-4f7e-9a53-2b8c1d7e6f10) and the pods matching app=wordpress, read from the API after its eviction",
+			Observed: "pod wordpress-6c9f7d8b5-x2kqp terminating (deletionTimestamp set); replacement wordpress-6c9f7d8b5-r4wvd (uid 5e2d9b71-8a0c-4c3e-b6f4-91d2a7c3e805) created, 0.4s after the eviction"}},
 		Events: []Event{
 			{sec(60.00), "fault", wpA, "Evict", "eviction of " + wpA + " accepted"},
 			{sec(60.04), "pod", wpA, "Killing", "Stopping container wordpress"},
@@ -88,7 +91,7 @@ func eviction(run *result.RunInfo, start time.Time, night int) Spec {
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "endpoint removal", MS: 1000, Reason: "kube-proxy sync after the pod is deleted; about one second on kind"}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(5 * time.Second), LongestOutage: scenario.Dur(2 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(5 * time.Second), LongestOutage: scenario.Dur(2 * time.Second), Server5xx: scenario.Requests(10), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
 	}
 }
 
@@ -134,13 +137,17 @@ func wpConfig(run *result.RunInfo, start time.Time, night int) Spec {
 			{From: sec(readyA), To: sec(readyB), FailP: 0.5, Fail: "refused", LatencyMS: 180},
 			{From: sec(readyB), To: sec(readyB + 8), LatencyMS: 70},
 		},
-		Injections:  []Mark{{At: sec(60), Fault: "wp-config-break", Detail: "DB_HOST='db.invalid' in wp-config.php of " + wpA + " and " + wpB}},
+		Injections: []Mark{{At: sec(60), Fault: "wp-config-break", Detail: "DB_HOST='db.invalid' in wp-config.php of " + wpA + " and " + wpB}},
+		Proofs: []Proof{
+			{At: sec(60.3), Held: true, Check: "grep -c selfheal-fault /var/www/html/wp-config.php in pod wordpress-6c9f7d8b5-x2kqp (exec), after the injection", Observed: "1 corrupted DB_HOST line (db.invalid)"},
+			{At: sec(60.4), Held: true, Check: "grep -c selfheal-fault /var/www/html/wp-config.php in pod wordpress-6c9f7d8b5-m7ztn (exec), after the injection", Observed: "1 corrupted DB_HOST line (db.invalid)"},
+		},
 		Reverts:     []Mark{{At: sec(150), Fault: "wp-config-break", Detail: "restore wp-config.php (already restored by the restart)"}},
 		Events:      ev,
 		HealedAfter: &heal,
 		HealCond:    "deployment wordpress 2/2 available, endpoints 2/2 ready",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "liveness restart", MS: 30000 + delay*1000, Reason: fmt.Sprintf("liveness period 10 s x failureThreshold %d before the container is restarted", 3+int(delay/10))}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(45 * time.Second), LongestOutage: scenario.Dur(45 * time.Second), Server5xx: scenario.Count(400), Recovery: scenario.Dur(time.Minute), MustRecover: true, AckedMissing: scenario.Count(0)},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(45 * time.Second), LongestOutage: scenario.Dur(45 * time.Second), Server5xx: scenario.Requests(400), Recovery: scenario.Dur(time.Minute), MustRecover: true, AckedMissing: scenario.Count(0)},
 		Writes:      wpConfigWrites(night, readyA),
 	}
 }
@@ -178,6 +185,8 @@ func imageRoll(run *result.RunInfo, start time.Time, night int) Spec {
 		Run:         run, Start: start, Duration: 3 * time.Minute, Seed: 31 + uint64(night),
 		Phases:     phases,
 		Injections: []Mark{{At: sec(60), Fault: "image-roll", Detail: "wordpress image selfheal/wordpress:6.8.1-a -> selfheal/wordpress:6.8.1-b"}},
+		Proofs: []Proof{{At: sec(95.5), Held: true, Check: "the pods of deployment wordpress/wordpress and their container wordpress, read from the API after the roll",
+			Observed: "2 pod(s) run selfheal/wordpress:6.8.1-b, 2 of them Ready (ReplicaSet wordpress-7b4d9c6f8)"}},
 		Events: []Event{
 			{sec(60.0), "fault", "wordpress/wordpress", "SetImage", "image selfheal/wordpress:6.8.1-b"},
 			{sec(60.1), "deployment", "wordpress/wordpress", "ScalingReplicaSet", "Scaled up replica set wordpress-7b4d9c6f8 to 1"},
@@ -192,7 +201,7 @@ func imageRoll(run *result.RunInfo, start time.Time, night int) Spec {
 		},
 		HealedAfter: &heal,
 		HealCond:    "rollout complete: 2/2 updated and available",
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Second), LongestOutage: scenario.Dur(time.Second), Server5xx: scenario.Count(0), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Second), LongestOutage: scenario.Dur(time.Second), Server5xx: scenario.Requests(0), Recovery: scenario.Dur(30 * time.Second), MustRecover: true},
 	}
 }
 
@@ -209,6 +218,7 @@ func nodeHalt(run *result.RunInfo, start time.Time, night int) Spec {
 			{From: sec(60.1), To: sec(110.4), FailP: 0.5, Fail: "timeout"},
 		},
 		Injections: []Mark{{At: sec(60), Fault: "node-halt", Detail: "docker stop selfheal-worker2 (runs " + wpB + ")"}},
+		Proofs:     haltProofs("selfheal-worker2"),
 		Reverts:    []Mark{{At: sec(240), Fault: "node-halt", Detail: "docker start selfheal-worker2"}},
 		Events: []Event{
 			{sec(60.0), "fault", "selfheal-worker2", "Stop", "docker stop selfheal-worker2"},
@@ -223,7 +233,16 @@ func nodeHalt(run *result.RunInfo, start time.Time, night int) Spec {
 		HealedAfter: &heal,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Requests(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
+	}
+}
+
+// haltProofs: the node container read back exited, and the node seen
+// NotReady from the API 50 s later.
+func haltProofs(node string) []Proof {
+	return []Proof{
+		{At: sec(60.2), Held: true, Check: "docker inspect of node container " + node + ", after docker stop", Observed: "the container is exited"},
+		{At: sec(110.2), Held: true, Check: "the Ready condition of node " + node + ", read from the API", Observed: "NotReady: Ready=Unknown (NodeStatusUnknown) (50.2s after the injection)"},
 	}
 }
 
@@ -271,10 +290,11 @@ func nodeHaltDB(run *result.RunInfo, start time.Time) Spec {
 		Run:         run, Start: start, Duration: time.Hour, Seed: 43,
 		Phases:      phases,
 		Injections:  []Mark{{At: sec(60), Fault: "node-halt", Detail: "docker stop selfheal-worker (runs " + mysql + " and " + wpB + ")"}},
+		Proofs:      haltProofs("selfheal-worker"),
 		Events:      ev,
 		HealCond:    "all nodes Ready, deployment wordpress 2/2 available, statefulset mysql 1/1 ready",
 		LowerBounds: []result.Bound{{Metric: result.KeyRecovery, Name: "node NotReady", MS: 50000, Reason: "node-monitor-grace-period 50 s before the node controller marks the node NotReady"}},
-		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Count(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
+		Budgets:     scenario.Budgets{Downtime: scenario.Dur(time.Minute), LongestOutage: scenario.Dur(10 * time.Second), Server5xx: scenario.Requests(10), Recovery: scenario.Dur(90 * time.Second), MustRecover: true},
 	}
 }
 

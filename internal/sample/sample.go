@@ -51,6 +51,14 @@ type Event struct {
 	Message string
 }
 
+// Proof is evidence the fault read back from the system, at an offset
+// from the start (result.Evidence).
+type Proof struct {
+	At              time.Duration
+	Check, Observed string
+	Held            bool
+}
+
 // Mark is an injection or revert at an offset from the start.
 type Mark struct {
 	At     time.Duration
@@ -71,6 +79,9 @@ type Spec struct {
 	Phases      []Phase
 	Injections  []Mark
 	Reverts     []Mark
+	// Proofs are the fault's evidence; each is also a fault event, as
+	// the engine writes it.
+	Proofs      []Proof
 	Events      []Event
 	HealedAfter *time.Duration // from the first injection; nil: not healed
 	HealCond    string
@@ -132,6 +143,16 @@ func Build(s Spec) *result.Result {
 		at := s.Start.Add(e.At)
 		obj := at.Truncate(time.Second)
 		r.Events = append(r.Events, result.Event{At: at, ObjectTime: &obj, Kind: e.Kind, Object: e.Object, Reason: e.Reason, Message: e.Message})
+	}
+	for _, p := range s.Proofs {
+		at := s.Start.Add(p.At)
+		e := result.Evidence{At: at, Fault: s.Injections[0].Fault, Check: p.Check, Observed: p.Observed, Held: p.Held}
+		r.Evidence = append(r.Evidence, e)
+		reason := "Proved"
+		if !p.Held {
+			reason = "NotProved"
+		}
+		r.Events = append(r.Events, result.Event{At: at, Kind: "fault", Object: e.Fault, Reason: reason, Message: e.Check + ": " + e.Observed})
 	}
 	sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].At.Before(r.Events[j].At) })
 	if len(s.Injections) > 0 {

@@ -57,3 +57,29 @@ func TestRecoveryAfterRevertCase(t *testing.T) {
 		t.Errorf("cases %+v; want a failing budget case for %s", cases, result.KeyRecoveryAfterRevert)
 	}
 }
+
+// A scenario whose fault did not take effect is an error of that type,
+// and its system-out lists each piece of evidence.
+func TestFaultThatDidNotTakeEffect(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	r, err := measure.Analyze(measure.Input{Scenario: "packet-loss", Epoch: now, End: now.Add(time.Minute),
+		Injections: []measure.Mark{{At: now.Add(time.Second), Fault: "packet-loss"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Evidence = []result.Evidence{
+		{At: now.Add(time.Second), Check: "iptables -v -S after the injection", Observed: "1 rule(s) in place", Held: true},
+		{At: now.Add(40 * time.Second), Check: "iptables -v -S at the revert", Observed: "the rule(s) matched 0 packet(s) in 31s (INPUT 0): they dropped nothing", Held: false},
+	}
+	r.Verdict, r.Error = result.VerdictError, "scenario packet-loss: "+r.Unproven()
+	c := Build([]*result.Result{r}).Suites[0].Cases[0]
+	if c.Error == nil || c.Error.Type != "fault did not take effect" || !strings.Contains(c.Error.Message, "the fault did not take effect: iptables -v -S at the revert: the rule(s) matched 0 packet(s)") {
+		t.Fatalf("error %+v", c.Error)
+	}
+	out := c.SystemOut.Text
+	for _, w := range []string{"evidence: held: iptables -v -S after the injection: 1 rule(s) in place", "evidence: DID NOT HOLD: iptables -v -S at the revert: the rule(s) matched 0 packet(s)"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("system-out lacks %q:\n%s", w, out)
+		}
+	}
+}

@@ -7,7 +7,9 @@
 // The format follows the common JUnit XML schema as read by Jenkins,
 // GitLab and GitHub test reporters: testsuites > testsuite > testcase with
 // failure, error and system-out. A scenario's testcase carries the report's
-// plain-language story in system-out, so the CI page says what happened.
+// plain-language story in system-out, so the CI page says what happened,
+// with its key figures and each piece of evidence that the fault took
+// effect; a scenario whose fault did not is an error of that type.
 package junit
 
 import (
@@ -198,11 +200,14 @@ func cases(r *result.Result) []Case {
 			sc.Failure.Message = "FAIL (" + caveat + "): " + sc.Failure.Message
 		}
 	case result.VerdictError:
-		msg := r.Error
+		msg, kind := r.Error, "scenario"
 		if msg == "" {
 			msg = "the scenario could not run to its end"
 		}
-		sc.Error = &Problem{Message: msg, Type: "scenario", Text: story}
+		if r.FaultDidNotTakeEffect() {
+			kind = "fault did not take effect"
+		}
+		sc.Error = &Problem{Message: msg, Type: kind, Text: story}
 	}
 	out := []Case{sc}
 	for _, b := range r.Budgets {
@@ -263,6 +268,12 @@ func figures(r *result.Result) string {
 		}
 	}
 	lines = append(lines, "requests: "+view.Count(r.Requests.Total)+" ("+view.Count(r.Requests.Failed)+" failed)")
+	for _, e := range r.Evidence {
+		lines = append(lines, "evidence: "+view.EvidenceLine(e))
+	}
+	if note := view.EvidenceNote(r); note != "" {
+		lines = append(lines, "evidence: none: "+note)
+	}
 	if w := view.Writes(r, nil); w != nil {
 		lines = append(lines, w.Text())
 	}

@@ -91,3 +91,31 @@ func TestSummarySaysWhatIsTrue(t *testing.T) {
 		})
 	}
 }
+
+// The summary lists the evidence beside the injection, and says a
+// scenario whose fault did not take effect has no verdict, not that it
+// could not run.
+func TestSummarySaysWhenTheFaultDidNotTakeEffect(t *testing.T) {
+	r := analyze(t, measure.Input{Samples: requests(80, 99, 99), Injections: []measure.Mark{mark(1)}, Reverts: []measure.Mark{mark(3)}})
+	r.Evidence = []result.Evidence{
+		{At: at(1.2), Check: "docker inspect of node container w2, after docker kill", Observed: "the container is exited", Held: true},
+		{At: at(3), Check: "the Ready condition of node w2, read from the API", Observed: "not seen in the 1.8s the fault held; last read: Ready=True (KubeletReady)", Held: false},
+	}
+	r.Verdict, r.Error = result.VerdictError, "scenario node-halt: "+r.Unproven()
+	var buf bytes.Buffer
+	text.Summary(&buf, r)
+	out := buf.String()
+	for _, w := range []string{
+		"+1.20s  held: docker inspect of node container w2, after docker kill: the container is exited",
+		"+3.00s  DID NOT HOLD: the Ready condition of node w2, read from the API: not seen",
+		"Verdict  NO VERDICT: THE FAULT DID NOT TAKE EFFECT",
+		"Error    scenario node-halt: the fault did not take effect: the Ready condition of node w2",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("summary lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "COULD NOT RUN") {
+		t.Errorf("summary says the scenario could not run:\n%s", out)
+	}
+}

@@ -27,6 +27,9 @@ func Repeats(w io.Writer, r view.Repeats) {
 		}
 		fmt.Fprintf(w, "  budget %s: %s (%s)\n", b.Key, word.Words(), b.Message)
 	}
+	for _, line := range r.Decision {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
 }
 
 func orNone(s string) string {

@@ -41,6 +41,12 @@ func Summary(w io.Writer, r *result.Result) {
 	for _, m := range r.Reverts {
 		fmt.Fprintf(tw, "Revert\t%s  %s\n", rel(m.At), m.Detail)
 	}
+	for _, e := range r.Evidence {
+		fmt.Fprintf(tw, "Evidence\t%s  %s\n", rel(e.At), view.EvidenceLine(e))
+	}
+	if note := view.EvidenceNote(r); note != "" {
+		fmt.Fprintf(tw, "Evidence\tnone: %s\n", note)
+	}
 	writeRecovery(tw, r)
 	tw.Flush()
 
@@ -96,6 +102,7 @@ func writeWrites(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 	for _, f := range v.IDs {
 		fmt.Fprintf(tw, "  %s\t%s\n", strings.ToLower(f.Label), f.Value)
 	}
+	fmt.Fprintf(tw, "  verdict rests on\t%s\n", v.Basis)
 	tw.Flush()
 }
 
@@ -107,17 +114,20 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 	}
 	fmt.Fprintln(w)
 	if h := r.Healing; h != nil {
-		if h.Healed && h.MS != nil {
+		switch {
+		case h.Of() == result.HealingHealed && h.MS != nil:
 			fmt.Fprintf(tw, "Healing\t%s after the injection (%s)\n", msText(*h.MS), h.Condition)
-		} else {
+		case h.Of() == result.HealingNeverBroken:
+			fmt.Fprintf(tw, "Healing\tNEVER SEEN BROKEN, no healing to time (%s)\n", h.Condition)
+		default:
 			fmt.Fprintf(tw, "Healing\tNOT HEALED (%s)\n", h.Condition)
 		}
 	}
 	for _, b := range r.LowerBounds {
 		fmt.Fprintf(tw, "Bound\t%s at best %s: %s\n", b.Label(), msText(b.MS), b.Reason)
 	}
-	if len(r.Events) > 0 {
-		fmt.Fprintf(tw, "Events\t%d Kubernetes events recorded\n", len(r.Events))
+	if n := view.KubernetesEvents(r); n > 0 {
+		fmt.Fprintf(tw, "Events\t%d Kubernetes events recorded\n", n)
 	}
 	for _, b := range r.Budgets {
 		mark := "ok  "
@@ -127,7 +137,7 @@ func writeVerdict(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
 		fmt.Fprintf(tw, "Budget\t%s %s\n", mark, view.BudgetText(b))
 	}
 	if r.Verdict != "" {
-		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.Verdict.Words())+view.HostSuffix(r))
+		fmt.Fprintf(tw, "Verdict\t%s\n", strings.ToUpper(r.OutcomeWords())+view.HostSuffix(r))
 	}
 	if r.Error != "" {
 		fmt.Fprintf(tw, "Error\t%s\n", r.Error)

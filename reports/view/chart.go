@@ -312,7 +312,7 @@ func markers(r *result.Result, loc *time.Location) []Marker {
 		ms = append(ms, Marker{At: at(r, *r.RecoveredAt), Kind: "recovered", Label: "recovered",
 			Title: fmt.Sprintf("%s recovered, %s after %s", clock(*r.RecoveredAt, loc), Duration(*r.RecoveryMS), origin(r))})
 	}
-	if h := r.Healing; h != nil && h.Healed && h.At != nil && h.MS != nil {
+	if h := r.Healing; h != nil && h.Of() == result.HealingHealed && h.At != nil && h.MS != nil {
 		ms = append(ms, Marker{At: at(r, *h.At), Kind: "healed", Label: "healed",
 			Title: fmt.Sprintf("%s healed (Kubernetes), %s after the injection: %s", clock(*h.At, loc), Duration(*h.MS), h.Condition)})
 	}

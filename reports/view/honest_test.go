@@ -120,3 +120,70 @@ func TestBudgetTextNotObserved(t *testing.T) {
 		}
 	}
 }
+
+// unproven is honestRun ended as the engine ends a scenario whose fault
+// did not take effect: its rule was listed after the injection, and gone
+// at the revert.
+func unproven(t *testing.T) *result.Result {
+	r := honestRun(t, 80, 99, 99, 1, 3)
+	r.Evidence = []result.Evidence{
+		{At: honestAt(1.1), Fault: "packet-loss", Check: "iptables -v -S in the network namespace of pod selfheal/wp-a on node w1, after the injection", Observed: "1 rule(s) with comment selfheal:packet-loss:x in place", Held: true},
+		{At: honestAt(3), Fault: "packet-loss", Check: "iptables -v -S in the network namespace of pod selfheal/wp-a on node w1, at the revert", Observed: "no rule with comment selfheal:packet-loss:x left", Held: false},
+	}
+	r.Verdict, r.Error = result.VerdictError, "scenario mysql-node-halt: "+r.Unproven()
+	return r
+}
+
+// A scenario whose fault did not take effect reads as such everywhere on
+// the page: its verdict, its error box, the banner, and the evidence
+// beside the injections, the piece that did not hold marked bad.
+func TestViewSaysWhenTheFaultDidNotTakeEffect(t *testing.T) {
+	rep, err := Build([]*result.Result{unproven(t)}, WithGenerated(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Runs[0].Scenarios[0]
+	if s.VerdictText != "no verdict: the fault did not take effect" || !strings.Contains(s.ErrorLead, "its fault did not take effect") {
+		t.Errorf("verdict %q, error lead %q", s.VerdictText, s.ErrorLead)
+	}
+	if story := strings.Join(s.Story, " "); !strings.Contains(story, "No verdict: the fault did not take effect: ") || strings.Contains(story, "could not run") {
+		t.Errorf("story:\n%s", strings.Join(s.Story, "\n"))
+	}
+	if len(rep.Problems) != 1 || !strings.HasPrefix(rep.Problems[0].Text, "the fault did not take effect: iptables -v -S") || strings.Contains(rep.Problems[0].Text, "could not run") {
+		t.Errorf("banner %+v", rep.Problems)
+	}
+	if len(s.Evidence) != 2 || s.Evidence[0].State != StateGood || s.Evidence[1].State != StateBad || s.Evidence[1].Result != "did not hold" ||
+		s.Evidence[1].Offset == "" || !strings.Contains(s.Evidence[1].Observed, "no rule") || s.EvidenceNote != "" {
+		t.Errorf("evidence %+v note %q", s.Evidence, s.EvidenceNote)
+	}
+	// A result with injections and no evidence at all says so.
+	bare, err := Build([]*result.Result{honestRun(t, 80, 1, 5, 1, 3)}, WithGenerated(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := bare.Runs[0].Scenarios[0]; len(sc.Evidence) != 0 || !strings.Contains(sc.EvidenceNote, "no evidence") {
+		t.Errorf("evidence %+v note %q", sc.Evidence, sc.EvidenceNote)
+	}
+}
+
+// A write stream with nothing acknowledged has no figure of acknowledged
+// writes missing, not a 0, and every renderer says what the verdict on
+// writes rests on.
+func TestWritesSayWhatTheVerdictRestsOn(t *testing.T) {
+	n := func(x int) *int { return &x }
+	r := &result.Result{Started: honestEpoch, Writes: &result.Writes{Rate: 1, Target: "http://x/", Sent: 15, Failed: 15,
+		FailedBy: map[string]int{"404": 15}, Checked: true, Stored: n(0), AckedMissing: n(0), Duplicates: n(0), FailedStored: n(0)}}
+	v := Writes(r, nil)
+	if v.Basis != "no acknowledged write of 15 sent" || !strings.Contains(v.Text(), "the verdict rests on no acknowledged write of 15 sent") {
+		t.Errorf("basis %q, text %q", v.Basis, v.Text())
+	}
+	for _, row := range v.Rows {
+		if row.Label == "Acknowledged but missing" && (row.Value != "no figure" || !strings.Contains(row.Detail, "no write was acknowledged")) {
+			t.Errorf("row %+v; want no figure, saying no write was acknowledged", row)
+		}
+	}
+	r.Writes.Acknowledged, r.Writes.Failed = 14, 1
+	if v := Writes(r, nil); v.Basis != "14 acknowledged writes of 15 sent" {
+		t.Errorf("basis %q", v.Basis)
+	}
+}

@@ -39,8 +39,11 @@ type HostRow struct {
 // was starved.
 func HostCaveat(r *result.Result) string {
 	c := r.Conditions
-	if c == nil || c.Verdict == "" || c.Verdict == result.HostClean {
+	switch {
+	case c == nil || c.Verdict == "" || c.Verdict == result.HostClean:
 		return ""
+	case c.Verdict == result.HostUnknown:
+		return "host conditions unknown: no sample of the host was taken while it measured"
 	}
 	s := "measured on " + c.Verdict.Words()
 	if f := c.Figures(); f != "" {
@@ -80,7 +83,10 @@ func hostSentence(r *result.Result) string {
 		return ""
 	}
 	s := "The figures were " + c + "."
-	if r.Conditions.Verdict == result.HostStarved && r.Outcome() == result.VerdictFail {
+	switch {
+	case r.Conditions.Verdict == result.HostUnknown:
+		s = "The host's load while it measured is unknown: no sample of it was taken."
+	case r.Conditions.Verdict == result.HostStarved && r.Outcome() == result.VerdictFail:
 		s = "The budget miss may be the machine's, not the app's: the figures were " + c + "."
 	}
 	return s
@@ -92,7 +98,7 @@ func Host(r *result.Result) *HostView {
 	if c == nil {
 		return nil
 	}
-	h := &HostView{Verdict: c.Verdict, Badge: strings.TrimPrefix(c.Verdict.Words(), "a "), Caveat: HostCaveat(r), Reasons: c.Reasons}
+	h := &HostView{Verdict: c.Verdict, Badge: strings.TrimPrefix(strings.TrimPrefix(c.Verdict.Words(), "a "), "an "), Caveat: HostCaveat(r), Reasons: c.Reasons}
 	if c.Excused {
 		h.Excused = "A budget was missed on a starved machine and not counted as a failure (SELFHEAL_FAIL_STARVED=false)."
 	}

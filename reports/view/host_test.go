@@ -86,3 +86,16 @@ func TestHostViewAndLane(t *testing.T) {
 		t.Errorf("host lane %v", got)
 	}
 }
+
+// A result whose host was sampled without a sample says its conditions
+// are unknown, next to its verdict: never as a clean machine.
+func TestHostUnknownIsSaid(t *testing.T) {
+	r := &result.Result{Verdict: result.VerdictPass, Conditions: &result.Conditions{}}
+	r.Conditions.Judge()
+	if got := VerdictLine(r); got != "PASS (host conditions unknown: no sample of the host was taken while it measured)" {
+		t.Errorf("verdict line %q", got)
+	}
+	if h := Host(r); h.Badge != "unknown machine" {
+		t.Errorf("badge %q", h.Badge)
+	}
+}

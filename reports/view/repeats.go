@@ -31,6 +31,9 @@ type Repeats struct {
 	Rows        []RepeatRow
 	// Budgets are the aggregate budgets' checks.
 	Budgets []BudgetRow `json:",omitempty"`
+	// Decision says, for repetitions --repeat auto decided, how many they
+	// were and why they stopped, then the rule (result.Sequential).
+	Decision []string `json:",omitempty"`
 }
 
 // RepetitionLink is one repetition in the list above the strips.
@@ -172,7 +175,7 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 			history = bandsOf(agg.Results)
 		}
 		for _, m := range agg.Metrics {
-			if m.Summary.N == 0 && m.Never == 0 && m.Absent > 0 {
+			if m.Summary.N == 0 && m.Never == 0 && m.Unknown == 0 && m.Absent > 0 {
 				continue // measured in no repetition (no healing check)
 			}
 			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
@@ -180,6 +183,7 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 		for _, b := range agg.Budgets {
 			v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
 		}
+		v.Decision = decisionLines(agg.Results)
 		out = append(out, v)
 	}
 	return out
@@ -238,8 +242,8 @@ func repeatRowOn(scenario, variant string, m aggregate.Metric, history History, 
 	seen := map[float64]int{}
 	for _, v := range m.Values {
 		switch {
-		case v.Excluded, v.Absent:
-			continue
+		case !v.HasNumber() && !v.Never:
+			continue // could not run, unknown, does not apply: no dot
 		case v.Never:
 			row.Dots = append(row.Dots, Dot{Repetition: v.Repetition, X: 1, Never: true, Stack: seen[math.Inf(1)], Title: fmt.Sprintf("#%d: %s", v.Repetition, def.Missed)})
 			seen[math.Inf(1)]++
@@ -275,6 +279,9 @@ func apartText(m aggregate.Metric) string {
 	if m.Never > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s", m.Never, m.Metric.Missed))
 	}
+	if m.Unknown > 0 {
+		parts = append(parts, fmt.Sprintf("%d unknown", m.Unknown))
+	}
 	if m.Absent > 0 {
 		parts = append(parts, fmt.Sprintf("%d without a value", m.Absent))
 	}
@@ -301,4 +308,40 @@ func aggregateBudgetRow(b result.BudgetCheck) BudgetRow {
 		row.Limit = MetricText(m, b.Limit)
 	}
 	return row
+}
+
+// decisionLines say how --repeat auto decided the number of repetitions
+// of rs (the newest record among them, which the last look wrote): the
+// decision, then the rule. None for a fixed count.
+func decisionLines(rs []*result.Result) []string {
+	seq := sequentialOf(rs)
+	if seq == nil {
+		return nil
+	}
+	return []string{
+		fmt.Sprintf("--repeat auto, against %s: %s.", seq.Reference, seq.Decision()),
+		fmt.Sprintf("Rule: %s; figures %s. The chance of any false \"clear\" over every look stays at or below α (docs/measurement.md, \"Repeating until clear\").", seq.Design, metricNames(seq.Metrics)),
+	}
+}
+
+// sequentialOf is the record of the latest repetition that carries one.
+func sequentialOf(rs []*result.Result) *result.Sequential {
+	var best *result.Result
+	for _, r := range rs {
+		if r.Sequential != nil && (best == nil || r.Repetition > best.Repetition) {
+			best = r
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.Sequential
+}
+
+func metricNames(keys []result.MetricKey) string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, result.BudgetCheck{Metric: k}.Definition().Name)
+	}
+	return strings.Join(out, ", ")
 }

@@ -21,7 +21,10 @@ type Scenario struct {
 	Verdict     result.Verdict // pass, fail, error, none
 	VerdictText string
 	Error       string `json:",omitempty"`
-	When        string
+	// ErrorLead introduces Error: "The scenario could not run to its
+	// end:", or that its fault did not take effect.
+	ErrorLead string `json:",omitempty"`
+	When      string
 	// OffsetLabel heads the tables' relative-time column: offsets count
 	// from the first injection, or from the start without one.
 	OffsetLabel string
@@ -42,7 +45,12 @@ type Scenario struct {
 	// which were left out, in sentences.
 	History []string   `json:",omitempty"`
 	Faults  []FaultRow `json:",omitempty"`
-	Events  []EventRow `json:",omitempty"`
+	// Evidence is what the fault read back from the system to show that
+	// it took effect, shown beside the injections; EvidenceNote says so
+	// when a fault recorded none.
+	Evidence     []EvidenceRow `json:",omitempty"`
+	EvidenceNote string        `json:",omitempty"`
+	Events       []EventRow    `json:",omitempty"`
 	// Log is Faults and Events in one list by time, as the table shows it.
 	Log    []EventRow `json:",omitempty"`
 	Bounds []Fact     `json:",omitempty"`
@@ -153,7 +161,10 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 		Error:       r.Error,
 		When:        fmt.Sprintf("%s – %s (%s)", date(r.Started, loc), r.Ended.In(loc).Format("15:04:05"), Duration(ms(r.Ended.Sub(r.Started)))),
 	}
-	s.VerdictText = s.Verdict.Words()
+	s.VerdictText = r.OutcomeWords()
+	if r.Error != "" {
+		s.ErrorLead = errorLead(r)
+	}
 	if r.Repetitions > 1 {
 		s.Repetition = fmt.Sprintf("%d of %d", r.Repetition, r.Repetitions)
 	}
@@ -180,6 +191,8 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	s.Budgets = budgetRows(r)
 	s.History = historyLines(r)
 	s.Faults = faultRows(r, ref, loc)
+	s.Evidence = Evidence(r, ref, loc)
+	s.EvidenceNote = EvidenceNote(r)
 	s.Events = eventRows(r, ref, loc)
 	s.Log = logRows(r, ref, loc)
 	for _, b := range r.LowerBounds {
@@ -358,7 +371,9 @@ func healingFigure(r *result.Result) Figure {
 	switch {
 	case r.Healing == nil:
 		f.Value, f.Detail = "—", "not checked"
-	case r.Healing.MS != nil:
+	case r.Healing.Of() == result.HealingNeverBroken:
+		f.Value, f.Detail = result.HealingNeverBroken.Words(), r.Healing.Condition
+	case r.Healing.Of() == result.HealingHealed && r.Healing.MS != nil:
 		f.Value, f.Detail = Duration(*r.Healing.MS), r.Healing.Condition+boundsText(r, result.KeyHealing)
 	default:
 		f.Value, f.Detail = "not healed", r.Healing.Condition

@@ -343,7 +343,10 @@ func healingSentence(r *result.Result, loc *time.Location) []string {
 	if h.Condition != "" {
 		cond = " (" + h.Condition + ")"
 	}
-	if h.Healed && h.At != nil && h.MS != nil {
+	if h.Of() == result.HealingNeverBroken {
+		return []string{"Kubernetes never saw the workload leave its desired state" + cond + ": there was no healing to time."}
+	}
+	if h.Of() == result.HealingHealed && h.At != nil && h.MS != nil {
 		s := fmt.Sprintf("Kubernetes had the workload back at its desired state%s at %s, %s after the injection", cond, clock(*h.At, loc), Duration(*h.MS))
 		if r.RecoveryMS != nil && *r.RecoveryMS > 0 {
 			d := *h.MS - *r.RecoveryMS
@@ -377,8 +380,8 @@ func eventSentences(r *result.Result, gs []incidentGroup, loc *time.Location) []
 		s = append(s, fmt.Sprintf("Failures stopped %s after the event %q on %s (%s%s).",
 			Duration(ms(g.end().Sub(e.At))), e.Reason, e.Object, clock(e.At, loc), messageSuffix(e)))
 	}
-	if len(r.Events) > 0 {
-		s = append(s, fmt.Sprintf("%s from Kubernetes are in the timeline and the table below.", plural(len(r.Events), "event", "events")))
+	if n := KubernetesEvents(r); n > 0 {
+		s = append(s, fmt.Sprintf("%s from Kubernetes are in the timeline and the table below.", plural(n, "event", "events")))
 	}
 	return s
 }
@@ -429,6 +432,9 @@ func verdictSentence(r *result.Result) string {
 	case result.VerdictNone:
 		return "No budgets were set, so there is no verdict: the figures stand on their own."
 	case result.VerdictError:
+		if r.FaultDidNotTakeEffect() {
+			return "No verdict: " + strings.TrimSuffix(r.Unproven(), ".") + "; what was measured is not this fault's effect."
+		}
 		if r.Error != "" {
 			return "Verdict: the scenario could not run to its end: " + strings.TrimSuffix(r.Error, ".") + "."
 		}
@@ -442,4 +448,16 @@ func verdictSentence(r *result.Result) string {
 		failed = append(failed, BudgetText(b))
 	}
 	return "Verdict: failed; " + join(failed) + "."
+}
+
+// KubernetesEvents counts the events Kubernetes reported: the timeline's
+// fault events (selfheal's instants and evidence) are not.
+func KubernetesEvents(r *result.Result) int {
+	n := 0
+	for _, e := range r.Events {
+		if e.Kind != "fault" {
+			n++
+		}
+	}
+	return n
 }

@@ -154,6 +154,9 @@ func BuildVariants(results []*result.Result, opts ...VariantsOption) (*Variants,
 	page.Headline = fmt.Sprintf("%s against baseline on %s, %s: %d of %d differences clear at this sample size.",
 		plural(len(variants)-1, "variant", "variants"), plural(len(scenarios), "scenario", "scenarios"), plural(len(results), "result", "results"), clear, compared)
 	page.Method = variantsMethod(reports)
+	if seq := sequentialOf(results); seq != nil {
+		page.Method = append(page.Method, fmt.Sprintf("The number of repetitions was decided as they ran (--repeat auto): after each round each variant was compared with baseline on %s only, and repetitions went on until one of them was clear or the maximum was reached (%s). That rule holds the chance of any false \"clear\" over all its looks at α; the table's verdicts above are every figure at the sample size reached, corrected together, and may call less (or more) than the rule did.", metricNames(seq.Metrics), seq.Design))
+	}
 	return page, nil
 }
 
@@ -312,6 +315,9 @@ func variantChart(sc string, k result.MetricKey, ran []string, aggs map[string]a
 // write-ups' claims about it.
 func why(sc, v string, agg aggregate.Scenario, base []*result.Result, rep *compare.Report, findings []expect.Finding) []string {
 	var lines []string
+	if seq := sequentialOf(agg.Results); seq != nil {
+		lines = append(lines, fmt.Sprintf("Repetitions (--repeat auto, against %s): %s.", seq.Reference, seq.Decision()))
+	}
 	if v != baselineVariant {
 		if d := settingChange(fixtureOf(base), fixtureOf(agg.Results)); d != "" {
 			lines = append(lines, "Settings changed from baseline: "+d+".")
@@ -429,8 +435,10 @@ func evidence(r *result.Result, n int) []string {
 	case len(r.Injections) > 0:
 		lines = append(lines, "It did not recover while watched.")
 	}
-	if h := r.Healing; h != nil && h.MS != nil {
+	if h := r.Healing; h != nil && h.Of() == result.HealingHealed && h.MS != nil {
 		lines = append(lines, fmt.Sprintf("It healed (%s) %s after the fault.", h.Condition, Duration(*h.MS)))
+	} else if h != nil && h.Of() == result.HealingNeverBroken {
+		lines = append(lines, fmt.Sprintf("Kubernetes never saw it broken (%s): no healing to time.", h.Condition))
 	} else if h != nil {
 		lines = append(lines, fmt.Sprintf("It did not heal while watched (%s).", h.Condition))
 	}

@@ -166,7 +166,11 @@ func problems(run trend.Run, v Run, t *Trends) []Problem {
 			}
 			out = append(out, Problem{Scenario: s.label(), Anchor: s.Anchor, Kind: ProblemFail, Text: join(missed)})
 		case result.VerdictError:
-			out = append(out, Problem{Scenario: s.label(), Anchor: s.Anchor, Kind: ProblemError, Text: "could not run: " + orDash(r.Error)})
+			text := "could not run: " + orDash(r.Error)
+			if r.FaultDidNotTakeEffect() {
+				text = r.Unproven()
+			}
+			out = append(out, Problem{Scenario: s.label(), Anchor: s.Anchor, Kind: ProblemError, Text: text})
 		}
 	}
 	for _, rp := range v.Repeats {

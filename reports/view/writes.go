@@ -18,6 +18,9 @@ type WritesView struct {
 	// NotChecked says why the database could not be read, so that whether
 	// the acknowledged writes survived is unknown; "" when it was read.
 	NotChecked string `json:",omitempty"`
+	// Basis says how many writes the verdict on acknowledged writes
+	// rests on: "280 acknowledged writes of 300 sent".
+	Basis string
 	// IDs name the writes behind the database's figures: "Missing: a, b".
 	IDs []Fact `json:",omitempty"`
 	// State is StateBad when the budget on acknowledged writes failed.
@@ -45,6 +48,7 @@ func Writes(r *result.Result, loc *time.Location) *WritesView {
 		Line: fmt.Sprintf("%s write/s posted to %s (timeout %s), each with its own id; counted apart from the requests, whose figures they are not in.",
 			Number(w.Rate), w.Target, Duration(w.TimeoutMS)),
 		State: budgetState(r, result.KeyWritesAckedMissing),
+		Basis: w.Basis(),
 	}
 	failed := WriteRow{Label: "Failed", Value: Count(w.Failed), Detail: "no answer, or not 2xx with the id"}
 	if w.Failed > 0 {
@@ -63,8 +67,12 @@ func Writes(r *result.Result, loc *time.Location) *WritesView {
 		v.Rows = append(v.Rows, WriteRow{Label: "Acknowledged but missing", Value: "not checked", Detail: w.CheckError, State: v.State})
 		return v
 	}
+	missing := WriteRow{Label: "Acknowledged but missing", Value: Count(*w.AckedMissing), Detail: "acknowledged, yet not in the database afterwards", State: v.State}
+	if why := r.AckedMissingWhy(); why != "" {
+		missing.Value, missing.Detail = "no figure", why
+	}
 	v.Rows = append(v.Rows,
-		WriteRow{Label: "Acknowledged but missing", Value: Count(*w.AckedMissing), Detail: "acknowledged, yet not in the database afterwards", State: v.State},
+		missing,
 		WriteRow{Label: "Duplicates", Value: Count(*w.Duplicates), Detail: "ids stored more than once"},
 		WriteRow{Label: "Failed but stored", Value: Count(*w.FailedStored), Detail: "failed for the client, yet in the database: the answer was lost, not the write"},
 	)
@@ -93,8 +101,9 @@ func Writes(r *result.Result, loc *time.Location) *WritesView {
 }
 
 // Text is the panel in one line: "writes: 90 sent, 80 acknowledged, 10
-// failed (503 ×10); database: 0 acknowledged but missing, 0 duplicates,
-// 2 failed but stored".
+// failed; the verdict rests on 80 acknowledged writes of 90 sent;
+// database: 0 acknowledged but missing, 0 duplicates, 2 failed but
+// stored".
 func (v *WritesView) Text() string {
 	var parts []string
 	for _, r := range v.Rows {
@@ -102,7 +111,7 @@ func (v *WritesView) Text() string {
 			parts = append(parts, r.Value+" "+strings.ToLower(r.Label))
 		}
 	}
-	s := "writes: " + strings.Join(parts, ", ")
+	s := "writes: " + strings.Join(parts, ", ") + "; the verdict rests on " + v.Basis
 	if v.NotChecked != "" {
 		return s + "; database NOT checked: " + v.NotChecked
 	}

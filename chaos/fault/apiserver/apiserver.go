@@ -23,6 +23,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
@@ -63,6 +64,8 @@ type Fault struct {
 	task     kindnode.Task
 	killed   bool // the signal was delivered
 	killedAt time.Time
+	// down watches for the API seen unreachable after the stop.
+	down *fault.Watcher
 }
 
 // Option configures the fault.
@@ -134,7 +137,20 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	f.killed, f.killedAt = true, time.Now()
 	f.mu.Unlock()
 	m.Injected(fmt.Sprintf("kube-apiserver on node %s stopped (SIGTERM to PID %d)", node, task.PID))
+	w := fault.Watch(ctx, m, "GET /readyz of the API server, after the stop", f.poll, f.unreachable)
+	f.mu.Lock()
+	f.down = w
+	f.mu.Unlock()
 	return nil
+}
+
+// unreachable sees a /readyz that failed: the API server stopping
+// (its readyz fails from the SIGTERM on) or gone.
+func (f *Fault) unreachable(ctx context.Context) (bool, string, error) {
+	if err := probe(ctx, f.ready); err != nil {
+		return true, "a request failed: " + err.Error(), nil
+	}
+	return false, "answered ok", nil
 }
 
 // controlPlane is the one running control-plane node container of the
@@ -167,16 +183,19 @@ func controlPlane(ctx context.Context, list func(ctx context.Context) ([]kindnod
 // answers /readyz; the revert instant is when it first answered.
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
-	node, old, killed, at := f.node, f.task, f.killed, f.killedAt
+	node, old, killed, at, w := f.node, f.task, f.killed, f.killedAt, f.down
 	f.mu.Unlock()
+	// The watch goes on while the revert waits: the API may only be seen
+	// down now. Its evidence is in once the wait is over.
+	defer w.Stop()
 	if node == "" {
 		return nil
 	}
 	if at.IsZero() {
 		at = time.Now()
 	}
-	var pid int
-	back := func(ctx context.Context) (bool, string, error) {
+	var back kindnode.Task
+	isBack := func(ctx context.Context) (bool, string, error) {
 		t, err := kindnode.ContainerTask(ctx, f.docker, node, podNamespace, podName(node), container)
 		if err != nil {
 			return false, fmt.Sprintf("no running kube-apiserver container on node %s: %v", node, err), nil
@@ -189,17 +208,21 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 		if err := probe(ctx, f.ready); err != nil {
 			return false, fmt.Sprintf("kube-apiserver (PID %d) runs but does not answer: %v", t.PID, err), nil
 		}
-		pid = t.PID
+		back = t
 		return true, "", nil
 	}
-	if err := kube.WaitFor(ctx, back, f.poll, f.bound); err != nil {
+	if err := kube.WaitFor(ctx, isBack, f.poll, f.bound); err != nil {
 		return fmt.Errorf("the API server on node %s is not back %s after it was stopped: %w (look: docker exec %s ctr -n k8s.io task ls)",
 			node, time.Since(at).Round(time.Second), err, node)
 	}
 	f.mu.Lock()
 	f.node = ""
 	f.mu.Unlock()
-	m.Reverted(fmt.Sprintf("kube-apiserver on node %s answers /readyz again (PID %d), %s after it was stopped", node, pid, time.Since(at).Round(100*time.Millisecond)))
+	m.Reverted(fmt.Sprintf("kube-apiserver on node %s answers /readyz again (PID %d), %s after it was stopped", node, back.PID, time.Since(at).Round(100*time.Millisecond)))
+	if killed {
+		m.Proved(result.Evidence{Check: fmt.Sprintf("the kube-apiserver container on node %s (ctr task ls), after the stop", node),
+			Observed: fmt.Sprintf("a new container %s (PID %d) runs and answers /readyz; the stopped one was %s (PID %d)", kindnode.ShortID(back.ID), back.PID, kindnode.ShortID(old.ID), old.PID), Held: true})
+	}
 	return nil
 }
 

@@ -149,6 +149,44 @@ func TestInjectRecordsBeforeTheKillAndRevertWaitsForTheNewAPIServer(t *testing.T
 	}
 }
 
+// After the stop the API is watched until a request fails, and the
+// revert proves a new container answers; a restart the API never showed
+// (the new container up in the same instant the old one stopped) is
+// evidence that did not hold.
+func TestProvesTheAPIWentAwayAndCameBack(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		restartAfter int
+		want         []string
+	}{
+		{"seen unreachable", 20, []string{"+a request failed: connection refused", "+a new container new (PID 900) runs and answers /readyz; the stopped one was old (PID 572)"}},
+		{"never seen unreachable", 0, []string{"+a new container new (PID 900)", "last read: answered ok"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newNode()
+			n.restartAfter, n.lingerFor = tt.restartAfter, 2
+			f := n.fault(nodes)
+			m := n.marks()
+			if err := f.Inject(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(30 * time.Millisecond) // the watch looks a few times
+			if err := f.Revert(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Evidence) != len(tt.want) {
+				t.Fatalf("evidence %+v, want %d pieces", m.Evidence, len(tt.want))
+			}
+			for i, w := range tt.want {
+				e, held := m.Evidence[i], strings.HasPrefix(w, "+")
+				if e.Held != held || !strings.Contains(e.Observed, strings.TrimPrefix(w, "+")) {
+					t.Errorf("evidence %d: %+v, want held %v saying %q", i, e, held, strings.TrimPrefix(w, "+"))
+				}
+			}
+		})
+	}
+}
+
 func TestRefusedEarly(t *testing.T) {
 	stopped := []kindnode.Node{{Name: cp, Role: kindnode.RoleControlPlane, State: "exited"}}
 	two := append([]kindnode.Node{{Name: "c-control-plane2", Role: kindnode.RoleControlPlane, State: "running"}}, nodes...)

@@ -20,8 +20,9 @@ func TestLikeEveryNetworkFault(t *testing.T) {
 	netfiltertest.Shared{Setup: setup, Rules: 2, Kind: RepairKind, Repairer: NewRepairer}.Run(t)
 }
 
-// The exact commands: two rules per WordPress pod, then on revert a
-// listing and a deletion by specification of each rule with the comment.
+// The exact commands: two rules per WordPress pod, each pod's listed back
+// with counters, then on revert the counters read, a listing and a
+// deletion by specification of each rule with the comment.
 func TestPartitionCommands(t *testing.T) {
 	f, node := setup()
 	m := &faulttest.Marks{}
@@ -32,6 +33,7 @@ func TestPartitionCommands(t *testing.T) {
 		return []string{
 			n + " -I OUTPUT 1 -p tcp --dport 3306 -m comment --comment selfheal:db-partition:t1 -j DROP",
 			n + " -I INPUT 1 -p tcp --sport 3306 -m comment --comment selfheal:db-partition:t1 -j DROP",
+			n + " -v -S",
 		}
 	}
 	if want := append(add("w1 11"), add("w2 22")...); fmt.Sprint(node.Calls()) != fmt.Sprint(want) {
@@ -46,6 +48,7 @@ func TestPartitionCommands(t *testing.T) {
 	}
 	del := func(n string) []string {
 		return []string{
+			n + " -v -S",
 			n + " -S",
 			n + " -D INPUT -p tcp -m tcp --sport 3306 -m comment --comment selfheal:db-partition:t1 -j DROP",
 			n + " -D OUTPUT -p tcp -m tcp --dport 3306 -m comment --comment selfheal:db-partition:t1 -j DROP",

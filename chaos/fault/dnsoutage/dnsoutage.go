@@ -29,10 +29,11 @@ import (
 const RepairKind = "coredns-scale"
 
 // Where CoreDNS is in a kubeadm (and so kind) cluster: the Deployment is
-// named coredns, but its pods and Service keep the kube-dns label.
+// named coredns, but its pods and Service keep the kube-dns label and name.
 const (
 	Namespace = "kube-system"
 	Selector  = "k8s-app=kube-dns"
+	Service   = "kube-dns"
 )
 
 // DefaultReadyTimeout bounds the wait for CoreDNS to be Ready after it was
@@ -50,6 +51,8 @@ type Fault struct {
 
 	mu     sync.Mutex
 	target *scaled // set from the record on: what Revert puts back
+	// empty watches for the DNS Service left without a ready endpoint.
+	empty *fault.Watcher
 }
 
 // scaled is a Deployment scaled down, and the count it had.
@@ -107,7 +110,21 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("scaling CoreDNS %s to zero: %w", t, err)
 	}
 	m.Injected(fmt.Sprintf("CoreDNS %s scaled from %d to 0 replicas", t, t.replicas))
+	w := fault.Watch(ctx, m, fmt.Sprintf("the EndpointSlices of Service %s/%s, read from the API", f.namespace, Service), f.poll, f.noEndpoint)
+	f.mu.Lock()
+	f.empty = w
+	f.mu.Unlock()
 	return nil
+}
+
+// noEndpoint sees the DNS Service without a ready endpoint: what kube-proxy
+// has left to send lookups to is nothing, so they fail.
+func (f *Fault) noEndpoint(ctx context.Context) (bool, string, error) {
+	ready, other, err := f.client.ServiceEndpoints(ctx, f.namespace, Service)
+	if err != nil {
+		return false, "", err
+	}
+	return ready == 0, fmt.Sprintf("%d ready endpoint(s), %d not ready or terminating", ready, other), nil
 }
 
 // Revert scales CoreDNS back to its count and waits, bounded, until it is
@@ -115,8 +132,9 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 // starting, passing readiness) is the recovery after the revert.
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
-	t := f.target
+	t, w := f.target, f.empty
 	f.mu.Unlock()
+	w.Stop() // before CoreDNS comes back: its endpoints must be seen gone while it is away
 	if t == nil {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
@@ -33,6 +34,10 @@ type cluster struct {
 	// failScale fails the next scale updates; applied says whether each
 	// failed one still took effect (a reply lost after the change).
 	failScale []bool
+	// endpoints keeps the kube-dns Service's EndpointSlice in step with
+	// the scale; served keeps two endpoints ready whatever the scale (DNS
+	// served by something the fault did not stop).
+	endpoints, served bool
 }
 
 func newCluster(t *testing.T, replicas int32, objs ...runtime.Object) *cluster {
@@ -70,6 +75,27 @@ func (c *cluster) apply(t *testing.T, sc *autoscalingv1.Scale) {
 		t.Fatal(err)
 	}
 	c.log = append(c.log, fmt.Sprintf("scale %d", sc.Spec.Replicas))
+	if c.endpoints {
+		ready := sc.Spec.Replicas
+		if c.served {
+			ready = 2
+		}
+		if err := c.cs.Tracker().Update(slices, dnsEndpoints(ready, 2-min(ready, 2)), Namespace); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var slices = discoveryv1.SchemeGroupVersion.WithResource("endpointslices")
+
+// dnsEndpoints is the kube-dns Service's EndpointSlice: ready endpoints,
+// then terminating ones.
+func dnsEndpoints(ready, terminating int32) *discoveryv1.EndpointSlice {
+	s := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns-x", Namespace: Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: Service}}}
+	for i := range ready + terminating {
+		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(i < ready), Terminating: ptr.To(i >= ready)}})
+	}
+	return s
 }
 
 func status(d *appsv1.Deployment, stuck bool) appsv1.DeploymentStatus {
@@ -129,6 +155,41 @@ func TestInjectRecordsBeforeScalingAndRevertPutsTheCountBack(t *testing.T) {
 	}
 	if fmt.Sprint(c.log) != "[record 2 scale 0 scale 2]" || len(m.Reverts) != 1 || c.replicas(t) != 2 {
 		t.Fatalf("log %v reverted %v replicas %d", c.log, m.Reverts, c.replicas(t))
+	}
+}
+
+// While the fault holds, the kube-dns Service is watched until it has no
+// ready endpoint (held); a Service still served when the revert comes is
+// evidence that did not hold.
+func TestProvesTheDNSServiceLostItsEndpoints(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		served   bool
+		held     bool
+		observed string
+	}{
+		{"no endpoint left", false, true, "0 ready endpoint(s), 2 not ready or terminating"},
+		{"still served", true, false, "last read: 2 ready endpoint(s), 0 not ready or terminating"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, 2, dnsEndpoints(2, 0))
+			c.endpoints, c.served = true, tt.served
+			f := c.fault()
+			m := c.marks()
+			if err := f.Inject(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond) // the watch looks several times
+			if err := f.Revert(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Evidence) != 1 {
+				t.Fatalf("evidence %+v, want one piece", m.Evidence)
+			}
+			if e := m.Evidence[0]; e.Held != tt.held || !strings.Contains(e.Observed, tt.observed) || e.Check != "the EndpointSlices of Service kube-system/kube-dns, read from the API" {
+				t.Errorf("evidence %+v, want held %v saying %q", e, tt.held, tt.observed)
+			}
+		})
 	}
 }
 

@@ -32,6 +32,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // RepairKind is the Undo kind of a cordoned node: Params["node"] is the
@@ -117,6 +118,9 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return err
 	}
 	m.Injected(fmt.Sprintf("cordoned node %s (it runs %s)", node, strings.Join(hosted, ", ")))
+	if err := f.proveCordoned(ctx, m, node); err != nil {
+		return err
+	}
 	var evicted []*corev1.Pod
 	for _, p := range pods {
 		ok, err := f.evictor.Evict(ctx, m, p.Namespace, p.Name, node)
@@ -132,6 +136,30 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	}
 	if err := kube.WaitFor(ctx, f.goneFrom(evicted), 500*time.Millisecond, f.gone); err != nil {
 		return fmt.Errorf("draining node %s: waiting for the evicted pods to terminate: %w", node, err)
+	}
+	e := result.Evidence{Check: fmt.Sprintf("the pods evicted from node %s, read from the API", node),
+		Observed: fmt.Sprintf("%s gone (deleted, or recreated under a new UID)", strings.Join(podNames(evicted), ", ")), Held: len(evicted) > 0}
+	if len(evicted) == 0 {
+		e.Observed = "no pod was evicted: each was gone before its eviction"
+	}
+	m.Proved(e)
+	return nil
+}
+
+// proveCordoned reads the node back after the cordon: a patch answered
+// without spec.unschedulable set would let the evicted pods come back.
+func (f *Fault) proveCordoned(ctx context.Context, m fault.Marker, node string) error {
+	e := result.Evidence{Check: fmt.Sprintf("spec.unschedulable of node %s, read from the API after the cordon", node)}
+	n, err := f.client.Kubernetes.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	switch {
+	case err != nil:
+		e.Observed = "could not be read: " + err.Error()
+	default:
+		e.Held, e.Observed = n.Spec.Unschedulable, fmt.Sprintf("unschedulable=%t", n.Spec.Unschedulable)
+	}
+	m.Proved(e)
+	if !e.Held {
+		return fmt.Errorf("draining node %s: the cordon did not take (%s); nothing was evicted", node, e.Observed)
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ var pods = corev1.SchemeGroupVersion.WithResource("pods")
 type cluster struct {
 	cs       *fake.Clientset
 	refusals map[string]int // pod → 429s before the eviction is allowed
+	// lostPatch answers a node patch without applying it.
+	lostPatch bool
 
 	faulttest.Log
 }
@@ -94,6 +96,10 @@ func newCluster(t *testing.T, objs ...runtime.Object) *cluster {
 	})
 	c.cs.PrependReactor("patch", "nodes", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		c.Add(fmt.Sprintf("patch %s %s", a.(k8stesting.PatchAction).GetName(), a.(k8stesting.PatchAction).GetPatch()))
+		if c.lostPatch {
+			n, err := c.cs.Tracker().Get(corev1.SchemeGroupVersion.WithResource("nodes"), "", a.(k8stesting.PatchAction).GetName())
+			return true, n, err
+		}
 		return false, nil, nil
 	})
 	c.cs.PrependReactor("delete", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -165,6 +171,35 @@ func TestDrainsTheWorkerWithoutMySQLAsKubectlDoes(t *testing.T) {
 	}
 	if c.cordoned(t, "w2") || fmt.Sprint(m.Reverts) != "[uncordoned node w2]" || strings.Count(c.String(), uncordon) != 1 {
 		t.Errorf("after two reverts: cordoned %v, reverted %q, events %q", c.cordoned(t, "w2"), m.Reverts, c.String())
+	}
+}
+
+// The cordon is read back from the node, and the evicted pods seen gone;
+// a cordon the API answered without applying is evidence that did not
+// hold, and nothing is evicted after it.
+func TestProvesTheCordonAndTheEvictions(t *testing.T) {
+	c := newCluster(t, baseline()...)
+	m := c.marks()
+	if err := c.fault().Inject(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"unschedulable=true", "kube-system/dns-1, ns/wp-b gone"}
+	if len(m.Evidence) != 2 {
+		t.Fatalf("evidence %+v, want the cordon's and the evictions'", m.Evidence)
+	}
+	for i, e := range m.Evidence {
+		if !e.Held || !strings.Contains(e.Observed, want[i]) || !strings.Contains(e.Check, "node w2") {
+			t.Errorf("evidence %d: %+v, want it held, saying %q", i, e, want[i])
+		}
+	}
+
+	c = newCluster(t, baseline()...)
+	c.lostPatch = true
+	m = c.marks()
+	err := c.fault().Inject(context.Background(), m)
+	if err == nil || !strings.Contains(err.Error(), "the cordon did not take") || len(m.Evidence) != 1 || m.Evidence[0].Held ||
+		m.Evidence[0].Observed != "unschedulable=false" || strings.Contains(c.String(), "evict") {
+		t.Fatalf("err %v evidence %+v events %q; want evidence that did not hold and no eviction", err, m.Evidence, c.String())
 	}
 }
 

@@ -13,12 +13,15 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // RepairKind is the Undo kind of evicted pods: Params namespace and
@@ -30,11 +33,14 @@ type Fault struct {
 	*Evictor
 	namespace string
 	selector  string
+	// proofTimeout bounds the wait, after each eviction, for the pod to
+	// be seen leaving and its replacement created.
+	proofTimeout time.Duration
 }
 
 // New evicts the pods matching selector in namespace.
 func New(c *kube.Client, namespace, selector string, opts ...Option) *Fault {
-	return &Fault{Evictor: NewEvictor(c, opts...), namespace: namespace, selector: selector}
+	return &Fault{Evictor: NewEvictor(c, opts...), namespace: namespace, selector: selector, proofTimeout: 2 * time.Minute}
 }
 
 // Name implements fault.Fault.
@@ -55,12 +61,101 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		Params: map[string]string{"namespace": f.namespace, "selector": f.selector}}); err != nil {
 		return err
 	}
+	known := map[types.UID]bool{}
 	for _, p := range pods.Items {
-		if _, err := f.Evict(ctx, m, f.namespace, p.Name, p.Spec.NodeName); err != nil {
+		known[p.UID] = true
+	}
+	for _, p := range pods.Items {
+		evicted, err := f.Evict(ctx, m, f.namespace, p.Name, p.Spec.NodeName)
+		if err != nil {
 			return err
+		}
+		if evicted {
+			f.proveReplaced(ctx, m, p, known)
 		}
 	}
 	return nil
+}
+
+// proveReplaced reads from the API, after an eviction, that the pod is
+// leaving (terminating, or gone) and that a replacement was created: a
+// pod matching the selector with a UID not seen before (known, which
+// this adds it to, so that each replacement proves one eviction). The
+// answer 201 alone proves neither. It records what it last saw when the
+// bound passes first.
+func (f *Fault) proveReplaced(ctx context.Context, m fault.Marker, p corev1.Pod, known map[types.UID]bool) {
+	start := time.Now()
+	var leaving, replaced string
+	look := func(ctx context.Context) (bool, string, error) {
+		gone, state, err := departed(ctx, f.client, p)
+		if err != nil {
+			return false, "", err
+		}
+		leaving = state
+		fresh, err := f.newPod(ctx, known)
+		if err != nil {
+			return false, "", err
+		}
+		replaced = "no replacement yet"
+		if fresh != nil {
+			replaced = fmt.Sprintf("replacement %s (uid %s) created", fresh.Name, fresh.UID)
+		}
+		if !gone || fresh == nil {
+			return false, "", nil
+		}
+		known[fresh.UID] = true
+		return true, "", nil
+	}
+	err := kube.WaitFor(ctx, look, 200*time.Millisecond, f.proofTimeout)
+	e := result.Evidence{Check: fmt.Sprintf("pod %s/%s (uid %s) and the pods matching %s, read from the API after its eviction", p.Namespace, p.Name, p.UID, f.selector)}
+	after := time.Since(start).Round(100 * time.Millisecond)
+	switch {
+	case err == nil:
+		e.Held, e.Observed = true, fmt.Sprintf("%s; %s, %s after the eviction", leaving, replaced, after)
+	case leaving == "":
+		e.Observed = fmt.Sprintf("could not be read in the %s after the eviction: %v", after, err)
+	default:
+		e.Observed = fmt.Sprintf("%s; %s, %s after the eviction", leaving, replaced, after)
+	}
+	m.Proved(e)
+}
+
+// departed says whether the evicted pod is leaving: terminating, deleted,
+// or replaced under its name by a pod with another UID (a StatefulSet's);
+// state says which.
+func departed(ctx context.Context, c *kube.Client, p corev1.Pod) (bool, string, error) {
+	cur, err := c.Kubernetes.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return true, fmt.Sprintf("pod %s deleted", p.Name), nil
+	case err != nil:
+		return false, "", fmt.Errorf("reading pod %s/%s: %w", p.Namespace, p.Name, err)
+	case cur.UID != p.UID:
+		return true, fmt.Sprintf("pod %s deleted (its name now has uid %s)", p.Name, cur.UID), nil
+	case cur.DeletionTimestamp != nil:
+		return true, fmt.Sprintf("pod %s terminating (deletionTimestamp set)", p.Name), nil
+	}
+	return false, fmt.Sprintf("pod %s still running, not terminating", p.Name), nil
+}
+
+// newPod is the oldest pod matching the selector that is not terminating
+// and was not known; nil when there is none.
+func (f *Fault) newPod(ctx context.Context, known map[types.UID]bool) (*corev1.Pod, error) {
+	pods, err := f.client.Kubernetes.CoreV1().Pods(f.namespace).List(ctx, metav1.ListOptions{LabelSelector: f.selector})
+	if err != nil {
+		return nil, fmt.Errorf("listing pods %s in %s: %w", f.selector, f.namespace, err)
+	}
+	var found *corev1.Pod
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if known[p.UID] || p.DeletionTimestamp != nil {
+			continue
+		}
+		if found == nil || p.CreationTimestamp.Before(&found.CreationTimestamp) {
+			found = p
+		}
+	}
+	return found, nil
 }
 
 // Evictor evicts single pods through the Eviction API, as `kubectl drain`

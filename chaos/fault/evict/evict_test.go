@@ -11,19 +11,43 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/fault/faulttest"
 	"github.com/selfheal/selfheal/chaos/kube"
 )
 
+var pods = corev1.SchemeGroupVersion.WithResource("pods")
+
+func wpPod(name, node string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: types.UID("uid-" + name), Labels: map[string]string{"app": "wp"}},
+		Spec: corev1.PodSpec{NodeName: node}}
+}
+
+// evicted is what the cluster does with an evicted pod: with terminate
+// it marks it terminating, with replace its ReplicaSet creates another
+// (a new name and UID).
+func evicted(cs *fake.Clientset, ns, name string, terminate, replace bool) {
+	obj, err := cs.Tracker().Get(pods, ns, name)
+	if err != nil {
+		return
+	}
+	p := obj.(*corev1.Pod).DeepCopy()
+	if terminate {
+		p.DeletionTimestamp = ptr.To(metav1.Now())
+		cs.Tracker().Update(pods, p, ns)
+	}
+	if replace {
+		cs.Tracker().Add(wpPod(name+"-r", "w3"))
+	}
+}
+
 func TestEvictsInTurnHonouringThePDB(t *testing.T) {
-	cs := fake.NewClientset(
-		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-b", Namespace: "ns", Labels: map[string]string{"app": "wp"}}, Spec: corev1.PodSpec{NodeName: "w2"}},
-		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns", Labels: map[string]string{"app": "wp"}}, Spec: corev1.PodSpec{NodeName: "w1"}},
-	)
+	cs := fake.NewClientset(wpPod("wp-b", "w2"), wpPod("wp-a", "w1"))
 	var attempts []string
 	refusals := 2
 	cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -38,6 +62,7 @@ func TestEvictsInTurnHonouringThePDB(t *testing.T) {
 			refusals--
 			return true, nil, apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 1)
 		}
+		evicted(cs, a.GetNamespace(), name, true, true)
 		return true, nil, nil
 	})
 	f := New(&kube.Client{Kubernetes: cs}, "ns", "app=wp", WithRetry(10*time.Millisecond))
@@ -56,6 +81,49 @@ func TestEvictsInTurnHonouringThePDB(t *testing.T) {
 	}
 	if notes := f.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "wp-b 2 time(s)") {
 		t.Errorf("notes %q", notes)
+	}
+}
+
+// After each eviction the fault reads from the API that the pod is
+// leaving and that a replacement with a new UID was created; an eviction
+// answered without either is evidence that did not hold.
+func TestProvesEachPodLeftAndWasReplaced(t *testing.T) {
+	tests := []struct {
+		name               string
+		terminate, replace bool
+		held               bool
+		observed           []string // for wp-a, then wp-b
+	}{
+		{name: "terminating and replaced", terminate: true, replace: true, held: true,
+			observed: []string{"pod wp-a terminating (deletionTimestamp set); replacement wp-a-r (uid uid-wp-a-r) created", "pod wp-b terminating (deletionTimestamp set); replacement wp-b-r (uid uid-wp-b-r) created"}},
+		{name: "nothing happened", observed: []string{"pod wp-a still running, not terminating; no replacement yet", "pod wp-b still running"}},
+		{name: "terminating, never replaced", terminate: true, observed: []string{"pod wp-a terminating (deletionTimestamp set); no replacement yet", "pod wp-b terminating"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := fake.NewClientset(wpPod("wp-a", "w1"), wpPod("wp-b", "w2"))
+			cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if a.GetSubresource() != "eviction" {
+					return false, nil, nil
+				}
+				evicted(cs, a.GetNamespace(), a.(k8stesting.CreateAction).GetObject().(metav1.Object).GetName(), tt.terminate, tt.replace)
+				return true, nil, nil
+			})
+			f := New(&kube.Client{Kubernetes: cs}, "ns", "app=wp")
+			f.proofTimeout = 300 * time.Millisecond
+			m := &faulttest.Marks{}
+			if err := f.Inject(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Evidence) != 2 {
+				t.Fatalf("evidence %+v, want one piece per eviction", m.Evidence)
+			}
+			for i, e := range m.Evidence {
+				if e.Held != tt.held || !strings.Contains(e.Observed, tt.observed[i]) || !strings.Contains(e.Check, "after its eviction") {
+					t.Errorf("evidence %d: %+v, want held %v saying %q", i, e, tt.held, tt.observed[i])
+				}
+			}
+		})
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // RepairKind is the Undo kind of a rolled workload: Params namespace,
@@ -36,6 +38,8 @@ type Fault struct {
 	to         string
 	// rollTimeout bounds each rollout.
 	rollTimeout time.Duration
+	// settle is the pause between the roll and the rollback.
+	settle time.Duration
 
 	mu   sync.Mutex
 	from string
@@ -59,7 +63,7 @@ func WithRolloutTimeout(d time.Duration) Option { return func(f *Fault) { f.roll
 // New rolls container of deployment in namespace to image `to`.
 func New(c *kube.Client, namespace, deployment, container, to string, opts ...Option) *Fault {
 	f := &Fault{client: c, namespace: namespace, deployment: deployment, container: container, to: to,
-		kind: kube.KindDeployment, rollTimeout: 5 * time.Minute}
+		kind: kube.KindDeployment, rollTimeout: 5 * time.Minute, settle: settle}
 	for _, o := range opts {
 		o(f)
 	}
@@ -88,11 +92,11 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if err := f.roll(ctx, m, from, f.to, m.Injected, "roll"); err != nil {
 		return err
 	}
-	m.Logf("rollout to %s complete; rolling back in %s", f.to, settle)
+	m.Logf("rollout to %s complete; rolling back in %s", f.to, f.settle)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(settle):
+	case <-time.After(f.settle):
 	}
 	return f.roll(ctx, m, f.to, from, m.Injected, "rollback")
 }
@@ -107,7 +111,79 @@ func (f *Fault) roll(ctx context.Context, m fault.Marker, from, to string, mark 
 	if err := f.waitRollout(ctx); err != nil {
 		return fmt.Errorf("%s to %s: %w", what, to, err)
 	}
+	f.proveRolled(ctx, m, to, what)
 	return nil
+}
+
+// proveRolled reads the workload's pods once its controller says the
+// rollout is complete: the pods its selector matches, not terminating,
+// whose container runs img and is Ready, and the ReplicaSet (or
+// controller revision) that made them. A status alone does not show the
+// image served.
+func (f *Fault) proveRolled(ctx context.Context, m fault.Marker, img, what string) {
+	e := result.Evidence{Check: fmt.Sprintf("the pods of %s %s/%s and their container %s, read from the API after the %s", strings.ToLower(f.kind), f.namespace, f.deployment, f.container, what)}
+	sel, _, err := f.template(ctx)
+	if err == nil && sel == "" {
+		err = fmt.Errorf("%s %s has no pod selector", f.kind, f.deployment)
+	}
+	var pods *corev1.PodList
+	if err == nil {
+		pods, err = f.client.Kubernetes.CoreV1().Pods(f.namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	}
+	if err != nil {
+		e.Observed = "could not be read: " + err.Error()
+		m.Proved(e)
+		return
+	}
+	running, ready, other := 0, 0, 0
+	var owners []string
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if p.DeletionTimestamp != nil {
+			continue // leaving: the old ReplicaSet's, past their preStop
+		}
+		if containerImage(p.Spec, f.container) != img {
+			other++
+			continue
+		}
+		running++
+		if kube.PodReady(p) {
+			ready++
+			if o := maker(p); o != "" && !slices.Contains(owners, o) {
+				owners = append(owners, o)
+			}
+		}
+	}
+	e.Held = ready > 0
+	e.Observed = fmt.Sprintf("%d pod(s) run %s, %d of them Ready", running, img, ready)
+	if len(owners) > 0 {
+		e.Observed += " (" + strings.Join(owners, ", ") + ")"
+	}
+	if other > 0 {
+		e.Observed += fmt.Sprintf("; %d other pod(s) run another image", other)
+	}
+	m.Proved(e)
+}
+
+// maker names what made a pod from the new template: its ReplicaSet, or
+// the controller revision a StatefulSet or DaemonSet labels it with.
+func maker(p *corev1.Pod) string {
+	if o := metav1.GetControllerOf(p); o != nil && o.Kind == "ReplicaSet" {
+		return "ReplicaSet " + o.Name
+	}
+	if h := p.Labels[appsv1.ControllerRevisionHashLabelKey]; h != "" {
+		return "revision " + h
+	}
+	return ""
+}
+
+func containerImage(spec corev1.PodSpec, container string) string {
+	for _, c := range spec.Containers {
+		if c.Name == container {
+			return c.Image
+		}
+	}
+	return ""
 }
 
 func (f *Fault) setImage(ctx context.Context, img string) error {
@@ -187,37 +263,53 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 
 // image reads the container's image from the workload's pod template.
 func (f *Fault) image(ctx context.Context) (string, error) {
+	_, spec, err := f.template(ctx)
+	if err != nil {
+		return "", err
+	}
+	if img := containerImage(spec, f.container); img != "" {
+		return img, nil
+	}
+	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
+}
+
+// template reads the workload's pod selector ("" when it has none) and
+// pod template.
+func (f *Fault) template(ctx context.Context) (string, corev1.PodSpec, error) {
 	apps := f.client.Kubernetes.AppsV1()
+	var sel *metav1.LabelSelector
 	var spec corev1.PodSpec
 	var err error
 	switch f.kind {
 	case kube.KindStatefulSet:
 		var s *appsv1.StatefulSet
 		if s, err = apps.StatefulSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
-			spec = s.Spec.Template.Spec
+			sel, spec = s.Spec.Selector, s.Spec.Template.Spec
 		}
 	case kube.KindDaemonSet:
 		var d *appsv1.DaemonSet
 		if d, err = apps.DaemonSets(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
-			spec = d.Spec.Template.Spec
+			sel, spec = d.Spec.Selector, d.Spec.Template.Spec
 		}
 	case kube.KindDeployment:
 		var d *appsv1.Deployment
 		if d, err = apps.Deployments(f.namespace).Get(ctx, f.deployment, metav1.GetOptions{}); err == nil {
-			spec = d.Spec.Template.Spec
+			sel, spec = d.Spec.Selector, d.Spec.Template.Spec
 		}
 	default:
-		return "", fmt.Errorf("image roll: cannot roll a %s", f.kind)
+		return "", spec, fmt.Errorf("image roll: cannot roll a %s", f.kind)
 	}
 	if err != nil {
-		return "", fmt.Errorf("reading %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
+		return "", spec, fmt.Errorf("reading %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
 	}
-	for _, c := range spec.Containers {
-		if c.Name == f.container {
-			return c.Image, nil
-		}
+	if sel == nil {
+		return "", spec, nil
 	}
-	return "", fmt.Errorf("%s %s has no container %q", f.kind, f.deployment, f.container)
+	selector, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return "", spec, fmt.Errorf("the pod selector of %s %s/%s: %w", f.kind, f.namespace, f.deployment, err)
+	}
+	return selector.String(), spec, nil
 }
 
 // Repairer rolls a workload a dead run left on the other image back, and

@@ -105,3 +105,69 @@ func TestRecordsTheOriginalImageBeforeRolling(t *testing.T) {
 		t.Fatalf("undos %+v, patched after the record %v", m.Undos, patchedAfterRecord)
 	}
 }
+
+// rolledPod is a Ready WordPress pod of ReplicaSet rs running img.
+func rolledPod(name, rs, img string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{"app": "wp"},
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs, Controller: ptr.To(true)}}},
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "wordpress", Image: img}}},
+		Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+}
+
+// After each rollout the fault reads the workload's pods: Ready pods of
+// the new ReplicaSet running the new image prove the roll; a rollout
+// whose status says complete while the pods still run the old image is
+// evidence that did not hold.
+func TestProvesThePodsRunTheNewImage(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		rolls    bool // the Deployment controller replaces the pods
+		want     []string
+		wantHeld []bool
+	}{
+		{"the pods follow", true, []string{"2 pod(s) run wp:2, 2 of them Ready (ReplicaSet wordpress-wp-2)", "2 pod(s) run wp:1, 2 of them Ready (ReplicaSet wordpress-wp-1)"}, []bool{true, true}},
+		{"the pods never change", false, []string{"0 pod(s) run wp:2, 0 of them Ready; 2 other pod(s) run another image", "2 pod(s) run wp:1"}, []bool{false, true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := deploymentOn("wp:1")
+			d.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "wp"}}
+			other := rolledPod("other", "other-rs", "other:1") // another workload's pod: not counted
+			other.Labels = map[string]string{"app": "other"}
+			cs := fake.NewClientset(d, rolledPod("wp-1a", "wordpress-wp-1", "wp:1"), rolledPod("wp-1b", "wordpress-wp-1", "wp:1"), other)
+			pods := corev1.SchemeGroupVersion.WithResource("pods")
+			cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if !tt.rolls {
+					return false, nil, nil
+				}
+				img := "wp:1"
+				if strings.Contains(string(a.(k8stesting.PatchAction).GetPatch()), "wp:2") {
+					img = "wp:2"
+				}
+				list, _ := cs.Tracker().List(pods, corev1.SchemeGroupVersion.WithKind("Pod"), "ns")
+				for _, p := range list.(*corev1.PodList).Items {
+					if p.Labels["app"] == "wp" {
+						cs.Tracker().Delete(pods, "ns", p.Name)
+					}
+				}
+				rs := "wordpress-" + strings.ReplaceAll(img, ":", "-")
+				cs.Tracker().Add(rolledPod(rs+"-a", rs, img))
+				cs.Tracker().Add(rolledPod(rs+"-b", rs, img))
+				return false, nil, nil
+			})
+			f := New(&kube.Client{Kubernetes: cs}, "ns", "wordpress", "wordpress", "wp:2")
+			f.settle = 0
+			m := &faulttest.Marks{}
+			if err := f.Inject(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Evidence) != 2 {
+				t.Fatalf("evidence %+v, want one piece per rollout", m.Evidence)
+			}
+			for i, e := range m.Evidence {
+				if e.Held != tt.wantHeld[i] || !strings.Contains(e.Observed, tt.want[i]) || !strings.Contains(e.Check, "pods of deployment ns/wordpress") {
+					t.Errorf("evidence %d: %+v, want held %v saying %q", i, e, tt.wantHeld[i], tt.want[i])
+				}
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
@@ -70,6 +71,10 @@ type Fault struct {
 	// applied are the pods that may hold rules: each is added before its
 	// first rule is, so a partial Inject is reverted too.
 	applied []Target
+	// added is when each pod's rules were added, by pod UID; counted
+	// says whose counters were read at a revert already.
+	added   map[string]time.Time
+	counted map[string]bool
 }
 
 // Option configures a Fault.
@@ -90,7 +95,7 @@ func WithComment(c string) Option { return func(f *Fault) { f.comment = c } }
 // New builds the fault; the spec and the comment are checked when it is
 // injected, before anything is changed.
 func New(c *kube.Client, spec Spec, opts ...Option) *Fault {
-	f := &Fault{spec: spec, client: c, netns: Netns{Docker: kindnode.CLI},
+	f := &Fault{spec: spec, client: c, netns: Netns{Docker: kindnode.CLI}, added: map[string]time.Time{}, counted: map[string]bool{},
 		comment: "selfheal:" + spec.Name + ":" + strconv.FormatInt(time.Now().UnixMilli(), 36)}
 	for _, o := range opts {
 		o(f)
@@ -142,9 +147,94 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		if err := f.netns.Add(ctx, t, f.comment, f.spec.Rules...); err != nil {
 			return fmt.Errorf("%s: %w", f.spec.Name, err)
 		}
+		f.mu.Lock()
+		f.added[t.UID] = time.Now()
+		f.mu.Unlock()
 		m.Injected(fmt.Sprintf("%s in the network namespace of pod %s on node %s", f.spec.What, t.Pod, t.Node))
+		f.provePresent(ctx, m, t)
 	}
 	return nil
+}
+
+// provePresent lists the pod's rules back: iptables -I exiting 0 proves
+// nothing, the listing shows the rules in place.
+func (f *Fault) provePresent(ctx context.Context, m fault.Marker, t Target) {
+	e := result.Evidence{Check: fmt.Sprintf("iptables -v -S in the network namespace of pod %s/%s on node %s, after the injection", t.Namespace, t.Pod, t.Node)}
+	listed, err := f.netns.List(ctx, t, f.comment)
+	if err != nil {
+		e.Observed = "the rules could not be listed: " + err.Error()
+		m.Proved(e)
+		return
+	}
+	if missing := f.missing(listed); len(missing) > 0 {
+		e.Observed = fmt.Sprintf("%d of the %d rule(s) with comment %s listed; missing: %s", len(listed), len(f.spec.Rules), f.comment, strings.Join(missing, "; "))
+		m.Proved(e)
+		return
+	}
+	var lines []string
+	for _, l := range listed {
+		lines = append(lines, l.Line)
+	}
+	e.Held, e.Observed = true, fmt.Sprintf("%d rule(s) with comment %s in place: %s", len(listed), f.comment, strings.Join(lines, "; "))
+	m.Proved(e)
+}
+
+// missing names the spec's rules the listing lacks, chain by chain
+// (iptables prints a rule's matches its own way, so only the chain and
+// the target are compared).
+func (f *Fault) missing(listed []Listed) []string {
+	have := map[string]int{}
+	for _, l := range listed {
+		have[l.Chain]++
+	}
+	var out []string
+	for _, r := range f.spec.Rules {
+		if have[r.Chain] == 0 {
+			out = append(out, r.String())
+			continue
+		}
+		have[r.Chain]--
+	}
+	return out
+}
+
+// proveMatched reads, before the rules are removed, how many packets they
+// matched in the pod's namespace: none means the fault dropped nothing (a
+// rule that matched nothing, or one removed by someone else, whose
+// packets are not known).
+func (f *Fault) proveMatched(ctx context.Context, m fault.Marker, t Target) {
+	f.mu.Lock()
+	done, added := f.counted[t.UID], f.added[t.UID]
+	f.counted[t.UID] = true
+	f.mu.Unlock()
+	if done || added.IsZero() {
+		return // counted at an earlier revert, or never added
+	}
+	e := result.Evidence{Check: fmt.Sprintf("iptables -v -S in the network namespace of pod %s/%s on node %s, at the revert", t.Namespace, t.Pod, t.Node)}
+	listed, err := f.netns.List(ctx, t, f.comment)
+	held := time.Since(added).Round(100 * time.Millisecond)
+	switch {
+	case errors.Is(err, ErrGone):
+		m.Logf("pod %s was deleted or created anew: its rules' counters went with its network namespace", t.Pod)
+		return
+	case err != nil:
+		e.Observed = "the rules' counters could not be read: " + err.Error()
+	case len(listed) == 0:
+		e.Observed = fmt.Sprintf("no rule with comment %s left %s after the injection: it was removed by something else, and what it matched is unknown", f.comment, held)
+	default:
+		var total uint64
+		var per []string
+		for _, l := range listed {
+			total += l.Packets
+			per = append(per, fmt.Sprintf("%s %d", l.Chain, l.Packets))
+		}
+		e.Held = total > 0
+		e.Observed = fmt.Sprintf("the rule(s) with comment %s matched %d packet(s) in %s (%s)", f.comment, total, held, strings.Join(per, ", "))
+		if total == 0 {
+			e.Observed += ": they dropped nothing"
+		}
+	}
+	m.Proved(e)
 }
 
 // targets are the running pods that match, by name. A pod without a node
@@ -190,6 +280,7 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	var left []Target
 	var errs []error
 	for _, t := range applied {
+		f.proveMatched(ctx, m, t)
 		removed, err := f.netns.Remove(ctx, t, f.comment)
 		switch {
 		case errors.Is(err, ErrGone):

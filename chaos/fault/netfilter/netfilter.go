@@ -147,18 +147,9 @@ var ErrGone = errors.New("the pod's network namespace is gone, and its rules wit
 // returns them as `iptables -S` printed them; none left is no error.
 // ErrGone (wrapped) says the pod was deleted or created anew.
 func (n Netns) Remove(ctx context.Context, t Target, comment string) ([]string, error) {
-	if err := CheckComment(comment); err != nil {
-		return nil, err
-	}
-	if err := t.validate(); err != nil {
-		return nil, err
-	}
-	pid, err := n.pid(ctx, t)
-	if errors.Is(err, kindnode.ErrNoSandbox) {
-		return nil, fmt.Errorf("%s: %w", t, ErrGone)
-	}
+	pid, err := n.enter(ctx, t, comment)
 	if err != nil {
-		return nil, fmt.Errorf("finding the network namespace of %s: %w", t, err)
+		return nil, err
 	}
 	list, err := n.iptables(ctx, t, pid, "-S")
 	if err != nil {
@@ -172,6 +163,80 @@ func (n Netns) Remove(ctx context.Context, t Target, comment string) ([]string, 
 		removed = append(removed, line)
 	}
 	return removed, nil
+}
+
+// enter checks comment and t and finds the PID whose namespace is the
+// pod's; ErrGone (wrapped) when the pod's sandbox no longer runs.
+func (n Netns) enter(ctx context.Context, t Target, comment string) (int, error) {
+	if err := CheckComment(comment); err != nil {
+		return 0, err
+	}
+	if err := t.validate(); err != nil {
+		return 0, err
+	}
+	pid, err := n.pid(ctx, t)
+	if errors.Is(err, kindnode.ErrNoSandbox) {
+		return 0, fmt.Errorf("%s: %w", t, ErrGone)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("finding the network namespace of %s: %w", t, err)
+	}
+	return pid, nil
+}
+
+// Listed is one rule as `iptables -v -S` lists it: its specification as
+// -S prints it, and the packets and bytes it matched since it was added.
+type Listed struct {
+	Line           string
+	Chain          string
+	Packets, Bytes uint64
+}
+
+// List returns the rules carrying comment in the pod's namespace, with
+// their counters (`iptables -v -S`, which prints them as "-c PACKETS
+// BYTES" before the target): what is read back after Add, whose exit
+// status alone proves nothing, and before Remove, for what the rules
+// matched. ErrGone (wrapped) as for Remove.
+func (n Netns) List(ctx context.Context, t Target, comment string) ([]Listed, error) {
+	pid, err := n.enter(ctx, t, comment)
+	if err != nil {
+		return nil, err
+	}
+	list, err := n.iptables(ctx, t, pid, "-v", "-S")
+	if err != nil {
+		return nil, fmt.Errorf("listing the rules of %s: %w", t, err)
+	}
+	var out []Listed
+	for _, line := range strings.Split(list, "\n") {
+		l, ok := counted(strings.TrimSpace(line))
+		if ok && strings.HasPrefix(l.Line, "-A ") && hasComment(l.Line, comment) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// counted splits the counters ("-c PACKETS BYTES") off a rule listed by
+// iptables -v -S; false when the line carries none.
+func counted(line string) (Listed, bool) {
+	f := strings.Fields(line)
+	for i := 0; i+2 < len(f); i++ {
+		if f[i] != "-c" {
+			continue
+		}
+		p, perr := strconv.ParseUint(f[i+1], 10, 64)
+		b, berr := strconv.ParseUint(f[i+2], 10, 64)
+		if perr != nil || berr != nil {
+			return Listed{}, false
+		}
+		spec := strings.Join(append(append([]string(nil), f[:i]...), f[i+3:]...), " ")
+		chain := ""
+		if len(f) > 1 {
+			chain = f[1]
+		}
+		return Listed{Line: spec, Chain: chain, Packets: p, Bytes: b}, true
+	}
+	return Listed{}, false
 }
 
 // delete removes one listed rule by its specification, which matches that
@@ -208,24 +273,28 @@ func (n Netns) delete(ctx context.Context, t Target, pid int, line string) error
 }
 
 // Tagged returns the rules of an `iptables -S` listing that carry comment.
-// iptables prints a comment with a colon in double quotes, one made only
-// of letters, digits, - and _ bare; both are recognised.
 func Tagged(list, comment string) []string {
 	var out []string
 	for _, line := range strings.Split(list, "\n") {
 		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "-A ") {
-			continue
-		}
-		f := strings.Fields(line)
-		for i := 0; i+1 < len(f); i++ {
-			if f[i] == "--comment" && unquote(f[i+1]) == comment {
-				out = append(out, line)
-				break
-			}
+		if strings.HasPrefix(line, "-A ") && hasComment(line, comment) {
+			out = append(out, line)
 		}
 	}
 	return out
+}
+
+// hasComment says whether a listed rule carries comment. iptables prints a
+// comment with a colon in double quotes, one made only of letters, digits,
+// - and _ bare; both are recognised.
+func hasComment(line, comment string) bool {
+	f := strings.Fields(line)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "--comment" && unquote(f[i+1]) == comment {
+			return true
+		}
+	}
+	return false
 }
 
 // deleteArgs turns a listed rule ("-A CHAIN spec...") into its deletion

@@ -177,7 +177,8 @@ func TestInjectRecordsEachPodBeforeBreakingIt(t *testing.T) {
 	if err := f.Inject(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[record a (after 0 iptables calls) record b (after 2 iptables calls)]"; fmt.Sprint(order) != want {
+	// Pod a: two rules added and listed back before b is recorded.
+	if want := "[record a (after 0 iptables calls) record b (after 3 iptables calls)]"; fmt.Sprint(order) != want {
 		t.Fatalf("order %q, want %s", order, want)
 	}
 	if len(m.Injections) != 2 || len(node.Rules(101)) != 2 || len(node.Rules(202)) != 2 {
@@ -258,7 +259,10 @@ func TestRevertAfterPartialInject(t *testing.T) {
 	if err := f.Revert(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
+	// Pod b's counters are not read: its rules were never all added, so
+	// it never counted as injected.
 	want := []string{
+		"w1 101 -v -S",
 		"w1 101 -S",
 		"w1 101 -D INPUT -p tcp -m tcp --sport 3306 -m comment --comment selfheal:test:1 -j DROP",
 		"w1 101 -D OUTPUT -p tcp -m tcp --dport 3306 -m comment --comment selfheal:test:1 -j DROP",
@@ -365,5 +369,44 @@ func TestRepairerFromTheUndoAlone(t *testing.T) {
 	down := netfilter.NewRepairer("test-rules", func(context.Context, ...string) (string, error) { return "", errors.New("docker down") }, time.Minute)
 	if _, err := down.Repair(context.Background(), m.Undos[0]); err == nil {
 		t.Error("a repair that could not reach the node reported success")
+	}
+}
+
+// What iptables v1.8.9 (nf_tables), the kind node image's version, printed
+// for `iptables -v -S` in a network namespace of its own (unshare -n) after
+// a refused connection to port 3306: the counters come as "-c PACKETS
+// BYTES" before the target.
+const realVerboseListing = `-P INPUT ACCEPT -c 0 0
+-P FORWARD ACCEPT -c 0 0
+-P OUTPUT ACCEPT -c 0 0
+-A INPUT -p udp -m udp --dport 53 -m comment --comment "kept: selfheal:db:1" -c 0 0 -j ACCEPT
+-A INPUT -p tcp -m tcp --sport 3306 -m comment --comment "selfheal:db-partition:t1" -c 0 0 -j DROP
+-A OUTPUT -o lo -m comment --comment selfheal-bare -c 9 540 -j DROP
+-A OUTPUT -p tcp -m tcp --dport 3306 -m comment --comment "selfheal:db-partition:t1" -c 3 180 -j DROP
+`
+
+func TestListReadsTheCountersIptablesPrints(t *testing.T) {
+	node := netfiltertest.New()
+	node.AddSandbox("w1", "uid-a", 101)
+	docker := func(ctx context.Context, args ...string) (string, error) {
+		if strings.HasSuffix(strings.Join(args, " "), "iptables -v -S") {
+			return realVerboseListing, nil
+		}
+		return node.Docker(ctx, args...)
+	}
+	got, err := netfilter.Netns{Docker: docker}.List(context.Background(), wpA, "selfheal:db-partition:t1")
+	want := []netfilter.Listed{
+		{Line: `-A INPUT -p tcp -m tcp --sport 3306 -m comment --comment "selfheal:db-partition:t1" -j DROP`, Chain: "INPUT"},
+		{Line: `-A OUTPUT -p tcp -m tcp --dport 3306 -m comment --comment "selfheal:db-partition:t1" -j DROP`, Chain: "OUTPUT", Packets: 3, Bytes: 180},
+	}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("List = %+v, %v\nwant %+v", got, err, want)
+	}
+	if got, err := (netfilter.Netns{Docker: docker}).List(context.Background(), wpA, "selfheal:db-partition"); err != nil || len(got) != 0 {
+		t.Fatalf("a comment that only starts like theirs: %+v, %v", got, err)
+	}
+	node.RemoveSandbox("w1", "uid-a")
+	if _, err := (netfilter.Netns{Docker: docker}).List(context.Background(), wpA, comment); !errors.Is(err, netfilter.ErrGone) {
+		t.Fatalf("a pod that is gone: err %v, want ErrGone", err)
 	}
 }

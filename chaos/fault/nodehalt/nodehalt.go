@@ -23,6 +23,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
@@ -41,9 +42,15 @@ type Fault struct {
 	keepOne   bool // a victim pod must keep running on another node
 	docker    kindnode.Docker
 	nodes     func(ctx context.Context) ([]kindnode.Node, error)
+	// every is how often the node's Ready condition is read while the
+	// fault holds; exitWithin bounds the wait for docker to show the
+	// container exited.
+	every, exitWithin time.Duration
 
 	mu      sync.Mutex
 	stopped string
+	// notReady watches for the node seen NotReady from the API.
+	notReady *fault.Watcher
 }
 
 // Option configures the fault.
@@ -75,7 +82,7 @@ func WithNodes(list func(ctx context.Context) ([]kindnode.Node, error)) Option {
 // New halts a worker of kind cluster `cluster`, choosing it by the pods it
 // runs in namespace.
 func New(c *kube.Client, cluster, namespace string, opts ...Option) *Fault {
-	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: kindnode.CLI}
+	f := &Fault{client: c, cluster: cluster, namespace: namespace, docker: kindnode.CLI, every: time.Second, exitWithin: 10 * time.Second}
 	for _, o := range opts {
 		o(f)
 	}
@@ -116,7 +123,62 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	}
 	detail := fmt.Sprintf("node %s halted (docker %s); it ran %s", node, verb, strings.Join(hosted, ", "))
 	m.Injected(detail + f.clusterDNSOn(ctx, node))
+	f.proveHalted(ctx, m, node, verb)
+	w := fault.Watch(ctx, m, fmt.Sprintf("the Ready condition of node %s, read from the API", node), f.every, f.nodeNotReady(node))
+	f.mu.Lock()
+	f.notReady = w
+	f.mu.Unlock()
 	return nil
+}
+
+// proveHalted reads the node container's state back from docker until it
+// is exited, within 10 s: the exit status of docker kill says nothing about
+// the container, which docker marks exited a moment after the signal.
+func (f *Fault) proveHalted(ctx context.Context, m fault.Marker, node, verb string) {
+	e := result.Evidence{Check: fmt.Sprintf("docker inspect of node container %s, after docker %s", node, verb)}
+	var state string
+	exited := func(ctx context.Context) (bool, string, error) {
+		s, err := kindnode.State(ctx, f.docker, node)
+		if err != nil {
+			return false, "", err
+		}
+		state = s
+		return s == "exited", "", nil
+	}
+	err := kube.WaitFor(ctx, exited, f.exitWithin/50, f.exitWithin)
+	switch {
+	case err == nil:
+		e.Held, e.Observed = true, "the container is exited"
+	case state == "":
+		e.Observed = "its state could not be read: " + err.Error()
+	default:
+		e.Observed = "the container is " + state + ", not exited"
+	}
+	m.Proved(e)
+}
+
+// nodeNotReady sees the node NotReady: its Ready condition other than True
+// (Unknown once the node controller stops hearing from the kubelet, about
+// 40 s after the halt).
+func (f *Fault) nodeNotReady(node string) fault.Look {
+	return func(ctx context.Context) (bool, string, error) {
+		n, err := f.client.Kubernetes.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err != nil {
+			return false, "", fmt.Errorf("reading node %s: %w", node, err)
+		}
+		ready, c := kube.NodeReadyCondition(n)
+		if c == nil {
+			return false, "no Ready condition", nil
+		}
+		words := fmt.Sprintf("Ready=%s", c.Status)
+		if c.Reason != "" {
+			words += " (" + c.Reason + ")"
+		}
+		if !ready {
+			words = "NotReady: " + words
+		}
+		return !ready, words, nil
+	}
 }
 
 // clusterDNSSelector finds the cluster DNS pods (CoreDNS, as kubeadm
@@ -181,8 +243,9 @@ func (f *Fault) survivorBesides(ctx context.Context, node string) error {
 // to be Ready is the scenario's restored check.
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
-	node := f.stopped
+	node, w := f.stopped, f.notReady
 	f.mu.Unlock()
+	w.Stop() // before the node starts: it must be seen NotReady while halted
 	if node == "" {
 		return nil
 	}

@@ -35,6 +35,9 @@ var nodes = []kindnode.Node{{Name: "c-control-plane", Role: "control-plane"}, {N
 type docker struct {
 	state map[string]string
 	log   *[]string
+	// survives: a kill or stop that exits 0 and leaves the container
+	// running.
+	survives bool
 }
 
 func newDocker(log *[]string) *docker {
@@ -52,7 +55,9 @@ func (d *docker) run(_ context.Context, args ...string) (string, error) {
 	*d.log = append(*d.log, strings.Join(args, " "))
 	switch args[0] {
 	case "kill", "stop":
-		d.state[args[1]] = "exited"
+		if !d.survives {
+			d.state[args[1]] = "exited"
+		}
 	case "start", "unpause":
 		d.state[args[1]] = "running"
 	}
@@ -173,6 +178,61 @@ func TestNamesClusterDNSOnTheHaltedNode(t *testing.T) {
 			got := m.Injections[0]
 			if tt.want == "" && strings.Contains(got, "cluster DNS") || tt.want != "" && !strings.Contains(got, tt.want) {
 				t.Errorf("injected %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// After the halt the node container is read back from docker (exited),
+// and the node is watched from the API until it is seen NotReady; a halt
+// docker did not carry out, and a node the API still calls Ready when the
+// revert comes, are evidence that did not hold.
+func TestProvesTheNodeWentDown(t *testing.T) {
+	tests := []struct {
+		name     string
+		survives bool
+		notReady bool // the node controller marks the node NotReady
+		want     []string
+	}{
+		{name: "exited and NotReady", notReady: true, want: []string{"+the container is exited", "+NotReady: Ready=Unknown (NodeStatusUnknown)"}},
+		{name: "never NotReady before the revert", want: []string{"+the container is exited", "last read: Ready=True (KubeletReady)"}},
+		{name: "docker kill left it running", survives: true, want: []string{"the container is running, not exited", "not seen"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log []string
+			d := newDocker(&log)
+			d.survives = tt.survives
+			node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "c-worker2"},
+				Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}}}}
+			f := newFault(d, pod("wp-a", "wp", "c-worker"), pod("wp-b", "wp", "c-worker2"), pod("db-0", "db", "c-worker"))
+			if _, err := f.client.Kubernetes.CoreV1().Nodes().Create(context.Background(), node, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			f.every, f.exitWithin = 5*time.Millisecond, 50*time.Millisecond
+			m := marks(&log)
+			if err := f.Inject(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if tt.notReady {
+				n := node.DeepCopy()
+				n.Status.Conditions[0].Status, n.Status.Conditions[0].Reason = corev1.ConditionUnknown, "NodeStatusUnknown"
+				if _, err := f.client.Kubernetes.CoreV1().Nodes().UpdateStatus(context.Background(), n, metav1.UpdateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			time.Sleep(50 * time.Millisecond) // the watch looks a few times
+			if err := f.Revert(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Evidence) != len(tt.want) {
+				t.Fatalf("evidence %+v, want %d pieces", m.Evidence, len(tt.want))
+			}
+			for i, w := range tt.want {
+				e, held := m.Evidence[i], strings.HasPrefix(w, "+")
+				if e.Held != held || !strings.Contains(e.Observed, strings.TrimPrefix(w, "+")) || !strings.Contains(e.Check, "c-worker2") {
+					t.Errorf("evidence %d: %+v, want held %v saying %q", i, e, held, strings.TrimPrefix(w, "+"))
+				}
 			}
 		})
 	}

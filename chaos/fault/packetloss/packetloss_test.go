@@ -20,8 +20,9 @@ func TestLikeEveryNetworkFault(t *testing.T) {
 	netfiltertest.Shared{Setup: setup, Rules: 1, Kind: RepairKind, Repairer: NewRepairer}.Run(t)
 }
 
-// The exact commands: one rule per WordPress pod, then on revert a
-// listing and a deletion by specification, as -S printed it.
+// The exact commands: one rule per WordPress pod, listed back with its
+// counters, then on revert the counters read, a listing and a deletion by
+// specification, as -S printed it.
 func TestLossCommands(t *testing.T) {
 	f, node := setup(WithProbability(0.25))
 	m := &faulttest.Marks{}
@@ -30,7 +31,9 @@ func TestLossCommands(t *testing.T) {
 	}
 	want := []string{
 		"w1 11 -I INPUT 1 ! -i lo -m statistic --mode random --probability 0.25 -m comment --comment selfheal:packet-loss:t1 -j DROP",
+		"w1 11 -v -S",
 		"w2 22 -I INPUT 1 ! -i lo -m statistic --mode random --probability 0.25 -m comment --comment selfheal:packet-loss:t1 -j DROP",
+		"w2 22 -v -S",
 	}
 	if fmt.Sprint(node.Calls()) != fmt.Sprint(want) {
 		t.Fatalf("inject\n got %q\nwant %q", node.Calls(), want)
@@ -43,8 +46,10 @@ func TestLossCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = []string{
+		"w1 11 -v -S",
 		"w1 11 -S",
 		"w1 11 -D INPUT ! -i lo -m statistic --mode random --probability 0.25000000000 -m comment --comment selfheal:packet-loss:t1 -j DROP",
+		"w2 22 -v -S",
 		"w2 22 -S",
 		"w2 22 -D INPUT ! -i lo -m statistic --mode random --probability 0.25000000000 -m comment --comment selfheal:packet-loss:t1 -j DROP",
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
@@ -109,6 +110,10 @@ type Fault struct {
 	container      string
 	docker         kindnode.Docker
 
+	// proofTimeout bounds, and proofEvery paces, the reading of the
+	// process's state after the signal.
+	proofTimeout, proofEvery time.Duration
+
 	mu        sync.Mutex
 	stopped   *Process  // a stopped process not resumed yet
 	stoppedAt time.Time // when it was stopped
@@ -124,7 +129,8 @@ func WithDocker(d kindnode.Docker) Option { return func(f *Fault) { f.docker = d
 // New signals the main process of container `container` of pod
 // namespace/pod.
 func New(c *kube.Client, mode Mode, namespace, pod, container string, opts ...Option) *Fault {
-	f := &Fault{client: c, mode: mode, namespace: namespace, pod: pod, container: container, docker: kindnode.CLI}
+	f := &Fault{client: c, mode: mode, namespace: namespace, pod: pod, container: container, docker: kindnode.CLI,
+		proofTimeout: 10 * time.Second, proofEvery: 100 * time.Millisecond}
 	for _, o := range opts {
 		o(f)
 	}
@@ -167,7 +173,52 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("sending SIG%s to %s: the process exited before it could be signalled", sig, p)
 	}
 	m.Injected(fmt.Sprintf("SIG%s to %s, which was %s", sig, p, state))
+	f.prove(ctx, m, p)
 	return nil
+}
+
+// prove reads the process's state from its node, as the signal was sent,
+// until it shows the signal took effect: stopped (T) after SIGSTOP, gone
+// or a zombie after SIGKILL. A stop shows at once, a kill once the process
+// has exited, within moments; what was last read is recorded when the
+// bound passes first.
+func (f *Fault) prove(ctx context.Context, m fault.Marker, p Process) {
+	sig := f.mode.signal()
+	want := "T (stopped)"
+	took := stopped
+	if f.mode == Kill {
+		want = "gone"
+		took = func(state string) bool {
+			return state == "" || strings.HasPrefix(state, "Z") || strings.HasPrefix(state, "X")
+		}
+	}
+	var state string
+	read := false
+	look := func(ctx context.Context) (bool, string, error) {
+		s, err := State(ctx, f.docker, p)
+		if err != nil {
+			return false, "", err
+		}
+		state, read = s, true
+		return took(s), "", nil
+	}
+	start := time.Now()
+	err := kube.WaitFor(ctx, look, f.proofEvery, f.proofTimeout)
+	after := time.Since(start).Round(100 * time.Millisecond)
+	words := state
+	if state == "" {
+		words = "gone (no process of the container at that PID)"
+	}
+	e := result.Evidence{Check: fmt.Sprintf("State: in /proc/%d/status on node %s, while its cgroup names container %s", p.PID, p.Node, kindnode.ShortID(p.ContainerID))}
+	switch {
+	case err == nil:
+		e.Held, e.Observed = true, fmt.Sprintf("%s, %s after SIG%s", words, after, sig)
+	case !read:
+		e.Observed = fmt.Sprintf("the state could not be read in the %s after SIG%s: %v", after, sig, err)
+	default:
+		e.Observed = fmt.Sprintf("%s %s after SIG%s, never %s", words, after, sig, want)
+	}
+	m.Proved(e)
 }
 
 // Revert resumes a stopped process, if it still exists: one the kubelet
@@ -287,6 +338,22 @@ func describeState(s corev1.ContainerState) string {
 const signalScript = `grep -qF -- "$1" "/proc/$2/cgroup" 2>/dev/null || exit 0
 s=$(grep '^State:' "/proc/$2/status" | cut -f2)
 kill -"$3" "$2" && echo "$s"`
+
+// stateScript prints the state of PID $2 ("T (stopped)") if the process's
+// cgroup is that of container $1, and nothing when the process is gone or
+// is another container's: the signal script's check, without the signal.
+const stateScript = `grep -qF -- "$1" "/proc/$2/cgroup" 2>/dev/null || exit 0
+grep '^State:' "/proc/$2/status" | cut -f2`
+
+// State reads the state of p's process from its node, as Signal does
+// before it signals; "" means the process no longer exists.
+func State(ctx context.Context, docker kindnode.Docker, p Process) (string, error) {
+	out, err := kindnode.Exec(ctx, docker, p.Node, "sh", "-c", stateScript, "sh", p.ContainerID, strconv.Itoa(p.PID))
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
+}
 
 // Signal sends SIG`sig` (KILL, STOP, CONT) to p's process from its node
 // if the process is still p's container's, and returns its state before

@@ -40,6 +40,9 @@ func marks(log *[]string) *faulttest.Marks {
 type proc struct {
 	container string
 	state     string
+	// deaf: a signal reaches it but changes nothing (what a fake must
+	// do to show a signal that did not take effect).
+	deaf bool
 }
 
 // node is a fake kind node: containerd's containers and tasks of the pod,
@@ -72,6 +75,12 @@ func (n *fakeNode) docker(_ context.Context, args ...string) (string, error) {
 		return n.containers, nil
 	case cmd[0] == "ctr" && strings.Contains(strings.Join(cmd, " "), "task ls"):
 		return n.tasks, nil
+	case cmd[0] == "sh" && len(cmd) == 6 && cmd[2] == stateScript:
+		pid, _ := strconv.Atoi(cmd[5])
+		if pr, ok := n.procs[pid]; ok && pr.container == cmd[4] {
+			return pr.state + "\n", nil
+		}
+		return "", nil
 	case cmd[0] == "sh" && len(cmd) == 7 && cmd[2] == signalScript:
 		id, p, sig := cmd[4], cmd[5], cmd[6]
 		if n.failSignal != nil {
@@ -84,12 +93,13 @@ func (n *fakeNode) docker(_ context.Context, args ...string) (string, error) {
 		}
 		*n.log = append(*n.log, "SIG"+sig+" "+p)
 		was := pr.state
-		switch sig {
-		case "KILL":
+		switch {
+		case pr.deaf:
+		case sig == "KILL":
 			delete(n.procs, pid)
-		case "STOP":
+		case sig == "STOP":
 			pr.state = "T (stopped)"
-		case "CONT":
+		case sig == "CONT":
 			pr.state = "S (sleeping)"
 		}
 		return was + "\n", nil
@@ -126,7 +136,9 @@ func newFault(mode Mode, n *fakeNode, pod *corev1.Pod) *Fault {
 	if pod != nil {
 		cs.Tracker().Add(pod)
 	}
-	return New(&kube.Client{Kubernetes: cs}, mode, "ns", "mysql-0", "mysql", WithDocker(n.docker))
+	f := New(&kube.Client{Kubernetes: cs}, mode, "ns", "mysql-0", "mysql", WithDocker(n.docker))
+	f.proofTimeout, f.proofEvery = 300*time.Millisecond, 10*time.Millisecond
+	return f
 }
 
 func TestInjectRecordsTheProcessBeforeSignalling(t *testing.T) {
@@ -153,6 +165,54 @@ func TestInjectRecordsTheProcessBeforeSignalling(t *testing.T) {
 			}
 			if !strings.Contains(m.Injections[0], "S (sleeping)") {
 				t.Errorf("injected %q does not say what the process was", m.Injections[0])
+			}
+		})
+	}
+}
+
+// After the signal the fault reads the process's state from its node: T
+// after SIGSTOP, gone after SIGKILL, each evidence that held; a process the
+// signal did not change (still sleeping), or a state that cannot be read,
+// is evidence that did not hold.
+func TestProvesTheSignalTookEffect(t *testing.T) {
+	tests := []struct {
+		name      string
+		mode      Mode
+		deaf      bool
+		stateFail bool
+		held      bool
+		observed  string
+	}{
+		{name: "stopped", mode: Stop, held: true, observed: "T (stopped)"},
+		{name: "killed", mode: Kill, held: true, observed: "gone"},
+		{name: "still sleeping after SIGSTOP", mode: Stop, deaf: true, observed: "S (sleeping) 300ms after SIGSTOP, never T (stopped)"},
+		{name: "still sleeping after SIGKILL", mode: Kill, deaf: true, observed: "S (sleeping) 300ms after SIGKILL, never gone"},
+		{name: "state unreadable", mode: Stop, stateFail: true, observed: "could not be read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log []string
+			n := newNode(&log)
+			n.procs[pid].deaf = tt.deaf
+			f := newFault(tt.mode, n, mysqlPod())
+			if tt.stateFail {
+				f.docker = func(ctx context.Context, args ...string) (string, error) {
+					if len(args) > 4 && args[4] == stateScript {
+						return "", errors.New("docker exec: node unreachable")
+					}
+					return n.docker(ctx, args...)
+				}
+			}
+			m := marks(&log)
+			if err := f.Inject(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Evidence) != 1 {
+				t.Fatalf("evidence %+v, want one piece", m.Evidence)
+			}
+			e := m.Evidence[0]
+			if e.Held != tt.held || !strings.Contains(e.Observed, tt.observed) || !strings.Contains(e.Check, "/proc/2084/status on node c-worker") {
+				t.Errorf("evidence %+v, want held %v saying %q", e, tt.held, tt.observed)
 			}
 		})
 	}
@@ -427,6 +487,12 @@ func TestSignalScriptOnARealProcess(t *testing.T) {
 		t.Fatalf("STOP: got %q, %v; want the state before, sleeping", got, err)
 	}
 	waitState(t, state, "T")
+	if got, err := State(context.Background(), local, p); err != nil || got != "T (stopped)" {
+		t.Fatalf("State after STOP: got %q, %v", got, err)
+	}
+	if got, err := State(context.Background(), local, notOurs); err != nil || got != "" {
+		t.Fatalf("State of another container's process: got %q, %v; want nothing", got, err)
+	}
 	if got, err := Signal(context.Background(), local, p, "CONT"); err != nil || !stopped(got) {
 		t.Fatalf("CONT: got %q, %v; want the state before, stopped", got, err)
 	}
@@ -435,6 +501,9 @@ func TestSignalScriptOnARealProcess(t *testing.T) {
 		t.Fatalf("KILL: got %q, %v", got, err)
 	}
 	sleep.Wait()
+	if got, err := State(context.Background(), local, p); err != nil || got != "" {
+		t.Fatalf("State of a process that is gone: got %q, %v; want nothing", got, err)
+	}
 	if got, err := Signal(context.Background(), local, p, "CONT"); err != nil || got != "" {
 		t.Fatalf("a process that is gone: got %q, %v; want nothing", got, err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // RepairKind is the Undo kind of a scaled workload: Params namespace,
@@ -103,18 +104,36 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	return f.step(ctx, m, "scale in", to, from)
 }
 
-// step sets the count, marks the instant the update returned, and waits
-// until the workload is steady at the new count: rollout complete, every
-// replica Ready and the Service listing exactly those, none terminating.
+// step sets the count, marks the instant the update returned, reads the
+// count back, and waits until the workload is steady at the new count:
+// rollout complete, every replica Ready and the Service listing exactly
+// those, none terminating. Its evidence is the scale subresource reading
+// the new count and the pods that followed it.
 func (f *Fault) step(ctx context.Context, m fault.Marker, what string, from, to int32) error {
 	if _, err := f.client.SetReplicas(ctx, f.namespace, f.kind, f.name, to); err != nil {
 		return err
 	}
 	m.Injected(fmt.Sprintf("%s: %s %s %d → %d replicas", what, strings.ToLower(f.kind), f.name, from, to))
+	e := result.Evidence{Check: fmt.Sprintf("the scale subresource of %s %s/%s and its pods, read from the API after the %s", strings.ToLower(f.kind), f.namespace, f.name, what)}
+	s, err := f.client.Scale(ctx, f.namespace, f.kind, f.name)
+	if err != nil || s.Spec.Replicas != to {
+		e.Observed = fmt.Sprintf("the count could not be read back: %v", err)
+		if err == nil {
+			e.Observed = fmt.Sprintf("reads %d replicas right after it was set to %d", s.Spec.Replicas, to)
+		}
+		m.Proved(e)
+		return fmt.Errorf("%s to %d replicas did not take: the scale of %s %s/%s %s", what, to, f.kind, f.namespace, f.name, e.Observed)
+	}
 	settled := kube.All(f.client.WorkloadSteady(f.namespace, f.kind, f.name, f.service), f.podCount(to))
 	if err := kube.WaitFor(ctx, settled, 500*time.Millisecond, f.timeout); err != nil {
 		return fmt.Errorf("%s to %d replicas: %w", what, to, err)
 	}
+	ok, pods, err := f.podCount(to)(ctx)
+	if err != nil {
+		pods = "its pods could not be read: " + err.Error()
+	}
+	e.Held, e.Observed = ok && err == nil, fmt.Sprintf("reads %d replicas; %s, every one Ready and in the endpoints of Service %s", to, pods, f.service)
+	m.Proved(e)
 	return nil
 }
 
@@ -142,7 +161,7 @@ func (f *Fault) podCount(n int32) kube.Check {
 				live++
 			}
 		}
-		return live == n && terminating == 0, fmt.Sprintf("%s %s: %d pods (want %d), %d terminating", strings.ToLower(f.kind), f.name, live, n, terminating), nil
+		return live == n && terminating == 0, fmt.Sprintf("%d pods (want %d), %d terminating", live, n, terminating), nil
 	}
 }
 

@@ -32,6 +32,9 @@ import (
 type cluster struct {
 	cs  *fake.Clientset
 	lag time.Duration // < 0: the pods never settle
+	// undone: every scale update is answered and then undone at once,
+	// as an autoscaler holding the count would.
+	undone bool
 
 	faulttest.Log
 }
@@ -57,6 +60,10 @@ func newCluster(t *testing.T, replicas int32, lag time.Duration) *cluster {
 		d, err := c.deployment(s.Name)
 		if err != nil {
 			return nil, err
+		}
+		if c.undone {
+			c.Add(fmt.Sprintf("scale %d undone", s.Spec.Replicas))
+			return s, nil
 		}
 		was, n := *d.Spec.Replicas, s.Spec.Replicas
 		d.Spec.Replicas, d.Generation = ptr.To(n), d.Generation+1
@@ -189,6 +196,35 @@ func TestScalesOutWaitsForTheNewPodsAndScalesBackIn(t *testing.T) {
 	}
 	if ok, why, err := (&kube.Client{Kubernetes: c.cs}).WorkloadSteady("ns", kube.KindDeployment, "wp", "wp")(context.Background()); !ok || err != nil {
 		t.Errorf("not steady at the original count: %s %v", why, err)
+	}
+}
+
+// Each step is read back: the scale subresource reads the new count and
+// the pods follow (held); a count answered but undone at once is evidence
+// that did not hold, and the fault stops there.
+func TestProvesTheCountAndThePods(t *testing.T) {
+	c := newCluster(t, 2, 100*time.Millisecond)
+	m := c.marks()
+	if err := c.fault().Inject(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"reads 4 replicas; 4 pods (want 4), 0 terminating, every one Ready and in the endpoints of Service wp", "reads 2 replicas; 2 pods (want 2), 0 terminating"}
+	if len(m.Evidence) != 2 {
+		t.Fatalf("evidence %+v, want one piece per step", m.Evidence)
+	}
+	for i, e := range m.Evidence {
+		if !e.Held || !strings.Contains(e.Observed, want[i]) || !strings.Contains(e.Check, "the scale subresource of deployment ns/wp") {
+			t.Errorf("evidence %d: %+v, want it held, saying %q", i, e, want[i])
+		}
+	}
+
+	c = newCluster(t, 2, 100*time.Millisecond)
+	c.undone = true
+	m = c.marks()
+	err := c.fault().Inject(context.Background(), m)
+	if err == nil || !strings.Contains(err.Error(), "did not take") || len(m.Evidence) != 1 || m.Evidence[0].Held ||
+		!strings.Contains(m.Evidence[0].Observed, "reads 2 replicas right after it was set to 4") {
+		t.Fatalf("err %v evidence %+v; want evidence that did not hold and the fault stopped", err, m.Evidence)
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 const (
@@ -80,7 +81,7 @@ func (f *Fault) Notes() []string {
 
 // Inject corrupts DB_HOST in one Ready pod and confirms it by reading the
 // file back (an exec whose connection drops can report success without
-// having run).
+// having run): its evidence that the fault took effect.
 func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	pod, err := f.pick(ctx)
 	if err != nil {
@@ -102,8 +103,19 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("corrupting %s in %s: %w", Path, pod.Name, err)
 	}
 	m.Injected(fmt.Sprintf("pod %s on %s: DB_HOST in wp-config.php set to %s", pod.Name, pod.Spec.NodeName, BadHost))
-	if n, err := f.target(pod.Name).markerCount(ctx); err != nil || n != 1 {
-		return fmt.Errorf("the corruption of %s in %s could not be confirmed (marker lines %d): %v", Path, pod.Name, n, err)
+	n, err := f.target(pod.Name).markerCount(ctx)
+	e := result.Evidence{Check: fmt.Sprintf("grep -c %s %s in pod %s (exec), after the injection", Marker, Path, pod.Name)}
+	switch {
+	case err != nil:
+		e.Observed = "the file could not be read: " + err.Error()
+	case n == 1:
+		e.Held, e.Observed = true, fmt.Sprintf("1 corrupted DB_HOST line (%s)", BadHost)
+	default:
+		e.Observed = fmt.Sprintf("%d corrupted DB_HOST lines, want 1", n)
+	}
+	m.Proved(e)
+	if !e.Held {
+		return fmt.Errorf("the corruption of %s in %s could not be confirmed: %s", Path, pod.Name, e.Observed)
 	}
 	return nil
 }

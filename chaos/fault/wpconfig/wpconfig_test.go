@@ -149,6 +149,45 @@ func TestNoCorruptionWithoutARecord(t *testing.T) {
 	}
 }
 
+// The file is read back after the corruption: one corrupted line is
+// evidence that held; an exec that answered without running sed (a
+// dropped connection) leaves none, evidence that did not hold, and the
+// injection fails.
+func TestProvesTheLineWasCorrupted(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		dropSed  bool
+		held     bool
+		observed string
+	}{
+		{"corrupted", false, true, "1 corrupted DB_HOST line (127.0.0.1:1)"},
+		{"sed never ran", true, false, "0 corrupted DB_HOST lines, want 1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "wp-config.php")
+			os.WriteFile(path, []byte(officialConfig), 0o644)
+			ready := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "wp-a", Namespace: "ns", Labels: map[string]string{"app": "wp"}},
+				Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+			f := New(&kube.Client{Kubernetes: fake.NewClientset(ready)}, "ns", "app=wp")
+			local := localExec(t, path, false)
+			f.execFn = func(ctx context.Context, ns, pod, c string, command ...string) (kube.ExecResult, error) {
+				if tt.dropSed && command[0] == "sed" {
+					return kube.ExecResult{}, nil
+				}
+				return local(ctx, ns, pod, c, command...)
+			}
+			m := &faulttest.Marks{}
+			err := f.Inject(context.Background(), m)
+			if (err == nil) != tt.held || len(m.Evidence) != 1 {
+				t.Fatalf("err %v evidence %+v", err, m.Evidence)
+			}
+			if e := m.Evidence[0]; e.Held != tt.held || e.Observed != tt.observed || e.Check != "grep -c selfheal-fault /var/www/html/wp-config.php in pod wp-a (exec), after the injection" {
+				t.Errorf("evidence %+v, want held %v saying %q", e, tt.held, tt.observed)
+			}
+		})
+	}
+}
+
 // The pod broken is the one whose container restarted longest ago, so a
 // repetition does not wait out the kubelet's back-off of the last one.
 func TestPicksThePodRestartedLongestAgo(t *testing.T) {
