@@ -16,7 +16,7 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	in := x.rec.Input(x.stats.Ended)
 	in.Scenario = x.s.Name
 	in.Load = x.gen.Settings()
-	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation, Deadline: x.deadline(in)}
+	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation, Deadline: x.deadline(in), FailOn4xx: x.failOn4xx}
 	res, err := measure.Analyze(in)
 	if err != nil {
 		return nil, errors.Join(runErr, fmt.Errorf("analysing scenario %s: %w", x.s.Name, err))

@@ -58,12 +58,15 @@ type Runner struct {
 	// wrapSink lets a test stand between the load and the recorder.
 	wrapSink func(load.Sink) load.Sink
 	writes   *Writes
+	// failOn4xx counts 4xx answers as failures (the app's healthy answer
+	// is below 400).
+	failOn4xx bool
 }
 
 // Writes is where the write stream of a scenario that asks for one
 // (Scenario.Writes) goes, and the database it is checked against.
 type Writes struct {
-	// URL is the write endpoint (fixtures/app.WritesURL).
+	// URL is the write endpoint (fixtures/wordpress.WritesURL).
 	URL   string
 	Store writes.Store
 	// Options are the stream's (rate, timeout).
@@ -110,6 +113,10 @@ func WithWrites(w Writes) Option {
 	}
 	return func(r *Runner) { r.writes = &w }
 }
+
+// WithFailOn4xx counts a 4xx answer as a failure, for an app whose
+// healthy answers are all below 400 (chaos/app.Load.FailOn4xx).
+func WithFailOn4xx(on bool) Option { return func(r *Runner) { r.failOn4xx = on } }
 
 // WithPoll sets how often the desired state and recovery are checked.
 func WithPoll(d time.Duration) Option { return func(r *Runner) { r.poll = d } }
@@ -311,7 +318,7 @@ func (x *run) observe(ctx context.Context, m *marker) error {
 func (x *run) recoveredBy(now time.Time, margin time.Duration) bool {
 	in := x.rec.Input(now)
 	in.Load = x.gen.Settings()
-	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation}
+	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation, FailOn4xx: x.failOn4xx}
 	res, err := measure.Analyze(in)
 	if err != nil || !res.Recovered || res.RecoveredAt == nil {
 		return false

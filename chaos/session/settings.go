@@ -1,9 +1,11 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -149,14 +151,14 @@ func SettingsTable() []Setting {
 				}
 				return errors.New("want never, always or on-failure")
 			}},
-		{Env: "SELFHEAL_RATE", Flag: "rate", Usage: "requests per second, all targets together (default 10)",
+		{Env: "SELFHEAL_RATE", Flag: "rate", Usage: fmt.Sprintf("requests per second, all targets together (default %v)", DefaultRate),
 			set: func(s *Settings, v string) error {
 				r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
-					return errors.New("want requests per second above 0, e.g. 10")
+				if err != nil {
+					return fmt.Errorf("want requests per second above 0, e.g. %v", DefaultRate)
 				}
 				s.Rate = r
-				return nil
+				return load.CheckRate(r)
 			}},
 		{Env: "SELFHEAL_TIMEOUT", Flag: "timeout", Usage: "per-request timeout (default 2s)",
 			set: func(s *Settings, v string) error {
@@ -385,6 +387,28 @@ func durationWords(ns float64) string {
 		return fmt.Sprintf("%.3g hours", ns/float64(time.Hour))
 	}
 	return time.Duration(ns).Round(time.Millisecond).String()
+}
+
+// Config is the session configuration the settings give: the one path
+// from the SELFHEAL_* variables and selfheal run's flags to a session, for
+// the suite and the CLI alike. The caller adds what is its own: the
+// cluster (Kubeconfig, Context, Images), the plan and the variant, the
+// console, the command; sampling are its host sampling options.
+func (s *Settings) Config(sampling ...host.Option) Config {
+	return Config{
+		Cluster: s.Cluster, AllowNonKind: s.AllowNonKind,
+		Load: s.Load(), Budgets: s.Budgets, Aggregate: s.Aggregate, AutoMetrics: s.RepeatMetrics, Timing: s.Timing(), Host: s.Host(sampling...),
+		History: s.History, ReportDir: s.ReportDir, RunID: s.RunID,
+	}
+}
+
+// Images are the images of the settings' cluster, which exists: those its
+// node image belongs to when they agree with the mode and registry asked
+// for, else those of the mode and registry (cluster.ImagesFor, which
+// writes to log). The suite given a kubeconfig and selfheal run resolve
+// them here.
+func (s *Settings) Images(ctx context.Context, log io.Writer) (fixtures.ImageSet, error) {
+	return cluster.ImagesFor(ctx, s.Cluster, s.Mode, s.Registry.Name, log)
 }
 
 // Load are the load options of the settings.

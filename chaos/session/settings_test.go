@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/host"
+	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/fixtures"
 )
@@ -53,12 +55,12 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_BUDGETS", "*.5xx=-1", `5xx="-1": want a count`},
 		{"SELFHEAL_BUDGETS", "*.recovered=maybe", `recovered="maybe": want true, false or any`},
 		{"SELFHEAL_BUDGETS", "nod-halt.downtime=30s", "no scenario named nod-halt; known: wp-config-break"},
-		{"SELFHEAL_RATE", "NaN", `SELFHEAL_RATE="NaN": want requests per second above 0`},
+		{"SELFHEAL_RATE", "NaN", `SELFHEAL_RATE="NaN": rate must be a number of requests per second above 0, got NaN`},
 		{"SELFHEAL_RATE", "+Inf", `SELFHEAL_RATE="+Inf"`},
 		{"SELFHEAL_RATE", "0", `SELFHEAL_RATE="0"`},
-		{"SELFHEAL_RATE", "2e6", "SELFHEAL_RATE=2e6: rate 2e+06 is beyond"},
+		{"SELFHEAL_RATE", "2e6", `SELFHEAL_RATE="2e6": rate 2e+06 is beyond`},
 		{"SELFHEAL_RATE", "0.01", "SELFHEAL_RATE=0.01: one request every 1m40s, longer than the 15s warm-up"},
-		{"SELFHEAL_RATE", "1e-12", "SELFHEAL_RATE=1e-12: rate 1e-12 requests per second is too low"},
+		{"SELFHEAL_RATE", "1e-12", `SELFHEAL_RATE="1e-12": rate 1e-12 requests per second is too low`},
 		{"SELFHEAL_TIMEOUT", "0s", `SELFHEAL_TIMEOUT="0s": want a duration above 0`},
 		{"SELFHEAL_WARMUP", "soon", `SELFHEAL_WARMUP="soon"`},
 		{"SELFHEAL_WARMUP", "-1s", `SELFHEAL_WARMUP="-1s"`},
@@ -173,4 +175,40 @@ func TestCheckReportDir(t *testing.T) {
 	if err := CheckReportDir(filepath.Join(file, "sub")); err == nil {
 		t.Error("a directory under a file was accepted")
 	}
+}
+
+// Settings.Config is the one path from the settings to a session: every
+// setting arrives, and a session given none has the settings' defaults.
+func TestSettingsConfig(t *testing.T) {
+	s, err := SettingsFromEnv(envOf(map[string]string{
+		"SELFHEAL_CLUSTER": "ci-7", "SELFHEAL_REPORT_DIR": "/tmp/r", "SELFHEAL_RUN_ID": "nightly-42", "SELFHEAL_RATE": "2.5",
+		"SELFHEAL_TIMEOUT": "1s", "SELFHEAL_KEEPALIVE": "true", "SELFHEAL_WARMUP": "20s", "SELFHEAL_WARMUP_LIMIT": "3m",
+		"SELFHEAL_BUDGETS": "node-halt.recovery=2m,node-halt.recovery.p50=1m", "SELFHEAL_ALLOW_NON_KIND": "1",
+		"SELFHEAL_FAIL_STARVED": "false", "SELFHEAL_HISTORY": "off",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Config(host.WithInterval(time.Minute))
+	if c.Cluster != "ci-7" || c.ReportDir != "/tmp/r" || c.RunID != "nightly-42" || !c.AllowNonKind ||
+		c.Timing.Warmup != 20*time.Second || c.Timing.WarmupLimit != 3*time.Minute || c.Budgets["node-halt"]["recovery"] != "2m" ||
+		len(c.Aggregate) == 0 || !c.Host.ExcuseStarved || len(c.Host.Sampling) != 1 || !c.History.Off {
+		t.Errorf("config %+v", c)
+	}
+	if got := loadOf(t, c.Load); got.Rate != 2.5 || got.Timeout != "1s" || !got.KeepAlive {
+		t.Errorf("load %+v, want 2.5/s, 1s, keep-alive", got)
+	}
+	d := DefaultSettings()
+	if got := loadOf(t, withDefaults(Config{}).Load); got.Rate != d.Rate || got.KeepAlive != d.KeepAlive || got.Rate != DefaultRate {
+		t.Errorf("a session given no load runs %+v, want the settings' defaults (%v/s, keep-alive %v)", got, d.Rate, d.KeepAlive)
+	}
+}
+
+func loadOf(t *testing.T, opts []load.Option) result.Load {
+	t.Helper()
+	g, err := load.New([]string{"http://127.0.0.1/"}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.Settings()
 }

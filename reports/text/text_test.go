@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"github.com/selfheal/selfheal/internal/golden"
+	"github.com/selfheal/selfheal/reports/internal/golden"
 	"path/filepath"
 	"testing"
 

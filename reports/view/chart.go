@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // Chart is a scenario's timeline: requests per second by outcome (stacked)
@@ -165,8 +166,7 @@ func column(r *result.Result, group []result.Bucket, bucketS float64, loc *time.
 	rate := func(k int) float64 { return round3(float64(k) / span) }
 	c.OK2xx, c.OK3xx, c.C4xx, c.S5xx, c.Errors = rate(n2), rate(n3), rate(n4), rate(n5), rate(ne)
 	if len(p50s) > 0 {
-		sort.Float64s(p50s)
-		c.P50 = p50s[len(p50s)/2]
+		c.P50 = stats.Median(p50s)
 	}
 	end := group[0].Start.Add(time.Duration(span * float64(time.Second)))
 	c.Title = fmt.Sprintf("%s – %s: %s", group[0].Start.In(loc).Format("15:04:05"), end.In(loc).Format("15:04:05"), columnCounts(n2, n3, n4, n5, ne))

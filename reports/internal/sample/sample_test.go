@@ -13,7 +13,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite reports/testdata from the sample scripts")
 
-const testdata = "../../reports/testdata"
+const testdata = "../../testdata"
 
 // TestTestdataUpToDate keeps reports/testdata equal to what the scripts
 // generate, so the samples never drift from the generator silently.
