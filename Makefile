@@ -16,10 +16,28 @@ build: ## build bin/selfheal
 # The e2e package is the scenario suite (it brings up a cluster): not a unit test.
 UNIT_PKGS = $$($(GO) list ./... | grep -v '/e2e$$')
 
-test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium if missing
+test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium, promtool and redis-server if missing
 	hack/install-browser.sh
+	hack/need.sh promtool=prometheus redis-server=redis-server
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PKGS)
+	$(MAKE) example-test
+
+# The examples are modules of their own (they import selfheal as a
+# dependency would): their unit tests, not their suites (e2e/, a cluster).
+.PHONY: example-test example-images example-e2e
+example-test: ## the guestbook example's unit tests (a real Redis: redis-server)
+	cd examples/guestbook && $(GO) vet ./... && $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
+
+example-images: docker kind ## build the guestbook example's images, check them in Docker, load them into the cluster
+	examples/guestbook/images/build.sh
+	examples/guestbook/images/verify.sh
+	examples/guestbook/images/build.sh --load $${SELFHEAL_CLUSTER:-selfheal}
+
+EXAMPLE_FLAGS ?=
+example-e2e: ## the guestbook example's suite on the running cluster (after example-images; EXAMPLE_FLAGS='-labels set=core')
+	cd examples/guestbook && SELFHEAL_REPORT_DIR=$(REPORT_DIR)/guestbook $(GO) test ./e2e -count=1 -timeout $(E2E_TIMEOUT) -v -args \
+		-kubeconfig $(CURDIR)/_out/selfheal.kubeconfig $(EXAMPLE_FLAGS)
 
 bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history
 	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history
