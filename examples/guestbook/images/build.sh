@@ -6,7 +6,7 @@
 #   GUESTBOOK_IMAGE, GUESTBOOK_IMAGE_NEXT  guestbook/  the Go service, built here
 #   GUESTBOOK_REDIS_IMAGE                  redis/      Redis 7.0 from Debian
 # With --load CLUSTER it then puts them into the kind cluster's nodes
-# (kind load docker-image), as the fixture's app images are.
+# (kind load docker-image); the fixture's own app images are inside its node image.
 #
 # Usage: examples/guestbook/images/build.sh [--load selfheal]
 set -euo pipefail
