@@ -124,7 +124,8 @@ func (h *harness) clusterUp(ctx context.Context, cfg *envconf.Config) (context.C
 		return ctx, err
 	}
 	fmt.Fprintf(h.out, "no -kubeconfig given: bringing up kind cluster %q (%s mode)\n", st.Cluster, st.Mode)
-	c, err := cluster.Up(ctx, cluster.WithName(st.Cluster), cluster.WithMode(st.Mode), cluster.WithReuse(true), cluster.WithLog(h.out))
+	c, err := cluster.Up(ctx, cluster.WithName(st.Cluster), cluster.WithMode(st.Mode), cluster.WithRegistry(st.Registry),
+		cluster.WithReuse(true), cluster.WithLog(h.out))
 	if err != nil {
 		return ctx, fmt.Errorf("bringing up the cluster: %w", err)
 	}

@@ -157,8 +157,9 @@ func join(base, path string) string {
 // therefore exec the server, as the MySQL, MariaDB and PostgreSQL images
 // do; Process names that process in the scenarios' words.
 type Database struct {
-	// Name is what people call the database ("MySQL").
-	Name string `json:"name"`
+	// Title is what people call the database ("MySQL"); the workload's
+	// own name is Workload.Name ("name" in the file).
+	Title string `json:"title"`
 	Workload
 	// Process names the container's main process in words ("mysqld").
 	Process string `json:"process,omitempty"`

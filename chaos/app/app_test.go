@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,12 +37,30 @@ func TestReadFile(t *testing.T) {
 	}
 }
 
+// The database's title (what people call it) and its workload's name are
+// two fields of the file: with both named "name", the workload's could not
+// be set.
+func TestDatabaseTitleAndWorkloadName(t *testing.T) {
+	file, err := os.ReadFile(filepath.Join(shop, "app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file = bytes.Replace(file, []byte("  selector: app=db\n"), []byte("  name: db\n"), 1)
+	a, err := app.Parse(file, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := a.Database; d == nil || d.Title != "PostgreSQL" || d.Name != "db" {
+		t.Errorf("database %+v, want title PostgreSQL and workload name db", d)
+	}
+}
+
 // valid is a description every case of TestValidate breaks in one place.
 func valid() app.App {
 	return app.App{Name: "Shop", Namespace: "shop", Deploy: app.Deploy{Manifests: filepath.Join(shop, "manifests")},
 		Serving:  app.Serving{Workload: app.Workload{Kind: app.Deployment, Name: "web"}, Service: "web"},
 		Load:     app.Load{Base: "http://127.0.0.1:30081", Paths: []string{"/"}},
-		Database: &app.Database{Name: "PostgreSQL", Workload: app.Workload{Kind: app.StatefulSet, Name: "db"}, Port: 5432},
+		Database: &app.Database{Title: "PostgreSQL", Workload: app.Workload{Kind: app.StatefulSet, Name: "db"}, Port: 5432},
 		Writes:   &app.Writes{Path: "/writes", Count: app.Count{Command: []string{"count"}}}}
 }
 

@@ -287,7 +287,7 @@ func (s Shape) Describe() string {
 		fmt.Fprintf(&b, ", preStop sleep %s", d)
 	}
 	if db := s.Database; db != nil {
-		fmt.Fprintf(&b, "; %s %s %s x%d, liveness %s", s.App.Database.Name, db.Kind, db.Name, db.Replicas, ProbeWords(db.Liveness()))
+		fmt.Fprintf(&b, "; %s %s %s x%d, liveness %s", s.App.Database.Title, db.Kind, db.Name, db.Replicas, ProbeWords(db.Liveness()))
 	}
 	return b.String()
 }

@@ -18,7 +18,7 @@ func (s Shape) Steady(c *kube.Client) kube.Check {
 func (s Shape) SteadyWords() string {
 	w := s.App.Name + " rollout complete with every replica Ready and in the Service's endpoints"
 	if s.Database != nil {
-		w += ", " + s.App.Database.Name + " Ready"
+		w += ", " + s.App.Database.Title + " Ready"
 	}
 	return w
 }

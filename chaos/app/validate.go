@@ -184,8 +184,8 @@ func urlPath(p *field.Path, path string) field.ErrorList {
 
 func (d Database) validate(p *field.Path) field.ErrorList {
 	errs := d.Workload.validate(p)
-	if strings.TrimSpace(d.Name) == "" {
-		errs = append(errs, field.Required(p.Child("name"), "what people call the database, e.g. PostgreSQL"))
+	if strings.TrimSpace(d.Title) == "" {
+		errs = append(errs, field.Required(p.Child("title"), "what people call the database, e.g. PostgreSQL"))
 	}
 	if d.Port < 1 || d.Port > 65535 {
 		errs = append(errs, field.Invalid(p.Child("port"), d.Port, "the TCP port the app reaches the database on, 1 to 65535"))

@@ -183,7 +183,7 @@ func timingApp() app.Shape {
 	}
 	db := w(app.StatefulSet, "db")
 	a := app.App{Name: "app", Namespace: "app", NextImage: "next", Serving: app.Serving{Service: "app"},
-		Database: &app.Database{Name: "db", Port: 1}, ConfigBreak: &app.ConfigBreak{Break: []string{"x"}, Broken: []string{"x"}}}
+		Database: &app.Database{Title: "db", Port: 1}, ConfigBreak: &app.ConfigBreak{Break: []string{"x"}, Broken: []string{"x"}}}
 	return app.Shape{App: a, Serving: w(app.Deployment, "app"), Database: &db}
 }
 
@@ -399,7 +399,7 @@ func nodeHalt(env Env) scenario.Scenario {
 	where := "a worker that runs " + a.Name
 	if db := env.App.Database; db != nil {
 		opts[1] = nodehalt.WithAvoid(db.Pods)
-		where += " but not " + a.Database.Name
+		where += " but not " + a.Database.Title
 	}
 	return scenario.Scenario{
 		Name: result.ScenarioNodeHalt,
@@ -428,7 +428,7 @@ func nodeHalt(env Env) scenario.Scenario {
 func nodeHaltWords(s app.Shape) (string, string) {
 	breaks := "the worker running a " + s.App.Name + " replica"
 	if s.App.Database != nil {
-		breaks += " but not " + s.App.Database.Name
+		breaks += " but not " + s.App.Database.Title
 	}
 	return breaks + " is halted (docker kill of its kind node)",
 		"the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"
@@ -451,7 +451,7 @@ const mysqlBackAfterRevert = 2 * time.Minute
 
 func mysqlNodeHalt(env Env) scenario.Scenario {
 	a := env.App.App
-	db := a.Database.Name
+	db := a.Database.Title
 	return scenario.Scenario{
 		Name: result.ScenarioMySQLNodeHalt,
 		Description: fmt.Sprintf("Halt the kind node that runs %s (docker kill). Its data is on a node-local volume, so the database cannot move: the expected result is "+
@@ -479,5 +479,5 @@ func dbName(s app.Shape) string {
 	if s.App.Database == nil {
 		return "the database"
 	}
-	return s.App.Database.Name
+	return s.App.Database.Title
 }

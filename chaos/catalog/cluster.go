@@ -59,7 +59,7 @@ func dnsOutage(env Env) scenario.Scenario {
 	}
 	sc.Description += fmt.Sprintf("%s finds %s by name%s on every request and nothing in its pods caches lookups, so once the last CoreDNS pod "+
 		"has stopped (5 s lameduck) %s until readiness takes the pods out of the Service "+
-		"(then connections are refused). The app is not expected to stay up: it must come back soon after DNS does.", a.Name, db.Name, by, unreachable(a))
+		"(then connections are refused). The app is not expected to stay up: it must come back soon after DNS does.", a.Name, db.Title, by, unreachable(a))
 	// Without a DNS cache in the pods the service cannot recover while
 	// DNS is down: that it does not is the expected result, and how fast
 	// it returns once DNS does is the figure.

@@ -41,12 +41,12 @@ func nodeDrain(env Env) scenario.Scenario {
 	var opts []drain.Option
 	what := "Drain a worker that runs " + a.Name
 	if db := env.App.Database; db != nil {
-		stays := dbStays(a.Database.Name)
+		stays := dbStays(a.Database.Title)
 		opts = append(opts, drain.WithAvoid(db.Pods, stays))
 		what += fmt.Sprintf(" but not %s, as kubectl drain --ignore-daemonsets does: cordon it, evict its pods through the Eviction API "+
 			"(a PodDisruptionBudget's 429 is waited out and retried, never bypassed) and wait until they are gone; the controller replaces them on the other worker. "+
 			"The node is uncordoned afterwards. %s is never evicted (%s): when every %s pod shares its node, the scenario stops without draining.",
-			a.Database.Name, a.Database.Name, stays, a.Name)
+			a.Database.Title, a.Database.Title, stays, a.Name)
 	} else {
 		what += ", as kubectl drain --ignore-daemonsets does: cordon it, evict its pods through the Eviction API " +
 			"(a PodDisruptionBudget's 429 is waited out and retried, never bypassed) and wait until they are gone; the controller replaces them on the other worker. " +
@@ -75,7 +75,7 @@ func nodeDrain(env Env) scenario.Scenario {
 func nodeDrainWords(s app.Shape) (string, string) {
 	breaks := "a worker running " + s.App.Name
 	if s.App.Database != nil {
-		breaks += " but not " + s.App.Database.Name
+		breaks += " but not " + s.App.Database.Title
 	}
 	return breaks + " is drained as kubectl drain does (cordon, evictions through the Eviction API honouring the PDB), then uncordoned",
 		"the evicted pods are replaced on the other worker while the PDB keeps a replica serving: no request fails"

@@ -221,7 +221,7 @@ const mysqlResumed = 2 * time.Minute
 
 func mysqlCrash(env Env) scenario.Scenario {
 	a := env.App.App
-	db, proc := a.Database.Name, processName(env.App)
+	db, proc := a.Database.Title, processName(env.App)
 	_, pod := dbPod(env)
 	s := readDatabase(env.App)
 	recovery := mysqlRestartSlack
@@ -253,7 +253,7 @@ func mysqlCrash(env Env) scenario.Scenario {
 
 func mysqlHang(env Env) scenario.Scenario {
 	a := env.App.App
-	db := a.Database.Name
+	db := a.Database.Title
 	_, pod := dbPod(env)
 	s := readDatabase(env.App)
 	sc := scenario.Scenario{

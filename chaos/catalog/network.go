@@ -46,7 +46,7 @@ func dbPartition(env Env) scenario.Scenario {
 			"established connections are cut too) for %s, then lift it. %s itself and DNS are untouched. Pages that need the database hang (the connection to %s is retried, not refused): readiness "+
 			"takes the pods out of the Service and the liveness probe may restart them (the rules survive a container restart: they belong to the pod). "+
 			"Expected: no recovery while the partition holds, and the service back soon after it is lifted.",
-			db.Name, db.Port, a.Name, netHold, db.Name, db.Name),
+			db.Title, db.Port, a.Name, netHold, db.Title, db.Title),
 		Fault:            dbpartition.New(env.Client, a.Namespace, env.App.Serving.Pods, dbpartition.WithPort(int(db.Port))),
 		Steady:           steady(env),
 		HealingCondition: env.App.SteadyWords(),
@@ -98,8 +98,8 @@ func packetLoss(env Env) scenario.Scenario {
 	a := env.App.App
 	answers, waits := "", ""
 	if db := a.Database; db != nil {
-		answers = ", " + db.Name + "'s answers"
-		waits = " (a page waits on " + db.Name + "'s answers too, each exposed to the loss)"
+		answers = ", " + db.Title + "'s answers"
+		waits = " (a page waits on " + db.Title + "'s answers too, each exposed to the loss)"
 	}
 	return scenario.Scenario{
 		Name: result.ScenarioPacketLoss,
@@ -118,7 +118,7 @@ func packetLoss(env Env) scenario.Scenario {
 func packetLossWords(s app.Shape) (string, string) {
 	lost := ""
 	if s.App.Database != nil {
-		lost = " (" + s.App.Database.Name + "'s answers are lost too)"
+		lost = " (" + s.App.Database.Title + "'s answers are lost too)"
 	}
 	return fmt.Sprintf("10%% of the packets arriving in each %s pod are dropped at random (iptables statistic via nsenter) for 30 s", s.App.Name),
 		"nothing to heal: TCP retransmits, so answers slow down and many scattered requests time out" + lost + "; the pods must stay in the Service"

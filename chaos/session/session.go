@@ -107,9 +107,9 @@ type Config struct {
 	// Host is how the host's conditions are judged (default thresholds,
 	// a budget missed on a starved machine fails).
 	Host scenario.HostPolicy
-	// ReportDir receives <run id>/<scenario>.json, the run's report.html
-	// and junit.xml, and index.html over every run in it (default
-	// _out/report).
+	// ReportDir receives <run id>/<scenario>.json, the run's report.html,
+	// junit.xml and dashboard files, and index.html over every run in it
+	// (default _out/report).
 	ReportDir string
 	// RunID names the run (default: the start time, UTC).
 	RunID string
@@ -561,8 +561,9 @@ func (s *Session) Results() []*result.Result { return s.results }
 // RunDir is where this run's files go.
 func (s *Session) RunDir() string { return s.runDir }
 
-// Publish writes this run's report.html and junit.xml, and index.html over
-// every run in the report directory (trends).
+// Publish writes this run's report.html, junit.xml and dashboard files
+// (reports/publish), and index.html over every run in the report
+// directory (trends).
 func (s *Session) Publish(ctx context.Context) error {
 	if len(s.results) == 0 {
 		return nil
@@ -574,6 +575,7 @@ func (s *Session) Publish(ctx context.Context) error {
 	}
 	s.cfg.Console.Logf("summary: %s", result.Tally(s.results))
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	s.cfg.Console.Logf("for dashboards: %s", strings.Join(w.Dashboards, "  "))
 	if spent := s.Overheads(); spent != "" {
 		s.cfg.Console.Logf("time: %s", spent)
 	}
@@ -592,7 +594,7 @@ func (s *Session) Publish(ctx context.Context) error {
 		}
 	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
-		publish.WithView(view.WithTitle("selfheal runs")))
+		publish.WithoutDashboards(), publish.WithView(view.WithTitle("selfheal runs")))
 	if err != nil {
 		return fmt.Errorf("writing the report over all runs: %w", err)
 	}

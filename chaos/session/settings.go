@@ -38,6 +38,9 @@ import (
 type Settings struct {
 	Cluster string
 	Mode    fixtures.Mode
+	// Registry is where the cluster pulls the project's images from (the
+	// zero Registry: none); Check sets it from the two variables.
+	Registry cluster.Registry
 	// ReportDir is where results go; "" leaves the front end's default.
 	ReportDir string
 	// RunID names the run's directory; "" is the start time.
@@ -81,6 +84,10 @@ type Settings struct {
 	HostThresholds []result.HostThreshold
 	FailStarved    bool
 
+	// registry and endpoint are SELFHEAL_REGISTRY and
+	// SELFHEAL_REGISTRY_ENDPOINT as given, read together by Check.
+	registry, endpoint string
+
 	// from records where each setting came from ("SELFHEAL_RATE=0.01",
 	// "--rate 0.01"), for messages about settings that clash.
 	from map[string]string
@@ -117,10 +124,20 @@ func SettingsTable() []Setting {
 				s.Cluster = v
 				return cluster.CheckName(v)
 			}},
-		{Env: cluster.ModeEnv, Flag: "mode", Usage: "image mode of the cluster: auto, online or offline",
+		{Env: cluster.ModeEnv, Flag: "mode", Usage: "image mode of the cluster: auto (= offline), offline or online (stock images, never run here)",
 			set: func(s *Settings, v string) (err error) {
 				s.Mode, err = fixtures.ParseMode(v)
 				return err
+			}},
+		{Env: cluster.RegistryEnv, Usage: "registry the project's images were pushed to (selfheal images push): the cluster pulls them from it, HOST[:PORT][/PATH]",
+			set: func(s *Settings, v string) (err error) {
+				s.registry, err = fixtures.ParseRegistry(v)
+				return err
+			}},
+		{Env: cluster.RegistryEndpointEnv, Usage: "URL the nodes reach that registry at, e.g. http://selfheal-registry:5000 (needed for one on localhost)",
+			set: func(s *Settings, v string) error {
+				s.endpoint = v
+				return nil
 			}},
 		{Env: "SELFHEAL_REPORT_DIR", Flag: "report-dir", Usage: "where results and reports go, a directory per run (default _out/report)",
 			set: func(s *Settings, v string) error {
@@ -209,7 +226,7 @@ func SettingsTable() []Setting {
 				return err
 			}},
 		{Env: "SELFHEAL_CONTROL_PROBE", Flag: "control-probe", Bool: true,
-			Usage: "also load a static server on the control-plane node through its own NodePort (127.0.0.1:30081), so that a failure of the harness's path is not charged to the app",
+			Usage: "also load a static server on the control-plane node through its own NodePort (127.0.0.1:30082), so that a failure of the harness's path is not charged to the app",
 			set: func(s *Settings, v string) (err error) {
 				if s.ControlProbe, err = strconv.ParseBool(v); err != nil {
 					return errors.New("want true or false")
@@ -393,6 +410,11 @@ func (s *Settings) source(env, fallback string) string {
 // and load settings the load generator would refuse later, after the
 // cluster was prepared. It touches nothing outside the process.
 func (s *Settings) Check() error {
+	r, err := cluster.ParseRegistry(s.registry, s.endpoint)
+	if err != nil {
+		return fmt.Errorf("%s=%q, %s=%q: %w", cluster.RegistryEnv, s.registry, cluster.RegistryEndpointEnv, s.endpoint, err)
+	}
+	s.Registry = r
 	if err := s.checkRepeat(); err != nil {
 		return err
 	}
@@ -512,21 +534,13 @@ func (s *Settings) Config(sampling ...host.Option) Config {
 	}
 }
 
-// Images are the app images of the settings' cluster, which exists: in
-// the mode asked for, else the one its node image belongs to, else the
-// one the registries' reachability says (cluster.ResolveMode, which
+// Images are the images of the settings' cluster, which exists: those its
+// node image belongs to when they agree with the mode and registry asked
+// for, else those of the mode and registry (cluster.ImagesFor, which
 // writes to log). The suite given a kubeconfig and selfheal run resolve
-// it here.
+// them here.
 func (s *Settings) Images(ctx context.Context, log io.Writer) (fixtures.ImageSet, error) {
-	mode := s.Mode
-	if mode == fixtures.ModeAuto {
-		if state, err := cluster.Status(ctx, s.Cluster); err == nil && state.Mode != "" {
-			mode = state.Mode
-		} else if mode, err = cluster.ResolveMode(ctx, mode, nil, nil, log); err != nil {
-			return fixtures.ImageSet{}, err
-		}
-	}
-	return fixtures.Images(mode)
+	return cluster.ImagesFor(ctx, s.Cluster, s.Mode, s.Registry.Name, log)
 }
 
 // Load are the load options of the settings.

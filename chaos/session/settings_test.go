@@ -34,6 +34,10 @@ func TestSettingsFromEnv(t *testing.T) {
 		s.Warmup != 20*time.Second || s.Budgets["node-halt"]["recovery"] != "2m" || s.Budgets["*"]["5xx"] != "0" || !s.AllowNonKind {
 		t.Errorf("settings %+v", s)
 	}
+	r, err := SettingsFromEnv(envOf(map[string]string{"SELFHEAL_REGISTRY": "localhost:5001", "SELFHEAL_REGISTRY_ENDPOINT": "http://selfheal-registry:5000"}))
+	if err != nil || r.Registry.Name != "localhost:5001" || r.Registry.Endpoint != "http://selfheal-registry:5000" {
+		t.Errorf("registry: %+v, %v", r.Registry, err)
+	}
 	d, err := SettingsFromEnv(envOf(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +84,9 @@ func TestSettingsFromEnvRefuses(t *testing.T) {
 		{"SELFHEAL_RUN_ID", "../../x", "not a plain directory name"},
 		{"SELFHEAL_RUN_ID", "..", "not a plain directory name"},
 		{"SELFHEAL_REPORT_DIR", " ", "want a directory"},
+		{"SELFHEAL_REGISTRY", "http://localhost:5001", "without a scheme"},
+		{"SELFHEAL_REGISTRY", "localhost:5001", `SELFHEAL_REGISTRY="localhost:5001", SELFHEAL_REGISTRY_ENDPOINT="": registry localhost:5001 is on this machine's localhost`},
+		{"SELFHEAL_REGISTRY_ENDPOINT", "http://selfheal-registry:5000", "without a registry"},
 		{"SELFHEAL_REPEAT", "some", `SELFHEAL_REPEAT="some": "some" is not a whole number of repetitions (e.g. 3) nor "auto"`},
 		{"SELFHEAL_REPEAT_MAX", "12", "SELFHEAL_REPEAT_MAX=12: only --repeat auto (SELFHEAL_REPEAT=auto) uses it, and the repetitions are 1"},
 		{"SELFHEAL_REPEAT_METRICS", "downtime,downtime", "downtime named twice"},

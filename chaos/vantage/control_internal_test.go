@@ -45,7 +45,7 @@ func TestWaitAnswerNamesAMissingPort(t *testing.T) {
 	l.Close() // nothing listens there now: connections are refused
 	start := time.Now()
 	err = waitAnswer(context.Background(), "http://"+addr+"/", 2*time.Second)
-	if err == nil || !strings.Contains(err.Error(), "does not publish port 30081") || !strings.Contains(err.Error(), "make cluster-down cluster") {
+	if err == nil || !strings.Contains(err.Error(), "does not publish port 30082") || !strings.Contains(err.Error(), "make cluster-down cluster") {
 		t.Errorf("waitAnswer = %v", err)
 	}
 	if time.Since(start) > 5*time.Second {

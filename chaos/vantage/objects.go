@@ -141,8 +141,8 @@ const (
 	ComponentControl = "control"
 	ControlName      = "selfheal-control"
 	// ControlNodePort is the control server's NodePort; the kind config
-	// publishes it on the host as 127.0.0.1:30081 beside the app's 30080.
-	ControlNodePort = 30081
+	// publishes it on the host as 127.0.0.1:30082 beside the app's 30080.
+	ControlNodePort = 30082
 	controlPort     = 8080
 )
 

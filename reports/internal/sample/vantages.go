@@ -53,8 +53,8 @@ func Vantages() *result.Result {
 				// A kept-alive connection stays on its pod: the one pinned to the halted node times out to the end.
 				Rate: 10, Seed: 78, Targets: targets, Phases: []Phase{{From: sec(60.1), To: sec(112), FailP: 1, Fail: "timeout"}, blip}},
 			{Point: result.VantagePoint{Name: "control", Kind: result.VantageControl, Connections: result.ConnectionsNew,
-				From: "the harness, to 127.0.0.1:30081: a static server on the control-plane node, not the app"},
-				Rate: 10, Seed: 79, Targets: []string{"http://127.0.0.1:30081/"}, Phases: []Phase{blip}},
+				From: "the harness, to 127.0.0.1:30082: a static server on the control-plane node, not the app"},
+				Rate: 10, Seed: 79, Targets: []string{"http://127.0.0.1:30082/"}, Phases: []Phase{blip}},
 			{Point: result.VantagePoint{Name: "inside", Kind: result.VantageInside, Connections: result.ConnectionsNew,
 				From: "4 loader pods on selfheal-worker, to wordpress.selfheal.svc.cluster.local."},
 				Rate: 200, Seed: 80, Targets: inside, Phases: halt, Loaders: loaders},
