@@ -16,13 +16,31 @@ build: ## build bin/selfheal
 # The e2e package is the scenario suite (it brings up a cluster): not a unit test.
 UNIT_PKGS = $$($(GO) list ./... | grep -v '/e2e$$')
 
-test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium if missing
+test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium, promtool and redis-server if missing
 	hack/install-browser.sh
+	hack/need.sh promtool=prometheus redis-server=redis-server
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PKGS)
+	$(MAKE) example-test
 
-bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history
-	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history
+# The examples are modules of their own (they import selfheal as a
+# dependency would): their unit tests, not their suites (e2e/, a cluster).
+.PHONY: example-test example-images example-e2e
+example-test: ## the guestbook example's unit tests (a real Redis: redis-server)
+	cd examples/guestbook && $(GO) vet ./... && $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
+
+example-images: docker kind ## build the guestbook example's images, check them in Docker, load them into the cluster
+	examples/guestbook/images/build.sh
+	examples/guestbook/images/verify.sh
+	examples/guestbook/images/build.sh --load $${SELFHEAL_CLUSTER:-selfheal}
+
+EXAMPLE_FLAGS ?=
+example-e2e: ## the guestbook example's suite on the running cluster (after example-images; EXAMPLE_FLAGS='-labels set=core')
+	cd examples/guestbook && SELFHEAL_REPORT_DIR=$(REPORT_DIR)/guestbook $(GO) test ./e2e -count=1 -timeout $(E2E_TIMEOUT) -v -args \
+		-kubeconfig $(CURDIR)/_out/selfheal.kubeconfig $(EXAMPLE_FLAGS)
+
+bench: ## benchmarks: analysis of 1M requests, recorder memory, load CPU, RSS of a 1-hour run, 200 runs of history, a loader's CPU and RSS, the harness merging loaders
+	$(GO) test -run '^$$' -bench . -benchmem ./chaos/measure ./chaos/load ./chaos/history ./chaos/loader ./chaos/vantage
 
 # --- host and images (fixtures) --------------------------------------------------
 .PHONY: docker base-image verify-app-images
@@ -37,7 +55,7 @@ verify-app-images: docker ## Docker-level checks of the WordPress and MariaDB im
 	fixtures/images/apps/verify.sh
 
 # --- cluster (fixtures) ----------------------------------------------------------
-.PHONY: kind images cluster cluster-down cluster-status cluster-test
+.PHONY: kind images images-key images-check images-save images-load images-push registry registry-down cluster cluster-down cluster-status cluster-test
 KIND_VERSION := $(shell sed -n 's/^KIND_VERSION=//p' fixtures/images/versions.env)
 CLUSTER_FLAGS ?=
 
@@ -46,14 +64,44 @@ bin/kind: fixtures/images/versions.env
 	GOBIN=$(CURDIR)/bin $(GO) install sigs.k8s.io/kind@$(KIND_VERSION)
 	@touch $@
 
-images: docker ## build every offline image (base, kube, apps, agent, flannel, node); cached by inputs
+# build-all.sh starts the engine itself (fixtures/host/ensure-docker.sh), in
+# the lane beside the Go builds, which need no Docker.
+images: ## build every offline image (base, kube, apps, flannel, node; Go and Docker steps at once); nothing when current
 	fixtures/images/build-all.sh
 
 .PHONY: agent-image
-agent-image: docker ## the node agent's image alone (both modes; chaos/fault/nodeagent)
+agent-image: docker ## the node agent's image (both modes; the session builds and loads it when node faults go through the agent); cached by inputs
 	fixtures/images/agent/build.sh
 
-cluster: docker kind build ## create the kind cluster "selfheal" (offline: builds missing images first); CLUSTER_FLAGS=-reuse etc.
+.PHONY: loader-image
+loader-image: docker ## the loader's image (SELFHEAL_LOADERS builds and loads it when needed); cached by inputs
+	fixtures/images/loader/build.sh
+
+IMAGES_DIR ?= $(CURDIR)/_out/images
+REGISTRY ?= localhost:5001
+
+images-key: ## print the key of the image recipes' inputs (the archive's name; CI caches by it)
+	@fixtures/images/key.sh
+
+images-check: ## succeed when Docker holds the images of the current recipes
+	fixtures/images/key.sh --check
+
+images-save: build ## write the node and app images to $(IMAGES_DIR)/selfheal-images-KEY.tar
+	bin/selfheal images save $(IMAGES_DIR)
+
+images-load: build ## load $(IMAGES_DIR)/selfheal-images-KEY.tar (one of the current recipes only)
+	bin/selfheal images load $(IMAGES_DIR)
+
+images-push: build ## push the node and app images to REGISTRY (default localhost:5001, make registry)
+	bin/selfheal images push --archive $(IMAGES_DIR) $(REGISTRY)
+
+registry: docker ## a registry without TLS on localhost:5001 (Debian's docker-registry), for SELFHEAL_REGISTRY
+	fixtures/registry/run.sh
+
+registry-down: ## stop and remove that registry and its data
+	fixtures/registry/run.sh down
+
+cluster: docker kind build ## create the kind cluster "selfheal" (offline: builds the images unless current); CLUSTER_FLAGS=-reuse etc.
 	bin/selfheal cluster up $(CLUSTER_FLAGS)
 
 cluster-down: kind build ## delete the cluster and its kubeconfig
@@ -72,8 +120,19 @@ E2E_FLAGS ?=
 E2E_TIMEOUT ?= 120m
 REPORT_DIR ?= $(CURDIR)/_out/report
 
-e2e: docker kind ## the scenario suite and its report (brings up the cluster if needed): go test ./e2e
+# The images (Go compiles, apt, Docker), kind and the suite's own compile
+# run at once: on a fresh machine each leaves the cores idle while it
+# downloads.
+e2e: ## the scenario suite and its report (brings up the cluster if needed): go test ./e2e
+	@$(MAKE) --no-print-directory -j3 kind e2e-prepare-images e2e-prepare-suite
 	SELFHEAL_REPORT_DIR=$(REPORT_DIR) $(GO) test ./e2e -count=1 -timeout $(E2E_TIMEOUT) -v -args $(E2E_FLAGS)
+
+.PHONY: e2e-prepare-images e2e-prepare-suite
+e2e-prepare-images: # what cluster up would build; nothing for an existing cluster, a registry or online mode
+	@if [ -z "$(findstring -kubeconfig,$(E2E_FLAGS))" ] && [ -z "$${SELFHEAL_REGISTRY}" ] && [ "$${SELFHEAL_IMAGE_MODE}" != online ]; then \
+		fixtures/images/build-all.sh; fi
+e2e-prepare-suite:
+	$(GO) test -c -o /dev/null ./e2e
 
 e2e-core: ## the five core scenarios in suite order, through make e2e (what CI runs): the cluster is brought up or reused
 	$(MAKE) e2e E2E_FLAGS='-labels set=core $(E2E_FLAGS)'

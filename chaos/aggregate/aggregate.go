@@ -45,8 +45,8 @@ const Confidence = 0.95
 // Scenario is one scenario's repetitions taken together.
 type Scenario struct {
 	Scenario string
-	// Variant is the fixture variant the repetitions ran against (the
-	// results' run.variant; "" for results that name none).
+	// Variant is the fixture variant the repetitions ran against
+	// (result.Result.VariantName: baseline for results that name none).
 	Variant string
 	// Results are the repetitions in the order they ran.
 	Results []*result.Result
@@ -61,6 +61,26 @@ type Scenario struct {
 
 // N is the number of repetitions.
 func (s Scenario) N() int { return len(s.Results) }
+
+// Label names the scenario for people, with its variant unless baseline
+// (result.Result.Label): "pod-eviction", "pod-eviction@no-pdb".
+func (s Scenario) Label() string {
+	if len(s.Results) == 0 {
+		return s.Scenario
+	}
+	return s.Results[0].Label()
+}
+
+// Missed are the aggregate budgets the repetitions missed: the gate.
+func (s Scenario) Missed() []result.BudgetCheck {
+	var out []result.BudgetCheck
+	for _, b := range s.Budgets {
+		if !b.Pass {
+			out = append(out, b)
+		}
+	}
+	return out
+}
 
 // PassRate is the share of repetitions that passed their own budgets.
 func (s Scenario) PassRate() float64 {
@@ -157,7 +177,7 @@ func Of(results []*result.Result) []Scenario {
 	var order []key
 	by := map[key][]*result.Result{}
 	for _, r := range results {
-		k := key{r.Scenario, VariantOf(r)}
+		k := key{r.Scenario, r.VariantName()}
 		if _, ok := by[k]; !ok {
 			order = append(order, k)
 		}
@@ -168,14 +188,6 @@ func Of(results []*result.Result) []Scenario {
 		out = append(out, Summarize(by[k]))
 	}
 	return out
-}
-
-// VariantOf is the fixture variant r ran against; "" when it names none.
-func VariantOf(r *result.Result) string {
-	if r.Run == nil {
-		return ""
-	}
-	return r.Run.Variant
 }
 
 // Summarize takes one scenario's repetitions together.
@@ -189,7 +201,7 @@ func Summarize(results []*result.Result) Scenario {
 	})
 	s := Scenario{Results: rs}
 	if len(rs) > 0 {
-		s.Scenario, s.Variant = rs[0].Scenario, VariantOf(rs[0])
+		s.Scenario, s.Variant = rs[0].Scenario, rs[0].VariantName()
 	}
 	for _, r := range rs {
 		switch r.Outcome() {
@@ -319,7 +331,7 @@ func (s Scenario) checkMedian(b result.AggregateBudget) result.BudgetCheck {
 		c.Message = fmt.Sprintf("%s: no repetition has a value (%s), budget %s", label, m.missingText(), m.Metric.Format(b.Limit))
 		return c
 	}
-	med := MedianNever(xs)
+	med := stats.Median(xs)
 	over := fmt.Sprintf("over %d of %d repetitions", len(xs), s.N())
 	never := m.Never + m.Unknown + m.Excluded
 	if math.IsInf(med, 1) {
@@ -364,26 +376,6 @@ func (m Metric) missingText() string {
 		parts = append(parts, fmt.Sprintf("%d without it", m.Absent))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// MedianNever is the median of xs where +Inf stands for "never": with an
-// even count the two middle values are averaged, and the median is never
-// when either is (the cautious reading).
-func MedianNever(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n == 0 {
-		return math.NaN()
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	a, b := s[n/2-1], s[n/2]
-	if math.IsInf(b, 1) {
-		return b
-	}
-	return (a + b) / 2
 }
 
 // pct writes a share in whole percents: "67%".

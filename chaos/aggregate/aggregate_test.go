@@ -235,28 +235,18 @@ func TestOfGroupsByScenarioInOrder(t *testing.T) {
 	}
 }
 
+// Variants are kept apart; a result that names no variant ran against
+// the baseline (result.BaselineVariant), and is taken with those that
+// name it.
 func TestOfKeepsVariantsApart(t *testing.T) {
-	rs := results(rep{downtime: 1}, rep{downtime: 2}, rep{downtime: 3})
+	rs := results(rep{downtime: 1}, rep{downtime: 2}, rep{downtime: 3}, rep{downtime: 4})
 	rs[1].Run = &result.RunInfo{Variant: "no-pdb"}
+	rs[3].Run = &result.RunInfo{Variant: result.BaselineVariant}
 	got := Of(rs)
-	if len(got) != 2 || got[0].N() != 2 || got[0].Variant != "" || got[1].N() != 1 || got[1].Variant != "no-pdb" {
+	if len(got) != 2 || got[0].N() != 3 || got[0].Variant != result.BaselineVariant || got[1].N() != 1 || got[1].Variant != "no-pdb" {
 		t.Fatalf("groups %+v", got)
 	}
-}
-
-func TestMedianNever(t *testing.T) {
-	inf := math.Inf(1)
-	for _, tt := range []struct {
-		xs   []float64
-		want float64
-	}{
-		{[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}, {[]float64{1, inf, 2}, 2}, {[]float64{1, inf}, inf}, {[]float64{inf, 1, inf}, inf}, {[]float64{5}, 5},
-	} {
-		if got := MedianNever(tt.xs); got != tt.want {
-			t.Errorf("MedianNever(%v) = %v, want %v", tt.xs, got, tt.want)
-		}
-	}
-	if !math.IsNaN(MedianNever(nil)) {
-		t.Error("the median of nothing is not a number")
+	if got[0].Label() != got[0].Scenario || got[1].Label() != got[1].Scenario+"@no-pdb" {
+		t.Errorf("labels %q %q", got[0].Label(), got[1].Label())
 	}
 }

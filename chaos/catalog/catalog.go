@@ -1,18 +1,26 @@
-// Package catalog names the scenarios selfheal runs against the WordPress
-// fixture, with their default budgets, the lower bounds the fixture's own
-// settings allow, and what "healed" means for each. The e2e suite and
-// `selfheal run` both take their scenarios from here.
+// Package catalog names the scenarios selfheal runs against an app
+// (chaos/app), with their default budgets, the lower bounds the app's own
+// settings allow, and what "healed" means for each. Each scenario says
+// what it needs of the app and the cluster (Needs), and is refused by
+// name when one is missing (Refusal): a database for the database faults,
+// two replicas for a node halt. The e2e suite, chaos/suite and `selfheal
+// run` all take their scenarios from here.
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/fault/apiserver"
+	"github.com/selfheal/selfheal/chaos/fault/configbreak"
 	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/dnsoutage"
 	"github.com/selfheal/selfheal/chaos/fault/drain"
@@ -23,62 +31,57 @@ import (
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/fault/scale"
-	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/internal/kindnode"
 )
 
-// Env is the cluster and fixture the scenarios act on.
+// Env is the cluster and the app the scenarios act on.
 type Env struct {
 	Client *kube.Client
 	// Cluster is the kind cluster's name (node faults stop its containers).
 	Cluster string
-	App     app.Config
-	// NextImage is the WordPress image an image roll goes to.
-	NextImage string
+	// App is the app as it runs (app.Resolve).
+	App app.Shape
+	// Workers is the number of schedulable workers, when known: a
+	// DaemonSet's pods are counted on them (Facts.Replicas).
+	Workers int
 	// NodeFaults is the door node faults go through (default docker);
 	// Agent is the node agent, set when that is NodeFaultsAgent.
 	NodeFaults NodeFaults
 	Agent      *nodeagent.Agent
 }
 
-// Entry is a scenario of the catalog.
+func (e Env) facts() Facts {
+	f := Facts{App: &e.App}
+	if e.Workers > 0 {
+		f.Cluster = &Cluster{KindNodes: true, Workers: e.Workers, NodeFaults: e.NodeFaults}
+	}
+	return f
+}
+
+// Entry is a scenario of the catalog: it runs against any app that offers
+// what it needs.
 type Entry struct {
 	Name string
 	// Fault is the fault family, for selecting by label.
 	Fault string
 	// Set is "core" (the default suite) or "extra".
 	Set string
-	// Breaks and Heals say in a line what the fault breaks and what
-	// healing the fixture is expected to show: `selfheal run --list` and
-	// the README's scenario table (checked against each other) show them.
-	Breaks, Heals string
-	Build         func(Env) scenario.Scenario
-	// Refuse, when set, says why the scenario cannot run against a fixture
-	// configuration (nil when it can): a variant paired with it is then
-	// never planned.
-	Refuse func(app.Config) error
-	// NodeAgent says the scenario halts a node, through the node agent
-	// when node faults go through it (NodeFaults): it needs the agent,
-	// and the pre-flight (Entry.Preflight) refuses it where the agent
-	// cannot run.
-	NodeAgent bool
+	// Needs are what the scenario needs of the app and the cluster: a
+	// pre-flight refuses it by name when one is missing (Refusal).
+	Needs []Need
+	// Words say in a line what the fault breaks in app s and what healing
+	// is expected: `selfheal run --list` and the README's scenario table
+	// (the WordPress fixture's, checked against each other) show them.
+	Words func(s app.Shape) (breaks, heals string)
+	Build func(Env) scenario.Scenario
 }
 
-// Supports says whether the scenario can run against fixture c, and if
-// not, why.
-func (e Entry) Supports(c app.Config) error {
-	if e.Refuse == nil {
-		return nil
-	}
-	if err := e.Refuse(c); err != nil {
-		return fmt.Errorf("%s cannot run against %s: %w", e.Name, c.Describe(), err)
-	}
-	return nil
-}
+// Supports says whether the scenario can run against the app as it will
+// run, and if not, why (Refusal with the app alone).
+func (e Entry) Supports(s app.Shape) error { return e.Refusal(Facts{App: &s}) }
 
 // Labels are the e2e-framework feature labels of the entry.
 func (e Entry) Labels() map[string]string {
@@ -91,37 +94,31 @@ func (e Entry) Labels() map[string]string {
 // again soon waits out the kubelet's back-off.
 func Entries() []Entry {
 	return []Entry{
-		{Name: "wp-config-break", Fault: "wp-config", Set: "core", Build: checkWrites(wpConfigBreak),
-			Breaks: "DB_HOST in one WordPress pod's wp-config.php is corrupted (exec)",
-			Heals:  "readiness takes the pod out of the Service; liveness restarts the container with a fresh config"},
-		{Name: "pod-eviction", Fault: "eviction", Set: "core", Build: podEviction,
-			Breaks: "every WordPress pod is evicted in turn through the Eviction API (429s from the PDB are retried, never bypassed)",
-			Heals:  "the workload replaces each pod; the PDB keeps one serving"},
-		{Name: "image-roll", Fault: "image", Set: "core", Build: imageRoll,
-			Breaks: "WordPress is rolled to a new image, then rolled back (two injections)",
-			Heals:  "rolling update with maxSurge 1 / maxUnavailable 0 and a preStop sleep"},
-		{Name: "scale-out-in", Fault: "scale", Set: "extra", Build: scaleOutIn, Refuse: scaleRefuses, Breaks: scaleOutInBreaks, Heals: scaleOutInHeals},
-		{Name: "node-drain", Fault: "node", Set: "extra", Build: nodeDrain, Refuse: nodeDrainRefuses, Breaks: nodeDrainBreaks, Heals: nodeDrainHeals},
-		{Name: "mysql-crash", Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Refuse: mysqlRefuses, Breaks: mysqlCrashBreaks, Heals: mysqlCrashHeals},
-		{Name: "db-partition", Fault: "network", Set: "extra", Build: checkWrites(dbPartition),
-			Breaks: "TCP to and from MySQL's port 3306 is dropped inside each WordPress pod's network namespace (iptables via nsenter) for 30 s",
-			Heals:  "none possible while it holds (readiness takes the pods out); back within 60 s of the lift"},
-		{Name: "dns-outage", Fault: "dns", Set: "extra", Build: dnsOutage,
-			Breaks: "cluster DNS: CoreDNS is scaled to zero for 30 s, then back",
-			Heals:  "none possible while DNS is away (WordPress resolves its database host on every request): not recovered until CoreDNS returns, then back"},
-		{Name: "packet-loss", Fault: "network", Set: "extra", Build: packetLoss,
-			Breaks: "10% of the packets arriving in each WordPress pod are dropped at random (iptables statistic via nsenter) for 30 s",
-			Heals:  "nothing to heal: TCP retransmits, so answers slow down and many scattered requests time out (MySQL's answers are lost too); the pods must stay in the Service"},
-		{Name: "apiserver-restart", Fault: "apiserver", Set: "extra", Build: apiserverRestart,
-			Breaks: "the API server's container is stopped (SIGTERM in the control-plane node)",
-			Heals:  "the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"},
-		{Name: "mysql-hang", Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Refuse: mysqlRefuses, Breaks: mysqlHangBreaks, Heals: mysqlHangHeals},
-		{Name: "node-halt", Fault: "node", Set: "core", Build: nodeHalt, Refuse: nodeHaltRefuses, NodeAgent: true,
-			Breaks: "the worker running a WordPress replica but not MySQL is halted (docker kill of its kind node; with --node-faults agent, its kubelet and container runtime stopped and its network isolated by selfheal's node agent)",
-			Heals:  "the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"},
-		{Name: "mysql-node-halt", Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt), NodeAgent: true,
-			Breaks: "the worker running MySQL is halted (docker kill, or the node agent with --node-faults agent) for 90 s",
-			Heals:  "none possible while the node is away (MySQL's volume is node-local): not recovered until the node returns, then back"},
+		{Name: result.ScenarioWPConfigBreak, Fault: "wp-config", Set: "core", Build: checkWrites(configBreak), Words: configBreakWords,
+			Needs: []Need{{Capability: ConfigBreak}}},
+		{Name: result.ScenarioPodEviction, Fault: "eviction", Set: "core", Build: podEviction, Words: func(s app.Shape) (string, string) {
+			return fmt.Sprintf("every %s pod is evicted in turn through the Eviction API (429s from the PDB are retried, never bypassed)", s.App.Name),
+				"the workload replaces each pod; the PDB keeps one serving"
+		}},
+		{Name: result.ScenarioImageRoll, Fault: "image", Set: "core", Build: imageRoll, Words: imageRollWords,
+			Needs: []Need{{Capability: NextImage, Why: "the roll goes to it and back"}}},
+		{Name: result.ScenarioScaleOutIn, Fault: "scale", Set: "extra", Build: scaleOutIn, Words: scaleOutInWords,
+			Needs: []Need{{Capability: Scalable, Why: "a DaemonSet runs one pod on each node it may run on, with no replica count to scale"}}},
+		{Name: result.ScenarioNodeDrain, Fault: "node", Set: "extra", Build: nodeDrain, Words: nodeDrainWords, Needs: nodeDrainNeeds},
+		{Name: result.ScenarioMySQLCrash, Fault: "process", Set: "extra", Build: checkWrites(mysqlCrash), Words: mysqlCrashWords, Needs: databaseProcessNeeds},
+		{Name: result.ScenarioDBPartition, Fault: "network", Set: "extra", Build: checkWrites(dbPartition), Words: dbPartitionWords,
+			Needs: []Need{{Capability: Database, Why: "it cuts the app from its database's port"}, {Capability: KindNodes, Why: "the rules go into the pods' network namespaces through their nodes"}}},
+		{Name: result.ScenarioDNSOutage, Fault: "dns", Set: "extra", Build: dnsOutage, Words: dnsOutageWords},
+		{Name: result.ScenarioPacketLoss, Fault: "network", Set: "extra", Build: packetLoss, Words: packetLossWords,
+			Needs: []Need{{Capability: KindNodes, Why: "the rules go into the pods' network namespaces through their nodes"}}},
+		{Name: result.ScenarioAPIServerRestart, Fault: "apiserver", Set: "extra", Build: apiserverRestart, Words: func(app.Shape) (string, string) {
+			return "the API server's container is stopped (SIGTERM in the control-plane node)",
+				"the kubelet restarts it (static pod); the app must not notice, the harness rides the gap out"
+		}, Needs: []Need{{Capability: KindNodes, Why: "the API server's container is stopped in the control-plane node"}}},
+		{Name: result.ScenarioMySQLHang, Fault: "process", Set: "extra", Build: checkWrites(mysqlHang), Words: mysqlHangWords, Needs: databaseProcessNeeds},
+		{Name: result.ScenarioNodeHalt, Fault: "node", Set: "core", Build: nodeHalt, Words: nodeHaltWords, Needs: nodeHaltNeeds},
+		{Name: result.ScenarioMySQLNodeHalt, Fault: "node", Set: "core", Build: checkWrites(mysqlNodeHalt), Words: mysqlNodeHaltWords,
+			Needs: []Need{{Capability: Database, Why: "it halts the database's node"}, haltNeed}},
 	}
 }
 
@@ -159,24 +156,40 @@ func Lookup(names ...string) ([]Entry, error) {
 	return out, nil
 }
 
-// Defaults is the scenario as built against the baseline fixture, for
-// listing its budgets and timing; it is never run.
-func (e Entry) Defaults() scenario.Scenario {
-	return e.Build(Env{Client: &kube.Client{}, App: app.Default(), NextImage: "the next image"})
+// Defaults is the scenario as built against app s, for listing its
+// budgets and timing; it is never run.
+func (e Entry) Defaults(s app.Shape) scenario.Scenario {
+	return e.Build(Env{Client: &kube.Client{}, App: s})
 }
 
 // LongestRevert is the longest any scenario of the catalog may take to
 // revert its fault after it was stopped (scenario.Timing.RevertBound): the
-// margin an outer deadline (go test -timeout) must leave.
+// margin an outer deadline (go test -timeout) must leave. The timing of a
+// scenario does not depend on the app, so it is read from every scenario
+// built against an app that offers what all of them need (timingApp).
 func LongestRevert() time.Duration {
 	var longest time.Duration
 	for _, e := range Entries() {
 		// Only the timing is read: the scenario is never run.
-		if d := e.Defaults().Timing.RevertBound(); d > longest {
+		if d := e.Defaults(timingApp()).Timing.RevertBound(); d > longest {
 			longest = d
 		}
 	}
 	return longest
+}
+
+// timingApp is an app with everything a scenario may need, only ever
+// built against to read the scenarios' timing.
+func timingApp() app.Shape {
+	probe := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{}}}
+	w := func(kind app.Kind, name string) app.Resolved {
+		return app.Resolved{Kind: kind, Name: name, Pods: "app=" + name, Replicas: 2,
+			Container: corev1.Container{Name: name, LivenessProbe: probe, ReadinessProbe: probe}}
+	}
+	db := w(app.StatefulSet, "db")
+	a := app.App{Name: "app", Namespace: "app", NextImage: "next", Serving: app.Serving{Service: "app"},
+		Database: &app.Database{Title: "db", Port: 1}, ConfigBreak: &app.ConfigBreak{Break: []string{"x"}, Broken: []string{"x"}}}
+	return app.Shape{App: a, Serving: w(app.Deployment, "app"), Database: &db}
 }
 
 // RepairTimeout bounds each repair of a fault a killed run left behind
@@ -188,7 +201,7 @@ const RepairTimeout = 5 * time.Minute
 // its package's repairer here.
 func Repairers(c *kube.Client) []fault.Repairer {
 	return []fault.Repairer{
-		wpconfig.NewRepairer(c),
+		configbreak.NewRepairer(c, RepairTimeout),
 		nodehalt.NewRepairer(c, kindnode.CLI, RepairTimeout),
 		imageroll.NewRepairer(c, RepairTimeout),
 		evict.NewRepairer(c, RepairTimeout),
@@ -204,37 +217,42 @@ func Repairers(c *kube.Client) []fault.Repairer {
 	}
 }
 
-// steady is the WordPress desired state: rollout complete, every replica
-// Ready, the Service's endpoints complete, and MySQL Ready.
-func steady(env Env) kube.Check {
-	ns := env.App.Namespace
-	return kube.All(env.Client.WorkloadSteady(ns, string(env.App.Workload), app.WordPress, app.WordPress), env.Client.StatefulSetSteady(ns, app.MySQL))
-}
-
-const steadyWords = "WordPress rollout complete with every replica Ready and in the Service's endpoints, MySQL Ready"
+// steady is the app's desired state (app.Shape.Steady).
+func steady(env Env) kube.Check { return env.App.Steady(env.Client) }
 
 // checkWrites makes build's scenario run the write stream and require
-// every write the site acknowledged to be in the database afterwards
-// (chaos/writes): for the faults of the database, and of the app's way to
-// it.
+// every write the app acknowledged to be in the database afterwards
+// (chaos/writes), when the app has a write endpoint: for the faults of
+// the database, and of the app's way to it.
 func checkWrites(build func(Env) scenario.Scenario) func(Env) scenario.Scenario {
 	return func(env Env) scenario.Scenario {
 		s := build(env)
-		s.Writes = true
-		s.Budgets.AckedMissing = scenario.Count(0)
+		if env.App.App.Writes != nil {
+			s.Writes = true
+			s.Budgets.AckedMissing = scenario.Count(0)
+		}
 		return s
 	}
 }
 
-func wpConfigBreak(env Env) scenario.Scenario {
-	c := env.App
+// configBreak breaks one serving pod with the app's config-break pair
+// (the WordPress fixture's corrupts DB_HOST in wp-config.php).
+func configBreak(env Env) scenario.Scenario {
+	a, s := env.App.App, env.App.Serving
+	cb := a.ConfigBreak
+	container := cmp.Or(cb.Container, s.Container.Name)
+	desc := cb.Description
+	if desc == "" {
+		desc = fmt.Sprintf("Break one %s pod from inside (`%s` in its container %s): its requests fail until the liveness probe restarts the container, which starts unbroken.",
+			a.Name, strings.Join(cb.Break, " "), container)
+	}
 	return scenario.Scenario{
-		Name: "wp-config-break",
-		Description: "Corrupt DB_HOST in wp-config.php inside one WordPress pod; its pages answer 500 until the liveness probe restarts the container, " +
-			"which starts with a fresh wp-config.php.",
-		Fault:            wpconfig.New(env.Client, c.Namespace, app.WordPressLabel),
+		Name:        result.ScenarioWPConfigBreak,
+		Description: desc,
+		Fault: configbreak.New(env.Client, configbreak.Spec{Name: result.ScenarioWPConfigBreak, Namespace: a.Namespace, Selector: s.Pods, Container: container,
+			Break: cb.Break, Broken: cb.Broken, Restore: cb.Restore, What: cb.What}),
 		Steady:           steady(env),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 		Budgets: scenario.Budgets{
 			MustRecover: true,
 			Recovery:    scenario.Dur(30 * time.Second),
@@ -242,9 +260,9 @@ func wpConfigBreak(env Env) scenario.Scenario {
 			// 50 s of load per replica, at the run's rate (1,000 at 10/s
 			// with 2 replicas): a count budget follows the rate it is
 			// measured at (scenario.RequestBudget).
-			Server5xx: scenario.SecondsOfLoad(time.Duration(50*c.Replicas) * time.Second),
+			Server5xx: scenario.SecondsOfLoad(time.Duration(50*env.facts().Replicas()) * time.Second),
 		},
-		Bounds: wpConfigBounds(c),
+		Bounds: configBreakBounds(env.facts()),
 		// Past the healing budget nothing changes the verdict: watching
 		// longer only costs a matrix cell whose variant never heals
 		// (liveness-none, liveness-tcp) minutes per repetition.
@@ -252,19 +270,41 @@ func wpConfigBreak(env Env) scenario.Scenario {
 	}
 }
 
-// wpConfigBounds: readiness takes the broken pod out of the Service after
-// (failureThreshold-1) periods at best; liveness restarts it after
-// (failureThreshold-1) periods at best, and it must pass readiness again.
-func wpConfigBounds(c app.Config) []result.Bound {
-	var b []result.Bound
-	if c.Readiness.SeesPage() && c.Replicas > 1 {
-		b = append(b, result.Bound{Metric: result.KeyRecovery, MS: 5000, Reason: "readiness probe every 5 s, failureThreshold 2: the broken pod leaves the endpoints after 2 failed probes, at best 5 s after the first"})
+func configBreakWords(s app.Shape) (string, string) {
+	cb := s.App.ConfigBreak
+	breaks, heals := "", "readiness takes the pod out of the Service; liveness restarts the container, which starts unbroken"
+	if cb != nil {
+		breaks = cmp.Or(cb.Breaks, fmt.Sprintf("one %s pod is broken from inside by the app's break command (exec)", s.App.Name))
+		heals = cmp.Or(cb.Heals, heals)
 	}
-	if c.Liveness == app.ProbeHTTP {
-		b = append(b, result.Bound{Metric: result.KeyHealing, MS: 20000, Reason: "liveness probe every 10 s, failureThreshold 3: the restart comes after 3 failed probes, at best 20 s after the first"})
+	return breaks, heals
+}
+
+// configBreakBounds: a readiness probe that asks for a page takes the
+// broken pod out of the Service after (failureThreshold-1) periods at
+// best; an httpGet liveness probe restarts it after (failureThreshold-1)
+// periods at best, and it must pass readiness again. Probes of other
+// kinds may not see the break at all.
+func configBreakBounds(f Facts) []result.Bound {
+	var b []result.Bound
+	s := f.App.Serving
+	if r := s.Readiness(); r != nil && r.HTTPGet != nil && f.Replicas() > 1 {
+		period, _, failures := probeTimes(r)
+		b = append(b, result.Bound{Metric: result.KeyRecovery, MS: ms(time.Duration(failures-1) * period), Reason: fmt.Sprintf(
+			"readiness probe every %s, failureThreshold %d: the broken pod leaves the endpoints after %d failed probes, at best %s after the first",
+			secs(period), failures, failures, secs(time.Duration(failures-1)*period))})
+	}
+	if l := s.Liveness(); l != nil && l.HTTPGet != nil {
+		period, _, failures := probeTimes(l)
+		b = append(b, result.Bound{Metric: result.KeyHealing, MS: ms(time.Duration(failures-1) * period), Reason: fmt.Sprintf(
+			"liveness probe every %s, failureThreshold %d: the restart comes after %d failed probes, at best %s after the first",
+			secs(period), failures, failures, secs(time.Duration(failures-1)*period))})
 	}
 	return b
 }
+
+// secs writes a duration of whole seconds as the bounds' reasons do: "5 s".
+func secs(d time.Duration) string { return fmt.Sprintf("%d s", int(d.Seconds())) }
 
 // plannedBudgets are the budgets of a planned disruption (an eviction, a rolling
 // update) with a PDB, readiness and a preStop sleep: no 5xx at all, and no
@@ -285,77 +325,119 @@ func plannedBudgets(healing time.Duration) scenario.Budgets {
 }
 
 func podEviction(env Env) scenario.Scenario {
-	c := env.App
+	a := env.App.App
 	return scenario.Scenario{
-		Name: "pod-eviction",
-		Description: "Evict every WordPress pod in turn through the Eviction API, as a node drain does; the PodDisruptionBudget decides when the next one may go " +
+		Name: result.ScenarioPodEviction,
+		Description: "Evict every " + a.Name + " pod in turn through the Eviction API, as a node drain does; the PodDisruptionBudget decides when the next one may go " +
 			"(429s are retried, never bypassed).",
-		Fault:            evict.New(env.Client, c.Namespace, app.WordPressLabel),
+		Fault:            evict.New(env.Client, a.Namespace, env.App.Serving.Pods),
 		Steady:           steady(env),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 		Budgets:          plannedBudgets(3 * time.Minute),
 	}
 }
 
 func imageRoll(env Env) scenario.Scenario {
-	c := env.App
+	a, s := env.App.App, env.App.Serving
 	return scenario.Scenario{
-		Name: "image-roll",
-		Description: fmt.Sprintf("Roll the WordPress %s to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
-			c.Workload, env.NextImage, c.MaxSurge.String(), c.MaxUnavailable.String(), c.PreStopSleep),
-		Fault:            imageroll.New(env.Client, c.Namespace, app.WordPress, "wordpress", env.NextImage, imageroll.WithKind(string(c.Workload))),
+		Name: result.ScenarioImageRoll,
+		Description: fmt.Sprintf("Roll the %s %s to %s (maxSurge %s, maxUnavailable %s, preStop sleep %s), then roll it back; each rollout is an injection.",
+			a.Name, s.Kind, a.NextImage, s.MaxSurge, s.MaxUnavailable, s.PreStopSleep()),
+		Fault:            imageroll.New(env.Client, a.Namespace, s.Name, s.Container.Name, a.NextImage, imageroll.WithKind(string(s.Kind))),
 		Steady:           steady(env),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 		Budgets:          plannedBudgets(5 * time.Minute),
 	}
 }
 
+func imageRollWords(s app.Shape) (string, string) {
+	heals := fmt.Sprintf("rolling update with maxSurge %s / maxUnavailable %s", s.Serving.MaxSurge, s.Serving.MaxUnavailable)
+	if s.Serving.PreStopSleep() > 0 {
+		heals += " and a preStop sleep"
+	}
+	return s.App.Name + " is rolled to a new image, then rolled back (two injections)", heals
+}
+
 // spread is node halt's preparation: a replica on each worker, so that one
-// worker can be halted with WordPress still running on the other.
+// worker can be halted with the app still running on the other.
 func spread(env Env) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		_, err := env.Client.Spread(ctx, env.App.Namespace, app.WordPress, app.WordPressLabel)
+		_, err := env.Client.Spread(ctx, env.App.App.Namespace, env.App.Serving.Name, env.App.Serving.Pods)
 		return err
 	}
 }
 
-// nodeHaltRefuses: the scenario halts a worker that runs WordPress but
-// not MySQL while a replica keeps serving on the other, and spreads the
-// replicas with a rollout restart of the Deployment beforehand.
-func nodeHaltRefuses(c app.Config) error {
-	switch {
-	case c.Workload != app.Deployment:
-		return fmt.Errorf("it expects the lost pod to be replaced on the other worker by a Deployment; a %s pod is not (a DaemonSet pod belongs to its node, a StatefulSet pod waits for its node to return)", c.Workload)
-	case c.Replicas < 2:
-		return fmt.Errorf("it needs a WordPress replica on a worker without MySQL and another left serving; %d replica(s) cannot give both", c.Replicas)
+// nodeHaltNeeds: the scenario halts a worker that runs the app but not
+// its database while a replica keeps serving on the other, and spreads
+// the replicas with a rollout restart of the Deployment beforehand.
+var nodeHaltNeeds = []Need{
+	{Capability: Replaced, Why: "it expects the lost pod to be replaced on the other worker by a Deployment; a DaemonSet pod belongs to its node, a StatefulSet pod waits for its node to return"},
+	{Capability: TwoReplicas, Why: "a replica on a worker without the database, and another left serving"},
+	haltNeed,
+	{Capability: TwoWorkers, Why: "one to halt, one to serve and take the replacement"},
+}
+
+// nodeNotReady is the earliest a halted node's pods leave the endpoints:
+// the node is marked NotReady node-monitor-grace-period (50 s) after its
+// last heartbeat, and the kubelet renews its lease every 10 s.
+const nodeNotReady = 40 * time.Second
+
+// unreachableToleration is how long the pods of w stay bound to a node
+// that is unreachable before they are evicted and replaced: their
+// toleration's seconds, or the 300 s the DefaultTolerationSeconds
+// admission plugin gives pods that say nothing.
+func unreachableToleration(w app.Resolved) time.Duration {
+	for _, t := range w.Template.Spec.Tolerations {
+		if t.Key == corev1.TaintNodeUnreachable && t.TolerationSeconds != nil {
+			return time.Duration(*t.TolerationSeconds) * time.Second
+		}
 	}
-	return nil
+	return 300 * time.Second
 }
 
 func nodeHalt(env Env) scenario.Scenario {
-	c := env.App
+	a, s := env.App.App, env.App.Serving
+	toleration := unreachableToleration(s)
+	// Healing: NotReady, the toleration, then the replacement's start
+	// (110 s: a cold start on a loaded 2-core machine, with room).
+	healing := nodeNotReady + toleration + 110*time.Second
+	opts := []nodehalt.Option{nodehalt.WithVictim(s.Pods), nodehalt.WithAvoid(""), nodehalt.WithKill(env.NodeFaults != NodeFaultsAgent), nodehalt.WithSurvivor(true),
+		nodehalt.WithDoor(nodeDoor(env))}
+	where := "a worker that runs " + a.Name
+	if db := env.App.Database; db != nil {
+		opts[1] = nodehalt.WithAvoid(db.Pods)
+		where += " but not " + a.Database.Title
+	}
 	return scenario.Scenario{
-		Name: "node-halt",
-		Description: "A worker that runs WordPress but not MySQL is " + haltWords(env) + ". Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; " +
-			"the pod is replaced on the other worker after its 30 s toleration. The node is started again afterwards.",
-		Prepare: spread(env),
-		Fault: nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.WordPressLabel), nodehalt.WithAvoid(app.MySQLLabel),
-			nodehalt.WithKill(env.NodeFaults != NodeFaultsAgent), nodehalt.WithSurvivor(true), nodehalt.WithDoor(nodeDoor(env))),
+		Name: result.ScenarioNodeHalt,
+		Description: fmt.Sprintf("%s is %s. Requests routed to its pod time out until the node is NotReady and the pod leaves the endpoints; "+
+			"the pod is replaced on the other worker after its %s toleration. The node is started again afterwards.", capitalized(where), haltWords(env), secs(toleration)),
+		Prepare:          spread(env),
+		Fault:            nodehalt.New(env.Client, env.Cluster, a.Namespace, opts...),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
-		HealingCondition: steadyWords + " (on the remaining nodes; the halted node's return is checked after the revert)",
+		HealingCondition: env.App.SteadyWords() + " (on the remaining nodes; the halted node's return is checked after the revert)",
 		Budgets: scenario.Budgets{
 			MustRecover: true,
 			Recovery:    scenario.Dur(90 * time.Second),
-			Healing:     scenario.Dur(3 * time.Minute),
+			Healing:     scenario.Dur(healing),
 			Server5xx:   scenario.Requests(0),
 		},
 		Bounds: []result.Bound{
-			{Metric: result.KeyRecovery, MS: 40000, Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},
-			{Metric: result.KeyHealing, MS: 70000, Reason: "at best 40 s until NotReady (see recovery), then the pods' 30 s tolerationSeconds for unreachable/not-ready before they are evicted and replaced"},
+			{Metric: result.KeyRecovery, MS: ms(nodeNotReady), Reason: "the lost node's pod stays in the endpoints until the node is marked NotReady, node-monitor-grace-period (50 s) after its last heartbeat; the kubelet renews its lease every 10 s, so at best 40 s after the halt"},
+			{Metric: result.KeyHealing, MS: ms(nodeNotReady + toleration), Reason: fmt.Sprintf("at best 40 s until NotReady (see recovery), then the pods' %s tolerationSeconds for unreachable/not-ready before they are evicted and replaced", secs(toleration))},
 		},
-		Timing: scenario.Timing{Deadline: 4 * time.Minute},
+		Timing: scenario.Timing{Deadline: max(4*time.Minute, healing+time.Minute)},
 	}
+}
+
+func nodeHaltWords(s app.Shape) (string, string) {
+	breaks := "the worker running a " + s.App.Name + " replica"
+	if s.App.Database != nil {
+		breaks += " but not " + s.App.Database.Title
+	}
+	return breaks + " is halted (docker kill of its kind node; with --node-faults agent, its kubelet and container runtime stopped and its network isolated by selfheal's node agent)",
+		"the node goes NotReady, its pod leaves the endpoints, a replacement starts on the other worker"
 }
 
 // mysqlBackAfterRevert bounds how long after the node is started again the
@@ -374,20 +456,35 @@ func nodeHalt(env Env) scenario.Scenario {
 const mysqlBackAfterRevert = 2 * time.Minute
 
 func mysqlNodeHalt(env Env) scenario.Scenario {
-	c := env.App
+	a := env.App.App
+	db := a.Database.Title
 	return scenario.Scenario{
-		Name: "mysql-node-halt",
-		Description: "The worker that runs MySQL is " + haltWords(env) + ". Its data is on a node-local volume, so the database cannot move: the expected result is " +
-			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.",
-		Fault: nodehalt.New(env.Client, env.Cluster, c.Namespace, nodehalt.WithVictim(app.MySQLLabel), nodehalt.WithAvoid(""),
+		Name: result.ScenarioMySQLNodeHalt,
+		Description: fmt.Sprintf("The worker that runs %s is %s. Its data is on a node-local volume, so the database cannot move: the expected result is "+
+			"'not recovered until the node returns'. After 90 s the node is started again and the app must come back.", db, haltWords(env)),
+		Fault: nodehalt.New(env.Client, env.Cluster, a.Namespace, nodehalt.WithVictim(env.App.Database.Pods), nodehalt.WithAvoid(""),
 			nodehalt.WithKill(env.NodeFaults != NodeFaultsAgent), nodehalt.WithDoor(nodeDoor(env))),
 		Steady:           steady(env),
 		Restored:         env.Client.NodesReady(),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 		Budgets:          scenario.Budgets{MustNotRecover: true, RecoveryAfterRevert: scenario.Dur(mysqlBackAfterRevert)},
 		Bounds: []result.Bound{
-			{Metric: result.KeyRecovery, MS: 90000, Reason: "MySQL's volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
+			{Metric: result.KeyRecovery, MS: 90000, Reason: db + "'s volume is local to the halted node: nothing can serve until the node returns, which this scenario does after 90 s"},
 		},
 		Timing: scenario.Timing{Deadline: 90 * time.Second, SteadyTimeout: 8 * time.Minute},
 	}
+}
+
+func mysqlNodeHaltWords(s app.Shape) (string, string) {
+	db := dbName(s)
+	return "the worker running " + db + " is halted (docker kill, or the node agent with --node-faults agent) for 90 s",
+		"none possible while the node is away (" + db + "'s volume is node-local): not recovered until the node returns, then back"
+}
+
+// dbName is the app's database's name in words.
+func dbName(s app.Shape) string {
+	if s.App.Database == nil {
+		return "the database"
+	}
+	return s.App.Database.Title
 }

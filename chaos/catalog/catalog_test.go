@@ -1,49 +1,40 @@
-package catalog
+package catalog_test
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/fault/configbreak"
 	"github.com/selfheal/selfheal/chaos/fault/evict"
 	"github.com/selfheal/selfheal/chaos/fault/imageroll"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
-	"github.com/selfheal/selfheal/chaos/fault/wpconfig"
 	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/result"
 )
 
 // Every kind of Undo the catalog's faults write has exactly one repairer:
 // an entry without one could never be repaired after a kill.
 func TestEveryFaultKindHasOneRepairer(t *testing.T) {
 	var kinds []string
-	for _, r := range Repairers(&kube.Client{}) {
+	for _, r := range catalog.Repairers(&kube.Client{}) {
 		if slices.Contains(kinds, r.Kind()) {
 			t.Errorf("two repairers of kind %q", r.Kind())
 		}
 		kinds = append(kinds, r.Kind())
 	}
-	wantRepairers(t, wpconfig.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind, procsignal.KillKind, procsignal.StopKind)
-}
-
-// wantRepairers checks that the catalog repairs Undos of each kind.
-func wantRepairers(t *testing.T, kinds ...string) {
-	t.Helper()
-	var have []string
-	for _, r := range Repairers(&kube.Client{}) {
-		have = append(have, r.Kind())
-	}
-	for _, k := range kinds {
-		if !slices.Contains(have, k) {
-			t.Errorf("no repairer for %q", k)
-		}
-	}
+	wantRepairers(t, configbreak.RepairKind, nodehalt.RepairKind, imageroll.RepairKind, evict.RepairKind, procsignal.KillKind, procsignal.StopKind)
 }
 
 func TestLongestRevert(t *testing.T) {
-	got := LongestRevert()
-	for _, e := range Entries() {
-		if d := e.Build(Env{Client: &kube.Client{}}).Timing.RevertBound(); d > got {
+	got := catalog.LongestRevert()
+	s := wordpressShape(t)
+	for _, e := range catalog.Entries() {
+		if d := e.Defaults(s).Timing.RevertBound(); d > got {
 			t.Errorf("%s may take %s to revert, longer than LongestRevert() %s", e.Name, d, got)
 		}
 	}
@@ -54,12 +45,16 @@ func TestLongestRevert(t *testing.T) {
 }
 
 // The scenarios that break the database, or the app's way to it, check
-// that acknowledged writes survive, with the budget that fails a loss;
-// the others send no writes.
+// that acknowledged writes survive, with the budget that fails a loss,
+// for an app that has a write endpoint; the others send no writes, and
+// none does for an app without one.
 func TestWriteCheckedScenarios(t *testing.T) {
 	want := []string{"wp-config-break", "mysql-crash", "mysql-hang", "db-partition", "mysql-node-halt"}
-	for _, e := range Entries() {
-		s := e.Defaults()
+	with := wordpressShape(t)
+	without := with
+	without.App.Writes = nil
+	for _, e := range catalog.Entries() {
+		s := e.Defaults(with)
 		checked := slices.Contains(want, e.Name)
 		if s.Writes != checked {
 			t.Errorf("%s: Writes = %v, want %v", e.Name, s.Writes, checked)
@@ -67,21 +62,61 @@ func TestWriteCheckedScenarios(t *testing.T) {
 		if checked && (s.Budgets.AckedMissing == nil || *s.Budgets.AckedMissing != 0) {
 			t.Errorf("%s checks writes without the budget acked_missing=0: %s", e.Name, s.Budgets)
 		}
+		if s := e.Defaults(without); s.Writes || s.Budgets.AckedMissing != nil {
+			t.Errorf("%s checks writes of an app that has no write endpoint", e.Name)
+		}
 	}
 }
 
 // Every scenario says what it breaks and what healing it expects: the
 // README's table and `selfheal run --list` show it.
 func TestEntriesDescribeThemselves(t *testing.T) {
-	for _, e := range Entries() {
-		if e.Breaks == "" || e.Heals == "" {
-			t.Errorf("%s: Breaks %q, Heals %q; both are shown by selfheal run --list and the README", e.Name, e.Breaks, e.Heals)
+	s := wordpressShape(t)
+	for _, e := range catalog.Entries() {
+		if breaks, heals := e.Words(s); breaks == "" || heals == "" {
+			t.Errorf("%s: Breaks %q, Heals %q; both are shown by selfheal run --list and the README", e.Name, breaks, heals)
 		}
 		if e.Set != "core" && e.Set != "extra" {
 			t.Errorf("%s: set %q, want core or extra", e.Name, e.Set)
 		}
-		if s := e.Defaults(); s.Name != e.Name {
-			t.Errorf("entry %s builds scenario %q", e.Name, s.Name)
+		if sc := e.Defaults(s); sc.Name != e.Name {
+			t.Errorf("entry %s builds scenario %q", e.Name, sc.Name)
+		}
+	}
+}
+
+// The README's table of what each scenario needs is the catalog's.
+func TestREADMESaysWhatEachScenarioNeeds(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range catalog.Entries() {
+		var needs []string
+		for _, n := range e.Needs {
+			needs = append(needs, string(n.Capability))
+		}
+		if len(needs) == 0 {
+			needs = []string{"nothing beyond the description's required fields"}
+		}
+		if row := "| `" + e.Name + "` | " + strings.Join(needs, "; ") + " |"; !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no row %s", row)
+		}
+	}
+}
+
+// Each scenario has one name, chaos/result's, which the variants and the
+// write-ups' claims use too; the suite runs them in this order.
+func TestNamesAreResultsNames(t *testing.T) {
+	want := []string{result.ScenarioWPConfigBreak, result.ScenarioPodEviction, result.ScenarioImageRoll, result.ScenarioScaleOutIn,
+		result.ScenarioNodeDrain, result.ScenarioMySQLCrash, result.ScenarioDBPartition, result.ScenarioDNSOutage, result.ScenarioPacketLoss,
+		result.ScenarioAPIServerRestart, result.ScenarioMySQLHang, result.ScenarioNodeHalt, result.ScenarioMySQLNodeHalt}
+	if got := catalog.Names(); !slices.Equal(got, want) {
+		t.Errorf("names %v\nwant  %v", got, want)
+	}
+	for _, e := range catalog.Entries() {
+		if s := e.Defaults(wordpressShape(t)); s.Name != e.Name {
+			t.Errorf("entry %s builds a scenario named %s", e.Name, s.Name)
 		}
 	}
 }
@@ -90,11 +125,8 @@ func TestEntriesDescribeThemselves(t *testing.T) {
 // replica at the run's rate, 1,000 at 10/s with 2 replicas and 2,000 at
 // 20/s. Before, it was 1,000 whatever --rate was.
 func TestWPConfigBreak5xxFollowsTheRate(t *testing.T) {
-	e, err := Lookup("wp-config-break")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := e[0].Defaults().Budgets
+	_, sc := build(t, "wp-config-break", wordpressShape(t))
+	b := sc.Budgets
 	for _, tt := range []struct {
 		rate  float64
 		limit int

@@ -1,4 +1,4 @@
-package catalog
+package catalog_test
 
 import (
 	"strings"
@@ -7,25 +7,17 @@ import (
 
 	"github.com/selfheal/selfheal/chaos/fault/apiserver"
 	"github.com/selfheal/selfheal/chaos/fault/dnsoutage"
-	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
-)
+	"k8s.io/apimachinery/pkg/util/intstr"
 
-func build(t *testing.T, name string, c app.Config) (Entry, scenario.Scenario) {
-	t.Helper()
-	es, err := Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es[0], es[0].Build(Env{Client: &kube.Client{}, Cluster: "selfheal", App: c})
-}
+	"github.com/selfheal/selfheal/chaos/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
+)
 
 // dns-outage: DNS down for the hold, the app expected down with it, and
 // back within the budget once DNS is.
 func TestDNSOutageScenario(t *testing.T) {
-	e, s := build(t, "dns-outage", app.Default())
+	e, s := build(t, "dns-outage", wordpressShape(t))
 	if e.Set != "extra" || s.Fault.Name() != "dns-outage" {
 		t.Errorf("set %q fault %q", e.Set, s.Fault.Name())
 	}
@@ -50,7 +42,7 @@ func TestDNSOutageScenario(t *testing.T) {
 
 // apiserver-restart: not one failed request, of any kind.
 func TestAPIServerRestartScenario(t *testing.T) {
-	e, s := build(t, "apiserver-restart", app.Default())
+	e, s := build(t, "apiserver-restart", wordpressShape(t))
 	if e.Set != "extra" || s.Fault.Name() != "apiserver-restart" || s.Timing.Hold != 0 {
 		t.Errorf("set %q fault %q hold %s", e.Set, s.Fault.Name(), s.Timing.Hold)
 	}
@@ -72,21 +64,38 @@ func TestAPIServerRestartScenario(t *testing.T) {
 	}
 }
 
-// Both break the same thing under every fixture variant: none is refused.
+// Both break the same thing under every set-up of the app: none is
+// refused for the app's sake.
 func TestClusterScenariosRunAgainstEveryVariant(t *testing.T) {
-	configs := []app.Config{app.Default()}
-	for _, o := range []app.Option{app.WithLiveness(app.ProbeNone), app.WithReadiness(app.ReadinessTCP), app.WithWorkload(app.StatefulSet), app.WithReplicas(1), app.WithPDB(false)} {
-		c := app.Default()
-		o(&c)
-		configs = append(configs, c)
+	shapes := []app.Shape{wordpressShape(t)}
+	for _, o := range []wordpress.Option{wordpress.WithLiveness(wordpress.ProbeNone), wordpress.WithReadiness(wordpress.ReadinessTCP), wordpress.WithReplicas(1), wordpress.WithPDB(false)} {
+		shapes = append(shapes, wordpressShape(t, o))
 	}
+	shapes = append(shapes, wordpressShape(t, wordpress.WithWorkload(wordpress.StatefulSet), wordpress.WithRollingUpdate(intstr.FromInt32(0), intstr.FromInt32(1))))
+	bare := shapes[0]
+	bare.App.Database, bare.Database = nil, nil
+	shapes = append(shapes, bare)
 	for _, name := range []string{"dns-outage", "apiserver-restart"} {
-		e, _ := build(t, name, app.Default())
-		for _, c := range configs {
-			if err := e.Supports(c); err != nil {
+		e, _ := build(t, name, shapes[0])
+		for _, s := range shapes {
+			if err := e.Supports(s); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
+	}
+}
+
+// Without an app that resolves its database on every request, dns-outage
+// judges only the return: whether the app notices is not known.
+func TestDNSOutageOfAnAppThatMayNotNotice(t *testing.T) {
+	s := wordpressShape(t)
+	s.App.Database.LookedUpPerRequest = false
+	_, sc := build(t, "dns-outage", s)
+	if b := sc.Budgets; b.MustNotRecover || b.RecoveryAfterRevert == nil || len(sc.Bounds) > 0 {
+		t.Errorf("budgets %s bounds %+v: want only the return judged", b, sc.Bounds)
+	}
+	if !strings.Contains(sc.Description, "Whether WordPress notices") {
+		t.Errorf("description %q", sc.Description)
 	}
 }
 

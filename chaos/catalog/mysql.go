@@ -10,31 +10,77 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/selfheal/selfheal/chaos/app"
+	"github.com/selfheal/selfheal/chaos/fault"
 	"github.com/selfheal/selfheal/chaos/fault/procsignal"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
 )
 
-// What the MySQL server faults break and the healing they expect, for the
-// catalog's entries (`selfheal run --list`, the README's table).
-const (
-	mysqlCrashBreaks = "the MySQL server is killed (SIGKILL to mysqld, PID 1 of its container, from its node)"
-	mysqlCrashHeals  = "the kubelet restarts the container; MySQL passes readiness again and WordPress reaches it"
-	mysqlHangBreaks  = "the MySQL server is frozen (SIGSTOP to mysqld from its node) and stays frozen"
-	mysqlHangHeals   = "only MySQL's exec liveness probe sees it, because its command carries a client timeout (mysqladmin --connect-timeout=2 ping): " +
-		"the kubelet restarts the container, SIGKILL after the grace period; with tcpSocket probes (variant mysql-probes-tcp) or the bare mysqladmin ping " +
-		"(variant mysql-probes-bare: the kubelet does not cut a hung exec probe at its timeout) nothing heals it: not recovered, then resumed (SIGCONT) after 75 s"
-)
+// databaseProcessNeeds: the database faults signal the main process of
+// the database's container from its node.
+var databaseProcessNeeds = []Need{
+	{Capability: Database, Why: "it signals the database's main process"},
+	{Capability: KindNodes, Why: "the signal is sent from the node, inside its container"},
+}
 
-// The MySQL server faults signal mysqld, the main process (PID 1) of the
-// mysql container of the StatefulSet's only pod, from its node.
-const mysqlPod = app.MySQL + "-0"
+func mysqlCrashWords(s app.Shape) (string, string) {
+	db, proc := dbName(s), processName(s)
+	return fmt.Sprintf("the %s server is killed (SIGKILL to %s, PID 1 of its container, from its node)", db, proc),
+		fmt.Sprintf("the kubelet restarts the container; %s passes readiness again and %s reaches it", db, s.App.Name)
+}
 
-// mysqlSettings are the MySQL pod's settings that decide how a server
-// fault heals, read from the pod template the fixture deploys
-// (app.Config.MySQLPod), so the bounds follow the manifests and the
-// variant rather than restate them.
+func mysqlHangWords(s app.Shape) (string, string) {
+	db, proc := dbName(s), processName(s)
+	breaks := fmt.Sprintf("the %s server is frozen (SIGSTOP to %s from its node) and stays frozen", db, proc)
+	if s.Database != nil && seesHang(s.Database.Liveness()) {
+		live := s.Database.Liveness()
+		because := "its command carries a client timeout (" + probeCommand(live) + ")"
+		if live.Exec == nil {
+			because = "the kubelet's own client gives up at its timeout"
+		}
+		return breaks, fmt.Sprintf("only %s's %s liveness probe sees it, because %s: the kubelet restarts the container, SIGKILL after the grace period; "+
+			"with tcpSocket probes, or an exec probe without a client timeout (the kubelet does not cut a hung exec probe at its timeout), nothing heals it: "+
+			"not recovered, then resumed (SIGCONT) after %d s", db, probeKind(live), because, int(mysqlHangHold.Seconds()))
+	}
+	return breaks, fmt.Sprintf("%s's liveness probe cannot see a frozen server: nothing heals it: not recovered, then resumed (SIGCONT) after %d s", db, int(mysqlHangHold.Seconds()))
+}
+
+// processName is the database's main process in words.
+func processName(s app.Shape) string {
+	if s.App.Database != nil && s.App.Database.Process != "" {
+		return s.App.Database.Process
+	}
+	return "its main process"
+}
+
+// dbPod is the database pod the process faults signal, in words and for
+// the fault: a StatefulSet's pod 0, or the first Ready pod of another
+// kind, found when the fault is injected.
+func dbPod(env Env) (name, words string) {
+	db := env.App.Database
+	if p := db.Pod0(); p != "" {
+		return p, p
+	}
+	return "", "a Ready pod of " + string(db.Kind) + " " + db.Name
+}
+
+// processFault signals the database's main process: at a StatefulSet's
+// pod 0, or at the pod found when it is injected.
+func processFault(env Env, mode procsignal.Mode) fault.Fault {
+	a, db := env.App.App, env.App.Database
+	container := db.Container.Name
+	if pod, _ := dbPod(env); pod != "" {
+		return procsignal.New(env.Client, mode, a.Namespace, pod, container)
+	}
+	return &onPod{find: func(ctx context.Context) (string, error) { return env.Client.ReadyPod(ctx, a.Namespace, db.Pods) },
+		build: func(pod string) fault.Fault { return procsignal.New(env.Client, mode, a.Namespace, pod, container) }}
+}
+
+// mysqlSettings are the database pod's settings that decide how a server
+// fault heals, read from the pod template the app deploys (app.Resolve),
+// so the bounds follow the manifests and the variant rather than restate
+// them.
 type mysqlSettings struct {
 	liveness, readiness *corev1.Probe
 	// grace is what the kubelet waits after SIGTERM before SIGKILL when
@@ -42,25 +88,9 @@ type mysqlSettings struct {
 	grace time.Duration
 }
 
-func readMySQL(c app.Config) (mysqlSettings, error) {
-	spec, err := c.MySQLPod(context.Background())
-	if err != nil {
-		return mysqlSettings{}, fmt.Errorf("reading MySQL's pod template: %w", err)
-	}
-	for _, ctr := range spec.Containers {
-		if ctr.Name != app.MySQLContainer {
-			continue
-		}
-		s := mysqlSettings{liveness: ctr.LivenessProbe, readiness: ctr.ReadinessProbe, grace: 30 * time.Second}
-		if spec.TerminationGracePeriodSeconds != nil {
-			s.grace = seconds(*spec.TerminationGracePeriodSeconds)
-		}
-		if l := s.liveness; l != nil && l.TerminationGracePeriodSeconds != nil {
-			s.grace = seconds(*l.TerminationGracePeriodSeconds)
-		}
-		return s, nil
-	}
-	return mysqlSettings{}, fmt.Errorf("MySQL's pod template has no container %q", app.MySQLContainer)
+func readDatabase(s app.Shape) mysqlSettings {
+	db := s.Database
+	return mysqlSettings{liveness: db.Liveness(), readiness: db.Readiness(), grace: db.Grace()}
 }
 
 func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
@@ -104,15 +134,38 @@ func clientTimeout(p *corev1.Probe) (time.Duration, bool) {
 	return seconds(int64(n)), err == nil && n > 0
 }
 
-// seesHang says whether the liveness probe notices a frozen server: an
+// seesHang says whether liveness probe p notices a frozen server: an
 // exec probe (mysqladmin ping) with a client connect timeout gives up on
 // the greeting that never comes; without one it waits for ever, and the
 // kubelet does not cut it at timeoutSeconds (measured: first failure
 // 127 s after the stop); a tcpSocket probe only needs the kernel to accept
 // the connection, which it does for a stopped process's listening socket.
-func (s mysqlSettings) seesHang() bool {
-	_, ok := clientTimeout(s.liveness)
+// An httpGet or gRPC probe is the kubelet's own client, which does give up
+// at timeoutSeconds.
+func seesHang(p *corev1.Probe) bool {
+	if p == nil {
+		return false
+	}
+	if p.HTTPGet != nil || p.GRPC != nil {
+		return true
+	}
+	_, ok := clientTimeout(p)
 	return ok
+}
+
+func (s mysqlSettings) seesHang() bool { return seesHang(s.liveness) }
+
+// probeCommand is what a probe runs, in words: an exec probe's command,
+// the shell's -c left out.
+func probeCommand(p *corev1.Probe) string {
+	if p == nil || p.Exec == nil {
+		return app.ProbeWords(p)
+	}
+	cmd := p.Exec.Command
+	if len(cmd) == 3 && (cmd[0] == "sh" || cmd[0] == "bash") && cmd[1] == "-c" {
+		return cmd[2]
+	}
+	return strings.Join(cmd, " ")
 }
 
 // hangKill is the earliest a frozen server is gone: the first liveness
@@ -166,29 +219,25 @@ const mysqlHangHold = 75 * time.Second
 // by itself.
 const mysqlResumed = 2 * time.Minute
 
-// mysqlRefuses: the bounds come from MySQL's pod template; a fixture whose
-// template cannot be read has none to give.
-func mysqlRefuses(c app.Config) error {
-	_, err := readMySQL(c)
-	return err
-}
-
 func mysqlCrash(env Env) scenario.Scenario {
-	c := env.App
-	s, _ := readMySQL(c) // mysqlRefuses keeps an unreadable template from running
+	a := env.App.App
+	db, proc := a.Database.Title, processName(env.App)
+	_, pod := dbPod(env)
+	s := readDatabase(env.App)
 	recovery := mysqlRestartSlack
 	var bounds []result.Bound
 	if d := s.readyDelay(); d > 0 {
 		bounds = append(bounds, result.Bound{Metric: result.KeyHealing, MS: ms(d),
-			Reason: fmt.Sprintf("the restarted MySQL container is probed for readiness no sooner than initialDelaySeconds (%s) after it starts, and MySQL Ready is part of the steady state", d)})
+			Reason: fmt.Sprintf("the restarted %s container is probed for readiness no sooner than initialDelaySeconds (%s) after it starts, and %s Ready is part of the steady state", db, d, db)})
 	}
 	return scenario.Scenario{
-		Name: "mysql-crash",
-		Description: "Kill the MySQL server (SIGKILL to mysqld, PID 1 of the mysql container of " + mysqlPod + ", sent from its node): pages that need the database fail " +
-			"until the kubelet has restarted the container (restartPolicy Always), the server has recovered and is Ready, and WordPress reaches it again.",
-		Fault:            procsignal.New(env.Client, procsignal.Kill, c.Namespace, mysqlPod, app.MySQLContainer),
+		Name: result.ScenarioMySQLCrash,
+		Description: fmt.Sprintf("Kill the %s server (SIGKILL to %s, PID 1 of the %s container of %s, sent from its node): pages that need the database fail "+
+			"until the kubelet has restarted the container (restartPolicy Always), the server has recovered and is Ready, and %s reaches it again.",
+			db, proc, env.App.Database.Container.Name, pod, a.Name),
+		Fault:            processFault(env, procsignal.Kill),
 		Steady:           steady(env),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 		Budgets: scenario.Budgets{
 			MustRecover: true,
 			// No liveness wait: the restart begins as soon as the kubelet
@@ -203,20 +252,23 @@ func mysqlCrash(env Env) scenario.Scenario {
 }
 
 func mysqlHang(env Env) scenario.Scenario {
-	c := env.App
-	s, _ := readMySQL(c) // mysqlRefuses keeps an unreadable template from running
+	a := env.App.App
+	db := a.Database.Title
+	_, pod := dbPod(env)
+	s := readDatabase(env.App)
 	sc := scenario.Scenario{
-		Name:             "mysql-hang",
-		Fault:            procsignal.New(env.Client, procsignal.Stop, c.Namespace, mysqlPod, app.MySQLContainer),
+		Name:             result.ScenarioMySQLHang,
+		Fault:            processFault(env, procsignal.Stop),
 		Steady:           steady(env),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 	}
-	const what = "Freeze the MySQL server (SIGSTOP to mysqld, PID 1 of the mysql container of " + mysqlPod + ", sent from its node) and leave it frozen: " +
-		"connections are accepted by the kernel and never answered, so pages that need the database hang and WordPress's readiness takes its pods out of service. "
+	what := fmt.Sprintf("Freeze the %s server (SIGSTOP to %s, PID 1 of the %s container of %s, sent from its node) and leave it frozen: "+
+		"connections are accepted by the kernel and never answered, so pages that need the database hang and %s's readiness takes its pods out of service. ",
+		db, processName(env.App), env.App.Database.Container.Name, pod, a.Name)
 	if !s.seesHang() {
-		sc.Description = what + fmt.Sprintf("MySQL's liveness probe cannot see it (a tcpSocket probe only checks that the port accepts connections, which it still does; "+
+		sc.Description = what + fmt.Sprintf("%s's liveness probe cannot see it (a tcpSocket probe only checks that the port accepts connections, which it still does; "+
 			"an exec probe with no client timeout waits for the greeting for ever, and the kubelet does not cut it at its timeout): nothing restarts the server, "+
-			"the expected result is 'not recovered'. After %s the server is resumed (SIGCONT) and the app must come back.", mysqlHangHold)
+			"the expected result is 'not recovered'. After %s the server is resumed (SIGCONT) and the app must come back.", db, mysqlHangHold)
 		sc.Budgets = scenario.Budgets{MustNotRecover: true, RecoveryAfterRevert: scenario.Dur(mysqlResumed)}
 		sc.Bounds = []result.Bound{{Metric: result.KeyRecovery, MS: ms(mysqlHangHold),
 			Reason: fmt.Sprintf("no probe sees the frozen server, which serves nothing until this scenario resumes it after %s", mysqlHangHold)}}
@@ -226,17 +278,17 @@ func mysqlHang(env Env) scenario.Scenario {
 	period, timeout, failures := probeTimes(s.liveness)
 	kill := s.hangKill()
 	recovery := kill + mysqlRestartSlack
-	sc.Description = what + fmt.Sprintf("Only MySQL's exec liveness probe (mysqladmin ping) can heal it: after %d failed probes (each times out after %s) the kubelet restarts the container; "+
+	sc.Description = what + fmt.Sprintf("Only %s's %s liveness probe (%s) can heal it: after %d failed probes (each times out after %s) the kubelet restarts the container; "+
 		"the frozen server cannot act on the SIGTERM and is killed when the %s grace period ends. A server still frozen when the scenario ends is resumed (SIGCONT).",
-		failures, timeout, s.grace)
+		db, probeKind(s.liveness), probeCommand(s.liveness), failures, timeout, s.grace)
 	sc.Budgets = scenario.Budgets{
 		MustRecover: true,
 		Recovery:    scenario.Dur(recovery),
 		Healing:     scenario.Dur(recovery + mysqlHealingSlack),
 	}
-	reason := fmt.Sprintf("MySQL's liveness probe (every %s, timeout %s, failureThreshold %d) has failed %d times in a row at best %s after the stop; "+
+	reason := fmt.Sprintf("%s's liveness probe (every %s, timeout %s, failureThreshold %d) has failed %d times in a row at best %s after the stop; "+
 		"the frozen server cannot act on SIGTERM, so it is gone only at the SIGKILL %s (terminationGracePeriodSeconds) later",
-		period, timeout, failures, failures, kill-s.grace, s.grace)
+		db, period, timeout, failures, failures, kill-s.grace, s.grace)
 	sc.Bounds = []result.Bound{{Metric: result.KeyRecovery, MS: ms(kill), Reason: reason + ": nothing can serve before"}}
 	if d := s.readyDelay(); d > 0 {
 		sc.Bounds = append(sc.Bounds, result.Bound{Metric: result.KeyHealing, MS: ms(kill + d),
@@ -245,6 +297,21 @@ func mysqlHang(env Env) scenario.Scenario {
 	// Past the healing budget nothing changes the verdict.
 	sc.Timing = scenario.Timing{Deadline: recovery + mysqlHealingSlack}
 	return sc
+}
+
+// probeKind is the kind of a probe's handler, in a word.
+func probeKind(p *corev1.Probe) string {
+	switch {
+	case p == nil:
+		return "no"
+	case p.Exec != nil:
+		return "exec"
+	case p.HTTPGet != nil:
+		return "httpGet"
+	case p.GRPC != nil:
+		return "gRPC"
+	}
+	return "tcpSocket"
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,4 +1,4 @@
-package catalog
+package catalog_test
 
 import (
 	"fmt"
@@ -6,36 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfheal/selfheal/chaos/kube"
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
-
-func fixture(t *testing.T, opts ...app.Option) app.Config {
-	t.Helper()
-	c, err := app.New(append([]app.Option{app.WithImages("wp:1", "db:1")}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func bound(s scenario.Scenario, k result.MetricKey) time.Duration {
-	for _, b := range s.Bounds {
-		if b.Metric == k {
-			return time.Duration(b.MS) * time.Millisecond
-		}
-	}
-	return 0
-}
-
-func dur(d *time.Duration) time.Duration {
-	if d == nil {
-		return 0
-	}
-	return *d
-}
 
 // The MySQL process scenarios' budgets, bounds and timing, from the
 // manifests' MySQL settings: liveness exec every 10 s, timeout 5 s,
@@ -53,36 +28,32 @@ func TestMySQLScenarios(t *testing.T) {
 	tests := []struct {
 		name     string
 		scenario string
-		opts     []app.Option
+		opts     []wordpress.Option
 		want     want
 	}{
 		{"crash", "mysql-crash", nil, want{mustRecover: true, recovery: 95 * time.Second, healing: 125 * time.Second,
 			healingBound: 5 * time.Second, deadline: 125 * time.Second, says: []string{"SIGKILL", "mysql-0", "restart"}}},
-		{"crash, tcpSocket probes: the same restart", "mysql-crash", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustRecover: true,
+		{"crash, tcpSocket probes: the same restart", "mysql-crash", []wordpress.Option{wordpress.WithMySQLProbes(wordpress.MySQLTCP)}, want{mustRecover: true,
 			recovery: 95 * time.Second, healing: 125 * time.Second, healingBound: 5 * time.Second, deadline: 125 * time.Second}},
 		// 2 more failures 10 s apart after the first one's 2 s client
 		// timeout, then 30 s until SIGKILL: 52 s; +5 s before readiness.
 		{"hang, exec liveness heals", "mysql-hang", nil, want{mustRecover: true, recovery: 52*time.Second + 95*time.Second,
 			healing: 52*time.Second + 125*time.Second, recoveryBound: 52 * time.Second, healingBound: 57 * time.Second,
 			deadline: 177 * time.Second, says: []string{"SIGSTOP", "exec liveness", "3 failed probes", "30s grace", "SIGCONT"}}},
-		{"hang, exec probes with no client timeout never heal", "mysql-hang", []app.Option{app.WithMySQLProbes(app.MySQLExecBare)}, want{mustNot: true,
+		{"hang, exec probes with no client timeout never heal", "mysql-hang", []wordpress.Option{wordpress.WithMySQLProbes(wordpress.MySQLExecBare)}, want{mustNot: true,
 			afterRevert: 2 * time.Minute, recoveryBound: 75 * time.Second, hold: 75 * time.Second, deadline: 75 * time.Second,
 			says: []string{"SIGSTOP", "no client timeout", "not recovered", "SIGCONT"}}},
-		{"hang, tcpSocket liveness never heals", "mysql-hang", []app.Option{app.WithMySQLProbes(app.MySQLTCP)}, want{mustNot: true,
+		{"hang, tcpSocket liveness never heals", "mysql-hang", []wordpress.Option{wordpress.WithMySQLProbes(wordpress.MySQLTCP)}, want{mustNot: true,
 			afterRevert: 2 * time.Minute, recoveryBound: 75 * time.Second, hold: 75 * time.Second, deadline: 75 * time.Second,
 			says: []string{"SIGSTOP", "not recovered", "After 1m15s", "SIGCONT"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := fixture(t, tt.opts...)
-			entries, err := Lookup(tt.scenario)
-			if err != nil {
+			c := wordpressShape(t, tt.opts...)
+			e, s := build(t, tt.scenario, c)
+			if err := e.Supports(c); err != nil {
 				t.Fatal(err)
 			}
-			if err := entries[0].Supports(c); err != nil {
-				t.Fatal(err)
-			}
-			s := entries[0].Build(Env{Client: &kube.Client{}, App: c})
 			b, w := s.Budgets, tt.want
 			got := want{mustRecover: b.MustRecover, mustNot: b.MustNotRecover, recovery: dur(b.Recovery), healing: dur(b.Healing),
 				afterRevert: dur(b.RecoveryAfterRevert), recoveryBound: bound(s, result.KeyRecovery), healingBound: bound(s, result.KeyHealing),
@@ -112,14 +83,14 @@ func TestMySQLScenarios(t *testing.T) {
 			}
 		})
 	}
-	if hold := fmt.Sprintf("%d s", int(mysqlHangHold.Seconds())); !strings.Contains(mysqlHangHeals, hold) {
-		t.Errorf("the catalog says %q, not the hold of %s", mysqlHangHeals, hold)
+	e, hang := build(t, "mysql-hang", wordpressShape(t))
+	if _, heals := e.Words(wordpressShape(t)); !strings.Contains(heals, fmt.Sprintf("%d s", int(catalog.MySQLHangHold.Seconds()))) {
+		t.Errorf("the catalog says %q, not the hold of %s", heals, catalog.MySQLHangHold)
 	}
 	// The hold of the never-healing case outlasts the time the exec probe
 	// takes to have the server killed: the result shows no restart came
 	// when one would have.
-	exec := Env{Client: &kube.Client{}, App: fixture(t)}
-	if kill, hold := bound(mysqlHang(exec), result.KeyRecovery), mysqlHangHold; hold <= kill {
+	if kill, hold := bound(hang, result.KeyRecovery), catalog.MySQLHangHold; hold <= kill {
 		t.Errorf("hold %s is not past the exec liveness restart %s", hold, kill)
 	}
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
 )
 
 // netHold is how long the network faults stay in place: long enough for
@@ -38,26 +38,36 @@ const netHold = 30 * time.Second
 const partitionBackAfterRevert = 60 * time.Second
 
 func dbPartition(env Env) scenario.Scenario {
-	c := env.App
+	a := env.App.App
+	db := a.Database
 	return scenario.Scenario{
-		Name: "db-partition",
-		Description: fmt.Sprintf("Drop TCP to and from MySQL's port %d inside every WordPress pod's network namespace (iptables through nsenter on the kind node; "+
-			"established connections are cut too) for %s, then lift it. MySQL itself and DNS are untouched. Pages that need the database hang (the connection to MySQL is retried, not refused): readiness "+
+		Name: result.ScenarioDBPartition,
+		Description: fmt.Sprintf("Drop TCP to and from %s's port %d inside every %s pod's network namespace (iptables through nsenter on the kind node; "+
+			"established connections are cut too) for %s, then lift it. %s itself and DNS are untouched. Pages that need the database hang (the connection to %s is retried, not refused): readiness "+
 			"takes the pods out of the Service and the liveness probe may restart them (the rules survive a container restart: they belong to the pod). "+
 			"Expected: no recovery while the partition holds, and the service back soon after it is lifted.",
-			dbpartition.DefaultPort, netHold),
-		Fault:            dbpartition.New(env.Client, c.Namespace, app.WordPressLabel),
+			db.Title, db.Port, a.Name, netHold, db.Title, db.Title),
+		Fault:            dbpartition.New(env.Client, a.Namespace, env.App.Serving.Pods, dbpartition.WithPort(int(db.Port))),
 		Steady:           steady(env),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 		// Nothing in the cluster can heal a partition: every page but the
 		// static ones needs the database, so recovering while it holds
 		// would mean the fault did not take.
 		Budgets: scenario.Budgets{MustNotRecover: true, RecoveryAfterRevert: scenario.Dur(partitionBackAfterRevert)},
 		Bounds: []result.Bound{
-			{Metric: result.KeyRecovery, MS: float64(netHold.Milliseconds()), Reason: fmt.Sprintf("WordPress cannot reach its database until the partition is lifted, %s after the injection; no page that needs it can be served before", netHold)},
+			{Metric: result.KeyRecovery, MS: float64(netHold.Milliseconds()), Reason: fmt.Sprintf("%s cannot reach its database until the partition is lifted, %s after the injection; no page that needs it can be served before", a.Name, netHold)},
 		},
 		Timing: scenario.Timing{Hold: netHold, Deadline: netHold},
 	}
+}
+
+func dbPartitionWords(s app.Shape) (string, string) {
+	port := int32(0)
+	if s.App.Database != nil {
+		port = s.App.Database.Port
+	}
+	return fmt.Sprintf("TCP to and from %s's port %d is dropped inside each %s pod's network namespace (iptables via nsenter) for 30 s", dbName(s), port, s.App.Name),
+		"none possible while it holds (readiness takes the pods out); back within 60 s of the lift"
 }
 
 // lossBudgets are what a healthy fixture shows under packetloss's
@@ -85,17 +95,31 @@ func lossBudgets() scenario.Budgets {
 }
 
 func packetLoss(env Env) scenario.Scenario {
-	c := env.App
+	a := env.App.App
+	answers, waits := "", ""
+	if db := a.Database; db != nil {
+		answers = ", " + db.Title + "'s answers"
+		waits = " (a page waits on " + db.Title + "'s answers too, each exposed to the loss)"
+	}
 	return scenario.Scenario{
-		Name: "packet-loss",
-		Description: fmt.Sprintf("Drop %.0f%% of the packets arriving in every WordPress pod's network namespace at random (iptables statistic match through nsenter "+
-			"on the kind node) for %s, then lift it: users' requests, MySQL's answers and the probes alike. TCP retransmits, so the expected result is "+
-			"slower answers and many scattered timeouts (a page waits on about twenty database answers, each exposed to the loss), no 5xx and no full outage. (No latency counterpart: this machine's kernel has no netem.)",
-			packetloss.DefaultProbability*100, netHold),
-		Fault:            packetloss.New(env.Client, c.Namespace, app.WordPressLabel),
+		Name: result.ScenarioPacketLoss,
+		Description: fmt.Sprintf("Drop %.0f%% of the packets arriving in every %s pod's network namespace at random (iptables statistic match through nsenter "+
+			"on the kind node) for %s, then lift it: users' requests%s and the probes alike. TCP retransmits, so the expected result is "+
+			"slower answers and many scattered timeouts%s, no 5xx and no full outage. (No latency counterpart: this machine's kernel has no netem.)",
+			packetloss.DefaultProbability*100, a.Name, netHold, answers, waits),
+		Fault:            packetloss.New(env.Client, a.Namespace, env.App.Serving.Pods),
 		Steady:           steady(env),
-		HealingCondition: steadyWords,
+		HealingCondition: env.App.SteadyWords(),
 		Budgets:          lossBudgets(),
 		Timing:           scenario.Timing{Hold: netHold, Deadline: netHold},
 	}
+}
+
+func packetLossWords(s app.Shape) (string, string) {
+	lost := ""
+	if s.App.Database != nil {
+		lost = " (" + s.App.Database.Title + "'s answers are lost too)"
+	}
+	return fmt.Sprintf("10%% of the packets arriving in each %s pod are dropped at random (iptables statistic via nsenter) for 30 s", s.App.Name),
+		"nothing to heal: TCP retransmits, so answers slow down and many scattered requests time out" + lost + "; the pods must stay in the Service"
 }

@@ -1,23 +1,23 @@
-package catalog
+package catalog_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/fault/dbpartition"
 	"github.com/selfheal/selfheal/chaos/fault/packetloss"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
-	"github.com/selfheal/selfheal/fixtures/app"
 )
 
 // networkScenario is the named network scenario built for the baseline
 // fixture; it checks what both share: the extra set, the fault, and a
 // 30 s hold reverted at once (the deadline is the hold).
-func networkScenario(t *testing.T, name, fault string) (Entry, scenario.Scenario) {
+func networkScenario(t *testing.T, name, fault string) (catalog.Entry, scenario.Scenario) {
 	t.Helper()
-	e, s := build(t, name, app.Default())
+	e, s := build(t, name, wordpressShape(t))
 	if e.Set != "extra" || e.Fault != "network" {
 		t.Errorf("%s: set %q fault %q", name, e.Set, e.Fault)
 	}
@@ -44,7 +44,7 @@ func TestDBPartitionAsDescribed(t *testing.T) {
 			t.Errorf("description lacks %q: %s", words, s.Description)
 		}
 	}
-	if e.Supports(app.Default()) != nil {
+	if e.Supports(wordpressShape(t)) != nil {
 		t.Error("refuses the baseline fixture")
 	}
 }

@@ -1,8 +1,8 @@
 package catalog
 
 import (
-	"context"
 	"fmt"
+	"slices"
 
 	"github.com/selfheal/selfheal/chaos/fault/nodeagent"
 	"github.com/selfheal/selfheal/chaos/fault/nodehalt"
@@ -14,11 +14,12 @@ type NodeFaults string
 
 const (
 	// NodeFaultsDocker halts a kind node's container (docker kill): the
-	// default, on the kind cluster only.
+	// default, on the local kind cluster only.
 	NodeFaultsDocker NodeFaults = "docker"
 	// NodeFaultsAgent halts a node through selfheal's node agent
 	// (chaos/fault/nodeagent): its kubelet and container runtime stopped,
-	// its network isolated, its containers still running. Any cluster.
+	// its network isolated, its containers still running. Any cluster
+	// where the agent may run.
 	NodeFaultsAgent NodeFaults = "agent"
 )
 
@@ -31,6 +32,31 @@ func ParseNodeFaults(s string) (NodeFaults, error) {
 		return d, nil
 	}
 	return "", fmt.Errorf("unknown node-fault door %q: want docker (kind's node containers) or agent (selfheal's node agent, any cluster)", s)
+}
+
+// haltNeed is what the node faults need of the cluster: a way to halt a
+// node through the door the run chose.
+var haltNeed = Need{Capability: HaltNodes, Why: "a node is halted"}
+
+// HaltsNodes says whether the entry halts a node: through the node agent
+// it needs the agent deployed (the session sets it up first, once).
+func (e Entry) HaltsNodes() bool {
+	return slices.ContainsFunc(e.Needs, func(n Need) bool { return n.Capability == HaltNodes })
+}
+
+// haltLacks says what keeps the cluster from halting a node through its
+// door, "" when nothing does.
+func (c *Cluster) haltLacks() string {
+	if c.NodeFaults == NodeFaultsAgent {
+		if c.AgentRefused != "" {
+			return "via the agent: " + c.AgentRefused
+		}
+		return ""
+	}
+	if !c.KindNodes {
+		return "the cluster is not the local kind cluster, which docker kill needs (halt through the node agent instead: --node-faults agent)"
+	}
+	return ""
 }
 
 // nodeDoor is the door env's node faults go through: nil for docker
@@ -48,22 +74,13 @@ func haltWords(env Env) string {
 	if env.NodeFaults == NodeFaultsAgent {
 		return "halted through selfheal's node agent (its kubelet and container runtime stopped, its network isolated: the node vanishes while its containers keep running)"
 	}
-	return "halted (docker kill of its kind node container: the node dies at once, as in a power cut)"
+	return "halted (docker kill of its kind node container: the node dies at once, as in a power cut, so the injection instant is exact)"
 }
 
-// Preflight says whether entry e can run against env's cluster, before
-// any scenario runs: a scenario whose node faults go through the node
-// agent cannot where the agent cannot run (its namespace's Pod Security,
-// an admission webhook). The error names the scenario and the door.
-func (e Entry) Preflight(ctx context.Context, env Env) error {
-	if !e.NodeAgent || env.NodeFaults != NodeFaultsAgent {
-		return nil
+// capitalized is s with its first letter upper case.
+func capitalized(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
 	}
-	if env.Agent == nil {
-		return fmt.Errorf("%s via the agent: no node agent was set up", e.Name)
-	}
-	if err := env.Agent.Preflight(ctx); err != nil {
-		return fmt.Errorf("%s via the agent: %w", e.Name, err)
-	}
-	return nil
+	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -1,46 +1,48 @@
-package catalog
+package catalog_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/fault/drain"
 	"github.com/selfheal/selfheal/chaos/fault/scale"
-	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/result"
-	"github.com/selfheal/selfheal/fixtures/app"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
+)
+
+// The rollouts the fixture accepts of a DaemonSet and a StatefulSet.
+var (
+	daemonRoll   = wordpress.WithRollingUpdate(intstr.FromInt32(0), intstr.FromInt32(1))
+	statefulRoll = daemonRoll
 )
 
 // The planned disruptions keep the budgets of a planned disruption and
 // the healing bounds their descriptions give.
 func TestScaleAndDrainScenarios(t *testing.T) {
-	base := app.Default()
 	tests := []struct {
 		name       string
 		healing    time.Duration
 		boundMS    float64
 		inWords    []string
-		refusedFor []app.Option
-		runsFor    []app.Option
+		refusedFor [][]wordpress.Option
+		runsFor    [][]wordpress.Option
 	}{
 		{"scale-out-in", 3 * time.Minute, 20000,
 			[]string{"from 2 to 4 replicas", "preStop sleep (10s)", "readiness probe passed", "leaves the endpoints"},
-			[]app.Option{app.WithWorkload(app.DaemonSet)},
-			[]app.Option{app.WithReplicas(1), app.WithWorkload(app.StatefulSet), app.WithPDB(false), app.WithPreStopSleep(0)}},
+			[][]wordpress.Option{{wordpress.WithWorkload(wordpress.DaemonSet), daemonRoll}},
+			[][]wordpress.Option{{wordpress.WithReplicas(1)}, {wordpress.WithWorkload(wordpress.StatefulSet), statefulRoll}, {wordpress.WithPDB(false)}, {wordpress.WithPreStopSleep(0)}}},
 		{"node-drain", 3 * time.Minute, 10000,
 			[]string{"not MySQL", "Eviction API", "429", "uncordoned", "MySQL is never evicted"},
-			[]app.Option{app.WithWorkload(app.DaemonSet), app.WithReplicas(1)},
-			[]app.Option{app.WithWorkload(app.StatefulSet), app.WithPDB(false), app.WithReplicas(4)}},
+			[][]wordpress.Option{{wordpress.WithWorkload(wordpress.DaemonSet), daemonRoll}, {wordpress.WithReplicas(1)}},
+			[][]wordpress.Option{{wordpress.WithWorkload(wordpress.StatefulSet), statefulRoll}, {wordpress.WithPDB(false)}, {wordpress.WithReplicas(4)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			entries, err := Lookup(tt.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := entries[0]
-			s := e.Build(Env{Client: &kube.Client{}, App: base})
+			e, s := build(t, tt.name, wordpressShape(t))
 			b := s.Budgets
 			if !b.MustRecover || b.Server5xx.Limit(10) != 0 || *b.Downtime != 5*time.Second || *b.LongestOutage != time.Second || *b.Healing != tt.healing || b.Recovery != nil {
 				t.Errorf("budgets %+v are not the planned-disruption budgets with %s of healing", b, tt.healing)
@@ -53,36 +55,28 @@ func TestScaleAndDrainScenarios(t *testing.T) {
 					t.Errorf("the description does not say %q: %s", w, s.Description)
 				}
 			}
-			if err := e.Supports(base); err != nil {
+			if err := e.Supports(wordpressShape(t)); err != nil {
 				t.Errorf("refuses the baseline: %v", err)
 			}
-			for _, o := range tt.refusedFor {
-				c := base
-				o(&c)
-				if e.Supports(c) == nil {
+			for _, opts := range tt.refusedFor {
+				if c := wordpressShape(t, opts...); e.Supports(c) == nil {
 					t.Errorf("runs against %s", c.Describe())
 				}
 			}
-			for _, o := range tt.runsFor {
-				c := base
-				o(&c)
-				if err := e.Supports(c); err != nil {
-					t.Errorf("refuses %s: %v", c.Describe(), err)
+			for _, opts := range tt.runsFor {
+				if c := wordpressShape(t, opts...); e.Supports(c) != nil {
+					t.Errorf("refuses %s: %v", c.Describe(), e.Supports(c))
 				}
 			}
 		})
 	}
 	// The description claims only what the fixture has.
-	bare := base
-	app.WithPreStopSleep(0)(&bare)
-	app.WithReadiness(app.ReadinessNone)(&bare)
-	if d := scaleOutIn(Env{Client: &kube.Client{}, App: bare}).Description; !strings.Contains(d, "without a preStop sleep") || !strings.Contains(d, "without a readiness probe") || strings.Contains(d, "must cost nothing") {
-		t.Errorf("description for a fixture without preStop and readiness: %s", d)
+	bare := wordpressShape(t, wordpress.WithPreStopSleep(0), wordpress.WithReadiness(wordpress.ReadinessNone))
+	if _, sc := build(t, "scale-out-in", bare); !strings.Contains(sc.Description, "without a preStop sleep") || !strings.Contains(sc.Description, "without a readiness probe") || strings.Contains(sc.Description, "must cost nothing") {
+		t.Errorf("description for a fixture without preStop and readiness: %s", sc.Description)
 	}
 	// The bound follows the fixture's preStop sleep.
-	c := base
-	app.WithPreStopSleep(3 * time.Second)(&c)
-	if b := scaleBounds(c); b[0].MS != 13000 {
+	if b := catalog.ScaleBounds(wordpressShape(t, wordpress.WithPreStopSleep(3*time.Second)).Serving); b[0].MS != 13000 {
 		t.Errorf("scale bound with a 3 s preStop sleep: %+v", b)
 	}
 }

@@ -326,12 +326,7 @@ func kindDifferences(base, new []*result.Result) []string {
 // A cell is a scenario against a fixture variant: "image-roll", or
 // "image-roll@no-prestop" for a variant other than the baseline. Results
 // of different cells are never pooled.
-func cellOf(r *result.Result) string {
-	if v := history.KindOf(r).Variant; v != "" && v != "baseline" {
-		return r.Scenario + "@" + v
-	}
-	return r.Scenario
-}
+func cellOf(r *result.Result) string { return r.Label() }
 
 func scenarioOf(cell string) string {
 	s, _, _ := strings.Cut(cell, "@")
@@ -404,7 +399,7 @@ func variantOf(cell string) string {
 	if _, v, ok := strings.Cut(cell, "@"); ok {
 		return v
 	}
-	return "baseline"
+	return result.BaselineVariant
 }
 
 func containsKey(keys []result.MetricKey, k result.MetricKey) bool {

@@ -9,15 +9,16 @@ import (
 	"github.com/selfheal/selfheal/chaos/result"
 )
 
-// The scenarios the claims are about (chaos/catalog).
+// The scenarios the claims are about, short for the catalog's names
+// (chaos/result spells each once).
 const (
-	wpConfig  = "wp-config-break"
-	eviction  = "pod-eviction"
-	imageRoll = "image-roll"
+	wpConfig  = result.ScenarioWPConfigBreak
+	eviction  = result.ScenarioPodEviction
+	imageRoll = result.ScenarioImageRoll
 )
 
 // Slack the claims allow, from the fixture's settings and the measuring
-// path (fixtures/app/manifests/wordpress.yaml, docs/measurement.md).
+// path (fixtures/wordpress/manifests/wordpress.yaml, docs/measurement.md).
 const (
 	// untilRestart: a broken pod that no probe removes serves errors until
 	// its container stops, which the timeline sees as the restart a moment
@@ -46,31 +47,31 @@ func Claims() []Expectation {
 		{ID: "liveness-tcp-never-heals", Scenario: wpConfig, Variant: "liveness-tcp", Over: Every,
 			Claim: "with tcpSocket liveness, a broken wp-config never heals either (port 80 stays open: no restart)",
 			Check: neverHealed},
-		{ID: "liveness-http-heals", Scenario: wpConfig, Variant: Baseline, Over: Every,
+		{ID: "liveness-http-heals", Scenario: wpConfig, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with httpGet liveness, a broken wp-config heals (the container is restarted and every replica is Ready again)",
 			Check: healedByRestart},
 		{ID: "readiness-none-errors-until-restart", Scenario: wpConfig, Variant: "readiness-none", Over: Every,
 			Claim: fmt.Sprintf("without readiness, the broken pod keeps serving errors until its restart (failures go on to within %s of the restart)", untilRestart),
 			Check: errorsUntilRestart},
-		{ID: "readiness-stops-errors", Scenario: wpConfig, Variant: Baseline, Over: Every,
+		{ID: "readiness-stops-errors", Scenario: wpConfig, Variant: result.BaselineVariant, Over: Every,
 			Claim: fmt.Sprintf("with readiness, only the requests sent before the probe notices fail (no failure later than %s after the pod is NotReady, none near the restart)", propagation),
 			Check: errorsUntilNotReady},
 		{ID: "no-pdb-can-leave-none", Scenario: eviction, Variant: "no-pdb", Over: Some,
 			Claim: "without a PodDisruptionBudget, evicting both pods can leave no replica serving (a second with no success)",
 			Check: fullOutage},
-		{ID: "pdb-never-leaves-none", Scenario: eviction, Variant: Baseline, Over: Every,
+		{ID: "pdb-never-leaves-none", Scenario: eviction, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with the PodDisruptionBudget, evicting both pods never leaves no replica serving (no second without a success)",
 			Check: not(fullOutage)},
 		{ID: "no-prestop-roll-loses", Scenario: imageRoll, Variant: "no-prestop", Over: Some,
 			Claim: "without preStop, a roll loses requests to the endpoint-removal race (refused, reset, EOF, 502 or 503; on 2 cores the difference may be small)",
 			Check: raceFailures},
-		{ID: "prestop-roll-clean", Scenario: imageRoll, Variant: Baseline, Over: Every,
+		{ID: "prestop-roll-clean", Scenario: imageRoll, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with the preStop sleep, a roll loses no request to the endpoint-removal race",
 			Check: not(raceFailures)},
 		{ID: "no-prestop-eviction-loses", Scenario: eviction, Variant: "no-prestop", Over: Some,
 			Claim: "without preStop, an eviction loses requests to the endpoint-removal race (refused, reset, EOF, 502 or 503; on 2 cores the difference may be small)",
 			Check: raceFailures},
-		{ID: "prestop-eviction-clean", Scenario: eviction, Variant: Baseline, Over: Every,
+		{ID: "prestop-eviction-clean", Scenario: eviction, Variant: result.BaselineVariant, Over: Every,
 			Claim: "with the preStop sleep, an eviction loses no request to the endpoint-removal race",
 			Check: not(raceFailures)},
 	}

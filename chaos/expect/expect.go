@@ -40,9 +40,6 @@ const (
 	Some Quantifier = "some run"
 )
 
-// Baseline is the variant of a result that names none.
-const Baseline = "baseline"
-
 // Expectation is one claim, checked on each result of its scenario and
 // variant.
 type Expectation struct {
@@ -86,14 +83,6 @@ func (f Finding) String() string {
 	return b.String()
 }
 
-// VariantOf is the variant a result was measured against.
-func VariantOf(r *result.Result) string {
-	if r.Run == nil || r.Run.Variant == "" {
-		return Baseline
-	}
-	return r.Run.Variant
-}
-
 // Evaluate checks every expectation against the results of its scenario
 // and variant. A result whose run ended in error is left out (its figures
 // cover only part of the fault) and said so; so is one that observed
@@ -104,7 +93,7 @@ func Evaluate(exps []Expectation, results []*result.Result) []Finding {
 	for _, x := range exps {
 		f := Finding{ID: x.ID, Claim: x.Claim, Scenario: x.Scenario, Variant: x.Variant, Over: x.Over, Status: NotRun}
 		for _, r := range results {
-			if r.Scenario != x.Scenario || VariantOf(r) != x.Variant {
+			if r.Scenario != x.Scenario || r.VariantName() != x.Variant {
 				continue
 			}
 			if r.Verdict == result.VerdictError {

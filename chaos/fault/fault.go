@@ -1,5 +1,5 @@
 // Package fault defines what a fault injector is. The injectors live in
-// subpackages, one per fault: wpconfig, nodehalt, imageroll, evict, procsignal,
+// subpackages, one per fault: configbreak, nodehalt, imageroll, evict, procsignal,
 // dbpartition and packetloss (the network faults, on netfilter), dnsoutage
 // and apiserver (the cluster's own components).
 //
@@ -13,6 +13,8 @@ package fault
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
@@ -70,13 +72,33 @@ type Undo struct {
 // the safety net for a run that died before its revert. Repair is
 // idempotent (nothing left to repair is not an error) and bounded in
 // time; it says what it did, in words ("" when there was nothing to do).
+// It puts a value back only while it is still what the fault left, and
+// returns an ErrNothingToRepair (Gone, Changed) when it is not.
 type Repairer interface {
 	Kind() string
 	Repair(ctx context.Context, u Undo) (string, error)
 }
 
+// ErrNothingToRepair marks a revert or repair that found nothing of the
+// fault left to put back: what the Undo names no longer exists (Gone), or
+// someone changed it since (Changed), and putting the old value back would
+// undo their change. It is no failure: chaos/guard says so and drops the
+// record's entry, which would otherwise block every later run.
+var ErrNothingToRepair = errors.New("nothing to repair")
+
+// Gone says that what (a pod, a workload) no longer exists.
+func Gone(what string) error {
+	return fmt.Errorf("%s no longer exists: %w", what, ErrNothingToRepair)
+}
+
+// Changed says that what is now `now`, not the `left` the fault left it at.
+func Changed(what, now, left string) error {
+	return fmt.Errorf("%s is %s, not the %s the fault left: someone changed it since, so it is left as it is: %w", what, now, left, ErrNothingToRepair)
+}
+
 // RepairFunc makes a Repairer of kind from repair, which gets a context
-// that ends after timeout: the bound every repair must keep.
+// that ends after timeout: the bound every repair must keep. Every fault
+// package's NewRepairer is one: the one shape of a repairer.
 func RepairFunc(kind string, timeout time.Duration, repair func(ctx context.Context, u Undo) (string, error)) Repairer {
 	return repairFunc{kind: kind, timeout: timeout, repair: repair}
 }

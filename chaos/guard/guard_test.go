@@ -386,3 +386,28 @@ func TestRenewalRidesOutAnAPIOutage(t *testing.T) {
 		t.Errorf("lease held by %s", holderOf(got))
 	}
 }
+
+// An entry whose object is gone, or was changed by someone since, is no
+// failure: it is dropped from the record, with a line saying why.
+func TestRepairDropsWhatIsNothingToRepair(t *testing.T) {
+	ctx := context.Background()
+	cs := fake.NewClientset()
+	dead := NewRecord(cs, "run-1", "killed run")
+	dead.Begin(ctx, "mysql-crash", "process-kill", fault.Undo{Kind: "process-killed", Detail: "PID 7 SIGKILL"})
+	dead.Begin(ctx, "scale-out-in", "scale-out-in", fault.Undo{Kind: "workload-replicas", Detail: "scaled to 4"})
+	gone := &repairer{kind: "process-killed", err: fault.Gone("pod ns/mysql-0")}
+	changed := &repairer{kind: "workload-replicas", err: fault.Changed("deployment ns/wp's replica count", "3", "4")}
+	var said []string
+	rec := NewRecord(cs, "run-2", "next run")
+	if _, err := Repair(ctx, rec, []fault.Repairer{gone, changed}, func(r Repaired) { said = append(said, r.String()) }); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"dropped mysql-crash: PID 7 SIGKILL (run run-1", "dropped scale-out-in: scaled to 4 (run run-1"} {
+		if i >= len(said) || !strings.HasPrefix(said[i], want) || !strings.Contains(said[i], "nothing to repair") {
+			t.Errorf("said %q, want %q ... nothing to repair", said, want)
+		}
+	}
+	if left, _ := rec.List(ctx); len(left) > 0 {
+		t.Errorf("left in the record: %+v", left)
+	}
+}

@@ -14,15 +14,20 @@ type Repaired struct {
 	Entry Entry
 	// Did says what the repairer did; "" when nothing was left to repair
 	// (the run died after its revert, or before the fault broke anything).
-	Did  string
-	Took time.Duration
-	Err  error
+	Did string
+	// Dropped says why there was nothing to repair: what the entry names
+	// no longer exists, or someone changed it since (fault.ErrNothingToRepair).
+	Dropped string
+	Took    time.Duration
+	Err     error
 }
 
 func (r Repaired) String() string {
 	switch {
 	case r.Err != nil:
 		return fmt.Sprintf("could not repair %s: %v", r.Entry, r.Err)
+	case r.Dropped != "":
+		return fmt.Sprintf("dropped %s: %s (checked in %s)", r.Entry, r.Dropped, r.Took.Round(100*time.Millisecond))
 	case r.Did == "":
 		return fmt.Sprintf("nothing left to repair of %s (checked in %s)", r.Entry, r.Took.Round(100*time.Millisecond))
 	default:
@@ -31,7 +36,9 @@ func (r Repaired) String() string {
 }
 
 // Repair hands every entry of the record to the repairer of its kind, and
-// removes the entries that were repaired. It goes on past a failure; an
+// removes the entries that were repaired, and those with nothing left to
+// repair (fault.ErrNothingToRepair: the object is gone, or someone changed
+// it since), saying why. It goes on past a failure; an
 // entry it could not repair stays in the record, and the error names each
 // one. report is called as each entry is done.
 func Repair(ctx context.Context, rec *Record, repairers []fault.Repairer, report func(Repaired)) ([]Repaired, error) {
@@ -80,5 +87,8 @@ func repairOne(ctx context.Context, byKind map[string]fault.Repairer, e Entry) (
 		return r
 	}
 	r.Did, r.Err = rep.Repair(ctx, e.Undo)
+	if errors.Is(r.Err, fault.ErrNothingToRepair) {
+		r.Dropped, r.Err = r.Err.Error(), nil
+	}
 	return r
 }

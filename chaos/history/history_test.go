@@ -302,6 +302,18 @@ func TestKindVariant(t *testing.T) {
 	}
 }
 
+// A starved run told not to fail for it (SELFHEAL_FAIL_STARVED=false)
+// that passed its static budgets and misses a history budget is excused
+// like any other miss on a starved machine (result.Result.Excused).
+func TestApplyKeepsTheStarvedExcuse(t *testing.T) {
+	r := &result.Result{Scenario: "s", Verdict: result.VerdictPass,
+		Conditions: &result.Conditions{Verdict: result.HostStarved, Excused: true}}
+	Apply(r, Outcome{Checks: []result.BudgetCheck{{Metric: result.KeyDowntime, Pass: false, History: &result.HistoryBasis{Runs: 20}}}})
+	if r.Verdict != result.VerdictFail || !r.Excused() || r.FailsRun() {
+		t.Fatalf("verdict %s, excused %v, fails the run %v; want fail, excused, not failing the run", r.Verdict, r.Excused(), r.FailsRun())
+	}
+}
+
 // A healing Kubernetes never saw broken is no figure: it misses its
 // history budget, as a missing figure does, instead of passing as 0 ms
 // (before) or going unjudged.

@@ -14,7 +14,7 @@ import (
 type Kind struct {
 	Scenario  string
 	Fixture   string // result.RunInfo.Fixture: replicas, probes, PDB...
-	Variant   string // result.RunInfo.Variant, "baseline" when empty
+	Variant   string // result.RunInfo.Variant, result.BaselineVariant when empty
 	ImageMode string // online or offline images; "" for a probe
 	Rate      float64
 	KeepAlive bool
@@ -33,7 +33,7 @@ func KindOf(r *result.Result) Kind {
 	if k.Variant == "" && k.ImageMode != "" {
 		// Suite results from before variants ran against the baseline
 		// (result.RunInfo); a probe has no fixture and no variant.
-		k.Variant = "baseline"
+		k.Variant = result.BaselineVariant
 	}
 	return k
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // DefaultThresholds are where a phase median makes the machine contended
@@ -167,19 +168,9 @@ func summarizePhase(ph result.HostPhase, ss []Sample, interval time.Duration) re
 		if len(vals) == 0 {
 			continue
 		}
-		slices.Sort(vals)
-		pc.Signals[k] = result.SignalStat{Median: round2(median(vals)), Max: round2(vals[len(vals)-1])}
+		pc.Signals[k] = result.SignalStat{Median: round2(stats.Median(vals)), Max: round2(slices.Max(vals))}
 	}
 	return pc
-}
-
-// median of sorted values: the middle one, or the mean of the middle two.
-func median(v []float64) float64 {
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }

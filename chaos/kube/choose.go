@@ -59,3 +59,20 @@ func nodeNames(m map[string][]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ReadyPod is the first Ready pod by name that matches selector in
+// namespace and is not terminating: the pod a fault or a check acts on
+// when the workload's pods have no fixed name (a Deployment's).
+func (c *Client) ReadyPod(ctx context.Context, namespace, selector string) (string, error) {
+	pods, err := c.Kubernetes.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return "", fmt.Errorf("listing pods %q in %s: %w", selector, namespace, err)
+	}
+	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })
+	for i := range pods.Items {
+		if p := &pods.Items[i]; p.DeletionTimestamp == nil && PodReady(p) {
+			return p.Name, nil
+		}
+	}
+	return "", fmt.Errorf("no Ready pod matches %q in namespace %s", selector, namespace)
+}

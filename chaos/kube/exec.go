@@ -45,29 +45,39 @@ type ExecResult struct {
 // exit is an error carrying the exit code and stderr. Pass a ctx with a
 // deadline: exec into a pod on a stopped node hangs until it.
 func (c *Client) Exec(ctx context.Context, namespace, pod, container string, command ...string) (ExecResult, error) {
+	var stdout, stderr bytes.Buffer
+	err := c.Stream(ctx, namespace, pod, container, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr}, command...)
+	res := ExecResult{Stdout: stdout.String(), Stderr: stderr.String()}
+	if err != nil {
+		return res, fmt.Errorf("%w; stderr: %s", err, strings.TrimSpace(res.Stderr))
+	}
+	return res, nil
+}
+
+// Stream runs command in a container with the streams of opts attached
+// (stdin too, when set: a conversation with the command), as Exec does,
+// and returns when the command ends.
+func (c *Client) Stream(ctx context.Context, namespace, pod, container string, opts remotecommand.StreamOptions, command ...string) error {
 	req := c.Kubernetes.CoreV1().RESTClient().Post().
 		Resource("pods").Namespace(namespace).Name(pod).SubResource("exec").
-		VersionedParams(&corev1.PodExecOptions{Container: container, Command: command, Stdout: true, Stderr: true}, scheme.ParameterCodec)
+		VersionedParams(&corev1.PodExecOptions{Container: container, Command: command,
+			Stdin: opts.Stdin != nil, Stdout: opts.Stdout != nil, Stderr: opts.Stderr != nil}, scheme.ParameterCodec)
 	ws, err := remotecommand.NewWebSocketExecutor(c.Config, http.MethodGet, req.URL().String())
 	if err != nil {
-		return ExecResult{}, fmt.Errorf("exec in %s/%s: websocket executor: %w", namespace, pod, err)
+		return fmt.Errorf("exec in %s/%s: websocket executor: %w", namespace, pod, err)
 	}
 	spdy, err := remotecommand.NewSPDYExecutor(c.Config, http.MethodPost, req.URL())
 	if err != nil {
-		return ExecResult{}, fmt.Errorf("exec in %s/%s: spdy executor: %w", namespace, pod, err)
+		return fmt.Errorf("exec in %s/%s: spdy executor: %w", namespace, pod, err)
 	}
 	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 	})
 	if err != nil {
-		return ExecResult{}, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
+		return fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
 	}
-	var stdout, stderr bytes.Buffer
-	err = exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
-	res := ExecResult{Stdout: stdout.String(), Stderr: stderr.String()}
-	if err != nil {
-		return res, fmt.Errorf("exec %q in %s/%s (container %s): %w; stderr: %s",
-			strings.Join(command, " "), namespace, pod, container, err, strings.TrimSpace(res.Stderr))
+	if err := exec.StreamWithContext(ctx, opts); err != nil {
+		return fmt.Errorf("exec %q in %s/%s (container %s): %w", strings.Join(command, " "), namespace, pod, container, err)
 	}
-	return res, nil
+	return nil
 }

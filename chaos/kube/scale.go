@@ -32,6 +32,19 @@ func (c *Client) Scale(ctx context.Context, namespace, kind, name string) (*auto
 // rewritten) and returns the count it had; it writes nothing when the
 // count already is n.
 func (c *Client) SetReplicas(ctx context.Context, namespace, kind, name string, n int32) (int32, error) {
+	return c.scaleTo(ctx, namespace, kind, name, n, func(int32) bool { return true })
+}
+
+// PutBackReplicas is SetReplicas only while the count is still left (what
+// a fault left it at): a count someone changed since is theirs, and is
+// left as it is. It returns the count it found; the read and the write
+// are one compare-and-swap (the scale's resourceVersion).
+func (c *Client) PutBackReplicas(ctx context.Context, namespace, kind, name string, left, n int32) (int32, error) {
+	return c.scaleTo(ctx, namespace, kind, name, n, func(was int32) bool { return was == left })
+}
+
+// scaleTo sets the count to n when it is not n and write(the count) holds.
+func (c *Client) scaleTo(ctx context.Context, namespace, kind, name string, n int32, write func(was int32) bool) (int32, error) {
 	var was int32
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		s, err := c.Scale(ctx, namespace, kind, name)
@@ -39,7 +52,7 @@ func (c *Client) SetReplicas(ctx context.Context, namespace, kind, name string, 
 			return err
 		}
 		was = s.Spec.Replicas
-		if was == n {
+		if was == n || !write(was) {
 			return nil
 		}
 		s.Spec.Replicas = n

@@ -22,10 +22,12 @@ const (
 // they can (its replica count, at most the schedulable workers). After a
 // node halt or a drain every replica can end up on one node and stay
 // there; the next node halt then has no worker to halt that leaves the app
-// alive. A rollout restart lets the scheduler spread them again, but the
-// fixture's topologySpreadConstraints are ScheduleAnyway (a node halt must
-// still be able to reschedule onto the surviving node), so one restart
-// may land both on one node again, as a real suite run showed: Spread
+// alive. A rollout restart lets the scheduler spread them again: the
+// fixture's spread counts each ReplicaSet on its own (matchLabelKeys
+// pod-template-hash, fixtures/app/manifests/wordpress.yaml), so the old
+// ReplicaSet's pods do not skew where a surge puts the new ones. It is
+// still ScheduleAnyway (a node halt must be able to reschedule onto the
+// surviving node), a preference other scores can outweigh, so Spread
 // waits for each rollout and checks, restarting up to spreadAttempts
 // times. It returns whether it restarted anything, and an error when the
 // pods are still not spread.
@@ -60,9 +62,24 @@ func (c *Client) spread(ctx context.Context, namespace, deployment, selector str
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading Deployment %s/%s: %w", namespace, deployment, err)
 	}
+	workers, err := c.SchedulableWorkers(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	on, err := c.PodsByNode(ctx, namespace, selector)
+	if err != nil {
+		return 0, 0, err
+	}
+	return len(on), min(int(replicas(d)), workers), nil
+}
+
+// SchedulableWorkers counts the nodes a pod without tolerations can be
+// scheduled on: Ready, not cordoned, without a NoSchedule or NoExecute
+// taint (kind's control-plane node has one).
+func (c *Client) SchedulableWorkers(ctx context.Context) (int, error) {
 	nodes, err := c.Kubernetes.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return 0, 0, fmt.Errorf("listing nodes: %w", err)
+		return 0, fmt.Errorf("listing nodes: %w", err)
 	}
 	workers := 0
 	for _, n := range nodes.Items {
@@ -70,11 +87,7 @@ func (c *Client) spread(ctx context.Context, namespace, deployment, selector str
 			workers++
 		}
 	}
-	on, err := c.PodsByNode(ctx, namespace, selector)
-	if err != nil {
-		return 0, 0, err
-	}
-	return len(on), min(int(replicas(d)), workers), nil
+	return workers, nil
 }
 
 // rolledOut holds once the Deployment's rollout is complete and no pod of

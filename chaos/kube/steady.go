@@ -254,3 +254,35 @@ func WaitFor(ctx context.Context, check Check, interval, timeout time.Duration) 
 	}
 	return fmt.Errorf("%w after %s: %s", ErrNotSteady, timeout, why)
 }
+
+// WorkloadReady is the desired state of a workload that serves no
+// Service the load goes through (an app's database): its rollout
+// complete and every pod Ready.
+func (c *Client) WorkloadReady(namespace, kind, name string) Check {
+	return func(ctx context.Context) (bool, string, error) {
+		apps := c.Kubernetes.AppsV1()
+		switch kind {
+		case KindStatefulSet:
+			return c.StatefulSetSteady(namespace, name)(ctx)
+		case KindDeployment:
+			d, err := apps.Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, "", fmt.Errorf("reading Deployment %s/%s: %w", namespace, name, err)
+			}
+			if !RolloutComplete(d) || d.Status.ReadyReplicas < d.Status.UpdatedReplicas {
+				return false, fmt.Sprintf("deployment %s: %d updated, %d ready of %d", name, d.Status.UpdatedReplicas, d.Status.ReadyReplicas, d.Status.Replicas), nil
+			}
+			return true, "", nil
+		case KindDaemonSet:
+			d, err := apps.DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, "", fmt.Errorf("reading DaemonSet %s/%s: %w", namespace, name, err)
+			}
+			if d.Status.DesiredNumberScheduled == 0 || !DaemonSetRolloutComplete(d) {
+				return false, fmt.Sprintf("daemonset %s: %d updated, %d available of %d", name, d.Status.UpdatedNumberScheduled, d.Status.NumberAvailable, d.Status.DesiredNumberScheduled), nil
+			}
+			return true, "", nil
+		}
+		return false, "", fmt.Errorf("no readiness check for a %s (%s/%s)", kind, namespace, name)
+	}
+}

@@ -153,12 +153,30 @@ func New(targets []string, opts ...Option) (*Generator, error) {
 	return g, nil
 }
 
-func (c config) validate() error {
+// CheckRate refuses a rate of requests per second that no load can keep:
+// not a number above 0, beyond what one process can send, or so low that
+// the interval between requests is beyond what a time.Duration holds
+// (vegeta's pacer would get a negative one and send nothing). It is the one
+// rate check: the load's own, the settings' (SELFHEAL_RATE, --rate) and
+// the probe's.
+func CheckRate(perSecond float64) error {
 	switch {
-	case !(c.rate > 0):
-		return fmt.Errorf("rate must be above 0 requests per second, got %v", c.rate)
-	case c.rate > 1e6:
-		return fmt.Errorf("rate %v is beyond what one process can send", c.rate)
+	case math.IsNaN(perSecond) || math.IsInf(perSecond, 0) || perSecond <= 0:
+		return fmt.Errorf("rate must be a number of requests per second above 0, got %v", perSecond)
+	case perSecond > 1e6:
+		return fmt.Errorf("rate %v is beyond what one process can send", perSecond)
+	}
+	if ns := float64(time.Second) / perSecond; ns >= math.MaxInt64 {
+		return fmt.Errorf("rate %v requests per second is too low: one request every %.3g years cannot be paced", perSecond, ns/float64(365*24*time.Hour))
+	}
+	return nil
+}
+
+func (c config) validate() error {
+	if err := CheckRate(c.rate); err != nil {
+		return err
+	}
+	switch {
 	case c.timeout <= 0:
 		return fmt.Errorf("timeout must be positive, got %s", c.timeout)
 	case c.duration < 0:
@@ -171,16 +189,11 @@ func (c config) validate() error {
 	return c.checkInterval()
 }
 
-// checkInterval refuses a rate too low to mean anything: an interval
-// between requests beyond what a time.Duration holds (vegeta's pacer would
-// get a negative one and send nothing), or longer than the load's
-// duration (no request would be sent before it ends).
+// checkInterval refuses a rate (CheckRate's) whose interval between
+// requests is longer than the load's duration: no request would be sent
+// before it ends.
 func (c config) checkInterval() error {
-	ns := float64(time.Second) / c.rate
-	if ns >= math.MaxInt64 {
-		return fmt.Errorf("rate %v requests per second is too low: one request every %.3g years cannot be paced", c.rate, ns/float64(365*24*time.Hour))
-	}
-	if interval := time.Duration(ns); c.duration > 0 && interval > c.duration {
+	if interval := time.Duration(float64(time.Second) / c.rate); c.duration > 0 && interval > c.duration {
 		return fmt.Errorf("rate %v requests per second sends one request every %s, longer than the duration %s: no request would be sent", c.rate, interval, c.duration)
 	}
 	return nil

@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -360,5 +361,38 @@ func TestAchievedRateOverTheLoadsWindow(t *testing.T) {
 	// over the window.
 	if tol := 1 / window; res.Load.Achieved > 10+tol/2 || res.Load.Achieved < 10-tol {
 		t.Errorf("achieved %.2f/s at 10/s asked (tolerance %.2f)", res.Load.Achieved, tol)
+	}
+}
+
+// CheckRate is the one rate check: what it refuses, load.New refuses with
+// the same words, and the settings and the probe call it (chaos/session,
+// cmd/selfheal).
+func TestCheckRate(t *testing.T) {
+	tests := []struct {
+		rate float64
+		want string // "" for accepted
+	}{
+		{math.NaN(), "above 0, got NaN"},
+		{math.Inf(1), "above 0, got +Inf"},
+		{-1, "above 0, got -1"},
+		{0, "above 0, got 0"},
+		{2e6, "rate 2e+06 is beyond what one process can send"},
+		{1e-12, "rate 1e-12 requests per second is too low"},
+		{1e-6, ""},
+		{0.5, ""},
+		{10, ""},
+		{1e6, ""},
+	}
+	for _, tt := range tests {
+		err := load.CheckRate(tt.rate)
+		_, newErr := load.New([]string{"http://a/"}, load.Rate(tt.rate))
+		switch {
+		case tt.want == "" && (err != nil || newErr != nil):
+			t.Errorf("rate %v refused: %v / %v", tt.rate, err, newErr)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("rate %v: err = %v, want one saying %q", tt.rate, err, tt.want)
+		case tt.want != "" && (newErr == nil || newErr.Error() != err.Error()):
+			t.Errorf("rate %v: load.New says %v, CheckRate %v", tt.rate, newErr, err)
+		}
 	}
 }

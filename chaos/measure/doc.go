@@ -76,7 +76,9 @@
 //
 // The achieved rate is requests over the time the load ran, from
 // Input.Begin (the load's beginning, one interval before its first
-// request) to the run's end.
+// request) to the run's end. Well under the rate asked, the result says
+// the load side could not keep up, unless Params.Partial says sources of
+// a merged vantage point were lost (Merge): that loss is the reason.
 //
 // Each injection also carries its own figures: its time to first error
 // counts only failures sent before the next injection (a later injection's

@@ -3,9 +3,10 @@ package plan
 import (
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 	"time"
+
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // Progress follows a plan as it runs and estimates how long the rest will
@@ -153,12 +154,11 @@ func Approx(d time.Duration) string {
 	return fmt.Sprintf("%d h %02d min", m/60, m%60)
 }
 
+// median is stats.Median of durations.
 func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
+	xs := make([]float64, len(ds))
+	for i, d := range ds {
+		xs[i] = float64(d)
 	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return time.Duration(stats.Median(xs))
 }

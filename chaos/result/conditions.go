@@ -29,9 +29,10 @@ type Conditions struct {
 	Verdict HostVerdict `json:"verdict"` // contract
 	// Reasons say which signal crossed which threshold in which phase.
 	Reasons []string `json:"reasons,omitempty"`
-	// Excused is set when a budget was missed under a starved verdict and
-	// the run was told not to fail for it (SELFHEAL_FAIL_STARVED=false):
-	// the verdict stays "fail", the test does not.
+	// Excused is set when the machine was starved and the run was told
+	// not to fail for a budget missed under it (SELFHEAL_FAIL_STARVED=false).
+	// Read it through Result.Excused, which asks for the miss too: the
+	// verdict stays "fail", the test does not.
 	Excused bool `json:"excused,omitempty"`
 	// Timeline is every sample, for the report's lane.
 	Timeline []HostPoint `json:"timeline,omitempty"`
@@ -269,4 +270,19 @@ func (c *Conditions) Judge() {
 			c.Verdict = p.Verdict
 		}
 	}
+}
+
+// Excused says that r missed a budget (its own or its history's) on a
+// starved machine and the run was told not to fail for it
+// (SELFHEAL_FAIL_STARVED=false): its verdict stays fail, and the run, the
+// suite's test and JUnit do not fail for it. The one place that rule is
+// written.
+func (r *Result) Excused() bool {
+	return r.Outcome() == VerdictFail && r.Conditions != nil && r.Conditions.Excused
+}
+
+// FailsRun says whether r fails the run it is part of (selfheal run's
+// exit status, the suite): any outcome but pass, unless it was excused.
+func (r *Result) FailsRun() bool {
+	return r.Outcome() != VerdictPass && !r.Excused()
 }

@@ -114,12 +114,18 @@ func ReadFile(path string) (*Result, error) {
 }
 
 // Decode reads one result document and checks its schema, so a file of
-// another kind fails with a message that says what was expected.
+// another kind fails with a message that says what was expected. Anything
+// after the document is refused: a result with a second one, whole or cut
+// short, appended to it is not one result.
 func Decode(rd io.Reader) (*Result, error) {
 	var r Result
 	dec := json.NewDecoder(rd)
 	if err := dec.Decode(&r); err != nil {
 		return nil, decodeError(err)
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("more than one document: the result ends at byte %d and more follows; expected one %s document, as selfheal writes it (two files joined, or a copy appended?)", end, Schema)
 	}
 	return finish(&r)
 }

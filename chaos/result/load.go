@@ -247,6 +247,7 @@ func decodeFigures(data []byte) (*Result, error) {
 		Events   skipped `json:"events"`
 		Outages  skipped `json:"outages"`
 		Targets  skipped `json:"targets"`
+		Vantages skipped `json:"vantages"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, decodeError(err)

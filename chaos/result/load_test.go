@@ -45,6 +45,17 @@ func TestReadPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A good result with a second one, cut short, appended to it.
+	good, err := os.ReadFile(filepath.Join(dir, "c.JSON"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twoDocs := t.TempDir()
+	trailing := filepath.Join(twoDocs, "trailing.json")
+	if err := os.WriteFile(trailing, append(append([]byte{}, good...), good[:len(good)/2]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	tests := []struct {
 		name        string
 		paths       []string
@@ -59,6 +70,8 @@ func TestReadPaths(t *testing.T) {
 		{name: "a missing file", paths: []string{filepath.Join(dir, "nope.json")}, errContains: "no such file"},
 		{name: "an empty directory", paths: []string{empty}, errIs: ErrNoResults},
 		{name: "a result of another version in a directory", paths: []string{brokenDir}, errContains: "not supported"},
+		{name: "a result followed by a second one cut short", paths: []string{trailing}, errContains: "reading result " + trailing + ": more than one document"},
+		{name: "the same in a directory", paths: []string{twoDocs}, errContains: "reading result " + trailing + ": more than one document"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

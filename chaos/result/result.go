@@ -123,6 +123,18 @@ type Result struct {
 
 	Latency LatencyWindows `json:"latency_ms"` // contract
 
+	// Vantage is where the top-level figures were measured from (the
+	// outside: the harness through the app's NodePort); nil in a result
+	// measured from there alone, as every result before vantage points.
+	Vantage *VantagePoint `json:"vantage,omitempty"`
+	// Vantages are the other vantage points measured beside it (inside
+	// the cluster, the control probe, reused connections), each with its
+	// own outage timeline on the same fault instants.
+	Vantages []Vantage `json:"vantages,omitempty"`
+	// Charged is the outside downtime charged to the app, where the
+	// control probe was healthy; nil without a control probe.
+	Charged *Charge `json:"charged,omitempty"`
+
 	// Timeline is the request stream in fixed buckets (Analysis.BucketMS),
 	// what the report's charts draw.
 	Timeline []Bucket `json:"timeline"`

@@ -15,7 +15,7 @@ type Against string
 const (
 	// AgainstBaseline: the baseline variant's repetitions of the same
 	// scenario in the same run (a run over variants).
-	AgainstBaseline Against = "baseline"
+	AgainstBaseline Against = BaselineVariant
 	// AgainstHistory: earlier results of the same kind in the report
 	// directory (chaos/history).
 	AgainstHistory Against = "history"

@@ -70,8 +70,8 @@ func TestRunnerRecordsHostConditions(t *testing.T) {
 		if c.Verdict != result.HostStarved || res.Verdict != result.VerdictFail {
 			t.Fatalf("host %s verdict %s; want starved and fail", c.Verdict, res.Verdict)
 		}
-		if c.Excused != excuse {
-			t.Errorf("excused %v with ExcuseStarved %v", c.Excused, excuse)
+		if res.Excused() != excuse || res.FailsRun() == excuse {
+			t.Errorf("excused %v, fails the run %v, with ExcuseStarved %v", res.Excused(), res.FailsRun(), excuse)
 		}
 	}
 }

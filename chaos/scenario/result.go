@@ -16,10 +16,13 @@ func (x *run) result(runErr error) (*result.Result, error) {
 	in := x.rec.Input(x.stats.Ended)
 	in.Scenario = x.s.Name
 	in.Load = x.gen.Settings()
-	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation, Deadline: x.deadline(in)}
+	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation, Deadline: x.deadline(in), FailOn4xx: x.failOn4xx}
 	res, err := measure.Analyze(in)
 	if err != nil {
 		return nil, errors.Join(runErr, fmt.Errorf("analysing scenario %s: %w", x.s.Name, err))
+	}
+	if err := x.vantages(res, in); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("scenario %s: %w", x.s.Name, err))
 	}
 	res.Description = x.s.Description
 	res.Run = x.run

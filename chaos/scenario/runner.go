@@ -58,12 +58,16 @@ type Runner struct {
 	// wrapSink lets a test stand between the load and the recorder.
 	wrapSink func(load.Sink) load.Sink
 	writes   *Writes
+	vantages []Vantage
+	// failOn4xx counts 4xx answers as failures (the app's healthy answer
+	// is below 400).
+	failOn4xx bool
 }
 
 // Writes is where the write stream of a scenario that asks for one
 // (Scenario.Writes) goes, and the database it is checked against.
 type Writes struct {
-	// URL is the write endpoint (fixtures/app.WritesURL).
+	// URL is the write endpoint (fixtures/wordpress.WritesURL).
 	URL   string
 	Store writes.Store
 	// Options are the stream's (rate, timeout).
@@ -111,6 +115,10 @@ func WithWrites(w Writes) Option {
 	return func(r *Runner) { r.writes = &w }
 }
 
+// WithFailOn4xx counts a 4xx answer as a failure, for an app whose
+// healthy answers are all below 400 (chaos/app.Load.FailOn4xx).
+func WithFailOn4xx(on bool) Option { return func(r *Runner) { r.failOn4xx = on } }
+
 // WithPoll sets how often the desired state and recovery are checked.
 func WithPoll(d time.Duration) Option { return func(r *Runner) { r.poll = d } }
 
@@ -155,6 +163,10 @@ type run struct {
 	sent       []writes.Write
 	writesDone chan struct{}
 	writes     *result.Writes
+	// The vantage points beside the outside load: running until the
+	// load stopped, then what they saw.
+	running []Running
+	seen    []Seen
 }
 
 type phaseText struct {
@@ -193,6 +205,11 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	if err := x.newStream(); err != nil {
 		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
 	}
+	if err := x.startVantages(ctx); err != nil {
+		return x.early(fmt.Errorf("scenario %s: %w", s.Name, err))
+	}
+	// Whatever ends the run, no loader is left sending.
+	defer x.stopVantages(ctx)
 	// A panic in one of the run's goroutines ends ctx with the panic as
 	// its cause: the fault phases stop and the revert still runs.
 	ctx, x.crash = context.WithCancelCause(ctx)
@@ -234,6 +251,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*result.Result, error) {
 	stopLoad()
 	<-loadDone
 	stopStatus()
+	x.stopVantages(ctx)
 	x.checkWrites(ctx)
 	return x.result(runErr)
 }
@@ -311,7 +329,7 @@ func (x *run) observe(ctx context.Context, m *marker) error {
 func (x *run) recoveredBy(now time.Time, margin time.Duration) bool {
 	in := x.rec.Input(now)
 	in.Load = x.gen.Settings()
-	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation}
+	in.Params = measure.Params{ConfirmationWindow: x.t.Confirmation, FailOn4xx: x.failOn4xx}
 	res, err := measure.Analyze(in)
 	if err != nil || !res.Recovered || res.RecoveredAt == nil {
 		return false

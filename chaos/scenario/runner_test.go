@@ -431,3 +431,56 @@ func msText(v *float64) string {
 	}
 	return fmt.Sprintf("%.0f ms", *v)
 }
+
+// An app whose healthy answers are below 400 (chaos/app.Load.FailOn4xx)
+// has its 4xx counted as failures; by default they are answers, counted
+// apart.
+func TestRunnerFailOn4xx(t *testing.T) {
+	for _, failOn4xx := range []bool{false, true} {
+		t.Run(fmt.Sprint(failOn4xx), func(t *testing.T) {
+			var broken atomic.Bool
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if broken.Load() {
+					w.WriteHeader(http.StatusNotFound)
+					return
+				}
+				w.Write([]byte("ok"))
+			}))
+			t.Cleanup(srv.Close)
+			a := &app{srv: srv}
+			f := &notFoundFor{broken: &broken, heal: time.Second}
+			r := NewRunner([]string{srv.URL}, WithLoad(load.Rate(50), load.Timeout(500*time.Millisecond)), WithPoll(50*time.Millisecond), WithFailOn4xx(failOn4xx))
+			res, err := r.Run(context.Background(), Scenario{Name: "x", Fault: f, Steady: a.steady, Timing: fastTiming()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Client4xx == 0 {
+				t.Fatal("no 404 was answered: the fault did not bite")
+			}
+			if got := res.DowntimeMS > 0; got != failOn4xx {
+				t.Errorf("downtime %.0f ms with FailOn4xx %v: the 404s count as failures %v, want %v", res.DowntimeMS, failOn4xx, got, failOn4xx)
+			}
+			if !res.Recovered || res.Analysis.FailOn4xx != failOn4xx {
+				t.Errorf("recovered %v, analysis fail_on_4xx %v", res.Recovered, res.Analysis.FailOn4xx)
+			}
+		})
+	}
+}
+
+// notFoundFor answers 404 for a while, as an app that lost its routes.
+type notFoundFor struct {
+	broken *atomic.Bool
+	heal   time.Duration
+}
+
+func (f *notFoundFor) Name() string { return "not-found" }
+
+func (f *notFoundFor) Inject(_ context.Context, m fault.Marker) error {
+	f.broken.Store(true)
+	m.Injected("404 for " + f.heal.String())
+	m.Proved(result.Evidence{Check: "the test app's broken flag", Observed: "set", Held: true})
+	time.AfterFunc(f.heal, func() { f.broken.Store(false) })
+	return nil
+}
+
+func (f *notFoundFor) Revert(context.Context, fault.Marker) error { f.broken.Store(false); return nil }

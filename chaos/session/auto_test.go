@@ -14,6 +14,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/variant"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 )
 
 func (c *logConsole) text() string { return strings.Join(c.lines, "\n") }
@@ -75,7 +76,7 @@ func imageRoll(t *testing.T, variants ...string) variant.Matrix {
 	}
 	var m variant.Matrix
 	for _, name := range variants {
-		v, ok := variant.Find(name)
+		v, ok := wordpress.Variants().Find(name)
 		if !ok {
 			t.Fatalf("no variant %s", name)
 		}

@@ -23,9 +23,23 @@ type guarded struct {
 	rest   *rest.Config
 	lease  *guard.Lease
 	active *guard.Record
-	// kind says the cluster is kind cluster Config.Cluster on this
-	// machine (not one allowed with AllowNonKind).
-	kind bool
+	// isKind says the cluster is the local kind cluster: the faults that
+	// act through its node containers can run.
+	isKind bool
+}
+
+// RestConfig is the client configuration of kubeconfig's context (its
+// current one when context is ""). It reads the file and contacts no
+// cluster, so an entry point checks a kubeconfig with it among its other
+// inputs, before any work starts.
+func RestConfig(kubeconfig, context string) (*rest.Config, error) {
+	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig},
+		&clientcmd.ConfigOverrides{CurrentContext: context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("reading kubeconfig %s: %w", kubeconfig, err)
+	}
+	return rc, nil
 }
 
 // openGuarded connects and guards; on error nothing is held.
@@ -33,11 +47,9 @@ func openGuarded(ctx context.Context, cfg Config) (*guarded, error) {
 	if cfg.Kubeconfig == "" {
 		return nil, errors.New("no kubeconfig: create a cluster with `make cluster` (it writes _out/selfheal.kubeconfig) or pass one")
 	}
-	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: cfg.Kubeconfig},
-		&clientcmd.ConfigOverrides{CurrentContext: cfg.Context}).ClientConfig()
+	rc, err := RestConfig(cfg.Kubeconfig, cfg.Context)
 	if err != nil {
-		return nil, fmt.Errorf("reading kubeconfig %s: %w", cfg.Kubeconfig, err)
+		return nil, err
 	}
 	client, err := kube.NewClient(rc)
 	if err != nil {
@@ -48,7 +60,7 @@ func openGuarded(ctx context.Context, cfg Config) (*guarded, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.kind = isKind
+	g.isKind = isKind
 	me := guard.Me(cfg.Command, cfg.RunID)
 	g.lease, err = guard.Acquire(ctx, client.Kubernetes, me, guard.WithWait(cfg.LeaseWait), guard.WithLog(cfg.Console.Logf))
 	if err != nil {

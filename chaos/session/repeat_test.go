@@ -17,12 +17,7 @@ import (
 // TestStatusLineSaysTheCell: the runner's status line gets where the plan
 // is appended: the cell, its repetition and the time left.
 func TestStatusLineSaysTheCell(t *testing.T) {
-	base, _ := variant.Find(variant.Baseline)
-	e, _ := catalog.Lookup("pod-eviction")
-	p, err := plan.New(variant.Matrix{Cells: []variant.Cell{{Variant: base, Entry: e[0]}}}, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := podEvictions(t, 3)
 	s := &Session{cfg: Config{Plan: p, StatusLine: func(measure.Status, time.Time) string { return "load" }}, progress: plan.NewProgress(p)}
 	t0 := time.Now()
 	s.progress.Start(0, t0)
@@ -50,4 +45,40 @@ func TestErrorResult(t *testing.T) {
 	if r.Recovery() != result.RecoveryNotObserved {
 		t.Errorf("recovery %s: nothing was measured, so nothing was observed", r.Recovery())
 	}
+}
+
+// TestRepeatsIsTheGate: a cell's repetitions taken together come from
+// chaos/aggregate, whose missed budgets are what the suite and selfheal run
+// fail on; other scenarios and variants of the session are left out.
+func TestRepeatsIsTheGate(t *testing.T) {
+	p := podEvictions(t, 2)
+	rep := func(scenario, v string, n int, verdict result.Verdict) *result.Result {
+		return &result.Result{Scenario: scenario, Run: &result.RunInfo{Variant: v}, Repetition: n, Repetitions: 2, Verdict: verdict,
+			AggregateBudgets: []result.AggregateBudget{{Stat: result.StatPassRate, Limit: 1}}}
+	}
+	s := &Session{results: []*result.Result{
+		rep("pod-eviction", variant.Baseline, 1, result.VerdictPass),
+		rep("pod-eviction", "no-pdb", 1, result.VerdictPass),
+		rep("node-halt", variant.Baseline, 1, result.VerdictPass),
+		rep("pod-eviction", variant.Baseline, 2, result.VerdictFail),
+	}}
+	agg, ok := s.Repeats(p[1])
+	if !ok || agg.N() != 2 || agg.Label() != "pod-eviction" {
+		t.Fatalf("repeats %+v (found %v); want pod-eviction's two baseline repetitions", agg, ok)
+	}
+	if missed := agg.Missed(); len(missed) != 1 || missed[0].Metric != result.StatPassRate {
+		t.Errorf("missed %+v; want the pass rate (1 of 2 passed, at least 1 wanted)", missed)
+	}
+}
+
+// podEvictions plans pod-eviction against the baseline, n times.
+func podEvictions(t *testing.T, n int) plan.Plan {
+	t.Helper()
+	base := variant.Base()
+	e, _ := catalog.Lookup(result.ScenarioPodEviction)
+	p, err := plan.New(variant.Matrix{Cells: []variant.Cell{{Variant: base, Entry: e[0]}}}, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

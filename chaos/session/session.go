@@ -2,14 +2,17 @@
 // it connects, refuses to break a cluster that is not the kind cluster it
 // was told about, takes the run lease (one run at a time per cluster),
 // repairs every fault the active-fault record names (left by a run that
-// was killed), deploys the WordPress fixture, installs WordPress, starts
-// the Kubernetes timeline, and then runs catalog scenarios one at a time,
-// writing each result as it comes and the report at the end. The e2e
-// suite and `selfheal run` are two front ends to it; Repair is the same
+// was killed), deploys the app its description names (chaos/app; the
+// WordPress fixture unless told of another) and sets it up, starts the
+// Kubernetes timeline, says which scenarios cannot run there and why (the
+// pre-flight), and then runs catalog scenarios one at a time, writing
+// each result as it comes and the report at the end. The e2e suite,
+// chaos/suite and `selfheal run` are front ends to it; Repair is the same
 // first steps alone, for `selfheal cluster up -reuse`. See chaos/guard.
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +25,9 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"github.com/selfheal/selfheal/chaos/aggregate"
+	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/catalog"
+	"github.com/selfheal/selfheal/chaos/fault/nodeagent"
 	"github.com/selfheal/selfheal/chaos/guard"
 	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/host"
@@ -36,7 +41,6 @@ import (
 	"github.com/selfheal/selfheal/chaos/variant"
 	"github.com/selfheal/selfheal/chaos/writes"
 	"github.com/selfheal/selfheal/fixtures"
-	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/internal/kindnode"
 	"github.com/selfheal/selfheal/reports/publish"
 	"github.com/selfheal/selfheal/reports/view"
@@ -62,33 +66,29 @@ type Config struct {
 	// the containers of kind cluster Cluster. Node faults cannot work
 	// there; the others would break a real cluster's workload.
 	AllowNonKind bool
-	// Images are the app images (fixtures.Images of the cluster's mode).
-	Images fixtures.ImageSet
+	// App is the app the scenarios break (required; the WordPress
+	// fixture's is fixtures/wordpress.Config.App). It is checked before
+	// anything touches the cluster.
+	App app.App
+	// ImageMode is the cluster's image mode, for the results.
+	ImageMode string
 	// NodeFaults is the door node faults go through (default docker);
-	// through the agent, AgentImage is its image (default Images.Agent,
-	// built and loaded into the nodes on the kind cluster).
+	// through the node agent, AgentImage is its image (default the one
+	// built here, loaded into the nodes of the kind cluster).
 	NodeFaults catalog.NodeFaults
 	AgentImage string
-	// App are extra fixture settings (replicas, probes...).
-	App []app.Option
-	// Variant is the fixture variant deployed first, on top of App (zero:
-	// baseline); RunCell switches to the variant of its cell.
+	// Variant is the app's variant deployed first (zero: baseline, the
+	// app as described); RunCell switches to the variant of its cell.
 	Variant variant.Variant
 	// VariantDirs puts each result in a directory named after its
 	// variant (a matrix that asked for variants; see variant.Matrix).
 	VariantDirs bool
-	// BaseURL is where the load enters (default http://127.0.0.1:30080,
-	// the NodePort on the control-plane node).
-	BaseURL string
-	// Load options (rate, timeout, keep-alive). The rate defaults to
-	// DefaultRate, not the probe's 50/s: two of the three targets are PHP
-	// pages that query MySQL, and a small machine that also runs the whole
-	// cluster cannot serve 33 of them a second. Keep-alive defaults to off:
-	// a kept-alive connection through the NodePort stays pinned to one pod
-	// by conntrack, so a handful of connections would see one pod's fault
-	// fully or not at all; a new connection per request is balanced across
-	// the ready pods the way many independent visitors are.
+	// Load options (rate, timeout, keep-alive), over DefaultSettings'.
 	Load []load.Option
+	// Vantages are the vantage points measured beside the outside load:
+	// loaders inside the cluster, the control probe, reused connections
+	// beside new ones (default: the outside alone).
+	Vantages Vantages
 	// Writes are the write stream's options (rate, timeout) for the
 	// scenarios that check acknowledged writes (default 1 write a second).
 	Writes []writes.Option
@@ -113,9 +113,9 @@ type Config struct {
 	// Host is how the host's conditions are judged (default thresholds,
 	// a budget missed on a starved machine fails).
 	Host scenario.HostPolicy
-	// ReportDir receives <run id>/<scenario>.json, the run's report.html
-	// and junit.xml, and index.html over every run in it (default
-	// _out/report).
+	// ReportDir receives <run id>/<scenario>.json, the run's report.html,
+	// junit.xml and dashboard files, and index.html over every run in it
+	// (default _out/report).
 	ReportDir string
 	// RunID names the run (default: the start time, UTC).
 	RunID string
@@ -138,8 +138,10 @@ type Config struct {
 type Session struct {
 	cfg Config
 	guarded
-	res      *resources.Resources
-	app      app.Config
+	res *resources.Resources
+	// app is the variant of the app deployed now, as it runs.
+	app      app.Shape
+	cluster  catalog.Cluster
 	events   *timeline.Recorder
 	runner   *scenario.Runner
 	info     result.RunInfo
@@ -160,7 +162,10 @@ type Session struct {
 	sequential map[string]*result.Sequential
 	seqOrder   []string
 	earlier    map[string][]*result.Result
-	agent      agentSetup
+	// vantages are measured beside the outside load in every scenario.
+	vantages []scenario.Vantage
+	// agent is the node agent, once set up (node faults through it).
+	agent *nodeagent.Agent
 }
 
 // Open connects, guards (kind check, run lease, repair of what the
@@ -169,8 +174,11 @@ type Session struct {
 func Open(ctx context.Context, cfg Config) (*Session, error) {
 	cfg = withDefaults(cfg)
 	s := &Session{cfg: cfg, variant: cfg.Variant, progress: plan.NewProgress(cfg.Plan)}
-	var err error
-	if s.app, err = s.fixture(cfg.Variant); err != nil {
+	if err := cfg.App.Validate(); err != nil {
+		return nil, err
+	}
+	desc, err := cfg.Variant.Apply(cfg.App)
+	if err != nil {
 		return nil, err
 	}
 	g, err := openGuarded(ctx, cfg)
@@ -182,9 +190,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		s.release(cfg.Console)
 		return nil, fmt.Errorf("connecting to the cluster: %w", err)
 	}
-	// Before any work: what the cluster refuses is said now, by name.
-	s.preflight(ctx)
-	if err := s.prepare(ctx); err != nil {
+	if err := s.prepare(ctx, desc); err != nil {
 		s.release(cfg.Console)
 		return nil, err
 	}
@@ -205,22 +211,27 @@ func Repair(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// DefaultRate is the scenarios' request rate, all targets together.
+// DefaultRate is the scenarios' request rate, all targets together: not
+// the probe's 50/s (load.DefaultRate), because two of the three targets
+// are PHP pages that query MySQL, and a small machine that also runs the
+// whole cluster cannot serve 33 of them a second.
 const DefaultRate = 10.0
 
-// DefaultKeepAlive is whether the scenarios' load reuses connections.
+// DefaultKeepAlive is whether the scenarios' load reuses connections: no.
+// A kept-alive connection through the NodePort stays pinned to one pod by
+// conntrack, so a handful of connections would see one pod's fault fully
+// or not at all; a new connection per request is balanced across the
+// ready pods the way many independent visitors are.
 const DefaultKeepAlive = false
 
 func withDefaults(c Config) Config {
-	c.Load = append([]load.Option{load.Rate(DefaultRate), load.KeepAlive(DefaultKeepAlive)}, c.Load...)
+	d := DefaultSettings()
+	c.Load = append(d.Load(), c.Load...)
 	if c.Cluster == "" {
 		c.Cluster = fixtures.ClusterName
 	}
 	if c.LeaseWait <= 0 {
 		c.LeaseWait = guard.DefaultWait
-	}
-	if c.BaseURL == "" {
-		c.BaseURL = fmt.Sprintf("http://127.0.0.1:%d", app.WordPressNodePort)
 	}
 	if c.ReportDir == "" {
 		c.ReportDir = filepath.Join("_out", "report")
@@ -232,7 +243,7 @@ func withDefaults(c Config) Config {
 		c.Console = nopConsole{}
 	}
 	if c.Variant.Name == "" {
-		c.Variant, _ = variant.Find(variant.Baseline)
+		c.Variant = variant.Base()
 	}
 	if c.Auto != nil && len(c.AutoMetrics) == 0 {
 		c.AutoMetrics = DefaultRepeatMetrics()
@@ -249,31 +260,39 @@ func (nopConsole) Logf(string, ...any) {}
 func (nopConsole) Progress(string)     {}
 func (nopConsole) Done()               {}
 
-// prepare deploys and installs the app, and starts the timeline.
-func (s *Session) prepare(ctx context.Context) error {
+// prepare deploys the app and sets it up, starts the timeline, and
+// learns what the cluster offers the scenarios.
+func (s *Session) prepare(ctx context.Context, desc app.App) error {
 	con := s.cfg.Console
 	if err := kube.WaitFor(ctx, s.client.NodesReady(), 2*time.Second, 5*time.Minute); err != nil {
 		return fmt.Errorf("waiting for every node to be Ready: %w", err)
 	}
-	con.Logf("deploying the app in namespace %s: %s", s.app.Namespace, s.app.Describe())
-	if err := s.app.Apply(ctx, s.res); err != nil {
+	var err error
+	if s.cluster, err = s.clusterFacts(ctx); err != nil {
 		return err
 	}
 	start := time.Now()
-	if err := s.waitApp(ctx); err != nil {
+	if s.app, err = s.deploy(ctx, desc, 10*time.Minute); err != nil {
 		return err
 	}
-	con.Logf("app ready in %s; installing WordPress through %s", time.Since(start).Round(time.Second), s.cfg.BaseURL)
-	if err := app.Install(ctx, s.cfg.BaseURL, app.DefaultSite(), 5*time.Minute); err != nil {
-		return err
+	if desc.Setup != nil {
+		con.Logf("%s ready in %s; setting it up through %s", desc.Name, time.Since(start).Round(time.Second), desc.Load.Base)
+		if err := desc.Setup(ctx, desc.Load.Base); err != nil {
+			return fmt.Errorf("setting %s up: %w", desc.Name, err)
+		}
 	}
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	rec, err := timeline.Start(tctx, s.client.Kubernetes, s.app.Namespace)
+	rec, err := timeline.Start(tctx, s.client.Kubernetes, desc.Namespace)
 	if err != nil {
 		cancel()
 		return err
 	}
 	s.events, s.cancelTL = rec, cancel
+	if s.vantages, err = s.setUpVantages(ctx); err != nil {
+		s.events.Stop()
+		cancel()
+		return err
+	}
 	s.info = s.runInfo(ctx)
 	s.runDir = filepath.Join(s.cfg.ReportDir, s.cfg.RunID)
 	s.loadHistory(ctx)
@@ -281,16 +300,43 @@ func (s *Session) prepare(ctx context.Context) error {
 	return nil
 }
 
-// newRunner is a runner that stamps results with the session's run info
-// (which names the fixture and its variant).
-func (s *Session) newRunner() *scenario.Runner {
-	opts := []scenario.Option{
-		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
-		scenario.WithHost(s.hostPolicy()), scenario.WithRecord(s.active),
-		scenario.WithWrites(s.writes()),
+// deploy applies desc (nothing for an app deployed already), finds its
+// workloads, and waits for its desired state.
+func (s *Session) deploy(ctx context.Context, desc app.App, timeout time.Duration) (app.Shape, error) {
+	var shape app.Shape
+	var err error
+	if !desc.Deploy.Existing {
+		if shape, err = s.resolve(ctx, desc); err != nil {
+			return shape, err
+		}
+		s.cfg.Console.Logf("deploying %s in namespace %s: %s", desc.Name, desc.Namespace, shape.Describe())
 	}
-	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
-	return scenario.NewRunner(app.Targets(s.cfg.BaseURL), opts...)
+	if err := desc.Apply(ctx, s.res); err != nil {
+		return shape, err
+	}
+	if desc.Deploy.Existing {
+		if shape, err = s.resolve(ctx, desc); err != nil {
+			return shape, err
+		}
+		s.cfg.Console.Logf("%s is deployed already in namespace %s: %s", desc.Name, desc.Namespace, shape.Describe())
+	}
+	if err := kube.WaitFor(ctx, shape.Steady(s.client), time.Second, timeout); err != nil {
+		return shape, fmt.Errorf("waiting for %s: %w", shape.SteadyWords(), err)
+	}
+	return shape, nil
+}
+
+// resolve finds desc's workloads: among the objects it deploys, or in the
+// cluster for an app deployed already.
+func (s *Session) resolve(ctx context.Context, desc app.App) (app.Shape, error) {
+	if desc.Deploy.Existing {
+		return app.ResolveLive(ctx, desc, s.client.Kubernetes)
+	}
+	objs, err := desc.Objects(ctx)
+	if err != nil {
+		return app.Shape{}, err
+	}
+	return app.Resolve(desc, objs)
 }
 
 // hostPolicy is the configured one, with the kind node containers as the
@@ -305,24 +351,63 @@ func (s *Session) hostPolicy() scenario.HostPolicy {
 	return h
 }
 
-// writes sends the write stream to the fixture's endpoint, through the
-// same entry as the load, and reads the database in the MySQL pod.
-func (s *Session) writes() scenario.Writes {
-	return scenario.Writes{
-		URL: app.WritesURL(s.cfg.BaseURL),
-		Store: writes.MySQL{Exec: s.client, Namespace: s.app.Namespace, Pod: app.MySQLPodName,
-			Container: app.MySQLContainer, Table: app.WritesTable},
-		Options: s.cfg.Writes,
+// clusterFacts is what the cluster offers the scenarios: the local kind
+// cluster's node containers, and how many workers can take pods.
+func (s *Session) clusterFacts(ctx context.Context) (catalog.Cluster, error) {
+	n, err := s.client.SchedulableWorkers(ctx)
+	if err != nil {
+		return catalog.Cluster{}, err
 	}
+	c := catalog.Cluster{KindNodes: s.isKind, Workers: n}
+	s.agentFacts(ctx, &c)
+	return c, nil
+}
+
+// newRunner is a runner that stamps results with the session's run info
+// (which names the app's set-up and its variant).
+func (s *Session) newRunner() *scenario.Runner {
+	a := s.app.App
+	opts := []scenario.Option{
+		scenario.WithLoad(s.cfg.Load...), scenario.WithEvents(s.events), scenario.WithRunInfo(s.info),
+		scenario.WithHost(s.hostPolicy()), scenario.WithRecord(s.active), scenario.WithFailOn4xx(a.Load.FailOn4xx),
+		scenario.WithVantages(s.vantages...),
+	}
+	if w, ok := s.writes(); ok {
+		opts = append(opts, scenario.WithWrites(w))
+	}
+	opts = append(opts, scenario.WithConsole(s.cfg.Console, s.cfg.StatusEvery, s.statusLine()))
+	return scenario.NewRunner(a.Load.URLs(), opts...)
+}
+
+// writes sends the write stream to the app's endpoint, through the same
+// entry as the load, and counts the rows in the database's pod; false for
+// an app without a write endpoint.
+func (s *Session) writes() (scenario.Writes, bool) {
+	a, db := s.app.App, s.app.Database
+	if a.Writes == nil || db == nil {
+		return scenario.Writes{}, false
+	}
+	count := a.Writes.Count
+	container := cmp.Or(count.Container, db.Container.Name)
+	pod := db.Pod0()
+	var find func(ctx context.Context) (string, error)
+	if pod == "" {
+		find = func(ctx context.Context) (string, error) { return s.client.ReadyPod(ctx, a.Namespace, db.Pods) }
+	}
+	var store writes.Store = writes.Command{Exec: s.client, Namespace: a.Namespace, Pod: pod, FindPod: find, Container: container, Command: count.Command}
+	if count.MySQLTable != "" {
+		store = writes.MySQL{Exec: s.client, Namespace: a.Namespace, Pod: pod, FindPod: find, Container: container, Table: count.MySQLTable}
+	}
+	return scenario.Writes{URL: a.Writes.URL(a.Load.Base), Store: store, Options: s.cfg.Writes}, true
 }
 
 func (s *Session) catalogEnv() catalog.Env {
-	return catalog.Env{Client: s.client, Cluster: s.cfg.Cluster, App: s.app, NextImage: s.cfg.Images.WordPressNext,
-		NodeFaults: s.cfg.NodeFaults, Agent: s.agent.agent}
+	return catalog.Env{Client: s.client, Cluster: s.cfg.Cluster, App: s.app, Workers: s.cluster.Workers,
+		NodeFaults: s.cluster.NodeFaults, Agent: s.agent}
 }
 
 func (s *Session) runInfo(ctx context.Context) result.RunInfo {
-	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: string(s.cfg.Images.Mode), Fixture: s.app.Describe(), Variant: s.variant.Name}
+	info := result.RunInfo{ID: s.cfg.RunID, Cluster: s.cfg.Cluster, ImageMode: s.cfg.ImageMode, Fixture: s.app.Describe(), Variant: s.variant.Name}
 	if v, err := s.client.Kubernetes.Discovery().ServerVersion(); err == nil {
 		info.KubernetesVersion = v.GitVersion
 	}
@@ -335,7 +420,11 @@ func (s *Session) runInfo(ctx context.Context) result.RunInfo {
 // Scenario builds a catalog entry with the session's budget overrides and
 // timing.
 func (s *Session) Scenario(e catalog.Entry) (scenario.Scenario, error) {
-	sc := e.Build(s.catalogEnv())
+	env := s.catalogEnv()
+	if err := e.Supports(env.App); err != nil {
+		return scenario.Scenario{Name: e.Name}, err
+	}
+	sc := e.Build(env)
 	b, err := s.cfg.Budgets.Apply(sc.Name, sc.Budgets)
 	if err != nil {
 		return sc, err
@@ -398,8 +487,8 @@ func (s *Session) run(ctx context.Context, c plan.Cell) (*result.Result, error) 
 		return nil, fmt.Errorf("%s not run: this run lost the cluster's run lease to another run", c.Name())
 	default:
 	}
-	if refused := s.refusal(ctx, c.Entry); refused != nil {
-		return s.refuse(c, refused)
+	if err := s.Refusal(ctx, c); err != nil {
+		return nil, err
 	}
 	sc, err := s.Scenario(c.Entry)
 	if err != nil {
@@ -462,19 +551,20 @@ func errorResult(sc scenario.Scenario, info result.RunInfo, started time.Time, e
 }
 
 // Repeats takes the repetitions of c's scenario against c's variant in
-// this session together (chaos/aggregate through the report's view, so
-// that the suite, the CLI and the report say the same).
-func (s *Session) Repeats(c plan.Cell) (view.Repeats, bool) {
+// this session together (chaos/aggregate, which the report's view reads
+// too, so that the suite, the CLI and the report say the same). Its
+// Budgets are the gate; reports/view.RepeatsFrom shows it.
+func (s *Session) Repeats(c plan.Cell) (aggregate.Scenario, bool) {
 	var rs []*result.Result
 	for _, r := range s.results {
-		if r.Scenario == c.Scenario() && aggregate.VariantOf(r) == c.Variant.Name {
+		if r.Scenario == c.Scenario() && r.VariantName() == c.Variant.Name {
 			rs = append(rs, r)
 		}
 	}
-	for _, rp := range view.RepeatsOf(rs) {
-		return rp, true
+	for _, agg := range aggregate.Of(rs) {
+		return agg, true
 	}
-	return view.Repeats{}, false
+	return aggregate.Scenario{}, false
 }
 
 // Results are the results of this session so far.
@@ -483,8 +573,9 @@ func (s *Session) Results() []*result.Result { return s.results }
 // RunDir is where this run's files go.
 func (s *Session) RunDir() string { return s.runDir }
 
-// Publish writes this run's report.html and junit.xml, and index.html over
-// every run in the report directory (trends).
+// Publish writes this run's report.html, junit.xml and dashboard files
+// (reports/publish), and index.html over every run in the report
+// directory (trends).
 func (s *Session) Publish(ctx context.Context) error {
 	if len(s.results) == 0 {
 		return nil
@@ -496,6 +587,7 @@ func (s *Session) Publish(ctx context.Context) error {
 	}
 	s.cfg.Console.Logf("summary: %s", result.Tally(s.results))
 	s.cfg.Console.Logf("report: %s  junit: %s", w.HTML, w.JUnit)
+	s.cfg.Console.Logf("for dashboards: %s", strings.Join(w.Dashboards, "  "))
 	if spent := s.Overheads(); spent != "" {
 		s.cfg.Console.Logf("time: %s", spent)
 	}
@@ -514,7 +606,7 @@ func (s *Session) Publish(ctx context.Context) error {
 		}
 	}
 	all, err := publish.Dir(ctx, s.cfg.ReportDir, publish.WithHTMLName("index.html"), publish.WithJUnitName(""),
-		publish.WithView(view.WithTitle("selfheal runs")))
+		publish.WithoutDashboards(), publish.WithView(view.WithTitle("selfheal runs")))
 	if err != nil {
 		return fmt.Errorf("writing the report over all runs: %w", err)
 	}

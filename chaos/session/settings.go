@@ -1,9 +1,11 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,10 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/history"
 	"github.com/selfheal/selfheal/chaos/host"
 	"github.com/selfheal/selfheal/chaos/load"
+	"github.com/selfheal/selfheal/chaos/loader"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/scenario"
@@ -33,6 +38,9 @@ import (
 type Settings struct {
 	Cluster string
 	Mode    fixtures.Mode
+	// Registry is where the cluster pulls the project's images from (the
+	// zero Registry: none); Check sets it from the two variables.
+	Registry cluster.Registry
 	// ReportDir is where results go; "" leaves the front end's default.
 	ReportDir string
 	// RunID names the run's directory; "" is the start time.
@@ -44,6 +52,16 @@ type Settings struct {
 	Rate         float64
 	Timeout      time.Duration
 	KeepAlive    bool
+	// BothConnections measures with new and reused connections apart
+	// (SELFHEAL_KEEPALIVE=both); KeepAlive is then false, the top level's.
+	BothConnections bool
+	// Loaders, LoaderRate, LoaderNodes and ControlProbe are the vantage
+	// points beside the outside load (Vantages).
+	Loaders      int
+	LoaderRate   float64
+	LoaderNodes  []string
+	LoaderPaths  []string
+	ControlProbe bool
 	// Warmup is the load before each injection; 0 keeps the scenario's.
 	Warmup time.Duration
 	// WarmupLimit is how long the warm-up waits for a clean baseline; 0
@@ -70,6 +88,10 @@ type Settings struct {
 	// the one built here, versions.env's AGENT_IMAGE).
 	NodeFaults catalog.NodeFaults
 	AgentImage string
+
+	// registry and endpoint are SELFHEAL_REGISTRY and
+	// SELFHEAL_REGISTRY_ENDPOINT as given, read together by Check.
+	registry, endpoint string
 
 	// from records where each setting came from ("SELFHEAL_RATE=0.01",
 	// "--rate 0.01"), for messages about settings that clash.
@@ -107,10 +129,20 @@ func SettingsTable() []Setting {
 				s.Cluster = v
 				return cluster.CheckName(v)
 			}},
-		{Env: cluster.ModeEnv, Flag: "mode", Usage: "image mode of the cluster: auto, online or offline",
+		{Env: cluster.ModeEnv, Flag: "mode", Usage: "image mode of the cluster: auto (= offline), offline or online (stock images, never run here)",
 			set: func(s *Settings, v string) (err error) {
 				s.Mode, err = fixtures.ParseMode(v)
 				return err
+			}},
+		{Env: cluster.RegistryEnv, Usage: "registry the project's images were pushed to (selfheal images push): the cluster pulls them from it, HOST[:PORT][/PATH]",
+			set: func(s *Settings, v string) (err error) {
+				s.registry, err = fixtures.ParseRegistry(v)
+				return err
+			}},
+		{Env: cluster.RegistryEndpointEnv, Usage: "URL the nodes reach that registry at, e.g. http://selfheal-registry:5000 (needed for one on localhost)",
+			set: func(s *Settings, v string) error {
+				s.endpoint = v
+				return nil
 			}},
 		{Env: "SELFHEAL_REPORT_DIR", Flag: "report-dir", Usage: "where results and reports go, a directory per run (default _out/report)",
 			set: func(s *Settings, v string) error {
@@ -137,14 +169,14 @@ func SettingsTable() []Setting {
 				}
 				return errors.New("want never, always or on-failure")
 			}},
-		{Env: "SELFHEAL_RATE", Flag: "rate", Usage: "requests per second, all targets together (default 10)",
+		{Env: "SELFHEAL_RATE", Flag: "rate", Usage: fmt.Sprintf("requests per second, all targets together (default %v)", DefaultRate),
 			set: func(s *Settings, v string) error {
 				r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
-					return errors.New("want requests per second above 0, e.g. 10")
+				if err != nil {
+					return fmt.Errorf("want requests per second above 0, e.g. %v", DefaultRate)
 				}
 				s.Rate = r
-				return nil
+				return load.CheckRate(r)
 			}},
 		{Env: "SELFHEAL_TIMEOUT", Flag: "timeout", Usage: "per-request timeout (default 2s)",
 			set: func(s *Settings, v string) error {
@@ -156,9 +188,52 @@ func SettingsTable() []Setting {
 				return nil
 			}},
 		{Env: "SELFHEAL_KEEPALIVE", Flag: "keep-alive", Bool: true,
-			Usage: "reuse connections (a kept-alive connection stays on one pod; the default opens one per request)",
+			Usage: "reuse connections (a kept-alive connection stays on one pod; the default opens one per request); both: measure each way apart, the top-level figures with new ones",
 			set: func(s *Settings, v string) (err error) {
+				s.BothConnections = strings.EqualFold(strings.TrimSpace(v), loader.KeepAliveBoth)
+				if s.BothConnections {
+					s.KeepAlive = false
+					return nil
+				}
 				if s.KeepAlive, err = strconv.ParseBool(v); err != nil {
+					return errors.New("want true, false or both")
+				}
+				return nil
+			}},
+		{Env: "SELFHEAL_LOADERS", Flag: "loaders", Usage: "loader pods that load the app's Service from inside the cluster, a vantage point of their own (default 0: none)",
+			set: func(s *Settings, v string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil || n < 0 || n > MaxLoaders {
+					return fmt.Errorf("want a whole number of loaders from 0 to %d, e.g. 4", MaxLoaders)
+				}
+				s.Loaders = n
+				return nil
+			}},
+		{Env: "SELFHEAL_LOADER_RATE", Flag: "loader-rate", Usage: "requests per second of each loader, all targets together (default: the rate)",
+			set: func(s *Settings, v string) error {
+				r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
+					return errors.New("want requests per second above 0, e.g. 50")
+				}
+				s.LoaderRate = r
+				return nil
+			}},
+		{Env: "SELFHEAL_LOADER_NODES", Flag: "loader-nodes", Usage: "nodes the loaders run on, in turn, e.g. selfheal-worker,selfheal-worker2 (default: every node but the control plane)",
+			set: func(s *Settings, v string) error {
+				nodes, err := parseNodes(v)
+				s.LoaderNodes = nodes
+				return err
+			}},
+		{Env: "SELFHEAL_LOADER_PATHS", Flag: "loader-paths", Usage: "the paths the loaders ask for, e.g. a static one, /wp-includes/css/dist/block-library/style.min.css (default: the outside load's)",
+			set: func(s *Settings, v string) error {
+				paths, err := parsePaths(v)
+				s.LoaderPaths = paths
+				return err
+			}},
+		{Env: "SELFHEAL_CONTROL_PROBE", Flag: "control-probe", Bool: true,
+			Usage: "also load a static server on the control-plane node through its own NodePort (127.0.0.1:30082), so that a failure of the harness's path is not charged to the app",
+			set: func(s *Settings, v string) (err error) {
+				if s.ControlProbe, err = strconv.ParseBool(v); err != nil {
 					return errors.New("want true or false")
 				}
 				return nil
@@ -353,7 +428,15 @@ func (s *Settings) source(env, fallback string) string {
 // and load settings the load generator would refuse later, after the
 // cluster was prepared. It touches nothing outside the process.
 func (s *Settings) Check() error {
+	r, err := cluster.ParseRegistry(s.registry, s.endpoint)
+	if err != nil {
+		return fmt.Errorf("%s=%q, %s=%q: %w", cluster.RegistryEnv, s.registry, cluster.RegistryEndpointEnv, s.endpoint, err)
+	}
+	s.Registry = r
 	if err := s.checkRepeat(); err != nil {
+		return err
+	}
+	if err := s.checkVantages(); err != nil {
 		return err
 	}
 	if _, err := load.New([]string{"http://127.0.0.1/"}, s.Load()...); err != nil {
@@ -381,6 +464,102 @@ func durationWords(ns float64) string {
 		return fmt.Sprintf("%.3g hours", ns/float64(time.Hour))
 	}
 	return time.Duration(ns).Round(time.Millisecond).String()
+}
+
+// MaxLoaders is the most loader pods a run may ask for.
+const MaxLoaders = 64
+
+// parseNodes reads a list of node names: DNS-1123 subdomains, each once.
+func parseNodes(v string) ([]string, error) {
+	var nodes []string
+	for _, n := range strings.Split(v, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
+			return nil, fmt.Errorf("%q is not a node name: %s", n, strings.Join(errs, "; "))
+		}
+		if slices.Contains(nodes, n) {
+			return nil, fmt.Errorf("node %s named twice (loaders take the nodes in turn: set SELFHEAL_LOADERS for more per node)", n)
+		}
+		nodes = append(nodes, n)
+	}
+	if len(nodes) == 0 {
+		return nil, errors.New("want node names, e.g. selfheal-worker,selfheal-worker2")
+	}
+	return nodes, nil
+}
+
+// parsePaths reads a list of URL paths: each from "/", each once.
+func parsePaths(v string) ([]string, error) {
+	var paths []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t") {
+			return nil, fmt.Errorf("%q is not a URL path: want one from /, e.g. /wp-includes/css/dist/block-library/style.min.css", p)
+		}
+		if slices.Contains(paths, p) {
+			return nil, fmt.Errorf("path %s named twice", p)
+		}
+		paths = append(paths, p)
+	}
+	if len(paths) == 0 {
+		return nil, errors.New("want paths, e.g. /,/?p=1")
+	}
+	return paths, nil
+}
+
+// Vantages are the vantage points of the settings.
+func (s *Settings) Vantages() Vantages {
+	return Vantages{Loaders: s.Loaders, LoaderRate: s.LoaderRate, LoaderNodes: s.LoaderNodes, LoaderPaths: s.LoaderPaths,
+		Control: s.ControlProbe, BothConnections: s.BothConnections}
+}
+
+// checkVantages refuses loader settings without loaders, and a loader
+// rate the load could not pace.
+func (s *Settings) checkVantages() error {
+	if s.Loaders == 0 {
+		for _, env := range []string{"SELFHEAL_LOADER_RATE", "SELFHEAL_LOADER_NODES", "SELFHEAL_LOADER_PATHS"} {
+			if from := s.from[env]; from != "" {
+				return fmt.Errorf("%s: there are no loaders to apply it to (%s)", from, s.source("SELFHEAL_LOADERS", "SELFHEAL_LOADERS is 0"))
+			}
+		}
+		return nil
+	}
+	if s.LoaderRate == 0 {
+		return nil
+	}
+	if _, err := load.New([]string{"http://127.0.0.1/"}, load.Rate(s.LoaderRate)); err != nil {
+		return fmt.Errorf("%s: %w", s.source("SELFHEAL_LOADER_RATE", fmt.Sprintf("loader rate %v", s.LoaderRate)), err)
+	}
+	return nil
+}
+
+// Config is the session configuration the settings give: the one path
+// from the SELFHEAL_* variables and selfheal run's flags to a session, for
+// the suite and the CLI alike. The caller adds what is its own: the
+// cluster (Kubeconfig, Context, Images), the plan and the variant, the
+// console, the command; sampling are its host sampling options.
+func (s *Settings) Config(sampling ...host.Option) Config {
+	return Config{
+		Cluster: s.Cluster, AllowNonKind: s.AllowNonKind,
+		Load: s.Load(), Vantages: s.Vantages(), Budgets: s.Budgets, Aggregate: s.Aggregate, AutoMetrics: s.RepeatMetrics, Timing: s.Timing(), Host: s.Host(sampling...),
+		History: s.History, ReportDir: s.ReportDir, RunID: s.RunID,
+		NodeFaults: s.NodeFaults, AgentImage: s.AgentImage,
+	}
+}
+
+// Images are the images of the settings' cluster, which exists: those its
+// node image belongs to when they agree with the mode and registry asked
+// for, else those of the mode and registry (cluster.ImagesFor, which
+// writes to log). The suite given a kubeconfig and selfheal run resolve
+// them here.
+func (s *Settings) Images(ctx context.Context, log io.Writer) (fixtures.ImageSet, error) {
+	return cluster.ImagesFor(ctx, s.Cluster, s.Mode, s.Registry.Name, log)
 }
 
 // Load are the load options of the settings.

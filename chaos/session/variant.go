@@ -10,45 +10,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/compare"
 	"github.com/selfheal/selfheal/chaos/expect"
-	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/variant"
-	"github.com/selfheal/selfheal/fixtures/app"
 	"github.com/selfheal/selfheal/reports/html"
 	"github.com/selfheal/selfheal/reports/text"
 	"github.com/selfheal/selfheal/reports/view"
 )
 
-// fixture is the app configuration of variant v: the cluster's images,
-// the session's settings, then the variant's changes.
-func (s *Session) fixture(v variant.Variant) (app.Config, error) {
-	base := append([]app.Option{app.WithImages(s.cfg.Images.WordPress, s.cfg.Images.MySQL)}, s.cfg.App...)
-	return v.Config(base...)
-}
-
-// steady is the whole app at its desired state: WordPress, whatever its
-// workload kind, and MySQL.
-func (s *Session) steady() kube.Check {
-	ns := s.app.Namespace
-	return kube.All(s.client.WorkloadSteady(ns, string(s.app.Workload), app.WordPress, app.WordPress), s.client.StatefulSetSteady(ns, app.MySQL))
-}
-
-func (s *Session) waitApp(ctx context.Context) error {
-	if err := kube.WaitFor(ctx, s.steady(), time.Second, 10*time.Minute); err != nil {
-		return fmt.Errorf("waiting for WordPress and MySQL: %w", err)
-	}
-	return nil
-}
-
-// Variant is the fixture variant deployed now.
+// Variant is the app's variant deployed now.
 func (s *Session) Variant() variant.Variant { return s.variant }
 
-// UseVariant deploys variant v over the running fixture (server-side
-// apply changes only the fields that differ; a workload of another kind is
-// deleted) and waits for the steady state. Nothing happens when v is
+// UseVariant deploys variant v over the running app (server-side apply
+// changes only the fields that differ; the app's source may prune what
+// the variant drops) and waits for the steady state. Nothing happens when v is
 // deployed already: a matrix runs a variant's cells back to back. A
 // variant that did not reach the steady state is not tried again: its
 // error is returned at once.
@@ -59,20 +37,21 @@ func (s *Session) UseVariant(ctx context.Context, v variant.Variant) error {
 	if v.Name == s.variant.Name {
 		return nil
 	}
-	cfg, err := s.fixture(v)
+	desc, err := v.Apply(s.cfg.App)
 	if err != nil {
 		return err
 	}
 	began := time.Now()
-	s.cfg.Console.Logf("switching the fixture from variant %s to %s: %s", s.variant.Name, v.Name, cfg.Describe())
+	s.cfg.Console.Logf("switching %s from variant %s to %s", desc.Name, s.variant.Name, v.Name)
 	// From here the cluster runs (some of) v, whatever happens next.
-	s.app, s.variant = cfg, v
-	s.info.Fixture, s.info.Variant = cfg.Describe(), v.Name
-	s.runner = s.newRunner()
-	err = cfg.Apply(ctx, s.res)
-	if err == nil {
-		err = kube.WaitFor(ctx, s.steady(), time.Second, switchTimeout)
+	s.variant = v
+	s.info.Variant = v.Name
+	shape, err := s.deploy(ctx, desc, switchTimeout)
+	if err == nil || shape.App.Name != "" {
+		s.app = shape
+		s.info.Fixture = shape.Describe()
 	}
+	s.runner = s.newRunner()
 	took := time.Since(began)
 	s.costs = append(s.costs, cellCost{name: "switch to " + v.Name, wall: took, isSwitch: true})
 	if err != nil {
@@ -99,9 +78,14 @@ const switchTimeout = 5 * time.Minute
 // a variant): it switches to the cell's variant when another is deployed,
 // then runs the scenario with the variant's timing for it. A cell whose
 // variant could not be deployed gets a result with the verdict error and
-// why, like a cell that failed before its load started.
+// why, like a cell that failed before its load started. A cell the
+// pre-flight refuses (Refusal) is not run and has no result: its error is
+// a *catalog.RefusedError.
 func (s *Session) RunCell(ctx context.Context, c plan.Cell) (*result.Result, error) {
 	began := time.Now()
+	if err := s.Refusal(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := s.UseVariant(ctx, c.Variant); err != nil {
 		sc, serr := s.Scenario(c.Entry)
 		if serr != nil {
@@ -280,4 +264,43 @@ func (s *Session) compareVariants(ctx context.Context) error {
 		s.cfg.Console.Logf("comparison of %s with baseline: %s", v, path)
 	}
 	return nil
+}
+
+// Refusal is the pre-flight of cell c: why its scenario cannot run on
+// this cluster against the app of its variant (a *catalog.RefusedError
+// naming each capability missing), nil when it can.
+func (s *Session) Refusal(ctx context.Context, c plan.Cell) error {
+	shape := &s.app
+	if c.Variant.Name != s.variant.Name {
+		var err error
+		if shape, err = variant.Shape(ctx, s.cfg.App, c.Variant); err != nil {
+			return err
+		}
+		if shape == nil { // an app deployed already: what runs now
+			shape = &s.app
+		}
+	}
+	cluster := s.cluster
+	return c.Entry.Refusal(catalog.Facts{App: shape, Cluster: &cluster})
+}
+
+// Preflight judges every cell of p before any runs: the cells that can
+// run here, and why each of the others cannot (by scenario, naming what
+// it lacks: "node-halt needs the local kind cluster's node containers").
+func (s *Session) Preflight(ctx context.Context, p plan.Plan) (plan.Plan, []error) {
+	var ok plan.Plan
+	var refused []error
+	seen := map[string]bool{}
+	for _, c := range p {
+		err := s.Refusal(ctx, c)
+		if err == nil {
+			ok = append(ok, c)
+			continue
+		}
+		if !seen[c.Cell.Name()] {
+			refused = append(refused, err)
+			seen[c.Cell.Name()] = true
+		}
+	}
+	return ok, refused
 }

@@ -3,21 +3,41 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/selfheal/selfheal/chaos/app"
+	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/plan"
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/chaos/variant"
+	"github.com/selfheal/selfheal/fixtures/wordpress"
 	"github.com/selfheal/selfheal/reports/html"
 )
 
+// wordpressApp is the WordPress fixture, and shape it as it runs.
+func wordpressApp(t *testing.T) (app.App, app.Shape) {
+	t.Helper()
+	c, err := wordpress.New(wordpress.WithImages("wp:1", "db:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.App("wp:2")
+	s, err := variant.Shape(t.Context(), a, variant.Base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, *s
+}
+
 func TestResultName(t *testing.T) {
+	a, _ := wordpressApp(t)
 	cell := func(v string, reps int) plan.Cell {
-		m, err := variant.Plan(variant.Request{Variants: []string{v}, Scenarios: []string{"pod-eviction"}})
+		m, err := variant.Plan(a, wordpress.Variants(), variant.Request{Variants: []string{v}, Scenarios: []string{"pod-eviction"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,9 +106,11 @@ func TestAccountMeasuresOutsideTheLoad(t *testing.T) {
 func TestCellsOfAnUnusableVariant(t *testing.T) {
 	dir := t.TempDir()
 	broken := errors.New("deploying variant no-pdb: not at the desired state after 5m0s")
-	s := &Session{cfg: withDefaults(Config{VariantDirs: true}), runDir: dir, unusable: map[string]error{"no-pdb": broken}}
-	s.variant, _ = variant.Find(variant.Baseline)
-	m, err := variant.Plan(variant.Request{Variants: []string{"no-pdb"}})
+	a, shape := wordpressApp(t)
+	s := &Session{cfg: withDefaults(Config{VariantDirs: true, App: a}), runDir: dir, unusable: map[string]error{"no-pdb": broken},
+		app: shape, cluster: catalog.Cluster{KindNodes: true, Workers: 2}}
+	s.variant = wordpress.Variants()[0]
+	m, err := variant.Plan(a, wordpress.Variants(), variant.Request{Variants: []string{"no-pdb"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +210,82 @@ func TestWriteVariants(t *testing.T) {
 			}
 			if logged := strings.Contains(strings.Join(con.lines, "\n"), html.VariantsFile); logged != tt.want {
 				t.Errorf("console names the page: %v, want %v:\n%s", logged, tt.want, strings.Join(con.lines, "\n"))
+			}
+		})
+	}
+}
+
+// The pre-flight says which cells can run on this cluster against the
+// app and refuses the others by name, saying what each lacks; a refused
+// cell is not run and writes no result.
+func TestPreflight(t *testing.T) {
+	a, shape := wordpressApp(t)
+	m, err := variant.Plan(a, wordpress.Variants(), variant.Request{Scenarios: []string{"pod-eviction", "node-halt", "mysql-crash", "dns-outage"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		cluster catalog.Cluster
+		shape   func(app.Shape) app.Shape
+		runs    string
+		refused []string
+	}{
+		{"the kind cluster", catalog.Cluster{KindNodes: true, Workers: 2}, nil,
+			"pod-eviction#1 pod-eviction#2 mysql-crash#1 mysql-crash#2 dns-outage#1 dns-outage#2 node-halt#1 node-halt#2", nil},
+		{"another cluster, one worker", catalog.Cluster{Workers: 1}, nil,
+			"pod-eviction#1 pod-eviction#2 dns-outage#1 dns-outage#2",
+			[]string{"mysql-crash cannot run against", "it needs the local kind cluster's node containers (docker): the cluster is not the local kind cluster",
+				"node-halt cannot run against", "it needs at least 2 schedulable workers: the cluster has 1"}},
+		{"an app without a database", catalog.Cluster{KindNodes: true, Workers: 2},
+			func(s app.Shape) app.Shape { s.App.Database, s.App.Writes, s.Database = nil, nil, nil; return s },
+			"pod-eviction#1 pod-eviction#2 dns-outage#1 dns-outage#2 node-halt#1 node-halt#2",
+			[]string{"mysql-crash cannot run against", "it needs a database workload: WordPress has none (database)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := shape
+			if tt.shape != nil {
+				sh = tt.shape(shape)
+			}
+			s := &Session{cfg: withDefaults(Config{App: a}), app: sh, cluster: tt.cluster, variant: wordpress.Variants()[0]}
+			ok, refused := s.Preflight(context.Background(), p)
+			var names []string
+			for _, c := range ok {
+				names = append(names, c.Name())
+			}
+			if got := strings.Join(names, " "); got != tt.runs {
+				t.Errorf("runs %s\nwant %s", got, tt.runs)
+			}
+			all := fmt.Sprint(refused)
+			for _, w := range tt.refused {
+				if !strings.Contains(all, w) {
+					t.Errorf("refusals %s\ndo not say %q", all, w)
+				}
+			}
+			if len(tt.refused) == 0 && len(refused) > 0 {
+				t.Errorf("refused %v", refused)
+			}
+			for _, r := range refused {
+				var re *catalog.RefusedError
+				if !errors.As(r, &re) {
+					t.Errorf("%v is not a RefusedError", r)
+				}
+			}
+			// A refused cell is not run: no result, the refusal as its error.
+			for _, c := range p {
+				if s.Refusal(context.Background(), c) == nil {
+					continue
+				}
+				res, err := s.RunCell(context.Background(), c)
+				var re *catalog.RefusedError
+				if res != nil || !errors.As(err, &re) || re.Scenario != c.Scenario() {
+					t.Errorf("%s: result %v err %v; want no result and its refusal", c.Name(), res, err)
+				}
 			}
 		})
 	}

@@ -231,22 +231,13 @@ func (c *Comparison) shift(base, new []float64, confidence float64) {
 	c.newHigher = above > below
 	pairs := float64(len(d))
 	c.Above = (float64(above) + (pairs-float64(above+below))/2) / pairs
-	c.Shift = quantileMiddle(d)
+	c.Shift = Median(d)
 	k, conf := shiftRank(len(base), len(new), confidence)
 	if k < 1 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d+%d values: too few for a %g%% interval of the difference", len(base), len(new), 100*confidence))
 		return
 	}
 	c.Lo, c.Hi, c.Confidence, c.HasCI = d[k-1], d[len(d)-k], conf, true
-}
-
-// quantileMiddle is the median of sorted d (the mean of the middle two).
-func quantileMiddle(d []float64) float64 {
-	n := len(d)
-	if n%2 == 1 {
-		return d[n/2]
-	}
-	return (d[n/2-1] + d[n/2]) / 2
 }
 
 // shiftRank is C of the Hodges-Lehmann interval [d(C), d(n1·n2+1−C)]: the

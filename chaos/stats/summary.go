@@ -67,6 +67,27 @@ func Summarize(xs []float64, confidence float64) Summary {
 	return s
 }
 
+// Median is the median of xs (not modified): the middle value, or the
+// mean of the middle two; NaN for none. +Inf ("never happened") sorts
+// last, and a median that reaches one is +Inf: the cautious reading of a
+// scenario that did not recover. The one median every package uses
+// (Summarize's comes with its interval, from benchmath).
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := sortedCopy(xs)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	a, b := s[n/2-1], s[n/2]
+	if math.IsInf(b, 1) {
+		return b
+	}
+	return (a + b) / 2
+}
+
 // Quantile is the p-quantile of xs (not modified) by Hyndman & Fan's
 // definition 8, the one Summary's quartiles use; NaN for no values.
 func Quantile(xs []float64, p float64) float64 {

@@ -152,3 +152,32 @@ func TestQuantile(t *testing.T) {
 		t.Errorf("P95 of 1..14 = %v, want 13.95", got)
 	}
 }
+
+// Median is the one median: the middle value or the mean of the middle
+// two, "never" (+Inf) sorting last, so that a median reaching one is
+// never (chaos/aggregate's budgets, the trends, the host, the plan's
+// estimates and the charts all read it).
+func TestMedian(t *testing.T) {
+	inf := math.Inf(1)
+	for _, tt := range []struct {
+		xs   []float64
+		want float64
+	}{
+		{[]float64{5}, 5}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5},
+		{[]float64{1, inf, 2}, 2}, {[]float64{1, inf}, inf}, {[]float64{inf, 1, inf}, inf}, {[]float64{inf, inf}, inf},
+	} {
+		xs := append([]float64(nil), tt.xs...)
+		if got := Median(xs); got != tt.want {
+			t.Errorf("Median(%v) = %v, want %v", tt.xs, got, tt.want)
+		}
+		if !slices.Equal(xs, tt.xs) {
+			t.Errorf("Median sorted its argument: %v", xs)
+		}
+	}
+	if !math.IsNaN(Median(nil)) {
+		t.Error("the median of nothing is not a number")
+	}
+	if got := Median([]float64{1, 2, 3, 10}); got != Quantile([]float64{1, 2, 3, 10}, 0.5) {
+		t.Errorf("Median %v differs from the 0.5-quantile %v", got, Quantile([]float64{1, 2, 3, 10}, 0.5))
+	}
+}

@@ -1,16 +1,18 @@
 package variant
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/selfheal/selfheal/chaos/app"
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/scenario"
 )
 
-// Cell is one scenario run against one variant of the fixture.
+// Cell is one scenario run against one variant of the app.
 type Cell struct {
 	Variant Variant
 	Entry   catalog.Entry
@@ -76,36 +78,67 @@ type Request struct {
 	Default bool
 }
 
-// Plan turns a request into a matrix. A pair that was asked for by name
-// (a variant and a scenario both given) and that the scenario refuses is
-// an error naming why; every name is checked before anything runs.
-func Plan(req Request) (Matrix, error) {
+// Plan turns a request into a matrix of base's scenarios against the
+// variants of set. A pair that was asked for by name (a variant and a
+// scenario both given) and that the scenario refuses is an error naming
+// why; a pair the plan chose itself is left out with its reason
+// (Matrix.Skipped). Every name is checked before anything runs. What a
+// scenario needs of the cluster is judged later, at the pre-flight.
+func Plan(base app.App, set Set, req Request) (Matrix, error) {
+	if err := set.Check(); err != nil {
+		return Matrix{}, err
+	}
 	entries, err := catalog.Lookup(req.Scenarios...)
 	if err != nil {
 		return Matrix{}, err
 	}
-	variants, err := Lookup(req.Variants...)
+	variants, err := set.Lookup(req.Variants...)
 	if err != nil {
 		return Matrix{}, err
 	}
 	m := Matrix{Explicit: len(req.Variants) > 0 || req.Default}
+	p := planner{base: base}
 	if req.Default {
 		if len(req.Variants) == 0 {
-			variants = Catalog()
+			variants = set
 		}
 		if len(req.Scenarios) == 0 {
 			entries = catalog.Entries()
 		}
-		return m.add(variants, func(v Variant) []string { return intersect(v.Default, entries) }, false)
+		return p.add(m, variants, func(v Variant) []string { return intersect(v.Default, entries) }, false)
 	}
 	if len(variants) == 0 {
-		variants, _ = Lookup(Baseline)
+		variants = set[:1]
 	}
 	if len(req.Scenarios) > 0 {
-		return m.add(variants, func(Variant) []string { return names(entries) }, true)
+		return p.add(m, variants, func(Variant) []string { return names(entries) }, true)
 	}
-	return m.add(variants, func(v Variant) []string { return ownScenarios(v, variants) }, false)
+	return p.add(m, variants, func(v Variant) []string { return ownScenarios(v, variants) }, false)
 }
+
+// Shape is the app of variant v on base as it will run (app.Resolve of
+// its objects); nil for an app deployed already, whose shape is read from
+// the cluster.
+func Shape(ctx context.Context, base app.App, v Variant) (*app.Shape, error) {
+	a, err := v.Apply(base)
+	if err != nil {
+		return nil, err
+	}
+	if a.Deploy.Existing {
+		return nil, nil
+	}
+	objs, err := a.Objects(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("variant %s: %w", v.Name, err)
+	}
+	s, err := app.Resolve(a, objs)
+	if err != nil {
+		return nil, fmt.Errorf("variant %s: %w", v.Name, err)
+	}
+	return &s, nil
+}
+
+type planner struct{ base app.App }
 
 // ownScenarios are the scenarios v matters to; baseline asked beside
 // other variants runs theirs, the reference they are compared with.
@@ -122,12 +155,13 @@ func ownScenarios(v Variant, asked []Variant) []string {
 	return union
 }
 
-// add appends the cells of each variant with the scenarios scenariosOf
-// gives, in catalog order; explicit says the pairs were asked by name.
-func (m Matrix) add(variants []Variant, scenariosOf func(Variant) []string, explicit bool) (Matrix, error) {
+// add appends to m the cells of each variant with the scenarios
+// scenariosOf gives, in catalog order; explicit says the pairs were asked
+// by name.
+func (p planner) add(m Matrix, variants []Variant, scenariosOf func(Variant) []string, explicit bool) (Matrix, error) {
 	var refused []error
 	for _, v := range variants {
-		cfg, err := v.Config(plannedImages)
+		shape, err := Shape(context.Background(), p.base, v)
 		if err != nil {
 			return Matrix{}, err
 		}
@@ -136,7 +170,7 @@ func (m Matrix) add(variants []Variant, scenariosOf func(Variant) []string, expl
 			if !slices.Contains(want, e.Name) {
 				continue
 			}
-			if err := e.Supports(cfg); err != nil {
+			if err := e.Refusal(catalog.Facts{App: shape}); err != nil {
 				if explicit {
 					refused = append(refused, fmt.Errorf("variant %s: %w", v.Name, err))
 				} else {
@@ -151,9 +185,17 @@ func (m Matrix) add(variants []Variant, scenariosOf func(Variant) []string, expl
 		return Matrix{}, errors.Join(refused...)
 	}
 	if len(m.Cells) == 0 {
-		return Matrix{}, fmt.Errorf("nothing to run: no scenario asked for matters to variant(s) %s (see selfheal run --list-variants)", variantNames(variants))
+		return Matrix{}, fmt.Errorf("nothing to run: no scenario asked for matters to variant(s) %s, or each was refused (see selfheal run --list-variants)%s",
+			variantNames(variants), skippedWords(m.Skipped))
 	}
 	return m, nil
+}
+
+func skippedWords(skipped []string) string {
+	if len(skipped) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(skipped, "; ")
 }
 
 func intersect(want []string, entries []catalog.Entry) []string {

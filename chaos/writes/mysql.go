@@ -19,12 +19,15 @@ type Execer interface {
 // MySQL reads the write endpoint's table with the mysql client inside the
 // database's own container, as root (MYSQL_ROOT_PASSWORD and
 // MYSQL_DATABASE are the container's environment, see
-// fixtures/app/manifests/mysql.yaml): no port-forward, no client on the
+// fixtures/wordpress/manifests/mysql.yaml): no port-forward, no client on the
 // host.
 type MySQL struct {
 	Exec                      Execer
 	Namespace, Pod, Container string
-	// Table is the endpoint's table (fixtures/app.WritesTable).
+	// FindPod, when Pod is empty, names the pod at each read: a
+	// Deployment's pod has no fixed name, and a fault may replace it.
+	FindPod func(ctx context.Context) (string, error)
+	// Table is the endpoint's table (fixtures/wordpress.WritesTable).
 	Table string
 	// AttemptTimeout bounds one read (default 20 s): exec into a pod on a
 	// node that is down hangs until its deadline.
@@ -67,12 +70,67 @@ func (m MySQL) Rows(ctx context.Context, prefix string) (map[string]int, error) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	res, err := m.Exec.Exec(ctx, m.Namespace, m.Pod, m.Container, "sh", "-c", script, "sh", q)
+	pod, err := podOf(ctx, m.Pod, m.FindPod)
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.Exec.Exec(ctx, m.Namespace, pod, m.Container, "sh", "-c", script, "sh", q)
 	if err != nil {
 		if tableMissing(res.Stderr) {
 			return map[string]int{}, nil
 		}
-		return nil, fmt.Errorf("counting the writes in %s/%s: %w", m.Namespace, m.Pod, err)
+		return nil, fmt.Errorf("counting the writes in %s/%s: %w", m.Namespace, pod, err)
+	}
+	return ParseRows(res.Stdout, prefix)
+}
+
+func podOf(ctx context.Context, pod string, find func(context.Context) (string, error)) (string, error) {
+	if pod != "" || find == nil {
+		return pod, nil
+	}
+	p, err := find(ctx)
+	if err != nil {
+		return "", fmt.Errorf("finding the database's pod: %w", err)
+	}
+	return p, nil
+}
+
+// Command counts the rows with a command of the app's (chaos/app.Count):
+// it runs in the database's container with the id prefix as its last
+// argument, and prints what ParseRows reads, one id and its count per
+// line. A non-zero exit means the database could not be read.
+type Command struct {
+	Exec                      Execer
+	Namespace, Pod, Container string
+	// FindPod names the pod at each read when Pod is empty.
+	FindPod func(ctx context.Context) (string, error)
+	Command []string
+	// AttemptTimeout bounds one read (default 20 s).
+	AttemptTimeout time.Duration
+}
+
+// Rows implements Store.
+func (c Command) Rows(ctx context.Context, prefix string) (map[string]int, error) {
+	if !validID.MatchString(prefix) {
+		return nil, fmt.Errorf("write id prefix %q: want letters, digits, '.', '_' or '-'", prefix)
+	}
+	if len(c.Command) == 0 {
+		return nil, fmt.Errorf("no command to count the writes with")
+	}
+	d := c.AttemptTimeout
+	if d <= 0 {
+		d = 20 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	pod, err := podOf(ctx, c.Pod, c.FindPod)
+	if err != nil {
+		return nil, err
+	}
+	cmd := append(append([]string(nil), c.Command...), prefix)
+	res, err := c.Exec.Exec(ctx, c.Namespace, pod, c.Container, cmd...)
+	if err != nil {
+		return nil, fmt.Errorf("counting the writes in %s/%s: %w", c.Namespace, pod, err)
 	}
 	return ParseRows(res.Stdout, prefix)
 }

@@ -110,3 +110,48 @@ func TestMySQLRows(t *testing.T) {
 		}
 	})
 }
+
+func TestCommandRows(t *testing.T) {
+	const p = "r.s.t."
+	tests := []struct {
+		name    string
+		e       *execer
+		store   Command
+		want    map[string]int
+		err     string
+		podUsed string
+	}{
+		{"rows, the prefix as the last argument", &execer{res: kube.ExecResult{Stdout: p + "000001\t2\n"}},
+			Command{Namespace: "ns", Pod: "db-0", Container: "db", Command: []string{"count-rows", "--table", "w"}}, map[string]int{p + "000001": 2}, "", "db-0"},
+		{"the pod found at each read", &execer{res: kube.ExecResult{Stdout: ""}},
+			Command{Namespace: "ns", FindPod: func(context.Context) (string, error) { return "db-7f9", nil }, Container: "db", Command: []string{"c"}}, map[string]int{}, "", "db-7f9"},
+		{"no pod to read in", &execer{},
+			Command{Namespace: "ns", FindPod: func(context.Context) (string, error) { return "", errors.New("no Ready pod") }, Command: []string{"c"}}, nil, "finding the database's pod: no Ready pod", ""},
+		{"a non-zero exit: not read", &execer{err: errors.New("command terminated with exit code 2")},
+			Command{Namespace: "ns", Pod: "db-0", Command: []string{"c"}}, nil, "counting the writes in ns/db-0", "db-0"},
+		{"output it cannot read", &execer{res: kube.ExecResult{Stdout: "psql: warning\n"}},
+			Command{Namespace: "ns", Pod: "db-0", Command: []string{"c"}}, nil, "separated by a tab", "db-0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.store
+			s.Exec = tt.e
+			rows, err := s.Rows(context.Background(), p)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err %v, want %q", err, tt.err)
+				}
+			} else if err != nil || len(rows) != len(tt.want) || rows[p+"000001"] != tt.want[p+"000001"] {
+				t.Fatalf("rows %v err %v, want %v", rows, err, tt.want)
+			}
+			if tt.podUsed != "" {
+				if len(tt.e.args) < 4 || tt.e.args[1] != tt.podUsed || tt.e.args[len(tt.e.args)-1] != p {
+					t.Errorf("exec %q: want pod %s and the prefix last", tt.e.args, tt.podUsed)
+				}
+			}
+		})
+	}
+	if _, err := (Command{Exec: &execer{}, Command: []string{"c"}}).Rows(context.Background(), "p'; DROP"); err == nil {
+		t.Error("a prefix with quotes reached the command")
+	}
+}

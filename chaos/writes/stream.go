@@ -10,7 +10,7 @@
 //
 // A write is acknowledged when it got a 2xx answer whose JSON body echoes
 // its id ({"id": "..."}): the fixture's endpoint
-// (fixtures/app/manifests/wordpress-mu-plugins.yaml) answers so only after
+// (fixtures/wordpress/manifests/wordpress-mu-plugins.yaml) answers so only after
 // its INSERT returned success.
 package writes
 

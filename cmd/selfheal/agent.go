@@ -96,6 +96,10 @@ func agentInstall(ctx context.Context, env *cliEnv, client *kube.Client, server,
 		}
 		image = set.Agent
 	}
+	// What the cluster refuses is found before any image is built.
+	if err := nodeagent.New(client.Kubernetes, client, opts...).Preflight(ctx); err != nil {
+		return err
+	}
 	// On the kind cluster the image is built here and loaded into the
 	// nodes; elsewhere the nodes must be able to pull it.
 	if kindnode.Verify(ctx, client.Kubernetes, server, kindnode.CLI, clusterName) == nil {

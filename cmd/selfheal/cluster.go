@@ -66,9 +66,11 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "cluster up", "[flags]")
 	var cf clusterFlags
 	cf.register(fs)
-	mode := fs.String("mode", "", "image mode: auto, online or offline (default $"+cluster.ModeEnv+", else auto)")
+	mode := fs.String("mode", "", "image mode: auto (= offline), offline, or online: stock images, never run here (default $"+cluster.ModeEnv+", else auto)")
+	registry := fs.String("registry", "", "pull the node and app images from this registry, HOST[:PORT][/PATH] (selfheal images push); default $"+cluster.RegistryEnv)
+	endpoint := fs.String("registry-endpoint", "", "the URL the nodes reach that registry at (needed for one on localhost); default $"+cluster.RegistryEndpointEnv)
 	reuse := fs.Bool("reuse", false, "keep an existing healthy cluster with the wanted node image instead of replacing it")
-	noBuild := fs.Bool("no-build", false, "offline: do not run the image recipes; fail if an image is missing")
+	noBuild := fs.Bool("no-build", false, "offline: do not run the image recipes; fail unless the current images are in Docker")
 	timeout := fs.Duration("ready-timeout", 5*time.Minute, "how long to wait for Ready nodes and Running kube-system pods")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -92,6 +94,13 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		opts = append(opts, cluster.WithMode(m))
 	}
+	if *registry != "" || *endpoint != "" {
+		r, err := cluster.ParseRegistry(*registry, *endpoint)
+		if err != nil {
+			return usagef("-registry %q, -registry-endpoint %q: %v", *registry, *endpoint, err)
+		}
+		opts = append(opts, cluster.WithRegistry(r))
+	}
 	if *reuse {
 		if err := repairBeforeReuse(ctx, env, cf); err != nil {
 			return err
@@ -103,6 +112,9 @@ func clusterUp(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "cluster %s is up (%s images, node image %s)\nexport KUBECONFIG=%s\n",
 		cl.Name, cl.Images.Mode, cl.Images.Node, cl.Kubeconfig)
+	if cl.Images.Registry != "" {
+		fmt.Fprintf(env.stdout, "its nodes pull the app images from %s\n", cl.Images.Registry)
+	}
 	return nil
 }
 
@@ -183,7 +195,11 @@ func clusterStatus(ctx context.Context, env *cliEnv, args []string) error {
 	if !st.Exists {
 		return fmt.Errorf("cluster %s does not exist (selfheal cluster up, or make cluster)", cf.name)
 	}
-	fmt.Fprintf(env.stdout, "cluster %s (mode %s, kubeconfig %s)\n", st.Name, orDash(string(st.Mode)), st.Kubeconfig)
+	from := ""
+	if st.Images.Registry != "" {
+		from = ", images from registry " + st.Images.Registry
+	}
+	fmt.Fprintf(env.stdout, "cluster %s (mode %s%s, kubeconfig %s)\n", st.Name, orDash(string(st.Mode)), from, st.Kubeconfig)
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tROLE\tCONTAINER\tREADY\tIMAGE")
 	for _, n := range st.Nodes {

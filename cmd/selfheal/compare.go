@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -169,23 +168,19 @@ func expandSide(name, arg string) ([]string, error) {
 	return out, nil
 }
 
-// loadSide reads one side; input that is missing or not a result is a
-// usage error naming the side and the file.
+// loadSide reads one side (readResults); bad input is a usage error
+// naming the side and the file.
 func loadSide(ctx context.Context, env *cliEnv, name string, paths []string) (compare.Side, error) {
-	loaded, skipped, err := result.ReadPaths(ctx, paths...)
+	loaded, skipped, err := readResults(ctx, paths)
 	for _, s := range skipped {
 		fmt.Fprintf(env.stderr, "selfheal compare: %s: skipped %s: %s, not a selfheal result\n", name, s.Path, s.Reason)
 	}
-	label := strings.Join(paths, ",")
-	switch {
-	case errors.Is(err, result.ErrNoResults):
-		return compare.Side{}, usagef("%s: no selfheal result files in %s: pass result files written by selfheal (schema %s) or directories of them", name, label, result.Schema)
-	case errors.Is(err, fs.ErrNotExist):
-		return compare.Side{}, usagef("%s: %v: name an existing result file or directory", name, err)
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, context.Canceled):
-		return compare.Side{}, err
-	case err != nil:
-		return compare.Side{}, usagef("%s: %v; pass only result files written by selfheal (schema %s)", name, err, result.Schema)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return compare.Side{}, usagef("%s: %v", name, ue)
 	}
-	return compare.Side{Label: label, Results: result.Results(loaded)}, nil
+	if err != nil {
+		return compare.Side{}, err
+	}
+	return compare.Side{Label: strings.Join(paths, ","), Results: result.Results(loaded)}, nil
 }

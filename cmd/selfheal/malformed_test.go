@@ -72,6 +72,8 @@ func TestMalformedInvocations(t *testing.T) {
 	writeFixture(t, filepath.Join(fx, "probe.json"), string(probeJSON))
 	writeFixture(t, filepath.Join(fx, "truncated", "good.json"), string(probeJSON))
 	writeFixture(t, filepath.Join(fx, "truncated", "cut.json"), string(probeJSON[:len(probeJSON)/3]))
+	writeFixture(t, filepath.Join(fx, "twodocs.json"), string(probeJSON)+string(probeJSON[:len(probeJSON)/2]))
+	writeFixture(t, filepath.Join(fx, "garbage.kubeconfig"), "hello: [")
 	writeFixture(t, filepath.Join(fx, "notes.json"), "hello")
 	writeFixture(t, filepath.Join(fx, "metrics.json"), `{"latencies": {}}`)
 	writeFixture(t, filepath.Join(fx, "mixed", "probe.json"), string(probeJSON))
@@ -105,7 +107,7 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: run("--rate", "Inf"), code: 2, stderr: []string{`invalid value "Inf" for flag -rate`}},
 		{args: run("--rate", "-1"), code: 2, stderr: []string{`invalid value "-1" for flag -rate`}},
 		{args: run("--rate", "0"), code: 2, stderr: []string{`invalid value "0" for flag -rate`}},
-		{args: run("--rate", "2e6"), code: 2, stderr: []string{"--rate 2e6: rate 2e+06 is beyond"}},
+		{args: run("--rate", "2e6"), code: 2, stderr: []string{`invalid value "2e6" for flag -rate: rate 2e+06 is beyond`}},
 		{args: run("--rate", "0.01"), code: 2, stderr: []string{"--rate 0.01: one request every 1m40s, longer than the 15s warm-up"}},
 		{args: run("--timeout", "0s"), code: 2, stderr: []string{`invalid value "0s" for flag -timeout`}},
 		{args: run("--timeout", "soon"), code: 2, stderr: []string{`invalid value "soon" for flag -timeout`}},
@@ -117,9 +119,16 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: run("--scenario", "node-hlat"), code: 2, stderr: []string{"unknown scenario(s) node-hlat"}},
 		{args: run("node-halt"), code: 2, stderr: []string{`unexpected argument "node-halt"`}},
 		{args: run("--keep-alive=maybe"), code: 2, stderr: []string{`invalid boolean value "maybe" for -keep-alive`}},
+		{args: run("--loaders", "4", "--loader-rate", "-5"), code: 2, stderr: []string{`invalid value "-5" for flag -loader-rate`}},
+		{args: run("--loaders", "2", "--loader-nodes", "worker,worker"), code: 2, stderr: []string{"node worker named twice"}},
+		{args: run("--control-probe=sometimes"), code: 2, stderr: []string{`invalid boolean value "sometimes" for -control-probe`}},
 		{args: run("--bogus"), code: 2, stderr: []string{"flag provided but not defined: -bogus"}},
 		{args: []string{"run", "--kubeconfig", "{fx}/missing"}, code: 2, stderr: []string{"--kubeconfig", "not a kubeconfig file"}},
 		{args: []string{"run", "--kubeconfig", "{fx}/adir"}, code: 2, stderr: []string{"not a kubeconfig file (a directory)"}},
+		{args: []string{"run", "--kubeconfig", "{fx}/garbage.kubeconfig"}, code: 2, stderr: []string{"--kubeconfig: reading kubeconfig {fx}/garbage.kubeconfig"}},
+		{args: []string{"run", "--kubeconfig", "{fx}/notes.json"}, code: 2, stderr: []string{"--kubeconfig: reading kubeconfig {fx}/notes.json"}},
+		{args: run("--context", "elsewhere"), code: 2, stderr: []string{`--kubeconfig: reading kubeconfig {kubeconfig}`, `context "elsewhere" does not exist`}},
+		{args: []string{"run"}, env: map[string]string{"KUBECONFIG": "{fx}/garbage.kubeconfig"}, code: 2, stderr: []string{"KUBECONFIG: reading kubeconfig {fx}/garbage.kubeconfig"}},
 		{args: run("--report-dir", "{fx}/afile/sub"), code: 2, stderr: []string{"report directory", "afile/sub"}},
 
 		// selfheal run: the suite's variables, and flags over them.
@@ -129,7 +138,9 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: run(), env: map[string]string{"SELFHEAL_RATE": "abc"}, code: 2, stderr: []string{`SELFHEAL_RATE="abc"`}},
 		{args: run(), env: map[string]string{"SELFHEAL_RATE": "0.01"}, code: 2, stderr: []string{"SELFHEAL_RATE=0.01: one request every 1m40s"}},
 		{args: run(), env: map[string]string{"SELFHEAL_TIMEOUT": "-1s"}, code: 2, stderr: []string{`SELFHEAL_TIMEOUT="-1s"`}},
-		{args: run(), env: map[string]string{"SELFHEAL_KEEPALIVE": "yes"}, code: 2, stderr: []string{`SELFHEAL_KEEPALIVE="yes": want true or false`}},
+		{args: run(), env: map[string]string{"SELFHEAL_KEEPALIVE": "yes"}, code: 2, stderr: []string{`SELFHEAL_KEEPALIVE="yes": want true, false or both`}},
+		{args: run(), env: map[string]string{"SELFHEAL_LOADERS": "many"}, code: 2, stderr: []string{`SELFHEAL_LOADERS="many": want a whole number of loaders`}},
+		{args: run(), env: map[string]string{"SELFHEAL_LOADER_NODES": "selfheal-worker"}, code: 2, stderr: []string{"SELFHEAL_LOADER_NODES=selfheal-worker: there are no loaders"}},
 		{args: run(), env: map[string]string{"SELFHEAL_ALLOW_NON_KIND": "yes"}, code: 2, stderr: []string{`SELFHEAL_ALLOW_NON_KIND="yes"`}},
 		{args: run(), env: map[string]string{"SELFHEAL_IMAGE_MODE": "airgap"}, code: 2, stderr: []string{`SELFHEAL_IMAGE_MODE="airgap"`}},
 		{args: run(), env: map[string]string{"SELFHEAL_CLUSTER": "../../x"}, code: 2, stderr: []string{`SELFHEAL_CLUSTER="../../x"`}},
@@ -143,7 +154,7 @@ func TestMalformedInvocations(t *testing.T) {
 
 		// selfheal probe.
 		{args: []string{"probe"}, code: 2, stderr: []string{"at least one --url is required"}},
-		{args: probe("--rate", "NaN"), code: 2, stderr: []string{"--rate must be a number of requests per second above 0, got NaN"}},
+		{args: probe("--rate", "NaN"), code: 2, stderr: []string{"--rate: rate must be a number of requests per second above 0, got NaN"}},
 		{args: probe("--rate", "Inf"), code: 2, stderr: []string{"got +Inf"}},
 		{args: probe("--rate", "1e-9"), code: 2, stderr: []string{"rate 1e-09 requests per second sends one request every", "longer than the duration 1m0s"}},
 		{args: probe("--rate", "1e-6"), code: 2, stderr: []string{"rate 1e-06 requests per second sends one request every 277h46m40s, longer than the duration 1m0s"}},
@@ -185,6 +196,17 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: []string{"cluster", "up", "-mode", "airgap"}, code: 2, stderr: []string{"unknown image mode"}},
 		{args: []string{"cluster", "up", "-ready-timeout", "0s"}, code: 2, stderr: []string{"-ready-timeout must be positive"}},
 		{args: []string{"cluster", "up", "-name", "a/b"}, code: 2, stderr: []string{`-name: cluster name "a/b" is not a DNS-1123 label`}},
+		{args: []string{"cluster", "up", "-registry", "localhost:5001"}, code: 2, stderr: []string{"which a node cannot reach by that name"}},
+		{args: []string{"cluster", "up", "-registry", "http://localhost:5001"}, code: 2, stderr: []string{"without a scheme"}},
+		{args: []string{"cluster", "up", "-registry-endpoint", "http://r:5000"}, code: 2, stderr: []string{"without a registry"}},
+		// selfheal images.
+		{args: []string{"images"}, code: 2, stderr: []string{"missing action"}},
+		{args: []string{"images", "sideways"}, code: 2, stderr: []string{`unknown action "sideways"`}},
+		{args: []string{"images", "save", "a", "b"}, code: 2, stderr: []string{`unexpected arguments ["b"]`}},
+		{args: []string{"images", "key", "x"}, code: 2, stderr: []string{`unexpected arguments ["x"]`}},
+		{args: []string{"images", "push"}, code: 2, stderr: []string{"want the registry to push to"}},
+		{args: []string{"images", "push", "https://registry.example.com"}, code: 2, stderr: []string{"without a scheme"}},
+		{args: []string{"images", "push", "selfheal"}, code: 2, stderr: []string{"would mean Docker Hub"}},
 		{args: []string{"cluster", "down", "-name", "../../x"}, code: 2, stderr: []string{`cluster name "../../x" is not a DNS-1123 label`}},
 		{args: []string{"cluster", "status", "-name", "Selfheal"}, code: 2, stderr: []string{"not a DNS-1123 label"}},
 		{args: []string{"cluster", "down", "extra"}, code: 2, stderr: []string{"unexpected arguments"}},
@@ -202,6 +224,8 @@ func TestMalformedInvocations(t *testing.T) {
 		{args: []string{"report"}, code: 2, stderr: []string{"no result files given"}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/truncated"}, code: 2, stderr: []string{"cut.json", "cut short"}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/notes.json"}, code: 2, stderr: []string{"notes.json", "not JSON"}},
+		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/twodocs.json"}, code: 2, stderr: []string{"{fx}/twodocs.json: more than one document"}},
+		{args: []string{"compare", "{fx}/probe.json", "{fx}/twodocs.json"}, code: 2, stderr: []string{"NEW: reading result {fx}/twodocs.json: more than one document"}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/metrics.json"}, code: 2, stderr: []string{"metrics.json", `no "schema" field`}},
 		{args: []string{"report", "--out", "{dir}/r.html", "{fx}/nope.json"}, code: 2, stderr: []string{"nope.json", "name an existing result file"}},
 		{args: []string{"report", "--out", "{fx}/adir", "{fx}/probe.json"}, code: 2, stderr: []string{"is a directory"}},

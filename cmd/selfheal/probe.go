@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -118,12 +117,12 @@ func parseProbeFlags(env *cliEnv, args []string) (probeOptions, error) {
 // floods a log and changes faster than anyone reads.
 const minProgressEvery = 100 * time.Millisecond
 
-// checkProbeRate refuses a rate that is not a number. A rate too low to
-// send anything within --duration, or to be paced at all, is refused by
-// load.New, before any request too.
+// checkProbeRate refuses a rate no load can keep (load.CheckRate). One
+// too low to send anything within --duration is refused by load.New,
+// before any request too.
 func checkProbeRate(rate float64) error {
-	if math.IsNaN(rate) || math.IsInf(rate, 0) || rate <= 0 {
-		return usagef("--rate must be a number of requests per second above 0, got %v", rate)
+	if err := load.CheckRate(rate); err != nil {
+		return usagef("--rate: %v", err)
 	}
 	return nil
 }

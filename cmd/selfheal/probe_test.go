@@ -44,7 +44,7 @@ func TestProbeBadFlags(t *testing.T) {
 		want string
 	}{
 		{nil, "at least one --url is required"},
-		{[]string{"--url", "http://a/", "--rate", "0"}, "--rate must be a number of requests per second above 0, got 0"},
+		{[]string{"--url", "http://a/", "--rate", "0"}, "--rate: rate must be a number of requests per second above 0, got 0"},
 		{[]string{"--url", "http://a/", "--rate", "fast"}, "invalid value \"fast\" for flag -rate"},
 		{[]string{"--url", "http://a/", "--timeout", "0s"}, "--timeout must be positive"},
 		{[]string{"--url", "a.example/"}, "must be an http:// or https:// URL"},

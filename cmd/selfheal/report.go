@@ -124,10 +124,10 @@ func checkReportFlags(paths []string, out, junitOut string, detail int) error {
 	return nil
 }
 
-// loadResults reads the inputs; input that is missing or is not a selfheal
-// result is a usage error naming the file and saying what was expected.
+// loadResults reads the inputs (readResults), warning about what it
+// skipped.
 func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*result.Result, error) {
-	loaded, skipped, err := result.ReadPaths(ctx, paths...)
+	loaded, skipped, err := readResults(ctx, paths)
 	for _, s := range skipped {
 		if s.DuplicateOf != "" {
 			fmt.Fprintf(env.stderr, "selfheal report: warning: %s is %s: counted once\n", s.Path, s.Reason)
@@ -135,18 +135,32 @@ func loadResults(ctx context.Context, env *cliEnv, paths []string) ([]*result.Re
 		}
 		fmt.Fprintf(env.stderr, "selfheal report: skipped %s: %s, not a selfheal result\n", s.Path, s.Reason)
 	}
-	switch {
-	case errors.Is(err, result.ErrNoResults):
-		return nil, usagef("no selfheal result files in %s (%d other JSON files skipped): pass the result files written by selfheal probe or the e2e suite (schema %s)",
-			strings.Join(paths, ", "), len(skipped), result.Schema)
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, usagef("%v: name an existing result file or directory", err)
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, context.Canceled):
+	if err != nil {
 		return nil, err
-	case err != nil:
-		return nil, usagef("%v; pass only result files written by selfheal (schema %s)", err, result.Schema)
 	}
 	return result.Results(loaded), nil
+}
+
+// readResults reads result files and directories given on the command
+// line. Input that is missing, cannot be read or is not a selfheal result
+// is bad input (a usageError, exit 2) naming the file and saying what was
+// expected; only an interrupt is not.
+func readResults(ctx context.Context, paths []string) ([]result.Loaded, []result.Skipped, error) {
+	loaded, skipped, err := result.ReadPaths(ctx, paths...)
+	switch {
+	case err == nil:
+		return loaded, skipped, nil
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return nil, skipped, err
+	case errors.Is(err, result.ErrNoResults):
+		return nil, skipped, usagef("no selfheal result files in %s (%d other JSON files skipped): pass the result files written by selfheal run, selfheal probe or the e2e suite (schema %s), or directories of them",
+			strings.Join(paths, ", "), len(skipped), result.Schema)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, skipped, usagef("%v: name an existing result file or directory", err)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, skipped, usagef("%v: this user may not read it", err)
+	}
+	return nil, skipped, usagef("%v; pass only result files written by selfheal (schema %s)", err, result.Schema)
 }
 
 // renderReport renders the HTML report and, when junitOut is set, the

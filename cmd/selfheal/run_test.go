@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/selfheal/selfheal/chaos/catalog"
 	"github.com/selfheal/selfheal/chaos/scenario"
+	"github.com/selfheal/selfheal/chaos/variant"
+	"github.com/selfheal/selfheal/fixtures"
 )
 
 func TestRunBadFlags(t *testing.T) {
@@ -16,7 +19,7 @@ func TestRunBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--scenario", "node-hlat"}, `unknown scenario(s) node-hlat; known: wp-config-break, pod-eviction`},
-		{[]string{"--rate", "0"}, `invalid value "0" for flag -rate: want requests per second above 0`},
+		{[]string{"--rate", "0"}, `invalid value "0" for flag -rate: rate must be a number of requests per second above 0`},
 		{[]string{"--timeout", "-1s"}, `invalid value "-1s" for flag -timeout: want a duration above 0`},
 		{[]string{"--mode", "cloud"}, `invalid value "cloud" for flag -mode: unknown image mode "cloud"`},
 		{[]string{"--budgets", "node-halt.uptime=5s"}, `unknown metric "uptime"`},
@@ -59,8 +62,17 @@ func TestRunList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a, err := wordpressApp(fixtures.ImageSet{WordPress: "wp", WordPressNext: "wp:2", MySQL: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape, err := variant.Shape(t.Context(), a, variant.Base())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range catalog.Entries() {
-		for _, want := range []string{e.Name + "  (fault " + e.Fault, "breaks:  " + e.Breaks, "heals:   " + e.Heals, "budgets: " + e.Defaults().Budgets.String()} {
+		breaks, heals := e.Words(*shape)
+		for _, want := range []string{e.Name + "  (fault " + e.Fault, "breaks:  " + breaks, "heals:   " + heals, "budgets: " + e.Defaults(*shape).Budgets.String()} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("--list lacks %q:\n%s", want, out.String())
 			}
@@ -71,7 +83,7 @@ func TestRunList(t *testing.T) {
 		}
 		// A count budget that follows the rate is said the same way in
 		// both: "5xx ≤ 100 s of load".
-		b := e.Defaults().Budgets
+		b := e.Defaults(*shape).Budgets
 		for _, c := range []struct {
 			name string
 			b    *scenario.RequestBudget
@@ -98,6 +110,42 @@ func TestRunListVariants(t *testing.T) {
 	for _, want := range []string{"statefulset-1", "no-pdb", "pod-eviction*", "mysql-probes-tcp", "selfheal run --matrix"} {
 		if code != 0 || !strings.Contains(out.String(), want) {
 			t.Fatalf("exit %d, out %q (err %q): want %q", code, out.String(), errb.String(), want)
+		}
+	}
+}
+
+// --app reads the app's description and refuses one with a missing or
+// wrong field before any work, naming it.
+func TestRunApp(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("name: Shop\nnamespace: shop\ndeploy: {existing: true}\nserving: {kind: Deployment, name: web}\nload: {base: http://127.0.0.1:30081, paths: [/]}\n"), 0o644)
+	misspelt := filepath.Join(dir, "misspelt.yaml")
+	os.WriteFile(misspelt, []byte("name: Shop\nnamespace: shop\nserving: {kind: Deployment, nmae: web}\n"), 0o644)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--app", bad}, "serving.service: Required value"},
+		{[]string{"--app", misspelt}, `unknown field "serving.nmae"`},
+		{[]string{"--app", filepath.Join(dir, "none.yaml")}, "--app: reading the app description"},
+		{[]string{"--app", "../../chaos/app/testdata/shop/app.yaml", "--variant", "no-pdb"}, `unknown variant(s) "no-pdb"; known: baseline`},
+	} {
+		code, _, errb := runWith(context.Background(), strings.NewReader(""), append([]string{"run"}, tt.args...)...)
+		if code != 2 || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 naming %q", tt.args, code, errb.String(), tt.want)
+		}
+	}
+	// The scenarios of an app: each with its words and budgets, or why it
+	// cannot run against it.
+	code, out, errb := runWith(context.Background(), strings.NewReader(""), "run", "--app", "../../chaos/app/testdata/shop/app.yaml", "--list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"every Shop pod is evicted", "the PostgreSQL server is killed (SIGKILL to postgres",
+		"image-roll  (fault image, set core)\n  breaks:  Shop is rolled to a new image"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--list lacks %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -99,6 +99,16 @@ func runningTasks(out string) map[string]int {
 	return tasks
 }
 
+// Images lists the image references a node's containerd holds in the
+// k8s.io namespace, the one the kubelet uses (what `crictl images` shows).
+func Images(ctx context.Context, docker Docker, node string) ([]string, error) {
+	out, err := Exec(ctx, docker, node, "ctr", "--namespace=k8s.io", "images", "list", "--quiet")
+	if err != nil {
+		return nil, fmt.Errorf("listing the images of node %s: %w", node, err)
+	}
+	return strings.Fields(out), nil
+}
+
 // ShortID is a containerd container id cut to the 12 characters docker
 // and crictl print, for messages.
 func ShortID(id string) string {

@@ -278,6 +278,7 @@ func TestBrowser(t *testing.T) {
 		{"real probe against the flaky server", []string{"../testdata/probe-flaky"}, 1, probeShots},
 		{"repeated scenarios", []string{"../testdata/repeated"}, 8, repeatedShots},
 		{"real suite run", []string{"../../docs/runs/20261123-132901"}, 5, realRunShots},
+		{"vantage points", []string{"../testdata/vantages"}, 1, vantageShots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -310,6 +311,9 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("%s: rendered %dx%d px, too small to read", s.ID, s.Width, s.Height)
 				}
 				t.Logf("%s: %+v", s.ID, s)
+			}
+			if n := checkVantageRows(t, tab); n == 0 && tt.name == "vantage points" {
+				t.Error("no vantage point row drawn for the vantage points' sample")
 			}
 			if n := checkStrips(t, tab); n == 0 && tt.name == "repeated scenarios" {
 				t.Error("no strip drawn for the repeated scenarios")
@@ -394,6 +398,53 @@ func saveShots(t *testing.T, tab context.Context, docs map[string]string, sectio
 	}
 }
 
+// checkVantageRows reads the vantage points' rows as the browser lays
+// them out: each under the latency panel and above the event lanes, its
+// outages inside the plot, with an outage drawn in every row whose
+// vantage point had one; and the vantage table beside the chart with a
+// row per vantage point. It returns how many rows it saw.
+func checkVantageRows(t *testing.T, tab context.Context) int {
+	t.Helper()
+	type row struct {
+		Label               string
+		Top, Bottom         float64
+		Outages             int
+		Left, Right         float64
+		PlotLeft, PlotRight float64
+		LatBottom, LaneTop  float64
+		TableRows           int
+	}
+	const js = `[...document.querySelectorAll('svg.timeline g.vantage')].map(g => {
+		const svg = g.closest('svg'), r = g.querySelector('rect.lane-bg').getBoundingClientRect();
+		const lat = svg.querySelector('g.latency rect.panel').getBoundingClientRect();
+		const lane = svg.querySelector('g.lanes rect.lane-bg');
+		const outs = [...g.querySelectorAll('rect.v-outage')].map(o => o.getBoundingClientRect());
+		const table = svg.closest('section.scenario').querySelector('table.vantages');
+		return {Label: g.querySelector('text').textContent, Top: r.top, Bottom: r.bottom, Outages: outs.length,
+			Left: Math.min(...outs.map(o => o.left), r.left), Right: Math.max(...outs.map(o => o.right), r.left),
+			PlotLeft: r.left, PlotRight: r.right, LatBottom: lat.bottom,
+			LaneTop: lane ? lane.getBoundingClientRect().top : r.bottom,
+			TableRows: table ? table.tBodies[0].rows.length : 0};
+	})`
+	rows, err := chromedp.Run(tab, chromedp.Evaluate[[]row](js))
+	if err != nil {
+		t.Fatalf("reading the vantage rows: %v", err)
+	}
+	for _, r := range rows {
+		switch {
+		case r.Top < r.LatBottom || r.Bottom > r.LaneTop+0.5:
+			t.Errorf("vantage row %s at %v–%v px: not between the latency (bottom %v) and the event lanes (top %v)", r.Label, r.Top, r.Bottom, r.LatBottom, r.LaneTop)
+		case r.Outages == 0:
+			t.Errorf("vantage row %s: no outage drawn", r.Label)
+		case r.Left < r.PlotLeft-0.5 || r.Right > r.PlotRight+0.5:
+			t.Errorf("vantage row %s: outages from %v to %v px, outside the plot %v–%v", r.Label, r.Left, r.Right, r.PlotLeft, r.PlotRight)
+		case r.TableRows != len(rows):
+			t.Errorf("the vantage table has %d rows for %d rows in the chart", r.TableRows, len(rows))
+		}
+	}
+	return len(rows)
+}
+
 // checkStrips reads every repeated scenario's strips as the browser lays
 // them out: each one drawn at its full size with a dot or a never mark
 // per counted repetition.
@@ -442,6 +493,16 @@ var realRunShots = map[string]string{
 		const s = [...document.querySelectorAll('section.scenario')].find(e => e.id.endsWith('mysql-node-halt'));
 		const t = s.querySelector('.tables');
 		return [s.getBoundingClientRect().top + window.scrollY - 8, t.getBoundingClientRect().bottom + window.scrollY + 12];
+	})()`,
+}
+
+// vantageShots: a scenario seen from every vantage point, from its
+// heading to the end of the loaders' table.
+var vantageShots = map[string]string{
+	"report-vantages.png": `(() => {
+		const s = document.querySelector('section.scenario');
+		const e = s.querySelector('table.loaders') || s.querySelector('table.vantages');
+		return [s.getBoundingClientRect().top + window.scrollY - 8, e.getBoundingClientRect().bottom + window.scrollY + 12];
 	})()`,
 }
 

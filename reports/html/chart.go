@@ -66,6 +66,8 @@ type svgChart struct {
 	TimeTicks []svgTick
 	Markers   []svgMarker
 	Lanes     []svgLane
+	// Vantages are the vantage points' rows, under the latency.
+	Vantages []svgVantage
 	// Host is the host lane's stretches, at HostY.
 	Host      []svgHostSpan
 	HostY     float64
@@ -109,6 +111,20 @@ type svgMarker struct {
 	ShowLbl bool
 }
 
+// svgVantage is one vantage point's row: its outages, and on the
+// outside's the stretches the control probe excused.
+type svgVantage struct {
+	// Label is the vantage point's kind, Sub the rest of its name
+	// ("reused"), on a second line: the plot's left margin holds only
+	// about ten characters.
+	Label   string
+	Sub     string
+	Title   string
+	Y       float64
+	Outages []svgRect
+	Excused []svgRect
+}
+
 type svgHostSpan struct {
 	X, W    float64
 	Verdict string
@@ -137,8 +153,13 @@ func layout(id string, c *view.Chart, title string) *svgChart {
 		RateTop: rateTop, RateBot: rateTop + rateH, LatTop: latTop, LatBot: latTop + latH,
 		LanesTop: lanesTop, TimeLabel: c.TimeLabel, Alt: c.Alt, Columns: len(c.Columns), Title: title,
 	}
-	s.AxisY = lanesTop + laneH*float64(len(c.Lanes))
 	x := func(t float64) float64 { return padLeft + t/c.DurationS*plotW }
+	s.Vantages = vantageRows(c, x)
+	s.LanesTop = lanesTop
+	if len(s.Vantages) > 0 {
+		s.LanesTop += laneH*float64(len(s.Vantages)) + 8
+	}
+	s.AxisY = s.LanesTop + laneH*float64(len(c.Lanes))
 	if len(c.Host) > 0 {
 		s.HostY = s.AxisY + 2
 		s.AxisY += hostLaneH + 4
@@ -180,7 +201,7 @@ func layout(id string, c *view.Chart, title string) *svgChart {
 		s.TimeTicks = append(s.TimeTicks, tk)
 	}
 	s.Markers = markers(c, x)
-	s.Lanes, s.Events = lanes(c, x)
+	s.Lanes, s.Events = lanes(c, x, s.LanesTop)
 	s.Has = map[string]bool{}
 	for _, m := range s.Markers {
 		s.Has[m.Kind] = true
@@ -192,6 +213,11 @@ func layout(id string, c *view.Chart, title string) *svgChart {
 	}
 	if len(s.Outages) > 0 {
 		s.Has["outage"] = true
+	}
+	for _, v := range s.Vantages {
+		if len(v.Excused) > 0 {
+			s.Has["excused"] = true
+		}
 	}
 	for _, h := range s.Host {
 		s.Has["host-"+h.Verdict] = true
@@ -301,11 +327,34 @@ func markers(c *view.Chart, x func(float64) float64) []svgMarker {
 	return out
 }
 
-func lanes(c *view.Chart, x func(float64) float64) ([]svgLane, int) {
+// vantageRows lays the vantage points' outages out a row each, from
+// lanesTop; an outage narrower than a pixel still shows.
+func vantageRows(c *view.Chart, x func(float64) float64) []svgVantage {
+	var out []svgVantage
+	rect := func(sp view.Span, y float64) svgRect {
+		x0, x1 := x(sp.From), x(sp.To)
+		return svgRect{X: r2(x0), Y: r2(y - 5), W: r2(math.Max(x1-x0, 1.2)), H: 10, Title: sp.Title, Open: sp.Open}
+	}
+	for i, v := range c.Vantages {
+		y := lanesTop + laneH*float64(i) + laneH/2
+		label, sub, _ := strings.Cut(v.Label, "-")
+		row := svgVantage{Label: label, Sub: sub, Title: v.Title, Y: r2(y)}
+		for _, o := range v.Outages {
+			row.Outages = append(row.Outages, rect(o, y))
+		}
+		for _, e := range v.Excused {
+			row.Excused = append(row.Excused, rect(e, y))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func lanes(c *view.Chart, x func(float64) float64, top float64) ([]svgLane, int) {
 	var out []svgLane
 	n := 0
 	for i, l := range c.Lanes {
-		y := lanesTop + laneH*float64(i) + laneH/2
+		y := top + laneH*float64(i) + laneH/2
 		lane := svgLane{Label: l.Label, Y: r2(y)}
 		for _, m := range l.Marks {
 			mx := r2(x(m.At))

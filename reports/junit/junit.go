@@ -223,7 +223,7 @@ func cases(r *result.Result) []Case {
 		}
 		out = append(out, c)
 	}
-	if r.Conditions != nil && r.Conditions.Excused {
+	if r.Excused() {
 		for i := range out {
 			if f := out[i].Failure; f != nil {
 				out[i].Failure, out[i].Skipped = nil, &Problem{Message: view.VerdictLine(r) + ": " + f.Message, Type: "starved-host", Text: f.Text}

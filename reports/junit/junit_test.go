@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"flag"
-	"github.com/selfheal/selfheal/internal/golden"
+	"github.com/selfheal/selfheal/reports/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"

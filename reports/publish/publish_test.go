@@ -1,13 +1,18 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/selfheal/selfheal/chaos/result"
 	"github.com/selfheal/selfheal/reports/view"
@@ -68,9 +73,10 @@ func TestDir(t *testing.T) {
 	if err := xml.Unmarshal(x, &doc); err != nil || doc.Tests == 0 {
 		t.Errorf("junit.xml: %v, %d tests", err, doc.Tests)
 	}
+	dashboards(t, dir, w)
 	// A second run over the same directory must not read its own output.
-	if w2, err := Dir(context.Background(), dir); err != nil || w2.Results != 12 {
-		t.Errorf("second publish: %+v, %v", w2, err)
+	if w2, err := Dir(context.Background(), dir); err != nil || w2.Results != 12 || len(w2.Skipped) != 1 {
+		t.Errorf("second publish: %+v, %v; want 12 results, only the vegeta file skipped", w2, err)
 	}
 }
 
@@ -78,6 +84,46 @@ func TestDirEmpty(t *testing.T) {
 	_, err := Dir(context.Background(), t.TempDir())
 	if !errors.Is(err, result.ErrNoResults) {
 		t.Errorf("error %v, want ErrNoResults", err)
+	}
+}
+
+// dashboards checks that the dashboard files were written beside the
+// report and read as their consumers read them (each format is checked
+// in full in reports/openmetrics and reports/grafana).
+func dashboards(t *testing.T, dir string, w Written) {
+	t.Helper()
+	want := []string{filepath.Join(dir, MetricsName), filepath.Join(dir, OpenMetricsName), filepath.Join(dir, AnnotationsName)}
+	if !slices.Equal(w.Dashboards, want) {
+		t.Errorf("dashboard files %q, want %q", w.Dashboards, want)
+	}
+	prom, err := os.ReadFile(want[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	if fams, err := p.TextToMetricFamilies(bytes.NewReader(prom)); err != nil || len(fams["selfheal_downtime_seconds"].GetMetric()) != w.Results {
+		t.Errorf("%s: %v; want a downtime per result", want[0], err)
+	}
+	om, err := os.ReadFile(want[1])
+	if err != nil || !bytes.HasSuffix(om, []byte("# EOF\n")) {
+		t.Errorf("%s: %v, not OpenMetrics text", want[1], err)
+	}
+	notes, err := os.ReadFile(want[2])
+	if err != nil || !bytes.Contains(notes, []byte(`"timeEnd"`)) {
+		t.Errorf("%s: %v, no fault window in it", want[2], err)
+	}
+}
+
+func TestWithoutDashboards(t *testing.T) {
+	dir := copyTree(t, "../testdata/probe")
+	w, err := Dir(context.Background(), dir, WithoutDashboards())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{MetricsName, OpenMetricsName, AnnotationsName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, os.ErrNotExist) || len(w.Dashboards) != 0 {
+			t.Errorf("%s written (%v) or listed (%q)", name, err, w.Dashboards)
+		}
 	}
 }
 

@@ -74,9 +74,38 @@ func Summary(w io.Writer, r *result.Result) {
 	}
 	writeHost(w, tw, r)
 	writeWrites(w, tw, r)
+	writeVantages(w, tw, r)
 	writeVerdict(w, tw, r)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
+	}
+}
+
+// writeVantages prints each vantage point's figures, the outside's first,
+// the loaders, and what was charged to the app.
+func writeVantages(w io.Writer, tw *tabwriter.Writer, r *result.Result) {
+	v := view.Vantages(r)
+	if v == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(tw, "Vantage point\trequests\tfailed\tdowntime\toutages\tlongest\trecovery\tfrom")
+	for _, row := range v.Rows {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name, row.Requests, row.Failed, row.Downtime, row.Outages, row.Longest, row.Recovery, row.From)
+		if row.Error != "" {
+			fmt.Fprintf(tw, "  \t%s\n", row.Error)
+		}
+	}
+	tw.Flush()
+	for _, l := range v.Loaders {
+		state := "reported to the end"
+		if !l.Ended {
+			state = "lost: " + l.Lost
+		}
+		fmt.Fprintf(w, "  loader %s on %s: %s of %s/s, %s requests, clock %s, %s\n", l.Pod, l.Node, l.Achieved, l.Rate, l.Samples, l.Clock, state)
+	}
+	if v.Charge != "" {
+		fmt.Fprintln(w, v.Charge)
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"github.com/selfheal/selfheal/internal/golden"
+	"github.com/selfheal/selfheal/reports/internal/golden"
 	"path/filepath"
 	"testing"
 
@@ -29,6 +29,8 @@ func TestGolden(t *testing.T) {
 		{"probe", []string{"../testdata/probe/probe.json"}},
 		// Repetitions analysed by chaos/measure, then taken together.
 		{"repeated", []string{"../testdata/repeated"}},
+		// A node halt seen from four vantage points.
+		{"vantages", []string{"../testdata/vantages"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

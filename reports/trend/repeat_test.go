@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // TestRepeatedRunPoint: a run whose scenario was repeated is one point at
@@ -52,7 +53,7 @@ func TestRepeatedRunPoint(t *testing.T) {
 	if len(downtimes) != 3 || len(recoveries) != 2 || len(imageRoll) != 1 {
 		t.Fatalf("sample changed: %v %v %v", downtimes, recoveries, imageRoll)
 	}
-	check("pod-eviction", result.KeyDowntime, Value{V: median(downtimes)})
+	check("pod-eviction", result.KeyDowntime, Value{V: stats.Median(downtimes)})
 	// Two numbers and one never: the middle of three is the larger number.
 	check("node-halt", result.KeyRecovery, Value{V: max(recoveries[0], recoveries[1])})
 	// The errored repetition is left out.

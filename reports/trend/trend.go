@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // Run is the results of one run of the suite.
@@ -242,8 +243,8 @@ func series(runs []Run, scenario string, m Metric, rule Rule) Series {
 		p.Value = pointValue(run, scenario, m)
 		if len(history) >= rule.MinHistory && len(history) > 0 {
 			p.HasBaseline = true
-			p.Baseline = toValue(median(history))
-			p.Regression = !p.Missing && worse(p.num(), median(history), rule.Relative, rule.margin(m))
+			p.Baseline = toValue(stats.Median(history))
+			p.Regression = !p.Missing && worse(p.num(), stats.Median(history), rule.Relative, rule.margin(m))
 		}
 		if !p.Missing {
 			history = append(history, p.num())
@@ -270,20 +271,6 @@ func toValue(f float64) Value {
 	return Value{V: f}
 }
 
-func median(vs []float64) float64 {
-	s := append([]float64(nil), vs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	a, b := s[n/2-1], s[n/2]
-	if math.IsInf(b, 1) {
-		return b
-	}
-	return (a + b) / 2
-}
-
 // pointValue is the scenario's figure in the run: a retried scenario
 // counts by its retry; a repeated one by the median of its repetitions
 // against the same variant, leaving out those that could not run and
@@ -308,7 +295,7 @@ func pointValue(run Run, scenario string, m Metric) Value {
 	if len(xs) == 0 {
 		return Value{Missing: true}
 	}
-	return toValue(median(xs))
+	return toValue(stats.Median(xs))
 }
 
 // last is the scenario's last result in the run: a retried scenario counts

@@ -36,25 +36,6 @@ func TestWorse(t *testing.T) {
 	}
 }
 
-func TestMedian(t *testing.T) {
-	inf := math.Inf(1)
-	tests := []struct {
-		in   []float64
-		want float64
-	}{
-		{[]float64{3}, 3},
-		{[]float64{5, 1, 3}, 3},
-		{[]float64{4, 1, 3, 2}, 2.5},
-		{[]float64{inf, 1}, inf},
-		{[]float64{inf, 1, 2}, 2},
-	}
-	for _, tt := range tests {
-		if got := median(tt.in); got != tt.want {
-			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func res(scenario, runID string, start time.Time, d time.Duration) *result.Result {
 	r := &result.Result{Scenario: scenario, Started: start, Ended: start.Add(d)}
 	if runID != "" {

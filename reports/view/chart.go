@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/chaos/stats"
 )
 
 // Chart is a scenario's timeline: requests per second by outcome (stacked)
@@ -27,7 +28,10 @@ type Chart struct {
 	TimeLabel string
 	Markers   []Marker
 	Outages   []Span
-	Lanes     []Lane
+	// Vantages are the vantage points' outages, a row each under the
+	// latency, the outside first; nil when measured from there alone.
+	Vantages []VantageLane `json:",omitempty"`
+	Lanes    []Lane
 	// Host is the host's verdict over time, a thin lane under the events.
 	Host []HostSpan `json:",omitempty"`
 	// Alt is the chart's text alternative, for screen readers and for a
@@ -107,6 +111,7 @@ func buildChart(r *result.Result, cfg *config) *Chart {
 	c.TimeTicks = timeTicks(r.Started, dur, loc)
 	c.Markers = markers(r, loc)
 	c.Outages = outageSpans(r, loc)
+	c.Vantages = vantageLanes(r, loc)
 	c.Lanes = lanes(r, dur, loc)
 	c.Host = hostLane(r, loc)
 	c.Alt = chartAlt(r, c, loc)
@@ -165,8 +170,7 @@ func column(r *result.Result, group []result.Bucket, bucketS float64, loc *time.
 	rate := func(k int) float64 { return round3(float64(k) / span) }
 	c.OK2xx, c.OK3xx, c.C4xx, c.S5xx, c.Errors = rate(n2), rate(n3), rate(n4), rate(n5), rate(ne)
 	if len(p50s) > 0 {
-		sort.Float64s(p50s)
-		c.P50 = p50s[len(p50s)/2]
+		c.P50 = stats.Median(p50s)
 	}
 	end := group[0].Start.Add(time.Duration(span * float64(time.Second)))
 	c.Title = fmt.Sprintf("%s – %s: %s", group[0].Start.In(loc).Format("15:04:05"), end.In(loc).Format("15:04:05"), columnCounts(n2, n3, n4, n5, ne))
@@ -440,6 +444,13 @@ func chartAlt(r *result.Result, c *Chart, loc *time.Location) string {
 		s += ". Marked: " + strings.Join(ms, "; ")
 	}
 	s += fmt.Sprintf(". %s shaded", plural(len(c.Outages), "outage", "outages"))
+	if len(c.Vantages) > 0 {
+		var names []string
+		for _, v := range c.Vantages {
+			names = append(names, v.Name)
+		}
+		s += fmt.Sprintf("; the outages seen from each vantage point (%s) in a row each under the latency", strings.Join(names, ", "))
+	}
 	if len(r.Events) > 0 {
 		s += fmt.Sprintf("; %s from Kubernetes in %d lanes under the chart, listed in the table below", plural(len(r.Events), "event", "events"), len(c.Lanes))
 	}

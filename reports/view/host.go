@@ -70,7 +70,7 @@ func HostSuffix(r *result.Result) string {
 	if c := HostCaveat(r); c != "" {
 		s = " (" + c + ")"
 	}
-	if r.Conditions != nil && r.Conditions.Excused {
+	if r.Excused() {
 		s += ", not counted as a failure: budget misses on a starved machine were excused (SELFHEAL_FAIL_STARVED=false)"
 	}
 	return s
@@ -99,7 +99,7 @@ func Host(r *result.Result) *HostView {
 		return nil
 	}
 	h := &HostView{Verdict: c.Verdict, Badge: strings.TrimPrefix(strings.TrimPrefix(c.Verdict.Words(), "a "), "an "), Caveat: HostCaveat(r), Reasons: c.Reasons}
-	if c.Excused {
+	if r.Excused() {
 		h.Excused = "A budget was missed on a starved machine and not counted as a failure (SELFHEAL_FAIL_STARVED=false)."
 	}
 	h.Sampled = fmt.Sprintf("every %s, %s, %s", Duration(c.IntervalMS), plural(c.Samples, "sample", "samples"), plural(c.CPUs, "CPU", "CPUs"))

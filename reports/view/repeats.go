@@ -16,7 +16,7 @@ import (
 type Repeats struct {
 	Anchor string
 	Name   string
-	// Variant is the fixture variant they ran against ("" or baseline:
+	// Variant is the fixture variant they ran against (baseline:
 	// today's fixture); Label is the name with it: "node-halt@no-pdb".
 	Variant     string `json:",omitempty"`
 	Label       string
@@ -120,10 +120,6 @@ func bandsOf(rs []*result.Result) History {
 	}
 }
 
-// baselineVariant is chaos/variant.Baseline, today's fixture, which
-// names need not mention (the reports do not import the engine).
-const baselineVariant = "baseline"
-
 // intervalMethod is said once per repeated scenario.
 const intervalMethod = "The interval is the exact order-statistic confidence interval of the median (from the binomial distribution, no assumption about the shape of the values); it needs at least 6 repetitions at 95 %, so fewer give none rather than a made-up one. Repetitions that did not recover (or heal) are counted apart, not given a number; repetitions that could not run are left out."
 
@@ -153,40 +149,53 @@ func buildRepeats(rs []*result.Result, scenarios []Scenario, runAnchor string, c
 	}
 	var out []Repeats
 	for _, agg := range aggregate.Of(repeated) {
-		label := agg.Scenario
-		if agg.Variant != "" && agg.Variant != baselineVariant {
-			label += "@" + agg.Variant
-		}
-		v := Repeats{
-			Anchor: unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(label)+"-repeats", "-")),
-			Name:   agg.Scenario, Variant: agg.Variant, Label: label,
-			N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
-		}
-		v.VerdictText = v.Verdict.Words()
-		for i, r := range agg.Results {
-			n := r.Repetition
-			if n == 0 {
-				n = i + 1
-			}
-			v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
-		}
-		history := cfg.history
-		if history == nil {
-			history = bandsOf(agg.Results)
-		}
-		for _, m := range agg.Metrics {
-			if m.Summary.N == 0 && m.Never == 0 && m.Unknown == 0 && m.Absent > 0 {
-				continue // measured in no repetition (no healing check)
-			}
-			v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
-		}
-		for _, b := range agg.Budgets {
-			v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
-		}
-		v.Decision = decisionLines(agg.Results)
+		v := repeatsOf(agg, cfg, anchorOf)
+		v.Anchor = unique(anchors, strings.TrimPrefix(runAnchor+"-"+slug(v.Label)+"-repeats", "-"))
 		out = append(out, v)
 	}
 	return out
+}
+
+// RepeatsFrom shows one scenario's repetitions taken together (the
+// session's gate, chaos/session.Repeats) as the report does, for the text
+// summary (its anchors are empty). Options are Build's.
+func RepeatsFrom(agg aggregate.Scenario, opts ...Option) Repeats {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return repeatsOf(agg, &cfg, nil)
+}
+
+// repeatsOf is the view of agg; anchorOf gives the repetitions' sections.
+func repeatsOf(agg aggregate.Scenario, cfg *config, anchorOf map[*result.Result]string) Repeats {
+	v := Repeats{
+		Name: agg.Scenario, Variant: agg.Variant, Label: agg.Label(),
+		N: agg.N(), PassText: agg.PassText(), Verdict: agg.Verdict(), Method: intervalMethod,
+	}
+	v.VerdictText = v.Verdict.Words()
+	for i, r := range agg.Results {
+		n := r.Repetition
+		if n == 0 {
+			n = i + 1
+		}
+		v.Repetitions = append(v.Repetitions, RepetitionLink{N: n, Anchor: anchorOf[r], Verdict: r.Outcome()})
+	}
+	history := cfg.history
+	if history == nil {
+		history = bandsOf(agg.Results)
+	}
+	for _, m := range agg.Metrics {
+		if m.Summary.N == 0 && m.Never == 0 && m.Unknown == 0 && m.Absent > 0 {
+			continue // measured in no repetition (no healing check)
+		}
+		v.Rows = append(v.Rows, repeatRow(agg.Scenario, agg.Variant, m, history))
+	}
+	for _, b := range agg.Budgets {
+		v.Budgets = append(v.Budgets, aggregateBudgetRow(b))
+	}
+	v.Decision = decisionLines(agg.Results)
+	return v
 }
 
 func repeatRow(scenario, variant string, m aggregate.Metric, history History) RepeatRow {

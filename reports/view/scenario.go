@@ -61,6 +61,9 @@ type Scenario struct {
 	Host *HostView `json:",omitempty"`
 	// Writes is the write stream's panel, nil when the scenario ran none.
 	Writes *WritesView `json:",omitempty"`
+	// Vantages are the vantage points the scenario was measured from,
+	// nil when from the outside alone.
+	Vantages *VantagesView `json:",omitempty"`
 }
 
 // Figure is one key figure.
@@ -201,6 +204,7 @@ func buildScenario(r *result.Result, detailed bool, cfg *config) Scenario {
 	s.Params = params(r)
 	s.Notes = r.Notes
 	s.Writes = Writes(r, loc)
+	s.Vantages = Vantages(r)
 	s.Chart = buildChart(r, cfg)
 	return s
 }
@@ -249,6 +253,10 @@ func figures(r *result.Result, loc *time.Location) []Figure {
 	down := metricFigure(r, result.KeyDowntime)
 	down.Value, down.Detail = Duration(r.DowntimeMS), plural(len(r.Outages), "outage", "outages")
 	f = append(f, down)
+	if c := r.Charged; c != nil {
+		f = append(f, Figure{Key: "charged_downtime", Label: "Downtime charged to the app", Value: Duration(c.DowntimeMS),
+			Detail: Duration(c.ExcusedMS) + " not charged: the control probe failed too"})
+	}
 	longest := metricFigure(r, result.KeyLongestOutage)
 	longest.Value = Duration(r.LongestOutageMS)
 	if o := longestOutage(r); o != nil {

@@ -58,6 +58,7 @@ func story(r *result.Result, loc *time.Location) []string {
 	s = append(s, recoverySentence(r, gs, loc)...)
 	s = append(s, healingSentence(r, loc)...)
 	s = append(s, eventSentences(r, gs, loc)...)
+	s = append(s, vantageSentence(r))
 	s = append(s, hostSentence(r))
 	s = append(s, verdictSentence(r))
 	var out []string

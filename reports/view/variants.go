@@ -126,7 +126,7 @@ func BuildVariants(results []*result.Result, opts ...VariantsOption) (*Variants,
 	reports := map[string]*compare.Report{}
 	base := resultsOf(by, variants[0], scenarios)
 	for _, v := range variants[1:] {
-		rep, err := compare.Compare(compare.Side{Label: baselineVariant, Results: base}, compare.Side{Label: v, Results: resultsOf(by, v, scenarios)})
+		rep, err := compare.Compare(compare.Side{Label: result.BaselineVariant, Results: base}, compare.Side{Label: v, Results: resultsOf(by, v, scenarios)})
 		if err != nil && !errors.Is(err, compare.ErrNothingInCommon) {
 			return nil, fmt.Errorf("comparing variant %s with baseline: %w", v, err)
 		}
@@ -164,7 +164,7 @@ func BuildVariants(results []*result.Result, opts ...VariantsOption) (*Variants,
 // first, then as they first ran.
 func groupVariants(results []*result.Result) (scenarios, variants []string, by map[[2]string][]*result.Result) {
 	by = map[[2]string][]*result.Result{}
-	seenS, seenV := map[string]bool{}, map[string]bool{baselineVariant: true}
+	seenS, seenV := map[string]bool{}, map[string]bool{result.BaselineVariant: true}
 	hasBase := false
 	for _, r := range results {
 		v := r.VariantName()
@@ -172,7 +172,7 @@ func groupVariants(results []*result.Result) (scenarios, variants []string, by m
 			seenS[r.Scenario] = true
 			scenarios = append(scenarios, r.Scenario)
 		}
-		if v == baselineVariant {
+		if v == result.BaselineVariant {
 			hasBase = true
 		} else if !seenV[v] {
 			seenV[v] = true
@@ -183,7 +183,7 @@ func groupVariants(results []*result.Result) (scenarios, variants []string, by m
 	if !hasBase {
 		return scenarios, variants, by // no baseline: nothing to compare with
 	}
-	return scenarios, append([]string{baselineVariant}, variants...), by
+	return scenarios, append([]string{result.BaselineVariant}, variants...), by
 }
 
 func resultsOf(by map[[2]string][]*result.Result, v string, scenarios []string) []*result.Result {
@@ -246,7 +246,7 @@ func variantScenario(sc string, variants []string, by map[[2]string][]*result.Re
 			row.Cells = append(row.Cells, variantCell(agg, k, v, sc, reports[v]))
 		}
 		vs.Rows = append(vs.Rows, row)
-		vs.Why = append(vs.Why, VariantWhy{Variant: v, Lines: why(sc, v, agg, by[[2]string{sc, baselineVariant}], reports[v], findings)})
+		vs.Why = append(vs.Why, VariantWhy{Variant: v, Lines: why(sc, v, agg, by[[2]string{sc, result.BaselineVariant}], reports[v], findings)})
 	}
 	for _, k := range keys {
 		vs.Charts = append(vs.Charts, variantChart(sc, k, ran, aggs))
@@ -272,7 +272,7 @@ func variantCell(agg aggregate.Scenario, k result.MetricKey, v, sc string, rep *
 	if m.Never > 0 {
 		c.Interval = strings.TrimPrefix(c.Interval+"; ", "; ") + fmt.Sprintf("%d %s", m.Never, def.Missed)
 	}
-	if v == baselineVariant {
+	if v == result.BaselineVariant {
 		return c
 	}
 	// A metric with no value on a side (never recovered) is not compared:
@@ -318,7 +318,7 @@ func why(sc, v string, agg aggregate.Scenario, base []*result.Result, rep *compa
 	if seq := sequentialOf(agg.Results); seq != nil {
 		lines = append(lines, fmt.Sprintf("Repetitions (--repeat auto, against %s): %s.", seq.Reference, seq.Decision()))
 	}
-	if v != baselineVariant {
+	if v != result.BaselineVariant {
 		if d := settingChange(fixtureOf(base), fixtureOf(agg.Results)); d != "" {
 			lines = append(lines, "Settings changed from baseline: "+d+".")
 		}
@@ -612,7 +612,7 @@ func recommend(sc, anchor string, variants []string, by map[[2]string][]*result.
 			ci = "interval " + cr.CI
 		}
 		rec.Mover = fmt.Sprintf("The change that moved downtime most: %s, %s against baseline (%s), %s.", moverV, cr.Diff, ci, cr.Words)
-		if d := settingChange(fixtureOf(by[[2]string{sc, baselineVariant}]), fixtureOf(by[[2]string{sc, moverV}])); d != "" {
+		if d := settingChange(fixtureOf(by[[2]string{sc, result.BaselineVariant}]), fixtureOf(by[[2]string{sc, moverV}])); d != "" {
 			rec.Mover += " Its change: " + d + "."
 		}
 	}
@@ -650,7 +650,7 @@ func settingChange(base, variant string) string {
 	return strings.Join(out, ", ")
 }
 
-// settingParts splits a fixture's description (fixtures/app Config.Describe)
+// settingParts splits a fixture's description (fixtures/wordpress Config.Describe)
 // into its settings: at each ", " or "; " outside parentheses, so that
 // "exec probes (mysqladmin ping, SELECT 1)" stays one setting.
 func settingParts(desc string) []string {

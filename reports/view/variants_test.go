@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/selfheal/selfheal/internal/golden"
+	"github.com/selfheal/selfheal/reports/internal/golden"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,7 +16,7 @@ import (
 )
 
 // TestVariantsGolden pins the variants page's model of a scenario ×
-// variant run (internal/sample.Variants: request streams analysed by
+// variant run (reports/internal/sample.Variants: request streams analysed by
 // chaos/measure). Run with -update after a deliberate change and read the
 // diff.
 func TestVariantsGolden(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"github.com/selfheal/selfheal/internal/golden"
+	"github.com/selfheal/selfheal/reports/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,6 +38,9 @@ func TestGolden(t *testing.T) {
 	}{
 		{"nightly", []string{"../testdata/nightly"}, nil},
 		{"probe", []string{"../testdata/probe/probe.json"}, []Option{WithTitle("selfheal probe")}},
+		// A node halt seen from inside, the control probe and reused
+		// connections beside the outside (reports/internal/sample.Vantages).
+		{"vantages", []string{"../testdata/vantages"}, nil},
 		// The real suite run of docs/report.md, as its result files are.
 		{"real-run", []string{"../../docs/runs/20261123-132901"}, nil},
 		// A run with repeated scenarios, each repetition analysed by

@@ -233,30 +233,28 @@ func probe(ctx context.Context, ready func(ctx context.Context) error) error {
 	return ready(ctx)
 }
 
-// Repairer waits for an API server a dead run stopped. There is nothing
-// to put back (the kubelet restarts it); it says, when it does not come
-// back in time, whether its container runs.
-type Repairer struct {
+// NewRepairer waits up to timeout for an API server a dead run stopped
+// (the one c talks to). There is nothing to put back (the kubelet restarts
+// it); it says, when it does not come back in time, whether its container
+// runs.
+func NewRepairer(c *kube.Client, docker kindnode.Docker, timeout time.Duration) fault.Repairer {
+	r := repairer{docker: docker, timeout: timeout, poll: time.Second}
+	if c != nil {
+		r.ready = kube.Readyz(c.Kubernetes)
+	}
+	return r.repairer()
+}
+
+type repairer struct {
 	docker  kindnode.Docker
 	ready   func(ctx context.Context) error
 	timeout time.Duration
 	poll    time.Duration
 }
 
-// NewRepairer waits up to timeout for the API server c talks to.
-func NewRepairer(c *kube.Client, docker kindnode.Docker, timeout time.Duration) *Repairer {
-	r := &Repairer{docker: docker, timeout: timeout, poll: time.Second}
-	if c != nil {
-		r.ready = kube.Readyz(c.Kubernetes)
-	}
-	return r
-}
+func (r repairer) repairer() fault.Repairer { return fault.RepairFunc(RepairKind, r.timeout, r.repair) }
 
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	node := u.Params["node"]
 	if node == "" {
 		return "", fmt.Errorf("the record names no control-plane node: %v", u.Params)

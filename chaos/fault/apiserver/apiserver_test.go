@@ -281,8 +281,8 @@ func TestRevertSaysWhatIsWrongAfterTheBound(t *testing.T) {
 
 func TestRepair(t *testing.T) {
 	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"node": cp, "pid": "572"}}
-	newRepairer := func(n *node) *Repairer {
-		return &Repairer{docker: n.docker, ready: n.ready, timeout: 300 * time.Millisecond, poll: 5 * time.Millisecond}
+	newRepairer := func(n *node) fault.Repairer {
+		return repairer{docker: n.docker, ready: n.ready, timeout: 300 * time.Millisecond, poll: 5 * time.Millisecond}.repairer()
 	}
 	t.Run("answering: nothing to do", func(t *testing.T) {
 		n := newNode()

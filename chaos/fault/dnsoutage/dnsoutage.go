@@ -12,12 +12,14 @@ package dnsoutage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/fault"
@@ -138,9 +140,16 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if t == nil {
 		return nil
 	}
-	was, err := f.client.SetReplicas(ctx, t.namespace, kube.KindDeployment, t.name, t.replicas)
+	was, err := putBack(ctx, f.client, *t)
+	if errors.Is(err, fault.ErrNothingToRepair) {
+		m.Logf("%v", err)
+		f.mu.Lock()
+		f.target = nil
+		f.mu.Unlock()
+		return nil
+	}
 	if err != nil {
-		return fmt.Errorf("scaling CoreDNS %s back to %d replicas: %w (by hand: kubectl -n %s scale deployment %s --replicas=%d)", t, t.replicas, err, t.namespace, t.name, t.replicas)
+		return err
 	}
 	if was != t.replicas {
 		m.Reverted(fmt.Sprintf("CoreDNS %s scaled from %d back to %d replicas", t, was, t.replicas))
@@ -154,6 +163,21 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.target = nil
 	f.mu.Unlock()
 	return nil
+}
+
+// putBack scales CoreDNS back to its count while it is still at zero,
+// where the fault left it, and returns the count it found.
+func putBack(ctx context.Context, c *kube.Client, t scaled) (int32, error) {
+	was, err := c.PutBackReplicas(ctx, t.namespace, kube.KindDeployment, t.name, 0, t.replicas)
+	switch {
+	case apierrors.IsNotFound(err):
+		return was, fault.Gone("CoreDNS deployment " + t.String())
+	case err != nil:
+		return was, fmt.Errorf("scaling CoreDNS %s back to %d replicas: %w (by hand: kubectl -n %s scale deployment %s --replicas=%d)", t, t.replicas, err, t.namespace, t.name, t.replicas)
+	case was != 0 && was != t.replicas:
+		return was, fault.Changed(fmt.Sprintf("CoreDNS deployment %s's replica count", t), strconv.Itoa(int(was)), "0")
+	}
+	return was, nil
 }
 
 // find is the one CoreDNS Deployment matching selector in namespace.
@@ -191,34 +215,34 @@ func Ready(c *kube.Client, namespace, name string) kube.Check {
 	}
 }
 
-// Repairer scales back a CoreDNS a dead run left at zero, and waits for it
-// to be Ready.
-type Repairer struct {
+// NewRepairer scales back a CoreDNS a dead run left at zero (putBack),
+// through c, and waits for it to be Ready; all within timeout.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return newRepairer(c, timeout, time.Second)
+}
+
+// newRepairer is NewRepairer checking every poll.
+func newRepairer(c *kube.Client, timeout, poll time.Duration) fault.Repairer {
+	r := repairer{client: c, timeout: timeout, poll: poll}
+	return fault.RepairFunc(RepairKind, timeout, r.repair)
+}
+
+type repairer struct {
 	client  *kube.Client
 	timeout time.Duration
 	poll    time.Duration
 }
 
-// NewRepairer waits up to timeout for CoreDNS to be Ready after scaling it
-// back.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout, poll: time.Second}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	ns, name := u.Params["namespace"], u.Params["deployment"]
 	n, err := strconv.Atoi(u.Params["replicas"])
 	if ns == "" || name == "" || err != nil || n < 1 {
 		return "", fmt.Errorf("the record does not say which CoreDNS deployment to scale back to how many replicas: %v", u.Params)
 	}
 	start := time.Now()
-	was, err := r.client.SetReplicas(ctx, ns, kube.KindDeployment, name, int32(n))
+	was, err := putBack(ctx, r.client, scaled{namespace: ns, name: name, replicas: int32(n)})
 	if err != nil {
-		return "", fmt.Errorf("scaling CoreDNS %s/%s back to %d replicas: %w", ns, name, n, err)
+		return "", err
 	}
 	if was == int32(n) {
 		return "", nil

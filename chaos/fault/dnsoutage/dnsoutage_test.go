@@ -291,8 +291,7 @@ func TestRevertSaysWhenCoreDNSIsNotReadyAndTriesAgain(t *testing.T) {
 func TestRepairFromTheUndoAlone(t *testing.T) {
 	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": Namespace, "deployment": "coredns", "replicas": "2"}}
 	c := newCluster(t, 0)
-	r := NewRepairer(&kube.Client{Kubernetes: c.cs}, time.Second)
-	r.poll = 10 * time.Millisecond
+	r := newRepairer(&kube.Client{Kubernetes: c.cs}, time.Second, 10*time.Millisecond)
 	did, err := r.Repair(context.Background(), u)
 	if err != nil || !strings.Contains(did, "scaled from 0 back to 2 replicas") || !strings.Contains(did, "Ready after") || c.replicas(t) != 2 {
 		t.Fatalf("did %q err %v replicas %d", did, err, c.replicas(t))
@@ -306,16 +305,48 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 			t.Errorf("params %v: repaired from a record that does not say what to restore", p)
 		}
 	}
-	if _, err := NewRepairer(&kube.Client{Kubernetes: newCluster(t, -1).cs}, time.Second).Repair(context.Background(), u); err == nil {
-		t.Error("a CoreDNS deployment that does not exist was repaired")
+}
+
+// TestRepairLeavesWhatIsNotTheFaults: a CoreDNS that no longer exists, or
+// whose count someone changed since the fault left it at zero, is nothing
+// to repair (the record's entry goes, chaos/guard), and the count someone
+// set stays; the revert leaves it alone the same way.
+func TestRepairLeavesWhatIsNotTheFaults(t *testing.T) {
+	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": Namespace, "deployment": "coredns", "replicas": "2"}}
+	tests := []struct {
+		name     string
+		replicas int32 // what the cluster has; -1: no CoreDNS
+		want     string
+	}{
+		{"gone", -1, "CoreDNS deployment kube-system/coredns no longer exists"},
+		{"changed by someone", 1, "replica count is 1, not the 0 the fault left"},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, tt.replicas)
+			did, err := newRepairer(&kube.Client{Kubernetes: c.cs}, time.Minute, 10*time.Millisecond).Repair(context.Background(), u)
+			if !errors.Is(err, fault.ErrNothingToRepair) || !strings.Contains(err.Error(), tt.want) || did != "" || len(c.log) > 0 {
+				t.Fatalf("did %q err %v log %v; want nothing to repair: %s", did, err, c.log, tt.want)
+			}
+		})
+	}
+	t.Run("revert", func(t *testing.T) {
+		c := newCluster(t, 2)
+		f, m := c.fault(), c.marks()
+		if err := f.Inject(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		c.cs.AppsV1().Deployments(Namespace).Delete(context.Background(), "coredns", metav1.DeleteOptions{})
+		if err := f.Revert(context.Background(), m); err != nil || len(m.Reverts) > 0 {
+			t.Fatalf("revert of a CoreDNS that is gone: err %v reverted %q", err, m.Reverts)
+		}
+	})
 }
 
 func TestRepairSaysWhenCoreDNSIsNotReady(t *testing.T) {
 	c := newCluster(t, 0)
 	c.stuck = true
-	r := NewRepairer(&kube.Client{Kubernetes: c.cs}, 200*time.Millisecond)
-	r.poll = 10 * time.Millisecond
+	r := newRepairer(&kube.Client{Kubernetes: c.cs}, 200*time.Millisecond, 10*time.Millisecond)
 	did, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": Namespace, "deployment": "coredns", "replicas": "2"}})
 	if err == nil || !strings.Contains(err.Error(), "0 of 2 replicas available") || !strings.Contains(did, "back to 2") {
 		t.Fatalf("did %q err %v; want the scale said and the wait's failure", did, err)

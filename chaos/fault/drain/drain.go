@@ -338,7 +338,7 @@ func repair(ctx context.Context, c *kube.Client, u fault.Undo) (string, error) {
 	did, err := setUnschedulable(ctx, c, node, false)
 	switch {
 	case apierrors.IsNotFound(err):
-		return "", nil
+		return "", fault.Gone("node " + node)
 	case err != nil || !did:
 		return "", err
 	}

@@ -278,7 +278,7 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 	if did, err := r.Repair(context.Background(), u); err != nil || did != "" || c.String() != uncordon {
 		t.Fatalf("already repaired: did %q err %v events %q", did, err, c.String())
 	}
-	if did, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: map[string]string{"node": "gone"}}); err != nil || did != "" {
+	if did, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: map[string]string{"node": "gone"}}); !errors.Is(err, fault.ErrNothingToRepair) || did != "" {
 		t.Fatalf("a node that no longer exists: did %q err %v", did, err)
 	}
 	if _, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind}); err == nil {

@@ -251,47 +251,46 @@ func (e *Evictor) Notes() []string {
 // the scenario's steady-state check waits for that.
 func (f *Fault) Revert(context.Context, fault.Marker) error { return nil }
 
-// Repairer waits until the pods a dead run evicted are replaced: evictions
-// have nothing to put back, but the next run must not start while the
-// replacements are not Ready.
-type Repairer struct {
-	client  *kube.Client
-	timeout time.Duration
+// NewRepairer waits, through c and up to timeout, until the pods a dead
+// run evicted are replaced: evictions have nothing to put back, but the
+// next run must not start while the replacements are not Ready. It holds
+// when at least one pod matches and every matching pod is Ready and none
+// is terminating; when no pod matches at all, the workload is gone and
+// there is nothing to wait for.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, timeout, u) })
 }
 
-// NewRepairer waits through c, up to timeout.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer: it holds when at least one pod
-// matches and every matching pod is Ready and none is terminating.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func repair(ctx context.Context, c *kube.Client, timeout time.Duration, u fault.Undo) (string, error) {
 	ns, sel := u.Params["namespace"], u.Params["selector"]
 	if ns == "" || sel == "" {
 		return "", fmt.Errorf("the record does not name the pods: %v", u.Params)
 	}
-	replaced := func(ctx context.Context) (bool, string, error) {
-		pods, err := r.client.Kubernetes.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	count := func(ctx context.Context) (ready, all int, err error) {
+		pods, err := c.Kubernetes.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if err != nil {
-			return false, "", fmt.Errorf("listing pods %s in %s: %w", sel, ns, err)
+			return 0, 0, fmt.Errorf("listing pods %s in %s: %w", sel, ns, err)
 		}
-		ready := 0
 		for i := range pods.Items {
 			if p := &pods.Items[i]; p.DeletionTimestamp == nil && kube.PodReady(p) {
 				ready++
 			}
 		}
-		return len(pods.Items) > 0 && ready == len(pods.Items), fmt.Sprintf("%d of %d pods %s Ready and not terminating", ready, len(pods.Items), sel), nil
+		return ready, len(pods.Items), nil
 	}
-	if ok, _, err := replaced(ctx); err == nil && ok {
+	replaced := func(ctx context.Context) (bool, string, error) {
+		ready, all, err := count(ctx)
+		return err == nil && all > 0 && ready == all, fmt.Sprintf("%d of %d pods %s Ready and not terminating", ready, all, sel), err
+	}
+	switch ready, all, err := count(ctx); {
+	case err == nil && all == 0:
+		// The workload went with its pods: nothing will replace them.
+		return "", fault.Gone(fmt.Sprintf("every pod %s in %s", sel, ns))
+	case err == nil && ready == all:
 		return "", nil
 	}
 	start := time.Now()
-	if err := kube.WaitFor(ctx, replaced, time.Second, r.timeout); err != nil {
+	if err := kube.WaitFor(ctx, replaced, time.Second, timeout); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("nothing to put back; the evicted pods %s were replaced, every one Ready after %s", sel, time.Since(start).Round(100*time.Millisecond)), nil

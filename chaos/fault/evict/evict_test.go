@@ -2,6 +2,7 @@ package evict
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,11 @@ func TestRepairWaitsForReplacements(t *testing.T) {
 	stuck := fake.NewClientset(ready("wp-a", false))
 	if _, err := NewRepairer(&kube.Client{Kubernetes: stuck}, 1500*time.Millisecond).Repair(context.Background(), undo); err == nil {
 		t.Fatal("a pod that never gets Ready was called repaired")
+	}
+	// No pod matches any more: the workload is gone, nothing will replace
+	// them, and the record's entry goes (chaos/guard).
+	did, err = NewRepairer(&kube.Client{Kubernetes: fake.NewClientset()}, time.Minute).Repair(context.Background(), undo)
+	if !errors.Is(err, fault.ErrNothingToRepair) || !strings.Contains(err.Error(), "every pod app=wp in ns no longer exists") || did != "" {
+		t.Fatalf("pods gone: did %q err %v; want nothing to repair", did, err)
 	}
 }

@@ -8,6 +8,7 @@ package imageroll
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -25,7 +27,8 @@ import (
 )
 
 // RepairKind is the Undo kind of a rolled workload: Params namespace,
-// kind, name, container and image (the one to go back to).
+// kind, name, container, image (the one to go back to) and to (the one the
+// fault rolls to; absent from the records of older versions).
 const RepairKind = "workload-image"
 
 // Fault is the image roll.
@@ -83,7 +86,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 		return fmt.Errorf("%s %s already runs %s: nothing to roll to (pick the other image)", f.kind, f.deployment, f.to)
 	}
 	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("%s %s rolled from %s to %s", f.kind, f.deployment, from, f.to),
-		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.deployment, "container": f.container, "image": from}}); err != nil {
+		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.deployment, "container": f.container, "image": from, "to": f.to}}); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -242,7 +245,8 @@ func (f *Fault) rolledOut(ctx context.Context) (bool, string, error) {
 	return kube.RolloutComplete(d), fmt.Sprintf("%d of %d replicas updated and available", d.Status.UpdatedReplicas, d.Status.Replicas), nil
 }
 
-// Revert puts the original image back if the Deployment is not on it.
+// Revert puts the original image back while the workload runs the one
+// the fault set (setBack).
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
 	from := f.from
@@ -250,15 +254,40 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if from == "" {
 		return nil
 	}
-	cur, err := f.image(ctx)
-	if err != nil || cur == from {
+	did, err := f.setBack(ctx, from)
+	switch {
+	case errors.Is(err, fault.ErrNothingToRepair):
+		m.Logf("%v", err)
+		return nil
+	case err != nil:
 		return err
+	case did != "":
+		m.Reverted(did)
+	}
+	return nil
+}
+
+// setBack sets the image back to from while the workload runs f.to, the
+// image the fault set (any other, when f.to is "": a record of an older
+// version); one that runs a third image was changed by someone since. It
+// says what it did, "" when the workload runs from already.
+func (f *Fault) setBack(ctx context.Context, from string) (string, error) {
+	what := fmt.Sprintf("%s %s/%s", strings.ToLower(f.kind), f.namespace, f.deployment)
+	cur, err := f.image(ctx)
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", fault.Gone(what)
+	case err != nil:
+		return "", err
+	case cur == from:
+		return "", nil
+	case f.to != "" && cur != f.to:
+		return "", fault.Changed(what+"'s image", cur, f.to)
 	}
 	if err := f.setImage(ctx, from); err != nil {
-		return err
+		return "", err
 	}
-	m.Reverted(fmt.Sprintf("%s %s image set back to %s", strings.ToLower(f.kind), f.deployment, from))
-	return nil
+	return fmt.Sprintf("%s image set back from %s to %s", what, cur, from), nil
 }
 
 // image reads the container's image from the workload's pod template.
@@ -312,40 +341,28 @@ func (f *Fault) template(ctx context.Context) (string, corev1.PodSpec, error) {
 	return selector.String(), spec, nil
 }
 
-// Repairer rolls a workload a dead run left on the other image back, and
-// waits for the rollout.
-type Repairer struct {
-	client  *kube.Client
-	timeout time.Duration
+// NewRepairer rolls a workload a dead run left on the other image back
+// (setBack), through c, and waits for the rollout; all within timeout. A
+// workload already on its image is still waited for: a run killed during
+// its rollback leaves it rolling.
+func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
+	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, timeout, u) })
 }
 
-// NewRepairer repairs through c, waiting up to timeout for the rollout.
-func NewRepairer(c *kube.Client, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer. A workload already on its image is
-// still waited for: a run killed during its rollback leaves it rolling.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func repair(ctx context.Context, c *kube.Client, timeout time.Duration, u fault.Undo) (string, error) {
 	p := u.Params
 	want := p["image"]
 	if p["namespace"] == "" || p["name"] == "" || p["container"] == "" || want == "" {
 		return "", fmt.Errorf("the record does not name the workload and its image: %v", p)
 	}
-	f := New(r.client, p["namespace"], p["name"], p["container"], "", WithKind(p["kind"]), WithRolloutTimeout(r.timeout))
-	cur, err := f.image(ctx)
+	f := New(c, p["namespace"], p["name"], p["container"], p["to"], WithKind(p["kind"]), WithRolloutTimeout(timeout))
+	set, err := f.setBack(ctx, want)
 	if err != nil {
 		return "", err
 	}
 	var did []string
-	if cur != want {
-		if err := f.setImage(ctx, want); err != nil {
-			return "", err
-		}
-		did = append(did, fmt.Sprintf("%s %s image set back from %s to %s", strings.ToLower(f.kind), f.deployment, cur, want))
+	if set != "" {
+		did = append(did, set)
 	}
 	start := time.Now()
 	if err := f.waitRollout(ctx); err != nil {

@@ -2,6 +2,7 @@ package imageroll
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func deploymentOn(img string) *appsv1.Deployment {
 }
 
 func TestRepairFromTheUndoAlone(t *testing.T) {
-	undo := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "kind": kube.KindDeployment, "name": "wordpress", "container": "wordpress", "image": "wp:1"}}
+	undo := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "kind": kube.KindDeployment, "name": "wordpress", "container": "wordpress", "image": "wp:1", "to": "wp:2"}}
 	cs := fake.NewClientset(deploymentOn("wp:2"))
 	r := NewRepairer(&kube.Client{Kubernetes: cs}, 5*time.Second)
 	did, err := r.Repair(context.Background(), undo)
@@ -101,7 +102,7 @@ func TestRecordsTheOriginalImageBeforeRolling(t *testing.T) {
 		return false, nil, nil
 	})
 	f.Inject(ctx, m)
-	if !patchedAfterRecord || m.Undos[0].Params["image"] != "wp:1" || m.Undos[0].Params["kind"] != kube.KindDeployment {
+	if !patchedAfterRecord || m.Undos[0].Params["image"] != "wp:1" || m.Undos[0].Params["to"] != "wp:2" || m.Undos[0].Params["kind"] != kube.KindDeployment {
 		t.Fatalf("undos %+v, patched after the record %v", m.Undos, patchedAfterRecord)
 	}
 }
@@ -170,4 +171,46 @@ func TestProvesThePodsRunTheNewImage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRepairLeavesWhatIsNotTheFaults: the image is set back only while the
+// workload runs the one the fault set. One that no longer exists, or that
+// someone rolled to a third image since, is nothing to repair (the
+// record's entry goes, chaos/guard) and is left as it is; so does the
+// revert.
+func TestRepairLeavesWhatIsNotTheFaults(t *testing.T) {
+	undo := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "kind": kube.KindDeployment, "name": "wordpress", "container": "wordpress", "image": "wp:1", "to": "wp:2"}}
+	tests := []struct {
+		name string
+		objs []runtime.Object
+		want string
+	}{
+		{"gone", nil, "deployment ns/wordpress no longer exists"},
+		{"changed by someone", []runtime.Object{deploymentOn("wp:3")}, "deployment ns/wordpress's image is wp:3, not the wp:2 the fault left"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := fake.NewClientset(tt.objs...)
+			did, err := NewRepairer(&kube.Client{Kubernetes: cs}, time.Minute).Repair(context.Background(), undo)
+			if !errors.Is(err, fault.ErrNothingToRepair) || !strings.Contains(err.Error(), tt.want) || did != "" {
+				t.Fatalf("did %q err %v; want nothing to repair: %s", did, err, tt.want)
+			}
+			for _, a := range cs.Actions() {
+				if a.GetVerb() != "get" {
+					t.Errorf("the repair wrote: %s", a)
+				}
+			}
+		})
+	}
+	t.Run("revert", func(t *testing.T) {
+		cs := fake.NewClientset(deploymentOn("wp:3"))
+		f, m := New(&kube.Client{Kubernetes: cs}, "ns", "wordpress", "wordpress", "wp:2"), &faulttest.Marks{}
+		f.from = "wp:1"
+		if err := f.Revert(context.Background(), m); err != nil || len(m.Reverts) > 0 {
+			t.Fatalf("revert of an image someone changed: err %v reverted %q", err, m.Reverts)
+		}
+		if img, _ := f.image(context.Background()); img != "wp:3" {
+			t.Errorf("the revert set the image to %s; someone's wp:3 must stay", img)
+		}
+	})
 }

@@ -318,31 +318,19 @@ func FromParams(p map[string]string) (Target, string, error) {
 	return t, p["comment"], nil
 }
 
-// Repairer removes the rules a dead run left in a pod's namespace, from
-// its Undo alone.
-type Repairer struct {
-	kind    string
-	netns   Netns
-	timeout time.Duration
+// NewRepairer removes the rules a dead run left in a pod's namespace, from
+// its Undo alone: Undos of kind, with docker, each within timeout.
+func NewRepairer(kind string, docker kindnode.Docker, timeout time.Duration) fault.Repairer {
+	netns := Netns{Docker: docker}
+	return fault.RepairFunc(kind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, netns, u) })
 }
 
-// NewRepairer repairs Undos of kind with docker, each within timeout.
-func NewRepairer(kind string, docker kindnode.Docker, timeout time.Duration) *Repairer {
-	return &Repairer{kind: kind, netns: Netns{Docker: docker}, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return r.kind }
-
-// Repair implements fault.Repairer.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func repair(ctx context.Context, netns Netns, u fault.Undo) (string, error) {
 	t, comment, err := FromParams(u.Params)
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	removed, err := r.netns.Remove(ctx, t, comment)
+	removed, err := netns.Remove(ctx, t, comment)
 	switch {
 	case errors.Is(err, ErrGone):
 		return fmt.Sprintf("%s no longer runs (deleted or created anew): its network namespace went with the rules %s in it, nothing to remove", t, comment), nil

@@ -336,25 +336,20 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	return nil
 }
 
-// Repairer starts a node a dead run left halted, and waits for it to be
-// Ready again.
-type Repairer struct {
+// NewRepairer starts a node a dead run left halted, with docker, and
+// waits through c for it to be Ready again; all within timeout.
+func NewRepairer(c *kube.Client, docker kindnode.Docker, timeout time.Duration) fault.Repairer {
+	r := repairer{client: c, docker: docker, timeout: timeout}
+	return fault.RepairFunc(RepairKind, timeout, r.repair)
+}
+
+type repairer struct {
 	client  *kube.Client
 	docker  kindnode.Docker
 	timeout time.Duration
 }
 
-// NewRepairer repairs halted nodes with docker; it waits up to timeout for
-// the node to be Ready.
-func NewRepairer(c *kube.Client, docker kindnode.Docker, timeout time.Duration) *Repairer {
-	return &Repairer{client: c, docker: docker, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return RepairKind }
-
-// Repair implements fault.Repairer.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	node := u.Params["container"]
 	if node == "" {
 		return "", fmt.Errorf("the record names no node container: %v", u.Params)

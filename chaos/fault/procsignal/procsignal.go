@@ -25,6 +25,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/fault"
@@ -370,29 +371,28 @@ func Signal(ctx context.Context, docker kindnode.Docker, p Process, sig string) 
 // (stopped)"; "t (tracing stop)" is a debugger's, and not ours to resume).
 func stopped(state string) bool { return strings.HasPrefix(state, "T") }
 
-// Repairer puts back what a dead run left: it resumes a stopped process
-// that is still there (never another process that took its PID), then
-// waits until the pod, and its StatefulSet if it has one, are Ready again.
-type Repairer struct {
+// NewRepairer puts back what a dead run left, for Undos of kind (KillKind
+// or StopKind): it resumes a stopped process that is still there (never
+// another process that took its PID), then waits until the pod, and its
+// StatefulSet if it has one, are Ready again; all within timeout.
+func NewRepairer(kind string, c *kube.Client, docker kindnode.Docker, timeout time.Duration) fault.Repairer {
+	r := repairer{kind: kind, client: c, docker: docker, timeout: timeout}
+	return fault.RepairFunc(kind, timeout, r.repair)
+}
+
+type repairer struct {
 	kind    string
 	client  *kube.Client
 	docker  kindnode.Docker
 	timeout time.Duration
 }
 
-// NewRepairer repairs Undos of kind (KillKind or StopKind); it waits up
-// to timeout for the workload to be Ready.
-func NewRepairer(kind string, c *kube.Client, docker kindnode.Docker, timeout time.Duration) *Repairer {
-	return &Repairer{kind: kind, client: c, docker: docker, timeout: timeout}
-}
-
-// Kind implements fault.Repairer.
-func (r *Repairer) Kind() string { return r.kind }
-
-// Repair implements fault.Repairer.
-func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
+func (r repairer) repair(ctx context.Context, u fault.Undo) (string, error) {
 	p, err := processFrom(u)
 	if err != nil {
+		return "", err
+	}
+	if err := r.podLeft(ctx, p); err != nil {
 		return "", err
 	}
 	var did []string
@@ -417,9 +417,27 @@ func (r *Repairer) Repair(ctx context.Context, u fault.Undo) (string, error) {
 	return strings.Join(append(did, fmt.Sprintf("pod %s/%s Ready again after %s", p.Namespace, p.Pod, time.Since(start).Round(100*time.Millisecond))), "; "), nil
 }
 
+// podLeft is fault.Gone when the pod that ran p no longer exists: deleted,
+// or created anew under its name (another uid, as a StatefulSet does). Its
+// processes went with it, and the workload's own controller, not this
+// repair, brings it back (the next run waits for the steady state).
+func (r repairer) podLeft(ctx context.Context, p Process) error {
+	name := fmt.Sprintf("pod %s/%s", p.Namespace, p.Pod)
+	pod, err := r.client.Kubernetes.CoreV1().Pods(p.Namespace).Get(ctx, p.Pod, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return fault.Gone(name)
+	case err != nil:
+		return fmt.Errorf("reading %s: %w", name, err)
+	case p.PodUID != "" && string(pod.UID) != p.PodUID:
+		return fault.Gone(fmt.Sprintf("%s of uid %s (the pod of that name now is another, uid %s)", name, p.PodUID, pod.UID))
+	}
+	return nil
+}
+
 // ready holds when the pod is Ready and not being deleted, and its
 // StatefulSet, if any, has every replica Ready and updated.
-func (r *Repairer) ready(p Process) kube.Check {
+func (r repairer) ready(p Process) kube.Check {
 	pod := func(ctx context.Context) (bool, string, error) {
 		got, err := r.client.Kubernetes.CoreV1().Pods(p.Namespace).Get(ctx, p.Pod, metav1.GetOptions{})
 		if err != nil {

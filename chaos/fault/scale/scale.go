@@ -9,12 +9,14 @@ package scale
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/fault"
@@ -84,7 +86,7 @@ func (f *Fault) Inject(ctx context.Context, m fault.Marker) error {
 	if from < 1 {
 		return fmt.Errorf("%s %s/%s has %d replicas: nothing serves, so there is nothing to scale out from", f.kind, f.namespace, f.name, from)
 	}
-	to := 2 * from
+	to := scaledOut(from)
 	if err := m.Breaking(ctx, fault.Undo{Kind: RepairKind, Detail: fmt.Sprintf("%s %s scaled from %d to %d replicas", f.kind, f.name, from, to),
 		Params: map[string]string{"namespace": f.namespace, "kind": f.kind, "name": f.name, "replicas": strconv.Itoa(int(from))}}); err != nil {
 		return err
@@ -165,7 +167,11 @@ func (f *Fault) podCount(n int32) kube.Check {
 	}
 }
 
-// Revert puts the original count back if the workload is not at it.
+// scaledOut is the count the fault scales out to from n.
+func scaledOut(n int32) int32 { return 2 * n }
+
+// Revert puts the original count back if the workload is at the count
+// the fault set (putBack).
 func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	f.mu.Lock()
 	from := f.from
@@ -173,14 +179,36 @@ func (f *Fault) Revert(ctx context.Context, m fault.Marker) error {
 	if from == 0 {
 		return nil
 	}
-	was, err := f.client.SetReplicas(ctx, f.namespace, f.kind, f.name, from)
-	if err != nil {
+	did, err := putBack(ctx, f.client, f.namespace, f.kind, f.name, from)
+	switch {
+	case errors.Is(err, fault.ErrNothingToRepair):
+		m.Logf("%v", err)
+		return nil
+	case err != nil:
 		return err
-	}
-	if was != from {
-		m.Reverted(fmt.Sprintf("%s %s scaled back from %d to %d replicas", strings.ToLower(f.kind), f.name, was, from))
+	case did != "":
+		m.Reverted(did)
 	}
 	return nil
+}
+
+// putBack scales the workload back to from while it is at the count the
+// fault scaled it out to; it says what it did ("" when it was at from).
+func putBack(ctx context.Context, c *kube.Client, ns, kind, name string, from int32) (string, error) {
+	what := fmt.Sprintf("%s %s/%s", strings.ToLower(kind), ns, name)
+	left := scaledOut(from)
+	was, err := c.PutBackReplicas(ctx, ns, kind, name, left, from)
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", fault.Gone(what)
+	case err != nil:
+		return "", err
+	case was == from:
+		return "", nil
+	case was != left:
+		return "", fault.Changed(what+"'s replica count", strconv.Itoa(int(was)), strconv.Itoa(int(left)))
+	}
+	return fmt.Sprintf("%s scaled back from %d to %d replicas", what, was, from), nil
 }
 
 // Scalable says whether a workload of this kind has a replica count to
@@ -196,8 +224,9 @@ func Scalable(kind string) error {
 }
 
 // NewRepairer puts back the replica count a dead run left changed,
-// through c, giving up after timeout. It sets the count and returns: the
-// next run's steady-state check waits for the removed pods to be gone.
+// through c, giving up after timeout, while it is still the count the
+// fault set (putBack). It sets the count and returns: the next run's
+// steady-state check waits for the removed pods to be gone.
 func NewRepairer(c *kube.Client, timeout time.Duration) fault.Repairer {
 	return fault.RepairFunc(RepairKind, timeout, func(ctx context.Context, u fault.Undo) (string, error) { return repair(ctx, c, u) })
 }
@@ -211,9 +240,5 @@ func repair(ctx context.Context, c *kube.Client, u fault.Undo) (string, error) {
 	if err := Scalable(kind); err != nil {
 		return "", err
 	}
-	was, err := c.SetReplicas(ctx, ns, kind, name, int32(n))
-	if err != nil || was == int32(n) {
-		return "", err
-	}
-	return fmt.Sprintf("%s %s/%s scaled back from %d to %d replicas", strings.ToLower(kind), ns, name, was, n), nil
+	return putBack(ctx, c, ns, kind, name, int32(n))
 }

@@ -244,7 +244,7 @@ func TestRevertAfterAPartialInject(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.replicas(t) != 2 || fmt.Sprint(m.Reverts) != "[deployment wp scaled back from 4 to 2 replicas]" {
+	if c.replicas(t) != 2 || fmt.Sprint(m.Reverts) != "[deployment ns/wp scaled back from 4 to 2 replicas]" {
 		t.Errorf("replicas %d, reverted %q", c.replicas(t), m.Reverts)
 	}
 }
@@ -314,5 +314,37 @@ func TestRepairFromTheUndoAlone(t *testing.T) {
 		if _, err := r.Repair(context.Background(), fault.Undo{Kind: RepairKind, Params: bad}); err == nil {
 			t.Errorf("repaired from %v", bad)
 		}
+	}
+}
+
+// TestRepairLeavesWhatIsNotTheFaults: a workload that no longer exists, or
+// whose count someone changed since, is nothing to repair (the record's
+// entry goes, chaos/guard); the count someone else set stays.
+func TestRepairLeavesWhatIsNotTheFaults(t *testing.T) {
+	u := fault.Undo{Kind: RepairKind, Params: map[string]string{"namespace": "ns", "kind": kube.KindDeployment, "name": "wp", "replicas": "2"}}
+	tests := []struct {
+		name     string
+		replicas int32 // what the cluster has; 0: the Deployment is gone
+		want     string
+	}{
+		{"gone", 0, "deployment ns/wp no longer exists"},
+		{"changed by someone", 3, "deployment ns/wp's replica count is 3, not the 4 the fault left"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t, max(tt.replicas, 1), -1)
+			if tt.replicas == 0 {
+				if err := c.cs.Tracker().Delete(faulttest.Deployments, "ns", "wp"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			did, err := NewRepairer(&kube.Client{Kubernetes: c.cs}, time.Minute).Repair(context.Background(), u)
+			if !errors.Is(err, fault.ErrNothingToRepair) || !strings.Contains(err.Error(), tt.want) || did != "" {
+				t.Fatalf("did %q err %v; want nothing to repair: %s", did, err, tt.want)
+			}
+			if c.String() != "" {
+				t.Errorf("the repair changed the cluster: %q", c.String())
+			}
+		})
 	}
 }
