@@ -99,11 +99,15 @@ func write(client *http.Client, base, path, id string) (acked bool, err error) {
 }
 
 // rows runs app.yaml's count command against the Redis on port, as
-// selfheal does in the Redis container, and reads its lines.
+// selfheal does in the Redis container, and reads its lines. The
+// container has the variables the kubelet sets for the Service redis
+// (REDIS_PORT=tcp://IP:6379), which the command must not take for its
+// port.
 func rows(t *testing.T, d description, port int, prefix string) map[string]int {
 	t.Helper()
 	argv := append(slices.Clone(d.Writes.Count.Command), prefix)
-	out, err := command(context.Background(), argv, "REDIS_PORT="+strconv.Itoa(port)).Output()
+	out, err := command(context.Background(), argv, "GUESTBOOK_COUNT_PORT="+strconv.Itoa(port),
+		"REDIS_PORT=tcp://10.96.0.10:6379", "REDIS_SERVICE_HOST=10.96.0.10", "REDIS_SERVICE_PORT=6379").Output()
 	if err != nil {
 		t.Fatalf("%q: %v", argv, err)
 	}

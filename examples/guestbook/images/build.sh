@@ -34,8 +34,12 @@ if grep -rn 'image:' "$example/manifests" | grep -v -e "$GUESTBOOK_IMAGE" -e "$G
 fi
 
 docker info >/dev/null 2>&1 || die "no Docker engine answers: run fixtures/host/ensure-docker.sh"
+# The image archive (selfheal images save) holds the cluster's images, not
+# the base they were built on: build it when it is missing, as the loader's
+# and the agent's recipes do.
+docker image inspect "$SELFHEAL_BASE_IMAGE" >/dev/null 2>&1 || "$repo/fixtures/images/build-base.sh"
 base_id=$(docker image inspect -f '{{.Id}}' "$SELFHEAL_BASE_IMAGE" 2>/dev/null) ||
-	die "$SELFHEAL_BASE_IMAGE is missing: run make base-image"
+	die "$SELFHEAL_BASE_IMAGE is missing after fixtures/images/build-base.sh"
 
 # The service, static, keyed by its module's sources.
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -trimpath -buildvcs=false"
