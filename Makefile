@@ -16,9 +16,14 @@ build: ## build bin/selfheal
 # The e2e package is the scenario suite (it brings up a cluster): not a unit test.
 UNIT_PKGS = $$($(GO) list ./... | grep -v '/e2e$$')
 
+# The nightly workflow is read by actionlint (with shellcheck on its run:
+# steps when shellcheck is installed) before any test.
+ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 test: ## unit, ground-truth and report-in-browser tests (what CI runs); installs Chromium, promtool and redis-server if missing
 	hack/install-browser.sh
 	hack/need.sh promtool=prometheus redis-server=redis-server
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 	$(MAKE) example-test
