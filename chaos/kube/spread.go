@@ -83,11 +83,19 @@ func (c *Client) SchedulableWorkers(ctx context.Context) (int, error) {
 	}
 	workers := 0
 	for _, n := range nodes.Items {
-		if !n.Spec.Unschedulable && NodeReady(&n) && !hasNoScheduleTaint(n.Spec.Taints) {
+		if NodeSchedulable(&n) {
 			workers++
 		}
 	}
 	return workers, nil
+}
+
+// NodeSchedulable says whether n takes new pods: Ready, not cordoned and
+// without a NoSchedule or NoExecute taint (a new node keeps
+// node.kubernetes.io/not-ready or network-unavailable for a while after it
+// turned Ready).
+func NodeSchedulable(n *corev1.Node) bool {
+	return !n.Spec.Unschedulable && NodeReady(n) && !hasNoScheduleTaint(n.Spec.Taints)
 }
 
 // rolledOut holds once the Deployment's rollout is complete and no pod of
