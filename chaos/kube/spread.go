@@ -24,7 +24,7 @@ const (
 // there; the next node halt then has no worker to halt that leaves the app
 // alive. A rollout restart lets the scheduler spread them again: the
 // fixture's spread counts each ReplicaSet on its own (matchLabelKeys
-// pod-template-hash, fixtures/app/manifests/wordpress.yaml), so the old
+// pod-template-hash, fixtures/wordpress/manifests/wordpress.yaml), so the old
 // ReplicaSet's pods do not skew where a surge puts the new ones. It is
 // still ScheduleAnyway (a node halt must be able to reschedule onto the
 // surviving node), a preference other scores can outweigh, so Spread

@@ -95,8 +95,10 @@ func (x *run) warmupError(problems []string, hostText string) error {
 	msg := fmt.Sprintf("no clean %s baseline in %s of warm-up (SELFHEAL_WARMUP_LIMIT, --warmup-limit), before any fault: %s",
 		x.t.Warmup, x.t.WarmupLimit, strings.Join(problems, "; "))
 	switch {
-	case strings.Contains(msg, "write stream"):
-		msg += ": is the write endpoint deployed (fixtures/app/manifests/wordpress-mu-plugins.yaml)?"
+	case strings.Contains(msg, "write stream") && x.stream != nil:
+		// the app's own endpoint (the WordPress fixture's is
+		// fixtures/wordpress/manifests/wordpress-mu-plugins.yaml)
+		msg += fmt.Sprintf(": is the app's write endpoint deployed (POST %s)?", x.stream.Settings().Target)
 	default:
 		msg += ": fix the app (or the load targets) first"
 	}

@@ -254,7 +254,7 @@ func TestRunnerRefusesAWriteStreamThatNeverWorked(t *testing.T) {
 		want      []string
 	}{
 		{"the write plugin missing", gone.URL + "/?rest_route=" + writeRoute,
-			[]string{"the write stream never worked in the warm-up: ", " sent, 0 acknowledged (404 ×", "is the write endpoint deployed"}},
+			[]string{"the write stream never worked in the warm-up: ", " sent, 0 acknowledged (404 ×", "is the app's write endpoint deployed (POST http://"}},
 		{"nothing answers", "http://127.0.0.1:1/?rest_route=" + writeRoute,
 			[]string{"the write stream never worked in the warm-up: ", " sent, 0 acknowledged (refused ×"}},
 	} {
