@@ -135,16 +135,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, code int, err erro
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	c, cfg, err := s.redis()
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err)
-		return
-	}
-	ctx, cancel := s.timeout(r.Context())
-	defer cancel()
-	list, err := c.LRange(ctx, EntriesKey, 0, maxEntries-1).Result()
-	if err != nil {
-		s.fail(w, r, http.StatusServiceUnavailable, fmt.Errorf("reading the entries: %w", err))
+	list, cfg, ok := s.readEntries(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -155,19 +147,27 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) entries(w http.ResponseWriter, r *http.Request) {
-	c, _, err := s.redis()
+	if list, _, ok := s.readEntries(w, r); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"entries": list})
+	}
+}
+
+// readEntries reads the newest entries from Redis, or answers the failure
+// (500 for a broken configuration, 503 when Redis failed) and says so.
+func (s *Server) readEntries(w http.ResponseWriter, r *http.Request) ([]string, Config, bool) {
+	c, cfg, err := s.redis()
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, cfg, false
 	}
 	ctx, cancel := s.timeout(r.Context())
 	defer cancel()
 	list, err := c.LRange(ctx, EntriesKey, 0, maxEntries-1).Result()
 	if err != nil {
 		s.fail(w, r, http.StatusServiceUnavailable, fmt.Errorf("reading the entries: %w", err))
-		return
+		return nil, cfg, false
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": list})
+	return list, cfg, true
 }
 
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
