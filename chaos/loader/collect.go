@@ -2,6 +2,7 @@ package loader
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +80,8 @@ func (c *Collector) add(line []byte) error {
 	}
 	l, err := ParseLine(line)
 	switch {
+	case err != nil && runtimeTrace(line):
+		return nil
 	case err != nil:
 		c.foreignLine(line)
 		return nil
@@ -126,6 +129,11 @@ func (c *Collector) setHeader(h *Header) error {
 	}
 	return nil
 }
+
+// runtimeTrace tells the Go runtime's scheduler trace, which the
+// loader's environment turns on for its side effect (Env), from what the
+// container says.
+func runtimeTrace(line []byte) bool { return bytes.HasPrefix(line, []byte("SCHED ")) }
 
 func (c *Collector) foreignLine(line []byte) {
 	if len(c.foreign) >= maxForeign {

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -39,6 +40,23 @@ const (
 	// flushAt is the buffer size written at once, whatever the time.
 	flushAt = 64 << 10
 )
+
+// Env is the environment the loader program runs in, "KEY=value" each:
+// its pod's (chaos/vantage) and BenchmarkLoader100rps's.
+//
+// GODEBUG=schedtrace at its largest value keeps the Go runtime's monitor
+// thread (sysmon) out of its deep sleep. A loader idles between requests:
+// each time, sysmon sleeps deeply, and the next system call wakes it to
+// poll every 20 µs again. At 100 requests a second with a connection per
+// request that was 12 futex calls and 6 sleeps per request (strace -c)
+// and about a third of the loader's CPU; never deeply asleep, sysmon
+// backs off to a wake every 10 ms (BenchmarkLoader100rps: 6.6 → 3.6-4.2 %
+// of a core; docs/measurement.md, "Vantage points"). The trace it turns on
+// prints every 2^31-1 ms (24.8 days): at most one line, at the start, on
+// a node up longer than that, which the collector drops (runtimeTrace).
+func Env() []string {
+	return []string{"GODEBUG=schedtrace=" + strconv.Itoa(math.MaxInt32)}
+}
 
 // Config is one loader's load.
 type Config struct {

@@ -3,12 +3,14 @@ package vantage_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/loader"
@@ -373,5 +375,17 @@ func checkJob(t *testing.T, j batchv1.Job) {
 		t.Errorf("Job %s limits CPU (throttling bends send times)", j.Name)
 	case c.Image != "selfheal.local/loader:1" || c.Command[0] != vantage.LoaderBinary || !strings.Contains(strings.Join(c.Args, " "), "--host 127.0.0.1:30080"):
 		t.Errorf("Job %s runs %s %q %q", j.Name, c.Image, c.Command, c.Args)
+	case !hasEnv(c.Env, loader.Env()):
+		t.Errorf("Job %s runs with env %v; want the loader's %q (measured with it)", j.Name, c.Env, loader.Env())
 	}
+}
+
+// hasEnv says whether env holds every "KEY=value" of want.
+func hasEnv(env []corev1.EnvVar, want []string) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(env, func(e corev1.EnvVar) bool { return e.Name+"="+e.Value == w }) {
+			return false
+		}
+	}
+	return true
 }

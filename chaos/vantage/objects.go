@@ -2,6 +2,7 @@ package vantage
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -85,6 +86,7 @@ func loaderJob(namespace, id, scenario string, i int, node, image string, cfg lo
 						ImagePullPolicy: corev1.PullIfNotPresent,
 						Command:         []string{LoaderBinary},
 						Args:            loader.Args(cfg, keepAlive),
+						Env:             envVars(loader.Env()),
 						Resources: corev1.ResourceRequirements{
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("20m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
 							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
@@ -98,6 +100,16 @@ func loaderJob(namespace, id, scenario string, i int, node, image string, cfg lo
 			},
 		},
 	}
+}
+
+// envVars are "KEY=value" pairs as a container's environment.
+func envVars(pairs []string) []corev1.EnvVar {
+	vars := make([]corev1.EnvVar, 0, len(pairs))
+	for _, p := range pairs {
+		k, v, _ := strings.Cut(p, "=")
+		vars = append(vars, corev1.EnvVar{Name: k, Value: v})
+	}
+	return vars
 }
 
 // labelValue makes s a valid label value (at most 63 characters of
