@@ -8,6 +8,16 @@ import (
 // The readiness rules every package uses (the steady-state checks, the
 // timeline, the faults, fixtures/cluster): written once, here.
 
+// ControlPlaneRole is the label kubeadm (and so kind) puts on control-plane
+// nodes, and the key of the NoSchedule taint it gives them.
+const ControlPlaneRole = "node-role.kubernetes.io/control-plane"
+
+// ControlPlane says whether n is a control-plane node.
+func ControlPlane(n *corev1.Node) bool {
+	_, ok := n.Labels[ControlPlaneRole]
+	return ok
+}
+
 // NodeReady reports whether a node's Ready condition is True.
 func NodeReady(n *corev1.Node) bool {
 	ready, _ := NodeReadyCondition(n)

@@ -62,34 +62,39 @@ func pageServer(b *testing.B) *httptest.Server {
 	return srv
 }
 
-// loaderRun is what one run of the loader process cost.
+// loaderRun is what runs of the loader process cost, summed (add).
 type loaderRun struct {
 	Requests int
 	Wall     time.Duration
 	CPU      time.Duration // user + system
 	MaxRSSMB float64
-	Achieved float64 // requests per second over its run
-	runs     int
-	achieved float64 // sum over runs (add)
+	Span     time.Duration // the load's own, from its header to its end line
 }
 
-// add sums o into r: CPU and wall time add up, so that the figures
-// reported are over every run, not the last; the peak is the highest.
+// add sums o into r: the figures reported are over every run, not the
+// last; the peak is the highest.
 func (r *loaderRun) add(o loaderRun) {
 	r.Requests += o.Requests
 	r.Wall += o.Wall
 	r.CPU += o.CPU
 	r.MaxRSSMB = max(r.MaxRSSMB, o.MaxRSSMB)
-	r.runs++
-	r.achieved += o.Achieved
+	r.Span += o.Span
 }
 
-// report reports r's CPU as a share of one core over all its runs, its
-// peak RSS and the mean rate achieved.
+// Achieved is the requests per second sent over the runs' spans.
+func (r *loaderRun) Achieved() float64 {
+	if r.Span <= 0 {
+		return 0
+	}
+	return float64(r.Requests) / r.Span.Seconds()
+}
+
+// report reports r's CPU as a share of one core, its peak RSS and the
+// rate achieved.
 func (r *loaderRun) report(b *testing.B) {
 	b.ReportMetric(100*r.CPU.Seconds()/r.Wall.Seconds(), "cpu-%")
 	b.ReportMetric(r.MaxRSSMB, "maxRSS-MB")
-	b.ReportMetric(r.achieved/float64(r.runs), "req/s")
+	b.ReportMetric(r.Achieved(), "req/s")
 }
 
 // runLoader runs the loader at rate for d against url and reads its
@@ -120,11 +125,8 @@ func runLoader(b *testing.B, url string, rate float64, keepAlive string, d time.
 		b.Fatal("the loader wrote no last line")
 	}
 	in := c.Input(0)
-	run := loaderRun{Requests: c.Samples(), Wall: wall, CPU: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), MaxRSSMB: float64(ru.Maxrss) / 1024}
-	if secs := in.End.Sub(in.Begin).Seconds(); secs > 0 {
-		run.Achieved = float64(run.Requests) / secs
-	}
-	return run
+	return loaderRun{Requests: c.Samples(), Wall: wall, CPU: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		MaxRSSMB: float64(ru.Maxrss) / 1024, Span: in.End.Sub(in.Begin)}
 }
 
 // BenchmarkLoader100rps is one loader at 100 requests a second for 10 s,
@@ -158,7 +160,7 @@ func BenchmarkLoaderSustain(b *testing.B) {
 				r.add(runLoader(b, srv.URL+"/", rate, loader.KeepAliveOff, 5*time.Second))
 			}
 			r.report(b)
-			b.ReportMetric(100*r.achieved/float64(r.runs)/rate, "%-of-asked")
+			b.ReportMetric(100*r.Achieved()/rate, "%-of-asked")
 		})
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/app"
+	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/loader"
 	"github.com/selfheal/selfheal/chaos/result"
@@ -218,7 +218,7 @@ func (s *Session) loaderNodes(ctx context.Context) ([]string, error) {
 	var names, workers []string
 	for _, n := range list.Items {
 		names = append(names, n.Name)
-		if !controlPlane(n) {
+		if !kube.ControlPlane(&n) {
 			workers = append(workers, n.Name)
 		}
 	}
@@ -235,11 +235,6 @@ func (s *Session) loaderNodes(ctx context.Context) ([]string, error) {
 		}
 	}
 	return asked, nil
-}
-
-func controlPlane(n corev1.Node) bool {
-	_, ok := n.Labels["node-role.kubernetes.io/control-plane"]
-	return ok
 }
 
 func hostOf(base string) string {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/selfheal/selfheal/chaos/kube"
 )
 
 // The control server takes the harness's path and nothing of the app's:
@@ -23,7 +25,7 @@ func TestControlObjects(t *testing.T) {
 	spec := dep.Spec.Template.Spec
 	c := spec.Containers[0]
 	switch {
-	case spec.NodeSelector[controlPlaneTaint] != "" || len(spec.NodeSelector) != 1:
+	case spec.NodeSelector[kube.ControlPlaneRole] != "" || len(spec.NodeSelector) != 1:
 		t.Errorf("node selector %v: want the control plane", spec.NodeSelector)
 	case c.Image != "selfheal.local/busybox:1.35" || !strings.Contains(strings.Join(c.Command, " "), "httpd -f -p 8080 -h /www"):
 		t.Errorf("container %s %q", c.Image, c.Command)

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/selfheal/selfheal/chaos/kube"
 	"github.com/selfheal/selfheal/chaos/loader"
 )
 
@@ -34,9 +35,6 @@ const (
 	// LoaderBinary is the loader's program in its image.
 	LoaderBinary  = "selfheal-loader"
 	hostnameLabel = "kubernetes.io/hostname"
-	// controlPlaneTaint is the taint kubeadm puts on control-plane nodes;
-	// a loader asked to run there tolerates it.
-	controlPlaneTaint = "node-role.kubernetes.io/control-plane"
 )
 
 // loaderJob is loader i of fleet id: a Job of one pod pinned to node
@@ -75,7 +73,7 @@ func loaderJob(namespace, id, scenario string, i int, node, image string, cfg lo
 							MatchExpressions: []corev1.NodeSelectorRequirement{{Key: hostnameLabel, Operator: corev1.NodeSelectorOpIn, Values: []string{node}}},
 						}}},
 					}},
-					Tolerations: []corev1.Toleration{{Key: controlPlaneTaint, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+					Tolerations: controlPlaneToleration(),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot: &yes, RunAsUser: &nobody, RunAsGroup: &nobody,
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
@@ -100,6 +98,12 @@ func loaderJob(namespace, id, scenario string, i int, node, image string, cfg lo
 			},
 		},
 	}
+}
+
+// controlPlaneToleration lets a pod run on a control-plane node (kubeadm's
+// NoSchedule taint): a loader asked to run there, the control server.
+func controlPlaneToleration() []corev1.Toleration {
+	return []corev1.Toleration{{Key: kube.ControlPlaneRole, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
 }
 
 // envVars are "KEY=value" pairs as a container's environment.
@@ -199,8 +203,8 @@ func controlDeployment(namespace, image string, labels map[string]string) *appsv
 				Spec: corev1.PodSpec{
 					AutomountServiceAccountToken: &no,
 					EnableServiceLinks:           &no,
-					NodeSelector:                 map[string]string{controlPlaneTaint: ""},
-					Tolerations:                  []corev1.Toleration{{Key: controlPlaneTaint, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+					NodeSelector:                 map[string]string{kube.ControlPlaneRole: ""},
+					Tolerations:                  controlPlaneToleration(),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot: &yes, RunAsUser: &nobody, RunAsGroup: &nobody,
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},

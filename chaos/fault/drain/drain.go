@@ -39,11 +39,8 @@ import (
 // node to uncordon.
 const RepairKind = "node-cordon"
 
-// Label and annotation kubectl's drain helper reads.
-const (
-	controlPlaneLabel = "node-role.kubernetes.io/control-plane"
-	mirrorAnnotation  = corev1.MirrorPodAnnotationKey
-)
+// The annotation kubectl's drain helper reads.
+const mirrorAnnotation = corev1.MirrorPodAnnotationKey
 
 // Fault is the node drain.
 type Fault struct {
@@ -174,7 +171,7 @@ func (f *Fault) choose(ctx context.Context) (string, []string, error) {
 	}
 	var workers []string
 	for _, n := range nodes.Items {
-		if _, cp := n.Labels[controlPlaneLabel]; !cp && !n.Spec.Unschedulable {
+		if !kube.ControlPlane(&n) && !n.Spec.Unschedulable {
 			workers = append(workers, n.Name)
 		}
 	}

@@ -41,7 +41,7 @@ type cluster struct {
 func node(name string, controlPlane, cordoned bool) *corev1.Node {
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{}}, Spec: corev1.NodeSpec{Unschedulable: cordoned}}
 	if controlPlane {
-		n.Labels[controlPlaneLabel] = ""
+		n.Labels[kube.ControlPlaneRole] = ""
 	}
 	return n
 }

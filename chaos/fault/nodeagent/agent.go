@@ -67,8 +67,6 @@ const (
 	// imageIDAnnotation on the pod template carries the image's ID: a
 	// rebuilt image under the same tag rolls the pods.
 	imageIDAnnotation = "selfheal.dev/image-id"
-	// controlPlaneLabel marks the nodes the agent never runs on.
-	controlPlaneLabel = "node-role.kubernetes.io/control-plane"
 )
 
 // Execer runs a command in a container: chaos/kube.Client in a run, a
@@ -200,7 +198,7 @@ func (a *Agent) Workers(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, n := range nodes.Items {
-		if _, cp := n.Labels[controlPlaneLabel]; !cp {
+		if !kube.ControlPlane(&n) { // the agent never runs there
 			out = append(out, n.Name)
 		}
 	}

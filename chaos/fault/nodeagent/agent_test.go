@@ -64,7 +64,7 @@ func TestManifestsArePrivilegedOnTheNodeAndAskTheLeastOfTheAPI(t *testing.T) {
 		t.Errorf("host paths %v: the agent needs the node's /run/selfheal-agent and nothing else", hostPaths)
 	}
 	aff := pod.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions[0]
-	if aff.Key != controlPlaneLabel || aff.Operator != corev1.NodeSelectorOpDoesNotExist {
+	if aff.Key != kube.ControlPlaneRole || aff.Operator != corev1.NodeSelectorOpDoesNotExist {
 		t.Errorf("the agent must stay off the control plane: %+v", aff)
 	}
 	// RBAC: get on its one lease, in its namespace; no other rule, no

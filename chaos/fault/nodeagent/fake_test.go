@@ -52,7 +52,7 @@ func node(name string, controlPlane bool) *corev1.Node {
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{}},
 		Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady"}}}}
 	if controlPlane {
-		n.Labels[controlPlaneLabel] = ""
+		n.Labels[kube.ControlPlaneRole] = ""
 	}
 	return n
 }
