@@ -2,13 +2,9 @@ package load_test
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +12,7 @@ import (
 	"github.com/selfheal/selfheal/chaos/load"
 	"github.com/selfheal/selfheal/chaos/measure"
 	"github.com/selfheal/selfheal/chaos/result"
+	"github.com/selfheal/selfheal/internal/apptest"
 )
 
 // The load-side benchmarks run the load in a process of its own (this test
@@ -125,20 +122,10 @@ func runHelper(b *testing.B, job helperJob) helperFigures {
 	return fig
 }
 
-// pageServer answers like a small WordPress page: 200 with 20 KB.
-func pageServer(b *testing.B) *httptest.Server {
-	page := strings.Repeat("<p>Lorem ipsum dolor sit amet.</p>\n", 20_000/36)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprint(w, page)
-	}))
-	b.Cleanup(srv.Close)
-	return srv
-}
-
 // BenchmarkLoadCPU100rps is the CPU the load side costs at 100 requests/s
 // over 10 s (cpu-s/s: CPU seconds per second of load; x100 for % of a core).
 func BenchmarkLoadCPU100rps(b *testing.B) {
-	srv := pageServer(b)
+	srv := apptest.Page(b)
 	var fig helperFigures
 	for b.Loop() {
 		fig = runHelper(b, helperJob{URL: srv.URL, Rate: 100, Duration: 10 * time.Second})
@@ -152,7 +139,7 @@ func BenchmarkLoadCPU100rps(b *testing.B) {
 // (360 000) in the recorder, analyses them and writes the result.
 // Target: under 64 MB.
 func BenchmarkHourAt100rpsRSS(b *testing.B) {
-	srv := pageServer(b)
+	srv := apptest.Page(b)
 	var fig helperFigures
 	for b.Loop() {
 		fig = runHelper(b, helperJob{URL: srv.URL, Rate: 100, Duration: 10 * time.Second, PadTo: 360_000})

@@ -190,6 +190,44 @@ func TestRoundRobinTargetsAndHeaders(t *testing.T) {
 	}
 }
 
+// gzip is asked for unless a header names another encoding, and a body
+// is read as sent, not inflated: a body the server calls gzip but that is
+// not gzip is still a whole answer (net/http would have failed to inflate
+// it, had it added the header itself).
+func TestBodiesAreReadAsSent(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []load.Option
+		want string // Accept-Encoding the server sees
+	}{
+		{name: "default", want: "gzip"},
+		{name: "a header names another", opts: []load.Option{load.Header("Accept-Encoding", "identity")}, want: "identity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			seen := map[string]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				seen[r.Header.Get("Accept-Encoding")]++
+				mu.Unlock()
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Write([]byte("not gzip at all"))
+			}))
+			defer srv.Close()
+			s, _ := run(t, []string{srv.URL}, append([]load.Option{load.Rate(20), load.Duration(200 * time.Millisecond)}, tt.opts...)...)
+			if len(s.out) == 0 || seen[tt.want] != len(s.out) || len(seen) != 1 {
+				t.Errorf("server saw Accept-Encoding %v over %d requests; want %q on each", seen, len(s.out), tt.want)
+			}
+			for _, o := range s.out {
+				if o.Code != http.StatusOK {
+					t.Errorf("code %d class %v; want the 200 as sent", o.Code, o.Class)
+				}
+			}
+		})
+	}
+}
+
 // Cancelling stops the load promptly; requests in flight end within the
 // timeout and are all recorded.
 func TestCancelDrains(t *testing.T) {

@@ -3,23 +3,22 @@ package loader_test
 import (
 	"bufio"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/selfheal/selfheal/chaos/loader"
+	"github.com/selfheal/selfheal/internal/apptest"
 )
 
 // The loader's cost is measured on the real program: cmd/selfheal-loader
 // built static as its image builds it (fixtures/images/loader), run as a
-// process of its own against a local page server, its output read by
+// process of its own against a local server answering like the app
+// (internal/apptest: its pages, gzipped when asked), its output read by
 // this process as the kubelet reads a container's. Its CPU time and peak
 // RSS come from the kernel's accounting of that process alone
 // (wait4's rusage): the server and the reader are not in them.
@@ -50,16 +49,6 @@ func loaderBinary(b *testing.B) string {
 		b.Fatal(buildErr)
 	}
 	return binary
-}
-
-// pageServer answers like a small WordPress page: 200 with 20 KB.
-func pageServer(b *testing.B) *httptest.Server {
-	page := strings.Repeat("<p>Lorem ipsum dolor sit amet.</p>\n", 20_000/36)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprint(w, page)
-	}))
-	b.Cleanup(srv.Close)
-	return srv
 }
 
 // loaderRun is what runs of the loader process cost, summed (add).
@@ -134,7 +123,7 @@ func runLoader(b *testing.B, url string, rate float64, keepAlive string, d time.
 // kept-alive connections. Targets: under 5 % of a core (cpu-%) and
 // under 64 MiB (maxRSS-MB).
 func BenchmarkLoader100rps(b *testing.B) {
-	srv := pageServer(b)
+	srv := apptest.Page(b)
 	for _, keepAlive := range []string{loader.KeepAliveOff, loader.KeepAliveOn} {
 		b.Run("keep-alive="+keepAlive, func(b *testing.B) {
 			var r loaderRun
@@ -152,7 +141,7 @@ func BenchmarkLoader100rps(b *testing.B) {
 // of 2 cores the server competes with the loader for them, so the highest
 // rate achieved is a lower bound of what a loader pod sustains.
 func BenchmarkLoaderSustain(b *testing.B) {
-	srv := pageServer(b)
+	srv := apptest.Page(b)
 	for _, rate := range []float64{100, 200, 400, 800, 1600} {
 		b.Run(fmt.Sprintf("rate=%g", rate), func(b *testing.B) {
 			var r loaderRun
