@@ -50,10 +50,11 @@ const (
 // poll every 20 µs again. At 100 requests a second with a connection per
 // request that was 12 futex calls and 6 sleeps per request (strace -c)
 // and about a third of the loader's CPU; never deeply asleep, sysmon
-// backs off to a wake every 10 ms (BenchmarkLoader100rps: 6.6 → 3.6-4.2 %
-// of a core; docs/measurement.md, "Vantage points"). The trace it turns on
-// prints every 2^31-1 ms (24.8 days): at most one line, at the start, on
-// a node up longer than that, which the collector drops (runtimeTrace).
+// backs off to a wake every 10 ms (the figures, and how far they move
+// between sittings: docs/measurement.md, "Vantage points"). The trace it
+// turns on prints every 2^31-1 ms (24.8 days): at most one line, at the
+// start, on a node up longer than that, which the collector drops
+// (runtimeTrace).
 func Env() []string {
 	return []string{"GODEBUG=schedtrace=" + strconv.Itoa(math.MaxInt32)}
 }
