@@ -3,11 +3,14 @@ package session
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/selfheal/selfheal/chaos/app"
@@ -172,7 +175,8 @@ func (s *Session) setUpLoaders(ctx context.Context) (scenario.Vantage, error) {
 		paths = outside.Paths
 	}
 	spec := vantage.Spec{Count: v.Loaders, Nodes: nodes, Rate: rate, Timeout: time.Duration(out.TimeoutMS * float64(time.Millisecond)),
-		KeepAlive: keepAlive, Targets: app.Load{Base: base, Paths: paths}.URLs(), Host: hostOf(outside.Base), Image: image}
+		KeepAlive: keepAlive, Targets: app.Load{Base: base, Paths: paths}.URLs(), Host: hostOf(outside.Base), Image: image,
+		Service: s.app.App.Namespace + "/" + s.app.App.Serving.Service}
 	l, err := vantage.NewLoaders(s.client.Kubernetes, vantage.API{Client: s.client}, spec, vantage.WithLog(con.Logf))
 	if err != nil {
 		return nil, err
@@ -184,10 +188,15 @@ func (s *Session) setUpLoaders(ctx context.Context) (scenario.Vantage, error) {
 	return l, nil
 }
 
-// serviceBase is where the loaders enter: the app's Service by its
+// serviceBase is where the loaders enter: the app's Service at its
+// ClusterIP, read from the API here, on the Service port whose NodePort
+// the outside load enters by (else its first port). Not its DNS name: a
+// name is looked up for every new connection, which cost a loader pod as
+// much CPU again as its requests (docs/measurement.md, "Vantage points")
+// and would charge the loaders' own failed lookups to the app during
+// dns-outage. A headless Service has no ClusterIP and is entered by its
 // cluster DNS name, written absolute (the trailing dot) so that a lookup
-// does not walk the pod's search domains first, on the Service port whose
-// NodePort the outside load enters by (else its first port).
+// does not walk the pod's search domains first.
 func (s *Session) serviceBase(ctx context.Context) (string, error) {
 	a := s.app.App
 	svc, err := s.client.Kubernetes.CoreV1().Services(a.Namespace).Get(ctx, a.Serving.Service, metav1.GetOptions{})
@@ -205,7 +214,11 @@ func (s *Session) serviceBase(ctx context.Context) (string, error) {
 			}
 		}
 	}
-	return fmt.Sprintf("http://%s.%s.svc.cluster.local.:%d", a.Serving.Service, a.Namespace, port), nil
+	host := svc.Spec.ClusterIP
+	if host == "" || host == corev1.ClusterIPNone {
+		host = fmt.Sprintf("%s.%s.svc.cluster.local.", a.Serving.Service, a.Namespace)
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(int(port))), nil
 }
 
 // loaderNodes are the nodes asked for, each checked to exist, or every

@@ -26,20 +26,27 @@ func node(name string, controlPlane bool) *corev1.Node {
 	return n
 }
 
-// The loaders enter by the app's Service, by its cluster DNS name, on the
-// port whose NodePort the outside load enters by.
+// The loaders enter by the app's Service at its ClusterIP (by its cluster
+// DNS name when it is headless), on the port whose NodePort the outside
+// load enters by, and a missing Service is named.
 func TestServiceBase(t *testing.T) {
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
-		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "metrics", Port: 9090, NodePort: 30999}, {Name: "http", Port: 8080, NodePort: 30080}}}}
-	s := &Session{guarded: guarded{client: &kube.Client{Kubernetes: fake.NewClientset(svc)}}}
-	s.app.App = app.App{Namespace: "shop", Serving: app.Serving{Service: "web"}, Load: app.Load{Base: "http://127.0.0.1:30080", Paths: []string{"/"}}}
-	got, err := s.serviceBase(context.Background())
-	if err != nil || got != "http://web.shop.svc.cluster.local.:8080" {
-		t.Errorf("service base %q, %v", got, err)
-	}
-	s.app.App.Serving.Service = "gone"
-	if _, err := s.serviceBase(context.Background()); err == nil || !strings.Contains(err.Error(), "shop/gone") {
-		t.Errorf("a missing Service: %v", err)
+	ports := []corev1.ServicePort{{Name: "metrics", Port: 9090, NodePort: 30999}, {Name: "http", Port: 8080, NodePort: 30080}}
+	for _, c := range []struct{ clusterIP, want string }{
+		{"10.96.4.7", "http://10.96.4.7:8080"},
+		{"fd00:10:96::4:7", "http://[fd00:10:96::4:7]:8080"},
+		{corev1.ClusterIPNone, "http://web.shop.svc.cluster.local.:8080"},
+	} {
+		svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"}, Spec: corev1.ServiceSpec{ClusterIP: c.clusterIP, Ports: ports}}
+		s := &Session{guarded: guarded{client: &kube.Client{Kubernetes: fake.NewClientset(svc)}}}
+		s.app.App = app.App{Namespace: "shop", Serving: app.Serving{Service: "web"}, Load: app.Load{Base: "http://127.0.0.1:30080", Paths: []string{"/"}}}
+		got, err := s.serviceBase(context.Background())
+		if err != nil || got != c.want {
+			t.Errorf("ClusterIP %q: service base %q, %v; want %q", c.clusterIP, got, err, c.want)
+		}
+		s.app.App.Serving.Service = "gone"
+		if _, err := s.serviceBase(context.Background()); err == nil || !strings.Contains(err.Error(), "shop/gone") {
+			t.Errorf("a missing Service: %v", err)
+		}
 	}
 }
 

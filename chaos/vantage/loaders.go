@@ -40,6 +40,18 @@ type Spec struct {
 	// Host is the Host header of every request (the site's own).
 	Host  string
 	Image string
+	// Service names the Service the targets are ("namespace/name"), for
+	// the vantage point's description; empty if they are not one.
+	Service string
+}
+
+// entry is where the loaders send: the Service and the address they
+// reach it by, or the address alone.
+func (s Spec) entry() string {
+	if s.Service == "" {
+		return hostOf(s.Targets)
+	}
+	return "Service " + s.Service + " at " + hostOf(s.Targets)
 }
 
 // Check refuses a spec that cannot run, naming what is wrong.
@@ -376,7 +388,7 @@ func (f *fleet) seen() []scenario.Seen {
 		conn := result.ConnectionsOf(keepAlive)
 		seen := scenario.Seen{Point: result.VantagePoint{
 			Name: result.VantageName(result.VantageInside, conn, len(streams) > 1), Kind: result.VantageInside, Connections: conn,
-			From: fmt.Sprintf("%d loader pods on %s, to %s", f.spec.Count, strings.Join(uniq(f.spec.Nodes[:min(f.spec.Count, len(f.spec.Nodes))]), ", "), hostOf(f.spec.Targets)),
+			From: fmt.Sprintf("%d loader pods on %s, to %s", f.spec.Count, strings.Join(uniq(f.spec.Nodes[:min(f.spec.Count, len(f.spec.Nodes))]), ", "), f.spec.entry()),
 		}}
 		var parts []measure.Part
 		for _, fl := range f.followers {

@@ -82,7 +82,8 @@ func insideGroundTruth(t *testing.T, cut bool) (problems []string) {
 		}
 	}))
 	l, err := vantage.NewLoaders(cl.cs, cl, vantage.Spec{Count: 2, Nodes: []string{"worker", "worker2"}, Rate: gtRate, Timeout: gtTimeout,
-		KeepAlive: loader.KeepAliveOff, Targets: []string{srv.URL() + "/"}, Image: "selfheal.local/loader:test"}, vantage.WithRetry(20*time.Millisecond))
+		KeepAlive: loader.KeepAliveOff, Targets: []string{srv.URL() + "/"}, Image: "selfheal.local/loader:test", Service: "shop/web"},
+		vantage.WithRetry(20*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +99,9 @@ func insideGroundTruth(t *testing.T, cut bool) (problems []string) {
 	s := seen[0]
 	if s.Point.Name != "inside" || s.Point.Kind != result.VantageInside || s.Point.Connections != result.ConnectionsNew || s.Error != "" {
 		t.Fatalf("vantage point %+v, error %q", s.Point, s.Error)
+	}
+	if want := "2 loader pods on worker, worker2, to Service shop/web at " + strings.TrimPrefix(srv.URL(), "http://"); s.Point.From != want {
+		t.Errorf("the vantage point is from %q; want %q", s.Point.From, want)
 	}
 	uncertainty := checkLoaders(t, s.Loaders, fail)
 	mu.Lock()
