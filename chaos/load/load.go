@@ -18,7 +18,9 @@
 //     bytes on the wire are what Go's transport would fetch, and a loader
 //     pod spent a fifth of its CPU inflating what it then discarded;
 //   - keep-alive is on by default; off opens a connection per request,
-//     which is what lets a Service spread requests over new endpoints;
+//     which is what lets a Service spread requests over new endpoints,
+//     sent to plain-HTTP targets by oneShot (oneshot.go): the same bytes
+//     as net/http's Transport, without its per-connection goroutines;
 //   - HTTP/2 is off: the targets are plain HTTP/1.1 servers.
 package load
 
@@ -124,6 +126,9 @@ type Generator struct {
 	urls    []string
 	index   map[string]uint8
 	targets []vegeta.Target
+	// oneShot: a connection per request to plain-HTTP targets that no
+	// proxy is set for, sent by oneShot rather than net/http's Transport.
+	oneShot bool
 }
 
 // New validates the targets and options and returns a Generator. Targets
@@ -142,7 +147,7 @@ func New(targets []string, opts ...Option) (*Generator, error) {
 	if len(targets) > MaxTargets {
 		return nil, fmt.Errorf("load takes at most %d targets, got %d", MaxTargets, len(targets))
 	}
-	g := &Generator{cfg: cfg, index: map[string]uint8{}}
+	g := &Generator{cfg: cfg, index: map[string]uint8{}, oneShot: !cfg.keepAlive}
 	for i, t := range targets {
 		if err := checkURL(t); err != nil {
 			return nil, err
@@ -153,6 +158,7 @@ func New(targets []string, opts ...Option) (*Generator, error) {
 		g.index[t] = uint8(i)
 		g.urls = append(g.urls, t)
 		g.targets = append(g.targets, vegeta.Target{Method: http.MethodGet, URL: t, Header: cfg.requestHeader()})
+		g.oneShot = g.oneShot && plainAndDirect(t)
 	}
 	return g, nil
 }
@@ -179,6 +185,8 @@ func CheckRate(perSecond float64) error {
 // requestHeader is the header of every request: the Header options', and
 // Accept-Encoding: gzip unless they name one. Set explicitly, it stops
 // net/http inflating the body (it does only for the header it adds itself).
+// With keep-alive off it also says Connection: close, as net/http's
+// Transport does then.
 func (c config) requestHeader() http.Header {
 	h := c.header.Clone()
 	if h == nil {
@@ -187,7 +195,21 @@ func (c config) requestHeader() http.Header {
 	if h.Get("Accept-Encoding") == "" {
 		h.Set("Accept-Encoding", "gzip")
 	}
+	if !c.keepAlive {
+		h.Set("Connection", "close")
+	}
 	return h
+}
+
+// plainAndDirect says whether target is plain HTTP that the environment
+// sets no proxy for: what oneShot sends.
+func plainAndDirect(target string) bool {
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u})
+	return err == nil && proxy == nil
 }
 
 func (c config) validate() error {
@@ -310,15 +332,22 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 	return st, nil
 }
 
+// attackerOptions configure vegeta. With oneShot the client is replaced
+// first, and the options that configure net/http's Transport are left out
+// (they assume one).
 func (g *Generator) attackerOptions() []func(*vegeta.Attacker) {
-	opts := []func(*vegeta.Attacker){
+	var opts []func(*vegeta.Attacker)
+	if g.oneShot {
+		opts = append(opts, vegeta.Client(&http.Client{Transport: newOneShot()}))
+	} else {
+		opts = append(opts, vegeta.KeepAlive(g.cfg.keepAlive), vegeta.HTTP2(false))
+	}
+	opts = append(opts,
 		vegeta.Timeout(g.cfg.timeout),
 		vegeta.Redirects(vegeta.NoFollow),
-		vegeta.KeepAlive(g.cfg.keepAlive),
-		vegeta.HTTP2(false),
 		vegeta.MaxBody(g.cfg.maxBody),
 		vegeta.Workers(g.cfg.workers),
-	}
+	)
 	if g.cfg.maxWorkers > 0 {
 		opts = append(opts, vegeta.MaxWorkers(g.cfg.maxWorkers))
 	}

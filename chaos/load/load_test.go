@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -70,26 +71,28 @@ func TestErrorClassesForReal(t *testing.T) {
 		{name: "dns", url: "http://selfheal-test.invalid/", timeout: 5 * time.Second, want: measure.ClassDNS},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			url := tt.url
-			if tt.schedule != "" {
-				url = flakytest.Start(t, tt.schedule).URL() + "/"
-			}
-			timeout := tt.timeout
-			if timeout == 0 {
-				timeout = 300 * time.Millisecond
-			}
-			s, _ := run(t, []string{url}, load.Rate(10), load.Duration(300*time.Millisecond), load.Timeout(timeout))
-			if len(s.out) == 0 {
-				t.Fatal("no request completed")
-			}
-			for _, o := range s.out {
-				if o.Code != 0 || o.Class != tt.want {
-					t.Errorf("request: code %d class %v; want a %v error", o.Code, o.Class, tt.want)
+		for _, keepAlive := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/keep-alive=%v", tt.name, keepAlive), func(t *testing.T) {
+				t.Parallel()
+				url := tt.url
+				if tt.schedule != "" {
+					url = flakytest.Start(t, tt.schedule).URL() + "/"
 				}
-			}
-		})
+				timeout := tt.timeout
+				if timeout == 0 {
+					timeout = 300 * time.Millisecond
+				}
+				s, _ := run(t, []string{url}, load.Rate(10), load.Duration(300*time.Millisecond), load.Timeout(timeout), load.KeepAlive(keepAlive))
+				if len(s.out) == 0 {
+					t.Fatal("no request completed")
+				}
+				for _, o := range s.out {
+					if o.Code != 0 || o.Class != tt.want {
+						t.Errorf("request: code %d class %v; want a %v error", o.Code, o.Class, tt.want)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -204,27 +207,33 @@ func TestBodiesAreReadAsSent(t *testing.T) {
 		{name: "a header names another", opts: []load.Option{load.Header("Accept-Encoding", "identity")}, want: "identity"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			seen := map[string]int{}
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				seen[r.Header.Get("Accept-Encoding")]++
-				mu.Unlock()
-				w.Header().Set("Content-Encoding", "gzip")
-				w.Write([]byte("not gzip at all"))
-			}))
-			defer srv.Close()
-			s, _ := run(t, []string{srv.URL}, append([]load.Option{load.Rate(20), load.Duration(200 * time.Millisecond)}, tt.opts...)...)
-			if len(s.out) == 0 || seen[tt.want] != len(s.out) || len(seen) != 1 {
-				t.Errorf("server saw Accept-Encoding %v over %d requests; want %q on each", seen, len(s.out), tt.want)
-			}
-			for _, o := range s.out {
-				if o.Code != http.StatusOK {
-					t.Errorf("code %d class %v; want the 200 as sent", o.Code, o.Class)
-				}
-			}
-		})
+		for _, keepAlive := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/keep-alive=%v", tt.name, keepAlive), func(t *testing.T) {
+				bodiesAreReadAsSent(t, append(tt.opts, load.KeepAlive(keepAlive)), tt.want)
+			})
+		}
+	}
+}
+
+func bodiesAreReadAsSent(t *testing.T, opts []load.Option, want string) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("Accept-Encoding")]++
+		mu.Unlock()
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write([]byte("not gzip at all"))
+	}))
+	defer srv.Close()
+	s, _ := run(t, []string{srv.URL}, append([]load.Option{load.Rate(20), load.Duration(200 * time.Millisecond)}, opts...)...)
+	if len(s.out) == 0 || seen[want] != len(s.out) || len(seen) != 1 {
+		t.Errorf("server saw Accept-Encoding %v over %d requests; want %q on each", seen, len(s.out), want)
+	}
+	for _, o := range s.out {
+		if o.Code != http.StatusOK {
+			t.Errorf("code %d class %v; want the 200 as sent", o.Code, o.Class)
+		}
 	}
 }
 
