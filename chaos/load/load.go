@@ -293,7 +293,7 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 	st.Began = time.Now()
 	sink.Began(st.Began)
 	stopPacing := make(chan struct{})
-	pacer := stoppable{Pacer: g.pacer(), duration: g.cfg.duration, stop: stopPacing}
+	pacer := &stoppable{Pacer: g.pacer(), duration: g.cfg.duration, stop: stopPacing}
 	results := atk.Attack(g.targeter(sink), pacer, g.cfg.duration, g.cfg.name)
 
 	stopped := make(chan time.Time, 1)
@@ -333,17 +333,16 @@ func (g *Generator) Run(ctx context.Context, sink Sink) (Stats, error) {
 }
 
 // attackerOptions configure vegeta. With oneShot the client is replaced
-// first, and the options that configure net/http's Transport are left out
-// (they assume one).
+// first and keeps the timeout itself, and the options that configure
+// net/http's Transport are left out (they assume one).
 func (g *Generator) attackerOptions() []func(*vegeta.Attacker) {
 	var opts []func(*vegeta.Attacker)
 	if g.oneShot {
-		opts = append(opts, vegeta.Client(&http.Client{Transport: newOneShot()}))
+		opts = append(opts, vegeta.Client(&http.Client{Transport: newOneShot(g.cfg.timeout)}))
 	} else {
-		opts = append(opts, vegeta.KeepAlive(g.cfg.keepAlive), vegeta.HTTP2(false))
+		opts = append(opts, vegeta.KeepAlive(g.cfg.keepAlive), vegeta.HTTP2(false), vegeta.Timeout(g.cfg.timeout))
 	}
 	opts = append(opts,
-		vegeta.Timeout(g.cfg.timeout),
 		vegeta.Redirects(vegeta.NoFollow),
 		vegeta.MaxBody(g.cfg.maxBody),
 		vegeta.Workers(g.cfg.workers),

@@ -13,14 +13,15 @@ import (
 // the interval between requests (a probe at 0.05/s ignored SIGTERM for
 // 20 s). So the pacer does the waiting itself: it ends the load when the
 // next request would fall after the duration, and wakes when stop closes.
-// vegeta calls Pace from one goroutine.
+// vegeta calls Pace from one goroutine, so one timer serves every wait.
 type stoppable struct {
 	vegeta.Pacer
 	duration time.Duration // 0: no end
 	stop     <-chan struct{}
+	timer    *time.Timer
 }
 
-func (p stoppable) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+func (p *stoppable) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	wait, stop := p.Pacer.Pace(elapsed, hits)
 	switch {
 	case stop:
@@ -30,10 +31,13 @@ func (p stoppable) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	case wait <= 0:
 		return 0, false
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
+	if p.timer == nil {
+		p.timer = time.NewTimer(wait)
+	} else {
+		p.timer.Reset(wait) // since Go 1.23 no stale tick can be left to drain
+	}
 	select {
-	case <-t.C:
+	case <-p.timer.C:
 		return 0, false
 	case <-p.stop:
 		return 0, true
@@ -45,5 +49,5 @@ func (p stoppable) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 // attacks, such as the write stream, that must stop as promptly as the
 // load.
 func StopPacer(p vegeta.Pacer, stop <-chan struct{}) vegeta.Pacer {
-	return stoppable{Pacer: p, stop: stop}
+	return &stoppable{Pacer: p, stop: stop}
 }

@@ -4,10 +4,14 @@
 # (cpuacct, what the kubelet's summary API reports) between t=10 s and t=60 s.
 # Knobs: IMAGE (the loader image), KA=true for reused connections, ENVJSON
 # (the container's env, loader.Env by default), TARGET (the app's Service
-# address and a 20 KB file of the app).
+# address and a 20 KB file of the app), CMDJSON (the container's command,
+# the loader's by default; conn-floor's image runs conn-floor.c).
 name=$1
 defenv='[{"name":"GODEBUG","value":"schedtrace=2147483647"}]'
 : "${ENVJSON:=$defenv}"
+target=${TARGET:-http://10.96.32.71/wp-includes/css/admin-bar.min.css}
+defcmd="[selfheal-loader, run, --target, \"$target\", --rate, \"100\", --keep-alive, \"${KA:-false}\", --max-duration, 70s, --host, \"127.0.0.1:30080\"]"
+: "${CMDJSON:=$defcmd}"
 kubectl create namespace selfheal-bench >/dev/null 2>&1
 kubectl -n selfheal-bench delete pod "$name" --ignore-not-found >/dev/null
 kubectl -n selfheal-bench apply -f - >/dev/null <<YAML
@@ -22,7 +26,7 @@ spec:
   - name: loader
     image: ${IMAGE:-selfheal.local/loader:1}
     imagePullPolicy: IfNotPresent
-    command: [selfheal-loader, run, --target, "${TARGET:-http://10.96.32.71/wp-includes/css/admin-bar.min.css}", --rate, "100", --keep-alive, "${KA:-false}", --max-duration, 70s, --host, "127.0.0.1:30080"]
+    command: $CMDJSON
     env: $ENVJSON
     resources: {requests: {cpu: 20m, memory: 32Mi}, limits: {memory: 128Mi}}
 YAML
