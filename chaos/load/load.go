@@ -149,7 +149,8 @@ func New(targets []string, opts ...Option) (*Generator, error) {
 	}
 	g := &Generator{cfg: cfg, index: map[string]uint8{}, oneShot: !cfg.keepAlive}
 	for i, t := range targets {
-		if err := checkURL(t); err != nil {
+		u, err := parseTarget(t)
+		if err != nil {
 			return nil, err
 		}
 		if _, dup := g.index[t]; dup {
@@ -158,7 +159,7 @@ func New(targets []string, opts ...Option) (*Generator, error) {
 		g.index[t] = uint8(i)
 		g.urls = append(g.urls, t)
 		g.targets = append(g.targets, vegeta.Target{Method: http.MethodGet, URL: t, Header: cfg.requestHeader()})
-		g.oneShot = g.oneShot && plainAndDirect(t)
+		g.oneShot = g.oneShot && plainAndDirect(u)
 	}
 	return g, nil
 }
@@ -203,12 +204,11 @@ func (c config) requestHeader() http.Header {
 
 // plainAndDirect says whether target is plain HTTP that the environment
 // sets no proxy for: what oneShot sends.
-func plainAndDirect(target string) bool {
-	u, err := url.Parse(target)
-	if err != nil || u.Scheme != "http" {
+func plainAndDirect(target *url.URL) bool {
+	if target.Scheme != "http" {
 		return false
 	}
-	proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u})
+	proxy, err := http.ProxyFromEnvironment(&http.Request{URL: target})
 	return err == nil && proxy == nil
 }
 
@@ -239,17 +239,19 @@ func (c config) checkInterval() error {
 	return nil
 }
 
-func checkURL(s string) error {
+// parseTarget parses a target URL, refusing one that is not http(s) or
+// names no host.
+func parseTarget(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return fmt.Errorf("target %q is not a URL: %w", s, err)
+		return nil, fmt.Errorf("target %q is not a URL: %w", s, err)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("target %q must be an http:// or https:// URL", s)
+		return nil, fmt.Errorf("target %q must be an http:// or https:// URL", s)
 	case u.Host == "":
-		return fmt.Errorf("target %q has no host", s)
+		return nil, fmt.Errorf("target %q has no host", s)
 	}
-	return nil
+	return u, nil
 }
 
 // Settings describes the load for the result document. Achieved is left

@@ -124,23 +124,15 @@ func TestOneShotSkipsInformationalAnswers(t *testing.T) {
 // The request's context ends the exchange: a server that never answers
 // holds a request only until its deadline, and the error says why.
 func TestOneShotEndsWithItsContext(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close() // accepted by the kernel, never answered
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+l.Addr().String()+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+stalls("")(t)+"/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	done := make(chan error, 1)
-	go func() {
-		_, err := newOneShot(0).RoundTrip(req)
-		done <- err
-	}()
+	go func() { done <- exchangeAll(newOneShot(0), req) }()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "context deadline exceeded") {

@@ -194,9 +194,10 @@ func (s *Session) setUpLoaders(ctx context.Context) (scenario.Vantage, error) {
 // name is looked up for every new connection, which took a loader pod
 // from 4.9-6.9 % to 8.4-9.6 % of a core at 100 requests/s
 // (docs/measurement.md, "Vantage points") and would charge the loaders'
-// own failed lookups to the app during dns-outage. A headless Service has no ClusterIP and is entered by its
-// cluster DNS name, written absolute (the trailing dot) so that a lookup
-// does not walk the pod's search domains first.
+// own failed lookups to the app during dns-outage. A headless Service
+// has no ClusterIP and is entered by its cluster DNS name, written
+// absolute (the trailing dot) so that a lookup does not walk the pod's
+// search domains first.
 func (s *Session) serviceBase(ctx context.Context) (string, error) {
 	a := s.app.App
 	svc, err := s.client.Kubernetes.CoreV1().Services(a.Namespace).Get(ctx, a.Serving.Service, metav1.GetOptions{})

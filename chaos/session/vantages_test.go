@@ -43,10 +43,11 @@ func TestServiceBase(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("ClusterIP %q: service base %q, %v; want %q", c.clusterIP, got, err, c.want)
 		}
-		s.app.App.Serving.Service = "gone"
-		if _, err := s.serviceBase(context.Background()); err == nil || !strings.Contains(err.Error(), "shop/gone") {
-			t.Errorf("a missing Service: %v", err)
-		}
+	}
+	s := &Session{guarded: guarded{client: &kube.Client{Kubernetes: fake.NewClientset()}}}
+	s.app.App = app.App{Namespace: "shop", Serving: app.Serving{Service: "gone"}}
+	if _, err := s.serviceBase(context.Background()); err == nil || !strings.Contains(err.Error(), "shop/gone") {
+		t.Errorf("a missing Service: %v", err)
 	}
 }
 
